@@ -1,0 +1,50 @@
+"""CaseFlow: multi-agency case management for Early Help family support.
+
+create_app() is the app factory; nothing else happens at import time.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(settings=None, **overrides) -> Flask:
+    from caseflow.settings import Settings
+
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder="static")
+    app.config.update(settings.flask_config())
+    app.extensions["caseflow.settings"] = settings
+
+    from caseflow.consent import crypto
+
+    crypto.configure(crypto.load_keys(settings.keys_file))
+
+    from caseflow.extensions import csrf, db, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from caseflow.web import setup as web_setup
+
+    web_setup.init_app(app)
+
+    from caseflow.api import init_app as init_api
+
+    init_api(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from caseflow.auth.views import bp as auth_bp
+    from caseflow.families.api import bp as families_api
+    from caseflow.families.views import bp as families_bp
+    from caseflow.frontdoor.api import bp as frontdoor_api
+    from caseflow.frontdoor.views import bp as frontdoor_bp
+
+    for bp in (auth_bp, families_bp, frontdoor_bp):
+        app.register_blueprint(bp)
+    for bp in (families_api, frontdoor_api):
+        app.register_blueprint(bp)

@@ -1,0 +1,17 @@
+"""The API error envelope (API.md): {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from flask import jsonify
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status

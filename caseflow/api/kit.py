@@ -1,0 +1,235 @@
+"""endpoint(): one decorator gives every API route auth, validation, idempotency and docs."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from caseflow.api.errors import ApiError, error_response
+from caseflow.extensions import db, limiter
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    body: type[Schema] | None
+    response: type[Schema] | None
+    status: int
+    query: type[Schema] | None
+    public: bool
+
+
+_OPERATIONS: list[Operation] = []
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    from caseflow.extensions import csrf
+
+    bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
+    csrf.exempt(bp)  # token-authenticated only: session cookies are never accepted here
+    limiter.limit(lambda: current_app.extensions["caseflow.settings"].api_rate_limit)(bp)
+    return bp
+
+
+def current_api_user():
+    return g.get("api_user")
+
+
+def _authenticate():
+    from caseflow.auth.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    match = re.fullmatch(r"Bearer\s+(\S+)", header.strip())
+    if not match:
+        raise ApiError(401, "unauthorized", "Send an API token as 'Authorization: Bearer <token>'.")
+    user = user_for_token(match.group(1))
+    if user is None:
+        raise ApiError(401, "unauthorized", "That API token is not valid or has been revoked.")
+    g.api_user = user
+    return user
+
+
+def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
+             body: type[Schema] | None = None, response: type[Schema] | None = None,
+             status: int = 200, query: type[Schema] | None = None, public: bool = False):
+    """Register an API route. The view receives (user, data) where data is the validated
+    body (or query) and returns a JSON-able object or (object, status)."""
+    _OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary, body, response,
+                                 status, query, public))
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            from caseflow.consent.policy import AccessDenied
+
+            try:
+                user = None if public else _authenticate()
+                data = _parse(body, query)
+                key = request.headers.get("Idempotency-Key") if method != "GET" else None
+                if key and user is not None:
+                    replay = _idempotent_replay(user, key)
+                    if replay is not None:
+                        return replay
+                result = view(user=user, data=data, **kwargs)
+                payload, code = result if isinstance(result, tuple) else (result, status)
+                if key and user is not None:
+                    _remember(user, key, code, payload)
+                db.session.commit()
+                return jsonify(payload), code
+            except ApiError as exc:
+                db.session.rollback()
+                return error_response(exc.status, exc.code, exc.message, exc.fields)
+            except AccessDenied as exc:
+                db.session.commit()  # the refusal itself is audited
+                return error_response(403, "forbidden", exc.decision.reason)
+            except DomainErrorTypes() as exc:
+                db.session.rollback()
+                return _domain_error(exc)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate
+
+
+def DomainErrorTypes():
+    """Errors raised by services that map to 4xx responses (looked up lazily to avoid cycles)."""
+    from caseflow.flow import IllegalTransition
+    from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+
+    return (IllegalTransition, NotFound, ServiceValidationError, Conflict)
+
+
+def _domain_error(exc):
+    from caseflow.flow import IllegalTransition
+    from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+
+    if isinstance(exc, IllegalTransition):
+        return error_response(409, "illegal_transition", exc.reason)
+    if isinstance(exc, Conflict):
+        return error_response(409, "conflict", str(exc))
+    if isinstance(exc, NotFound):
+        return error_response(404, "not_found", str(exc))
+    assert isinstance(exc, ServiceValidationError)
+    return error_response(422, "validation_failed", str(exc), exc.fields)
+
+
+def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
+    if body is not None:
+        raw = request.get_json(silent=True)
+        if raw is None:
+            raise ApiError(400, "malformed", "The request body must be a JSON object "
+                                             "(Content-Type: application/json).")
+        if not isinstance(raw, dict):
+            raise ApiError(400, "malformed", "The request body must be a JSON object.")
+        try:
+            return body().load(raw)
+        except ValidationError as exc:
+            raise ApiError(422, "validation_failed", "Some fields are missing or not valid.",
+                           _flatten(exc.messages)) from None
+    if query is not None:
+        try:
+            return query().load(request.args.to_dict())
+        except ValidationError as exc:
+            raise ApiError(400, "bad_query", "Some query parameters are not valid.",
+                           _flatten(exc.messages)) from None
+    return {}
+
+
+def _flatten(messages, prefix: str = "") -> dict:
+    """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict,)):
+                flat.update(_flatten(value, name))
+            else:
+                flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+    return flat
+
+
+def _idempotent_replay(user, key: str):
+    from caseflow.api.models import IdempotencyRecord
+
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.method_path != f"{request.method} {request.path}":
+        return error_response(409, "idempotency_key_reused",
+                              "This Idempotency-Key was already used for a different request.")
+    return jsonify(record.body), record.status_code
+
+
+def _remember(user, key: str, code: int, payload) -> None:
+    from caseflow.api.models import IdempotencyRecord
+
+    db.session.add(IdempotencyRecord(user_id=user.id, key=key[:200],
+                                     method_path=f"{request.method} {request.path}",
+                                     status_code=code, body=payload))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent duplicate won the race: let the client retry
+        db.session.rollback()
+        raise ApiError(409, "conflict", "A request with this Idempotency-Key is in progress; retry.")
+
+
+def paginate(statement, page: int, per_page: int, serialise) -> dict:
+    """Run a SELECT with LIMIT/OFFSET and a COUNT: two queries whatever the data size."""
+    from sqlalchemy import func
+
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return {"items": [serialise(r) for r in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def spec_document(app) -> dict:
+    spec = APISpec(
+        title="CaseFlow API", version="1.0.0", openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Partner integration API for CaseFlow (see API.md)."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    seen: set[str] = set()
+    paths: dict[str, dict] = {}
+    for op in _OPERATIONS:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
+        operation: dict = {"summary": op.summary, "responses": {}}
+        for schema in (op.body, op.response, op.query):
+            if schema is not None and schema.__name__ not in seen:
+                spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
+                seen.add(schema.__name__)
+        if op.body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": op.body.__name__.removesuffix("Schema")}}}
+        if op.query is not None:
+            operation["parameters"] = [{"in": "query", "schema": op.query}]
+        ok = {"description": "Success"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": op.response.__name__.removesuffix("Schema")}}
+        operation["responses"][str(op.status)] = ok
+        operation["responses"]["default"] = {"description": "Error envelope: {error: {code, message, fields}}"}
+        if not op.public:
+            operation["security"] = [{"bearer": []}]
+        params = re.findall(r"{(\w+)}", path)
+        if params:
+            operation.setdefault("parameters", []).extend(
+                {"in": "path", "name": p, "required": True, "schema": {"type": "string"}} for p in params)
+        paths.setdefault(path, {})[op.method] = operation
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()

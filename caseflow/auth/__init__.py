@@ -1,0 +1,1 @@
+"""Users, roles, organisations, teams, sign-in, passwords and API tokens."""

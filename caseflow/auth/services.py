@@ -1,0 +1,174 @@
+"""Account state changes: creating organisations, users and tokens; signing in with lockout."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from sqlalchemy import func, select
+
+from caseflow.auth.models import ApiToken, Organisation, Team, User
+from caseflow.auth.roles import OrgType, Role
+from caseflow.consent import audit
+from caseflow.database import utcnow
+from caseflow.extensions import db
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+# Verifying against a throwaway hash when the email is unknown keeps timing the same either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is safe to show."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    return _hasher.hash(password)
+
+
+def create_organisation(name: str, org_type: str, actor=None, duty_email: str | None = None) -> Organisation:
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("Organisation name is required.")
+    try:
+        org_type = OrgType(org_type)
+    except ValueError:
+        raise AccountError(
+            f"Organisation type must be one of: {', '.join(t.value for t in OrgType)}."
+        ) from None
+    if db.session.scalar(select(Organisation).where(Organisation.name == name)):
+        raise AccountError(f"An organisation called '{name}' already exists.")
+    org = Organisation(name=name, type=org_type, duty_email=duty_email)
+    db.session.add(org)
+    db.session.flush()
+    audit.record(actor or "cli", "organisation.create", "organisation", org.id)
+    return org
+
+
+def find_organisation(name_or_id: str) -> Organisation | None:
+    return db.session.scalar(
+        select(Organisation).where(
+            (Organisation.id == name_or_id) | (func.lower(Organisation.name) == name_or_id.lower())
+        )
+    )
+
+
+def create_team(name: str, organisation: Organisation, actor=None) -> Team:
+    team = Team(name=name.strip(), organisation_id=organisation.id)
+    db.session.add(team)
+    db.session.flush()
+    audit.record(actor or "cli", "team.create", "team", team.id)
+    return team
+
+
+def create_user(email: str, name: str, role: str, org_name: str, password: str | None = None,
+                team: Team | None = None, actor=None) -> tuple[User, str | None]:
+    """Returns the user and, if no password was given, a generated one to hand over once."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise AccountError("A valid email address is required.")
+    if not (name or "").strip():
+        raise AccountError("Name is required.")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
+    org = find_organisation(org_name or "")
+    if org is None:
+        raise AccountError(f"No organisation called '{org_name}'. Create it with 'caseflow orgs create'.")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise AccountError(f"A user with email {email} already exists.")
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(12)
+    user = User(email=email, name=name.strip(), role=role, organisation_id=org.id,
+                team_id=team.id if team else None, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor or "cli", "user.create", "user", user.id)
+    return user, generated
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    error: str | None = None
+
+
+GENERIC_SIGN_IN_ERROR = "Enter a correct email address and password."
+
+
+def authenticate(email: str, password: str) -> SignInResult:
+    """Check a password, counting failures; lock the account after too many in a row."""
+    settings = current_app.extensions["caseflow.settings"]
+    email = (email or "").strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    if user is None or not user.password_hash:
+        _verify(_DUMMY_HASH, password)
+        audit.record(email or "anonymous", "auth.sign_in_failed", "user", None)
+        return SignInResult(None, GENERIC_SIGN_IN_ERROR)
+    if user.locked_until and user.locked_until > now:
+        audit.record(user, "auth.sign_in_refused_locked", "user", user.id)
+        return SignInResult(None, "This account is locked after too many failed sign-in attempts. "
+                                  f"Try again after {settings.lockout_minutes} minutes, or ask an administrator.")
+    if not _verify(user.password_hash, password):
+        user.failed_login_count = (user.failed_login_count or 0) + 1
+        if user.failed_login_count >= settings.lockout_threshold:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_login_count = 0
+            audit.record(user, "auth.account_locked", "user", user.id)
+            return SignInResult(None, "This account is now locked after too many failed sign-in "
+                                      f"attempts. Try again after {settings.lockout_minutes} minutes.")
+        audit.record(user, "auth.sign_in_failed", "user", user.id)
+        return SignInResult(None, GENERIC_SIGN_IN_ERROR)
+    if not user.is_active:
+        audit.record(user, "auth.sign_in_refused_inactive", "user", user.id)
+        return SignInResult(None, "This account has been deactivated.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record(user, "auth.sign_in", "user", user.id)
+    return SignInResult(user)
+
+
+def _verify(hash_: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hash_, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(email: str, actor=None) -> tuple[ApiToken, str]:
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise AccountError(f"No user with email {email}.")
+    token = "cf_" + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, token_hash=_token_digest(token), prefix=token[:10])
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor or "cli", "token.create", "api_token", record.id)
+    return record, token
+
+
+def user_for_token(token: str) -> User | None:
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if record is None or record.revoked_at is not None or not record.user.is_active:
+        return None
+    record.last_used_at = utcnow()
+    return record.user

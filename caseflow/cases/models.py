@@ -1,0 +1,62 @@
+"""A case is one episode of work on a family; its stage changes only through caseflow.flow."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.consent.crypto import EncryptedText
+from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.families.models import Family
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closure_reason: Mapped[str | None] = mapped_column(String(40))
+    # Re-referral: the family had a case closed within the look-back window (default 12 months).
+    is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Optimistic concurrency: every update bumps it; a stale writer gets 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    family: Mapped[Family] = relationship()
+    transitions: Mapped[list["CaseTransition"]] = relationship(
+        back_populates="case", order_by="CaseTransition.at", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        from caseflow.flow import CLOSED_STAGES
+
+        return self.stage not in CLOSED_STAGES
+
+
+class CaseTransition(Base):
+    """Who moved a case from which stage to which, when and why: the case's spine."""
+
+    __tablename__ = "case_transitions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    case: Mapped[Case] = relationship(back_populates="transitions")

@@ -1,0 +1,170 @@
+"""The `caseflow` command (API.md, "Command line"): deployment scripts rely on these verbs."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from caseflow import create_app
+from caseflow.extensions import db
+
+
+def _app_factory():
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=True,
+             add_version_option=False)
+def main():
+    """CaseFlow: Early Help family support case management."""
+
+
+def _fail(message: str):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+# --- database -------------------------------------------------------------------------------
+
+@main.group("db")
+def db_group():
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision):
+    """Create or migrate the database at CASEFLOW_DATABASE_URL."""
+    from caseflow.migrate import upgrade
+
+    upgrade(revision)
+    click.echo(f"Database is at revision {revision}.")
+
+
+# --- organisations, users, tokens -------------------------------------------------------------
+
+@main.group("orgs")
+def orgs_group():
+    """Organisations."""
+
+
+@orgs_group.command("create")
+@click.option("--name", required=True)
+@click.option("--type", "org_type", required=True)
+@click.option("--duty-email", default=None, help="Where escalations for this organisation go.")
+@with_appcontext
+def orgs_create(name, org_type, duty_email):
+    from caseflow.auth.services import AccountError, create_organisation
+
+    try:
+        org = create_organisation(name, org_type, duty_email=duty_email)
+    except AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(org.id)
+
+
+@main.group("users")
+def users_group():
+    """Users."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True)
+@click.option("--org", "org_name", required=True, help="Organisation name (or id).")
+@click.option("--password", default=None, help="Omit to generate one (printed once).")
+@click.option("--team", default=None, help="Team name within the organisation (created if new).")
+@with_appcontext
+def users_create(email, name, role, org_name, password, team):
+    from sqlalchemy import select
+
+    from caseflow.auth.models import Team
+    from caseflow.auth.services import AccountError, create_team, create_user, find_organisation
+
+    try:
+        team_obj = None
+        if team:
+            org = find_organisation(org_name)
+            if org is None:
+                raise AccountError(f"No organisation called '{org_name}'.")
+            team_obj = db.session.scalar(select(Team).where(Team.organisation_id == org.id,
+                                                            Team.name == team)) or create_team(team, org)
+        user, generated = create_user(email, name, role, org_name, password, team=team_obj)
+    except AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    if generated:
+        click.echo(f"Generated password (shown once): {generated}", err=True)
+    click.echo(user.id)
+
+
+@main.group("tokens")
+def tokens_group():
+    """API tokens for partner systems."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "email", required=True)
+@with_appcontext
+def tokens_create(email):
+    from caseflow.auth.services import AccountError, create_token
+
+    try:
+        _, token = create_token(email)
+    except AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo("Store this token now: it cannot be shown again.")
+    click.echo(token)
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+@main.group("audit")
+def audit_group():
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    from caseflow.consent.audit import verify_chain
+
+    report = verify_chain()
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}")
+    click.echo(f"{report.events_checked} audit events checked: {'chain intact' if report.ok else 'TAMPERING DETECTED'}")
+    sys.exit(0 if report.ok else 1)
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up and load demo data, then exit.")
+@click.option("--families", default=300, show_default=True, type=int)
+@with_appcontext
+def demo(host, port, no_serve, families):
+    """Migrate, load demo data if empty, print demo logins, serve."""
+    from flask import current_app
+
+    from caseflow.demo import ensure_demo_data
+    from caseflow.migrate import upgrade
+
+    upgrade("head")
+    logins = ensure_demo_data(families=families)
+    click.echo("\nCaseFlow demo is ready. Demo logins (password shown once per login):")
+    for line in logins:
+        click.echo(f"  {line}")
+    if no_serve:
+        return
+    click.echo(f"\nOpen http://{host}:{port}/  (Ctrl+C to stop)")
+    # The demo serves plain HTTP on the loopback address, so session cookies cannot be Secure.
+    current_app.config["SESSION_COOKIE_SECURE"] = False
+    current_app.config["REMEMBER_COOKIE_SECURE"] = False
+    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

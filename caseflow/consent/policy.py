@@ -1,0 +1,229 @@
+"""The one access policy: may this user see or do this to this record? (DESIGN.md §4)
+
+`can(user, action, obj)` is the only place access is decided. It combines the user's role, their
+relationship to the record (referrer, allocated keyworker, case team...) and, for partners, the
+consent or lawful basis that lets them see each data category. Views, the API, searches, exports
+and notifications all ask it; `require()` asks and records the answer in the audit trail.
+
+Rules are registered per action with @rule. An action with no rule is refused, so a new endpoint
+that forgets to declare its policy fails closed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Callable
+
+from sqlalchemy import exists, select
+
+from caseflow.auth.roles import Role
+from caseflow.extensions import db
+
+
+class Category(StrEnum):
+    IDENTITY = "identity"            # names, dates of birth, addresses, identifiers
+    REFERRAL = "referral"            # what a request for help said
+    EDUCATION = "education"
+    HEALTH = "health"
+    POLICE = "police"
+    SOCIAL_CARE = "social_care"
+    FINANCES = "finances_employment"
+    CASE_NOTES = "case_notes"
+
+
+ALL_CATEGORIES = frozenset(Category)
+
+# Roles whose job is the whole front door and caseload: they see everything the service holds,
+# on the lawful basis of the council's early help function (recorded as the basis).
+FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR})
+SERVICE_BASIS = "early help service function"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    categories: frozenset[str] = field(default_factory=frozenset)
+    basis: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def allow(reason: str, categories=ALL_CATEGORIES, basis: str | None = SERVICE_BASIS) -> Decision:
+    return Decision(True, reason, frozenset(categories), basis)
+
+
+def deny(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+class AccessDenied(Exception):
+    def __init__(self, decision: Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+_RULES: dict[str, Callable] = {}
+
+
+def rule(action: str):
+    def register(fn):
+        _RULES[action] = fn
+        return fn
+    return register
+
+
+def registered_actions() -> frozenset[str]:
+    return frozenset(_RULES)
+
+
+def can(user, action: str, obj=None) -> Decision:
+    if user is None or not getattr(user, "is_authenticated", False):
+        fn = _RULES.get(action)
+        if fn is not None and getattr(fn, "public", False):
+            return fn(None, obj)
+        return deny("You need to sign in.")
+    if not getattr(user, "is_active", False):
+        return deny("This account is disabled.")
+    fn = _RULES.get(action)
+    if fn is None:
+        return deny(f"No access rule covers '{action}'.")
+    return fn(user, obj)
+
+
+def require(user, action: str, obj=None, *, object_type: str | None = None,
+            object_id: str | None = None, family_id: str | None = None,
+            purpose: str | None = None, audit: bool = True) -> Decision:
+    """Ask the policy; audit the access (granted or refused); raise AccessDenied if refused."""
+    from caseflow.consent import audit as audit_trail
+
+    decision = can(user, action, obj)
+    if audit:
+        audit_trail.record(
+            user, action if decision else f"denied:{action}",
+            object_type or (type(obj).__name__.lower() if obj is not None else "service"),
+            object_id or getattr(obj, "id", None),
+            family_id=family_id if family_id is not None else getattr(obj, "family_id", None),
+            categories=decision.categories, purpose=purpose, basis=decision.basis,
+        )
+    if not decision:
+        raise AccessDenied(decision)
+    return decision
+
+
+def public(fn):
+    """Mark a rule that also answers for anonymous callers (e.g. the self-referral form)."""
+    fn.public = True
+    return fn
+
+
+# --- relationships -------------------------------------------------------------------------
+
+def _referred_family(user, family_id: str) -> bool:
+    """The user (or, for a partner system, its organisation) made a request about this family."""
+    from caseflow.frontdoor.models import RequestForHelp
+
+    clause = RequestForHelp.submitted_by_id == user.id
+    if user.role == Role.PARTNER_SYSTEM:
+        clause = clause | (RequestForHelp.referrer_organisation_id == user.organisation_id)
+    return db.session.execute(
+        select(exists().where(RequestForHelp.family_id == family_id, clause))
+    ).scalar()
+
+
+def _works_with_family(user, family_id: str) -> bool:
+    """Allocated keyworker, or in the team holding a case on this family."""
+    from caseflow.cases.models import Case
+
+    clause = Case.keyworker_id == user.id
+    if user.team_id:
+        clause = clause | (Case.team_id == user.team_id)
+    return db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar()
+
+
+def family_view_decision(user, family_id: str) -> Decision:
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Front door, panel and managers see the whole service's records.")
+    if user.role == Role.SOCIAL_WORKER:
+        return allow("Children's social care: statutory functions (Children Act 1989).",
+                     basis="statutory: Children Act 1989")
+    if user.role == Role.KEYWORKER:
+        if _works_with_family(user, family_id):
+            return allow("You or your team hold a case for this family.")
+        return deny("You are not the keyworker or team for this family.")
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
+        if _referred_family(user, family_id):
+            return allow("You referred this family: you see who they are and what you asked for.",
+                         categories={Category.IDENTITY, Category.REFERRAL},
+                         basis="referrer's own request")
+        return deny("Your organisation has no consent or lawful basis to see this family.")
+    return deny("Your role does not give access to family records.")
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+@rule("request.create")
+def _request_create(user, obj):
+    if user.role in {Role.ADMIN, Role.ANALYST}:
+        return deny("Administrators and analysts do not make requests for help.")
+    return allow("Any practitioner can ask for help for a family.", {Category.REFERRAL,
+                 Category.IDENTITY}, basis="referral")
+
+
+@rule("request.self_refer")
+@public
+def _request_self_refer(user, obj):
+    return allow("Families can ask for help themselves.", {Category.REFERRAL, Category.IDENTITY},
+                 basis="consent (self-referral)")
+
+
+@rule("request.queue")
+def _request_queue(user, obj):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Front-door officers and managers work the queue.")
+    return deny("Only the front door and managers see the front-door queue.")
+
+
+@rule("request.view")
+def _request_view(user, req):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Front door, panel and managers see every request.")
+    if req is not None and req.submitted_by_id == user.id:
+        return allow("You made this request.", {Category.IDENTITY, Category.REFERRAL},
+                     basis="referrer's own request")
+    if req is not None:
+        return family_view_decision(user, req.family_id)
+    return deny("No request given.")
+
+
+@rule("request.resolve_match")
+def _request_resolve_match(user, req):
+    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER}:
+        return allow("Front-door officers confirm or reject possible matches.")
+    return deny("Only front-door officers and managers confirm matches.")
+
+
+@rule("family.search")
+def _family_search(user, obj):
+    if user.role in {Role.ADMIN, Role.ANALYST}:
+        return deny("Your role does not search family records.")
+    # Every other role may search; results are filtered per family by family.view.
+    return allow("Search is filtered to families you may see.", {Category.IDENTITY})
+
+
+@rule("family.view")
+def _family_view(user, family):
+    return family_view_decision(user, family.id)
+
+
+@rule("case.view")
+def _case_view(user, case):
+    return family_view_decision(user, case.family_id)
+
+
+@rule("users.admin")
+def _users_admin(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators manage users.", set(), basis=None)
+    return deny("Only administrators manage users and roles.")

@@ -1,0 +1,105 @@
+"""The SQLAlchemy 2 foundation every model builds on: Base, ids, UTC timestamps, the session.
+
+Plain SQLAlchemy (no Flask-SQLAlchemy): the same session serves web requests, CLI commands,
+queue workers and tests. `db.session` is a scoped session bound to the engine in create_app().
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so Alembic migrations are deterministic on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> str:
+    """Opaque identifiers (API.md): random, unguessable, the same type on every engine."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store UTC, always hand back an aware datetime (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use caseflow.database.utcnow()")
+        value = value.astimezone(timezone.utc)
+        # SQLite has no zone support: store the UTC wall time so string ordering stays right.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Database:
+    """Holds the engine and the scoped session; bound once per process by init_app()."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def configure(self, url: str, **engine_kwargs) -> Engine:
+        if self.engine is not None:
+            self.session.remove()
+            self.engine.dispose()
+        if url.startswith("sqlite"):
+            engine_kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        else:
+            engine_kwargs.setdefault("pool_pre_ping", True)
+        self.engine = create_engine(url, **engine_kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        self.session.configure(bind=self.engine)
+        return self.engine
+
+    def init_app(self, app) -> None:
+        self.configure(app.config["DATABASE_URL"])
+
+        @app.teardown_appcontext
+        def _remove_session(exc):  # one session per request, rolled back if not committed
+            self.session.remove()
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn):
+    # Nearly every transaction writes (reads are audited), so take SQLite's write lock up front:
+    # concurrent requests then queue on busy_timeout instead of failing on a stale snapshot.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Families, people, household membership, the single family view and matching."""

@@ -1,0 +1,159 @@
+"""THE case state machine (DESIGN.md §3).
+
+Every stage and every transition is declared once, here. Every stage change in the product goes
+through `transition()`, which checks the table, records who/when/why as a CaseTransition, and
+raises IllegalTransition (HTTP 409 in the API) for anything the table does not allow. Pages and
+API responses list only `available_actions()`, so the UI never offers an illegal move.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from caseflow.auth.roles import Role
+from caseflow.database import utcnow
+
+
+class Stage(StrEnum):
+    REQUESTED = "requested"
+    TRIAGED = "triaged"
+    AWAITING_PANEL = "awaiting_panel"
+    ALLOCATED = "allocated"
+    ASSESSING = "assessing"
+    PLANNING = "planning"
+    REVIEWING = "reviewing"
+    CLOSED = "closed"
+    SIGNPOSTED = "signposted"
+    SOCIAL_CARE = "social_care"
+    STEPPED_DOWN = "stepped_down"
+
+
+STAGE_LABELS = {
+    Stage.REQUESTED: "Requested",
+    Stage.TRIAGED: "Triaged",
+    Stage.AWAITING_PANEL: "Awaiting panel",
+    Stage.ALLOCATED: "Allocated",
+    Stage.ASSESSING: "Assessing",
+    Stage.PLANNING: "Planning",
+    Stage.REVIEWING: "Reviewing",
+    Stage.CLOSED: "Closed",
+    Stage.SIGNPOSTED: "Signposted",
+    Stage.SOCIAL_CARE: "Children's social care",
+    Stage.STEPPED_DOWN: "Stepped down",
+}
+
+CLOSED_STAGES = frozenset({Stage.CLOSED, Stage.SIGNPOSTED})
+OPEN_STAGES = frozenset(Stage) - CLOSED_STAGES
+EARLY_HELP_OPEN = frozenset(
+    {Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.ALLOCATED,
+     Stage.ASSESSING, Stage.PLANNING, Stage.REVIEWING, Stage.STEPPED_DOWN}
+)
+
+_MANAGERS = {Role.TEAM_MANAGER}
+_FRONT = {Role.FRONT_DOOR, Role.TEAM_MANAGER}
+_PANEL = {Role.PANEL_CHAIR, Role.TEAM_MANAGER}
+_CASEWORK = {Role.KEYWORKER, Role.TEAM_MANAGER}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[Stage]
+    target: Stage
+    roles: frozenset[Role]
+    label: str
+    requires: tuple[str, ...] = field(default=())  # data the caller must supply (e.g. "reason")
+
+
+def _t(action, sources, target, roles, label, requires=()):
+    return Transition(action, frozenset(sources), target, frozenset(roles), label, tuple(requires))
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t("triage", {Stage.REQUESTED}, Stage.TRIAGED, _FRONT, "Record triage decision",
+       ["rationale"]),
+    _t("send_to_panel", {Stage.REQUESTED, Stage.TRIAGED, Stage.STEPPED_DOWN},
+       Stage.AWAITING_PANEL, _FRONT | {Role.SOCIAL_WORKER}, "Send to panel", ["rationale"]),
+    _t("signpost", {Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL}, Stage.SIGNPOSTED,
+       _FRONT | _PANEL, "Signpost and close at the door", ["rationale", "signposted_to"]),
+    _t("allocate", {Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN}, Stage.ALLOCATED,
+       _PANEL | _MANAGERS, "Allocate a keyworker", ["keyworker_id"]),
+    _t("start_assessment", {Stage.ALLOCATED}, Stage.ASSESSING, _CASEWORK, "Start assessment"),
+    _t("complete_assessment", {Stage.ASSESSING}, Stage.PLANNING, _CASEWORK,
+       "Complete assessment"),
+    _t("agree_plan", {Stage.PLANNING}, Stage.REVIEWING, _CASEWORK, "Agree the family plan"),
+    _t("step_up", EARLY_HELP_OPEN, Stage.SOCIAL_CARE,
+       _FRONT | _PANEL | _CASEWORK | {Role.SOCIAL_WORKER}, "Step up to children's social care",
+       ["reason"]),
+    _t("step_down", {Stage.SOCIAL_CARE}, Stage.STEPPED_DOWN, {Role.SOCIAL_WORKER, Role.TEAM_MANAGER},
+       "Step down to early help", ["reason"]),
+    _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED,
+       _CASEWORK | {Role.SOCIAL_WORKER}, "Close the case", ["reason"]),
+)
+
+TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+class IllegalTransition(Exception):
+    """A move the table does not allow. `reason` is safe to show the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def available_actions(case, user) -> list[Transition]:
+    """What this user may do to this case now: the only actions the UI and API offer."""
+    role = getattr(user, "role", None)
+    return [t for t in TRANSITIONS if case.stage in t.sources and role in t.roles]
+
+
+def check(case, action: str, user, data: dict | None = None) -> Transition:
+    data = data or {}
+    t = TRANSITIONS_BY_ACTION.get(action)
+    if t is None:
+        raise IllegalTransition(f"'{action}' is not a case action.")
+    if case.stage not in t.sources:
+        raise IllegalTransition(
+            f"A case that is {STAGE_LABELS[Stage(case.stage)].lower()} cannot be moved by "
+            f"'{t.label.lower()}'."
+        )
+    if getattr(user, "role", None) not in t.roles:
+        raise IllegalTransition(f"Your role cannot '{t.label.lower()}'.")
+    missing = [name for name in t.requires if not data.get(name)]
+    if missing:
+        raise IllegalTransition(f"'{t.label}' needs: {', '.join(missing)}.")
+    return t
+
+
+def transition(session, case, action: str, user, reason: str | None = None, **data):
+    """Move `case` by `action`, recording the change. The one way a stage ever changes."""
+    from caseflow.cases.models import CaseTransition
+
+    if reason is not None:
+        data.setdefault("reason", reason)
+        data.setdefault("rationale", reason)
+    t = check(case, action, user, data)
+    now = utcnow()
+    record = CaseTransition(
+        case_id=case.id, from_stage=case.stage, to_stage=t.target, action=t.action,
+        actor_id=getattr(user, "id", None), reason=reason, at=now,
+    )
+    case.stage = t.target
+    if t.target in CLOSED_STAGES:
+        case.closed_at = now
+    session.add(record)
+    return record
+
+
+def open_case(session, case, user, reason: str | None = None):
+    """A new case enters the flow at `requested`: the only transition without a source stage."""
+    from caseflow.cases.models import CaseTransition
+
+    case.stage = Stage.REQUESTED
+    record = CaseTransition(
+        case=case, from_stage=None, to_stage=Stage.REQUESTED, action="request",
+        actor_id=getattr(user, "id", None), reason=reason, at=utcnow(),
+    )
+    session.add(record)
+    return record

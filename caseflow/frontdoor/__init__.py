@@ -1,0 +1,1 @@
+"""Requests for help (web form, self-referral, JSON API) and the front-door queue."""

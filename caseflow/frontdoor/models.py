@@ -1,0 +1,95 @@
+"""Requests for help and the people named on them, exactly as submitted and as matched."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.consent.crypto import EncryptedJSON, EncryptedText
+from caseflow.database import Base, UTCDateTime, new_id, utcnow
+
+
+class Source(StrEnum):
+    PROFESSIONAL = "professional"      # a practitioner using the web form
+    SELF_REFERRAL = "self_referral"    # the family themselves, no login
+    PARTNER_SYSTEM = "partner_system"  # a partner system or portal through the API
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    IMMEDIATE = "immediate"  # safeguarding: triage now
+
+
+URGENCY_ORDER = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
+
+
+class RequestStatus(StrEnum):
+    NEW = "new"                  # waiting for triage
+    NEEDS_REVIEW = "needs_review"  # a possible match needs a front-door officer's decision
+    TRIAGED = "triaged"          # triage decision recorded (caseflow.triage)
+    ROUTED = "routed"            # added to an already open case for its allocated worker
+
+
+class MatchStatus(StrEnum):
+    LINKED = "linked"            # confidently the same person/family: linked automatically
+    NEEDS_REVIEW = "needs_review"
+    NEW = "new"                  # nobody like this known: a new record
+    CONFIRMED = "confirmed"      # an officer confirmed a candidate
+    REJECTED = "rejected"        # an officer rejected the candidates: a new record
+
+
+class RequestForHelp(Base):
+    __tablename__ = "requests_for_help"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    match_status: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
+    submitted_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    referrer_name: Mapped[str] = mapped_column(String(200))
+    referrer_organisation: Mapped[str | None] = mapped_column(String(200))
+    referrer_organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    referrer_role: Mapped[str | None] = mapped_column(String(120))
+    referrer_email: Mapped[str | None] = mapped_column(String(254))
+    referrer_phone: Mapped[str | None] = mapped_column(String(40))
+    concerns: Mapped[list] = mapped_column(JSON, default=list)
+    details: Mapped[str | None] = mapped_column(EncryptedText)
+    consent_given: Mapped[bool] = mapped_column(Boolean)
+    urgency: Mapped[str] = mapped_column(String(16), default=Urgency.ROUTINE)
+    is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    people: Mapped[list["RequestPerson"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestPerson.position"
+    )
+
+
+class RequestPerson(Base):
+    """One person named on a request: what was said, and who we decided they are."""
+
+    __tablename__ = "request_people"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests_for_help.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # As submitted (encrypted: a request is kept verbatim even when matching merges records).
+    submitted: Mapped[dict] = mapped_column(EncryptedJSON)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    relationship_to_family: Mapped[str] = mapped_column("relationship", String(32))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    match_status: Mapped[str] = mapped_column(String(20))
+    match_score: Mapped[float | None] = mapped_column(Float)
+    # [{person_id, family_id, score, reasons}] best first, for the officer's side-by-side view.
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    resolved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[RequestForHelp] = relationship(back_populates="people")

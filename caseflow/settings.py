@@ -1,0 +1,101 @@
+"""Every setting comes from the environment, with safe embedded defaults (API.md, Environment).
+
+Secrets are never in the repository: when CASEFLOW_SECRET_KEY / CASEFLOW_KEYS_FILE are unset,
+they are generated on first run into the instance folder and reused afterwards.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_instance_path() -> Path:
+    env = os.environ.get("CASEFLOW_INSTANCE_PATH")
+    if env:
+        return Path(env).resolve()
+    return (Path.cwd() / "instance").resolve()
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    keys_file: Path
+    secure_cookies: bool = True
+    session_idle_minutes: int = 30
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    re_referral_months: int = 12
+    triage_due_working_days: int = 1
+    self_referral_rate_limit: str = "5 per minute;30 per hour"
+    login_rate_limit: str = "10 per minute"
+    api_rate_limit: str = "600 per minute"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        instance_path = Path(overrides.pop("instance_path", None) or default_instance_path())
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = overrides.pop("database_url", None) or os.environ.get(
+            "CASEFLOW_DATABASE_URL"
+        ) or f"sqlite:///{instance_path / 'caseflow.db'}"
+        # Accept the common "postgresql://" spelling and use the psycopg 3 driver we ship.
+        if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        redis_url = overrides.pop("redis_url", None) or os.environ.get("CASEFLOW_REDIS_URL") or None
+        secret_key = overrides.pop("secret_key", None) or os.environ.get("CASEFLOW_SECRET_KEY")
+        if not secret_key:
+            secret_key = _read_or_create(instance_path / "secret_key", lambda: secrets.token_urlsafe(48))
+        keys_file = Path(
+            overrides.pop("keys_file", None)
+            or os.environ.get("CASEFLOW_KEYS_FILE")
+            or instance_path / "keys.json"
+        )
+        return cls(
+            instance_path=instance_path,
+            database_url=database_url,
+            redis_url=redis_url,
+            secret_key=secret_key,
+            keys_file=keys_file,
+            secure_cookies=_env_bool("CASEFLOW_SECURE_COOKIES", True),
+            **overrides,
+        )
+
+    def flask_config(self) -> dict:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_NAME": "caseflow_session",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "PERMANENT_SESSION_LIFETIME": self.session_idle_minutes * 60,
+            "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the session
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            "JSON_SORT_KEYS": False,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+        }
+
+
+def _read_or_create(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    path.write_text(value)
+    os.chmod(path, 0o600)
+    return value

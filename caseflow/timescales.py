@@ -1,0 +1,99 @@
+"""UK working time: Europe/London clocks, Monday to Friday, English bank holidays skipped.
+
+Bank holidays come from the govuk-bank-holidays package's bundled copy of GOV.UK's
+bank-holidays.json (no network at run time), division England and Wales.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from govuk_bank_holidays.bank_holidays import BankHolidays
+
+LONDON = ZoneInfo("Europe/London")
+WORKDAY_START = time(9, 0)
+WORKDAY_END = time(17, 0)
+
+
+@lru_cache(maxsize=1)
+def _bank_holidays() -> frozenset[date]:
+    calendar = BankHolidays(use_cached_holidays=True)
+    return frozenset(h["date"] for h in calendar.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
+
+
+def is_bank_holiday(day: date) -> bool:
+    return day in _bank_holidays()
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def to_london(moment: datetime) -> datetime:
+    return moment.astimezone(LONDON)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start` (start itself is not counted)."""
+    current, remaining = start, days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def next_working_day(day: date) -> date:
+    return add_working_days(day, 1)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    if end <= start:
+        return 0
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Hours of the working day (09:00-17:00 London, working days only) between two instants."""
+    if end <= start:
+        return 0.0
+    start_l, end_l = to_london(start), to_london(end)
+    total = 0.0
+    day = start_l.date()
+    while day <= end_l.date():
+        if is_working_day(day):
+            open_ = datetime.combine(day, WORKDAY_START, LONDON)
+            close = datetime.combine(day, WORKDAY_END, LONDON)
+            lo, hi = max(open_, start_l), min(close, end_l)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 3600
+        day += timedelta(days=1)
+    return total
+
+
+def working_deadline(start: datetime, working_days: int) -> datetime:
+    """End of the working day `working_days` after `start` (London time), as UTC."""
+    due_day = add_working_days(to_london(start).date(), working_days)
+    return datetime.combine(due_day, WORKDAY_END, LONDON).astimezone(timezone.utc)
+
+
+def format_uk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_london(value)
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_uk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_london(value)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"

@@ -1,0 +1,114 @@
+"""Jinja with GOV.UK Frontend macros, Flask-Login wiring, security headers and error pages."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+
+from caseflow import timescales
+from caseflow.auth.roles import ORG_TYPE_LABELS, ROLE_LABELS
+from caseflow.consent.policy import AccessDenied
+from caseflow.extensions import db, login_manager
+from caseflow.flow import STAGE_LABELS
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    app.add_template_filter(timescales.format_uk_date, "uk_date")
+    app.add_template_filter(timescales.format_uk_datetime, "uk_datetime")
+    app.add_template_global(ROLE_LABELS, "ROLE_LABELS")
+    app.add_template_global(ORG_TYPE_LABELS, "ORG_TYPE_LABELS")
+    app.add_template_global(STAGE_LABELS, "STAGE_LABELS")
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from caseflow.auth.models import User
+
+        return db.session.get(User, user_id)
+
+    @app.before_request
+    def _per_request():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _security_headers(response):
+        nonce = getattr(g, "csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; object-src 'none'; base-uri 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user.is_authenticated and not request.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")  # personal data: never cache
+        return response
+
+    @app.context_processor
+    def _template_context():
+        return {"csp_nonce": getattr(g, "csp_nonce", "")}
+
+    @app.errorhandler(AccessDenied)
+    def _denied(exc: AccessDenied):
+        db.session.commit()  # keep the audit record of the refusal
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(403, "forbidden", exc.decision.reason)
+        return render_template("errors/403.html", reason=exc.decision.reason), 403
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_template(
+            "errors/400.html",
+            message="This form has expired or was not sent from CaseFlow. Go back, refresh the page and try again.",
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                  exc.description or exc.name)
+        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(
+            exc.code, "errors/400.html")
+        return render_template(template, message=exc.description, reason=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(500, "internal_error", "Something went wrong on our side. Nothing you sent was lost if you received a reference.")
+        return render_template("errors/500.html"), 500
+
+    @app.route("/healthz")
+    def _health():
+        return {"status": "ok"}

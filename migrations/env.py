@@ -1,0 +1,46 @@
+"""Alembic environment: the only way CaseFlow's schema changes."""
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+import caseflow.models  # noqa: F401  (registers every model on Base.metadata)
+from caseflow.database import Base
+
+config = context.config
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our TypeDecorators as their plain database types, so migrations never depend on
+    application code that may later change (encryption and UTC handling happen in Python)."""
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        impl = obj.impl if not isinstance(obj.impl, type) else obj.impl()
+        return "sa." + repr(impl)
+    return False
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
+                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite",
+                          render_item=render_item)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

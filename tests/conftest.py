@@ -1,0 +1,235 @@
+"""Shared fixtures. Tests run against a real database engine: SQLite by default, PostgreSQL when
+CASEFLOW_TEST_DATABASE_URL is set (scripts/test runs the suite on both). The schema is built by
+the Alembic migrations, exactly as in production.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from caseflow import create_app
+from caseflow.database import Base
+from caseflow.extensions import db, limiter
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CASEFLOW_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'caseflow-test.db'}"
+
+
+def _reset_schema(url: str) -> None:
+    """PostgreSQL test databases are reused between runs: start each run from empty."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                           if url.startswith("postgresql://") else url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from caseflow.migrate import upgrade
+
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(instance_path=instance, database_url=url)
+    application.config.update(TESTING=True)
+    with application.app_context():
+        upgrade("head")
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app):
+    """Every test starts with empty tables (schema kept) and fresh rate-limit counters."""
+    yield
+    db.session.remove()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+    limiter.reset()
+
+
+def _https_client(app):
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # as behind the TLS-terminating proxy
+    return client
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    # Cookies are Secure; the test client sends them only over https.
+    return _https_client(app)
+
+
+# --- factories --------------------------------------------------------------------------------
+
+class Factory:
+    """Creates organisations, users and tokens through the real services."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def org(self, name: str | None = None, type: str = "early_help"):
+        from caseflow.auth.services import create_organisation
+
+        self._n += 1
+        with self.app.app_context():
+            org = create_organisation(name or f"Organisation {self._n}", type)
+            db.session.commit()
+            return org
+
+    def user(self, role: str = "front_door", org=None, email: str | None = None,
+             name: str | None = None, password: str = TEST_PASSWORD, team=None):
+        from caseflow.auth.services import create_team, create_user
+        from caseflow.auth.models import Organisation
+
+        self._n += 1
+        with self.app.app_context():
+            if org is None:
+                org_type = {"partner": "school", "partner_system": "police"}.get(role, "early_help")
+                org = self.org(type=org_type)
+            org = db.session.get(Organisation, org.id)
+            team_obj = create_team(team, org) if isinstance(team, str) else team
+            user, _ = create_user(email or f"{role}{self._n}@example.gov.uk",
+                                  name or f"{role.replace('_', ' ').title()} {self._n}", role,
+                                  org.name, password, team=team_obj)
+            db.session.commit()
+            return user
+
+    def token(self, user) -> str:
+        from caseflow.auth.services import create_token
+
+        with self.app.app_context():
+            _, token = create_token(user.email)
+            db.session.commit()
+            return token
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+def sign_in(client, user, password: str = TEST_PASSWORD):
+    page = client.get("/sign-in")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+    token = token or re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    return client.post("/sign-in", data={"email": user.email, "password": password,
+                                         "csrf_token": token.group(1)})
+
+
+def csrf_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def api(app):
+    """A JSON client: api.post(path, token, json=...) with the bearer header set."""
+
+    class Api:
+        def __init__(self):
+            self.client = _https_client(app)
+
+        def _headers(self, token, extra=None):
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            headers.update(extra or {})
+            return headers
+
+        def get(self, path, token, **kw):
+            return self.client.get(path, headers=self._headers(token, kw.pop("headers", None)), **kw)
+
+        def post(self, path, token, **kw):
+            return self.client.post(path, headers=self._headers(token, kw.pop("headers", None)), **kw)
+
+        def put(self, path, token, **kw):
+            return self.client.put(path, headers=self._headers(token, kw.pop("headers", None)), **kw)
+
+    return Api()
+
+
+# --- query counting -----------------------------------------------------------------------------
+
+@contextmanager
+def count_queries():
+    """Counts SQL statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def _before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _before)
+
+
+# --- a real server for the browser ----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served by a real WSGI server on 127.0.0.1 in a background thread."""
+    from werkzeug.serving import make_server
+
+    # Plain HTTP on loopback: cookies cannot be Secure here (they are everywhere else).
+    app.config["SESSION_COOKIE_SECURE"] = False
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    app.config["SESSION_COOKIE_SECURE"] = True
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
