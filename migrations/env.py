@@ -29,13 +29,21 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    # scripts/regen-initial-migration passes the tables later revisions create, so rebuilding
+    # the unreleased 0001 never swallows them.
+    excluded = config.attributes.get("exclude_tables", ())
+    table = obj.name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table not in excluded
+
+
 def run_migrations_online() -> None:
     connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          render_item=render_item)
+                          render_item=render_item, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
 
