@@ -141,6 +141,36 @@ def audit_verify():
     sys.exit(0 if report.ok else 1)
 
 
+# --- keys -----------------------------------------------------------------------------------
+
+@main.command("rotate-keys")
+@click.option("--retire-old", is_flag=True,
+              help="After re-encrypting, drop the old keys (run only once every process has the new key file).")
+@with_appcontext
+def rotate_keys(retire_old):
+    """Add a new encryption key and re-encrypt every stored field under it."""
+    from flask import current_app
+
+    import caseflow.models  # noqa: F401  (every model's encrypted columns)
+    from caseflow.consent import crypto
+    from caseflow.database import Base
+
+    settings = current_app.extensions["caseflow.settings"]
+    if not retire_old:
+        keys = crypto.rotate_key_file(settings.keys_file)
+        crypto.configure(keys)
+        count = crypto.reencrypt_all(db.session, Base.metadata)
+        click.echo(f"New primary key added; {count} encrypted values re-encrypted. "
+                   "Old keys are kept for decryption: restart web and worker processes, then run "
+                   "'caseflow rotate-keys --retire-old' to remove them.")
+    else:
+        keys = crypto.load_keys(settings.keys_file)
+        crypto.configure(keys)
+        count = crypto.reencrypt_all(db.session, Base.metadata)  # anything written meanwhile
+        settings.keys_file.write_text(__import__("json").dumps({"fernet_keys": keys[:1]}, indent=2))
+        click.echo(f"{count} values confirmed under the current key; old keys retired.")
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 @main.command("demo")

@@ -97,3 +97,49 @@ class EncryptedJSON(TypeDecorator):
         if value is None:
             return None
         return json.loads(decrypt(value))
+
+
+def encrypted_columns(metadata):
+    """(table, primary key column, column) for every encrypted column in the schema."""
+    for table in metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1:
+            continue
+        for column in table.columns:
+            if isinstance(column.type, (EncryptedText, EncryptedJSON)):
+                yield table, pk[0], column
+
+
+def reencrypt_all(session, metadata, batch: int = 500) -> int:
+    """Re-encrypt every stored token under the current primary key. Reads and writes the raw
+    tokens (no decryption to Python objects), one batch per transaction, so it can run while the
+    service is up."""
+    from sqlalchemy import select, type_coerce, update
+
+    count = 0
+    for table, pk, column in encrypted_columns(metadata):
+        last = None
+        while True:
+            query = select(pk, type_coerce(column, Text)).where(column.is_not(None)).order_by(pk).limit(batch)
+            if last is not None:
+                query = query.where(pk > last)
+            rows = session.execute(query).all()
+            if not rows:
+                break
+            for ident, token in rows:
+                session.execute(update(table).where(pk == ident).values(
+                    {column.name: type_coerce(rotate_token(token), Text)}))
+                count += 1
+            last = rows[-1][0]
+            session.commit()
+    return count
+
+
+def rotate_key_file(keys_file: Path, retire_old: bool = False) -> list[str]:
+    """Put a new primary key first in the key file (old keys stay for decryption unless
+    retired) and return the new list."""
+    keys = load_keys(keys_file)
+    new = [Fernet.generate_key().decode()] + ([] if retire_old else keys)
+    keys_file.write_text(json.dumps({"fernet_keys": new}, indent=2))
+    os.chmod(keys_file, 0o600)
+    return new
