@@ -141,6 +141,24 @@ def audit_verify():
     sys.exit(0 if report.ok else 1)
 
 
+# --- queue --------------------------------------------------------------------------------
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+@with_appcontext
+def worker(burst):
+    """Run queue workers (RQ on CASEFLOW_REDIS_URL)."""
+    from flask import current_app
+
+    from caseflow.jobs import run_worker
+
+    if not current_app.extensions["caseflow.settings"].redis_url:
+        click.echo("CASEFLOW_REDIS_URL is not set: jobs run in-process inside the web app, "
+                   "so there is no separate worker to start.")
+        return
+    run_worker(burst=burst)
+
+
 # --- keys -----------------------------------------------------------------------------------
 
 @main.command("rotate-keys")
