@@ -39,12 +39,14 @@ def create_app(settings=None, **overrides) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
+    from caseflow.cases.api import bp as cases_api
+    from caseflow.cases.views import bp as cases_bp
     from caseflow.families.api import bp as families_api
     from caseflow.families.views import bp as families_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
 
-    for bp in (auth_bp, families_bp, frontdoor_bp):
+    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp):
         app.register_blueprint(bp)
-    for bp in (families_api, frontdoor_api):
+    for bp in (families_api, frontdoor_api, cases_api):
         app.register_blueprint(bp)

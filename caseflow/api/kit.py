@@ -62,11 +62,14 @@ def _authenticate():
 
 def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
              body: type[Schema] | None = None, response: type[Schema] | None = None,
-             status: int = 200, query: type[Schema] | None = None, public: bool = False):
+             status: int = 200, query: type[Schema] | None = None, public: bool = False,
+             documented_body: type[Schema] | None = None):
     """Register an API route. The view receives (user, data) where data is the validated
     body (or query) and returns a JSON-able object or (object, status)."""
-    _OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary, body, response,
-                                 status, query, public))
+    # documented_body: a body the service validates itself (so the web forms share the rules);
+    # it still appears in the OpenAPI document.
+    _OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary,
+                                 body or documented_body, response, status, query, public))
 
     def decorate(view):
         @functools.wraps(view)
@@ -137,24 +140,24 @@ def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
             return body().load(raw)
         except ValidationError as exc:
             raise ApiError(422, "validation_failed", "Some fields are missing or not valid.",
-                           _flatten(exc.messages)) from None
+                           flatten_messages(exc.messages)) from None
     if query is not None:
         try:
             return query().load(request.args.to_dict())
         except ValidationError as exc:
             raise ApiError(400, "bad_query", "Some query parameters are not valid.",
-                           _flatten(exc.messages)) from None
+                           flatten_messages(exc.messages)) from None
     return {}
 
 
-def _flatten(messages, prefix: str = "") -> dict:
+def flatten_messages(messages, prefix: str = "") -> dict:
     """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, (dict,)):
-                flat.update(_flatten(value, name))
+                flat.update(flatten_messages(value, name))
             else:
                 flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
     else:

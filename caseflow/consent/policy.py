@@ -161,6 +161,30 @@ def family_view_decision(user, family_id: str) -> Decision:
     return deny("Your role does not give access to family records.")
 
 
+def family_visibility_clause(user):
+    """The same relationships as family_view_decision, as SQL over Family.id, so searches and
+    lists filter in the database and never reveal families the user may not know about."""
+    from sqlalchemy import false, or_, true
+
+    from caseflow.cases.models import Case
+    from caseflow.families.models import Family
+    from caseflow.frontdoor.models import RequestForHelp
+
+    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
+        return true()
+    if user.role == Role.KEYWORKER:
+        clause = Case.keyworker_id == user.id
+        if user.team_id:
+            clause = or_(clause, Case.team_id == user.team_id)
+        return Family.id.in_(select(Case.family_id).where(clause))
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
+        clause = RequestForHelp.submitted_by_id == user.id
+        if user.role == Role.PARTNER_SYSTEM:
+            clause = or_(clause, RequestForHelp.referrer_organisation_id == user.organisation_id)
+        return Family.id.in_(select(RequestForHelp.family_id).where(clause))
+    return false()
+
+
 # --- rules -----------------------------------------------------------------------------------
 
 @rule("request.create")
@@ -227,3 +251,13 @@ def _users_admin(user, obj):
     if user.role == Role.ADMIN:
         return allow("Administrators manage users.", set(), basis=None)
     return deny("Only administrators manage users and roles.")
+
+
+@rule("family.access_log")
+def _family_access_log(user, family):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Managers and the front door can see who has looked at a family's records.",
+                     set(), basis=SERVICE_BASIS)
+    if user.role == Role.KEYWORKER and family is not None and _works_with_family(user, family.id):
+        return allow("You work with this family.", set(), basis=SERVICE_BASIS)
+    return deny("Only the family's worker, the front door and managers see the access log.")

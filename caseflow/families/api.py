@@ -1,3 +1,91 @@
-from caseflow.api.kit import api_blueprint
+"""Family search, the single family view and the access log as JSON (API.md)."""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.families import services
 
 bp = api_blueprint("families_api", __name__)
+
+
+class SearchQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def person_json(member) -> dict:
+    p = member.person
+    return {"id": p.id, "given_name": p.given_name, "family_name": p.family_name,
+            "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+            "age": p.age_on(date.today()), "sex": p.sex, "relationship": member.relationship_to_family,
+            "in_household": member.in_household, "postcode": p.postcode, "address": p.address,
+            "nhs_number": p.nhs_number, "upn": p.upn, "school": p.school_name,
+            "gp_practice": p.gp_practice_name}
+
+
+def case_json(case) -> dict:
+    return {"id": case.id, "reference": case.reference, "stage": case.stage,
+            "opened_at": case.opened_at.isoformat(),
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+            "closure_reason": case.closure_reason, "is_re_referral": case.is_re_referral,
+            "keyworker_id": case.keyworker_id, "team_id": case.team_id,
+            "transitions": [{"from": t.from_stage, "to": t.to_stage, "action": t.action,
+                             "at": t.at.isoformat(), "actor_id": t.actor_id} for t in case.transitions]}
+
+
+@endpoint(bp, "/families", "GET", summary="Search families you may see", query=SearchQuerySchema)
+def search_families(user, data):
+    results, total = services.search_families(user, data["q"], data["page"], data["per_page"])
+    return {"items": [{"id": r.family.id, "reference": r.family.reference, "name": r.family.display_name,
+                       "open_case_id": r.open_case.id if r.open_case else None,
+                       "members": [{"id": m.person.id, "given_name": m.person.given_name,
+                                    "family_name": m.person.family_name,
+                                    "date_of_birth": m.person.date_of_birth.isoformat() if m.person.date_of_birth else None}
+                                   for m in r.members]} for r in results],
+            "page": data["page"], "per_page": data["per_page"], "total": total}
+
+
+@endpoint(bp, "/families/<family_id>", "GET", summary="The single family view")
+def get_family(user, data, family_id):
+    view = services.view_family(user, family_id)
+    body = {"id": view.family.id, "reference": view.family.reference,
+            "name": view.family.display_name, "categories": sorted(view.decision.categories),
+            "basis": view.decision.basis, "redacted": view.hidden}
+    if view.shows("members"):
+        body["members"] = [person_json(m) for m in view.members]
+    if view.shows("cases"):
+        body["cases"] = [case_json(c) for c in view.cases]
+    if view.shows("requests"):
+        body["requests"] = [{"id": r.id, "reference": r.reference, "received_at": r.received_at.isoformat(),
+                             "source": r.source, "referrer": r.referrer_name,
+                             "organisation": r.referrer_organisation, "concerns": r.concerns,
+                             "details": r.details, "case_id": r.case_id} for r in view.requests]
+    body["plans"], body["contacts"], body["flags"] = [], [], []
+    return body
+
+
+@endpoint(bp, "/families/<family_id>/access-log", "GET",
+          summary="Who read or changed this family's records", query=PageQuerySchema)
+def get_access_log(user, data, family_id):
+    family, events, total = services.access_log(user, family_id, data["page"], data["per_page"])
+    return {"items": [{"at": e.at.isoformat(), "actor": e.actor_label, "actor_id": e.actor_id,
+                       "organisation_id": e.actor_org_id, "action": e.action,
+                       "object_type": e.object_type, "object_id": e.object_id,
+                       "categories": e.categories, "purpose": e.purpose, "basis": e.basis}
+                      for e in events],
+            "page": data["page"], "per_page": data["per_page"], "total": total}

@@ -1,8 +1,56 @@
-from flask import Blueprint
+"""The single family view, family search and the family's access log."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from caseflow.families import services
+from caseflow.families.models import RELATIONSHIP_LABELS
+from caseflow.services_errors import NotFound, ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
 
 
+def _page() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
 @bp.route("/families")
-def search():  # placeholder: replaced by the families helper
-    return "families"
+@login_required
+def search():
+    q = request.args.get("q", "")
+    error, results, total = None, [], 0
+    try:
+        results, total = services.search_families(current_user, q, page=_page())
+    except ServiceValidationError as exc:
+        error = str(exc)
+    return render_template("families/search.html", q=q, results=results, total=total,
+                           page=_page(), error=error, today=date.today(), title="Find a family")
+
+
+@bp.route("/families/<family_id>")
+@login_required
+def show(family_id):
+    try:
+        view = services.view_family(current_user, family_id)
+    except NotFound:
+        abort(404)
+    return render_template("families/show.html", view=view, today=date.today(),
+                           relationship_labels=RELATIONSHIP_LABELS,
+                           title=view.family.display_name)
+
+
+@bp.route("/families/<family_id>/access-log")
+@login_required
+def access_log(family_id):
+    try:
+        family, events, total = services.access_log(current_user, family_id, page=_page())
+    except NotFound:
+        abort(404)
+    return render_template("families/access_log.html", family=family, events=events,
+                           total=total, page=_page(), title=f"Who has seen {family.display_name}")

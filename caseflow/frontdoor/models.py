@@ -61,6 +61,8 @@ class RequestForHelp(Base):
     concerns: Mapped[list] = mapped_column(JSON, default=list)
     details: Mapped[str | None] = mapped_column(EncryptedText)
     consent_given: Mapped[bool] = mapped_column(Boolean)
+    # Without consent a request is only lawful for a safeguarding concern (DOMAIN.md).
+    safeguarding_concern: Mapped[bool] = mapped_column(Boolean, default=False)
     urgency: Mapped[str] = mapped_column(String(16), default=Urgency.ROUTINE)
     is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 03:35:36.301349
+Create Date: 2026-11-24 04:18:40.929822
 """
 from alembic import op
 import sqlalchemy as sa
@@ -249,6 +249,7 @@ def upgrade() -> None:
     sa.Column('concerns', sa.JSON(), nullable=False),
     sa.Column('details', sa.Text(), nullable=True),
     sa.Column('consent_given', sa.Boolean(), nullable=False),
+    sa.Column('safeguarding_concern', sa.Boolean(), nullable=False),
     sa.Column('urgency', sa.String(length=16), nullable=False),
     sa.Column('is_re_referral', sa.Boolean(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),

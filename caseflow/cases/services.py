@@ -1,0 +1,20 @@
+"""Reading cases. Stage changes go through caseflow.flow, called by each capability's services."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from caseflow.cases.models import Case
+from caseflow.consent.policy import require
+from caseflow.extensions import db
+from caseflow.services_errors import NotFound
+
+
+def view_case(actor, case_id: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.id == case_id)
+                             .options(selectinload(Case.transitions)))
+    if case is None:
+        raise NotFound("No case with that id.")
+    require(actor, "case.view", case, object_type="case", family_id=case.family_id, purpose="case view")
+    db.session.commit()
+    return case

@@ -1,0 +1,210 @@
+"""The request-for-help contract (API.md `POST /api/v1/requests`), used by every intake route.
+
+The web forms build the same dictionary and the service validates it with these schemas, so the
+professional form, the self-referral form and the API cannot drift apart.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
+from caseflow.families.models import Relationship, Sex
+from caseflow.frontdoor.models import Urgency
+
+HEADLINE_PROBLEMS = {
+    "crime_asb": "Crime or anti-social behaviour",
+    "education": "Not attending school regularly, or excluded",
+    "children_need_help": "Children who need help (including early years)",
+    "worklessness": "Out of work, or money worries",
+    "domestic_abuse": "Domestic abuse",
+    "health": "Health, including mental health and drug or alcohol use",
+}
+RELATIONSHIP_ALIASES = {"parent": "parent_carer", "carer": "parent_carer", "mother": "parent_carer",
+                        "father": "parent_carer", "son": "child", "daughter": "child"}
+
+
+class ReferrerSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200,
+                         error="Enter the name of the person asking for help"))
+    organisation = fields.String(load_default=None, validate=validate.Length(max=200))
+    role = fields.String(load_default=None, validate=validate.Length(max=120))
+    email = fields.Email(load_default=None, error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"})
+    phone = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[0-9 +()-]{7,20}$", error="Enter a telephone number, like 01632 960 001 or 07700 900 982"))
+
+    @validates_schema
+    def _contactable(self, data, **kwargs):
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError("Give an email address or phone number so we can contact you",
+                                  "email")
+
+
+class PersonSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    given_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
+                               error="Enter a first name"))
+    family_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
+                                error="Enter a last name"))
+    date_of_birth = fields.Date(load_default=None, error_messages={
+        "invalid": "Date of birth must be a real date, like 2014-03-27"})
+    sex = fields.String(load_default=Sex.UNKNOWN, validate=validate.OneOf([s.value for s in Sex],
+                        error="Sex must be one of: female, male, other, unknown"))
+    relationship = fields.String(load_default=Relationship.CHILD)
+    in_household = fields.Boolean(load_default=True)
+    postcode = fields.String(load_default=None)
+    address = fields.String(load_default=None, validate=validate.Length(max=500))
+    nhs_number = fields.String(load_default=None)
+    upn = fields.String(load_default=None)
+    school = fields.String(load_default=None, validate=validate.Length(max=200))
+    gp_practice = fields.String(load_default=None, validate=validate.Length(max=200))
+    phone = fields.String(load_default=None, validate=validate.Length(max=40))
+    email = fields.String(load_default=None, validate=validate.Length(max=254))
+
+    @validates("date_of_birth")
+    def _dob(self, value, **kwargs):
+        if value is None:
+            return
+        if value > date.today():
+            raise ValidationError("Date of birth must be today or in the past")
+        if value.year < date.today().year - 120:
+            raise ValidationError("Date of birth must be within the last 120 years")
+
+    @validates("nhs_number")
+    def _nhs(self, value, **kwargs):
+        if value and (problem := nhs_number_problem(value)):
+            raise ValidationError(problem)
+
+    @validates("upn")
+    def _upn(self, value, **kwargs):
+        if value and (problem := upn_problem(value)):
+            raise ValidationError(problem)
+
+    @validates("postcode")
+    def _postcode(self, value, **kwargs):
+        if value and format_postcode(value) is None:
+            raise ValidationError("Enter a real postcode, like NE1 4ST")
+
+    @validates("relationship")
+    def _relationship(self, value, **kwargs):
+        value = RELATIONSHIP_ALIASES.get((value or "").lower(), (value or "").lower())
+        if value not in {r.value for r in Relationship}:
+            raise ValidationError("Relationship must be one of: parent_carer, child, significant_adult")
+
+
+class RequestInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    referrer = fields.Nested(ReferrerSchema, required=True)
+    people = fields.List(fields.Nested(PersonSchema), required=True,
+                         validate=validate.Length(min=1, max=20, error="Name at least one person in the family (and no more than 20)"))
+    concerns = fields.List(fields.String(validate=validate.OneOf(
+        list(HEADLINE_PROBLEMS), error=f"Concerns must be among: {', '.join(HEADLINE_PROBLEMS)}")),
+        load_default=list)
+    details = fields.String(load_default="", validate=validate.Length(max=20000))
+    consent_given = fields.Boolean(required=True, error_messages={
+        "required": "Say whether the family agreed to this request"})
+    safeguarding_concern = fields.Boolean(load_default=False)
+    urgency = fields.String(load_default=Urgency.ROUTINE, validate=validate.OneOf(
+        [u.value for u in Urgency], error="Urgency must be routine, urgent or immediate"))
+
+    @validates_schema
+    def _consent_or_safeguarding(self, data, **kwargs):
+        # DOMAIN.md: consent is sought before a non-safeguarding request. Without it, only a
+        # safeguarding concern (a child at risk of significant harm) justifies the referral.
+        if data.get("consent_given") is False and not data.get("safeguarding_concern"):
+            raise ValidationError(
+                "Without the family's consent, a request can only be made for a safeguarding "
+                "concern: tick 'safeguarding concern' or ask the family first", "consent_given")
+        if not data.get("concerns") and not (data.get("details") or "").strip():
+            raise ValidationError("Tick at least one concern or describe what help is needed",
+                                  "concerns")
+
+
+def clean_people(people: list[dict]) -> list[dict]:
+    """Normalise the validated people: formatted postcode, compact identifiers, aliases."""
+    from caseflow.families.identifiers import clean_nhs_number
+
+    for person in people:
+        person["given_name"] = person["given_name"].strip()
+        person["family_name"] = person["family_name"].strip()
+        person["relationship"] = RELATIONSHIP_ALIASES.get(person["relationship"].lower(),
+                                                          person["relationship"].lower())
+        if person.get("postcode"):
+            person["postcode"] = format_postcode(person["postcode"])
+        if person.get("nhs_number"):
+            person["nhs_number"] = clean_nhs_number(person["nhs_number"])
+        if person.get("upn"):
+            person["upn"] = person["upn"].strip().upper()
+    return people
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class CandidateOutSchema(Schema):
+    person_id = fields.String()
+    family_ids = fields.List(fields.String())
+    score = fields.Float()
+    reasons = fields.List(fields.String())
+
+
+class MatchOutSchema(Schema):
+    status = fields.String()
+    candidates = fields.List(fields.Nested(CandidateOutSchema))
+
+
+class RequestCreatedSchema(Schema):
+    id = fields.String()
+    reference = fields.String()
+    case_id = fields.String()
+    family_id = fields.String()
+    stage = fields.String()
+    status = fields.String()
+    is_re_referral = fields.Boolean()
+    match = fields.Nested(MatchOutSchema)
+
+
+class RequestSummarySchema(Schema):
+    id = fields.String()
+    reference = fields.String()
+    status = fields.String()
+    match_status = fields.String()
+    source = fields.String()
+    urgency = fields.String()
+    received_at = fields.DateTime()
+    family_id = fields.String()
+    family_name = fields.String()
+    case_id = fields.String()
+    is_re_referral = fields.Boolean()
+    triage_due_at = fields.DateTime()
+    working_hours_waiting = fields.Float()
+
+
+class RequestListSchema(Schema):
+    items = fields.List(fields.Nested(RequestSummarySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class RequestQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["new", "needs_review", "triaged", "routed", "open"]))
+    urgency = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Urgency]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class MatchDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["confirm", "reject"]))
+    person_id = fields.String(load_default=None)
