@@ -1,25 +1,51 @@
 """Tell the story once: match people named on a request to people already known.
 
-INTERFACE (used by caseflow.frontdoor.services; keep it stable):
     SubmittedPerson           what a request says about one person
-    normalise(person)         fill Person's *_norm / name_phonetic keys before saving
+    normalise(person)         fill Person's matching keys before it is saved
     match_person(session, s)  -> PersonMatch(status, person_id, score, candidates)
 
 Status is "linked" (confident: link automatically), "needs_review" (a front-door officer must
-confirm or reject; candidates are listed best first) or "new" (nobody like this is known).
+confirm or reject; candidates best first, each with plain-English reasons) or "new".
 
-This first version only does exact identifiers and exact name + date of birth; the fuzzy scorer
-(rapidfuzz) replaces the internals without changing the interface.
+How it decides, in the spirit of Fellegi-Sunter record linkage:
+1. Exact identifiers first (NHS number, Unique Pupil Number).
+2. Candidates come only from indexed look-ups ("blocking"): the same or day/month-swapped date
+   of birth; the same postcode; the same phonetic surname born within about a year; the same
+   normalised names. Never a scan, so cost does not grow with the population.
+3. Each candidate earns agreement weights per field (given name, family name, date of birth,
+   postcode, sex), scored with rapidfuzz and tolerant of typos, nicknames and swapped names.
+4. Auto-link only when the evidence is strong on every axis (exact date of birth, the same
+   postcode area, names agreeing up to a typo or nickname) and no other candidate comes close:
+   a wrong link would show one family's history to another's worker, so doubt goes to a person.
 """
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
 
-from sqlalchemy import select
+import jellyfish
+from rapidfuzz.distance import JaroWinkler
+from sqlalchemy import and_, or_, select, union
 
 from caseflow.families.models import FamilyMember, Person
+
+# Agreement weights (roughly log2 odds of "same person" for each level of agreement).
+W_GIVEN = {"exact": 6.0, "nickname": 5.0, "typo": 4.0, "similar": 1.0, "differ": -6.0}
+W_FAMILY = {"exact": 5.0, "typo": 3.5, "similar": 1.0, "differ": -4.0}
+W_DOB = {"exact": 8.0, "near": 3.0, "missing": 0.0, "differ": -8.0}
+W_POSTCODE = {"exact": 3.0, "district": 1.0, "missing": 0.0, "differ": -1.0}
+W_SEX_CONFLICT = -4.0
+MAX_SCORE = W_GIVEN["exact"] + W_FAMILY["exact"] + W_DOB["exact"] + W_POSTCODE["exact"]
+
+AUTO_LINK_SCORE = 16.0   # and the strict conditions in _auto_linkable()
+REVIEW_SCORE = 10.0      # below this a candidate is not worth an officer's time
+CLEAR_WINNER_MARGIN = 4.0
+MAX_CANDIDATES_SHOWN = 4
+BLOCK_LIMIT = 400        # rows per look-up: a runaway block must not stall the front door
 
 
 @dataclass
@@ -53,6 +79,8 @@ class PersonMatch:
     candidates: list[Candidate] = field(default_factory=list)
 
 
+# --- normalisation -------------------------------------------------------------------------------
+
 def normalise_postcode(postcode: str | None) -> str | None:
     if not postcode:
         return None
@@ -63,42 +91,248 @@ def normalise_name(name: str | None) -> str:
     return re.sub(r"[^a-z]", "", (name or "").lower())
 
 
+def phonetic(name: str | None) -> str | None:
+    norm = normalise_name(name)
+    if not norm:
+        return None
+    return jellyfish.metaphone(norm)[:12] or None
+
+
 def normalise(person: Person) -> None:
     person.given_name_norm = normalise_name(person.given_name)
     person.family_name_norm = normalise_name(person.family_name)
     person.postcode_norm = normalise_postcode(person.postcode)
-    person.name_phonetic = person.family_name_norm[:4] or None
+    person.name_phonetic = phonetic(person.family_name)
+
+
+def _district(postcode_norm: str | None) -> str | None:
+    # The outward code (e.g. NS1 of NS14AB) is everything but the last three characters.
+    return postcode_norm[:-3] if postcode_norm and len(postcode_norm) > 3 else None
+
+
+@lru_cache(maxsize=1)
+def _nickname_groups() -> dict[str, frozenset[int]]:
+    groups: dict[str, set[int]] = {}
+    text = resources.files("caseflow.data").joinpath("nicknames.csv").read_text()
+    for number, row in enumerate(csv.reader(line for line in text.splitlines()
+                                            if line and not line.startswith("#"))):
+        for name in row:
+            groups.setdefault(normalise_name(name), set()).add(number)
+    return {name: frozenset(ids) for name, ids in groups.items()}
+
+
+def same_given_name(a: str, b: str) -> bool:
+    groups = _nickname_groups()
+    return bool(groups.get(a, frozenset()) & groups.get(b, frozenset()))
+
+
+# --- comparing one pair --------------------------------------------------------------------------
+
+def _similarity(a: str, b: str) -> float:
+    return JaroWinkler.normalized_similarity(a, b) if a and b else 0.0
+
+
+def _given_level(a: str, b: str) -> str:
+    if a and a == b:
+        return "exact"
+    if same_given_name(a, b):
+        return "nickname"
+    sim = _similarity(a, b)
+    return "typo" if sim >= 0.92 else "similar" if sim >= 0.84 else "differ"
+
+
+def _family_level(a: str, b: str, raw_a: str, raw_b: str) -> str:
+    if a and a == b:
+        return "exact"
+    # Double-barrelled or changed surnames: one shared part counts as a near match.
+    parts_a = {normalise_name(p) for p in re.split(r"[\s-]+", raw_a or "") if p}
+    parts_b = {normalise_name(p) for p in re.split(r"[\s-]+", raw_b or "") if p}
+    if parts_a & parts_b - {""}:
+        return "typo"
+    sim = _similarity(a, b)
+    return "typo" if sim >= 0.92 else "similar" if sim >= 0.84 else "differ"
+
+
+def _dob_level(a: date | None, b: date | None) -> str:
+    if a is None or b is None:
+        return "missing"
+    if a == b:
+        return "exact"
+    if a.year == b.year and a.month == b.day and a.day == b.month:
+        return "near"  # day and month swapped
+    sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    if sum(x != y for x, y in zip(sa, sb)) == 1:
+        return "near"  # one digit mistyped
+    return "differ"
+
+
+def _postcode_level(a: str | None, b: str | None) -> str:
+    if not a or not b:
+        return "missing"
+    if a == b:
+        return "exact"
+    return "district" if _district(a) == _district(b) else "differ"
+
+
+@dataclass
+class _Scored:
+    row: object
+    score: float
+    levels: dict
+    reasons: list[str]
+    swapped: bool
+
+
+_REASON = {
+    "given": {"exact": "same first name", "nickname": "first name is a short form ({a}/{b})",
+              "typo": "first name spelt differently ({a}/{b})", "similar": "first name similar ({a}/{b})",
+              "differ": "different first name ({a}/{b})"},
+    "family": {"exact": "same last name", "typo": "last name spelt differently ({a}/{b})",
+               "similar": "last name similar ({a}/{b})", "differ": "different last name ({a}/{b})"},
+    "dob": {"exact": "same date of birth", "near": "date of birth differs by one digit or day/month swapped",
+            "missing": "date of birth not known on one side", "differ": "different date of birth"},
+    "postcode": {"exact": "same postcode", "district": "same postcode area", "missing": "postcode not known on one side",
+                 "differ": "different postcode (moved?)"},
+}
+
+
+def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
+    best = None
+    for swapped in (False, True):
+        given_s, family_s = (s_norm["family"], s_norm["given"]) if swapped else (s_norm["given"], s_norm["family"])
+        raw_given, raw_family = (s.family_name, s.given_name) if swapped else (s.given_name, s.family_name)
+        levels = {
+            "given": _given_level(given_s, row.given_name_norm),
+            "family": _family_level(family_s, row.family_name_norm, raw_family, row.family_name),
+            "dob": _dob_level(s.date_of_birth, row.date_of_birth),
+            "postcode": _postcode_level(s_norm["postcode"], row.postcode_norm),
+        }
+        score = (W_GIVEN[levels["given"]] + W_FAMILY[levels["family"]] + W_DOB[levels["dob"]]
+                 + W_POSTCODE[levels["postcode"]])
+        if swapped:
+            score -= 0.5  # prefer the straight reading when both fit equally
+        sexes = {s.sex, row.sex} - {None, "", "unknown", "other"}
+        if len(sexes) == 2:
+            score += W_SEX_CONFLICT
+        if best is None or score > best.score:
+            reasons = []
+            if swapped:
+                reasons.append("first and last names swapped")
+            names = {"given": (raw_given, row.given_name), "family": (raw_family, row.family_name)}
+            for key in ("given", "family", "dob", "postcode"):
+                a, b = names.get(key, ("", ""))
+                reasons.append(_REASON[key][levels[key]].format(a=a, b=b))
+            if len(sexes) == 2:
+                reasons.append("recorded sex differs")
+            best = _Scored(row, score, levels, reasons, swapped)
+    return best
+
+
+def _auto_linkable(best: _Scored) -> bool:
+    lv = best.levels
+    return (best.score >= AUTO_LINK_SCORE and lv["dob"] == "exact"
+            and lv["postcode"] in ("exact", "district")
+            and lv["given"] in ("exact", "nickname", "typo") and lv["family"] in ("exact", "typo"))
+
+
+# --- finding candidates (indexed look-ups only) ---------------------------------------------------
+
+_COLUMNS = (Person.id, Person.given_name, Person.family_name, Person.given_name_norm,
+            Person.family_name_norm, Person.date_of_birth, Person.postcode_norm, Person.sex,
+            Person.nhs_number, Person.upn)
+
+
+def _blocks(s: SubmittedPerson, s_norm: dict):
+    statements = []
+    dob = s.date_of_birth
+    if dob is not None:
+        dobs = [dob]
+        if dob.day <= 12 and dob.day != dob.month:
+            dobs.append(date(dob.year, dob.day, dob.month))
+        statements.append(select(*_COLUMNS).where(Person.date_of_birth.in_(dobs)).limit(BLOCK_LIMIT))
+        keys = [k for k in {phonetic(s.family_name), phonetic(s.given_name)} if k]
+        if keys:
+            statements.append(select(*_COLUMNS).where(
+                Person.name_phonetic.in_(keys),
+                Person.date_of_birth.between(dob - timedelta(days=400), dob + timedelta(days=400)),
+            ).limit(BLOCK_LIMIT))
+    else:
+        statements.append(select(*_COLUMNS).where(or_(
+            and_(Person.family_name_norm == s_norm["family"], Person.given_name_norm == s_norm["given"]),
+            and_(Person.family_name_norm == s_norm["given"], Person.given_name_norm == s_norm["family"]),
+        )).limit(BLOCK_LIMIT))
+    if s_norm["postcode"]:
+        statements.append(select(*_COLUMNS).where(Person.postcode_norm == s_norm["postcode"]).limit(BLOCK_LIMIT))
+    # One round trip: the blocks are unioned in the database (duplicates removed there).
+    return union(*[st.subquery().select() for st in statements]) if len(statements) > 1 else statements[0]
 
 
 def _families_of(session, person_ids: list[str]) -> dict[str, list[str]]:
-    rows = session.execute(
-        select(FamilyMember.person_id, FamilyMember.family_id).where(FamilyMember.person_id.in_(person_ids))
-    ).all()
     out: dict[str, list[str]] = {pid: [] for pid in person_ids}
+    if not person_ids:
+        return out
+    rows = session.execute(select(FamilyMember.person_id, FamilyMember.family_id)
+                           .where(FamilyMember.person_id.in_(person_ids))
+                           .order_by(FamilyMember.created_at)).all()
     for pid, fid in rows:
         out[pid].append(fid)
     return out
 
 
+def _candidate(scored: _Scored, families: dict[str, list[str]]) -> Candidate:
+    return Candidate(scored.row.id, families.get(scored.row.id, []),
+                     max(0.0, min(1.0, scored.score / MAX_SCORE)), scored.reasons)
+
+
 def match_person(session, submitted: SubmittedPerson) -> PersonMatch:
-    for column, value in ((Person.nhs_number, submitted.nhs_number), (Person.upn, submitted.upn)):
-        if value:
-            found = session.scalars(select(Person).where(column == value)).all()
-            if len(found) == 1:
-                fam = _families_of(session, [found[0].id])
-                return PersonMatch("linked", found[0].id, 1.0,
-                                   [Candidate(found[0].id, fam[found[0].id], 1.0, ["identifier"])])
-    if submitted.date_of_birth is None:
+    s_norm = {"given": normalise_name(submitted.given_name), "family": normalise_name(submitted.family_name),
+              "postcode": normalise_postcode(submitted.postcode)}
+
+    by_identifier = _identifier_match(session, submitted, s_norm)
+    if by_identifier is not None:
+        return by_identifier
+
+    rows = session.execute(_blocks(submitted, s_norm)).all()
+    scored = sorted((_score(submitted, s_norm, r) for r in rows), key=lambda x: -x.score)
+    scored = [x for x in scored if x.score >= REVIEW_SCORE]
+    if not scored:
         return PersonMatch("new")
-    found = session.scalars(select(Person).where(
-        Person.date_of_birth == submitted.date_of_birth,
-        Person.family_name_norm == normalise_name(submitted.family_name),
-        Person.given_name_norm == normalise_name(submitted.given_name),
-    )).all()
-    if not found:
-        return PersonMatch("new")
-    fams = _families_of(session, [p.id for p in found])
-    cands = [Candidate(p.id, fams[p.id], 0.9, ["name", "date of birth"]) for p in found]
-    if len(found) == 1:
-        return PersonMatch("linked", found[0].id, 0.9, cands)
-    return PersonMatch("needs_review", None, 0.9, cands)
+    best = scored[0]
+    conflicting_id = bool(submitted.nhs_number and best.row.nhs_number
+                          and submitted.nhs_number != best.row.nhs_number)
+    close_second = len(scored) > 1 and scored[1].score >= best.score - CLEAR_WINNER_MARGIN
+    shown = scored[:MAX_CANDIDATES_SHOWN]
+    families = _families_of(session, [x.row.id for x in shown])
+    candidates = [_candidate(x, families) for x in shown]
+    if conflicting_id:
+        candidates[0].reasons.insert(0, "different NHS number recorded: check carefully")
+    if _auto_linkable(best) and not close_second and not conflicting_id:
+        return PersonMatch("linked", best.row.id, candidates[0].score, candidates[:1])
+    return PersonMatch("needs_review", None, candidates[0].score, candidates)
+
+
+def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch | None:
+    clauses = []
+    if s.nhs_number:
+        clauses.append(Person.nhs_number == s.nhs_number)
+    if s.upn:
+        clauses.append(Person.upn == s.upn)
+    if not clauses:
+        return None
+    rows = session.execute(select(*_COLUMNS).where(or_(*clauses)).limit(5)).all()
+    if not rows:
+        return None
+    scored = sorted((_score(s, s_norm, r) for r in rows), key=lambda x: -x.score)
+    families = _families_of(session, [x.row.id for x in scored])
+    candidates = [_candidate(x, families) for x in scored]
+    for c in candidates:
+        c.reasons.insert(0, "same NHS number or pupil number")
+    best = scored[0]
+    # An identifier is strong evidence, but a typo in it can point at a stranger: the name or
+    # the date of birth must also agree before we link without a person looking.
+    plausible = best.levels["dob"] == "exact" or (
+        best.levels["given"] != "differ" and best.levels["family"] != "differ")
+    if len(rows) == 1 and plausible:
+        candidates[0].score = 1.0
+        return PersonMatch("linked", best.row.id, 1.0, candidates)
+    return PersonMatch("needs_review", None, candidates[0].score, candidates)

@@ -55,7 +55,9 @@ class Family(Base):
 class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
-        Index("ix_people_dob_family_name", "date_of_birth", "family_name_norm"),
+        # Look-up paths of families.matching (blocking): see _blocks() there.
+        Index("ix_people_phonetic_dob", "name_phonetic", "date_of_birth"),
+        Index("ix_people_names", "family_name_norm", "given_name_norm"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -76,9 +78,9 @@ class Person(Base):
     gp_practice_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Normalised keys maintained by families.matching so candidate look-ups use indexes.
     given_name_norm: Mapped[str] = mapped_column(String(100), default="")
-    family_name_norm: Mapped[str] = mapped_column(String(100), default="", index=True)
+    family_name_norm: Mapped[str] = mapped_column(String(100), default="")
     postcode_norm: Mapped[str | None] = mapped_column(String(8), index=True)
-    name_phonetic: Mapped[str | None] = mapped_column(String(32), index=True)
+    name_phonetic: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 04:18:40.929822
+Create Date: 2026-11-24 04:24:14.536592
 """
 from alembic import op
 import sqlalchemy as sa
@@ -71,11 +71,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_date_of_birth'), ['date_of_birth'], unique=False)
-        batch_op.create_index('ix_people_dob_family_name', ['date_of_birth', 'family_name_norm'], unique=False)
-        batch_op.create_index(batch_op.f('ix_people_family_name_norm'), ['family_name_norm'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_gp_practice_id'), ['gp_practice_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_people_name_phonetic'), ['name_phonetic'], unique=False)
+        batch_op.create_index('ix_people_names', ['family_name_norm', 'given_name_norm'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_nhs_number'), ['nhs_number'], unique=False)
+        batch_op.create_index('ix_people_phonetic_dob', ['name_phonetic', 'date_of_birth'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_postcode_norm'), ['postcode_norm'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_upn'), ['upn'], unique=False)
@@ -355,11 +354,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_people_upn'))
         batch_op.drop_index(batch_op.f('ix_people_school_id'))
         batch_op.drop_index(batch_op.f('ix_people_postcode_norm'))
+        batch_op.drop_index('ix_people_phonetic_dob')
         batch_op.drop_index(batch_op.f('ix_people_nhs_number'))
-        batch_op.drop_index(batch_op.f('ix_people_name_phonetic'))
+        batch_op.drop_index('ix_people_names')
         batch_op.drop_index(batch_op.f('ix_people_gp_practice_id'))
-        batch_op.drop_index(batch_op.f('ix_people_family_name_norm'))
-        batch_op.drop_index('ix_people_dob_family_name')
         batch_op.drop_index(batch_op.f('ix_people_date_of_birth'))
 
     op.drop_table('people')
