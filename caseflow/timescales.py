@@ -84,9 +84,11 @@ def working_deadline(start: datetime, working_days: int) -> datetime:
     return datetime.combine(due_day, WORKDAY_END, LONDON).astimezone(timezone.utc)
 
 
-def format_uk_date(value: date | datetime | None) -> str:
-    if value is None:
+def format_uk_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # ISO dates kept verbatim from submitted forms and API bodies
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = to_london(value)
     return f"{value.day} {value:%B %Y}"

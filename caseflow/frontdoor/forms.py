@@ -41,7 +41,7 @@ def people_from_form(form) -> tuple[list[dict], dict[str, list[str]]]:
             continue  # an unused person row
         person = {k: v for k, v in values.items() if v}
         person["date_of_birth"] = dob
-        person.setdefault("relationship", "child")
+        person.setdefault("relationship", "parent_carer" if i == 0 else "child")
         person["in_household"] = form.get(f"people-{i}-in_household", "yes") != "no"
         if dob_error:
             errors[f"people.{len(people)}.date_of_birth"] = [dob_error]

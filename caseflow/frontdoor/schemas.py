@@ -30,7 +30,9 @@ class ReferrerSchema(Schema):
         unknown = EXCLUDE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200,
-                         error="Enter the name of the person asking for help"))
+                         error="Enter the name of the person asking for help"),
+                         error_messages={"required": "Enter the name of the person asking for help",
+                                         "null": "Enter the name of the person asking for help"})
     organisation = fields.String(load_default=None, validate=validate.Length(max=200))
     role = fields.String(load_default=None, validate=validate.Length(max=120))
     email = fields.Email(load_default=None, error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"})
@@ -49,9 +51,11 @@ class PersonSchema(Schema):
         unknown = EXCLUDE
 
     given_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
-                               error="Enter a first name"))
+                               error="Enter a first name"),
+                               error_messages={"required": "Enter a first name", "null": "Enter a first name"})
     family_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
-                                error="Enter a last name"))
+                                error="Enter a last name"),
+                                error_messages={"required": "Enter a last name", "null": "Enter a last name"})
     date_of_birth = fields.Date(load_default=None, error_messages={
         "invalid": "Date of birth must be a real date, like 2014-03-27"})
     sex = fields.String(load_default=Sex.UNKNOWN, validate=validate.OneOf([s.value for s in Sex],
@@ -102,8 +106,10 @@ class RequestInSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    referrer = fields.Nested(ReferrerSchema, required=True)
+    referrer = fields.Nested(ReferrerSchema, required=True,
+                             error_messages={"required": "Say who is asking for help"})
     people = fields.List(fields.Nested(PersonSchema), required=True,
+                         error_messages={"required": "Name at least one person in the family"},
                          validate=validate.Length(min=1, max=20, error="Name at least one person in the family (and no more than 20)"))
     concerns = fields.List(fields.String(validate=validate.OneOf(
         list(HEADLINE_PROBLEMS), error=f"Concerns must be among: {', '.join(HEADLINE_PROBLEMS)}")),

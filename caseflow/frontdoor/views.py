@@ -33,8 +33,13 @@ def _form_errors(exc_fields: dict, rows: list[int]) -> tuple[dict, list[dict]]:
 def _submit(self_referral: bool):
     data, early_errors, rows = forms.request_from_form(request.form, self_referral)
     try:
-        if early_errors:
-            raise ServiceValidationError("Some answers need changing.", early_errors)
+        if early_errors:  # show every problem at once, not just the ones found first
+            fields = dict(early_errors)
+            try:
+                services.validate_request(data)
+            except ServiceValidationError as exc:
+                fields = {**exc.fields, **early_errors}
+            raise ServiceValidationError("Some answers need changing.", fields)
         source = Source.SELF_REFERRAL if self_referral else Source.PROFESSIONAL
         actor = None if self_referral else current_user
         return services.submit_request(actor, data, source), None

@@ -1,0 +1,119 @@
+"""The professional request form and the public self-referral form."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from caseflow.extensions import db
+from caseflow.frontdoor.models import RequestForHelp
+from tests.conftest import csrf_token, sign_in
+
+
+def professional_form(token, **overrides):
+    form = {
+        "csrf_token": token, "referrer-name": "Ms Patel", "referrer-organisation": "Northshire Academy",
+        "referrer-role": "DSL", "referrer-email": "dsl@academy.example",
+        "people-0-given_name": "Sharon", "people-0-family_name": "Walsh", "people-0-relationship": "parent_carer",
+        "people-0-dob-day": "11", "people-0-dob-month": "2", "people-0-dob-year": "1987",
+        "people-0-postcode": "NS1 4AB",
+        "people-1-given_name": "Leah", "people-1-family_name": "Walsh", "people-1-relationship": "child",
+        "people-1-dob-day": "2", "people-1-dob-month": "6", "people-1-dob-year": "2011",
+        "concerns": ["education", "health"], "details": "Attendance 68%.",
+        "consent_given": "yes", "urgency": "routine",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_professional_submits_the_web_form_and_sees_a_reference(client, factory, app):
+    user = factory.user("partner", name="Ms Patel")
+    sign_in(client, user)
+    token = csrf_token(client, "/requests/new")
+    response = client.post("/requests/new", data=professional_form(token))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Request received" in page and "RFH-" in page
+    with app.app_context():
+        req = db.session.scalar(select(RequestForHelp))
+        assert req.source == "professional" and req.submitted_by_id == user.id
+        assert {p.given_name for p in req.people} == {"Sharon", "Leah"}
+
+
+def test_form_errors_are_listed_and_linked_and_nothing_is_saved(client, factory, app):
+    sign_in(client, factory.user("partner"))
+    token = csrf_token(client, "/requests/new")
+    form = professional_form(token, **{"people-1-dob-month": "13", "people-0-family_name": "",
+                                       "consent_given": "", "people-0-postcode": "not a postcode"})
+    response = client.post("/requests/new", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in html
+    assert 'href="#people-1-dob-day"' in html and "Date of birth must be a real date" in html
+    assert 'href="#people-0-family_name"' in html and "Enter a last name" in html
+    assert "Enter a real postcode" in html
+    assert "Say whether the family agreed" in html
+    assert 'value="Leah"' in html  # what they typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(RequestForHelp)) is None
+
+
+def test_web_form_without_csrf_is_rejected(client, factory):
+    sign_in(client, factory.user("partner"))
+    response = client.post("/requests/new", data=professional_form(""))
+    assert response.status_code == 400
+    assert "form has expired" in response.get_data(as_text=True)
+
+
+def self_referral_form(token, **overrides):
+    form = {"csrf_token": token, "referrer-phone": "07700 900982",
+            "people-0-given_name": "Aisha", "people-0-family_name": "Rahman",
+            "people-0-dob-day": "19", "people-0-dob-month": "8", "people-0-dob-year": "1997",
+            "people-0-postcode": "NS3 1JJ",
+            "people-1-given_name": "Zayn", "people-1-family_name": "Rahman",
+            "people-1-dob-day": "3", "people-1-dob-month": "3", "people-1-dob-year": "2023",
+            "concerns": ["children_need_help"],
+            "details": "Struggling with Zayn's behaviour and feel very alone.", "consent_given": "yes"}
+    form.update(overrides)
+    return form
+
+
+def test_a_parent_refers_herself_without_signing_in(client, app):
+    token = csrf_token(client, "/ask-for-help")
+    response = client.post("/ask-for-help", data=self_referral_form(token))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "We have your request" in html and "RFH-" in html
+    assert "What happens next" in html and "call 999" in html
+    with app.app_context():
+        req = db.session.scalar(select(RequestForHelp))
+        assert req.source == "self_referral" and req.submitted_by_id is None
+        assert req.referrer_name == "Aisha Rahman"
+        assert req.people[0].relationship_to_family == "parent_carer"
+
+
+def test_self_referral_late_at_night_promises_a_reply_by_next_working_day(client, app, monkeypatch):
+    import time_machine
+
+    # Friday 24 December 2027, 22:40: Christmas Monday and Boxing Day Tuesday are bank holidays.
+    with time_machine.travel(datetime(2027, 12, 24, 22, 40, tzinfo=timezone.utc), tick=False):
+        token = csrf_token(client, "/ask-for-help")
+        html = client.post("/ask-for-help", data=self_referral_form(token)).get_data(as_text=True)
+    assert "by the end of 29 December 2027" in html
+
+
+def test_self_referral_needs_agreement_and_explains_why(client, app):
+    token = csrf_token(client, "/ask-for-help")
+    response = client.post("/ask-for-help", data=self_referral_form(token, consent_given=""))
+    assert response.status_code == 400
+    assert "Tell us if you agree" in response.get_data(as_text=True)
+
+
+def test_self_referral_is_rate_limited_with_a_friendly_page(client, app):
+    statuses = []
+    for _ in range(7):
+        token = csrf_token(client, "/ask-for-help")
+        statuses.append(client.post("/ask-for-help", data=self_referral_form(token)).status_code)
+    assert statuses[:5] == [200] * 5
+    assert statuses[-1] == 429
+    token = csrf_token(client, "/ask-for-help")
+    page = client.post("/ask-for-help", data=self_referral_form(token)).get_data(as_text=True)
+    assert "too many attempts" in page and "999" in page
