@@ -87,7 +87,7 @@ def build_population(target: int, seed: int = 20261124) -> None:
             fid = new_id()
             surname = rng.choices(surnames, weights)[0]
             postcode = rng.choice(postcodes)
-            families.append({"id": fid, "reference": f"FAM-{fid[:9].upper()}", "name": surname,
+            families.append({"id": fid, "reference": f"FAM-{fid[:16].upper()}", "name": surname,
                              "created_at": now})
             size = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6])
             parent_dob = today - timedelta(days=rng.randint(20 * 365, 60 * 365))
