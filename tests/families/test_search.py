@@ -1,0 +1,58 @@
+"""Family search finds by every key, and never reveals families the user may not know about."""
+import pytest
+
+from tests.frontdoor.helpers import known_family
+from tests.frontdoor.test_api_intake import request_body
+
+
+@pytest.fixture
+def walsh(app):
+    return known_family(app)[0]
+
+
+@pytest.mark.parametrize("q", ["Sharon Walsh", "walsh sharon", "Wal", "11/02/1987", "1987-02-11",
+                               "NS1 4AB", "ns14ab", "943 476 5919"])
+def test_front_door_finds_the_family_by_each_key(api, factory, walsh, q):
+    token = factory.token(factory.user("front_door"))
+    body = api.get("/api/v1/families", token, query_string={"q": q}).get_json()
+    assert [f["id"] for f in body["items"]] == [walsh], q
+
+
+def test_search_by_reference(api, factory, walsh, app):
+    from caseflow.extensions import db
+    from caseflow.families.models import Family
+
+    with app.app_context():
+        ref = db.session.get(Family, walsh).reference
+    token = factory.token(factory.user("front_door"))
+    assert api.get("/api/v1/families", token, query_string={"q": ref.lower()}).get_json()["total"] == 1
+
+
+def test_keyworker_search_does_not_reveal_families_they_do_not_work_with(api, factory, walsh):
+    token = factory.token(factory.user("keyworker"))
+    body = api.get("/api/v1/families", token, query_string={"q": "Walsh"}).get_json()
+    assert body["total"] == 0 and body["items"] == []
+
+
+def test_partner_finds_only_families_they_referred(api, factory, walsh):
+    partner = factory.user("partner")
+    token = factory.token(partner)
+    assert api.get("/api/v1/families", token, query_string={"q": "Walsh"}).get_json()["total"] == 0
+    api.post("/api/v1/requests", token, json=request_body())  # links to the known family
+    body = api.get("/api/v1/families", token, query_string={"q": "Walsh"}).get_json()
+    assert [f["id"] for f in body["items"]] == [walsh]
+
+
+def test_search_pages(api, factory, app):
+    for _ in range(3):
+        known_family(app, surname="Jones", people=[("Amy", None, "child", {})])
+    token = factory.token(factory.user("front_door"))
+    first = api.get("/api/v1/families", token, query_string={"q": "Jones", "per_page": 2}).get_json()
+    second = api.get("/api/v1/families", token, query_string={"q": "Jones", "per_page": 2, "page": 2}).get_json()
+    assert first["total"] == 3 and len(first["items"]) == 2 and len(second["items"]) == 1
+
+
+def test_bad_page_number_is_a_clear_400(api, factory):
+    token = factory.token(factory.user("front_door"))
+    response = api.get("/api/v1/families", token, query_string={"q": "x", "page": "zero"})
+    assert response.status_code == 400 and "page" in response.get_json()["error"]["fields"]
