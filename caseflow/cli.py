@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from caseflow import create_app
@@ -199,14 +200,13 @@ def rotate_keys(retire_old):
 @with_appcontext
 def demo(host, port, no_serve, families):
     """Migrate, load demo data if empty, print demo logins, serve."""
-    from flask import current_app
 
     from caseflow.demo import ensure_demo_data
     from caseflow.migrate import upgrade
 
     upgrade("head")
     logins = ensure_demo_data(families=families)
-    click.echo("\nCaseFlow demo is ready. Demo logins (password shown once per login):")
+    click.echo(f"\nCaseFlow demo is ready. Demo logins (kept in {current_app.instance_path}/demo-logins.txt):")
     for line in logins:
         click.echo(f"  {line}")
     if no_serve:

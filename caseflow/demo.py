@@ -1,0 +1,300 @@
+"""Demo data: an invented council area ("Northshire") with every kind of organisation, one user
+per role, and a few hundred families with plausible histories.
+
+Passwords are generated on first load (never stored in the repository) and written, with the
+logins, to instance/demo-logins.txt so `caseflow demo` can print them again on later runs.
+"""
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from faker import Faker
+from flask import current_app
+from sqlalchemy import func, select
+
+from caseflow import flow
+from caseflow.auth.models import Team, User
+from caseflow.auth.services import create_organisation, create_team, create_user
+from caseflow.cases.models import Case
+from caseflow.consent import audit
+from caseflow.extensions import db
+from caseflow.families import services as families
+from caseflow.frontdoor.models import RequestForHelp, RequestPerson
+from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+
+LOGINS_FILE = "demo-logins.txt"
+SEED = 2026
+
+ORGANISATIONS = [
+    ("Northshire Council Early Help", "early_help"),
+    ("Northshire Children's Social Care", "social_care"),
+    ("Northshire Police", "police"),
+    ("Riverside Academy", "school"),
+    ("St Anne's CE Primary School", "school"),
+    ("Northshire High School", "school"),
+    ("Millbrook Primary School", "school"),
+    ("Castle Street Medical Practice", "gp"),
+    ("Riverside Health Centre", "gp"),
+    ("Northshire Health Visiting Service", "health_visiting"),
+    ("Jobcentre Plus Northshire", "jobcentre"),
+    ("Northshire Homes", "housing"),
+    ("Family Action Northshire", "voluntary"),
+]
+
+TEAMS = [
+    ("Front Door", "Northshire Council Early Help"),
+    ("North Locality Team", "Northshire Council Early Help"),
+    ("South Locality Team", "Northshire Council Early Help"),
+    ("Children in Need Team", "Northshire Children's Social Care"),
+]
+
+# (email local part, name, role, organisation, team)
+DEMO_USERS = [
+    ("frontdoor", "Priya Shah", "front_door", "Northshire Council Early Help", "Front Door"),
+    ("panelchair", "Martin Okafor", "panel_chair", "Northshire Council Early Help", None),
+    ("panelmember", "Sgt Claire Dunn", "panel_member", "Northshire Police", None),
+    ("keyworker", "Sam Taylor", "keyworker", "Northshire Council Early Help", "North Locality Team"),
+    ("keyworker2", "Aaron Mensah", "keyworker", "Northshire Council Early Help", "South Locality Team"),
+    ("manager", "Helen Briggs", "team_manager", "Northshire Council Early Help", "North Locality Team"),
+    ("socialworker", "Joanne Reid", "social_worker", "Northshire Children's Social Care", "Children in Need Team"),
+    ("dsl", "Ms Anita Patel", "partner", "Riverside Academy", None),
+    ("policesystem", "Northshire Police records system", "partner_system", "Northshire Police", None),
+    ("analyst", "Tom Whitfield", "analyst", "Northshire Council Early Help", None),
+    ("admin", "Grace Lee", "admin", "Northshire Council Early Help", None),
+]
+
+DETAILS = {
+    "education": ["{child}'s attendance has fallen to {pct}% this term and there have been two fixed-term exclusions.",
+                  "{child} is often late and says they have to get siblings ready for school."],
+    "crime_asb": ["Police have attended three times for anti-social behaviour involving {child} and friends.",
+                  "{child} was arrested for possession of cannabis; youth justice have been informed."],
+    "children_need_help": ["{parent} says they are struggling with {child}'s behaviour and feel isolated.",
+                           "{child} is anxious and withdrawn in class; the family would like support."],
+    "worklessness": ["{parent} has been out of work for over a year and rent arrears are building.",
+                     "The family has been referred to the food bank twice this month."],
+    "domestic_abuse": ["{parent} disclosed domestic abuse by a former partner who has recently been in contact again.",
+                       "Police attended a domestic incident at the address; children were present."],
+    "health": ["{parent} is waiting for mental health support and finds daily routines hard.",
+               "{child} has an ADHD diagnosis and the family is struggling with medication routines."],
+}
+
+
+def _nhs_number(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randint(0, 9) for _ in range(9)]
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
+        check = 0 if check == 11 else check
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
+
+
+def _postcode(rng: random.Random) -> str:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"NS{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+
+def ensure_demo_data(families: int = 300) -> list[str]:
+    """Load the demo area into an empty database; return the printable login lines."""
+    logins_path = Path(current_app.instance_path) / LOGINS_FILE
+    has_users = db.session.scalar(select(func.count()).select_from(User))
+    db.session.commit()
+    if has_users:
+        if logins_path.exists():
+            return logins_path.read_text().splitlines()
+        return ["(the database already has users; demo logins were not created by this instance)"]
+    lines = _load(families)
+    logins_path.write_text("\n".join(lines) + "\n")
+    os.chmod(logins_path, 0o600)
+    return lines
+
+
+_FAKE = Faker("en_GB")
+
+
+def _load(family_count: int) -> list[str]:
+    rng = random.Random(SEED)
+    fake = _FAKE
+    fake.seed_instance(SEED)
+    orgs = {name: create_organisation(name, kind, actor="demo",
+                                      duty_email=f"duty@{name.split()[0].lower()}.example")
+            for name, kind in ORGANISATIONS}
+    teams = {name: create_team(name, orgs[org], actor="demo") for name, org in TEAMS}
+    users, lines = {}, []
+    for local, name, role, org, team in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        user, _ = create_user(f"{local}@northshire.example", name, role, org, password,
+                              team=teams.get(team), actor="demo")
+        users[local] = user
+        lines.append(f"{role:15s} {user.email:32s} password: {password}")
+    db.session.commit()
+
+    schools = [o for o in orgs.values() if o.type == "school"]
+    gps = [o for o in orgs.values() if o.type == "gp"]
+    now = datetime.now(timezone.utc)
+    for index in range(family_count):
+        _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs)
+        if index % 50 == 49:
+            db.session.commit()
+    db.session.commit()
+    _possible_matches(rng, users)
+    audit.record("demo", "demo.load", "service", None, purpose=f"{family_count} demo families")
+    db.session.commit()
+    return lines
+
+
+def _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs):
+    surname = fake.last_name()
+    postcode = _postcode(rng)
+    address = f"{rng.randint(1, 180)} {fake.street_name()}, Northshire"
+    family = families.create_family(surname)
+    db.session.flush()
+    parent_sex = rng.choice(["female", "female", "male"])
+    parent_given = fake.first_name_female() if parent_sex == "female" else fake.first_name_male()
+    parent_dob = date(rng.randint(1972, 2002), rng.randint(1, 12), rng.randint(1, 28))
+    parent = _person(rng, family, parent_given, surname, parent_dob, parent_sex, postcode, address,
+                     "parent_carer", gps)
+    children = []
+    for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
+        sex = rng.choice(["female", "male"])
+        given = fake.first_name_female() if sex == "female" else fake.first_name_male()
+        dob = date(rng.randint(max(parent_dob.year + 17, 2009), 2025), rng.randint(1, 12), rng.randint(1, 28))
+        school = rng.choice(schools) if date.today().year - dob.year >= 4 else None
+        children.append(_person(rng, family, given, surname, dob, sex, postcode, address, "child", gps, school))
+    if rng.random() < 0.25:
+        other_sex = "male" if parent_sex == "female" else "female"
+        given = fake.first_name_male() if other_sex == "male" else fake.first_name_female()
+        _person(rng, family, given, fake.last_name() if rng.random() < 0.4 else surname,
+                date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28)), other_sex,
+                postcode, address, rng.choice(["parent_carer", "significant_adult"]), gps,
+                in_household=rng.random() < 0.7)
+    db.session.flush()
+    _history(rng, family, parent, children, now, users, teams, orgs, index)
+
+
+def _person(rng, family, given, surname, dob, sex, postcode, address, relationship, gps,
+            school=None, in_household=True):
+    person = families.create_person(
+        given_name=given, family_name=surname, date_of_birth=dob, sex=sex, postcode=postcode,
+        address=address, nhs_number=_nhs_number(rng) if rng.random() < 0.7 else None,
+        upn=(f"{rng.choice('ABCDEFGHJKLMNPQRTUVWXYZ')}{rng.randint(10**11, 10**12 - 1)}" if school else None),
+        school_name=school.name if school else None, school_id=school.id if school else None,
+        gp_practice_name=(gp := rng.choice(gps)).name, gp_practice_id=gp.id)
+    db.session.flush()
+    families.add_member(family, person, relationship, in_household)
+    return person
+
+
+# Shapes of history: (weight, stages walked after the request, closed?)
+JOURNEYS = [
+    (22, ["requested"], None),
+    (10, ["signpost"], "signposted"),
+    (14, ["send_to_panel", "allocate", "start_assessment", "complete_assessment", "agree_plan", "close"], "outcomes_achieved"),
+    (8, ["send_to_panel"], None),
+    (6, ["send_to_panel", "allocate"], None),
+    (8, ["send_to_panel", "allocate", "start_assessment"], None),
+    (6, ["send_to_panel", "allocate", "start_assessment", "complete_assessment"], None),
+    (12, ["send_to_panel", "allocate", "start_assessment", "complete_assessment", "agree_plan"], None),
+    (5, ["step_up"], None),
+    (4, ["step_up", "step_down"], None),
+    (5, ["send_to_panel", "allocate", "start_assessment", "close"], "family_disengaged"),
+]
+
+ACTOR_FOR = {"signpost": "frontdoor", "send_to_panel": "frontdoor", "allocate": "panelchair",
+             "start_assessment": "keyworker", "complete_assessment": "keyworker",
+             "agree_plan": "keyworker", "close": "keyworker", "step_up": "frontdoor",
+             "step_down": "socialworker"}
+
+
+def _history(rng, family, parent, children, now, users, teams, orgs, index):
+    weights = [w for w, _, _ in JOURNEYS]
+    _, steps, closure = rng.choices(JOURNEYS, weights)[0]
+    recent = steps == ["requested"]
+    opened = now - (timedelta(hours=rng.randint(1, 90)) if recent else timedelta(days=rng.randint(20, 700)))
+    if closure == "outcomes_achieved" and rng.random() < 0.3:
+        # An earlier piece of work, closed months ago: today's request is a re-referral.
+        _case_with_request(rng, family, parent, children, now - timedelta(days=rng.randint(120, 300)),
+                           steps, closure, users, teams, orgs)
+        _case_with_request(rng, family, parent, children, now - timedelta(hours=rng.randint(1, 60)),
+                           ["requested"], None, users, teams, orgs, previous_closed=True)
+        return
+    _case_with_request(rng, family, parent, children, opened, steps, closure, users, teams, orgs)
+
+
+def _case_with_request(rng, family, parent, children, opened, steps, closure, users, teams, orgs,
+                       previous_closed=False):
+    concerns = rng.sample(list(HEADLINE_PROBLEMS), rng.choice([1, 2, 2, 3, 3, 4]))
+    child = children[0] if children else parent
+    details = " ".join(rng.choice(DETAILS[c]).format(child=child.given_name, parent=parent.given_name,
+                                                     pct=rng.randint(55, 85)) for c in concerns)
+    referrer_org = rng.choice([o for o in orgs.values() if o.type not in ("early_help",)])
+    source = rng.choice(["professional", "professional", "professional", "self_referral", "partner_system"])
+    previous = None
+    if previous_closed:
+        previous = db.session.scalar(select(Case).where(Case.family_id == family.id)
+                                     .order_by(Case.closed_at.desc()).limit(1))
+    case = Case(reference=families.new_reference("CF"), family_id=family.id, stage="requested",
+                urgency=rng.choice(["routine"] * 6 + ["urgent", "immediate"]), opened_at=opened,
+                is_re_referral=previous is not None, previous_case_id=previous.id if previous else None)
+    db.session.add(case)
+    db.session.flush()
+    request = RequestForHelp(
+        reference=families.new_reference("RFH"), source=source,
+        status="new" if steps == ["requested"] else "triaged", match_status="new",
+        case_id=case.id, family_id=family.id,
+        submitted_by_id=users["dsl"].id if source == "professional" and referrer_org.name == "Riverside Academy" else None,
+        referrer_name=parent.full_name if source == "self_referral" else _FAKE.name(),
+        referrer_organisation=None if source == "self_referral" else referrer_org.name,
+        referrer_organisation_id=None if source == "self_referral" else referrer_org.id,
+        referrer_role="Parent (self-referral)" if source == "self_referral" else "Practitioner",
+        referrer_email="referrer@example.org", concerns=sorted(concerns), details=details,
+        consent_given=True, urgency=case.urgency, is_re_referral=case.is_re_referral, received_at=opened)
+    for position, person in enumerate([parent] + children):
+        request.people.append(RequestPerson(
+            position=position, submitted={"given_name": person.given_name, "family_name": person.family_name,
+                                          "date_of_birth": person.date_of_birth.isoformat()},
+            given_name=person.given_name, family_name=person.family_name,
+            date_of_birth=person.date_of_birth, relationship_to_family="parent_carer" if position == 0 else "child",
+            person_id=person.id, match_status="new", candidates=[]))
+    db.session.add(request)
+    flow.open_case(db.session, case, None, reason=f"Request for help {request.reference}").at = opened
+    moment = opened
+    for action in steps:
+        if action == "requested":
+            continue
+        moment = moment + timedelta(days=rng.randint(1, 30))
+        actor = users[ACTOR_FOR[action]]
+        data = {"reason": "demo history", "rationale": "Demo: decision recorded at the time"}
+        if action == "allocate":
+            keyworker = users[rng.choice(["keyworker", "keyworker2"])]
+            case.keyworker_id, case.team_id = keyworker.id, keyworker.team_id
+            data["keyworker_id"] = keyworker.id
+        if action == "signpost":
+            data["signposted_to"] = "Children's centre parenting group"
+        record = flow.transition(db.session, case, action, actor, **data)
+        record.at = moment
+        if action in ("signpost", "close"):
+            case.closed_at = moment
+            case.closure_reason = closure
+    db.session.flush()
+
+
+def _possible_matches(rng, users):
+    """A few fresh requests that look like known people, for the front-door officer to check."""
+    from caseflow.frontdoor.services import submit_request
+
+    known = db.session.scalars(select(RequestPerson).where(RequestPerson.relationship_to_family == "parent_carer")
+                               .order_by(RequestPerson.id).limit(8)).all()
+    for rp in known:
+        surname = rp.family_name[:-1] + rp.family_name[-1] * 2 if len(rp.family_name) > 3 else rp.family_name
+        submit_request(users["dsl"], {
+            "referrer": {"name": "Ms Anita Patel", "organisation": "Riverside Academy",
+                         "role": "Designated safeguarding lead", "email": "dsl@northshire.example"},
+            "people": [{"given_name": rp.given_name, "family_name": surname,
+                        "date_of_birth": rp.date_of_birth.isoformat() if rp.date_of_birth else None,
+                        "relationship": "parent_carer", "postcode": "NS9 9ZZ"}],
+            "concerns": ["education"], "details": "Attendance has dropped sharply since half term.",
+            "consent_given": True, "urgency": "routine"}, "professional")
