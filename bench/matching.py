@@ -73,8 +73,9 @@ def name_pools():
     return surnames, weights, female, male
 
 
-def build_population(target: int, seed: int = 20261124) -> None:
-    rng = random.Random(seed)
+def build_population(target: int, already: int = 0, seed: int = 20261124) -> None:
+    # A resumed build continues from a different seed, so it never re-creates the same people.
+    rng = random.Random(seed + already)
     surnames, weights, female, male = name_pools()
     postcodes = postcode_pool(rng, max(target // 18, 1000))
     today = date(2026, 11, 24)
@@ -203,7 +204,7 @@ def main() -> None:
         if count < args.people:
             print(f"Building a population of {args.people:,} people at {db.engine.url.render_as_string()} ...")
             t0 = time.perf_counter()
-            build_population(args.people - count)
+            build_population(args.people - count, already=count)
             print(f"  built in {time.perf_counter() - t0:,.0f} s")
         population = db.session.scalar(select(func.count()).select_from(Person))
 
