@@ -215,4 +215,7 @@ def demo(host, port, no_serve, families):
     # The demo serves plain HTTP on the loopback address, so session cookies cannot be Secure.
     current_app.config["SESSION_COOKIE_SECURE"] = False
     current_app.config["REMEMBER_COOKIE_SECURE"] = False
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # werkzeug's server directly: Flask ignores app.run() inside its own CLI commands.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
