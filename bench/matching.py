@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from caseflow import create_app  # noqa: E402
 from caseflow.database import new_id, utcnow  # noqa: E402
 from caseflow.extensions import db  # noqa: E402
+from caseflow.families.identifiers import random_nhs_number  # noqa: E402
 from caseflow.families.matching import SubmittedPerson, match_person, normalise_name, phonetic  # noqa: E402
 from caseflow.families.models import Family, FamilyMember, Person  # noqa: E402
 from caseflow.migrate import upgrade  # noqa: E402
@@ -43,13 +44,6 @@ NICKNAMES = {"Robert": "Bob", "Elizabeth": "Liz", "James": "Jim", "Katherine": "
              "Christopher": "Chris", "Daniel": "Danny", "Victoria": "Vicky", "Joseph": "Joe"}
 
 
-def nhs_number(rng: random.Random) -> str:
-    while True:
-        digits = [rng.randint(0, 9) for _ in range(9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
-        check = 0 if check == 11 else check
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
 
 
 def postcode_pool(rng: random.Random, n: int) -> list[str]:
@@ -99,7 +93,7 @@ def build_population(target: int, already: int = 0, seed: int = 20261124) -> Non
                 pid = new_id()
                 people.append({
                     "id": pid, "given_name": given, "family_name": surname, "date_of_birth": dob,
-                    "sex": sex, "postcode": postcode, "nhs_number": nhs_number(rng) if rng.random() < 0.7 else None,
+                    "sex": sex, "postcode": postcode, "nhs_number": random_nhs_number(rng) if rng.random() < 0.7 else None,
                     "given_name_norm": normalise_name(given), "family_name_norm": normalise_name(surname),
                     "postcode_norm": postcode.replace(" ", ""), "name_phonetic": phonetic(surname),
                     "created_at": now, "updated_at": now,

@@ -23,6 +23,7 @@ from caseflow.cases.models import Case
 from caseflow.consent import audit
 from caseflow.extensions import db
 from caseflow.families import services as families
+from caseflow.families.identifiers import random_nhs_number
 from caseflow.frontdoor.models import RequestForHelp, RequestPerson
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 
@@ -83,13 +84,6 @@ DETAILS = {
 }
 
 
-def _nhs_number(rng: random.Random) -> str:
-    while True:
-        digits = [rng.randint(0, 9) for _ in range(9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
-        check = 0 if check == 11 else check
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
 
 
 def _postcode(rng: random.Random) -> str:
@@ -179,7 +173,7 @@ def _person(rng, family, given, surname, dob, sex, postcode, address, relationsh
             school=None, in_household=True):
     person = families.create_person(
         given_name=given, family_name=surname, date_of_birth=dob, sex=sex, postcode=postcode,
-        address=address, nhs_number=_nhs_number(rng) if rng.random() < 0.7 else None,
+        address=address, nhs_number=random_nhs_number(rng) if rng.random() < 0.7 else None,
         upn=(f"{rng.choice('ABCDEFGHJKLMNPQRTUVWXYZ')}{rng.randint(10**11, 10**12 - 1)}" if school else None),
         school_name=school.name if school else None, school_id=school.id if school else None,
         gp_practice_name=(gp := rng.choice(gps)).name, gp_practice_id=gp.id)

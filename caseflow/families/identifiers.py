@@ -17,10 +17,8 @@ def nhs_number_problem(value: str) -> str | None:
     digits = clean_nhs_number(value)
     if not re.fullmatch(r"\d{10}", digits):
         return "NHS number must be 10 digits, like 485 777 3456"
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
-    check = 11 - (total % 11)
-    check = 0 if check == 11 else check
-    if check == 10 or check != int(digits[9]):
+    check = nhs_check_digit(digits[:9])
+    if check is None or check != int(digits[9]):
         return "NHS number is not valid: check the digits have been copied correctly"
     return None
 
@@ -39,3 +37,19 @@ def format_postcode(value: str) -> str | None:
     if not match:
         return None
     return f"{match.group(1)} {match.group(2)}"
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """The modulus 11 check digit for nine digits, or None when no valid number can end them."""
+    check = 11 - sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1))) % 11
+    check = 0 if check == 11 else check
+    return None if check == 10 else check
+
+
+def random_nhs_number(rng) -> str:
+    """A valid NHS number for demo and benchmark data (from `rng`, a random.Random)."""
+    while True:
+        first_nine = "".join(str(rng.randint(0, 9)) for _ in range(9))
+        check = nhs_check_digit(first_nine)
+        if check is not None:
+            return first_nine + str(check)
