@@ -45,8 +45,13 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.families.views import bp as families_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
+    from caseflow.notify.api import bp as notify_api
+    from caseflow.notify.views import bp as notify_bp
+    from caseflow.triage.api import bp as triage_api
+    from caseflow.triage.views import bp as triage_bp
 
-    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp):
+    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, notify_bp):
         app.register_blueprint(bp)
-    for bp in (families_api, frontdoor_api, cases_api):
+    # triage_api before cases_api: /cases/unallocated must not be read as a case id.
+    for bp in (families_api, frontdoor_api, triage_api, cases_api, notify_api):
         app.register_blueprint(bp)

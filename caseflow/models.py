@@ -5,3 +5,5 @@ from caseflow.cases import models as case_models  # noqa: F401
 from caseflow.consent import models as consent_models  # noqa: F401
 from caseflow.families import models as family_models  # noqa: F401
 from caseflow.frontdoor import models as frontdoor_models  # noqa: F401
+from caseflow.notify import models as notify_models  # noqa: F401
+from caseflow.triage import models as triage_models  # noqa: F401

@@ -38,6 +38,8 @@ class Settings:
     lockout_minutes: int = 15
     re_referral_months: int = 12
     triage_due_working_days: int = 1
+    # Panels meet every N days (7: weekly; 1: a daily allocation meeting).
+    panel_cadence_days: int = 7
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"

@@ -121,7 +121,7 @@ def _domain_error(exc):
     if isinstance(exc, IllegalTransition):
         return error_response(409, "illegal_transition", exc.reason)
     if isinstance(exc, Conflict):
-        return error_response(409, "conflict", str(exc))
+        return error_response(409, getattr(exc, "code", "conflict"), str(exc))
     if isinstance(exc, NotFound):
         return error_response(404, "not_found", str(exc))
     assert isinstance(exc, ServiceValidationError)
@@ -207,23 +207,31 @@ def spec_document(app) -> dict:
         info={"description": "Partner integration API for CaseFlow (see API.md)."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    seen: set[str] = set()
+    names: dict[type, str] = {}
+
+    def component(schema: type[Schema]) -> str:
+        """Register a schema once under a unique name (two packages may both have a
+        'PageQuerySchema'): the second gets its package's name in front."""
+        if schema not in names:
+            name = schema.__name__.removesuffix("Schema")
+            if name in names.values():
+                name = schema.__module__.split(".")[1].title() + name
+            names[schema] = name
+            spec.components.schema(name, schema=schema)
+        return names[schema]
+
     paths: dict[str, dict] = {}
     for op in _OPERATIONS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
         operation: dict = {"summary": op.summary, "responses": {}}
-        for schema in (op.body, op.response, op.query):
-            if schema is not None and schema.__name__ not in seen:
-                spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
-                seen.add(schema.__name__)
         if op.body is not None:
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": op.body.__name__.removesuffix("Schema")}}}
+                "application/json": {"schema": component(op.body)}}}
         if op.query is not None:
             operation["parameters"] = [{"in": "query", "schema": op.query}]
         ok = {"description": "Success"}
         if op.response is not None:
-            ok["content"] = {"application/json": {"schema": op.response.__name__.removesuffix("Schema")}}
+            ok["content"] = {"application/json": {"schema": component(op.response)}}
         operation["responses"][str(op.status)] = ok
         operation["responses"]["default"] = {"description": "Error envelope: {error: {code, message, fields}}"}
         if not op.public:

@@ -48,6 +48,8 @@ class User(UserMixin, Base):
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Families a keyworker can hold (intensive whole-family work: often 8-15).
+    caseload_capacity: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,6 +25,11 @@ class Case(Base):
     # Re-referral: the family had a case closed within the look-back window (default 12 months).
     is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    # Set by triage (caseflow.triage): level of need 1-4, RAG risk, programme eligibility.
+    level_of_need: Mapped[int | None] = mapped_column(Integer)
+    rag: Mapped[str | None] = mapped_column(String(8))
+    eligible: Mapped[bool | None] = mapped_column(Boolean)
+    lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Optimistic concurrency: every update bumps it; a stale writer gets 409.

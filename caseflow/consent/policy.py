@@ -261,3 +261,74 @@ def _family_access_log(user, family):
     if user.role == Role.KEYWORKER and family is not None and _works_with_family(user, family.id):
         return allow("You work with this family.", set(), basis=SERVICE_BASIS)
     return deny("Only the family's worker, the front door and managers see the access log.")
+
+
+# --- triage, panels, allocation, inbox (caseflow.triage, caseflow.notify) ------------------------
+
+@rule("inbox.view")
+def _inbox_view(user, obj):
+    return allow("Everyone reads their own notifications.", set(), basis=None)
+
+
+@rule("case.triage")
+def _case_triage(user, case):
+    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER}:
+        return allow("Front-door officers and managers triage requests.")
+    return deny("Only the front door and managers record triage decisions.")
+
+
+@rule("panel.manage")
+def _panel_manage(user, obj):
+    if user.role in {Role.PANEL_CHAIR, Role.TEAM_MANAGER}:
+        return allow("Panel chairs and managers run panels.")
+    return deny("Only panel chairs and managers run panels and record their decisions.")
+
+
+@rule("panel.view")
+def _panel_view(user, panel):
+    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
+        return allow("Service staff see the whole panel.")
+    if user.role == Role.PANEL_MEMBER and panel is not None and any(
+            m.organisation_id == user.organisation_id for m in panel.members):
+        # A partner at the table sees who is discussed and what was decided; the detail of
+        # each family is shared only under that family's consent or a lawful basis.
+        return allow("Your organisation sits on this panel.", {Category.IDENTITY},
+                     basis="panel membership (information sharing agreement)")
+    return deny("Your organisation is not a member of this panel.")
+
+
+@rule("case.allocate")
+def _case_allocate(user, case):
+    if user.role in {Role.PANEL_CHAIR, Role.TEAM_MANAGER}:
+        return allow("Panel chairs and managers allocate cases.")
+    return deny("Only panel chairs and team managers allocate cases.")
+
+
+@rule("case.reallocate")
+def _case_reallocate(user, case):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Team managers re-allocate cases.")
+    return deny("Only team managers re-allocate cases.")
+
+
+@rule("caseload.view")
+def _caseload_view(user, keyworker):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Managers and panel chairs see caseloads.", {Category.IDENTITY})
+    if keyworker is not None and keyworker.id == user.id:
+        return allow("Your own caseload.", {Category.IDENTITY})
+    return deny("You can see only your own caseload.")
+
+
+@rule("cases.unallocated")
+def _cases_unallocated(user, obj):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Front door, panel chairs and managers see unallocated cases.", {Category.IDENTITY})
+    return deny("Only the front door, panel chairs and managers see unallocated cases.")
+
+
+@rule("local_criteria.manage")
+def _local_criteria(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators configure local criteria.", set(), basis=None)
+    return deny("Only administrators configure local eligibility criteria.")

@@ -319,9 +319,14 @@ def view_request(actor, request_id: str):
     return request, decision
 
 
-def triage_due_at(request: RequestForHelp) -> datetime:
+def triage_deadline(received_at: datetime) -> datetime:
+    """A triage decision is due within `triage_due_working_days` (default 1) of receipt."""
     days = current_app.extensions["caseflow.settings"].triage_due_working_days
-    return timescales.working_deadline(request.received_at, days)
+    return timescales.working_deadline(received_at, days)
+
+
+def triage_due_at(request: RequestForHelp) -> datetime:
+    return triage_deadline(request.received_at)
 
 
 @dataclass

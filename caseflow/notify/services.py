@@ -1,0 +1,64 @@
+"""Notify people in the same transaction as the change (transactional outbox).
+
+Callers pass a delivery key naming the event, so a retried service call or a replayed request
+never notifies the same person twice. The body is cut to what the policy lets the recipient see:
+callers give a minimal body for partners and a fuller one for service staff.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from caseflow.consent.policy import require
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.notify.models import Notification
+from caseflow.services_errors import NotFound
+
+
+def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
+           case_id: str | None = None, family_id: str | None = None) -> Notification | None:
+    if not recipient_id:
+        return None
+    key = f"{delivery_key}:{recipient_id}"[:200]
+    existing = db.session.scalar(select(Notification).where(Notification.delivery_key == key))
+    if existing is not None:
+        return existing
+    note = Notification(delivery_key=key, recipient_id=recipient_id, type=type_, case_id=case_id,
+                        family_id=family_id, title=title[:200], body=body)
+    db.session.add(note)
+    return note
+
+
+def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False):
+    require(actor, "inbox.view", object_type="inbox", audit=False)
+    query = select(Notification).where(Notification.recipient_id == actor.id)
+    if unacknowledged_only:
+        query = query.where(Notification.acknowledged_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Notification.created_at.desc())
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    now = utcnow()
+    unread = [n.id for n in items if n.read_at is None]
+    if unread:
+        db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=now))
+    db.session.commit()
+    return items, total
+
+
+def acknowledge(actor, notification_id: str) -> Notification:
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.recipient_id != actor.id:
+        raise NotFound("No notification with that id in your inbox.")
+    if note.acknowledged_at is None:
+        note.acknowledged_at = utcnow()
+        from caseflow.consent import audit
+
+        audit.record(actor, "notification.acknowledge", "notification", note.id,
+                     family_id=note.family_id, purpose="inbox")
+    db.session.commit()
+    return note
+
+
+def unacknowledged_count(actor) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient_id == actor.id, Notification.acknowledged_at.is_(None))) or 0

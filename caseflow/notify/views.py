@@ -1,0 +1,32 @@
+"""The in-app inbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from caseflow.notify import services
+from caseflow.services_errors import NotFound
+
+bp = Blueprint("notify", __name__, template_folder="templates")
+
+
+@bp.route("/inbox")
+@login_required
+def inbox():
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    items, total = services.inbox(current_user, page=page)
+    return render_template("notify/inbox.html", items=items, total=total, page=page, title="Inbox")
+
+
+@bp.route("/inbox/<notification_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(notification_id):
+    try:
+        services.acknowledge(current_user, notification_id)
+    except NotFound:
+        abort(404)
+    flash("Acknowledged.", "success")
+    return redirect(url_for("notify.inbox"))

@@ -1,0 +1,109 @@
+"""Triage, panels, allocation and caseloads as JSON (API.md)."""
+from __future__ import annotations
+
+from flask import request as http_request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from caseflow.api.errors import ApiError
+from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.triage import services
+from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
+
+bp = api_blueprint("triage_api", __name__)
+
+
+class PageQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def _body() -> dict:
+    raw = http_request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise ApiError(400, "malformed", "The request body must be a JSON object.")
+    return raw
+
+
+def case_summary(case, family) -> dict:
+    return {"id": case.id, "reference": case.reference, "family_id": family.id,
+            "family_name": family.display_name, "stage": case.stage, "rag": case.rag,
+            "level_of_need": case.level_of_need, "eligible": case.eligible,
+            "opened_at": case.opened_at.isoformat(), "keyworker_id": case.keyworker_id,
+            "team_id": case.team_id, "timeliness": services.timeliness(case)}
+
+
+@endpoint(bp, "/cases/<case_id>/triage", "POST", summary="Record the triage decision", status=201,
+          documented_body=TriageSchema)
+def triage_case(user, data, case_id):
+    decision = services.triage(user, case_id, _body())
+    case = services._case(case_id)
+    return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
+            "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision}, 201
+
+
+def panel_body(panel, items, decision) -> dict:
+    return {"id": panel.id, "name": panel.name, "date": panel.meets_on.isoformat(),
+            "members": [{"organisation_id": m.organisation_id, "organisation": m.organisation.name,
+                         "attended": m.attended} for m in panel.members],
+            "agenda": [{**case_summary(i.case, i.family), "waiting_working_days": i.waiting_working_days,
+                        "previous_deferrals": [{"panel_id": d.panel_id, "reason": d.rationale
+                                                if "referral" in decision.categories else None}
+                                               for d in i.previous_deferrals],
+                        "decision": None if i.decided is None else {
+                            "decision": i.decided.decision, "keyworker_id": i.decided.keyworker_id,
+                            "rationale": i.decided.rationale if "referral" in decision.categories else None}}
+                       for i in items]}
+
+
+@endpoint(bp, "/panels", "POST", summary="Create a panel meeting", status=201, body=PanelSchema)
+def create_panel(user, data):
+    panel = services.create_panel(user, {**data, "date": data["date"].isoformat()})
+    return panel_body(*services.agenda(user, panel.id)), 201
+
+
+@endpoint(bp, "/panels/<panel_id>", "GET", summary="A panel and its agenda")
+def get_panel(user, data, panel_id):
+    return panel_body(*services.agenda(user, panel_id))
+
+
+@endpoint(bp, "/panels/<panel_id>/decisions", "POST", summary="The panel's decision about a case",
+          status=201, documented_body=PanelDecisionSchema)
+def panel_decision(user, data, panel_id):
+    item = services.decide(user, panel_id, _body())
+    case = services._case(item.case_id)
+    return {"id": item.id, "case_id": item.case_id, "decision": item.decision, "stage": case.stage,
+            "keyworker_id": case.keyworker_id}, 201
+
+
+@endpoint(bp, "/cases/<case_id>/allocation", "POST", summary="Allocate or re-allocate a keyworker",
+          status=201, documented_body=AllocationSchema)
+def allocate_case(user, data, case_id):
+    allocation = services.allocate(user, case_id, _body())
+    case = services._case(case_id)
+    return {"id": allocation.id, "case_id": case_id, "stage": case.stage,
+            "keyworker_id": allocation.keyworker_id, "team_id": allocation.team_id}, 201
+
+
+@endpoint(bp, "/cases/unallocated", "GET", summary="Cases waiting for a keyworker", query=PageQuery)
+def unallocated_cases(user, data):
+    rows, total = services.unallocated(user, data["page"], data["per_page"])
+    return {"items": [case_summary(c, f) for c, f in rows], "page": data["page"],
+            "per_page": data["per_page"], "total": total}
+
+
+@endpoint(bp, "/caseloads", "GET", summary="Keyworkers' caseloads against capacity")
+def caseloads(user, data):
+    return {"items": [{"keyworker_id": r.keyworker.id, "name": r.keyworker.name, "team_id": r.keyworker.team_id,
+                       "held": r.held, "capacity": r.keyworker.caseload_capacity, "at_capacity": r.over}
+                      for r in services.caseloads(user)]}
+
+
+@endpoint(bp, "/caseloads/<keyworker_id>", "GET", summary="One keyworker's caseload", query=PageQuery)
+def caseload(user, data, keyworker_id):
+    keyworker, rows, total = services.caseload(user, keyworker_id, data["page"], data["per_page"])
+    return {"keyworker_id": keyworker.id, "capacity": keyworker.caseload_capacity,
+            "items": [case_summary(c, f) for c, f in rows], "page": data["page"],
+            "per_page": data["per_page"], "total": total}

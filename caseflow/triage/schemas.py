@@ -1,0 +1,98 @@
+"""Input rules for triage, panels and allocation, shared by the web forms and the API."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+
+LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
+          4: "Statutory: children's social care"}
+RAG = {"red": "Red: high risk", "amber": "Amber: some risk", "green": "Green: low risk"}
+
+
+class ProblemSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    code = fields.String(required=True, validate=validate.OneOf(list(HEADLINE_PROBLEMS),
+                         error="Not one of the six headline problems"))
+    evidence = fields.String(required=True, validate=validate.Length(min=2, max=300,
+                             error="Say who says so, for example 'school attendance data'"),
+                             error_messages={"required": "Say who says so, for example 'school attendance data'"})
+
+
+class TriageSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    level_of_need = fields.Integer(required=True, validate=validate.Range(min=1, max=4,
+                                   error="Choose a level of need from 1 to 4"),
+                                   error_messages={"required": "Choose a level of need"})
+    headline_problems = fields.List(fields.Nested(ProblemSchema), load_default=list)
+    local_criteria = fields.List(fields.String(), load_default=list)
+    rag = fields.String(required=True, validate=validate.OneOf(list(RAG), error="Choose red, amber or green"),
+                        error_messages={"required": "Choose a RAG risk rating"})
+    decision = fields.String(required=True, validate=validate.OneOf(["signpost", "panel", "step_up"],
+                             error="Choose signpost, panel or step up"),
+                             error_messages={"required": "Choose what happens next"})
+    rationale = fields.String(required=True, validate=validate.Length(min=3, max=5000,
+                              error="Explain the decision"),
+                              error_messages={"required": "Explain the decision"})
+    signposted_to = fields.String(load_default=None, validate=validate.Length(max=300))
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
+            raise ValidationError("Say where the family has been signposted to", "signposted_to")
+        if data.get("decision") == "step_up" and data.get("level_of_need") != 4:
+            raise ValidationError("Stepping up to children's social care means level 4", "level_of_need")
+        if data.get("level_of_need") == 4 and data.get("decision") != "step_up":
+            raise ValidationError("Level 4 needs are met by children's social care: choose step up", "decision")
+        codes = [p["code"] for p in data.get("headline_problems", [])]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each headline problem once only", "headline_problems")
+
+
+class PanelSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(load_default="Early help allocation panel", validate=validate.Length(min=1, max=120))
+    date = fields.Date(required=True, error_messages={"required": "Enter the date of the panel",
+                                                       "invalid": "Enter a real date, like 2026-12-01"})
+    members = fields.List(fields.String(), load_default=list)
+
+
+class PanelDecisionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["allocate", "signpost", "step_up", "defer"],
+                             error="Choose allocate, signpost, step up or defer"),
+                             error_messages={"required": "Choose a decision"})
+    rationale = fields.String(required=True, validate=validate.Length(min=3, max=5000, error="Give the panel's reasons"),
+                              error_messages={"required": "Give the panel's reasons"})
+    team_id = fields.String(load_default=None)
+    keyworker_id = fields.String(load_default=None)
+    lead_professional_id = fields.String(load_default=None)
+    signposted_to = fields.String(load_default=None)
+    confirm_over_capacity = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _needs(self, data, **kwargs):
+        if data.get("decision") == "allocate" and not data.get("keyworker_id"):
+            raise ValidationError("Choose a keyworker", "keyworker_id")
+        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
+            raise ValidationError("Say where the family has been signposted to", "signposted_to")
+
+
+class AllocationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    keyworker_id = fields.String(required=True, error_messages={"required": "Choose a keyworker"})
+    team_id = fields.String(load_default=None)
+    lead_professional_id = fields.String(load_default=None)
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+    confirm_over_capacity = fields.Boolean(load_default=False)
