@@ -42,7 +42,8 @@ W_SEX_CONFLICT = -4.0
 MAX_SCORE = W_GIVEN["exact"] + W_FAMILY["exact"] + W_DOB["exact"] + W_POSTCODE["exact"]
 
 AUTO_LINK_SCORE = 16.0   # and the strict conditions in _auto_linkable()
-REVIEW_SCORE = 10.0      # below this a candidate is not worth an officer's time
+REVIEW_SCORE = 11.0      # below this a candidate is not worth an officer's time (a shared
+                         # first name and birthday alone, with a different surname, is chance)
 CLEAR_WINNER_MARGIN = 4.0
 MAX_CANDIDATES_SHOWN = 4
 BLOCK_LIMIT = 400        # rows per look-up: a runaway block must not stall the front door
