@@ -27,12 +27,13 @@ def _body() -> dict:
     return raw
 
 
-def case_summary(case, family) -> dict:
+def case_summary(case, family, timeliness: dict | None = None) -> dict:
     return {"id": case.id, "reference": case.reference, "family_id": family.id,
             "family_name": family.display_name, "stage": case.stage, "rag": case.rag,
             "level_of_need": case.level_of_need, "eligible": case.eligible,
             "opened_at": case.opened_at.isoformat(), "keyworker_id": case.keyworker_id,
-            "team_id": case.team_id, "timeliness": services.timeliness(case)}
+            "team_id": case.team_id,
+            "timeliness": (timeliness or services.timeliness_many([case]))[case.id]}
 
 
 @endpoint(bp, "/cases/<case_id>/triage", "POST", summary="Record the triage decision", status=201,
@@ -45,10 +46,11 @@ def triage_case(user, data, case_id):
 
 
 def panel_body(panel, items, decision) -> dict:
+    times = services.timeliness_many([i.case for i in items])
     return {"id": panel.id, "name": panel.name, "date": panel.meets_on.isoformat(),
             "members": [{"organisation_id": m.organisation_id, "organisation": m.organisation.name,
                          "attended": m.attended} for m in panel.members],
-            "agenda": [{**case_summary(i.case, i.family), "waiting_working_days": i.waiting_working_days,
+            "agenda": [{**case_summary(i.case, i.family, times), "waiting_working_days": i.waiting_working_days,
                         "previous_deferrals": [{"panel_id": d.panel_id, "reason": d.rationale
                                                 if "referral" in decision.categories else None}
                                                for d in i.previous_deferrals],
@@ -90,7 +92,8 @@ def allocate_case(user, data, case_id):
 @endpoint(bp, "/cases/unallocated", "GET", summary="Cases waiting for a keyworker", query=PageQuery)
 def unallocated_cases(user, data):
     rows, total = services.unallocated(user, data["page"], data["per_page"])
-    return {"items": [case_summary(c, f) for c, f in rows], "page": data["page"],
+    times = services.timeliness_many([c for c, _ in rows])
+    return {"items": [case_summary(c, f, times) for c, f in rows], "page": data["page"],
             "per_page": data["per_page"], "total": total}
 
 
@@ -104,6 +107,7 @@ def caseloads(user, data):
 @endpoint(bp, "/caseloads/<keyworker_id>", "GET", summary="One keyworker's caseload", query=PageQuery)
 def caseload(user, data, keyworker_id):
     keyworker, rows, total = services.caseload(user, keyworker_id, data["page"], data["per_page"])
+    times = services.timeliness_many([c for c, _ in rows])
     return {"keyworker_id": keyworker.id, "capacity": keyworker.caseload_capacity,
-            "items": [case_summary(c, f) for c, f in rows], "page": data["page"],
+            "items": [case_summary(c, f, times) for c, f in rows], "page": data["page"],
             "per_page": data["per_page"], "total": total}

@@ -360,14 +360,37 @@ def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
 
 # --- timeliness ---------------------------------------------------------------------------------------
 
+def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
+    """Working days from the request to triage, to panel and to allocation, per case (None: not
+    yet). Two queries however many cases, so lists can show it on every row."""
+    from caseflow.cases.models import CaseTransition
+
+    ids = [c.id for c in cases]
+    if not ids:
+        return {}
+    triaged: dict[str, datetime] = {}
+    allocated: dict[str, datetime] = {}
+    for case_id, action, at in db.session.execute(
+            select(CaseTransition.case_id, CaseTransition.action, CaseTransition.at)
+            .where(CaseTransition.case_id.in_(ids),
+                   CaseTransition.action.in_(["triage", "signpost", "step_up", "allocate"]))
+            .order_by(CaseTransition.at)):
+        target = allocated if action == "allocate" else triaged
+        target.setdefault(case_id, at)
+    paneled = dict(db.session.execute(select(PanelItem.case_id, func.min(PanelItem.decided_at))
+                                      .where(PanelItem.case_id.in_(ids)).group_by(PanelItem.case_id)).all())
+    out = {}
+    for case in cases:
+        opened = timescales.to_london(case.opened_at).date()
+
+        def days_to(moment):
+            return None if moment is None else timescales.working_days_between(
+                opened, timescales.to_london(moment).date())
+
+        out[case.id] = {"to_triage": days_to(triaged.get(case.id)), "to_panel": days_to(paneled.get(case.id)),
+                        "to_allocation": days_to(allocated.get(case.id))}
+    return out
+
+
 def timeliness(case: Case) -> dict[str, int | None]:
-    """Working days from the request to triage, to panel and to allocation (None: not yet)."""
-    opened = timescales.to_london(case.opened_at).date()
-
-    def days_to(moment: datetime | None) -> int | None:
-        return None if moment is None else timescales.working_days_between(opened, timescales.to_london(moment).date())
-
-    triaged = next((t.at for t in case.transitions if t.action in ("triage", "signpost", "step_up")), None)
-    allocated = next((t.at for t in case.transitions if t.action == "allocate"), None)
-    paneled = db.session.scalar(select(func.min(PanelItem.decided_at)).where(PanelItem.case_id == case.id))
-    return {"to_triage": days_to(triaged), "to_panel": days_to(paneled), "to_allocation": days_to(allocated)}
+    return timeliness_many([case])[case.id]

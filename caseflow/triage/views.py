@@ -201,7 +201,8 @@ def allocate(case_id):
 def unallocated():
     rows, total = services.unallocated(current_user, page=_page())
     return render_template("triage/unallocated.html", rows=rows, total=total, page=_page(),
-                           timeliness=services.timeliness, title="Cases waiting for a keyworker")
+                           timeliness=services.timeliness_many([c for c, _ in rows]),
+                           title="Cases waiting for a keyworker")
 
 
 @bp.route("/caseload")
@@ -213,7 +214,8 @@ def caseload(keyworker_id=None):
     except NotFound:
         abort(404)
     return render_template("triage/caseload.html", keyworker=keyworker, rows=rows, total=total,
-                           timeliness=services.timeliness, title=f"Caseload: {keyworker.name}")
+                           timeliness=services.timeliness_many([c for c, _ in rows]),
+                           title=f"Caseload: {keyworker.name}")
 
 
 @bp.route("/caseloads")

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from tests.frontdoor.test_api_intake import request_body
 
+# Distinct surnames: the matcher rightly treats "Family1" and "Family2" as one name.
+SURNAMES = ["Adams", "Baker", "Clarke", "Dawson", "Ellis", "Fraser", "Gordon", "Hughes", "Irwin", "Jordan"]
+
 TRIAGE_TO_PANEL = {
     "level_of_need": 3, "rag": "amber", "decision": "panel",
     "headline_problems": [{"code": "education", "evidence": "School attendance data: 68%"},

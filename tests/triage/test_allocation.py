@@ -1,0 +1,93 @@
+"""Allocation: caseload capacity warnings, re-allocation with a reason, caseload pages."""
+from caseflow.auth.models import User
+from caseflow.extensions import db
+from tests.conftest import count_queries, sign_in
+from tests.triage.helpers import SURNAMES, case_at_panel
+
+
+def setup(factory, app, capacity=1):
+    org = factory.org("Northshire Early Help")
+    people = {"referrer": factory.user("partner"), "officer": factory.user("front_door", org=org),
+              "chair": factory.user("panel_chair", org=org), "manager": factory.user("team_manager", org=org),
+              "sam": factory.user("keyworker", org=org, name="Sam Taylor"),
+              "aaron": factory.user("keyworker", org=org, name="Aaron Mensah")}
+    with app.app_context():
+        db.session.get(User, people["sam"].id).caseload_capacity = capacity
+        db.session.commit()
+    return people, {k: factory.token(v) for k, v in people.items()}
+
+
+def test_allocation_warns_before_exceeding_capacity_and_can_be_confirmed(api, factory, app):
+    p, t = setup(factory, app, capacity=1)
+    first = case_at_panel(api, t["referrer"], t["officer"], "First")
+    second = case_at_panel(api, t["referrer"], t["officer"], "Second")
+    ok = api.post(f"/api/v1/cases/{first['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    assert ok.status_code == 201
+    warned = api.post(f"/api/v1/cases/{second['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    assert warned.status_code == 409 and warned.get_json()["error"]["code"] == "over_capacity"
+    assert "already holds 1 families (capacity 1)" in warned.get_json()["error"]["message"]
+    assert api.get(f"/api/v1/cases/{second['case_id']}", t["chair"]).get_json()["stage"] == "awaiting_panel"
+    confirmed = api.post(f"/api/v1/cases/{second['case_id']}/allocation", t["chair"],
+                         json={"keyworker_id": p["sam"].id, "confirm_over_capacity": True})
+    assert confirmed.status_code == 201
+    loads = {r["name"]: r for r in api.get("/api/v1/caseloads", t["manager"]).get_json()["items"]}
+    assert loads["Sam Taylor"]["held"] == 2 and loads["Sam Taylor"]["at_capacity"] is True
+
+
+def test_manager_reallocates_with_a_reason_and_the_new_keyworker_is_told(api, factory, app):
+    p, t = setup(factory, app, capacity=15)
+    created = case_at_panel(api, t["referrer"], t["officer"])
+    api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    by_chair = api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"],
+                        json={"keyworker_id": p["aaron"].id, "reason": "Sam on leave"})
+    assert by_chair.status_code == 403
+    no_reason = api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["manager"],
+                         json={"keyworker_id": p["aaron"].id})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["error"]["fields"]
+    moved = api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["manager"],
+                     json={"keyworker_id": p["aaron"].id, "reason": "Sam on long-term leave"})
+    assert moved.status_code == 201 and moved.get_json()["stage"] == "allocated"
+    note = api.get("/api/v1/inbox", t["aaron"]).get_json()["items"][0]
+    assert "Sam on long-term leave" in note["body"]
+    assert api.get(f"/api/v1/caseloads/{p['aaron'].id}", t["aaron"]).get_json()["total"] == 1
+    assert api.get(f"/api/v1/caseloads/{p['sam'].id}", t["sam"]).get_json()["total"] == 0
+    assert api.get(f"/api/v1/caseloads/{p['sam'].id}", t["aaron"]).status_code == 403
+
+
+def test_unallocated_list_and_timeliness_in_working_days(api, factory, app):
+    p, t = setup(factory, app)
+    created = case_at_panel(api, t["referrer"], t["officer"])
+    body = api.get("/api/v1/cases/unallocated", t["manager"]).get_json()
+    assert [i["id"] for i in body["items"]] == [created["case_id"]]
+    assert body["items"][0]["timeliness"] == {"to_triage": 0, "to_panel": None, "to_allocation": None}
+    assert api.get("/api/v1/cases/unallocated", t["sam"]).status_code == 403
+
+
+def test_acknowledging_a_notification(api, factory, app):
+    p, t = setup(factory, app, capacity=15)
+    created = case_at_panel(api, t["referrer"], t["officer"])
+    api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    note = api.get("/api/v1/inbox?unacknowledged=true", t["sam"]).get_json()["items"][0]
+    assert note["read_at"] is not None  # opening the inbox marks it read
+    acked = api.post(f"/api/v1/inbox/{note['id']}/acknowledge", t["sam"])
+    assert acked.status_code == 200 and acked.get_json()["acknowledged_at"]
+    assert api.get("/api/v1/inbox?unacknowledged=true", t["sam"]).get_json()["total"] == 0
+    assert api.post(f"/api/v1/inbox/{note['id']}/acknowledge", t["aaron"]).status_code == 404
+
+
+def test_caseload_page_query_count_is_fixed(client, api, factory, app):
+    p, t = setup(factory, app, capacity=50)
+    sign_in(client, p["sam"])
+
+    def queries():
+        with app.app_context(), count_queries() as statements:
+            assert client.get("/caseload").status_code == 200
+        return len(statements)
+
+    created = case_at_panel(api, t["referrer"], t["officer"], "First")
+    api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    few = queries()
+    for i in range(6):
+        c = case_at_panel(api, t["referrer"], t["officer"], SURNAMES[i])
+        api.post(f"/api/v1/cases/{c['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    assert queries() == few
