@@ -18,5 +18,10 @@ def show(case_id):
         case = services.view_case(current_user, case_id)
     except NotFound:
         abort(404)
+    from caseflow.auth.models import User
+    from caseflow.extensions import db
+    from caseflow.triage.services import timeliness
+
+    keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
     return render_template("cases/show.html", case=case, actions=flow.available_actions(case, current_user),
-                           title=f"Case {case.reference}")
+                           timeliness=timeliness(case), keyworker=keyworker, title=f"Case {case.reference}")

@@ -45,7 +45,8 @@ def triage_case(user, data, case_id):
             "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision}, 201
 
 
-def panel_body(panel, items, decision) -> dict:
+def panel_body(agenda) -> dict:
+    panel, items, decision = agenda.panel, agenda.items, agenda.decision
     times = services.timeliness_many([i.case for i in items])
     return {"id": panel.id, "name": panel.name, "date": panel.meets_on.isoformat(),
             "members": [{"organisation_id": m.organisation_id, "organisation": m.organisation.name,
@@ -57,18 +58,19 @@ def panel_body(panel, items, decision) -> dict:
                         "decision": None if i.decided is None else {
                             "decision": i.decided.decision, "keyworker_id": i.decided.keyworker_id,
                             "rationale": i.decided.rationale if "referral" in decision.categories else None}}
-                       for i in items]}
+                       for i in items],
+            "page": agenda.page, "per_page": agenda.per_page, "waiting_total": agenda.waiting_total}
 
 
 @endpoint(bp, "/panels", "POST", summary="Create a panel meeting", status=201, body=PanelSchema)
 def create_panel(user, data):
     panel = services.create_panel(user, {**data, "date": data["date"].isoformat()})
-    return panel_body(*services.agenda(user, panel.id)), 201
+    return panel_body(services.agenda(user, panel.id)), 201
 
 
-@endpoint(bp, "/panels/<panel_id>", "GET", summary="A panel and its agenda")
+@endpoint(bp, "/panels/<panel_id>", "GET", summary="A panel and its agenda (paginated)", query=PageQuery)
 def get_panel(user, data, panel_id):
-    return panel_body(*services.agenda(user, panel_id))
+    return panel_body(services.agenda(user, panel_id, data["page"], min(data["per_page"], 100)))
 
 
 @endpoint(bp, "/panels/<panel_id>/decisions", "POST", summary="The panel's decision about a case",

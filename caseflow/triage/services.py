@@ -181,17 +181,30 @@ class AgendaItem:
     decided: PanelItem | None
 
 
-def agenda(actor, panel_id: str) -> tuple[Panel, list[AgendaItem], object]:
-    """Cases awaiting panel (step-downs first, then highest risk, then oldest), plus the items
-    this panel has already decided. A fixed number of queries, whatever the number of cases."""
+@dataclass
+class Agenda:
+    panel: Panel
+    items: list[AgendaItem]
+    decision: object
+    waiting_total: int
+    page: int
+    per_page: int
+
+
+def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: bool = True) -> Agenda:
+    """Cases awaiting panel (step-downs first, then highest risk, then oldest), a page at a
+    time, plus the items this panel has already decided. A fixed number of queries."""
     panel, decision = get_panel(actor, panel_id)
     decided = {item.case_id: item for item in panel.items}
     priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
     risk = sql_case((Case.rag == "red", 0), (Case.rag == "amber", 1), (Case.rag == "green", 2), else_=3)
+    awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
+    if not waiting:  # minutes: only what this panel decided
+        awaiting = Case.id.is_(None)
+    waiting_total = db.session.scalar(select(func.count()).select_from(Case).where(awaiting))
     waiting = db.session.execute(
-        select(Case, Family).join(Family, Family.id == Case.family_id)
-        .where(Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN]))
-        .order_by(priority, risk, Case.opened_at)).all()
+        select(Case, Family).join(Family, Family.id == Case.family_id).where(awaiting)
+        .order_by(priority, risk, Case.opened_at, Case.id).limit(per_page).offset((page - 1) * per_page)).all()
     decided_rows = db.session.execute(
         select(Case, Family).join(Family, Family.id == Case.family_id)
         .where(Case.id.in_(list(decided)))).all() if decided else []
@@ -207,7 +220,7 @@ def agenda(actor, panel_id: str) -> tuple[Panel, list[AgendaItem], object]:
                         deferrals.get(c.id, []), decided.get(c.id))
              for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
     db.session.commit()  # the audited read of the panel
-    return panel, items, decision
+    return Agenda(panel, items, decision, waiting_total, page, per_page)
 
 
 def decide(actor, panel_id: str, raw: dict) -> PanelItem:

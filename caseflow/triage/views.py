@@ -104,12 +104,13 @@ def panels():
 @login_required
 def panel(panel_id):
     try:
-        panel, items, decision = services.agenda(current_user, panel_id)
+        agenda = services.agenda(current_user, panel_id, page=_page())
     except NotFound:
         abort(404)
+    panel, items, decision = agenda.panel, agenda.items, agenda.decision
     keyworkers = services.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("triage/panel.html", panel=panel, items=items, decision=decision,
+    return render_template("triage/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
                            keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
                            errors=request.args.get("error_case"), title=f"{panel.name}")
 
@@ -152,10 +153,11 @@ def panel_decision(panel_id):
 @login_required
 def minutes(panel_id):
     try:
-        panel, items, decision = services.agenda(current_user, panel_id)
+        agenda = services.agenda(current_user, panel_id, waiting=False)
     except NotFound:
         abort(404)
-    decided = [i for i in items if i.decided is not None]
+    panel, decision = agenda.panel, agenda.decision
+    decided = [i for i in agenda.items if i.decided is not None]
     if request.path.endswith(".pdf"):
         return Response(pdf.minutes_pdf(panel, decided, decision), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="panel-minutes-{panel.meets_on}.pdf"'})
