@@ -91,9 +91,14 @@ def allocate_case(user, data, case_id):
             "keyworker_id": allocation.keyworker_id, "team_id": allocation.team_id}, 201
 
 
-@endpoint(bp, "/cases/unallocated", "GET", summary="Cases waiting for a keyworker", query=PageQuery)
+class UnallocatedQuery(PageQuery):
+    stage = fields.String(load_default=None, validate=validate.OneOf(["triaged", "awaiting_panel", "stepped_down"]))
+    rag = fields.String(load_default=None, validate=validate.OneOf(["red", "amber", "green"]))
+
+
+@endpoint(bp, "/cases/unallocated", "GET", summary="Cases waiting for a keyworker", query=UnallocatedQuery)
 def unallocated_cases(user, data):
-    rows, total = services.unallocated(user, data["page"], data["per_page"])
+    rows, total = services.unallocated(user, data["page"], data["per_page"], data["stage"], data["rag"])
     times = services.timeliness_many([c for c, _ in rows])
     return {"items": [case_summary(c, f, times) for c, f in rows], "page": data["page"],
             "per_page": data["per_page"], "total": total}

@@ -323,11 +323,13 @@ def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
 
 # --- queues and caseloads -----------------------------------------------------------------------------
 
-def unallocated(actor, page: int = 1, per_page: int = 50):
+def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = None, rag: str | None = None):
     require(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
-    query = select(Case, Family).join(Family, Family.id == Case.family_id).where(
-        Case.stage.in_(AWAITING_ALLOCATION))
-    total = db.session.scalar(select(func.count()).select_from(Case).where(Case.stage.in_(AWAITING_ALLOCATION)))
+    clauses = [Case.stage.in_([stage] if stage in AWAITING_ALLOCATION else AWAITING_ALLOCATION)]
+    if rag:
+        clauses.append(Case.rag == rag)
+    query = select(Case, Family).join(Family, Family.id == Case.family_id).where(*clauses)
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
     db.session.commit()
     return rows, total
@@ -407,3 +409,37 @@ def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
 
 def timeliness(case: Case) -> dict[str, int | None]:
     return timeliness_many([case])[case.id]
+
+
+# --- local criteria (administrators) --------------------------------------------------------------
+
+def add_local_criterion(actor, code: str, label: str) -> LocalCriterion:
+    require(actor, "local_criteria.manage", object_type="local_criterion", audit=False)
+    code = "_".join((code or label or "").lower().split())[:60]
+    if not code or not (label or "").strip():
+        raise ServiceValidationError("Give the criterion a name.", {"label": ["Enter the criterion, for example 'Parental substance misuse'"]})
+    if db.session.scalar(select(LocalCriterion).where(LocalCriterion.code == code)):
+        raise ServiceValidationError("That criterion exists already.", {"label": ["A criterion with this name exists already"]})
+    criterion = LocalCriterion(code=code, label=label.strip())
+    db.session.add(criterion)
+    db.session.flush()
+    audit.record(actor, "local_criterion.add", "local_criterion", criterion.id, purpose="configuration")
+    db.session.commit()
+    return criterion
+
+
+def set_local_criterion_active(actor, criterion_id: str, active: bool) -> LocalCriterion:
+    require(actor, "local_criteria.manage", object_type="local_criterion", audit=False)
+    criterion = db.session.get(LocalCriterion, criterion_id)
+    if criterion is None:
+        raise NotFound("No such criterion.")
+    criterion.active = active
+    audit.record(actor, "local_criterion." + ("activate" if active else "retire"), "local_criterion",
+                 criterion.id, purpose="configuration")
+    db.session.commit()
+    return criterion
+
+
+def all_local_criteria(actor) -> list[LocalCriterion]:
+    require(actor, "local_criteria.manage", object_type="local_criterion", audit=False)
+    return list(db.session.scalars(select(LocalCriterion).order_by(LocalCriterion.label)))

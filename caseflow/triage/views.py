@@ -201,8 +201,11 @@ def allocate(case_id):
 @bp.route("/unallocated")
 @login_required
 def unallocated():
-    rows, total = services.unallocated(current_user, page=_page())
-    return render_template("triage/unallocated.html", rows=rows, total=total, page=_page(),
+    stage, rag = request.args.get("stage") or None, request.args.get("rag") or None
+    if stage not in (None, "triaged", "awaiting_panel", "stepped_down") or rag not in (None, "red", "amber", "green"):
+        abort(400, "Choose a stage and risk from the filters.")
+    rows, total = services.unallocated(current_user, page=_page(), stage=stage, rag=rag)
+    return render_template("triage/unallocated.html", rows=rows, total=total, page=_page(), stage=stage, rag=rag,
                            timeliness=services.timeliness_many([c for c, _ in rows]),
                            title="Cases waiting for a keyworker")
 
@@ -225,3 +228,25 @@ def caseload(keyworker_id=None):
 def caseloads():
     return render_template("triage/caseloads.html", rows=services.caseloads(current_user),
                            title="Keyworker caseloads")
+
+
+@bp.route("/admin/local-criteria", methods=["GET", "POST"])
+@login_required
+def local_criteria():
+    errors = {}
+    if request.method == "POST":
+        try:
+            if request.form.get("criterion_id"):
+                services.set_local_criterion_active(current_user, request.form["criterion_id"],
+                                                    request.form.get("active") == "yes")
+            else:
+                services.add_local_criterion(current_user, "", request.form.get("label", ""))
+            flash("Local criteria updated.", "success")
+            return redirect(url_for("triage.local_criteria"))
+        except NotFound:
+            abort(404)
+        except ServiceValidationError as exc:
+            db.session.rollback()
+            errors = _errors(exc)
+    return render_template("triage/local_criteria.html", criteria=services.all_local_criteria(current_user),
+                           errors=errors, title="Local eligibility criteria"), (400 if errors else 200)

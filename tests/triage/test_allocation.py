@@ -91,3 +91,12 @@ def test_caseload_page_query_count_is_fixed(client, api, factory, app):
         c = case_at_panel(api, t["referrer"], t["officer"], SURNAMES[i])
         api.post(f"/api/v1/cases/{c['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
     assert queries() == few
+
+
+def test_unallocated_list_filters_by_risk(api, factory, app):
+    p, t = setup(factory, app)
+    red = case_at_panel(api, t["referrer"], t["officer"], "Adams", rag="red")
+    case_at_panel(api, t["referrer"], t["officer"], "Baker", rag="green")
+    body = api.get("/api/v1/cases/unallocated?rag=red", t["manager"]).get_json()
+    assert [i["id"] for i in body["items"]] == [red["case_id"]]
+    assert api.get("/api/v1/cases/unallocated?rag=purple", t["manager"]).status_code == 400

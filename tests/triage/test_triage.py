@@ -133,3 +133,31 @@ def test_triage_web_form_shows_errors_and_records_the_decision(client, api, fact
                                 "evidence-health": "GP", "rationale": "Whole-family work needed"})
     assert ok.status_code == 302
     assert "Triage decision recorded" in client.get(ok.headers["Location"]).get_data(as_text=True)
+
+
+def test_administrator_configures_local_criteria_used_at_triage(client, api, factory):
+    from tests.conftest import csrf_token, sign_in
+
+    admin = factory.user("admin")
+    sign_in(client, admin)
+    token = csrf_token(client, "/admin/local-criteria")
+    empty = client.post("/admin/local-criteria", data={"csrf_token": token, "label": ""})
+    assert empty.status_code == 400 and "Enter the criterion" in empty.get_data(as_text=True)
+    client.post("/admin/local-criteria", data={"csrf_token": token, "label": "Parental substance misuse"})
+    assert "Parental substance misuse" in client.get("/admin/local-criteria").get_data(as_text=True)
+
+    _, partner, officer = setup(api, factory)
+    created = new_case(api, partner)
+    sign_in(client, factory.user("front_door"))
+    assert "Parental substance misuse" in client.get(f"/cases/{created['case_id']}/triage").get_data(as_text=True)
+    response = api.post(f"/api/v1/cases/{created['case_id']}/triage", officer, json={
+        **TRIAGE_TO_PANEL, "headline_problems": [{"code": "health", "evidence": "GP"}],
+        "local_criteria": ["parental_substance_misuse"]})
+    assert response.get_json()["eligible"] is True
+
+
+def test_only_administrators_configure_local_criteria(client, factory):
+    from tests.conftest import sign_in
+
+    sign_in(client, factory.user("team_manager"))
+    assert client.get("/admin/local-criteria").status_code == 403
