@@ -135,6 +135,7 @@ def _load(family_count: int) -> list[str]:
             db.session.commit()
     db.session.commit()
     _possible_matches(rng, users)
+    _panel_and_criteria(users, orgs)
     audit.record("demo", "demo.load", "service", None, purpose=f"{family_count} demo families")
     db.session.commit()
     return lines
@@ -292,3 +293,19 @@ def _possible_matches(rng, users):
                         "relationship": "parent_carer", "postcode": "NS9 9ZZ"}],
             "concerns": ["education"], "details": "Attendance has dropped sharply since half term.",
             "consent_given": True, "urgency": "routine"}, "professional")
+
+
+def _panel_and_criteria(users, orgs):
+    """Local criteria for triage and the next weekly panel, with its partner members."""
+    from caseflow.triage.models import LocalCriterion
+    from caseflow.triage.services import create_panel, next_panel_date
+
+    for code, label in (("cp_step_down", "Child stepping down from a child protection plan"),
+                        ("parental_substance_misuse", "Parental substance misuse"),
+                        ("ehc_plan", "Child with an education, health and care plan")):
+        db.session.add(LocalCriterion(code=code, label=label))
+    db.session.commit()
+    members = [org.id for org in orgs.values()
+               if org.type in ("early_help", "police", "health_visiting", "school", "housing", "jobcentre")]
+    create_panel(users["panelchair"], {"name": "Northshire allocation panel",
+                                       "date": next_panel_date(date.today()).isoformat(), "members": members})
