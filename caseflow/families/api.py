@@ -3,29 +3,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.schemas import PageQuerySchema
 from caseflow.families import services
 
 bp = api_blueprint("families_api", __name__)
 
 
-class SearchQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SearchQuerySchema(PageQuerySchema):
     q = fields.String(load_default="")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-
-class PageQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def person_json(member) -> dict:

@@ -8,16 +8,11 @@ from flask_login import current_user, login_required
 
 from caseflow.families import services
 from caseflow.families.models import RELATIONSHIP_LABELS
+from caseflow.web.paging import current_page
 from caseflow.services_errors import NotFound, ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
 
-
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 @bp.route("/families")
@@ -26,11 +21,11 @@ def search():
     q = request.args.get("q", "")
     error, results, total = None, [], 0
     try:
-        results, total = services.search_families(current_user, q, page=_page())
+        results, total = services.search_families(current_user, q, page=current_page())
     except ServiceValidationError as exc:
         error = str(exc)
     return render_template("families/search.html", q=q, results=results, total=total,
-                           page=_page(), error=error, today=date.today(), title="Find a family")
+                           page=current_page(), error=error, today=date.today(), title="Find a family")
 
 
 @bp.route("/families/<family_id>")
@@ -49,8 +44,8 @@ def show(family_id):
 @login_required
 def access_log(family_id):
     try:
-        family, events, total = services.access_log(current_user, family_id, page=_page())
+        family, events, total = services.access_log(current_user, family_id, page=current_page())
     except NotFound:
         abort(404)
     return render_template("families/access_log.html", family=family, events=events,
-                           total=total, page=_page(), title=f"Who has seen {family.display_name}")
+                           total=total, page=current_page(), title=f"Who has seen {family.display_name}")

@@ -11,6 +11,7 @@ from caseflow.families.models import Family, Person
 from caseflow.frontdoor import forms, services
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.web.paging import current_page
 from caseflow.services_errors import NotFound, ServiceValidationError
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
@@ -102,10 +103,7 @@ def queue():
     urgency = request.args.get("urgency") or None
     if status not in (None, "new", "needs_review") or urgency not in (None, *[u.value for u in Urgency]):
         abort(400, "Choose a status and urgency from the filters.")
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = current_page()
     per_page = 50
     rows, total = services.front_door_queue(current_user, status=status, urgency=urgency,
                                             page=page, per_page=per_page)

@@ -1,20 +1,16 @@
 """The caller's notifications (API.md `GET /api/v1/inbox`, `POST /api/v1/inbox/{id}/acknowledge`)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields
 
 from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.schemas import PageQuerySchema
 from caseflow.notify import services
 
 bp = api_blueprint("notify_api", __name__)
 
 
-class InboxQuery(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+class InboxQuery(PageQuerySchema):
     unacknowledged = fields.Boolean(load_default=False)
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from caseflow.notify import services
+from caseflow.web.paging import current_page
 from caseflow.services_errors import NotFound
 
 bp = Blueprint("notify", __name__, template_folder="templates")
@@ -13,10 +14,7 @@ bp = Blueprint("notify", __name__, template_folder="templates")
 @bp.route("/inbox")
 @login_required
 def inbox():
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = current_page()
     items, total = services.inbox(current_user, page=page)
     return render_template("notify/inbox.html", items=items, total=total, page=page, title="Inbox")
 

@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 from flask import request as http_request
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from caseflow.api.errors import ApiError
 from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.schemas import PageQuerySchema
 from caseflow.triage import services
 from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
 
 bp = api_blueprint("triage_api", __name__)
-
-
-class PageQuery(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def _body() -> dict:
@@ -68,7 +61,7 @@ def create_panel(user, data):
     return panel_body(services.agenda(user, panel.id)), 201
 
 
-@endpoint(bp, "/panels/<panel_id>", "GET", summary="A panel and its agenda (paginated)", query=PageQuery)
+@endpoint(bp, "/panels/<panel_id>", "GET", summary="A panel and its agenda (paginated)", query=PageQuerySchema)
 def get_panel(user, data, panel_id):
     return panel_body(services.agenda(user, panel_id, data["page"], min(data["per_page"], 100)))
 
@@ -91,7 +84,7 @@ def allocate_case(user, data, case_id):
             "keyworker_id": allocation.keyworker_id, "team_id": allocation.team_id}, 201
 
 
-class UnallocatedQuery(PageQuery):
+class UnallocatedQuery(PageQuerySchema):
     stage = fields.String(load_default=None, validate=validate.OneOf(["triaged", "awaiting_panel", "stepped_down"]))
     rag = fields.String(load_default=None, validate=validate.OneOf(["red", "amber", "green"]))
 
@@ -111,7 +104,7 @@ def caseloads(user, data):
                       for r in services.caseloads(user)]}
 
 
-@endpoint(bp, "/caseloads/<keyworker_id>", "GET", summary="One keyworker's caseload", query=PageQuery)
+@endpoint(bp, "/caseloads/<keyworker_id>", "GET", summary="One keyworker's caseload", query=PageQuerySchema)
 def caseload(user, data, keyworker_id):
     keyworker, rows, total = services.caseload(user, keyworker_id, data["page"], data["per_page"])
     times = services.timeliness_many([c for c, _ in rows])

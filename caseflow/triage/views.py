@@ -12,6 +12,7 @@ from caseflow.extensions import db
 from caseflow.flow import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.web.paging import current_page
 from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
 from caseflow.triage import pdf, services
 from caseflow.triage.models import Panel
@@ -19,12 +20,6 @@ from caseflow.triage.schemas import LEVELS, RAG
 
 bp = Blueprint("triage", __name__, template_folder="templates")
 
-
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 def _errors(exc: ServiceValidationError) -> dict[str, str]:
@@ -104,7 +99,7 @@ def panels():
 @login_required
 def panel(panel_id):
     try:
-        agenda = services.agenda(current_user, panel_id, page=_page())
+        agenda = services.agenda(current_user, panel_id, page=current_page())
     except NotFound:
         abort(404)
     panel, items, decision = agenda.panel, agenda.items, agenda.decision
@@ -204,8 +199,8 @@ def unallocated():
     stage, rag = request.args.get("stage") or None, request.args.get("rag") or None
     if stage not in (None, "triaged", "awaiting_panel", "stepped_down") or rag not in (None, "red", "amber", "green"):
         abort(400, "Choose a stage and risk from the filters.")
-    rows, total = services.unallocated(current_user, page=_page(), stage=stage, rag=rag)
-    return render_template("triage/unallocated.html", rows=rows, total=total, page=_page(), stage=stage, rag=rag,
+    rows, total = services.unallocated(current_user, page=current_page(), stage=stage, rag=rag)
+    return render_template("triage/unallocated.html", rows=rows, total=total, page=current_page(), stage=stage, rag=rag,
                            timeliness=services.timeliness_many([c for c, _ in rows]),
                            title="Cases waiting for a keyworker")
 
@@ -215,7 +210,7 @@ def unallocated():
 @login_required
 def caseload(keyworker_id=None):
     try:
-        keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=_page())
+        keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
     except NotFound:
         abort(404)
     return render_template("triage/caseload.html", keyworker=keyworker, rows=rows, total=total,
