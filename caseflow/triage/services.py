@@ -289,6 +289,10 @@ def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
     if held >= keyworker.caseload_capacity and not data.get("confirm_over_capacity"):
         raise OverCapacity(f"{keyworker.name} already holds {held} families (capacity "
                            f"{keyworker.caseload_capacity}). Confirm to allocate anyway.")
+    lead_id = data.get("lead_professional_id")
+    if lead_id and db.session.get(User, lead_id) is None:
+        raise ServiceValidationError("Unknown lead professional.",
+                                     {"lead_professional_id": ["Choose a lead professional from the list"]})
     team_id = data.get("team_id") or keyworker.team_id
     if team_id and db.session.get(Team, team_id) is None:
         raise ServiceValidationError("Unknown team.", {"team_id": ["Choose a team from the list"]})
@@ -343,6 +347,13 @@ class CaseloadRow:
     @property
     def over(self) -> bool:
         return self.held >= self.keyworker.caseload_capacity
+
+
+def lead_professional_options(actor) -> list[User]:
+    """Practitioners in partner agencies (a school, health visiting...) who may lead a case."""
+    require(actor, "case.allocate", None, object_type="user_list", audit=False)
+    return list(db.session.scalars(select(User).where(User.role == Role.PARTNER, User.active)
+                                   .order_by(User.name)))
 
 
 def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:

@@ -188,7 +188,8 @@ def allocate(case_id):
             errors = {"keyworker_id": exc.reason}
     rows = services.caseloads(current_user)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("triage/allocate.html", case=case, rows=rows, teams=teams, errors=errors,
+    leads = services.lead_professional_options(current_user)
+    return render_template("triage/allocate.html", case=case, rows=rows, teams=teams, errors=errors, leads=leads,
                            warning=warning, form=request.form, title=f"Allocate {case.reference}"), \
         (400 if errors or warning else 200)
 

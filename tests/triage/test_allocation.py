@@ -100,3 +100,23 @@ def test_unallocated_list_filters_by_risk(api, factory, app):
     body = api.get("/api/v1/cases/unallocated?rag=red", t["manager"]).get_json()
     assert [i["id"] for i in body["items"]] == [red["case_id"]]
     assert api.get("/api/v1/cases/unallocated?rag=purple", t["manager"]).status_code == 400
+
+
+def test_a_school_practitioner_can_be_lead_professional(api, client, factory, app):
+    from tests.conftest import sign_in
+
+    p, t = setup(factory, app, capacity=15)
+    created = case_at_panel(api, t["referrer"], t["officer"])
+    bad = api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"],
+                   json={"keyworker_id": p["sam"].id, "lead_professional_id": "nobody"})
+    assert bad.status_code == 422 and "lead_professional_id" in bad.get_json()["error"]["fields"]
+    sign_in(client, p["chair"])
+    page = client.get(f"/cases/{created['case_id']}/allocate").get_data(as_text=True)
+    assert p["referrer"].name in page  # partner practitioners are offered as lead professional
+    ok = api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"],
+                  json={"keyworker_id": p["sam"].id, "lead_professional_id": p["referrer"].id})
+    assert ok.status_code == 201
+    from caseflow.cases.models import Case
+
+    with app.app_context():
+        assert db.session.get(Case, created["case_id"]).lead_professional_id == p["referrer"].id
