@@ -22,6 +22,7 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closure_reason: Mapped[str | None] = mapped_column(String(40))
+    signposted_to: Mapped[str | None] = mapped_column(String(300))  # where a signposted family was sent
     # Re-referral: the family had a case closed within the look-back window (default 12 months).
     is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))

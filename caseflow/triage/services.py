@@ -102,7 +102,7 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     elif data["decision"] == "signpost":
         flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
                         signposted_to=data["signposted_to"])
-        case.closure_reason = "signposted"
+        case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
     else:
         flow.transition(db.session, case, "step_up", actor, reason=data["rationale"])
     case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
@@ -240,7 +240,7 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     elif data["decision"] == "signpost":
         flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
                         signposted_to=data["signposted_to"])
-        case.closure_reason = "signposted"
+        case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
     elif data["decision"] == "step_up":
         flow.transition(db.session, case, "step_up", actor, reason=data["rationale"])
     db.session.add(item)
@@ -454,3 +454,29 @@ def set_local_criterion_active(actor, criterion_id: str, active: bool) -> LocalC
 def all_local_criteria(actor) -> list[LocalCriterion]:
     require(actor, "local_criteria.manage", object_type="local_criterion", audit=False)
     return list(db.session.scalars(select(LocalCriterion).order_by(LocalCriterion.label)))
+
+
+# --- the signposting letter -----------------------------------------------------------------------
+
+@dataclass
+class SignpostLetter:
+    case: Case
+    family: Family
+    addressee: object  # the Person the letter is addressed to
+    reference: str
+
+
+def signpost_letter(actor, case_id: str) -> SignpostLetter:
+    """A plain-English letter telling the family where they have been signposted (Journey 4)."""
+    case = _case(case_id)
+    require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
+            purpose="signposting letter")
+    if case.stage != flow.Stage.SIGNPOSTED:
+        raise Conflict("Only a case closed at the door by signposting has a signposting letter.")
+    family = db.session.get(Family, case.family_id)
+    parents = [m.person for m in family.memberships if m.relationship_to_family == "parent_carer"]
+    addressee = (parents or [m.person for m in family.memberships])[0]
+    request = db.session.scalar(select(RequestForHelp).where(RequestForHelp.case_id == case.id)
+                                .order_by(RequestForHelp.received_at).limit(1))
+    db.session.commit()
+    return SignpostLetter(case, family, addressee, request.reference if request else case.reference)

@@ -246,3 +246,15 @@ def local_criteria():
             errors = _errors(exc)
     return render_template("triage/local_criteria.html", criteria=services.all_local_criteria(current_user),
                            errors=errors, title="Local eligibility criteria"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/signpost-letter")
+@login_required
+def signpost_letter(case_id):
+    try:
+        letter = services.signpost_letter(current_user, case_id)
+    except NotFound:
+        abort(404)
+    except Conflict as exc:
+        abort(409, str(exc))
+    return render_template("triage/signpost_letter.html", letter=letter, title="Letter to the family")

@@ -142,6 +142,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('rag', sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column('eligible', sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column('lead_professional_id', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('signposted_to', sa.String(length=300), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_cases_lead_professional_id_users'), 'users', ['lead_professional_id'], ['id'])
 
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -157,6 +158,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_cases_lead_professional_id_users'), type_='foreignkey')
+        batch_op.drop_column('signposted_to')
         batch_op.drop_column('lead_professional_id')
         batch_op.drop_column('eligible')
         batch_op.drop_column('rag')

@@ -161,3 +161,24 @@ def test_only_administrators_configure_local_criteria(client, factory):
 
     sign_in(client, factory.user("team_manager"))
     assert client.get("/admin/local-criteria").status_code == 403
+
+
+def test_signposted_family_gets_a_printable_plain_english_letter(client, api, factory):
+    """Journey 4: Aisha is signposted at the door and gets a letter saying where to."""
+    from tests.conftest import sign_in
+
+    _, partner, officer = setup(api, factory)
+    created = new_case(api, partner, surname="Rahman")
+    sign_in(client, factory.user("front_door"))
+    early = client.get(f"/cases/{created['case_id']}/signpost-letter")
+    assert early.status_code == 409  # nothing decided yet: no letter
+    api.post(f"/api/v1/cases/{created['case_id']}/triage", officer, json={
+        **TRIAGE_TO_PANEL, "level_of_need": 2, "decision": "signpost",
+        "headline_problems": [{"code": "children_need_help", "evidence": "Parent's own account"}],
+        "signposted_to": "Riverside children's centre parenting group and the health visitor"})
+    letter = client.get(f"/cases/{created['case_id']}/signpost-letter").get_data(as_text=True)
+    assert "Dear Leah" in letter  # the only person named on this request
+    assert "Riverside children's centre parenting group" in letter.replace("&#39;", "'")
+    assert created["reference"] in letter and "ask us for help again" in letter
+    case_page = client.get(f"/cases/{created['case_id']}").get_data(as_text=True)
+    assert "Letter to the family" in case_page
