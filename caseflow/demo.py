@@ -268,7 +268,9 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
             case.keyworker_id, case.team_id = keyworker.id, keyworker.team_id
             data["keyworker_id"] = keyworker.id
         if action == "signpost":
-            data["signposted_to"] = "Children's centre parenting group"
+            data["signposted_to"] = case.signposted_to = rng.choice([
+                "Riverside children's centre parenting group", "Family Action Northshire drop-in",
+                "Northshire Homes tenancy support", "School nurse drop-in"])
         record = flow.transition(db.session, case, action, actor, **data)
         record.at = moment
         if action in ("signpost", "close"):
