@@ -297,6 +297,13 @@ def _panel_view(user, panel):
     return deny("Your organisation is not a member of this panel.")
 
 
+@rule("panel.list")
+def _panel_list(user, obj):
+    if user.role in FRONT_DOOR_ROLES or user.role in {Role.SOCIAL_WORKER, Role.PANEL_MEMBER}:
+        return allow("Panel meetings you may attend.", set(), basis=None)
+    return deny("Your role does not attend panels.")
+
+
 @rule("case.allocate")
 def _case_allocate(user, case):
     if user.role in {Role.PANEL_CHAIR, Role.TEAM_MANAGER}:

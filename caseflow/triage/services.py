@@ -155,6 +155,18 @@ def create_panel(actor, raw: dict) -> Panel:
     return panel
 
 
+def list_panels(actor, limit: int = 20) -> list[Panel]:
+    """Recent and upcoming panels; a partner member sees those their organisation sits on."""
+    require(actor, "panel.list", object_type="panel_list", audit=False)
+    query = select(Panel).order_by(Panel.meets_on.desc()).limit(limit).options(selectinload(Panel.items))
+    if actor.role == Role.PANEL_MEMBER:
+        query = query.where(Panel.id.in_(select(PanelMember.panel_id).where(
+            PanelMember.organisation_id == actor.organisation_id)))
+    panels = list(db.session.scalars(query))
+    db.session.commit()
+    return panels
+
+
 def get_panel(actor, panel_id: str, action: str = "panel.view"):
     panel = db.session.scalar(select(Panel).where(Panel.id == panel_id)
                               .options(selectinload(Panel.members), selectinload(Panel.items)))

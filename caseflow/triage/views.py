@@ -84,12 +84,8 @@ def panels():
         except ServiceValidationError as exc:
             db.session.rollback()
             errors = _errors(exc)
-    from caseflow.consent.policy import require
-
-    require(current_user, "cases.unallocated", object_type="panel_list", purpose="panels")
-    upcoming = db.session.scalars(select(Panel).order_by(Panel.meets_on.desc()).limit(20)).all()
+    upcoming = services.list_panels(current_user)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    db.session.commit()
     return render_template("triage/panels.html", panels=upcoming, orgs=orgs, errors=errors,
                            next_date=services.next_panel_date(), form=request.form,
                            title="Panels"), (400 if errors else 200)

@@ -145,3 +145,15 @@ def test_agenda_page_uses_a_fixed_number_of_queries(client, api, factory, app):
     for i in range(8):
         case_at_panel(api, t["referrer"], t["officer"], SURNAMES[i])
     assert queries() == few
+
+
+def test_partner_member_lists_only_panels_their_organisation_sits_on(client, api, factory):
+    p = people(factory)
+    t = tokens(factory, p)
+    mine = make_panel(api, t["chair"], p, "2026-12-01")
+    other = api.post("/api/v1/panels", t["chair"], json={"date": "2026-12-02", "name": "South panel",
+                                                           "members": [p["org"].id]}).get_json()
+    sign_in(client, p["police_member"])
+    html = client.get("/panels").get_data(as_text=True)
+    assert f"/panels/{mine['id']}" in html and f"/panels/{other['id']}" not in html
+    assert "Set up the next panel" not in html
