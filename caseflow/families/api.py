@@ -33,6 +33,7 @@ def case_json(case) -> dict:
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
             "closure_reason": case.closure_reason, "is_re_referral": case.is_re_referral,
             "keyworker_id": case.keyworker_id, "team_id": case.team_id,
+            "level_of_need": case.level_of_need, "rag": case.rag, "signposted_to": case.signposted_to,
             "transitions": [{"from": t.from_stage, "to": t.to_stage, "action": t.action,
                              "at": t.at.isoformat(), "actor_id": t.actor_id} for t in case.transitions]}
 

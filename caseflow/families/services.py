@@ -75,6 +75,7 @@ class FamilyView:
     cases: list[Case]
     requests: list = field(default_factory=list)
     hidden: dict[str, str] = field(default_factory=dict)  # section -> why it is redacted
+    workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
 
     def shows(self, section: str) -> bool:
         return section not in self.hidden
@@ -95,13 +96,17 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
     cases = db.session.scalars(
         select(Case).where(Case.family_id == family.id).order_by(Case.opened_at.desc())
         .options(selectinload(Case.transitions))).all()
+    from caseflow.auth.models import User
+
+    worker_ids = {c.keyworker_id for c in cases if c.keyworker_id}
+    workers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))} if worker_ids else {}
     requests = []
     if "requests" not in hidden:
         requests = db.session.scalars(
             select(RequestForHelp).where(RequestForHelp.family_id == family.id)
             .order_by(RequestForHelp.received_at.desc())).all()
     db.session.commit()
-    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden)
+    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden, workers)
 
 
 @dataclass

@@ -70,7 +70,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_context():
-        return {"csp_nonce": getattr(g, "csp_nonce", "")}
+        def inbox_count() -> int:  # called only by the navigation, so pages without it pay nothing
+            from caseflow.notify.services import unacknowledged_count
+
+            return unacknowledged_count(current_user) if current_user.is_authenticated else 0
+
+        return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count}
 
     @app.errorhandler(AccessDenied)
     def _denied(exc: AccessDenied):

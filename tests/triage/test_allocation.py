@@ -120,3 +120,16 @@ def test_a_school_practitioner_can_be_lead_professional(api, client, factory, ap
 
     with app.app_context():
         assert db.session.get(Case, created["case_id"]).lead_professional_id == p["referrer"].id
+
+
+def test_keyworker_sees_a_count_of_new_notifications_and_the_family_shows_who_holds_it(client, api, factory, app):
+    from tests.conftest import sign_in
+
+    p, t = setup(factory, app, capacity=15)
+    created = case_at_panel(api, t["referrer"], t["officer"])
+    api.post(f"/api/v1/cases/{created['case_id']}/allocation", t["chair"], json={"keyworker_id": p["sam"].id})
+    sign_in(client, p["sam"])
+    html = client.get("/caseload").get_data(as_text=True)
+    assert 'data-testid="inbox-count">1<' in html
+    family = client.get(f"/families/{created['family_id']}").get_data(as_text=True)
+    assert "Keyworker: Sam Taylor" in family and "Level 3, amber risk" in family
