@@ -1,0 +1,88 @@
+"""WCAG 2.2 AA checks with axe-core in Debian's chromium on the pages people use most."""
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_front_door_journey import sign_in
+from tests.frontdoor.test_matching_outcomes import lookalike_request, two_lookalike_families
+from tests.triage.helpers import case_at_panel, new_case
+
+pytestmark = pytest.mark.e2e
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def violations(page) -> list[str]:
+    page.evaluate(AXE + ";0")
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['target']})"
+            for v in result["violations"]]
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    contexts = []
+
+    def _open(user=None):
+        # bypass_csp only so the test can inject axe; the app's own CSP is unchanged.
+        context = browser.new_context(base_url=live_server, locale="en-GB", bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if user is not None:
+            sign_in(page, user)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def check(page, path, problems, action=None):
+    page.goto(path)
+    if action:
+        action(page)
+    found = violations(page)
+    if found:
+        problems[path + (" (after submit)" if action else "")] = found
+
+
+def test_public_pages_meet_wcag_aa(open_page):
+    page, problems = open_page(), {}
+    for path in ["/", "/sign-in", "/ask-for-help"]:
+        check(page, path, problems)
+    check(page, "/ask-for-help", problems, lambda p: p.get_by_role("button", name="Send").click())
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_staff_pages_meet_wcag_aa(open_page, api, factory, app):
+    org = factory.org("Northshire Early Help")
+    officer = factory.user("front_door", org=org)
+    chair = factory.user("panel_chair", org=org)
+    keyworker = factory.user("keyworker", org=org, team="North")
+    partner = factory.token(factory.user("partner"))
+    officer_token = factory.token(officer)
+    two_lookalike_families(app)
+    review = api.post("/api/v1/requests", partner, json=lookalike_request()).get_json()
+    fresh = new_case(api, partner, surname="Baker")
+    at_panel = case_at_panel(api, partner, officer_token, surname="Clarke")
+    panel = api.post("/api/v1/panels", factory.token(chair), json={"date": "2026-12-01", "members": [org.id]}).get_json()
+    api.post(f"/api/v1/panels/{panel['id']}/decisions", factory.token(chair), json={
+        "case_id": at_panel["case_id"], "decision": "allocate", "keyworker_id": keyworker.id, "rationale": "Capacity"})
+
+    problems = {}
+    page = open_page(officer)
+    for path in ["/front-door", f"/requests/{review['id']}", f"/families/{fresh['family_id']}",
+                 f"/families/{fresh['family_id']}/access-log", "/families?q=Smith", "/requests/new",
+                 f"/cases/{fresh['case_id']}", f"/cases/{fresh['case_id']}/triage", "/unallocated"]:
+        check(page, path, problems)
+    check(page, f"/cases/{fresh['case_id']}/triage", problems,
+          lambda p: p.get_by_role("button", name="Record triage decision").click())
+    check(page, "/requests/new", problems, lambda p: p.get_by_role("button", name="Send request").click())
+    page = open_page(chair)
+    for path in ["/panels", f"/panels/{panel['id']}", f"/panels/{panel['id']}/minutes", "/caseloads"]:
+        check(page, path, problems)
+    page = open_page(keyworker)
+    for path in ["/caseload", "/inbox"]:
+        check(page, path, problems)
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
