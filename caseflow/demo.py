@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from caseflow import flow
-from caseflow.auth.models import Team, User
+from caseflow.auth.models import User
 from caseflow.auth.services import create_organisation, create_team, create_user
 from caseflow.cases.models import Case
 from caseflow.consent import audit

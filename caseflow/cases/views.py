@@ -1,12 +1,12 @@
 """The case page: summary, chronology and what the signed-in user may do next."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from caseflow import flow
 from caseflow.cases import services
-from caseflow.services_errors import NotFound
+
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -14,10 +14,7 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 @bp.route("/cases/<case_id>")
 @login_required
 def show(case_id):
-    try:
-        case = services.view_case(current_user, case_id)
-    except NotFound:
-        abort(404)
+    case = services.view_case(current_user, case_id)
     from caseflow.auth.models import User
     from caseflow.extensions import db
     from caseflow.triage.services import timeliness

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from caseflow.families import services
 from caseflow.families.models import RELATIONSHIP_LABELS
 from caseflow.web.paging import current_page
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.services_errors import ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
 
@@ -31,10 +31,7 @@ def search():
 @bp.route("/families/<family_id>")
 @login_required
 def show(family_id):
-    try:
-        view = services.view_family(current_user, family_id)
-    except NotFound:
-        abort(404)
+    view = services.view_family(current_user, family_id)
     return render_template("families/show.html", view=view, today=date.today(),
                            relationship_labels=RELATIONSHIP_LABELS,
                            title=view.family.display_name)
@@ -43,9 +40,6 @@ def show(family_id):
 @bp.route("/families/<family_id>/access-log")
 @login_required
 def access_log(family_id):
-    try:
-        family, events, total = services.access_log(current_user, family_id, page=current_page())
-    except NotFound:
-        abort(404)
+    family, events, total = services.access_log(current_user, family_id, page=current_page())
     return render_template("families/access_log.html", family=family, events=events,
                            total=total, page=current_page(), title=f"Who has seen {family.display_name}")

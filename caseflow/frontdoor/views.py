@@ -12,7 +12,7 @@ from caseflow.frontdoor import forms, services
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 from caseflow.web.paging import current_page
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.services_errors import ServiceValidationError
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
 
@@ -70,10 +70,7 @@ def new_request():
 @bp.route("/requests/<request_id>/submitted")
 @login_required
 def submitted(request_id):
-    try:
-        req, _ = services.view_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    req, _ = services.view_request(current_user, request_id)
     return render_template("frontdoor/submitted.html", req=req, title="Request received",
                            due=services.triage_due_at(req))
 
@@ -115,10 +112,7 @@ def queue():
 @bp.route("/requests/<request_id>")
 @login_required
 def show_request(request_id):
-    try:
-        req, decision = services.view_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    req, decision = services.view_request(current_user, request_id)
     people = {p.id: p for p in db.session.query(Person).filter(
         Person.id.in_({rp.person_id for rp in req.people}
                       | {c["person_id"] for rp in req.people for c in rp.candidates})).all()}
@@ -138,8 +132,6 @@ def decide_match(request_id, person_id):
     try:
         req = services.resolve_match(current_user, request_id, person_id, decision,
                                      request.form.get("candidate_id"))
-    except NotFound:
-        abort(404)
     except ServiceValidationError as exc:
         db.session.rollback()
         flash(str(exc), "error")

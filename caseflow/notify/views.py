@@ -1,12 +1,12 @@
 """The in-app inbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from caseflow.notify import services
 from caseflow.web.paging import current_page
-from caseflow.services_errors import NotFound
+
 
 bp = Blueprint("notify", __name__, template_folder="templates")
 
@@ -22,9 +22,6 @@ def inbox():
 @bp.route("/inbox/<notification_id>/acknowledge", methods=["POST"])
 @login_required
 def acknowledge(notification_id):
-    try:
-        services.acknowledge(current_user, notification_id)
-    except NotFound:
-        abort(404)
+    services.acknowledge(current_user, notification_id)
     flash("Acknowledged.", "success")
     return redirect(url_for("notify.inbox"))

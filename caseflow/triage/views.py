@@ -13,9 +13,8 @@ from caseflow.flow import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 from caseflow.web.paging import current_page
-from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+from caseflow.services_errors import Conflict, ServiceValidationError
 from caseflow.triage import pdf, services
-from caseflow.triage.models import Panel
 from caseflow.triage.schemas import LEVELS, RAG
 
 bp = Blueprint("triage", __name__, template_folder="templates")
@@ -32,10 +31,7 @@ def _errors(exc: ServiceValidationError) -> dict[str, str]:
 @bp.route("/cases/<case_id>/triage", methods=["GET", "POST"])
 @login_required
 def triage(case_id):
-    try:
-        case = cases.view_case(current_user, case_id)
-    except NotFound:
-        abort(404)
+    case = cases.view_case(current_user, case_id)
     errors, form = {}, request.form
     if request.method == "POST":
         problems = [{"code": code, "evidence": form.get(f"evidence-{code}", "").strip()}
@@ -94,10 +90,7 @@ def panels():
 @bp.route("/panels/<panel_id>")
 @login_required
 def panel(panel_id):
-    try:
-        agenda = services.agenda(current_user, panel_id, page=current_page())
-    except NotFound:
-        abort(404)
+    agenda = services.agenda(current_user, panel_id, page=current_page())
     panel, items, decision = agenda.panel, agenda.items, agenda.decision
     keyworkers = services.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
@@ -109,10 +102,7 @@ def panel(panel_id):
 @bp.route("/panels/<panel_id>/attendance", methods=["POST"])
 @login_required
 def attendance(panel_id):
-    try:
-        services.record_attendance(current_user, panel_id, request.form.getlist("attended"))
-    except NotFound:
-        abort(404)
+    services.record_attendance(current_user, panel_id, request.form.getlist("attended"))
     flash("Attendance recorded.", "success")
     return redirect(url_for("triage.panel", panel_id=panel_id))
 
@@ -125,8 +115,6 @@ def panel_decision(panel_id):
     try:
         item = services.decide(current_user, panel_id, raw)
         flash(f"Decision recorded: {item.decision.replace('_', ' ')}.", "success")
-    except NotFound:
-        abort(404)
     except services.OverCapacity as exc:
         db.session.rollback()
         flash(f"{exc} Tick 'allocate even though this is over capacity' to go ahead.", "error")
@@ -143,10 +131,7 @@ def panel_decision(panel_id):
 @bp.route("/panels/<panel_id>/minutes.pdf", endpoint="minutes_pdf")
 @login_required
 def minutes(panel_id):
-    try:
-        agenda = services.agenda(current_user, panel_id, waiting=False)
-    except NotFound:
-        abort(404)
+    agenda = services.agenda(current_user, panel_id, waiting=False)
     panel, decision = agenda.panel, agenda.decision
     decided = [i for i in agenda.items if i.decided is not None]
     if request.path.endswith(".pdf"):
@@ -161,10 +146,7 @@ def minutes(panel_id):
 @bp.route("/cases/<case_id>/allocate", methods=["GET", "POST"])
 @login_required
 def allocate(case_id):
-    try:
-        case = cases.view_case(current_user, case_id)
-    except NotFound:
-        abort(404)
+    case = cases.view_case(current_user, case_id)
     errors, warning = {}, None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
@@ -206,10 +188,7 @@ def unallocated():
 @bp.route("/caseload/<keyworker_id>")
 @login_required
 def caseload(keyworker_id=None):
-    try:
-        keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
-    except NotFound:
-        abort(404)
+    keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
     return render_template("triage/caseload.html", keyworker=keyworker, rows=rows, total=total,
                            timeliness=services.timeliness_many([c for c, _ in rows]),
                            title=f"Caseload: {keyworker.name}")
@@ -235,8 +214,6 @@ def local_criteria():
                 services.add_local_criterion(current_user, "", request.form.get("label", ""))
             flash("Local criteria updated.", "success")
             return redirect(url_for("triage.local_criteria"))
-        except NotFound:
-            abort(404)
         except ServiceValidationError as exc:
             db.session.rollback()
             errors = _errors(exc)
@@ -249,8 +226,6 @@ def local_criteria():
 def signpost_letter(case_id):
     try:
         letter = services.signpost_letter(current_user, case_id)
-    except NotFound:
-        abort(404)
     except Conflict as exc:
         abort(409, str(exc))
     return render_template("triage/signpost_letter.html", letter=letter, title="Letter to the family")

@@ -15,6 +15,7 @@ from caseflow.auth.roles import ORG_TYPE_LABELS, ROLE_LABELS
 from caseflow.consent.policy import AccessDenied
 from caseflow.extensions import db, login_manager
 from caseflow.flow import STAGE_LABELS
+from caseflow.services_errors import NotFound
 
 
 def init_app(app: Flask) -> None:
@@ -85,6 +86,17 @@ def init_app(app: Flask) -> None:
 
             return error_response(403, "forbidden", exc.decision.reason)
         return render_template("errors/403.html", reason=exc.decision.reason), 403
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        # Services raise NotFound for unknown ids; pages answer with the 404 page (the API's
+        # endpoint() wrapper turns it into a 404 envelope before it gets here).
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(404, "not_found", str(exc))
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

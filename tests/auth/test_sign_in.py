@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from caseflow.auth.models import User
 from caseflow.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, sign_in
+from tests.conftest import TEST_PASSWORD, sign_in
 
 
 def test_sign_in_shows_who_is_signed_in_and_their_organisation(client, factory):

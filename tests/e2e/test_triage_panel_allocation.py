@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 def test_request_through_triage_panel_and_allocation(browser, live_server, api, factory):
     org = factory.org("Northshire Early Help")
-    police = factory.org("Northshire Police", type="police")
+    factory.org("Northshire Police", type="police")  # ticked as a panel member below
     officer = factory.user("front_door", org=org, name="Priya Shah")
     chair = factory.user("panel_chair", org=org, name="Martin Okafor")
     keyworker = factory.user("keyworker", org=org, name="Sam Taylor", team="North Locality Team")

@@ -88,3 +88,10 @@ def test_family_page_query_count_does_not_grow_with_cases(client, factory, app):
                                 stage="closed", closure_reason="outcomes_achieved"))
         db.session.commit()
     assert queries() == few
+
+
+def test_unknown_records_get_the_not_found_page(client, factory):
+    sign_in(client, factory.user("front_door"))
+    for path in ["/families/nope", "/cases/nope", "/requests/nope", "/panels/nope", "/cases/nope/triage"]:
+        response = client.get(path)
+        assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True), path

@@ -4,7 +4,6 @@ from datetime import datetime, timezone
 
 import time_machine
 
-from caseflow.extensions import db
 from tests.conftest import count_queries, sign_in
 from tests.frontdoor.test_api_intake import request_body
 from tests.frontdoor.test_matching_outcomes import lookalike_request, two_lookalike_families

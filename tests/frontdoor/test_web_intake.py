@@ -1,5 +1,5 @@
 """The professional request form and the public self-referral form."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
