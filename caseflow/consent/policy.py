@@ -216,9 +216,16 @@ def _request_view(user, req):
     if req is not None and req.submitted_by_id == user.id:
         return allow("You made this request.", {Category.IDENTITY, Category.REFERRAL},
                      basis="referrer's own request")
-    if req is not None:
-        return family_view_decision(user, req.family_id)
-    return deny("No request given.")
+    if req is None:
+        return deny("No request given.")
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
+        # Having referred a family does not open other agencies' requests about it (a school
+        # must not read the police's referral): partners see their own, systems their org's.
+        if user.role == Role.PARTNER_SYSTEM and req.referrer_organisation_id == user.organisation_id:
+            return allow("Your organisation made this request.", {Category.IDENTITY, Category.REFERRAL},
+                         basis="referrer's own request")
+        return deny("You can only see requests you made.")
+    return family_view_decision(user, req.family_id)
 
 
 @rule("request.resolve_match")

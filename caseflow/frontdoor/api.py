@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import request as http_request
 
+from caseflow.api.errors import ApiError
 from caseflow.api.kit import api_blueprint, endpoint
 from caseflow.auth.roles import Role
+from caseflow.consent.policy import can
 from caseflow.frontdoor import services
 from caseflow.frontdoor.models import Source
 from caseflow.frontdoor.schemas import (
@@ -18,11 +20,12 @@ from caseflow.frontdoor.schemas import (
 bp = api_blueprint("frontdoor_api", __name__)
 
 
-def created_body(sub: services.Submission) -> dict:
+def created_body(user, sub: services.Submission) -> dict:
     req = sub.request
     match = {"status": req.match_status}
+    # Candidates are other families' records: only for callers who may decide matches.
     candidates = [c for p in req.people for c in p.candidates if p.match_status == "needs_review"]
-    if candidates:
+    if candidates and can(user, "request.resolve_match", req):
         match["candidates"] = candidates
     return {"id": req.id, "reference": req.reference, "case_id": sub.case.id,
             "family_id": sub.family.id, "stage": sub.case.stage, "status": req.status,
@@ -34,14 +37,12 @@ def created_body(sub: services.Submission) -> dict:
 def create_request(user, data):
     # The body is validated by the service (the same rules as the web forms), not here.
     raw = http_request.get_json(silent=True)
-    from caseflow.api.errors import ApiError
-
     if not isinstance(raw, dict):
         raise ApiError(400, "malformed", "The request body must be a JSON object "
                                          "(Content-Type: application/json).")
     source = Source.PARTNER_SYSTEM if user.role == Role.PARTNER_SYSTEM else Source.PROFESSIONAL
     sub = services.submit_request(user, raw, source)
-    return created_body(sub), 201
+    return created_body(user, sub), 201
 
 
 def summary(row: services.QueueRow) -> dict:
@@ -59,7 +60,8 @@ def summary(row: services.QueueRow) -> dict:
           response=RequestListSchema)
 def list_requests(user, data):
     rows, total = services.front_door_queue(user, status=data["status"], urgency=data["urgency"],
-                                            page=data["page"], per_page=data["per_page"])
+                                            page=data["page"], per_page=data["per_page"],
+                                            sort=data["sort"])
     return {"items": [summary(r) for r in rows], "page": data["page"],
             "per_page": data["per_page"], "total": total}
 
@@ -76,10 +78,12 @@ def get_request(user, data, request_id):
                          "role": req.referrer_role}}
     if "referral" in decision.categories:
         body["details"] = req.details
+    show_candidates = can(user, "request.resolve_match", req)
     body["people"] = [{"id": p.id, "given_name": p.given_name, "family_name": p.family_name,
                        "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
                        "relationship": p.relationship_to_family, "person_id": p.person_id,
-                       "match_status": p.match_status, "candidates": p.candidates}
+                       "match_status": p.match_status,
+                       **({"candidates": p.candidates} if show_candidates else {})}
                       for p in req.people]
     return body
 
@@ -87,6 +91,8 @@ def get_request(user, data, request_id):
 @endpoint(bp, "/requests/<request_id>/people/<person_id>/match", "POST",
           summary="Confirm or reject a possible match", body=MatchDecisionSchema)
 def decide_match(user, data, request_id, person_id):
-    req = services.resolve_match(user, request_id, person_id, data["decision"], data["person_id"])
+    req = services.resolve_match(user, person_id, data["decision"], data["person_id"],
+                                 request_id=request_id)
     return {"id": req.id, "status": req.status, "match_status": req.match_status,
-            "family_id": req.family_id, "case_id": req.case_id}
+            "family_id": req.family_id, "case_id": req.case_id,
+            "is_re_referral": req.is_re_referral}

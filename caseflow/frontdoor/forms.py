@@ -79,7 +79,7 @@ def request_from_form(form, self_referral: bool) -> tuple[dict, dict[str, list[s
     return data, errors, rows
 
 
-def error_key_to_field(key: str, rows: list[int]) -> str:
+def error_key_to_field(key: str, rows: list[int], self_referral: bool = False) -> str:
     """'people.1.nhs_number' -> the HTML id of the field the user must fix."""
     parts = key.split(".")
     if parts[0] == "people" and len(parts) >= 3 and parts[1].isdigit():
@@ -89,8 +89,10 @@ def error_key_to_field(key: str, rows: list[int]) -> str:
         return f"people-{row}-{name}"
     if parts[0] == "people":
         return "people-0-given_name"
-    if parts[0] == "referrer" and len(parts) > 1:
-        return f"referrer-{parts[1]}"
+    if parts[0] == "referrer":
+        if self_referral and parts[1:2] in ([], ["name"]):
+            return "people-0-given_name"  # the parent's own name is the referrer's name
+        return f"referrer-{parts[1]}" if len(parts) > 1 else "referrer-name"
     if parts[0] == "concerns":
         return "concerns"
     return parts[0]

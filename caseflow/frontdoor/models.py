@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.consent.crypto import EncryptedJSON, EncryptedText
 from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.families.models import Family
 
 
 class Source(StrEnum):
@@ -70,6 +71,7 @@ class RequestForHelp(Base):
     people: Mapped[list["RequestPerson"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestPerson.position"
     )
+    family: Mapped[Family] = relationship(viewonly=True)  # for display; moves go via family_id
 
 
 class RequestPerson(Base):

@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
 from caseflow.families.models import Relationship, Sex
-from caseflow.frontdoor.models import Urgency
+from caseflow.frontdoor.models import RequestStatus, Urgency
 
 HEADLINE_PROBLEMS = {
     "crime_asb": "Crime or anti-social behaviour",
@@ -21,6 +21,16 @@ HEADLINE_PROBLEMS = {
     "domestic_abuse": "Domestic abuse",
     "health": "Health, including mental health and drug or alcohol use",
 }
+
+
+def not_blank(message: str):
+    """Length(min=1) lets "   " through; a name of spaces is no name."""
+    def check(value):
+        if not str(value).strip():
+            raise ValidationError(message)
+    return check
+
+
 RELATIONSHIP_ALIASES = {"parent": "parent_carer", "carer": "parent_carer", "mother": "parent_carer",
                         "father": "parent_carer", "son": "child", "daughter": "child"}
 
@@ -29,8 +39,9 @@ class ReferrerSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200,
-                         error="Enter the name of the person asking for help"),
+    name = fields.String(required=True, validate=[
+                         validate.Length(max=200, error="Name must be 200 characters or fewer"),
+                         not_blank("Enter the name of the person asking for help")],
                          error_messages={"required": "Enter the name of the person asking for help",
                                          "null": "Enter the name of the person asking for help"})
     organisation = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -39,9 +50,10 @@ class ReferrerSchema(Schema):
     phone = fields.String(load_default=None, validate=validate.Regexp(
         r"^[0-9 +()-]{7,20}$", error="Enter a telephone number, like 01632 960 001 or 07700 900 982"))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # say so now, not after the name is fixed
     def _contactable(self, data, **kwargs):
-        if not data.get("email") and not data.get("phone"):
+        # A field that failed its own check is absent from `data`: its own message says why.
+        if "email" in data and "phone" in data and not data["email"] and not data["phone"]:
             raise ValidationError("Give an email address or phone number so we can contact you",
                                   "email")
 
@@ -50,11 +62,13 @@ class PersonSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    given_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
-                               error="Enter a first name"),
+    given_name = fields.String(required=True, validate=[
+                               validate.Length(max=100, error="First name must be 100 characters or fewer"),
+                               not_blank("Enter a first name")],
                                error_messages={"required": "Enter a first name", "null": "Enter a first name"})
-    family_name = fields.String(required=True, validate=validate.Length(min=1, max=100,
-                                error="Enter a last name"),
+    family_name = fields.String(required=True, validate=[
+                                validate.Length(max=100, error="Last name must be 100 characters or fewer"),
+                                not_blank("Enter a last name")],
                                 error_messages={"required": "Enter a last name", "null": "Enter a last name"})
     date_of_birth = fields.Date(load_default=None, error_messages={
         "invalid": "Date of birth must be a real date, like 2014-03-27"})
@@ -121,7 +135,7 @@ class RequestInSchema(Schema):
     urgency = fields.String(load_default=Urgency.ROUTINE, validate=validate.OneOf(
         [u.value for u in Urgency], error="Urgency must be routine, urgent or immediate"))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every problem at once
     def _consent_or_safeguarding(self, data, **kwargs):
         # DOMAIN.md: consent is sought before a non-safeguarding request. Without it, only a
         # safeguarding concern (a child at risk of significant harm) justifies the referral.
@@ -129,7 +143,9 @@ class RequestInSchema(Schema):
             raise ValidationError(
                 "Without the family's consent, a request can only be made for a safeguarding "
                 "concern: tick 'safeguarding concern' or ask the family first", "consent_given")
-        if not data.get("concerns") and not (data.get("details") or "").strip():
+        # (a field that failed its own validation is absent from `data`: not "empty")
+        if "concerns" in data and not data["concerns"] and "details" in data \
+                and not (data["details"] or "").strip():
             raise ValidationError("Tick at least one concern or describe what help is needed",
                                   "concerns")
 
@@ -204,8 +220,10 @@ class RequestQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    # "open" (the default) is what waits for the front door: new and needs_review.
     status = fields.String(load_default=None, validate=validate.OneOf(
-        ["new", "needs_review", "triaged", "routed", "open"]))
+        [*[s.value for s in RequestStatus], "open"]))
+    sort = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "urgency"]))
     urgency = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Urgency]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -7,12 +7,13 @@ possible match.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +21,7 @@ from caseflow import flow, timescales
 from caseflow.api.kit import flatten_messages
 from caseflow.cases.models import Case
 from caseflow.consent import audit
-from caseflow.consent.policy import require
+from caseflow.consent.policy import SERVICE_BASIS, can, require
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families import services as families
@@ -40,12 +41,21 @@ from caseflow.services_errors import NotFound, ServiceValidationError
 QUEUE_STATUSES = (RequestStatus.NEW, RequestStatus.NEEDS_REVIEW)
 
 
-def validate_request(raw: dict) -> dict:
+def validate_request(raw: dict, source: str | None = None) -> dict:
+    """Every intake route's rules, with every problem reported at once, field by field."""
+    errors: dict[str, list[str]] = {}
+    data = None
     try:
         data = RequestInSchema().load(raw)
     except ValidationError as exc:
-        raise ServiceValidationError("Some fields are missing or not valid.",
-                                     flatten_messages(exc.messages)) from None
+        errors = flatten_messages(exc.messages)
+    referrer = raw.get("referrer") if isinstance(raw, dict) else None
+    if source == Source.PROFESSIONAL and isinstance(referrer, dict) \
+            and not str(referrer.get("role") or "").strip():
+        # A professional's role tells the front door whom they are talking to (DSL, GP...).
+        errors.setdefault("referrer.role", ["Enter your role, like designated safeguarding lead"])
+    if errors:
+        raise ServiceValidationError("Some fields are missing or not valid.", errors)
     data["people"] = clean_people(data["people"])
     return data
 
@@ -58,15 +68,18 @@ class Submission:
 
 
 def submit_request(actor, raw: dict, source: str) -> Submission:
-    """Validate and record a request for help. `actor` is None for a self-referral."""
-    action = "request.self_refer" if source == Source.SELF_REFERRAL else "request.create"
-    require(actor, action, object_type="request_for_help", audit=False)
-    data = validate_request(raw)
+    """Validate and record a request for help. `actor` is None for a self-referral.
 
-    matches = [match_person(db.session, _submitted(p)) for p in data["people"]]
+    Everything (people, family, case, request, audit) is committed in one transaction, so an
+    accepted request is never half-saved and a rejected one leaves nothing behind."""
+    action = "request.self_refer" if source == Source.SELF_REFERRAL else "request.create"
+    decision = require(actor, action, object_type="request_for_help", audit=False)
+    data = validate_request(raw, source)
+
+    matches = _hold_split_links([match_person(db.session, _submitted(p)) for p in data["people"]])
     family, match_status = _choose_family(matches, data["people"])
     request = RequestForHelp(
-        reference=families.new_reference("RFH"),
+        reference=unused_reference(RequestForHelp, "RFH"),
         source=source,
         status=RequestStatus.NEEDS_REVIEW if match_status == MatchStatus.NEEDS_REVIEW else RequestStatus.NEW,
         match_status=match_status,
@@ -99,12 +112,21 @@ def submit_request(actor, raw: dict, source: str) -> Submission:
     request.case_id = case.id
     db.session.add(request)
     db.session.flush()
-    audit.record(actor or f"self-referral: {request.referrer_name}", "request.create",
-                 "request_for_help", request.id, family_id=family.id,
-                 categories=["identity", "referral"], purpose="request for help",
+    # The actor label is in the append-only audit trail for good: no names of the public in it.
+    audit.record(actor or "self-referral (public form)", action, "request_for_help", request.id,
+                 family_id=family.id, categories=decision.categories, purpose="request for help",
                  basis="consent" if request.consent_given else "safeguarding")
     db.session.commit()
     return Submission(request, case, family)
+
+
+def unused_reference(model, prefix: str) -> str:
+    """A random reference (nothing to count) that no row of `model` uses yet."""
+    while True:
+        reference = families.new_reference(prefix)
+        if db.session.scalar(select(func.count()).select_from(model)
+                             .where(model.reference == reference)) == 0:
+            return reference
 
 
 def _submitted(p: dict) -> SubmittedPerson:
@@ -118,25 +140,47 @@ def _jsonable(p: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items()}
 
 
+SPLIT_LINK_REASON = "people on this request are recorded in different families: check which household"
+
+
+def _hold_split_links(matches: list[PersonMatch]) -> list[PersonMatch]:
+    """Confident links that point at different families (or one person in several) cannot all
+    be right about the household: hand each of them to the officer instead of guessing."""
+    linked = [m for m in matches if m.status == MatchStatus.LINKED]
+    families_linked = {fid for m in linked for fid in _linked_family_ids(m)}
+    if len(families_linked) <= 1:
+        return matches
+    held = []
+    for m in matches:
+        if m.status == MatchStatus.LINKED:
+            for c in m.candidates:
+                c.reasons = [*c.reasons, SPLIT_LINK_REASON]
+            m = PersonMatch(MatchStatus.NEEDS_REVIEW, None, m.score, m.candidates)
+        held.append(m)
+    return held
+
+
+def _linked_family_ids(match: PersonMatch) -> list[str]:
+    best = next((c for c in match.candidates if c.person_id == match.person_id), None)
+    return best.family_ids if best else []
+
+
 def _choose_family(matches: list[PersonMatch], people: list[dict]) -> tuple[Family, str]:
-    """One existing family when every confident link points to it and nothing is uncertain;
-    otherwise a new (possibly provisional) family the officer can merge after review."""
-    linked_families: set[str] = set()
-    for match in matches:
-        if match.status == MatchStatus.LINKED:
-            best = match.candidates[0] if match.candidates else None
-            linked_families.update(best.family_ids if best else [])
-    uncertain = any(m.status == MatchStatus.NEEDS_REVIEW for m in matches)
-    if len(linked_families) == 1 and not uncertain:
-        return db.session.get(Family, linked_families.pop()), MatchStatus.LINKED
-    if len(linked_families) > 1:
-        uncertain = True  # linked people belong to different households: a person must decide
+    """The one existing family every confident link points to, when nothing is uncertain;
+    otherwise a new family: provisional while an officer checks a possible match."""
+    if not any(m.status == MatchStatus.NEEDS_REVIEW for m in matches):
+        linked_families = {fid for m in matches if m.status == MatchStatus.LINKED
+                           for fid in _linked_family_ids(m)}
+        if linked_families:  # _hold_split_links leaves at most one
+            return db.session.get(Family, linked_families.pop()), MatchStatus.LINKED
     surname = next((p["family_name"] for p in people if p["relationship"] == "parent_carer"),
                    people[0]["family_name"])
     family = families.create_family(surname)
     db.session.flush()
-    return family, (MatchStatus.NEEDS_REVIEW if uncertain else
-                    (MatchStatus.LINKED if linked_families else MatchStatus.NEW))
+    if any(m.status == MatchStatus.NEEDS_REVIEW for m in matches):
+        return family, MatchStatus.NEEDS_REVIEW
+    return family, (MatchStatus.LINKED if any(m.status == MatchStatus.LINKED for m in matches)
+                    else MatchStatus.NEW)
 
 
 def _person_for(family: Family, data: dict, match: PersonMatch) -> Person:
@@ -168,144 +212,59 @@ def _fill_gaps(person: Person, data: dict) -> None:
 
 
 def _case_for(actor, family: Family, request: RequestForHelp) -> Case:
-    """Route to the family's open case if there is one; otherwise open a new case, flagged as a
-    re-referral when a case closed within the look-back window."""
-    open_case = db.session.scalar(
-        select(Case).where(Case.family_id == family.id, Case.stage.not_in(flow.CLOSED_STAGES))
-        .order_by(Case.opened_at.desc()).limit(1))
+    """Route to the family's open case if there is one ("if a lead professional exists, the
+    request goes to them"); otherwise open a new case, flagged as a re-referral when a case
+    closed within the look-back window."""
+    open_case = open_case_of(family.id)
     if open_case is not None and request.status != RequestStatus.NEEDS_REVIEW:
         request.status = RequestStatus.ROUTED
         return open_case
-    months = current_app.extensions["caseflow.settings"].re_referral_months
-    previous = db.session.scalar(
-        select(Case).where(Case.family_id == family.id, Case.closed_at.is_not(None))
-        .order_by(Case.closed_at.desc()).limit(1))
-    case = Case(reference=families.new_reference("CF"), family_id=family.id,
+    case = Case(reference=unused_reference(Case, "CF"), family_id=family.id,
                 stage=flow.Stage.REQUESTED, urgency=request.urgency, opened_at=request.received_at)
-    if previous is not None:
-        case.previous_case_id = previous.id
-        case.is_re_referral = previous.closed_at >= request.received_at - relativedelta(months=months)
-    request.is_re_referral = case.is_re_referral
     db.session.add(case)
     flow.open_case(db.session, case, actor, reason=f"Request for help {request.reference}")
+    apply_re_referral(case, request)
     db.session.flush()
     return case
 
 
-# --- the front-door officer's decisions -------------------------------------------------------------
-
-def resolve_match(actor, request_id: str, request_person_id: str, decision: str,
-                  candidate_person_id: str | None = None) -> RequestForHelp:
-    """Confirm that a named person is someone already known (merging the provisional record into
-    theirs, and moving the request to their family) or reject the candidates."""
-    request = get_request(request_id)
-    require(actor, "request.resolve_match", request, object_type="request_for_help",
-            family_id=request.family_id, purpose="confirm a possible match")
-    rp = next((p for p in request.people if p.id == request_person_id), None)
-    if rp is None:
-        raise NotFound("That person is not on this request.")
-    if rp.match_status != MatchStatus.NEEDS_REVIEW:
-        raise ServiceValidationError("This person's match has already been decided.",
-                                     {"decision": ["Already decided"]})
-    now = utcnow()
-    if decision == "reject":
-        rp.match_status = MatchStatus.REJECTED
-    elif decision == "confirm":
-        if candidate_person_id not in {c["person_id"] for c in rp.candidates}:
-            raise ServiceValidationError("Choose one of the listed candidates.",
-                                         {"person_id": ["Choose one of the listed candidates"]})
-        _merge_into(request, rp, db.session.get(Person, candidate_person_id))
-        rp.match_status = MatchStatus.CONFIRMED
-    else:
-        raise ServiceValidationError("Decision must be confirm or reject.",
-                                     {"decision": ["Decision must be confirm or reject"]})
-    rp.resolved_by_id, rp.resolved_at = actor.id, now
-    if all(p.match_status != MatchStatus.NEEDS_REVIEW for p in request.people):
-        _finish_review(actor, request)
-    audit.record(actor, f"request.match_{decision}", "request_person", rp.id,
-                 family_id=request.family_id, categories=["identity"], purpose="matching")
-    db.session.commit()
-    return request
+def open_case_of(family_id: str, excluding: str | None = None) -> Case | None:
+    query = select(Case).where(Case.family_id == family_id, Case.stage.not_in(flow.CLOSED_STAGES))
+    if excluding is not None:
+        query = query.where(Case.id != excluding)
+    return db.session.scalar(query.order_by(Case.opened_at.desc()).limit(1))
 
 
-def _merge_into(request: RequestForHelp, rp: RequestPerson, existing: Person) -> None:
-    provisional = db.session.get(Person, rp.person_id)
-    target_family_id = _family_of(existing.id)
-    if provisional is not None and provisional.id != existing.id:
-        _fill_gaps(existing, rp.submitted | {"date_of_birth": rp.date_of_birth})
-        for member in db.session.scalars(select(FamilyMember).where(FamilyMember.person_id == provisional.id)):
-            db.session.delete(member)
-        rp.person_id = existing.id
-        db.session.flush()
-        if not _still_referenced(provisional.id):
-            db.session.delete(provisional)
-    if target_family_id and target_family_id != request.family_id:
-        _move_request_to_family(request, db.session.get(Family, target_family_id))
-
-
-def _family_of(person_id: str) -> str | None:
-    return db.session.scalar(select(FamilyMember.family_id).where(FamilyMember.person_id == person_id)
-                             .order_by(FamilyMember.created_at.desc()).limit(1))
-
-
-def _still_referenced(person_id: str) -> bool:
-    return bool(db.session.scalar(select(func.count()).select_from(RequestPerson)
-                                  .where(RequestPerson.person_id == person_id)))
-
-
-def _move_request_to_family(request: RequestForHelp, target: Family) -> None:
-    """The provisional family was the same household all along: move the case and the people
-    named on the request into the existing family, and drop the provisional family if empty."""
-    old_family_id = request.family_id
-    case = db.session.get(Case, request.case_id)
-    for rp in request.people:
-        person = db.session.get(Person, rp.person_id)
-        for member in db.session.scalars(select(FamilyMember).where(
-                FamilyMember.person_id == person.id, FamilyMember.family_id == old_family_id)):
-            db.session.delete(member)
-        families.add_member(target, person, rp.relationship_to_family,
-                            rp.submitted.get("in_household", True))
-    request.family_id = target.id
-    case.family_id = target.id
-    db.session.flush()
-    leftover = db.session.scalar(select(func.count()).select_from(FamilyMember)
-                                 .where(FamilyMember.family_id == old_family_id))
-    other = db.session.scalar(select(func.count()).select_from(Case)
-                              .where(Case.family_id == old_family_id))
-    if not leftover and not other:
-        db.session.delete(db.session.get(Family, old_family_id))
-
-
-def _finish_review(actor, request: RequestForHelp) -> None:
-    statuses = {p.match_status for p in request.people}
-    request.match_status = (MatchStatus.LINKED if MatchStatus.CONFIRMED in statuses
-                            or MatchStatus.LINKED in statuses else MatchStatus.NEW)
-    request.status = RequestStatus.NEW
-    case = db.session.get(Case, request.case_id)
-    # Now we know the family: if it already has another open case, route the request there.
-    other_open = db.session.scalar(
-        select(Case).where(Case.family_id == request.family_id, Case.id != case.id,
-                           Case.stage.not_in(flow.CLOSED_STAGES)).limit(1))
-    if other_open is not None and case.stage == flow.Stage.REQUESTED and len(case.transitions) <= 1:
-        request.case_id = other_open.id
-        request.status = RequestStatus.ROUTED
-        db.session.delete(case)
-        return
+def apply_re_referral(case: Case, request: RequestForHelp) -> None:
+    """Link the family's last closed case; a re-referral if it closed within the window."""
     previous = db.session.scalar(
-        select(Case).where(Case.family_id == request.family_id, Case.closed_at.is_not(None))
+        select(Case).where(Case.family_id == case.family_id, Case.closed_at.is_not(None),
+                           Case.id != case.id)
         .order_by(Case.closed_at.desc()).limit(1))
-    if previous is not None:
-        months = current_app.extensions["caseflow.settings"].re_referral_months
-        case.previous_case_id = previous.id
-        case.is_re_referral = previous.closed_at >= request.received_at - relativedelta(months=months)
-        request.is_re_referral = case.is_re_referral
+    months = current_app.extensions["caseflow.settings"].re_referral_months
+    case.previous_case_id = previous.id if previous is not None else None
+    case.is_re_referral = bool(previous is not None and previous.closed_at
+                               >= request.received_at - relativedelta(months=months))
+    request.is_re_referral = case.is_re_referral
+
+
+# --- the front-door officer's decisions (caseflow.frontdoor.review) -------------------------------
+
+def resolve_match(actor, request_person_id: str, decision: str, candidate_person_id: str | None = None,
+                  *, request_id: str | None = None) -> RequestForHelp:
+    from caseflow.frontdoor.review import resolve_match as resolve
+
+    return resolve(actor, request_person_id, decision, candidate_person_id, request_id=request_id)
 
 
 # --- reading ---------------------------------------------------------------------------------------
 
-def get_request(request_id: str) -> RequestForHelp:
-    request = db.session.scalar(select(RequestForHelp).where(RequestForHelp.id == request_id)
-                                .options(selectinload(RequestForHelp.people)))
+def get_request(request_id: str, lock: bool = False) -> RequestForHelp:
+    query = (select(RequestForHelp).where(RequestForHelp.id == request_id)
+             .options(selectinload(RequestForHelp.people)))
+    if lock:  # two officers deciding the same match at once: the second waits, then sees it done
+        query = query.with_for_update(of=RequestForHelp).execution_options(populate_existing=True)
+    request = db.session.scalar(query)
     if request is None:
         raise NotFound("No request for help with that id.")
     return request
@@ -317,6 +276,38 @@ def view_request(actor, request_id: str):
                        family_id=request.family_id, purpose="front door")
     db.session.commit()
     return request, decision
+
+
+@dataclass
+class MatchReview:
+    """What the officer compares side by side: the known people each candidate points at, their
+    families and those families' cases. Empty for anyone who may not decide matches."""
+    allowed: bool
+    people: dict[str, Person] = field(default_factory=dict)
+    families: dict[str, Family] = field(default_factory=dict)
+    history: dict[str, list[Case]] = field(default_factory=dict)
+
+
+def match_review(actor, request: RequestForHelp) -> MatchReview:
+    """Candidates are other families' records: only those who decide matches see them (a
+    referrer must not learn who else is known), and each family's access log says so."""
+    if not can(actor, "request.resolve_match", request):
+        return MatchReview(False)
+    pending = [c for rp in request.people if rp.match_status == MatchStatus.NEEDS_REVIEW
+               for c in rp.candidates]
+    if not pending:
+        return MatchReview(True)
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).where(Person.id.in_({c["person_id"] for c in pending})))}
+    family_ids = {fid for c in pending for fid in c["family_ids"]}
+    found = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(family_ids)))}
+    for family_id in found:
+        audit.record(actor, "request.review_candidates", "request_for_help", request.id,
+                     family_id=family_id, categories=["identity"],
+                     purpose="check a possible match", basis=SERVICE_BASIS)
+    history = case_history_for_families(list(found))
+    db.session.commit()
+    return MatchReview(True, people, found, history)
 
 
 def triage_deadline(received_at: datetime) -> datetime:
@@ -338,20 +329,27 @@ class QueueRow:
     overdue: bool
 
 
+QUEUE_SORTS = ("oldest", "urgency")
+
+
 def front_door_queue(actor, status: str | None = None, urgency: str | None = None,
-                     page: int = 1, per_page: int = 50) -> tuple[list[QueueRow], int]:
-    """Requests waiting for the front door, oldest first. Two queries whatever the size."""
+                     page: int = 1, per_page: int = 50, sort: str = "oldest") -> tuple[list[QueueRow], int]:
+    """Requests waiting for the front door (new or needing a match check), oldest first, or
+    immediate first when asked. Any request status can be listed by naming it. Two queries
+    whatever the size."""
     require(actor, "request.queue", object_type="front_door_queue", purpose="front door queue")
-    query = select(RequestForHelp)
-    statuses = [status] if status in QUEUE_STATUSES else list(QUEUE_STATUSES)
-    query = query.where(RequestForHelp.status.in_(statuses))
+    statuses = [status] if status in set(RequestStatus) else list(QUEUE_STATUSES)
+    query = select(RequestForHelp).where(RequestForHelp.status.in_(statuses))
     if urgency:
         query = query.where(RequestForHelp.urgency == urgency)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    order = [RequestForHelp.received_at, RequestForHelp.id]
+    if sort == "urgency":
+        order.insert(0, sql_case({str(k): v for k, v in URGENCY_ORDER.items()},
+                                  value=RequestForHelp.urgency, else_=9))
     rows = db.session.execute(
         query.add_columns(Family).join(Family, Family.id == RequestForHelp.family_id)
-        .order_by(RequestForHelp.received_at, RequestForHelp.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+        .order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
     now = utcnow()
     out = []
     for req, family in rows:
@@ -362,16 +360,12 @@ def front_door_queue(actor, status: str | None = None, urgency: str | None = Non
     return out, total
 
 
-def sort_key_urgency(row: QueueRow):
-    return (URGENCY_ORDER.get(row.request.urgency, 9), row.request.received_at)
-
-
 def case_history_for_families(family_ids: list[str]) -> dict[str, list[Case]]:
     """Previous and current cases per family, for the side-by-side match view (one query)."""
     history: dict[str, list[Case]] = {fid: [] for fid in family_ids}
     if not family_ids:
         return history
-    for case in db.session.scalars(select(Case).where(Case.family_id.in_(family_ids))
-                                   .order_by(Case.opened_at.desc())):
-        history[case.family_id].append(case)
+    for row in db.session.scalars(select(Case).where(Case.family_id.in_(family_ids))
+                                  .order_by(Case.opened_at.desc())):
+        history[row.family_id].append(row)
     return history

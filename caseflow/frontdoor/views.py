@@ -1,20 +1,25 @@
 """Front door pages: the professional request form, the public self-referral form, the queue,
-and a request with its possible matches side by side."""
+and a request with its possible matches side by side. Each page parses the form, calls a service
+and renders; the rules live in caseflow.frontdoor.services."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow import timescales
-from caseflow.extensions import db, limiter
-from caseflow.families.models import Family, Person
+from caseflow.consent.policy import can, family_view_decision
+from caseflow.database import utcnow
+from caseflow.extensions import limiter
 from caseflow.frontdoor import forms, services
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
-from caseflow.web.paging import current_page
 from caseflow.services_errors import ServiceValidationError
+from caseflow.web.paging import current_page
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
+
+QUEUE_PER_PAGE = 50
+SELF_REFERRAL_PEOPLE = 4
 
 
 @bp.app_template_filter("concern_label")
@@ -22,34 +27,35 @@ def concern_label(code: str) -> str:
     return HEADLINE_PROBLEMS.get(code, code)
 
 
-def _form_errors(exc_fields: dict, rows: list[int]) -> tuple[dict, list[dict]]:
-    """Field id -> first message, plus a GOV.UK error summary list in page order."""
+def _form_errors(exc_fields: dict, rows: list[int], self_referral: bool) -> tuple[dict, list[dict]]:
+    """Field id -> first message, plus a GOV.UK error summary list linking to each field."""
     by_field: dict[str, str] = {}
-    for key, messages in exc_fields.items():
-        by_field.setdefault(forms.error_key_to_field(key, rows), messages[0])
+    # On the self-referral form the parent's name is the referrer's: their own field's message
+    # ("Enter a first name") is the one to show there.
+    ordered = sorted(exc_fields.items(), key=lambda kv: self_referral and kv[0] == "referrer.name")
+    for key, messages in ordered:
+        by_field.setdefault(forms.error_key_to_field(key, rows, self_referral), messages[0])
     summary = [{"text": msg, "href": f"#{field}"} for field, msg in by_field.items()]
     return by_field, summary
 
 
 def _submit(self_referral: bool):
+    """(submission, None) when accepted, else (None, (field errors, error summary))."""
     data, early_errors, rows = forms.request_from_form(request.form, self_referral)
+    source = Source.SELF_REFERRAL if self_referral else Source.PROFESSIONAL
     try:
-        if early_errors:  # show every problem at once, not just the ones found first
-            fields = dict(early_errors)
+        if early_errors:  # a malformed date: still show every other problem at the same time
+            fields = {}
             try:
-                services.validate_request(data)
+                services.validate_request(data, source)
             except ServiceValidationError as exc:
-                fields = {**exc.fields, **early_errors}
-            raise ServiceValidationError("Some answers need changing.", fields)
-        source = Source.SELF_REFERRAL if self_referral else Source.PROFESSIONAL
+                fields = exc.fields
+            raise ServiceValidationError("Some answers need changing.", {**fields, **early_errors})
         actor = None if self_referral else current_user
         return services.submit_request(actor, data, source), None
     except ServiceValidationError as exc:
-        db.session.rollback()
-        fields = dict(exc.fields)
-        for key, msgs in early_errors.items():
-            fields.setdefault(key, msgs)
-        return None, _form_errors(fields, rows)
+        fields = {**exc.fields, **{k: v for k, v in early_errors.items() if k not in exc.fields}}
+        return None, _form_errors(fields, rows, self_referral)
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -72,7 +78,8 @@ def new_request():
 def submitted(request_id):
     req, _ = services.view_request(current_user, request_id)
     return render_template("frontdoor/submitted.html", req=req, title="Request received",
-                           due=services.triage_due_at(req))
+                           due=services.triage_due_at(req),
+                           can_see_family=bool(family_view_decision(current_user, req.family_id)))
 
 
 @bp.route("/ask-for-help", methods=["GET", "POST"])
@@ -83,13 +90,14 @@ def self_referral():
     if request.method == "POST":
         submission, problems = _submit(self_referral=True)
         if submission is not None:
-            due = services.triage_due_at(submission.request)
             return render_template("frontdoor/self_referral_done.html",
-                                   reference=submission.request.reference, due=due,
+                                   reference=submission.request.reference,
+                                   due=services.triage_due_at(submission.request),
                                    title="We have your request")
         errors, summary = problems
     return render_template("frontdoor/self_referral.html", errors=errors, error_summary=summary,
-                           form=request.form, problems=HEADLINE_PROBLEMS, max_people=4,
+                           form=request.form, problems=HEADLINE_PROBLEMS,
+                           max_people=SELF_REFERRAL_PEOPLE,
                            title="Ask for help for your family"), (400 if summary else 200)
 
 
@@ -98,14 +106,15 @@ def self_referral():
 def queue():
     status = request.args.get("status") or None
     urgency = request.args.get("urgency") or None
-    if status not in (None, "new", "needs_review") or urgency not in (None, *[u.value for u in Urgency]):
-        abort(400, "Choose a status and urgency from the filters.")
+    sort = request.args.get("sort") or "oldest"
+    if status not in (None, *services.QUEUE_STATUSES) or urgency not in (None, *Urgency) \
+            or sort not in services.QUEUE_SORTS:
+        abort(400, "Choose a status, urgency and order from the filters.")
     page = current_page()
-    per_page = 50
     rows, total = services.front_door_queue(current_user, status=status, urgency=urgency,
-                                            page=page, per_page=per_page)
+                                            page=page, per_page=QUEUE_PER_PAGE, sort=sort)
     return render_template("frontdoor/queue.html", rows=rows, total=total, page=page,
-                           per_page=per_page, status=status, urgency=urgency,
+                           per_page=QUEUE_PER_PAGE, status=status, urgency=urgency, sort=sort,
                            title="Front door queue")
 
 
@@ -113,15 +122,10 @@ def queue():
 @login_required
 def show_request(request_id):
     req, decision = services.view_request(current_user, request_id)
-    people = {p.id: p for p in db.session.query(Person).filter(
-        Person.id.in_({rp.person_id for rp in req.people}
-                      | {c["person_id"] for rp in req.people for c in rp.candidates})).all()}
-    family_ids = {fid for rp in req.people for c in rp.candidates for fid in c["family_ids"]}
-    families = {f.id: f for f in db.session.query(Family).filter(Family.id.in_(family_ids | {req.family_id}))}
-    history = services.case_history_for_families(list(families))
-    return render_template("frontdoor/request.html", req=req, decision=decision, people=people,
-                           families=families, history=history, problems=HEADLINE_PROBLEMS,
-                           waiting=timescales.working_hours_between(req.received_at, services.utcnow()),
+    review = services.match_review(current_user, req)
+    return render_template("frontdoor/request.html", req=req, decision=decision, review=review,
+                           can_triage=req.status == "new" and bool(can(current_user, "case.triage")),
+                           waiting=timescales.working_hours_between(req.received_at, utcnow()),
                            title=f"Request {req.reference}")
 
 
@@ -130,12 +134,16 @@ def show_request(request_id):
 def decide_match(request_id, person_id):
     decision = request.form.get("decision")
     try:
-        req = services.resolve_match(current_user, request_id, person_id, decision,
-                                     request.form.get("candidate_id"))
+        req = services.resolve_match(current_user, person_id, decision,
+                                     request.form.get("candidate_id"), request_id=request_id)
     except ServiceValidationError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("frontdoor.show_request", request_id=request_id))
-    flash("Match confirmed: the request is now on the existing family's record."
-          if decision == "confirm" else "Recorded: not the same person. A new record is kept.", "success")
+    if decision == "confirm":
+        flash("Match confirmed: the request is now on the existing family's record."
+              if req.status != "routed" else
+              "Match confirmed: the family already has an open case, so the request has joined it.",
+              "success")
+    else:
+        flash("Recorded: not the same person. A new record is kept.", "success")
     return redirect(url_for("frontdoor.show_request", request_id=req.id))

@@ -1,4 +1,6 @@
 """Requests for help through the partner API (API.md `POST /api/v1/requests`)."""
+import re
+
 from sqlalchemy import select, text
 
 from caseflow.cases.models import Case
@@ -96,3 +98,59 @@ def test_idempotency_key_repeat_returns_the_first_result_and_creates_nothing(api
     assert first.get_json() == second.get_json()
     with app.app_context():
         assert len(db.session.scalars(select(RequestForHelp)).all()) == 1
+
+
+def test_names_of_only_spaces_are_refused(api, factory):
+    token = factory.token(factory.user("partner"))
+    body = request_body()
+    body["people"][0]["given_name"] = "   "
+    body["referrer"]["name"] = " "
+    fields = api.post("/api/v1/requests", token, json=body).get_json()["error"]["fields"]
+    assert fields["people.0.given_name"] == ["Enter a first name"]
+    assert "referrer.name" in fields
+
+
+def test_every_problem_is_reported_at_once(api, factory):
+    token = factory.token(factory.user("partner"))
+    body = request_body(referrer={"name": ""}, consent_given=False)
+    fields = api.post("/api/v1/requests", token, json=body).get_json()["error"]["fields"]
+    # The name, the missing contact details and the consent rule, not one per attempt.
+    assert {"referrer.name", "referrer.email", "consent_given"} <= set(fields)
+
+
+def test_a_professional_says_their_role_but_a_partner_system_need_not(api, factory):
+    body = request_body()
+    del body["referrer"]["role"]
+    professional = factory.token(factory.user("partner"))
+    refused = api.post("/api/v1/requests", professional, json=body)
+    assert refused.status_code == 422 and "referrer.role" in refused.get_json()["error"]["fields"]
+    police = factory.token(factory.user("partner_system"))
+    assert api.post("/api/v1/requests", police, json=body).status_code == 201
+
+
+def test_a_partner_cannot_read_another_agencys_request_about_the_same_family(api, factory, app):
+    school, police = factory.user("partner"), factory.user("partner")
+    first = api.post("/api/v1/requests", factory.token(school), json=request_body()).get_json()
+    second = api.post("/api/v1/requests", factory.token(police),
+                      json=request_body(details="Police attended a domestic incident.")).get_json()
+    assert first["family_id"] == second["family_id"]  # the same family, found by matching
+    refused = api.get(f"/api/v1/requests/{second['id']}", factory.token(school))
+    assert refused.status_code == 403 and "domestic" not in refused.get_data(as_text=True)
+    officer = factory.token(factory.user("front_door"))
+    assert api.get(f"/api/v1/requests/{second['id']}", officer).get_json()["details"].startswith("Police")
+
+
+def test_a_partner_system_sees_its_organisations_requests(api, factory):
+    org = factory.org(type="police")
+    one, two = factory.user("partner_system", org=org), factory.user("partner_system", org=org)
+    created = api.post("/api/v1/requests", factory.token(one), json=request_body()).get_json()
+    assert api.get(f"/api/v1/requests/{created['id']}", factory.token(two)).status_code == 200
+
+
+def test_request_references_do_not_count_requests(api, factory):
+    token = factory.token(factory.user("partner_system"))
+    refs = [api.post("/api/v1/requests", token, json=request_body(people=[{
+        "given_name": f"Child{n}", "family_name": name, "relationship": "child"}])).get_json()["reference"]
+        for n, name in enumerate(["Adams", "Baker", "Clarke"])]
+    assert len(set(refs)) == 3
+    assert all(re.fullmatch(r"RFH-[B-Z2-9]{3}-[B-Z2-9]{3}", r) for r in refs)

@@ -107,3 +107,42 @@ def test_officer_confirms_a_match_in_the_side_by_side_page(client, api, factory,
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Match confirmed" in page and "Known: confirmed" in page
+
+
+def test_queue_can_put_the_most_urgent_first_and_list_other_statuses(api, factory, app):
+    from tests.frontdoor.helpers import known_family
+
+    partner = factory.token(factory.user("partner"))
+    routine = submit_at(api, partner, datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc))
+    immediate = submit_at(api, partner, datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc),
+                          urgency="immediate", people=[{"given_name": "Amy", "family_name": "Baker",
+                                                        "relationship": "child"}])
+    officer = factory.token(factory.user("front_door"))
+    oldest = api.get("/api/v1/requests", officer).get_json()["items"]
+    assert [i["id"] for i in oldest] == [routine["id"], immediate["id"]]
+    urgent = api.get("/api/v1/requests?sort=urgency", officer).get_json()["items"]
+    assert [i["id"] for i in urgent] == [immediate["id"], routine["id"]]
+    # A request joining an open case is not waiting for the front door, but can be listed.
+    known_family(app, surname="Jones", open_stage="assessing",
+                 people=[("Tom", datetime(2010, 1, 1).date(), "child", {})])
+    routed = api.post("/api/v1/requests", partner, json=request_body(people=[{
+        "given_name": "Tom", "family_name": "Jones", "date_of_birth": "2010-01-01",
+        "relationship": "child", "postcode": "NS1 4AB"}])).get_json()
+    assert routed["status"] == "routed"
+    assert routed["id"] not in {i["id"] for i in api.get("/api/v1/requests", officer).get_json()["items"]}
+    listed = api.get("/api/v1/requests?status=routed", officer).get_json()
+    assert [i["id"] for i in listed["items"]] == [routed["id"]] and listed["total"] == 1
+
+
+def test_queue_page_filters_and_sorts(client, api, factory):
+    partner = factory.token(factory.user("partner"))
+    submit_at(api, partner, datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc))
+    submit_at(api, partner, datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc), urgency="immediate",
+              people=[{"given_name": "Amy", "family_name": "Baker", "relationship": "child"}])
+    sign_in(client, factory.user("panel_chair"))
+    html = client.get("/front-door?sort=urgency").get_data(as_text=True)
+    assert html.index("Baker family") < html.index("Walsh family")
+    assert "most urgent first" in html and "20 November 2026" in html
+    html = client.get("/front-door?urgency=immediate").get_data(as_text=True)
+    assert "Baker family" in html and "Walsh family" not in html
+    assert client.get("/front-door?sort=sideways").status_code == 400

@@ -117,3 +117,74 @@ def test_self_referral_is_rate_limited_with_a_friendly_page(client, app):
     token = csrf_token(client, "/ask-for-help")
     page = client.post("/ask-for-help", data=self_referral_form(token)).get_data(as_text=True)
     assert "too many attempts" in page and "999" in page
+
+
+def summary_links_all_land_on_fields(html):
+    import re
+
+    summary = html.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert targets and all(t in ids for t in targets), (targets, [t for t in targets if t not in ids])
+    return targets
+
+
+def test_an_empty_self_referral_links_every_error_to_a_field_on_the_page(client):
+    token = csrf_token(client, "/ask-for-help")
+    response = client.post("/ask-for-help", data={"csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    targets = summary_links_all_land_on_fields(html)
+    assert "people-0-given_name" in targets and "referrer-email" in targets
+    assert "Name at least one person" in html
+
+
+def test_the_professional_form_asks_for_your_role(client, factory, app):
+    sign_in(client, factory.user("partner"))
+    token = csrf_token(client, "/requests/new")
+    response = client.post("/requests/new", data=professional_form(token, **{"referrer-role": ""}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "referrer-role" in summary_links_all_land_on_fields(html)
+    assert "Enter your role" in html
+    with app.app_context():
+        assert db.session.scalar(select(RequestForHelp)) is None
+
+
+def test_the_confirmation_links_to_the_request_case_and_family(client, factory):
+    sign_in(client, factory.user("partner"))
+    token = csrf_token(client, "/requests/new")
+    response = client.post("/requests/new", data=professional_form(token))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "View your request" in page and "View the case" in page and "View the family record" in page
+
+
+def test_what_the_public_types_is_shown_as_text_not_markup(client, factory, app):
+    token = csrf_token(client, "/ask-for-help")
+    client.post("/ask-for-help", data=self_referral_form(token, **{
+        "people-0-family_name": "<script>alert(1)</script>", "people-1-family_name": "Rahman"}))
+    with app.app_context():
+        req = db.session.scalar(select(RequestForHelp))
+    officer = app.test_client()
+    officer.environ_base["wsgi.url_scheme"] = "https"
+    sign_in(officer, factory.user("front_door"))
+    for path in (f"/requests/{req.id}", "/front-door"):
+        html = officer.get(path).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_self_referral_keeps_the_parents_name_out_of_the_audit_trail(client, app):
+    from caseflow.consent.models import AuditEvent
+
+    token = csrf_token(client, "/ask-for-help")
+    client.post("/ask-for-help", data=self_referral_form(token))
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "request.self_refer"))
+        assert event is not None and "Rahman" not in event.actor_label
+
+
+def test_self_referral_without_csrf_is_rejected_and_saves_nothing(client, app):
+    response = client.post("/ask-for-help", data=self_referral_form(""))
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(RequestForHelp)) is None
