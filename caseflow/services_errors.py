@@ -14,3 +14,23 @@ class ServiceValidationError(ValueError):
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.fields = fields or {}
+
+
+class StaleVersion(Conflict):
+    """Someone else saved this record since the caller read it: reload rather than overwrite."""
+
+    code = "stale_version"
+
+
+def load(schema_class, data: dict) -> dict:
+    """Validate with a marshmallow schema; a failure becomes ServiceValidationError with each
+    field's messages under a dotted key ("outcomes.0.target_date")."""
+    from marshmallow import ValidationError
+
+    from caseflow.api.kit import flatten_messages
+
+    try:
+        return schema_class().load(data)
+    except ValidationError as exc:
+        raise ServiceValidationError("Some answers are missing or not valid.",
+                                     flatten_messages(exc.messages)) from None

@@ -40,6 +40,9 @@ class Settings:
     triage_due_working_days: int = 1
     # Panels meet every N days (7: weekly; 1: a daily allocation meeting).
     panel_cadence_days: int = 7
+    # Casework (caseflow.plans): assessment due N weeks after allocation; TAF reviews every N weeks.
+    assessment_due_weeks: int = 6
+    review_interval_weeks: int = 6
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"
@@ -64,6 +67,10 @@ class Settings:
             or os.environ.get("CASEFLOW_KEYS_FILE")
             or instance_path / "keys.json"
         )
+        for name in TIMESCALE_SETTINGS:  # e.g. CASEFLOW_ASSESSMENT_DUE_WEEKS=8
+            raw = os.environ.get(f"CASEFLOW_{name.upper()}")
+            if raw and name not in overrides:
+                overrides[name] = _positive_int(name, raw)
         return cls(
             instance_path=instance_path,
             database_url=database_url,
@@ -92,6 +99,21 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
         }
+
+
+# Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.
+TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
+                      "assessment_due_weeks", "review_interval_weeks")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"CASEFLOW_{name.upper()} must be a whole number of 1 or more, not {raw!r}")
+    return value
 
 
 def _read_or_create(path: Path, make) -> str:

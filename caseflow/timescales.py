@@ -48,6 +48,17 @@ def next_working_day(day: date) -> date:
     return add_working_days(day, 1)
 
 
+def working_day_on_or_after(day: date) -> date:
+    """`day` itself when it is a working day, else the next one (for due dates and meetings)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def today_london() -> date:
+    return datetime.now(LONDON).date()
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
     if end <= start:

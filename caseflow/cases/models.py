@@ -1,9 +1,9 @@
 """A case is one episode of work on a family; its stage changes only through caseflow.flow."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.consent.crypto import EncryptedText
@@ -33,6 +33,12 @@ class Case(Base):
     lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Casework deadlines (caseflow.plans), indexed for the overdue dashboards.
+    assessment_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closure_summary: Mapped[str | None] = mapped_column(EncryptedText)
+    family_feedback: Mapped[str | None] = mapped_column(EncryptedText)
+    closed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     # Optimistic concurrency: every update bumps it; a stale writer gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,6 +29,7 @@ class Category(StrEnum):
     SOCIAL_CARE = "social_care"
     FINANCES = "finances_employment"
     CASE_NOTES = "case_notes"
+    PLAN = "plan"                    # the family plan's outcomes and actions
 
 
 ALL_CATEGORIES = frozenset(Category)
@@ -346,3 +347,73 @@ def _local_criteria(user, obj):
     if user.role == Role.ADMIN:
         return allow("Administrators configure local criteria.", set(), basis=None)
     return deny("Only administrators configure local eligibility criteria.")
+
+
+# --- casework: assessment, plan, contacts, reviews, closure (caseflow.plans) --------------------
+
+def _holds_case(user, case) -> bool:
+    """The allocated keyworker, or a colleague in the team holding the case (duty cover)."""
+    return case is not None and (case.keyworker_id == user.id
+                                 or bool(user.team_id and case.team_id == user.team_id))
+
+
+def _in_taf(user, case) -> bool:
+    from caseflow.plans.models import TafMember
+
+    if case is None:
+        return False
+    if case.lead_professional_id == user.id:
+        return True
+    return db.session.execute(select(exists().where(
+        TafMember.case_id == case.id, TafMember.user_id == user.id, TafMember.left_at.is_(None)))).scalar()
+
+
+@rule("casework.view")
+def _casework_view(user, case):
+    """The assessment, contacts, reviews and chronology: the people doing the work."""
+    if case is None:
+        return deny("No case given.")
+    return family_view_decision(user, case.family_id)
+
+
+@rule("casework.record")
+def _casework_record(user, case):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Team managers oversee and can record casework.")
+    if user.role == Role.KEYWORKER and _holds_case(user, case):
+        return allow("You or your team hold this case.")
+    return deny("Only the family's keyworker, their team and managers record casework.")
+
+
+@rule("plan.view")
+def _plan_view(user, case):
+    if case is None:
+        return deny("No case given.")
+    staff = family_view_decision(user, case.family_id)
+    if staff:
+        return staff
+    if _in_taf(user, case):
+        # The TAF shares the plan: the family agreed to it being shared when they agreed the plan.
+        return allow("You are in this family's Team Around the Family.",
+                     {Category.IDENTITY, Category.PLAN}, basis="consent (family plan shared with the TAF)")
+    return deny("Only the family's keyworker, the Team Around the Family and managers see the plan.")
+
+
+@rule("taf.manage")
+def _taf_manage(user, case):
+    return _casework_record(user, case)
+
+
+@rule("engagement.extend")
+def _engagement_extend(user, case):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Team managers decide to keep trying to engage a family.")
+    return deny("Only a team manager can extend the engagement period.")
+
+
+@rule("casework.overdue")
+def _casework_overdue(user, obj):
+    if user.role in FRONT_DOOR_ROLES or user.role == Role.KEYWORKER:
+        return allow("Overdue assessments and reviews on the caseloads you hold or oversee.",
+                     {Category.IDENTITY})
+    return deny("Only keyworkers and managers see overdue casework.")

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from marshmallow import ValidationError
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from caseflow import flow, timescales
-from caseflow.api.kit import flatten_messages
 from caseflow.auth.models import Team, User
 from caseflow.auth.roles import Role
 from caseflow.cases.models import Case
@@ -27,7 +25,8 @@ from caseflow.extensions import db
 from caseflow.families.models import Family
 from caseflow.frontdoor.models import RequestForHelp, RequestStatus
 from caseflow.notify.services import notify
-from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+from caseflow.plans import deadlines
+from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.triage.models import Allocation, LocalCriterion, Panel, PanelItem, PanelMember, TriageDecision
 from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
 
@@ -40,14 +39,6 @@ class OverCapacity(Conflict):
     """Allocating would take a keyworker past their caseload capacity: confirm to go ahead."""
 
     code = "over_capacity"
-
-
-def _load(schema, data: dict) -> dict:
-    try:
-        return schema().load(data)
-    except ValidationError as exc:
-        raise ServiceValidationError("Some answers are missing or not valid.",
-                                     flatten_messages(exc.messages)) from None
 
 
 def _case(case_id: str) -> Case:
@@ -79,7 +70,7 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     case = _case(case_id)
     require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
             purpose="triage")
-    data = _load(TriageSchema, raw)
+    data = load(TriageSchema, raw)
     known_local = {c.code for c in active_local_criteria()}
     unknown = [c for c in data["local_criteria"] if c not in known_local]
     if unknown:
@@ -131,15 +122,12 @@ def next_panel_date(after: date | None = None) -> date:
     cadence = current_app.extensions["caseflow.settings"].panel_cadence_days
     last = db.session.scalar(select(func.max(Panel.meets_on)))
     start = after or (last + timedelta(days=cadence) if last else date.today())
-    day = start
-    while not timescales.is_working_day(day):
-        day += timedelta(days=1)
-    return day
+    return timescales.working_day_on_or_after(start)
 
 
 def create_panel(actor, raw: dict) -> Panel:
     require(actor, "panel.manage", object_type="panel", purpose="panel")
-    data = _load(PanelSchema, raw)
+    data = load(PanelSchema, raw)
     panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
                   created_by_id=actor.id)
     for org_id in dict.fromkeys(data["members"]):
@@ -237,7 +225,7 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
 
 def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     panel, _ = get_panel(actor, panel_id, "panel.manage")
-    data = _load(PanelDecisionSchema, raw)
+    data = load(PanelDecisionSchema, raw)
     case = _case(data["case_id"])
     if any(item.case_id == case.id for item in panel.items):
         raise Conflict("This panel has already made its decision about this case.")
@@ -276,7 +264,7 @@ def open_caseload_count(keyworker_id: str) -> int:
 
 def allocate(actor, case_id: str, raw: dict) -> Allocation:
     case = _case(case_id)
-    data = _load(AllocationSchema, raw)
+    data = load(AllocationSchema, raw)
     allocation = _allocate(actor, case, data, reason=data.get("reason"))
     audit.record(actor, "case.allocate", "case", case.id, family_id=case.family_id, purpose="allocation")
     db.session.commit()
@@ -316,6 +304,7 @@ def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
     if not reallocating:  # re-allocation keeps the stage: the Allocation rows are its record
         flow.transition(db.session, case, "allocate", actor, reason=reason or "Allocated",
                         keyworker_id=keyworker.id)
+        case.assessment_due_on = deadlines.assessment_due_on(now)
     case.keyworker_id, case.team_id = keyworker.id, team_id
     case.lead_professional_id = data.get("lead_professional_id")
     allocation = Allocation(case_id=case.id, keyworker_id=keyworker.id, team_id=team_id,

@@ -1,0 +1,91 @@
+"""The case chronology: requests, decisions, contacts, reviews, notifications and stage changes
+merged in date order, as a social worker or a new keyworker would read the case.
+
+A fixed number of queries (one per source, plus one for names) whatever the case's length.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from caseflow import flow, timescales
+from caseflow.auth.models import User
+from caseflow.cases.models import Case, CaseTransition
+from caseflow.extensions import db
+from caseflow.frontdoor.models import RequestForHelp
+from caseflow.notify.models import Notification
+from caseflow.plans.common import case_for
+from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
+from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
+from caseflow.triage.models import PanelItem, TriageDecision
+
+PANEL_DECISIONS = {"allocate": "allocated a keyworker", "signpost": "signposted the family",
+                   "step_up": "stepped the case up", "defer": "deferred the case to the next panel"}
+
+
+@dataclass
+class Entry:
+    day: date                  # the day it happened (London)
+    at: datetime | None        # the moment, when it has one (contacts and reviews have a date only)
+    kind: str                  # request, triage, panel, transition, contact, review, ...
+    title: str
+    detail: str | None = None
+    by_id: str | None = None
+    by: str | None = None
+
+    @property
+    def sort_key(self):
+        return (self.day, self.at or datetime.min.replace(tzinfo=timescales.LONDON))
+
+
+def _stamp(moment: datetime) -> tuple[date, datetime]:
+    local = timescales.to_london(moment)
+    return local.date(), local
+
+
+def chronology(actor, case_id: str) -> tuple[Case, list[Entry]]:
+    case, decision = case_for(actor, case_id, "casework.view", "case chronology")
+    notes_ok = "case_notes" in decision.categories
+    entries: list[Entry] = []
+
+    def add(moment: datetime, kind: str, title: str, detail=None, by_id=None):
+        day, at = _stamp(moment)
+        entries.append(Entry(day, at, kind, title, detail, by_id))
+
+    for r in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
+        add(r.received_at, "request", f"Request for help {r.reference} from {r.referrer_organisation or r.referrer_name}",
+            r.details if "referral" in decision.categories else None, r.submitted_by_id)
+    for t in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)):
+        add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk", t.rationale, t.decided_by_id)
+    for p in db.session.scalars(select(PanelItem).where(PanelItem.case_id == case.id)):
+        add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}", p.rationale, p.decided_by_id)
+    for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):
+        add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}", t.reason, t.actor_id)
+    assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+    if assessment is not None:
+        for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
+            add(a.written_at, "addendum", "Addendum to the assessment", a.text if notes_ok else None, a.author_id)
+    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id)):
+        entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
+                             CONTACT_TYPES.get(c.contact_type, c.contact_type),
+                             c.notes if notes_ok else None, c.recorded_by_id))
+    for r in db.session.scalars(select(Review).where(Review.case_id == case.id)):
+        entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
+                             f"TAF review: {REVIEW_DECISIONS[r.decision].split(':')[0].lower()}",
+                             r.notes if notes_ok else None, r.recorded_by_id))
+    for e in db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case.id)):
+        add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
+            e.reason, e.granted_by_id)
+    for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
+        add(n.created_at, "notification", f"Notification: {n.title}", None, n.recipient_id)
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({e.by_id for e in entries if e.by_id}))).all())
+    for e in entries:
+        e.by = names.get(e.by_id)
+        if e.kind == "notification":
+            e.title, e.by = f"{e.title} (to {e.by or 'a former user'})", None
+    entries.sort(key=lambda e: e.sort_key)
+    db.session.commit()
+    return case, entries

@@ -1,0 +1,83 @@
+"""Closing a case: why, a closing summary, the family's feedback, and a mark on every outcome.
+
+A closed case stays readable. The family's record lives on, so a later request for help finds it
+and opens a new case (a re-referral) with this one's history (caseflow.frontdoor)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from caseflow import flow, timescales
+from caseflow.consent import audit
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.plans.assessments import _flush
+from caseflow.plans.common import case_for
+from caseflow.plans.family_plan import _tell_taf, get_plan
+from caseflow.plans.models import EngagementExtension
+from caseflow.plans.schemas import CloseSchema, EngagementSchema
+from caseflow.plans.vocab import CLOSURE_REASONS
+from caseflow.services_errors import Conflict, ServiceValidationError, load
+
+
+def close(actor, case_id: str, raw: dict):
+    case, _ = case_for(actor, case_id, "casework.record", "case closure", lock=True)
+    data = load(CloseSchema, raw)
+    if not case.is_open:
+        raise Conflict("This case is already closed.")
+    if data["reason"] == "family_disengaged":
+        extension = current_extension(case.id)
+        if extension is not None:
+            raise Conflict(f"A manager has extended the time to engage this family until "
+                           f"{timescales.format_uk_date(extension.until)}: keep trying until then, or ask them.")
+    plan = get_plan(case.id)
+    errors: dict[str, list[str]] = {}
+    outcomes = {o.id: o for o in (plan.outcomes if plan else [])}
+    marks = {}
+    for i, item in enumerate(data["outcomes"]):
+        if item["outcome_id"] not in outcomes:
+            errors[f"outcomes.{i}.outcome_id"] = ["Not an outcome of this family's plan"]
+        marks[item["outcome_id"]] = item["status"]
+    for outcome in outcomes.values():
+        if marks.get(outcome.id, outcome.status) == "in_progress":
+            errors[f"outcomes.{outcome.id}"] = [f"Say whether '{outcome.description}' was achieved"]
+    if errors:
+        raise ServiceValidationError("Mark every outcome before closing the case.", errors)
+    for outcome_id, status in marks.items():
+        outcomes[outcome_id].status = status
+    if plan is not None and marks:
+        plan.updated_at = utcnow()
+    flow.transition(db.session, case, "close", actor, reason=CLOSURE_REASONS[data["reason"]])
+    case.closure_reason, case.closure_summary = data["reason"], data["summary"].strip()
+    case.family_feedback = (data.get("family_feedback") or "").strip() or None
+    case.closed_by_id, case.assessment_due_on, case.review_due_on = actor.id, None, None
+    _flush()
+    _tell_taf(case, plan, f"closed:{case.id}", "The family's case has closed",
+              f"The case has closed ({CLOSURE_REASONS[data['reason']].lower()}). Thank you for your part in it.")
+    audit.record(actor, "case.close", "case", case.id, family_id=case.family_id,
+                 categories=["case_notes", "plan"], purpose="case closure")
+    db.session.commit()
+    return case
+
+
+def current_extension(case_id: str) -> EngagementExtension | None:
+    return db.session.scalar(select(EngagementExtension).where(
+        EngagementExtension.case_id == case_id, EngagementExtension.until >= timescales.today_london())
+        .order_by(EngagementExtension.until.desc()).limit(1))
+
+
+def extend_engagement(actor, case_id: str, raw: dict) -> EngagementExtension:
+    """A manager keeps the case open for a family who has not engaged yet, with a reason."""
+    case, _ = case_for(actor, case_id, "engagement.extend", "engagement period", lock=True)
+    data = load(EngagementSchema, raw)
+    if not case.is_open:
+        raise Conflict("This case is closed.")
+    if data["until"] <= timescales.today_london():
+        raise ServiceValidationError("Choose a date in the future.", {"until": ["The date must be in the future"]})
+    extension = EngagementExtension(case_id=case.id, until=data["until"], reason=data["reason"].strip(),
+                                    granted_by_id=actor.id)
+    db.session.add(extension)
+    db.session.flush()
+    audit.record(actor, "case.extend_engagement", "case", case.id, family_id=case.family_id,
+                 categories=["case_notes"], purpose="engagement period")
+    db.session.commit()
+    return extension

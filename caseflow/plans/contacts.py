@@ -1,0 +1,59 @@
+"""Visits and contacts: what a keyworker records after seeing (or failing to see) the family."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from caseflow import timescales
+from caseflow.consent import audit
+from caseflow.extensions import db
+from caseflow.families.models import FamilyMember
+from caseflow.plans.common import case_for, must_be_open
+from caseflow.plans.models import Contact
+from caseflow.plans.schemas import ContactSchema
+from caseflow.services_errors import ServiceValidationError, load
+
+
+def record(actor, case_id: str, raw: dict) -> Contact:
+    case, _ = case_for(actor, case_id, "casework.record", "visit or contact", lock=True)
+    must_be_open(case, "record a contact")
+    data = load(ContactSchema, raw)
+    errors: dict[str, list[str]] = {}
+    if data["date"] > timescales.today_london():
+        errors["date"] = ["The date of a contact cannot be in the future"]
+    elif data["date"] < timescales.to_london(case.opened_at).date():
+        errors["date"] = ["The date cannot be before the case was opened"]
+    members = set(db.session.scalars(select(FamilyMember.person_id).where(FamilyMember.family_id == case.family_id)))
+    if any(p not in members for p in data["people_seen"]):
+        errors["people_seen"] = ["Choose people from this family"]
+    if errors:
+        raise ServiceValidationError("Some answers need changing.", errors)
+    contact = Contact(case_id=case.id, occurred_on=data["date"], contact_type=data["type"],
+                      people_seen=list(dict.fromkeys(data["people_seen"])), notes=data["notes"].strip(),
+                      next_steps=(data.get("next_steps") or "").strip() or None, recorded_by_id=actor.id)
+    db.session.add(contact)
+    db.session.flush()
+    audit.record(actor, "contact.record", "contact", contact.id, family_id=case.family_id,
+                 categories=["case_notes"], purpose="visit or contact")
+    db.session.commit()
+    return contact
+
+
+def listing(actor, case_id: str, page: int = 1, per_page: int = 50):
+    case, _ = case_for(actor, case_id, "casework.view", "visits and contacts")
+    clause = Contact.case_id == case.id
+    total = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
+    rows = db.session.scalars(select(Contact).where(clause).order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    db.session.commit()
+    return rows, total
+
+
+def missed_in_a_row(case_id: str) -> int:
+    """How many of the latest contacts were missed visits: a sign the family is not engaging."""
+    count = 0
+    for kind in db.session.scalars(select(Contact.contact_type).where(Contact.case_id == case_id)
+                                   .order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc()).limit(10)):
+        if kind != "missed_visit":
+            break
+        count += 1
+    return count

@@ -1,0 +1,239 @@
+"""The one family plan: outcomes for the headline problems the assessment confirmed, each with a
+measure and a target date, and actions each with an owner, a due date and a status.
+
+The plan is saved whole (PUT semantics) with the version the editor last read: if someone else
+saved in between, the save is refused with 409 rather than silently overwriting their changes.
+It can be edited after it is agreed (plans live), but it must always cover every confirmed
+problem once agreed. Agreeing it (with the family) starts the six-weekly TAF review cycle.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from caseflow import flow
+from caseflow.auth.models import Organisation, User
+from caseflow.cases.models import Case
+from caseflow.consent import audit
+from caseflow.consent.policy import Decision
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.notify.services import notify
+from caseflow.plans import deadlines
+from caseflow.plans.assessments import _flush
+from caseflow.plans.common import case_for, must_be_open
+from caseflow.plans.models import Assessment, Plan, PlanAction, PlanOutcome, Review, TafMember
+from caseflow.plans.schemas import AgreePlanSchema, PlanSchema
+from caseflow.plans.vocab import DOMAINS
+from caseflow.services_errors import Conflict, ServiceValidationError, StaleVersion, load
+
+
+def get_plan(case_id: str) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.case_id == case_id).options(
+        selectinload(Plan.outcomes), selectinload(Plan.actions)))
+
+
+def confirmed_problems(case_id: str) -> list[str]:
+    assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
+    if assessment is None or assessment.status != "complete":
+        return []
+    return list(assessment.confirmed_problems or [])
+
+
+def view(actor, case_id: str) -> tuple[Case, Plan | None, Decision]:
+    case, decision = case_for(actor, case_id, "plan.view", "family plan")
+    plan = get_plan(case.id)
+    db.session.commit()
+    return case, plan, decision
+
+
+def save(actor, case_id: str, raw: dict) -> Plan:
+    case, _ = case_for(actor, case_id, "casework.record", "family plan", lock=True)
+    must_be_open(case, "change the plan")
+    problems = confirmed_problems(case.id)
+    if not problems:
+        raise Conflict("Complete the whole-family assessment first: the plan's outcomes come from "
+                       "the headline problems it confirms.")
+    errors = _unconfirmed(raw.get("outcomes"), problems)
+    try:
+        data = load(PlanSchema, raw)
+    except ServiceValidationError as exc:  # report every problem at once, not the schema's first
+        raise ServiceValidationError(str(exc), {**errors, **exc.fields}) from None
+    plan = get_plan(case.id)
+    if plan is None:
+        plan = Plan(case_id=case.id, updated_by_id=actor.id, outcomes=[], actions=[])
+        db.session.add(plan)
+    else:
+        if data.get("version") is None:
+            raise ServiceValidationError("Send the plan's version.", {"version": [
+                "Send the version of the plan you last read, so changes made since are not overwritten"]})
+        if data["version"] != plan.version:
+            raise StaleVersion("Someone else has changed this plan since you opened it. "
+                               "Reload it to see their changes, then make yours again.")
+    errors.update(_check(data, plan))
+    if plan.status == "agreed":
+        errors.update(_coverage(problems, [o["headline_problem"] for o in data["outcomes"]]))
+    if errors:
+        raise ServiceValidationError("Some parts of the plan need changing.", errors)
+    _replace(plan, data)
+    plan.updated_at, plan.updated_by_id = utcnow(), actor.id  # bumps the version even if only rows changed
+    _flush()
+    audit.record(actor, "plan.save", "plan", plan.id, family_id=case.family_id,
+                 categories=["plan"], purpose="family plan")
+    db.session.commit()
+    return plan
+
+
+def _unconfirmed(outcomes, problems: list[str]) -> dict[str, list[str]]:
+    """Outcomes for a headline problem the assessment did not confirm (checked on the raw input,
+    so the message comes with any other problems in the same answer)."""
+    errors = {}
+    for i, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
+        code = outcome.get("headline_problem") if isinstance(outcome, dict) else None
+        if code in DOMAINS and code not in problems:
+            errors[f"outcomes.{i}.headline_problem"] = [
+                f"{DOMAINS[code]} was not confirmed in the assessment: outcomes must be for a confirmed problem"]
+    return errors
+
+
+def _check(data: dict, plan: Plan) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for i, outcome in enumerate(data["outcomes"]):
+        if outcome.get("id") and outcome["id"] not in {o.id for o in plan.outcomes}:
+            errors[f"outcomes.{i}.id"] = ["Not an outcome of this plan"]
+    kept = {o["id"] for o in data["outcomes"] if o.get("id")}
+    scored = _scored_outcome_ids(plan)
+    for outcome in plan.outcomes:
+        if outcome.id not in kept and outcome.id in scored:
+            errors["outcomes"] = ["An outcome that reviews have scored stays on the plan: "
+                                  "mark it not achieved instead of removing it"]
+    users = _existing(User, [a["owner_user_id"] for a in data["actions"]])
+    orgs = _existing(Organisation, [a["owner_organisation_id"] for a in data["actions"]])
+    for i, action in enumerate(data["actions"]):
+        if action.get("owner_user_id") and action["owner_user_id"] not in users:
+            errors[f"actions.{i}.owner"] = ["Choose the action's owner from the list"]
+        if action.get("owner_organisation_id") and action["owner_organisation_id"] not in orgs:
+            errors[f"actions.{i}.owner"] = ["Choose the action's owner from the list"]
+        index = action.get("outcome_index")
+        if index is not None and not 0 <= index < len(data["outcomes"]):
+            errors[f"actions.{i}.outcome_index"] = ["Choose one of the plan's outcomes"]
+        if action.get("id") and action["id"] not in {a.id for a in plan.actions}:
+            errors[f"actions.{i}.id"] = ["Not an action of this plan"]
+    return errors
+
+
+def _coverage(problems: list[str], covered: list[str]) -> dict[str, list[str]]:
+    missing = [p for p in problems if p not in covered]
+    if not missing:
+        return {}
+    return {"outcomes": ["Every confirmed headline problem needs at least one outcome. Missing: "
+                         + ", ".join(DOMAINS[p].lower() for p in missing)]}
+
+
+def _existing(model, ids: list[str | None]) -> set[str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(select(model.id).where(model.id.in_(wanted))))
+
+
+def _scored_outcome_ids(plan: Plan) -> set[str]:
+    if plan.id is None:
+        return set()
+    scored: set[str] = set()
+    for progress in db.session.scalars(select(Review.progress).where(Review.case_id == plan.case_id)):
+        scored.update(progress or {})
+    return scored
+
+
+def _replace(plan: Plan, data: dict) -> None:
+    """Update rows in place where the caller sent their id (reviews refer to outcome ids)."""
+    existing = {o.id: o for o in plan.outcomes}
+    outcomes = []
+    for position, item in enumerate(data["outcomes"]):
+        outcome = existing.get(item.get("id")) or PlanOutcome()
+        outcome.position, outcome.headline_problem = position, item["headline_problem"]
+        outcome.description, outcome.measure = item["description"].strip(), item["measure"].strip()
+        outcome.target_date, outcome.status = item["target_date"], item["status"]
+        outcomes.append(outcome)
+    plan.outcomes = outcomes
+    db.session.flush()  # new outcomes get ids before actions point at them
+    existing_actions = {a.id: a for a in plan.actions}
+    actions = []
+    for position, item in enumerate(data["actions"]):
+        action = existing_actions.get(item.get("id")) or PlanAction()
+        action.position, action.description = position, item["description"].strip()
+        action.owner_user_id, action.owner_organisation_id = item.get("owner_user_id"), item.get("owner_organisation_id")
+        action.due_date, action.status = item["due_date"], item["status"]
+        index = item.get("outcome_index")
+        action.outcome_id = outcomes[index].id if index is not None else None
+        actions.append(action)
+    plan.actions = actions
+
+
+def agree(actor, case_id: str, raw: dict) -> Plan:
+    """The family agrees the plan: the case moves to reviewing and the first TAF review is due."""
+    case, _ = case_for(actor, case_id, "casework.record", "family plan", lock=True)
+    data = load(AgreePlanSchema, raw)
+    plan = get_plan(case.id)
+    if plan is None:
+        raise Conflict("Write the plan before asking the family to agree it.")
+    if data.get("version") is not None and data["version"] != plan.version:
+        raise StaleVersion("The plan has changed since you opened it: read it again with the family.")
+    if not data["family_agreed"]:
+        raise ServiceValidationError("The family must agree the plan.", {"family_agreed": [
+            "Confirm that the family has agreed the plan; it is their plan"]})
+    errors = _coverage(confirmed_problems(case.id), [o.headline_problem for o in plan.outcomes])
+    if errors:
+        raise ServiceValidationError("The plan does not cover every confirmed problem.", errors)
+    flow.transition(db.session, case, "agree_plan", actor, reason="Plan agreed with the family")
+    now = utcnow()
+    plan.status, plan.agreed_at, plan.agreed_by_id, plan.family_agreed = "agreed", now, actor.id, True
+    plan.updated_at = now
+    case.review_due_on = deadlines.next_review_on(now)
+    _flush()
+    _tell_taf(case, plan, f"plan-agreed:{plan.id}", "The family plan has been agreed",
+              "The family has agreed their plan. You can read it, including any actions for you.")
+    audit.record(actor, "plan.agree", "plan", plan.id, family_id=case.family_id,
+                 categories=["plan"], purpose="family plan")
+    db.session.commit()
+    return plan
+
+
+def _tell_taf(case: Case, plan: Plan | None, key: str, title: str, body: str) -> None:
+    """Everyone in the TAF and every named action owner hears about it (no case detail in the
+    message: they open the plan, which the policy cuts to what they may see)."""
+    recipients = set(db.session.scalars(select(TafMember.user_id).where(
+        TafMember.case_id == case.id, TafMember.left_at.is_(None))))
+    if plan is not None:
+        recipients.update(a.owner_user_id for a in plan.actions if a.owner_user_id)
+    recipients.discard(case.keyworker_id)
+    for user_id in sorted(recipients):
+        notify(user_id, "plan", key, title, f"Case {case.reference}: {body}", case_id=case.id,
+               family_id=case.family_id)
+
+
+def distance_travelled(case_id: str, assessment: Assessment | None = None,
+                       plan: Plan | None = None) -> list[dict]:
+    """Per confirmed headline problem: the baseline score, the latest review's score (the mean
+    of its outcomes' scores) and the change. Three queries at most."""
+    assessment = assessment or db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
+    if assessment is None or assessment.status != "complete":
+        return []
+    plan = plan or get_plan(case_id)
+    latest = db.session.scalar(select(Review).where(Review.case_id == case_id)
+                               .order_by(Review.held_on.desc(), Review.recorded_at.desc()).limit(1))
+    problem_of = {o.id: o.headline_problem for o in (plan.outcomes if plan else [])}
+    scores: dict[str, list[int]] = {}
+    for outcome_id, score in ((latest.progress or {}) if latest else {}).items():
+        if outcome_id in problem_of:
+            scores.setdefault(problem_of[outcome_id], []).append(score)
+    rows = []
+    for code in assessment.confirmed_problems or []:
+        baseline = (assessment.baseline or {}).get(code)
+        now = round(sum(scores[code]) / len(scores[code]), 1) if code in scores else None
+        rows.append({"headline_problem": code, "label": DOMAINS[code], "baseline": baseline,
+                     "latest": now, "change": round(now - baseline, 1) if now is not None and baseline else None,
+                     "as_of": latest.held_on if latest and now is not None else None})
+    return rows
+

@@ -1,0 +1,174 @@
+"""Casework after allocation: the one assessment, the one plan, contacts, TAF reviews.
+
+Free text is encrypted at rest (notes, the family's words, plan wording). Scores and codes stay
+in plain columns because managers report on them (distance travelled, outcomes).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.consent.crypto import EncryptedJSON, EncryptedText
+from caseflow.database import Base, UTCDateTime, new_id, utcnow
+
+
+class Assessment(Base):
+    """One whole-family assessment per case. A draft autosaves; once complete it is locked and
+    later changes are dated addenda."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | complete
+    due_on: Mapped[date] = mapped_column(Date)
+    # [{person_id, name, relationship, date_of_birth, worked_with, voice}]
+    members: Mapped[list] = mapped_column(EncryptedJSON, default=list)
+    # {domain code: {"strengths": str, "needs": str}}
+    domains: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
+    family_views: Mapped[str | None] = mapped_column(EncryptedText)  # the family's own words
+    summary: Mapped[str | None] = mapped_column(EncryptedText)  # the keyworker's analysis
+    confirmed_problems: Mapped[list] = mapped_column(JSON, default=list)  # headline problem codes
+    baseline: Mapped[dict] = mapped_column(JSON, default=dict)  # {headline problem: 1-10}
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    addenda: Mapped[list["AssessmentAddendum"]] = relationship(
+        order_by="AssessmentAddendum.written_at", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AssessmentAddendum(Base):
+    __tablename__ = "assessment_addenda"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(EncryptedText)
+
+
+class Plan(Base):
+    """The one family plan: outcomes for the problems that brought the family in, and actions."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | agreed
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agreed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    family_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    # Optimistic concurrency: two people editing the plan at once get a 409, not a lost edit.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    outcomes: Mapped[list["PlanOutcome"]] = relationship(
+        order_by="PlanOutcome.position", cascade="all, delete-orphan", back_populates="plan")
+    actions: Mapped[list["PlanAction"]] = relationship(
+        order_by="PlanAction.position", cascade="all, delete-orphan", back_populates="plan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PlanOutcome(Base):
+    __tablename__ = "plan_outcomes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    headline_problem: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(EncryptedText)
+    measure: Mapped[str] = mapped_column(EncryptedText)
+    target_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+
+    plan: Mapped[Plan] = relationship(back_populates="outcomes")
+
+
+class PlanAction(Base):
+    __tablename__ = "plan_actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    outcome_id: Mapped[str | None] = mapped_column(ForeignKey("plan_outcomes.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(EncryptedText)
+    # An action is owned by a named person, a partner organisation, or both.
+    owner_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+
+    plan: Mapped[Plan] = relationship(back_populates="actions")
+
+
+class Contact(Base):
+    """A visit, call or meeting with the family, or a visit they missed."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    contact_type: Mapped[str] = mapped_column(String(32))
+    people_seen: Mapped[list] = mapped_column(JSON, default=list)  # person ids
+    notes: Mapped[str] = mapped_column(EncryptedText)
+    next_steps: Mapped[str | None] = mapped_column(EncryptedText)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    """A Team Around the Family review: who came, progress per outcome, what was decided."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # [{name, organisation}]
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)  # {outcome id: 1-10}
+    action_updates: Mapped[dict] = mapped_column(JSON, default=dict)  # {action id: new status}
+    decision: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TafMember(Base):
+    """A practitioner in the Team Around the Family: they see the plan and are told of reviews."""
+
+    __tablename__ = "taf_members"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(120))  # e.g. "SENCo", "CAMHS practitioner"
+    added_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EngagementExtension(Base):
+    """A manager's decision to keep trying with a family that has not engaged yet, so the case
+    is not closed as 'family disengaged' before that date."""
+
+    __tablename__ = "engagement_extensions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    granted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

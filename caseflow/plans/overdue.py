@@ -1,0 +1,36 @@
+"""Overdue casework for the keyworker's and manager's dashboards: assessments past their due
+date and TAF reviews past theirs. Two indexed queries, whatever the caseload."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from caseflow import flow, timescales
+from caseflow.auth.models import User
+from caseflow.auth.roles import Role
+from caseflow.cases.models import Case
+from caseflow.consent.policy import require
+from caseflow.extensions import db
+from caseflow.families.models import Family
+
+HELD = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.Stage.REVIEWING,
+        flow.Stage.STEPPED_DOWN)
+
+
+def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None = None):
+    """(rows of (case, family, keyworker), total). Keyworkers see their own cases; managers,
+    panel chairs and the front door see the whole service (optionally one keyworker's)."""
+    require(actor, "casework.overdue", object_type="case_list", purpose="overdue casework")
+    today = timescales.today_london()
+    clauses = [Case.stage.in_(HELD), or_(Case.assessment_due_on < today, Case.review_due_on < today)]
+    if actor.role == Role.KEYWORKER:
+        clauses.append(Case.keyworker_id == actor.id)
+    elif keyworker_id:
+        clauses.append(Case.keyworker_id == keyworker_id)
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
+    due = func.coalesce(Case.assessment_due_on, Case.review_due_on)
+    rows = db.session.execute(
+        select(Case, Family, User).join(Family, Family.id == Case.family_id)
+        .outerjoin(User, User.id == Case.keyworker_id).where(*clauses)
+        .order_by(due, Case.reference).limit(per_page).offset((page - 1) * per_page)).all()
+    db.session.commit()
+    return rows, total, today

@@ -1,0 +1,178 @@
+"""What the casework API and forms accept (validated in the services, so both share the rules)."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS, not_blank
+from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
+                                  FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
+                                  SCORE_MAX, SCORE_MIN)
+
+PROBLEM = validate.OneOf(list(HEADLINE_PROBLEMS), error="Choose one of the six headline problems")
+SCORE = validate.Range(SCORE_MIN, SCORE_MAX, error=f"Score from {SCORE_MIN} to {SCORE_MAX}")
+
+
+def _text(required_message: str | None = None, max_length: int = 20000):
+    """Free text; when required, blank or spaces-only is refused with `required_message`."""
+    checks = [validate.Length(max=max_length, error=f"Keep this under {max_length:,} characters")]
+    if required_message:
+        checks.append(not_blank(required_message))
+        return fields.String(required=True, validate=checks, error_messages={
+            "required": required_message, "null": required_message})
+    return fields.String(load_default=None, allow_none=True, validate=checks)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# --- assessment ----------------------------------------------------------------------------------
+
+class AssessmentMemberSchema(Strict):
+    person_id = fields.String(required=True, error_messages={"required": "Say which family member"})
+    worked_with = fields.Boolean(load_default=True)
+    voice = _text()
+
+
+class DomainSchema(Strict):
+    strengths = _text()
+    needs = _text()
+
+
+class AssessmentSchema(Strict):
+    """A draft may be partial: completeness is checked when the assessment is completed."""
+    version = fields.Integer(load_default=None, allow_none=True)
+    members = fields.List(fields.Nested(AssessmentMemberSchema), load_default=None)
+    domains = fields.Dict(keys=fields.String(validate=validate.OneOf(
+        list(DOMAINS), error="Not an assessment area")), values=fields.Nested(DomainSchema), load_default=None)
+    family_views = _text()
+    summary = _text()
+    confirmed_problems = fields.List(fields.String(validate=PROBLEM), load_default=None)
+    baseline = fields.Dict(keys=fields.String(validate=PROBLEM), values=fields.Integer(
+        validate=SCORE, error_messages={"invalid": "Score must be a whole number"}), load_default=None)
+
+
+class AddendumSchema(Strict):
+    text = _text("Write the addendum")
+
+
+# --- plan ----------------------------------------------------------------------------------------
+
+class OutcomeSchema(Strict):
+    id = fields.String(load_default=None, allow_none=True)
+    headline_problem = fields.String(required=True, validate=PROBLEM, error_messages={
+        "required": "Choose the headline problem this outcome is for"})
+    description = _text("Describe the outcome the family wants", 2000)
+    measure = _text("Say how you will know it has been achieved", 2000)
+    target_date = fields.Date(required=True, error_messages={
+        "required": "Enter a target date", "invalid": "Target date must be a real date"})
+    status = fields.String(load_default="in_progress", validate=validate.OneOf(list(OUTCOME_STATUSES)))
+
+
+class ActionSchema(Strict):
+    id = fields.String(load_default=None, allow_none=True)
+    description = _text("Describe the action", 2000)
+    owner_user_id = fields.String(load_default=None, allow_none=True)
+    owner_organisation_id = fields.String(load_default=None, allow_none=True)
+    # The outcome this action serves: its position in this request's `outcomes` (0 = first).
+    outcome_index = fields.Integer(load_default=None, allow_none=True)
+    due_date = fields.Date(required=True, error_messages={
+        "required": "Enter a due date", "invalid": "Due date must be a real date"})
+    status = fields.String(load_default="not_started", validate=validate.OneOf(
+        list(ACTION_STATUSES), error="Status must be not_started, in_progress, done or cancelled"))
+
+    @validates_schema
+    def _owned(self, data, **kwargs):
+        if not data.get("owner_user_id") and not data.get("owner_organisation_id"):
+            raise ValidationError("Choose who owns this action: a person or an organisation", "owner")
+
+
+class PlanSchema(Strict):
+    version = fields.Integer(load_default=None, allow_none=True)
+    outcomes = fields.List(fields.Nested(OutcomeSchema), required=True, error_messages={
+        "required": "Add the plan's outcomes"})
+    actions = fields.List(fields.Nested(ActionSchema), load_default=list)
+
+
+class AgreePlanSchema(Strict):
+    version = fields.Integer(load_default=None, allow_none=True)
+    family_agreed = fields.Boolean(required=True, error_messages={
+        "required": "Confirm that the family has agreed the plan"})
+
+
+# --- contacts, reviews, TAF, closure ---------------------------------------------------------------
+
+class ContactSchema(Strict):
+    date = fields.Date(required=True, error_messages={
+        "required": "Enter the date of the contact", "invalid": "Date must be a real date"})
+    type = fields.String(required=True, validate=validate.OneOf(
+        list(CONTACT_TYPES), error="Choose the type of contact"), error_messages={"required": "Choose the type of contact"})
+    people_seen = fields.List(fields.String(), load_default=list)
+    notes = _text("Write what happened")
+    next_steps = _text(max_length=5000)
+
+
+class AttendeeSchema(Strict):
+    name = _text("Enter the attendee's name", 200)
+    organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    user_id = fields.String(load_default=None, allow_none=True)
+
+
+class ProgressSchema(Strict):
+    outcome_id = fields.String(required=True)
+    score = fields.Integer(required=True, validate=SCORE, error_messages={
+        "required": "Score the progress", "invalid": "Score must be a whole number"})
+
+
+class ActionUpdateSchema(Strict):
+    action_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(ACTION_STATUSES)))
+
+
+class ReviewSchema(Strict):
+    date = fields.Date(required=True, error_messages={
+        "required": "Enter the date of the review", "invalid": "Date must be a real date"})
+    attendees = fields.List(fields.Nested(AttendeeSchema), required=True, validate=validate.Length(
+        min=1, error="Record who attended"), error_messages={"required": "Record who attended"})
+    progress = fields.List(fields.Nested(ProgressSchema), load_default=list)
+    action_updates = fields.List(fields.Nested(ActionUpdateSchema), load_default=list)
+    decision = fields.String(required=True, validate=validate.OneOf(
+        list(REVIEW_DECISIONS), error="Decision must be continue, close or step_up"),
+        error_messages={"required": "Record the review's decision"})
+    notes = _text()
+    next_review_date = fields.Date(load_default=None, allow_none=True, error_messages={
+        "invalid": "Next review date must be a real date"})
+    step_up_reason = _text(max_length=5000)
+
+    @validates_schema
+    def _step_up_needs_reason(self, data, **kwargs):
+        if data.get("decision") == "step_up" and not (data.get("step_up_reason") or "").strip():
+            raise ValidationError("Say why the case is stepping up to children's social care",
+                                  "step_up_reason")
+
+
+class TafMemberSchema(Strict):
+    user_id = fields.String(required=True, error_messages={"required": "Choose a practitioner"})
+    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+
+
+class OutcomeMarkSchema(Strict):
+    outcome_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        list(FINAL_OUTCOME_STATUSES), error="Mark the outcome achieved, partly_achieved or not_achieved"))
+
+
+class CloseSchema(Strict):
+    reason = fields.String(required=True, validate=validate.OneOf(
+        list(CLOSURE_REASONS), error="Choose why the case is closing"),
+        error_messages={"required": "Choose why the case is closing"})
+    summary = _text("Write a closing summary")
+    family_feedback = _text(max_length=5000)
+    outcomes = fields.List(fields.Nested(OutcomeMarkSchema), load_default=list)
+
+
+class EngagementSchema(Strict):
+    until = fields.Date(required=True, error_messages={
+        "required": "Enter the date to keep trying until", "invalid": "Date must be a real date"})
+    reason = _text("Say why the service should keep trying", 2000)

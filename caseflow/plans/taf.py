@@ -1,0 +1,65 @@
+"""The Team Around the Family: the practitioners from partner agencies working the plan."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from caseflow.auth.models import User
+from caseflow.auth.roles import Role
+from caseflow.consent import audit
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.notify.services import notify
+from caseflow.plans.common import case_for, must_be_open
+from caseflow.plans.models import TafMember
+from caseflow.plans.schemas import TafMemberSchema
+from caseflow.services_errors import NotFound, ServiceValidationError, load
+
+# Who can sit in a TAF: practitioners, not API clients, analysts or administrators.
+TAF_ROLES = {Role.PARTNER, Role.KEYWORKER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.PANEL_MEMBER}
+
+
+def members(case_id: str) -> list[tuple[TafMember, User]]:
+    return list(db.session.execute(select(TafMember, User).join(User, User.id == TafMember.user_id)
+                                   .where(TafMember.case_id == case_id, TafMember.left_at.is_(None))
+                                   .order_by(TafMember.added_at)).all())
+
+
+def candidates() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_([Role.PARTNER, Role.SOCIAL_WORKER]),
+                                                      User.active).order_by(User.name)))
+
+
+def add(actor, case_id: str, raw: dict) -> TafMember:
+    case, _ = case_for(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
+    must_be_open(case, "change the Team Around the Family")
+    data = load(TafMemberSchema, raw)
+    user = db.session.get(User, data["user_id"])
+    if user is None or not user.active or user.role not in TAF_ROLES:
+        raise ServiceValidationError("Choose a practitioner.", {"user_id": ["Choose a practitioner from the list"]})
+    existing = db.session.scalar(select(TafMember).where(TafMember.case_id == case.id, TafMember.user_id == user.id,
+                                                         TafMember.left_at.is_(None)))
+    if existing is not None:
+        return existing
+    member = TafMember(case_id=case.id, user_id=user.id, role=(data.get("role") or "").strip() or None,
+                       added_by_id=actor.id)
+    db.session.add(member)
+    db.session.flush()
+    notify(user.id, "taf", f"taf:{member.id}", "You have joined a Team Around the Family",
+           f"Case {case.reference}: you are now in the family's Team Around the Family. You can read the "
+           "family plan and the actions for you.", case_id=case.id, family_id=case.family_id)
+    audit.record(actor, "taf.add", "taf_member", member.id, family_id=case.family_id,
+                 categories=["identity"], purpose="Team Around the Family")
+    db.session.commit()
+    return member
+
+
+def remove(actor, case_id: str, member_id: str) -> TafMember:
+    case, _ = case_for(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
+    member = db.session.get(TafMember, member_id)
+    if member is None or member.case_id != case.id or member.left_at is not None:
+        raise NotFound("That person is not in this Team Around the Family.")
+    member.left_at = utcnow()
+    audit.record(actor, "taf.remove", "taf_member", member.id, family_id=case.family_id,
+                 categories=["identity"], purpose="Team Around the Family")
+    db.session.commit()
+    return member
