@@ -1,12 +1,13 @@
-"""The case page: summary, chronology and what the signed-in user may do next."""
+"""The case page: summary, casework, chronology and what the signed-in user may do next."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from caseflow import flow
+from caseflow.auth.models import User
 from caseflow.cases import services
-
+from caseflow.extensions import db
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -14,11 +15,14 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 @bp.route("/cases/<case_id>")
 @login_required
 def show(case_id):
-    case = services.view_case(current_user, case_id)
-    from caseflow.auth.models import User
-    from caseflow.extensions import db
+    from caseflow.plans import chronology, summary, taf
     from caseflow.triage.services import timeliness
 
+    case = services.view_case(current_user, case_id)
     keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
+    work = summary.for_case(current_user, case)
+    _, entries = chronology.chronology(current_user, case.id)
     return render_template("cases/show.html", case=case, actions=flow.available_actions(case, current_user),
-                           timeliness=timeliness(case), keyworker=keyworker, title=f"Case {case.reference}")
+                           timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries,
+                           taf_candidates=taf.candidates() if work.can_record else [],
+                           title=f"Case {case.reference}")

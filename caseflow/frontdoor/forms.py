@@ -5,7 +5,7 @@ lives in the service's schema so every intake route applies the same rules.
 """
 from __future__ import annotations
 
-from datetime import date
+from caseflow.web import forms as web_forms
 
 PERSON_FIELDS = ("given_name", "family_name", "sex", "relationship", "postcode", "address",
                  "nhs_number", "upn", "school", "gp_practice")
@@ -17,19 +17,7 @@ def _blank(value) -> bool:
 
 
 def parse_date(form, prefix: str) -> tuple[str | None, str | None]:
-    """GOV.UK date input -> ISO date string, or an error message."""
-    parts = [form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")]
-    if not any(parts):
-        return None, None
-    if not all(parts):
-        return None, "Date of birth must include a day, month and year"
-    try:
-        day, month, year = (int(p) for p in parts)
-        if year < 100:
-            return None, "Year must include 4 numbers"
-        return date(year, month, day).isoformat(), None
-    except ValueError:
-        return None, "Date of birth must be a real date"
+    return web_forms.parse_date(form, prefix, "Date of birth")
 
 
 def people_from_form(form) -> tuple[list[dict], dict[str, list[str]]]:

@@ -126,6 +126,11 @@ def save_draft(actor, case_id: str, raw: dict) -> Assessment:
     assessment = _assessment(case.id)
     if assessment is not None and assessment.status == "complete":
         raise Conflict("This assessment is complete and locked: add a dated addendum instead.")
+    known = {m.person_id: m for m in _family_members(case)}
+    unknown = [i for i, m in enumerate(data.get("members") or []) if m["person_id"] not in known]
+    if unknown:
+        raise ServiceValidationError("Some people are not members of this family.", {
+            f"members.{i}.person_id": ["Not a member of this family"] for i in unknown})
     if assessment is None:
         if case.stage == flow.Stage.ALLOCATED:
             flow.transition(db.session, case, "start_assessment", actor, reason="Assessment started")
@@ -140,7 +145,8 @@ def save_draft(actor, case_id: str, raw: dict) -> Assessment:
     elif data.get("version") is not None and data["version"] != assessment.version:
         raise StaleVersion("Someone else saved this assessment since you opened it. "
                            "Reload to see their changes, then make yours again.")
-    _apply(case, assessment, data)
+    with db.session.no_autoflush:  # one INSERT or UPDATE per save: one version per save
+        _apply(case, assessment, data)
     assessment.updated_at, assessment.updated_by_id = utcnow(), actor.id
     _flush()
     audit.record(actor, "assessment.save", "assessment", assessment.id, family_id=case.family_id,
@@ -160,10 +166,6 @@ def _flush() -> None:
 def _apply(case: Case, assessment: Assessment, data: dict) -> None:
     if data.get("members") is not None:
         known = {m.person_id: m for m in _family_members(case)}
-        unknown = [i for i, m in enumerate(data["members"]) if m["person_id"] not in known]
-        if unknown:
-            raise ServiceValidationError("Some people are not members of this family.", {
-                f"members.{i}.person_id": ["Not a member of this family"] for i in unknown})
         current = {m["person_id"]: m for m in assessment.members or []}
         given = {m["person_id"]: m for m in data["members"]}
         members = []

@@ -81,3 +81,10 @@ def listing(actor, case_id: str) -> list[Review]:
                               .order_by(Review.held_on.desc(), Review.recorded_at.desc())).all()
     db.session.commit()
     return list(rows)
+
+
+def latest_scores(case_id: str) -> dict[str, int]:
+    """The last review's score per outcome (the review form shows it beside each outcome)."""
+    latest = db.session.scalar(select(Review).where(Review.case_id == case_id)
+                               .order_by(Review.held_on.desc(), Review.recorded_at.desc()).limit(1))
+    return dict(latest.progress or {}) if latest else {}

@@ -1,6 +1,333 @@
-"""Casework pages (filled in below)."""
+"""Casework pages: the assessment, the plan (and its PDF), visits, TAF reviews, the TAF,
+closure, engagement and the overdue dashboard. Views parse forms, call a service and render."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from caseflow import timescales
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.flow import IllegalTransition
+from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.plans import (assessments, chronology, closure, contacts, family_plan, forms, overdue,
+                            pdf, reviews, taf)
+from caseflow.plans import vocab
+from caseflow.plans.common import case_for
+from caseflow.services_errors import Conflict, ServiceValidationError
+from caseflow.web.forms import date_parts, parse_date, text
+from caseflow.web.paging import current_page
 
 bp = Blueprint("plans", __name__, template_folder="templates")
+
+
+def posted_date(form, prefix: str, fallback=None) -> dict[str, str]:
+    """What a date input shows: what was posted, else the fallback date (or blank)."""
+    if form is not None and f"{prefix}-day" in form:
+        return {p: form.get(f"{prefix}-{p}", "") for p in ("day", "month", "year")}
+    return fallback if isinstance(fallback, dict) else date_parts(fallback)
+
+
+@bp.app_context_processor
+def _vocabulary():
+    return {"vocab": vocab, "posted_date": posted_date, "headline_problems": HEADLINE_PROBLEMS,
+            "score_options": [(str(n), str(n)) for n in range(vocab.SCORE_MIN, vocab.SCORE_MAX + 1)],
+            "today": timescales.today_london()}
+
+
+def _attempt(call):
+    """Run a service call: (result, None) or (None, error) with the transaction rolled back."""
+    try:
+        return call(), None
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        return None, exc
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        return None, ServiceValidationError(getattr(exc, "reason", None) or str(exc), {"_form": [
+            getattr(exc, "reason", None) or str(exc)]})
+
+
+def _case_link(case_id):
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+# --- assessment --------------------------------------------------------------------------------------
+
+@bp.route("/cases/<case_id>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(case_id):
+    view = assessments.view(current_user, case_id)
+    errors, content = {}, view.content
+    if request.method == "POST" and not view.locked:
+        raw = forms.assessment_from_form(request.form, view.content["members"])
+        completing = request.form.get("action") == "complete"
+        call = (lambda: assessments.complete(current_user, case_id, raw)) if completing else \
+            (lambda: assessments.save_draft(current_user, case_id, raw))
+        done, exc = _attempt(call)
+        if done is not None:
+            flash("Assessment completed and locked. Now write the family plan." if completing
+                  else "Draft saved.", "success")
+            return redirect(url_for("plans.plan", case_id=case_id) if completing
+                            else url_for("plans.assessment", case_id=case_id))
+        view = assessments.view(current_user, case_id)
+        content = {**view.content, **{k: v for k, v in raw.items() if k != "members"},
+                   "members": [{**m, **next((r for r in raw["members"] if r["person_id"] == m["person_id"]), {})}
+                               for m in view.content["members"]]}
+        errors = forms.assessment_error_fields(exc.fields, content["members"])
+    return render_template("plans/assessment.html", view=view, content=content, errors=errors,
+                           title=f"Assessment, {view.case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/assessment/autosave", methods=["POST"])
+@login_required
+def autosave(case_id):
+    """The assessment page saves the draft in the background as the keyworker types."""
+    view = assessments.view(current_user, case_id)
+    raw = forms.assessment_from_form(request.form, view.content["members"])
+    try:
+        saved = assessments.save_draft(current_user, case_id, raw)
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        return jsonify({"error": str(exc), "fields": exc.fields}), 422
+    except Conflict as exc:
+        db.session.rollback()
+        return jsonify({"error": str(exc)}), 409
+    return jsonify({"version": saved.version,
+                    "saved_at": timescales.format_uk_datetime(saved.updated_at)})
+
+
+@bp.route("/cases/<case_id>/assessment/addenda", methods=["POST"])
+@login_required
+def addendum(case_id):
+    _, exc = _attempt(lambda: assessments.add_addendum(current_user, case_id, {"text": text(request.form, "text")}))
+    flash(exc.fields.get("text", [str(exc)])[0] if exc else "Addendum added.", "error" if exc else "success")
+    return redirect(url_for("plans.assessment", case_id=case_id))
+
+
+# --- plan -----------------------------------------------------------------------------------------------
+
+def _owner_options():
+    from sqlalchemy import select
+
+    from caseflow.auth.models import Organisation, User
+    from caseflow.auth.roles import Role
+
+    users = db.session.scalars(select(User).where(User.active, User.role.in_(
+        [Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER])).order_by(User.name)).all()
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return ([{"value": f"user:{u.id}", "text": f"{u.name} ({u.organisation.name})"} for u in users],
+            [{"value": f"org:{o.id}", "text": o.name} for o in orgs])
+
+
+@bp.route("/cases/<case_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(case_id):
+    case, current, decision = family_plan.view(current_user, case_id)
+    errors, form = {}, None
+    if request.method == "POST":
+        body, date_errors, outcome_rows, action_rows = forms.plan_from_form(request.form)
+        saved, exc = (None, ServiceValidationError("Some dates are not valid.", date_errors)) if date_errors \
+            else _attempt(lambda: family_plan.save(current_user, case_id, body))
+        if saved is not None:
+            flash("Plan saved.", "success")
+            return redirect(url_for("plans.plan", case_id=case_id))
+        if exc.fields.get("_form"):
+            errors = {"_form": exc.fields["_form"][0]}
+        else:
+            errors = forms.plan_error_fields({**exc.fields, **date_errors}, outcome_rows, action_rows)
+        form = request.form
+        case, current, decision = family_plan.view(current_user, case_id)
+    users, orgs = _owner_options() if "plan" in decision.categories else ([], [])
+    from caseflow.consent.policy import can
+    editable = bool(can(current_user, "casework.record", case)) and case.is_open
+    problems = family_plan.confirmed_problems(case.id)
+    outcome_rows, action_rows = forms.plan_form_rows(current, problems, form) if editable else ([], [])
+    return render_template("plans/plan.html", case=case, plan=current, decision=decision, errors=errors,
+                           problems=problems, editable=editable, owners=users + orgs,
+                           owner_names={o["value"]: o["text"] for o in users + orgs},
+                           outcome_rows=outcome_rows, action_rows=action_rows,
+                           distance=family_plan.distance_travelled(case.id, plan=current)
+                           if "case_notes" in decision.categories else [],
+                           title=f"Family plan, {case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/plan/agree", methods=["POST"])
+@login_required
+def agree(case_id):
+    version = request.form.get("version", "")
+    _, exc = _attempt(lambda: family_plan.agree(current_user, case_id, {
+        "family_agreed": request.form.get("family_agreed") == "yes",
+        "version": int(version) if version.isdigit() else None}))
+    if exc:
+        flash(next(iter(exc.fields.values()), [str(exc)])[0], "error")
+        return redirect(url_for("plans.plan", case_id=case_id))
+    flash("The family's plan is agreed. The first TAF review is due in six weeks.", "success")
+    return _case_link(case_id)
+
+
+@bp.route("/cases/<case_id>/plan.pdf")
+@login_required
+def plan_pdf(case_id):
+    case, current, decision = family_plan.view(current_user, case_id)
+    document = pdf.family_plan_pdf(case, current, decision)
+    return Response(document, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="family-plan-{case.reference}.pdf"'})
+
+
+# --- contacts, reviews ----------------------------------------------------------------------------------
+
+@bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
+@login_required
+def new_contact(case_id):
+    case, _ = case_for(current_user, case_id, "casework.record", "visit or contact")
+    members = assessments.prefill(case)["members"]
+    db.session.commit()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        when, date_error = parse_date(form, "date")
+        raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
+               "notes": text(form, "notes"), "next_steps": text(form, "next_steps")}
+        raw = {k: v for k, v in raw.items() if v is not None}
+        done, exc = (None, ServiceValidationError("", {"date": [date_error]})) if date_error else \
+            _attempt(lambda: contacts.record(current_user, case_id, raw))
+        if done is not None:
+            flash(f"{vocab.CONTACT_TYPES[done.contact_type]} recorded.", "success")
+            return _case_link(case_id)
+        errors = forms.simple_error_fields(exc.fields)
+    defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
+    return render_template("plans/contact.html", case=case, members=members, errors=errors, form=form,
+                           defaults=defaults, title=f"Record a visit or contact, {case.reference}"), \
+        (400 if errors else 200)
+
+
+def _attendees(form, team) -> list[dict]:
+    chosen = set(form.getlist("attendees"))
+    people = [{"name": user.name, "organisation": user.organisation.name, "user_id": user.id}
+              for user in team if user.id in chosen]
+    for line in (form.get("other_attendees") or "").splitlines():
+        name, _, organisation = line.partition(",")
+        if name.strip():
+            people.append({"name": name.strip(), "organisation": organisation.strip() or None})
+    return people
+
+
+@bp.route("/cases/<case_id>/reviews/new", methods=["GET", "POST"])
+@login_required
+def new_review(case_id):
+    case, _ = case_for(current_user, case_id, "casework.record", "TAF review")
+    current = family_plan.get_plan(case.id)
+    team = _review_team(case)
+    db.session.commit()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        when, date_error = parse_date(form, "date")
+        next_date, next_error = parse_date(form, "next_review_date", "Next review date")
+        raw = {"date": when, "attendees": _attendees(form, team), "decision": text(form, "decision"),
+               "progress": [{"outcome_id": o.id, "score": form.get(f"progress-{o.id}")}
+                            for o in (current.outcomes if current else []) if form.get(f"progress-{o.id}")],
+               "action_updates": [{"action_id": a.id, "status": form.get(f"action-{a.id}")}
+                                  for a in (current.actions if current else [])
+                                  if form.get(f"action-{a.id}") and form.get(f"action-{a.id}") != a.status],
+               "notes": text(form, "notes"), "next_review_date": next_date,
+               "step_up_reason": text(form, "step_up_reason")}
+        raw = {k: v for k, v in raw.items() if v is not None}
+        early = {k: [v] for k, v in (("date", date_error), ("next_review_date", next_error)) if v}
+        done, exc = (None, ServiceValidationError("", early)) if early else \
+            _attempt(lambda: reviews.record(current_user, case_id, raw))
+        if done is not None:
+            flash("TAF review recorded.", "success")
+            if done.decision == "close":
+                return redirect(url_for("plans.close", case_id=case_id))
+            return _case_link(case_id)
+        errors = forms.simple_error_fields(exc.fields)
+    defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
+    last = reviews.latest_scores(case.id)
+    return render_template("plans/review.html", case=case, plan=current, team=team, errors=errors, form=form,
+                           defaults=defaults, last=last, title=f"TAF review, {case.reference}"), \
+        (400 if errors else 200)
+
+
+def _review_team(case):
+    from caseflow.auth.models import User
+
+    people = [user for _, user in taf.members(case.id)]
+    keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
+    return ([keyworker] if keyworker else []) + [u for u in people if u is not keyworker]
+
+
+# --- TAF, closure, engagement ----------------------------------------------------------------------------
+
+@bp.route("/cases/<case_id>/taf", methods=["POST"])
+@login_required
+def add_taf_member(case_id):
+    member, exc = _attempt(lambda: taf.add(current_user, case_id, {
+        "user_id": request.form.get("user_id", ""), "role": text(request.form, "role")}))
+    flash(next(iter(exc.fields.values()))[0] if exc else "Added to the Team Around the Family.",
+          "error" if exc else "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#taf")
+
+
+@bp.route("/cases/<case_id>/taf/<member_id>/remove", methods=["POST"])
+@login_required
+def remove_taf_member(case_id, member_id):
+    taf.remove(current_user, case_id, member_id)
+    flash("Removed from the Team Around the Family.", "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#taf")
+
+
+@bp.route("/cases/<case_id>/close", methods=["GET", "POST"])
+@login_required
+def close(case_id):
+    case, _ = case_for(current_user, case_id, "casework.record", "case closure")
+    current = family_plan.get_plan(case.id)
+    db.session.commit()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        raw = {"reason": text(form, "reason"), "summary": text(form, "summary"),
+               "family_feedback": text(form, "family_feedback"),
+               "outcomes": [{"outcome_id": o.id, "status": form.get(f"outcomes-{o.id}")}
+                            for o in (current.outcomes if current else []) if form.get(f"outcomes-{o.id}")]}
+        done, exc = _attempt(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
+        if done is not None:
+            flash(f"Case {case.reference} closed.", "success")
+            return _case_link(case_id)
+        errors = forms.simple_error_fields(exc.fields)
+    return render_template("plans/close.html", case=case, plan=current, errors=errors, form=form,
+                           title=f"Close the case, {case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/engagement", methods=["GET", "POST"])
+@login_required
+def engagement(case_id):
+    case, _ = case_for(current_user, case_id, "engagement.extend", "engagement period")
+    db.session.commit()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        until, date_error = parse_date(form, "until")
+        raw = {k: v for k, v in {"until": until, "reason": text(form, "reason")}.items() if v is not None}
+        done, exc = (None, ServiceValidationError("", {"until": [date_error]})) if date_error else \
+            _attempt(lambda: closure.extend_engagement(current_user, case_id, raw))
+        if done is not None:
+            flash(f"Engagement period extended to {timescales.format_uk_date(done.until)}.", "success")
+            return _case_link(case_id)
+        errors = forms.simple_error_fields(exc.fields)
+    return render_template("plans/engagement.html", case=case, errors=errors, form=form,
+                           title=f"Extend the engagement period, {case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/overdue")
+@login_required
+def overdue_work():
+    page = current_page()
+    rows, total, today = overdue.overdue(current_user, page=page)
+    return render_template("plans/overdue.html", rows=rows, total=total, today=today, page=page, per_page=50,
+                           title="Overdue assessments and reviews")
+
+
+@bp.route("/cases/<case_id>/chronology")
+@login_required
+def case_chronology(case_id):
+    case, entries = chronology.chronology(current_user, case_id)
+    return render_template("plans/chronology.html", case=case, entries=entries, now=utcnow(),
+                           title=f"Chronology, {case.reference}")

@@ -4,14 +4,13 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from caseflow import timescales
+from caseflow.pdfkit import latin1
 
 LABELS = {"allocate": "Allocated", "signpost": "Signposted", "step_up": "Stepped up to children's social care",
           "defer": "Deferred to the next panel"}
 
 
-def _text(value: str) -> str:
-    # The core PDF fonts are Latin-1: replace anything else rather than fail.
-    return (value or "").replace("\u2019", "'").replace("\u2013", "-").encode("latin-1", "replace").decode("latin-1")
+_text = latin1
 
 
 def minutes_pdf(panel, items, decision) -> bytes:
