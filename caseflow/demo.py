@@ -16,7 +16,7 @@ from faker import Faker
 from flask import current_app
 from sqlalchemy import func, select
 
-from caseflow import flow
+from caseflow import demo_casework, flow
 from caseflow.auth.models import User
 from caseflow.auth.services import create_organisation, create_team, create_user
 from caseflow.cases.models import Case
@@ -256,7 +256,7 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
             person_id=person.id, match_status="new", candidates=[]))
     db.session.add(request)
     flow.open_case(db.session, case, None, reason=f"Request for help {request.reference}").at = opened
-    moment = opened
+    moment, moments = opened, {}
     for action in steps:
         if action == "requested":
             continue
@@ -272,11 +272,12 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
                 "Riverside children's centre parenting group", "Family Action Northshire drop-in",
                 "Northshire Homes tenancy support", "School nurse drop-in"])
         record = flow.transition(db.session, case, action, actor, **data)
-        record.at = moment
+        record.at = moments[action] = moment
         if action in ("signpost", "close"):
             case.closed_at = moment
             case.closure_reason = closure
     db.session.flush()
+    demo_casework.seed(rng, case, [parent] + children, concerns, moments, closure, users, orgs)
 
 
 def _possible_matches(rng, users):

@@ -71,7 +71,8 @@ def assessment(case_id):
             return redirect(url_for("plans.plan", case_id=case_id) if completing
                             else url_for("plans.assessment", case_id=case_id))
         view = assessments.view(current_user, case_id)
-        content = {**view.content, **{k: v for k, v in raw.items() if k != "members"},
+        # Show what was typed; the version is the saved one (completing saves the draft first).
+        content = {**view.content, **{k: v for k, v in raw.items() if k not in ("members", "version")},
                    "members": [{**m, **next((r for r in raw["members"] if r["person_id"] == m["person_id"]), {})}
                                for m in view.content["members"]]}
         errors = forms.assessment_error_fields(exc.fields, content["members"])

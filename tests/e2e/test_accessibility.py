@@ -42,6 +42,7 @@ def check(page, path, problems, action=None):
     page.goto(path)
     if action:
         action(page)
+        page.wait_for_load_state()  # the submitted page, not the one it replaced
     found = violations(page)
     if found:
         problems[path + (" (after submit)" if action else "")] = found
@@ -85,4 +86,31 @@ def test_staff_pages_meet_wcag_aa(open_page, api, factory, app):
     page = open_page(keyworker)
     for path in ["/caseload", "/inbox"]:
         check(page, path, problems)
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_casework_pages_meet_wcag_aa(open_page, api, factory):
+    from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+
+    p, t, _ = team(factory)
+    drafting = allocated_case(api, p, t, "Adams")
+    working = allocated_case(api, p, t, "Baker")
+    complete_assessment(api, t["sam"], working)
+    agreed_plan(api, t["sam"], working, p["sam"].id)
+    api.post(f"/api/v1/cases/{working}/taf", t["sam"], json={"user_id": p["senco"].id, "role": "SENCo"})
+    problems = {}
+    page = open_page(p["sam"])
+    for path in [f"/cases/{drafting}/assessment", f"/cases/{working}", f"/cases/{working}/assessment",
+                 f"/cases/{working}/plan", f"/cases/{working}/contacts/new", f"/cases/{working}/reviews/new",
+                 f"/cases/{working}/close", f"/cases/{working}/chronology", "/overdue"]:
+        check(page, path, problems)
+    check(page, f"/cases/{drafting}/assessment", problems,
+          lambda p: p.get_by_role("button", name="Complete assessment").click())
+    for path, button in [(f"/cases/{working}/contacts/new", "Save"), (f"/cases/{working}/reviews/new", "Save review"),
+                         (f"/cases/{working}/close", "Close the case"), (f"/cases/{working}/plan", "Save plan")]:
+        check(page, path, problems, lambda p, b=button: p.get_by_role("button", name=b, exact=True).click())
+    page = open_page(p["senco"])  # a TAF partner reads the plan
+    check(page, f"/cases/{working}/plan", problems)
+    page = open_page(p["manager"])
+    check(page, f"/cases/{working}/engagement", problems)
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
