@@ -26,7 +26,7 @@ from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families import services as families
 from caseflow.families.matching import PersonMatch, SubmittedPerson, match_person
-from caseflow.families.models import Family, FamilyMember, Person
+from caseflow.families.models import Family, Person
 from caseflow.frontdoor.models import (
     URGENCY_ORDER,
     MatchStatus,

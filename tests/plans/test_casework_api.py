@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from caseflow.extensions import db
 from tests.plans.helpers import (TODAY, agreed_plan, allocated_case, complete_assessment,
-                                 confirm_first_candidate, members, plan_body, team)
+                                 confirm_first_candidate, members, team)
 
 
 def test_a_case_from_assessment_to_closure(api, factory, app):

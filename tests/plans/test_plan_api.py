@@ -1,7 +1,7 @@
 """The family plan: outcomes only for confirmed problems, owned actions, agreement, and no lost edits."""
 import threading
 
-from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, plan_body, team
+from tests.plans.helpers import allocated_case, complete_assessment, plan_body, team
 
 
 def planning_case(api, factory):
