@@ -150,6 +150,14 @@ def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
     return {}
 
 
+def json_object() -> dict:
+    """The request body, for endpoints whose service validates it (so web forms share the rules)."""
+    raw = request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise ApiError(400, "malformed", "The request body must be a JSON object.")
+    return raw
+
+
 def flatten_messages(messages, prefix: str = "") -> dict:
     """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
     flat: dict[str, list[str]] = {}

@@ -3,20 +3,12 @@ from __future__ import annotations
 
 from flask import request as http_request
 
-from caseflow.api.errors import ApiError
-from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.plans import assessments, chronology, closure, contacts, family_plan, overdue, reviews, taf
 from caseflow.plans import schemas
 
 bp = api_blueprint("plans_api", __name__)
-
-
-def _body() -> dict:
-    raw = http_request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        raise ApiError(400, "malformed", "The request body must be a JSON object.")
-    return raw
 
 
 def _iso(value):
@@ -43,7 +35,7 @@ def get_assessment(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/assessment", "PUT", summary="Save the assessment draft (starts it if need be)",
           documented_body=schemas.AssessmentSchema)
 def put_assessment(user, data, case_id):
-    assessments.save_draft(user, case_id, _body())
+    assessments.save_draft(user, case_id, json_object())
     return assessment_body(assessments.view(user, case_id))
 
 
@@ -57,7 +49,7 @@ def complete_assessment(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/assessment/addenda", "POST", summary="Add a dated addendum to a completed assessment",
           status=201, documented_body=schemas.AddendumSchema)
 def add_addendum(user, data, case_id):
-    addendum = assessments.add_addendum(user, case_id, _body())
+    addendum = assessments.add_addendum(user, case_id, json_object())
     return {"id": addendum.id, "written_at": addendum.written_at.isoformat(), "text": addendum.text}, 201
 
 
@@ -89,14 +81,14 @@ def get_plan(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/plan", "PUT", summary="Save the whole plan (send the version you read)",
           documented_body=schemas.PlanSchema)
 def put_plan(user, data, case_id):
-    family_plan.save(user, case_id, _body())
+    family_plan.save(user, case_id, json_object())
     return plan_body(*family_plan.view(user, case_id))
 
 
 @endpoint(bp, "/cases/<case_id>/plan/agree", "POST", summary="Record that the family agreed the plan",
           body=schemas.AgreePlanSchema)
 def agree_plan(user, data, case_id):
-    family_plan.agree(user, case_id, _body())
+    family_plan.agree(user, case_id, json_object())
     return plan_body(*family_plan.view(user, case_id))
 
 
@@ -111,7 +103,7 @@ def contact_body(c) -> dict:
 @endpoint(bp, "/cases/<case_id>/contacts", "POST", summary="Record a visit or contact", status=201,
           documented_body=schemas.ContactSchema)
 def post_contact(user, data, case_id):
-    return contact_body(contacts.record(user, case_id, _body())), 201
+    return contact_body(contacts.record(user, case_id, json_object())), 201
 
 
 @endpoint(bp, "/cases/<case_id>/contacts", "GET", summary="Visits and contacts, newest first", query=PageQuerySchema)
@@ -130,7 +122,7 @@ def review_body(r) -> dict:
 @endpoint(bp, "/cases/<case_id>/reviews", "POST", summary="Record a TAF review", status=201,
           documented_body=schemas.ReviewSchema)
 def post_review(user, data, case_id):
-    return review_body(reviews.record(user, case_id, _body())), 201
+    return review_body(reviews.record(user, case_id, json_object())), 201
 
 
 @endpoint(bp, "/cases/<case_id>/reviews", "GET", summary="TAF reviews, newest first")
@@ -142,13 +134,13 @@ def list_reviews(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/taf", "POST", summary="Add a practitioner to the Team Around the Family",
           status=201, body=schemas.TafMemberSchema)
 def add_taf_member(user, data, case_id):
-    member = taf.add(user, case_id, _body())
+    member = taf.add(user, case_id, json_object())
     return {"id": member.id, "user_id": member.user_id, "role": member.role}, 201
 
 
 @endpoint(bp, "/cases/<case_id>/close", "POST", summary="Close the case", documented_body=schemas.CloseSchema)
 def close_case(user, data, case_id):
-    case = closure.close(user, case_id, _body())
+    case = closure.close(user, case_id, json_object())
     return {"id": case.id, "stage": case.stage, "closure_reason": case.closure_reason,
             "closed_at": case.closed_at.isoformat()}
 
@@ -156,7 +148,7 @@ def close_case(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/engagement-extension", "POST", status=201,
           summary="A manager extends the time to engage a family", body=schemas.EngagementSchema)
 def extend_engagement(user, data, case_id):
-    extension = closure.extend_engagement(user, case_id, _body())
+    extension = closure.extend_engagement(user, case_id, json_object())
     return {"id": extension.id, "until": extension.until.isoformat()}, 201
 
 

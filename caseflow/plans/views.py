@@ -48,6 +48,15 @@ def _attempt(call):
             getattr(exc, "reason", None) or str(exc)]})
 
 
+def _submit(call, early: dict | None = None):
+    """A flat form's submission: (result, {}) or (None, field id -> message). `early` holds
+    problems the form parser found (e.g. an impossible date) so the service is not called."""
+    if early:
+        return None, forms.simple_error_fields(early)
+    done, exc = _attempt(call)
+    return done, ({} if done is not None else forms.simple_error_fields(exc.fields))
+
+
 def _case_link(case_id):
     return redirect(url_for("cases.show", case_id=case_id))
 
@@ -190,12 +199,11 @@ def new_contact(case_id):
         raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
                "notes": text(form, "notes"), "next_steps": text(form, "next_steps")}
         raw = {k: v for k, v in raw.items() if v is not None}
-        done, exc = (None, ServiceValidationError("", {"date": [date_error]})) if date_error else \
-            _attempt(lambda: contacts.record(current_user, case_id, raw))
+        done, errors = _submit(lambda: contacts.record(current_user, case_id, raw),
+                               {"date": [date_error]} if date_error else None)
         if done is not None:
             flash(f"{vocab.CONTACT_TYPES[done.contact_type]} recorded.", "success")
             return _case_link(case_id)
-        errors = forms.simple_error_fields(exc.fields)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
     return render_template("plans/contact.html", case=case, members=members, errors=errors, form=form,
                            defaults=defaults, title=f"Record a visit or contact, {case.reference}"), \
@@ -234,14 +242,12 @@ def new_review(case_id):
                "step_up_reason": text(form, "step_up_reason")}
         raw = {k: v for k, v in raw.items() if v is not None}
         early = {k: [v] for k, v in (("date", date_error), ("next_review_date", next_error)) if v}
-        done, exc = (None, ServiceValidationError("", early)) if early else \
-            _attempt(lambda: reviews.record(current_user, case_id, raw))
+        done, errors = _submit(lambda: reviews.record(current_user, case_id, raw), early)
         if done is not None:
             flash("TAF review recorded.", "success")
             if done.decision == "close":
                 return redirect(url_for("plans.close", case_id=case_id))
             return _case_link(case_id)
-        errors = forms.simple_error_fields(exc.fields)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
     last = reviews.latest_scores(case.id)
     return render_template("plans/review.html", case=case, plan=current, team=team, errors=errors, form=form,
@@ -289,11 +295,10 @@ def close(case_id):
                "family_feedback": text(form, "family_feedback"),
                "outcomes": [{"outcome_id": o.id, "status": form.get(f"outcomes-{o.id}")}
                             for o in (current.outcomes if current else []) if form.get(f"outcomes-{o.id}")]}
-        done, exc = _attempt(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
+        done, errors = _submit(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
         if done is not None:
             flash(f"Case {case.reference} closed.", "success")
             return _case_link(case_id)
-        errors = forms.simple_error_fields(exc.fields)
     return render_template("plans/close.html", case=case, plan=current, errors=errors, form=form,
                            title=f"Close the case, {case.reference}"), (400 if errors else 200)
 
@@ -307,12 +312,11 @@ def engagement(case_id):
     if request.method == "POST":
         until, date_error = parse_date(form, "until")
         raw = {k: v for k, v in {"until": until, "reason": text(form, "reason")}.items() if v is not None}
-        done, exc = (None, ServiceValidationError("", {"until": [date_error]})) if date_error else \
-            _attempt(lambda: closure.extend_engagement(current_user, case_id, raw))
+        done, errors = _submit(lambda: closure.extend_engagement(current_user, case_id, raw),
+                               {"until": [date_error]} if date_error else None)
         if done is not None:
             flash(f"Engagement period extended to {timescales.format_uk_date(done.until)}.", "success")
             return _case_link(case_id)
-        errors = forms.simple_error_fields(exc.fields)
     return render_template("plans/engagement.html", case=case, errors=errors, form=form,
                            title=f"Extend the engagement period, {case.reference}"), (400 if errors else 200)
 

@@ -1,23 +1,14 @@
 """Triage, panels, allocation and caseloads as JSON (API.md)."""
 from __future__ import annotations
 
-from flask import request as http_request
 from marshmallow import fields, validate
 
-from caseflow.api.errors import ApiError
-from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.triage import services
 from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
 
 bp = api_blueprint("triage_api", __name__)
-
-
-def _body() -> dict:
-    raw = http_request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        raise ApiError(400, "malformed", "The request body must be a JSON object.")
-    return raw
 
 
 def case_summary(case, family, timeliness: dict | None = None) -> dict:
@@ -32,7 +23,7 @@ def case_summary(case, family, timeliness: dict | None = None) -> dict:
 @endpoint(bp, "/cases/<case_id>/triage", "POST", summary="Record the triage decision", status=201,
           documented_body=TriageSchema)
 def triage_case(user, data, case_id):
-    decision = services.triage(user, case_id, _body())
+    decision = services.triage(user, case_id, json_object())
     case = services._case(case_id)
     return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
             "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision}, 201
@@ -69,7 +60,7 @@ def get_panel(user, data, panel_id):
 @endpoint(bp, "/panels/<panel_id>/decisions", "POST", summary="The panel's decision about a case",
           status=201, documented_body=PanelDecisionSchema)
 def panel_decision(user, data, panel_id):
-    item = services.decide(user, panel_id, _body())
+    item = services.decide(user, panel_id, json_object())
     case = services._case(item.case_id)
     return {"id": item.id, "case_id": item.case_id, "decision": item.decision, "stage": case.stage,
             "keyworker_id": case.keyworker_id}, 201
@@ -78,7 +69,7 @@ def panel_decision(user, data, panel_id):
 @endpoint(bp, "/cases/<case_id>/allocation", "POST", summary="Allocate or re-allocate a keyworker",
           status=201, documented_body=AllocationSchema)
 def allocate_case(user, data, case_id):
-    allocation = services.allocate(user, case_id, _body())
+    allocation = services.allocate(user, case_id, json_object())
     case = services._case(case_id)
     return {"id": allocation.id, "case_id": case_id, "stage": case.stage,
             "keyworker_id": allocation.keyworker_id, "team_id": allocation.team_id}, 201
