@@ -49,11 +49,13 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.notify.views import bp as notify_bp
     from caseflow.plans.api import bp as plans_api
     from caseflow.plans.views import bp as plans_bp
+    from caseflow.socialcare.api import bp as socialcare_api
+    from caseflow.socialcare.views import bp as socialcare_bp
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
-    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, notify_bp):
+    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, notify_bp):
         app.register_blueprint(bp)
     # triage_api before cases_api: /cases/unallocated must not be read as a case id.
-    for bp in (families_api, frontdoor_api, triage_api, plans_api, cases_api, notify_api):
+    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, cases_api, notify_api):
         app.register_blueprint(bp)

@@ -87,6 +87,12 @@ TRANSITIONS: tuple[Transition, ...] = (
        ["reason"]),
     _t("step_down", {Stage.SOCIAL_CARE}, Stage.STEPPED_DOWN, {Role.SOCIAL_WORKER, Role.TEAM_MANAGER},
        "Step down to early help", ["reason"]),
+    # A stepped-down case re-allocated in early help carries on where its work stopped: the
+    # same plan, not a new start (called by allocation, never offered as a separate action).
+    _t("resume_planning", {Stage.ALLOCATED}, Stage.PLANNING, _PANEL | _MANAGERS,
+       "Carry on with the plan after step-down"),
+    _t("resume_reviews", {Stage.ALLOCATED}, Stage.REVIEWING, _PANEL | _MANAGERS,
+       "Carry on with the agreed plan after step-down"),
     _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED,
        _CASEWORK | {Role.SOCIAL_WORKER}, "Close the case", ["reason"]),
 )
@@ -102,10 +108,14 @@ class IllegalTransition(Exception):
         self.reason = reason
 
 
+AUTOMATIC = frozenset({"resume_planning", "resume_reviews"})  # done by allocation, not offered
+
+
 def available_actions(case, user) -> list[Transition]:
     """What this user may do to this case now: the only actions the UI and API offer."""
     role = getattr(user, "role", None)
-    return [t for t in TRANSITIONS if case.stage in t.sources and role in t.roles]
+    return [t for t in TRANSITIONS
+            if case.stage in t.sources and role in t.roles and t.action not in AUTOMATIC]
 
 
 def check(case, action: str, user, data: dict | None = None) -> Transition:

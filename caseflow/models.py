@@ -7,4 +7,5 @@ from caseflow.families import models as family_models  # noqa: F401
 from caseflow.frontdoor import models as frontdoor_models  # noqa: F401
 from caseflow.notify import models as notify_models  # noqa: F401
 from caseflow.plans import models as plan_models  # noqa: F401
+from caseflow.socialcare import models as socialcare_models  # noqa: F401
 from caseflow.triage import models as triage_models  # noqa: F401

@@ -43,6 +43,11 @@ class Settings:
     # Casework (caseflow.plans): assessment due N weeks after allocation; TAF reviews every N weeks.
     assessment_due_weeks: int = 6
     review_interval_weeks: int = 6
+    # Step-down (caseflow.socialcare): the joint handover meeting within N working days; families
+    # stepping up or down N+ times within M months are flagged to managers.
+    step_down_handover_working_days: int = 10
+    oscillation_transitions: int = 3
+    oscillation_months: int = 12
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"
@@ -103,7 +108,8 @@ class Settings:
 
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
-                      "assessment_due_weeks", "review_interval_weeks")
+                      "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
+                      "oscillation_transitions", "oscillation_months")
 
 
 def _positive_int(name: str, raw: str) -> int:

@@ -39,6 +39,10 @@ class Case(Base):
     closure_summary: Mapped[str | None] = mapped_column(EncryptedText)
     family_feedback: Mapped[str | None] = mapped_column(EncryptedText)
     closed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # Children's social care (caseflow.socialcare): the social worker leads while the case is
+    # there; the early help keyworker is recorded as staying on jointly or stepping back.
+    social_worker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    keyworker_role: Mapped[str | None] = mapped_column(String(16))
     # Optimistic concurrency: every update bumps it; a stale writer gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -378,9 +378,16 @@ def _casework_view(user, case):
 
 @rule("casework.record")
 def _casework_record(user, case):
+    from caseflow.flow import Stage
+
     if user.role == Role.TEAM_MANAGER:
         return allow("Team managers oversee and can record casework.")
+    in_social_care = case is not None and case.stage == Stage.SOCIAL_CARE
+    if user.role == Role.SOCIAL_WORKER and in_social_care:
+        return allow("Children's social care leads this case.", basis="statutory: Children Act 1989")
     if user.role == Role.KEYWORKER and _holds_case(user, case):
+        if in_social_care and case.keyworker_role != "joint":
+            return deny("You stepped back when the case went to children's social care.")
         return allow("You or your team hold this case.")
     return deny("Only the family's keyworker, their team and managers record casework.")
 
@@ -417,3 +424,58 @@ def _casework_overdue(user, obj):
         return allow("Overdue assessments and reviews on the caseloads you hold or oversee.",
                      {Category.IDENTITY})
     return deny("Only keyworkers and managers see overdue casework.")
+
+
+# --- step-up and step-down (caseflow.socialcare) ------------------------------------------------
+
+@rule("case.step_up")
+def _case_step_up(user, case):
+    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
+        return allow("Front door, panel, managers and social care can step a case up.")
+    if user.role == Role.KEYWORKER and _holds_case(user, case):
+        return allow("You hold this case.")
+    return deny("Only the family's keyworker, the front door, managers and social care step a case up.")
+
+
+@rule("case.step_down")
+def _case_step_down(user, case):
+    if user.role in {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
+        return allow("Social workers and managers step a case down.", basis="statutory: Children Act 1989")
+    return deny("Only children's social care and managers step a case down.")
+
+
+@rule("socialcare.record")
+def _socialcare_record(user, case):
+    if user.role in {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
+        return allow("Social care records the statutory status and who leads.",
+                     basis="statutory: Children Act 1989")
+    return deny("Only children's social care and managers record the statutory status.")
+
+
+@rule("case.handover_pack")
+def _handover_pack(user, case):
+    """The whole history for whoever takes the case on, cut to what their role may see."""
+    if case is None:
+        return deny("No case given.")
+    staff = family_view_decision(user, case.family_id)
+    if staff:
+        return staff
+    if _in_taf(user, case):
+        return allow("You are in this family's Team Around the Family: the plan only.",
+                     {Category.IDENTITY, Category.PLAN}, basis="consent (family plan shared with the TAF)")
+    return deny("Only the people taking the case on, and the TAF for the plan, see the handover pack.")
+
+
+@rule("reports.transitions")
+def _reports_transitions(user, obj):
+    if user.role in {Role.TEAM_MANAGER, Role.ANALYST, Role.PANEL_CHAIR}:
+        return allow("Managers and analysts see the service's figures (counts, no personal data).",
+                     set(), basis=None)
+    return deny("Only managers and analysts see the service's figures.")
+
+
+@rule("reports.oscillation")
+def _reports_oscillation(user, obj):
+    if user.role in {Role.TEAM_MANAGER, Role.PANEL_CHAIR}:
+        return allow("Managers see families moving back and forth, to act on them.", {Category.IDENTITY})
+    return deny("Only managers see which families keep moving between services.")

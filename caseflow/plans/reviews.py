@@ -62,9 +62,8 @@ def record(actor, case_id: str, raw: dict) -> Review:
     db.session.add(review)
     if data["decision"] == "continue":
         case.review_due_on = next_review
-    elif data["decision"] == "step_up":
-        flow.transition(db.session, case, "step_up", actor, reason=data["step_up_reason"].strip())
-        case.review_due_on = None
+    # "step_up": the review records the TAF's decision and its reason; the keyworker then
+    # makes the step-up itself (caseflow.socialcare) with the concern, evidence and urgency.
     _flush()
     _tell_taf(case, plan, f"review:{review.id}", "A TAF review has been recorded",
               f"The Team Around the Family review on {timescales.format_uk_date(review.held_on)} has been "

@@ -82,7 +82,7 @@ class ActionSchema(Strict):
     status = fields.String(load_default="not_started", validate=validate.OneOf(
         list(ACTION_STATUSES), error="Status must be not_started, in_progress, done or cancelled"))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report it with the other problems
     def _owned(self, data, **kwargs):
         if not data.get("owner_user_id") and not data.get("owner_organisation_id"):
             raise ValidationError("Choose who owns this action: a person or an organisation", "owner")
@@ -145,7 +145,7 @@ class ReviewSchema(Strict):
         "invalid": "Next review date must be a real date"})
     step_up_reason = _text(max_length=5000)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report it with the other problems
     def _step_up_needs_reason(self, data, **kwargs):
         if data.get("decision") == "step_up" and not (data.get("step_up_reason") or "").strip():
             raise ValidationError("Say why the case is stepping up to children's social care",

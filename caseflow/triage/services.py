@@ -26,6 +26,7 @@ from caseflow.families.models import Family
 from caseflow.frontdoor.models import RequestForHelp, RequestStatus
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
+from caseflow.socialcare import services as socialcare
 from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.triage.models import Allocation, LocalCriterion, Panel, PanelItem, PanelMember, TriageDecision
 from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
@@ -95,7 +96,7 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
                         signposted_to=data["signposted_to"])
         case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
     else:
-        flow.transition(db.session, case, "step_up", actor, reason=data["rationale"])
+        socialcare.step_up_from_triage(actor, case, data["rationale"])
     case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
     db.session.add(decision)
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
@@ -242,7 +243,7 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
                         signposted_to=data["signposted_to"])
         case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
     elif data["decision"] == "step_up":
-        flow.transition(db.session, case, "step_up", actor, reason=data["rationale"])
+        socialcare.step_up_from_triage(actor, case, data["rationale"])
     db.session.add(item)
     try:
         db.session.flush()
@@ -273,6 +274,7 @@ def allocate(actor, case_id: str, raw: dict) -> Allocation:
 
 def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
     reallocating = case.stage in HELD_STAGES
+    stepped_down = case.stage == flow.Stage.STEPPED_DOWN
     require(actor, "case.reallocate" if reallocating else "case.allocate", case, object_type="case",
             family_id=case.family_id, purpose="allocation")
     keyworker = db.session.get(User, data.get("keyworker_id") or "")
@@ -305,6 +307,8 @@ def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
         flow.transition(db.session, case, "allocate", actor, reason=reason or "Allocated",
                         keyworker_id=keyworker.id)
         case.assessment_due_on = deadlines.assessment_due_on(now)
+        if stepped_down:  # the same assessment and plan carry on
+            socialcare.resume_after_step_down(actor, case)
     case.keyworker_id, case.team_id = keyworker.id, team_id
     case.lead_professional_id = data.get("lead_professional_id")
     allocation = Allocation(case_id=case.id, keyworker_id=keyworker.id, team_id=team_id,

@@ -70,14 +70,15 @@ def test_a_review_cannot_be_dated_before_the_assessment_or_held_before_the_plan_
     assert ok.status_code == 201
 
 
-def test_a_review_can_step_the_case_up_with_a_reason(api, factory):
+def test_a_review_decides_to_step_up_with_a_reason(api, factory):
     p, t, case_id, plan = reviewing_case(api, factory)
     no_reason = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan, decision="step_up"))
     assert "step_up_reason" in no_reason.get_json()["error"]["fields"]
     stepped = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(
         plan, decision="step_up", step_up_reason="Leah disclosed she is being exploited."))
-    assert stepped.status_code == 201
-    assert api.get(f"/api/v1/cases/{case_id}", t["sam"]).get_json()["stage"] == "social_care"
+    assert stepped.status_code == 201 and stepped.get_json()["decision"] == "step_up"
+    # The step-up itself, with its concern and urgency, follows (tests/socialcare).
+    assert api.get(f"/api/v1/cases/{case_id}", t["sam"]).get_json()["stage"] == "reviewing"
 
 
 def test_closure_for_disengagement_waits_for_the_managers_extension(api, factory):

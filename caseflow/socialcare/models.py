@@ -1,0 +1,61 @@
+"""The records of moving between early help and children's social care.
+
+The case itself carries on: the same family record, the same assessment and plan, so nobody
+starts again. These rows say who moved it, why, and what the other side needs to know."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseflow.consent.crypto import EncryptedText
+from caseflow.database import Base, UTCDateTime, new_id, utcnow
+
+
+class StepUp(Base):
+    __tablename__ = "step_ups"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(32))
+    requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    concern: Mapped[str] = mapped_column(EncryptedText)  # the safeguarding concern
+    evidence: Mapped[str | None] = mapped_column(EncryptedText)
+    informed: Mapped[list] = mapped_column(JSON, default=list)  # who was told (names, roles)
+    family_informed: Mapped[bool] = mapped_column(Boolean)
+    family_not_informed_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    urgency: Mapped[str] = mapped_column(String(32))
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    keyworker_role: Mapped[str | None] = mapped_column(String(16))  # joint | stepped_back
+
+
+class StatutoryStatus(Base):
+    """A period under a statutory status: child in need, child protection, looked after."""
+
+    __tablename__ = "statutory_statuses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StepDown(Base):
+    __tablename__ = "step_downs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    still_needed: Mapped[str] = mapped_column(EncryptedText)
+    handover_due_on: Mapped[date] = mapped_column(Date)
+    handover_meeting_on: Mapped[date | None] = mapped_column(Date)
+    route: Mapped[str] = mapped_column(String(16))  # panel | direct
+    receiving_team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))

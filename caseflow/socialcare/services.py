@@ -1,0 +1,271 @@
+"""Step-up to children's social care, the social care episode, and step-down back to early help.
+
+The case is the same case throughout: its family record, assessment, plan and chronology travel
+with it, so the receiving worker reads the whole story rather than asking the family again.
+Every move goes through caseflow.flow, is audited and tells the people who need to know, in
+words the policy lets each of them see.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from caseflow import flow, timescales
+from caseflow.auth.models import Team, User
+from caseflow.auth.roles import Role
+from caseflow.consent import audit
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.notify.services import notify
+from caseflow.plans import deadlines
+from caseflow.plans.common import case_for
+from caseflow.plans.models import Assessment, Plan, TafMember
+from caseflow.services_errors import Conflict, ServiceValidationError, load
+from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
+from caseflow.socialcare.oscillation import check_oscillation
+from caseflow.socialcare.schemas import (KeyworkerRoleSchema, SocialWorkerSchema, StatusSchema, StepDownSchema,
+                                         StepUpSchema)
+from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, URGENCIES
+
+CATEGORIES = ["identity", "social_care", "case_notes"]
+
+
+def _settings():
+    return current_app.extensions["caseflow.settings"]
+
+
+def _respond_by(urgency: str, now):
+    """Immediate and strategy-discussion step-ups are for today; the rest within 1 working day."""
+    if urgency == "within_1_working_day":
+        return timescales.working_deadline(now, 1)
+    return now
+
+
+def _social_worker(user_id: str | None, field: str) -> User | None:
+    if not user_id:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.role != Role.SOCIAL_WORKER or not user.active:
+        raise ServiceValidationError("Choose a social worker.", {field: ["Choose a social worker from the list"]})
+    return user
+
+
+# --- step-up -----------------------------------------------------------------------------------------
+
+def step_up(actor, case_id: str, raw: dict) -> StepUp:
+    case, _ = case_for(actor, case_id, "case.step_up", "step-up to children's social care", lock=True)
+    data = load(StepUpSchema, raw)
+    if case.keyworker_id and not data.get("keyworker_role"):
+        raise ServiceValidationError("Say what the keyworker will do.", {"keyworker_role": [
+            "Choose whether the keyworker stays involved or steps back"]})
+    worker = _social_worker(data.get("social_worker_id"), "social_worker_id")
+    from_stage = case.stage
+    flow.transition(db.session, case, "step_up", actor, reason=data["reason"].strip())
+    now = utcnow()
+    record = StepUp(case_id=case.id, from_stage=from_stage, requested_by_id=actor.id, requested_at=now,
+                    reason=data["reason"].strip(), concern=data["concern"].strip(),
+                    evidence=(data.get("evidence") or "").strip() or None,
+                    informed=[i.strip() for i in data["informed"] if i.strip()],
+                    family_informed=data["family_informed"],
+                    family_not_informed_reason=(data.get("family_not_informed_reason") or "").strip() or None,
+                    urgency=data["urgency"], respond_by=_respond_by(data["urgency"], now),
+                    keyworker_role=data.get("keyworker_role") if case.keyworker_id else None)
+    db.session.add(record)
+    _into_social_care(actor, case, record, worker)
+    audit.record(actor, "case.step_up", "case", case.id, family_id=case.family_id, categories=CATEGORIES,
+                 purpose="step-up to children's social care", basis="safeguarding")
+    db.session.commit()
+    return record
+
+
+def step_up_from_triage(actor, case, rationale: str) -> StepUp:
+    """Triage or panel sends a case straight to social care: the same record and messages, with
+    what the front door knows (it does not record whether the family was told)."""
+    request_urgency = case.urgency
+    now = utcnow()
+    record = StepUp(case_id=case.id, from_stage=case.stage, requested_by_id=actor.id, requested_at=now,
+                    reason=rationale, concern=rationale, informed=[], family_informed=False,
+                    family_not_informed_reason="Not recorded: stepped up at triage or panel",
+                    urgency="immediate" if request_urgency == "immediate" else "within_1_working_day",
+                    respond_by=_respond_by("immediate" if request_urgency == "immediate" else "within_1_working_day", now),
+                    keyworker_role="joint" if case.keyworker_id else None)
+    flow.transition(db.session, case, "step_up", actor, reason=rationale)
+    db.session.add(record)
+    _into_social_care(actor, case, record, None)
+    return record
+
+
+def _into_social_care(actor, case, record: StepUp, worker: User | None) -> None:
+    case.keyworker_role = record.keyworker_role
+    case.assessment_due_on = case.review_due_on = None
+    if worker is not None:
+        case.social_worker_id = worker.id
+    db.session.flush()
+    family = case.family
+    when = timescales.format_uk_datetime(record.respond_by)
+    recipients = [case.social_worker_id] if case.social_worker_id else list(db.session.scalars(
+        select(User.id).where(User.role == Role.SOCIAL_WORKER, User.active)))
+    for user_id in recipients:
+        notify(user_id, "step_up", f"step-up:{record.id}", f"Step-up: {family.display_name} ({case.reference})",
+               f"{URGENCIES[record.urgency].split(':')[0]}: respond by {when}. Reason: {record.reason}. "
+               "The handover pack has the assessment, plan and chronology.", case_id=case.id, family_id=case.family_id)
+    if case.keyworker_id and case.keyworker_id != actor.id:
+        notify(case.keyworker_id, "step_up", f"step-up:{record.id}",
+               f"{family.display_name} has been stepped up to children's social care",
+               f"Case {case.reference}: you are recorded as: {KEYWORKER_ROLES.get(record.keyworker_role, 'not involved')}.",
+               case_id=case.id, family_id=case.family_id)
+    _tell_taf(case, f"step-up:{record.id}", "The family is now supported by children's social care",
+              "Children's social care is now leading the work with this family. Your part in the plan "
+              "continues unless you hear otherwise.")
+    check_oscillation(case)
+
+
+def _tell_taf(case, key: str, title: str, body: str) -> None:
+    """TAF partners hear that the case moved, never why: the reasons are social care data."""
+    for user_id in db.session.scalars(select(TafMember.user_id).where(
+            TafMember.case_id == case.id, TafMember.left_at.is_(None))):
+        if user_id != case.keyworker_id:
+            notify(user_id, "case_moved", key, title, f"Case {case.reference}: {body}", case_id=case.id,
+                   family_id=case.family_id)
+
+
+# --- the social care episode --------------------------------------------------------------------------
+
+def _in_social_care(actor, case_id: str, purpose: str):
+    case, _ = case_for(actor, case_id, "socialcare.record", purpose, lock=True)
+    if case.stage != flow.Stage.SOCIAL_CARE:
+        raise Conflict("This case is not with children's social care.")
+    return case
+
+
+def assign_social_worker(actor, case_id: str, raw: dict):
+    case = _in_social_care(actor, case_id, "social worker allocation")
+    worker = _social_worker(load(SocialWorkerSchema, raw)["social_worker_id"], "social_worker_id")
+    case.social_worker_id = worker.id
+    notify(worker.id, "allocation", f"social-worker:{case.id}:{utcnow().isoformat()}",
+           f"{case.family.display_name} has been allocated to you", f"Case {case.reference}: you lead this case "
+           "for children's social care. The handover pack has its history.", case_id=case.id, family_id=case.family_id)
+    audit.record(actor, "case.assign_social_worker", "case", case.id, family_id=case.family_id,
+                 categories=["identity"], purpose="social worker allocation")
+    db.session.commit()
+    return case
+
+
+def record_status(actor, case_id: str, raw: dict) -> StatutoryStatus:
+    """A new statutory status (e.g. child in need becomes a child protection plan) ends the last."""
+    case = _in_social_care(actor, case_id, "statutory status")
+    data = load(StatusSchema, raw)
+    if data["started_on"] > timescales.today_london():
+        raise ServiceValidationError("The start date is in the future.", {"started_on": ["The date cannot be in the future"]})
+    current = current_status(case.id)
+    if current is not None:
+        if data["started_on"] < current.started_on:
+            raise ServiceValidationError("Dates overlap.", {"started_on": [
+                f"The {STATUTORY_STATUSES[current.status].lower()} started on "
+                f"{timescales.format_uk_date(current.started_on)}: the new status cannot start before it"]})
+        current.ended_on = data["started_on"]
+    status = StatutoryStatus(case_id=case.id, status=data["status"], started_on=data["started_on"],
+                             recorded_by_id=actor.id)
+    db.session.add(status)
+    db.session.flush()
+    audit.record(actor, "case.statutory_status", "case", case.id, family_id=case.family_id,
+                 categories=["social_care"], purpose="statutory status", basis="statutory: Children Act 1989")
+    db.session.commit()
+    return status
+
+
+def current_status(case_id: str) -> StatutoryStatus | None:
+    return db.session.scalar(select(StatutoryStatus).where(StatutoryStatus.case_id == case_id,
+                                                           StatutoryStatus.ended_on.is_(None)))
+
+
+def set_keyworker_role(actor, case_id: str, raw: dict):
+    case = _in_social_care(actor, case_id, "joint working")
+    if not case.keyworker_id:
+        raise Conflict("There is no early help keyworker on this case.")
+    role = load(KeyworkerRoleSchema, raw)["keyworker_role"]
+    case.keyworker_role = role
+    notify(case.keyworker_id, "joint_working", f"keyworker-role:{case.id}:{utcnow().isoformat()}",
+           f"Your part in {case.family.display_name}'s case has changed",
+           f"Case {case.reference}: {KEYWORKER_ROLES[role]}.", case_id=case.id, family_id=case.family_id)
+    audit.record(actor, "case.keyworker_role", "case", case.id, family_id=case.family_id,
+                 categories=["identity"], purpose="joint working")
+    db.session.commit()
+    return case
+
+
+# --- step-down ---------------------------------------------------------------------------------------
+
+def step_down(actor, case_id: str, raw: dict) -> StepDown:
+    case, _ = case_for(actor, case_id, "case.step_down", "step-down to early help", lock=True)
+    data = load(StepDownSchema, raw)
+    today = timescales.today_london()
+    due = timescales.add_working_days(today, _settings().step_down_handover_working_days)
+    meeting = data.get("handover_meeting_on")
+    if meeting is not None and not today <= meeting <= due:
+        raise ServiceValidationError("The handover must be soon.", {"handover_meeting_on": [
+            f"Book the joint handover within {_settings().step_down_handover_working_days} working days: "
+            f"between today and {timescales.format_uk_date(due)}"]})
+    team = None
+    if data["route"] == "direct":
+        team = db.session.get(Team, data["receiving_team_id"])
+        if team is None:
+            raise ServiceValidationError("Unknown team.", {"receiving_team_id": ["Choose a team from the list"]})
+    flow.transition(db.session, case, "step_down", actor, reason=data["reason"].strip())
+    record = StepDown(case_id=case.id, requested_by_id=actor.id, reason=data["reason"].strip(),
+                      still_needed=data["still_needed"].strip(), handover_due_on=due, handover_meeting_on=meeting,
+                      route=data["route"], receiving_team_id=team.id if team else None)
+    db.session.add(record)
+    current = current_status(case.id)
+    if current is not None:
+        current.ended_on = today
+    if team is not None:
+        case.team_id = team.id
+    db.session.flush()
+    _tell_receivers(case, record, team)
+    _tell_taf(case, f"step-down:{record.id}", "The family is back with early help",
+              "Children's social care has stepped the case down to early help. The family plan carries on.")
+    check_oscillation(case)
+    audit.record(actor, "case.step_down", "case", case.id, family_id=case.family_id, categories=CATEGORIES,
+                 purpose="step-down to early help")
+    db.session.commit()
+    return record
+
+
+def _tell_receivers(case, record: StepDown, team: Team | None) -> None:
+    """The team (or panel) taking the case, and a keyworker who stayed on jointly."""
+    roles = [Role.TEAM_MANAGER] if team else [Role.TEAM_MANAGER, Role.PANEL_CHAIR]
+    query = select(User.id).where(User.role.in_(roles), User.active)
+    if team is not None:
+        query = query.where(User.team_id == team.id)
+    recipients = set(db.session.scalars(query))
+    if case.keyworker_id and case.keyworker_role == "joint":
+        recipients.add(case.keyworker_id)
+    meeting = (f" Joint handover booked for {timescales.format_uk_date(record.handover_meeting_on)}."
+               if record.handover_meeting_on else
+               f" Book the joint handover by {timescales.format_uk_date(record.handover_due_on)}.")
+    where = f"to {team.name} for allocation" if team else "to the next early help panel"
+    for user_id in sorted(recipients):
+        notify(user_id, "step_down", f"step-down:{record.id}", f"Step-down: {case.family.display_name} ({case.reference})",
+               f"Stepped down {where}. Still needed: {record.still_needed}.{meeting}", case_id=case.id,
+               family_id=case.family_id)
+
+
+def resume_after_step_down(actor, case) -> None:
+    """Allocation of a stepped-down case: carry on with the same assessment and plan."""
+    plan = db.session.scalar(select(Plan).where(Plan.case_id == case.id))
+    assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+    case.keyworker_role = None
+    if plan is not None and plan.status == "agreed":
+        flow.transition(db.session, case, "resume_reviews", actor, reason="The agreed plan carries on")
+        case.review_due_on = deadlines.next_review_on(utcnow())
+    elif assessment is not None and assessment.status == "complete":
+        flow.transition(db.session, case, "resume_planning", actor, reason="The assessment carries on into the plan")
+    case.assessment_due_on = None if assessment is not None and assessment.status == "complete" \
+        else case.assessment_due_on
+
+
+def latest(model, case_id: str):
+    return db.session.scalar(select(model).where(model.case_id == case_id)
+                             .order_by(model.requested_at.desc()).limit(1))
+
