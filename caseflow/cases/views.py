@@ -16,6 +16,7 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 @login_required
 def show(case_id):
     from caseflow.plans import chronology, summary, taf
+    from caseflow.socialcare.views import case_panel
     from caseflow.triage.services import timeliness
 
     case = services.view_case(current_user, case_id)
@@ -25,4 +26,5 @@ def show(case_id):
     return render_template("cases/show.html", case=case, actions=flow.available_actions(case, current_user),
                            timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries,
                            taf_candidates=taf.candidates() if work.can_record else [],
+                           social=case_panel(current_user, case),
                            title=f"Case {case.reference}")

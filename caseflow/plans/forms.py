@@ -99,15 +99,6 @@ def plan_error_fields(fields: dict, outcome_rows: list[int], action_rows: list[i
     return out
 
 
-def simple_error_fields(fields: dict, date_fields=("date", "until", "next_review_date")) -> dict[str, str]:
-    """Flat forms: the first message per field; date errors point at the day box."""
-    out = {}
-    for key, messages in fields.items():
-        name = key.split(".")[0] if not key.startswith(("progress.", "outcomes.")) else key.replace(".", "-")
-        out.setdefault(f"{name}-day" if name in date_fields else name, messages[0])
-    return out
-
-
 def _posted_rows(form, prefix: str) -> list[int]:
     return sorted({int(k.split("-")[1]) for k in form if k.startswith(f"{prefix}-") and k.split("-")[1].isdigit()})
 

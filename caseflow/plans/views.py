@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from caseflow import timescales
 from caseflow.database import utcnow
 from caseflow.extensions import db
-from caseflow.flow import IllegalTransition
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 from caseflow.plans import (assessments, chronology, closure, contacts, family_plan, forms, overdue,
                             pdf, reviews, taf)
@@ -17,6 +16,7 @@ from caseflow.plans.common import case_for
 from caseflow.services_errors import Conflict, ServiceValidationError
 from caseflow.web.forms import date_parts, parse_date, text
 from caseflow.web.paging import current_page
+from caseflow.web.submit import attempt, submit
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
@@ -35,28 +35,6 @@ def _vocabulary():
             "today": timescales.today_london()}
 
 
-def _attempt(call):
-    """Run a service call: (result, None) or (None, error) with the transaction rolled back."""
-    try:
-        return call(), None
-    except ServiceValidationError as exc:
-        db.session.rollback()
-        return None, exc
-    except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
-        return None, ServiceValidationError(getattr(exc, "reason", None) or str(exc), {"_form": [
-            getattr(exc, "reason", None) or str(exc)]})
-
-
-def _submit(call, early: dict | None = None):
-    """A flat form's submission: (result, {}) or (None, field id -> message). `early` holds
-    problems the form parser found (e.g. an impossible date) so the service is not called."""
-    if early:
-        return None, forms.simple_error_fields(early)
-    done, exc = _attempt(call)
-    return done, ({} if done is not None else forms.simple_error_fields(exc.fields))
-
-
 def _case_link(case_id):
     return redirect(url_for("cases.show", case_id=case_id))
 
@@ -73,7 +51,7 @@ def assessment(case_id):
         completing = request.form.get("action") == "complete"
         call = (lambda: assessments.complete(current_user, case_id, raw)) if completing else \
             (lambda: assessments.save_draft(current_user, case_id, raw))
-        done, exc = _attempt(call)
+        done, exc = attempt(call)
         if done is not None:
             flash("Assessment completed and locked. Now write the family plan." if completing
                   else "Draft saved.", "success")
@@ -110,7 +88,7 @@ def autosave(case_id):
 @bp.route("/cases/<case_id>/assessment/addenda", methods=["POST"])
 @login_required
 def addendum(case_id):
-    _, exc = _attempt(lambda: assessments.add_addendum(current_user, case_id, {"text": text(request.form, "text")}))
+    _, exc = attempt(lambda: assessments.add_addendum(current_user, case_id, {"text": text(request.form, "text")}))
     flash(exc.fields.get("text", [str(exc)])[0] if exc else "Addendum added.", "error" if exc else "success")
     return redirect(url_for("plans.assessment", case_id=case_id))
 
@@ -138,7 +116,7 @@ def plan(case_id):
     if request.method == "POST":
         body, date_errors, outcome_rows, action_rows = forms.plan_from_form(request.form)
         saved, exc = (None, ServiceValidationError("Some dates are not valid.", date_errors)) if date_errors \
-            else _attempt(lambda: family_plan.save(current_user, case_id, body))
+            else attempt(lambda: family_plan.save(current_user, case_id, body))
         if saved is not None:
             flash("Plan saved.", "success")
             return redirect(url_for("plans.plan", case_id=case_id))
@@ -166,7 +144,7 @@ def plan(case_id):
 @login_required
 def agree(case_id):
     version = request.form.get("version", "")
-    _, exc = _attempt(lambda: family_plan.agree(current_user, case_id, {
+    _, exc = attempt(lambda: family_plan.agree(current_user, case_id, {
         "family_agreed": request.form.get("family_agreed") == "yes",
         "version": int(version) if version.isdigit() else None}))
     if exc:
@@ -199,7 +177,7 @@ def new_contact(case_id):
         raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
                "notes": text(form, "notes"), "next_steps": text(form, "next_steps")}
         raw = {k: v for k, v in raw.items() if v is not None}
-        done, errors = _submit(lambda: contacts.record(current_user, case_id, raw),
+        done, errors = submit(lambda: contacts.record(current_user, case_id, raw),
                                {"date": [date_error]} if date_error else None)
         if done is not None:
             flash(f"{vocab.CONTACT_TYPES[done.contact_type]} recorded.", "success")
@@ -242,11 +220,13 @@ def new_review(case_id):
                "step_up_reason": text(form, "step_up_reason")}
         raw = {k: v for k, v in raw.items() if v is not None}
         early = {k: [v] for k, v in (("date", date_error), ("next_review_date", next_error)) if v}
-        done, errors = _submit(lambda: reviews.record(current_user, case_id, raw), early)
+        done, errors = submit(lambda: reviews.record(current_user, case_id, raw), early)
         if done is not None:
             flash("TAF review recorded.", "success")
             if done.decision == "close":
                 return redirect(url_for("plans.close", case_id=case_id))
+            if done.decision == "step_up":  # the step-up itself, with its concern and urgency
+                return redirect(url_for("socialcare.step_up", case_id=case_id))
             return _case_link(case_id)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
     last = reviews.latest_scores(case.id)
@@ -268,7 +248,7 @@ def _review_team(case):
 @bp.route("/cases/<case_id>/taf", methods=["POST"])
 @login_required
 def add_taf_member(case_id):
-    member, exc = _attempt(lambda: taf.add(current_user, case_id, {
+    member, exc = attempt(lambda: taf.add(current_user, case_id, {
         "user_id": request.form.get("user_id", ""), "role": text(request.form, "role")}))
     flash(next(iter(exc.fields.values()))[0] if exc else "Added to the Team Around the Family.",
           "error" if exc else "success")
@@ -295,7 +275,7 @@ def close(case_id):
                "family_feedback": text(form, "family_feedback"),
                "outcomes": [{"outcome_id": o.id, "status": form.get(f"outcomes-{o.id}")}
                             for o in (current.outcomes if current else []) if form.get(f"outcomes-{o.id}")]}
-        done, errors = _submit(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
+        done, errors = submit(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
         if done is not None:
             flash(f"Case {case.reference} closed.", "success")
             return _case_link(case_id)
@@ -312,7 +292,7 @@ def engagement(case_id):
     if request.method == "POST":
         until, date_error = parse_date(form, "until")
         raw = {k: v for k, v in {"until": until, "reason": text(form, "reason")}.items() if v is not None}
-        done, errors = _submit(lambda: closure.extend_engagement(current_user, case_id, raw),
+        done, errors = submit(lambda: closure.extend_engagement(current_user, case_id, raw),
                                {"until": [date_error]} if date_error else None)
         if done is not None:
             flash(f"Engagement period extended to {timescales.format_uk_date(done.until)}.", "success")

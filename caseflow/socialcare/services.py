@@ -54,10 +54,15 @@ def _social_worker(user_id: str | None, field: str) -> User | None:
 
 def step_up(actor, case_id: str, raw: dict) -> StepUp:
     case, _ = case_for(actor, case_id, "case.step_up", "step-up to children's social care", lock=True)
-    data = load(StepUpSchema, raw)
-    if case.keyworker_id and not data.get("keyworker_role"):
-        raise ServiceValidationError("Say what the keyworker will do.", {"keyworker_role": [
-            "Choose whether the keyworker stays involved or steps back"]})
+    # Joint working or stepping back is recorded explicitly, never assumed.
+    errors = {"keyworker_role": ["Choose whether the keyworker stays involved or steps back"]} \
+        if case.keyworker_id and not raw.get("keyworker_role") else {}
+    try:
+        data = load(StepUpSchema, raw)
+    except ServiceValidationError as exc:
+        raise ServiceValidationError(str(exc), {**errors, **exc.fields}) from None
+    if errors:
+        raise ServiceValidationError("Say what the keyworker will do.", errors)
     worker = _social_worker(data.get("social_worker_id"), "social_worker_id")
     from_stage = case.stage
     flow.transition(db.session, case, "step_up", actor, reason=data["reason"].strip())

@@ -114,3 +114,26 @@ def test_casework_pages_meet_wcag_aa(open_page, api, factory):
     page = open_page(p["manager"])
     check(page, f"/cases/{working}/engagement", problems)
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_step_up_and_step_down_pages_meet_wcag_aa(open_page, api, factory):
+    from tests.plans.helpers import allocated_case, team
+
+    p, t, _ = team(factory)
+    worker = factory.user("social_worker", org=factory.org("Children's Social Care", type="social_care"))
+    up = allocated_case(api, p, t, "Adams")
+    down = allocated_case(api, p, t, "Baker")
+    api.post(f"/api/v1/cases/{down}/step-up", t["sam"], json={
+        "reason": "Risk rose", "concern": "Neglect", "family_informed": True, "urgency": "immediate",
+        "keyworker_role": "joint"})
+    problems = {}
+    page = open_page(p["sam"])
+    check(page, f"/cases/{up}/step-up", problems)
+    check(page, f"/cases/{up}/step-up", problems, lambda p: p.get_by_role("button", name="Step up").click())
+    page = open_page(worker)
+    for path in [f"/cases/{down}", f"/cases/{down}/step-down"]:
+        check(page, path, problems)
+    check(page, f"/cases/{down}/step-down", problems, lambda p: p.get_by_role("button", name="Step down").click())
+    page = open_page(p["manager"])
+    check(page, "/reports/step-up-step-down", problems)
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())

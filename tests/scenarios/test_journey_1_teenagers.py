@@ -1,13 +1,15 @@
-"""Journey 1 (../shared/scenarios/01-stepped-down-teenagers.md), steps 2 to 4 and 6: the TAF
-forms around Tyler, one assessment, one plan with actions for each partner, six-weekly reviews
-with rising scores, closure with the family's feedback.
+"""Journey 1 (../shared/scenarios/01-stepped-down-teenagers.md): the social worker steps the
+family down; the case goes first on the next panel agenda with its history; the TAF forms around
+Tyler; one assessment, one plan with actions for each partner, six-weekly reviews with rising
+scores, closure with the family's feedback.
 
-Step 1 (the step-down itself) and the police notification in step 5 belong to the step-up/down
-and notification capabilities; here the family arrives as a request from social care."""
+The police notification in step 5 belongs to the notification capability (issue 7)."""
 from datetime import date, timedelta
 
+from caseflow import timescales
 from caseflow.extensions import db
 from caseflow.plans.models import Assessment, Review
+from tests.triage.helpers import case_at_panel
 
 TODAY = date.today()
 PEOPLE = [("Donna", "1982-03-14", "parent_carer"), ("Lee", "1979-07-02", "parent_carer"),
@@ -28,6 +30,7 @@ def test_journey_1(api, factory, app):
     adviser = factory.user("partner", org=jobcentre, name="Pat Jones (work coach)")
     t = {u: factory.token(u) for u in (sw, officer, chair, sam, senco, camhs_worker)}
 
+    # Known to social care: the family's case is there, with a child in need plan for Tyler.
     request = api.post("/api/v1/requests", t[sw], json={
         "referrer": {"name": "Joanne Reid", "organisation": "Northshire Children's Social Care",
                      "role": "Social worker", "email": "joanne.reid@northshire.example"},
@@ -38,12 +41,31 @@ def test_journey_1(api, factory, app):
         "consent_given": True}).get_json()
     case_id = request["case_id"]
     assert api.post(f"/api/v1/cases/{case_id}/triage", t[officer], json={
-        "level_of_need": 3, "rag": "amber", "decision": "panel", "rationale": "Step-down: whole-family work",
+        "level_of_need": 4, "rag": "red", "decision": "step_up", "rationale": "Known to social care: CIN plan",
         "headline_problems": [{"code": c, "evidence": "Social care record"} for c in
                               ("education", "crime_asb", "health", "worklessness")]}).status_code == 201
+    assert api.post(f"/api/v1/cases/{case_id}/statutory-status", t[sw], json={
+        "status": "child_in_need", "started_on": (TODAY - timedelta(days=200)).isoformat()}).status_code == 201
+    # Another family is already waiting for the panel.
+    waiting = case_at_panel(api, t[sw], t[officer], "Gordon")
+
+    # 1. The social worker steps the case down, with a joint handover visit within 10 working days.
+    down = api.post(f"/api/v1/cases/{case_id}/step-down", t[sw], json={
+        "reason": "Risk reduced; parents engaging with recovery.", "still_needed": "Tyler's schooling; work for both parents.",
+        "handover_meeting_on": timescales.add_working_days(timescales.today_london(), 5).isoformat(),
+        "route": "panel"})
+    assert down.status_code == 201, down.get_json()
+    panel = api.post("/api/v1/panels", t[chair], json={"date": TODAY.isoformat(), "members": [early_help.id, school.id]}).get_json()
+    agenda = [item["id"] for item in api.get(f"/api/v1/panels/{panel['id']}", t[chair]).get_json()["agenda"]]
+    assert agenda.index(case_id) < agenda.index(waiting["case_id"])  # step-downs first
+    pack = api.get(f"/api/v1/cases/{case_id}/handover-pack", t[chair]).get_json()
+    assert pack["statuses"][0]["status"] == "child_in_need" and pack["statuses"][0]["ended_on"]
+    assert any(e["title"] == "Stage: Stepped down" for e in pack["chronology"])
 
     # 2. Panel allocates Sam; the SENCo and CAMHS join the TAF and are told.
-    assert api.post(f"/api/v1/cases/{case_id}/allocation", t[chair], json={"keyworker_id": sam.id}).status_code == 201
+    assert api.post(f"/api/v1/panels/{panel['id']}/decisions", t[chair], json={
+        "case_id": case_id, "decision": "allocate", "keyworker_id": sam.id,
+        "rationale": "Step-down: whole-family work"}).status_code == 201
     for member, role in ((senco, "SENCo"), (camhs_worker, "CAMHS practitioner")):
         assert api.post(f"/api/v1/cases/{case_id}/taf", t[sam], json={"user_id": member.id, "role": role}).status_code == 201
         assert any(n["title"] == "You have joined a Team Around the Family"

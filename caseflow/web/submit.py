@@ -1,0 +1,40 @@
+"""Calling a service from an HTML form: errors come back as field id -> message for the page."""
+from __future__ import annotations
+
+from caseflow.extensions import db
+from caseflow.flow import IllegalTransition
+from caseflow.services_errors import Conflict, ServiceValidationError
+
+DATE_FIELDS = ("date", "until", "next_review_date", "started_on", "handover_meeting_on")
+
+
+def attempt(call):
+    """Run a service call: (result, None) or (None, ServiceValidationError), rolled back. A
+    conflict or illegal move becomes a form-level message under "_form"."""
+    try:
+        return call(), None
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        return None, exc
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        message = getattr(exc, "reason", None) or str(exc)
+        return None, ServiceValidationError(message, {"_form": [message]})
+
+
+def error_fields(fields: dict, date_fields=DATE_FIELDS) -> dict[str, str]:
+    """Flat forms: the first message per field; date errors point at the day box."""
+    out = {}
+    for key, messages in fields.items():
+        name = key.split(".")[0] if not key.startswith(("progress.", "outcomes.")) else key.replace(".", "-")
+        out.setdefault(f"{name}-day" if name in date_fields else name, messages[0])
+    return out
+
+
+def submit(call, early: dict | None = None):
+    """A flat form's submission: (result, {}) or (None, field id -> message). `early` holds
+    problems the form parser found (e.g. an impossible date) so the service is not called."""
+    if early:
+        return None, error_fields(early)
+    done, exc = attempt(call)
+    return done, ({} if done is not None else error_fields(exc.fields))
