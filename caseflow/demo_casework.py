@@ -34,6 +34,7 @@ VOICES = ["I don't like it when mum and dad shout.", "I want to go back to footb
 
 
 def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
+    _social_care(rng, case, moments, users)
     if "allocate" not in moments:
         return
     keyworker_id = case.keyworker_id
@@ -114,3 +115,29 @@ def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
                                people_seen=[] if missed else [p.id for p in people[:2]],
                                notes="No answer; card left." if missed else "Talked through how the week had gone."))
         day, count = day + timedelta(days=rng.randint(7, 21)), count + 1
+
+
+def _social_care(rng, case, moments, users) -> None:
+    """Step-up and step-down records behind the demo's social care journeys."""
+    from caseflow import timescales
+    from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
+
+    if "step_up" not in moments:
+        return
+    up = moments["step_up"]
+    worker = users["socialworker"]
+    db.session.add(StepUp(case_id=case.id, from_stage="triaged", requested_by_id=users["frontdoor"].id, requested_at=up,
+                          reason="Disclosure at school: section 47 threshold met.",
+                          concern="Child at risk of significant harm.", informed=["School DSL"], family_informed=True,
+                          urgency="immediate", respond_by=up))
+    case.social_worker_id = worker.id
+    started = timescales.to_london(up).date() + timedelta(days=rng.randint(1, 10))
+    down = moments.get("step_down")
+    db.session.add(StatutoryStatus(case_id=case.id, status=rng.choice(["child_in_need", "child_protection_plan"]),
+                                   started_on=started, ended_on=timescales.to_london(down).date() if down else None,
+                                   recorded_by_id=worker.id, recorded_at=up))
+    if down:
+        db.session.add(StepDown(case_id=case.id, requested_by_id=worker.id, requested_at=down,
+                                reason="Risk reduced; the family is engaging.", still_needed="Whole-family support.",
+                                handover_due_on=timescales.add_working_days(timescales.to_london(down).date(), 10),
+                                route="panel"))
