@@ -4,6 +4,7 @@ so a keyworker signing in to the demo finds families part-way through real work.
 Written straight to the models (not through the services) because it back-dates history."""
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
@@ -34,6 +35,9 @@ VOICES = ["I don't like it when mum and dad shout.", "I want to go back to footb
 
 
 def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
+    # Its own random stream, so adding casework never changes which journeys the demo's
+    # families take (the demo test counts on a spread of stages).
+    rng = random.Random(f"{rng.getstate()[1][0]}:{case.reference}")
     _social_care(rng, case, moments, users)
     if "allocate" not in moments:
         return
