@@ -41,6 +41,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.api import bp as cases_api
     from caseflow.cases.views import bp as cases_bp
+    from caseflow.consent.api import bp as consent_api
+    from caseflow.consent.views import bp as consent_bp
     from caseflow.families.api import bp as families_api
     from caseflow.families.views import bp as families_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
@@ -54,8 +56,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
-    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, notify_bp):
+    for bp in (auth_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp):
         app.register_blueprint(bp)
     # triage_api before cases_api: /cases/unallocated must not be read as a case id.
-    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, cases_api, notify_api):
+    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api):
         app.register_blueprint(bp)

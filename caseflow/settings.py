@@ -48,6 +48,12 @@ class Settings:
     step_down_handover_working_days: int = 10
     oscillation_transitions: int = 3
     oscillation_months: int = 12
+    # Consent and records (caseflow.consent): break-glass lasts N minutes; closed families'
+    # records are erased N years after their last case closed; staff must use two-factor
+    # sign-in when require_totp is on (CASEFLOW_REQUIRE_TOTP; production should turn it on).
+    break_glass_minutes: int = 60
+    retention_years: int = 6
+    require_totp: bool = False
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"
@@ -83,6 +89,7 @@ class Settings:
             secret_key=secret_key,
             keys_file=keys_file,
             secure_cookies=_env_bool("CASEFLOW_SECURE_COOKIES", True),
+            require_totp=overrides.pop("require_totp", _env_bool("CASEFLOW_REQUIRE_TOTP", False)),
             **overrides,
         )
 
@@ -109,7 +116,8 @@ class Settings:
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
                       "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
-                      "oscillation_transitions", "oscillation_months")
+                      "oscillation_transitions", "oscillation_months", "break_glass_minutes",
+                      "retention_years")
 
 
 def _positive_int(name: str, raw: str) -> int:

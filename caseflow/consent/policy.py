@@ -60,9 +60,10 @@ def deny(reason: str) -> Decision:
 
 
 class AccessDenied(Exception):
-    def __init__(self, decision: Decision):
+    def __init__(self, decision: Decision, family_id: str | None = None):
         super().__init__(decision.reason)
         self.decision = decision
+        self.family_id = family_id  # lets the refusal page offer a duty manager break-glass
 
 
 _RULES: dict[str, Callable] = {}
@@ -109,7 +110,7 @@ def require(user, action: str, obj=None, *, object_type: str | None = None,
             categories=decision.categories, purpose=purpose, basis=decision.basis,
         )
     if not decision:
-        raise AccessDenied(decision)
+        raise AccessDenied(decision, family_id if family_id is not None else getattr(obj, "family_id", None))
     return decision
 
 
@@ -143,9 +144,67 @@ def _works_with_family(user, family_id: str) -> bool:
     return db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar()
 
 
+def sharing_grants(user, family_id: str) -> tuple[set[str], list[str]]:
+    """The data categories this user's organisation may receive about the family, from valid
+    consents (not withdrawn, not expired) and current lawful bases, with the bases as text.
+    Read on every request, so a withdrawal or expiry takes effect on the next one."""
+    from datetime import date
+
+    from caseflow.consent.models import Consent, LawfulBasis
+
+    org = getattr(user, "organisation", None)
+    org_id, org_type = getattr(user, "organisation_id", None), getattr(org, "type", None)
+    today = date.today()
+    categories: set[str] = set()
+    bases: list[str] = []
+    for consent in db.session.scalars(select(Consent).where(
+            Consent.family_id == family_id, Consent.withdrawn_at.is_(None), Consent.given_on <= today)):
+        if consent.expires_on is not None and consent.expires_on < today:
+            continue
+        if org_id in (consent.recipient_org_ids or []) or org_type in (consent.recipient_org_types or []):
+            categories.update(consent.categories or [])
+            bases.append(f"consent given {consent.given_on.isoformat()} by {consent.given_by}")
+    for basis in db.session.scalars(select(LawfulBasis).where(
+            LawfulBasis.family_id == family_id, LawfulBasis.ended_at.is_(None))):
+        if org_id in (basis.recipient_org_ids or []) or org_type in (basis.recipient_org_types or []):
+            categories.update(basis.categories or [])
+            bases.append(f"lawful basis: {basis.basis}")
+    return categories, bases
+
+
+def _break_glass(user, family_id: str):
+    from caseflow.consent.models import BreakGlass
+    from caseflow.database import utcnow
+
+    return db.session.scalar(select(BreakGlass).where(
+        BreakGlass.user_id == user.id, BreakGlass.family_id == family_id, BreakGlass.expires_at > utcnow())
+        .order_by(BreakGlass.expires_at.desc()).limit(1))
+
+
+def _manager_scope(user, family_id: str) -> bool:
+    """A team manager oversees their team's families and everything not yet allocated to a
+    team (the front door, panel and step-downs). A manager with no team runs the service."""
+    from caseflow.cases.models import Case
+    from caseflow.flow import Stage
+
+    if not user.team_id:
+        return True
+    waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
+    return db.session.execute(select(exists().where(
+        Case.family_id == family_id, (Case.team_id == user.team_id) | Case.team_id.is_(None)
+        | Case.stage.in_(waiting)))).scalar()
+
+
 def family_view_decision(user, family_id: str) -> Decision:
-    if user.role in FRONT_DOOR_ROLES:
-        return allow("Front door, panel and managers see the whole service's records.")
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:
+        return allow("Front door and panel see the whole service's records.")
+    if user.role == Role.TEAM_MANAGER:
+        if _manager_scope(user, family_id):
+            return allow("Your team, or not yet allocated to a team.")
+        glass = _break_glass(user, family_id)
+        if glass is not None:
+            return allow("Break-glass access.", basis=f"break-glass until {glass.expires_at:%H:%M}: {glass.reason}")
+        return deny("This family is held by another team. A duty manager can break glass, with a reason.")
     if user.role == Role.SOCIAL_WORKER:
         return allow("Children's social care: statutory functions (Children Act 1989).",
                      basis="statutory: Children Act 1989")
@@ -154,10 +213,13 @@ def family_view_decision(user, family_id: str) -> Decision:
             return allow("You or your team hold a case for this family.")
         return deny("You are not the keyworker or team for this family.")
     if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
+        categories, bases = sharing_grants(user, family_id)
         if _referred_family(user, family_id):
-            return allow("You referred this family: you see who they are and what you asked for.",
-                         categories={Category.IDENTITY, Category.REFERRAL},
-                         basis="referrer's own request")
+            categories |= {Category.IDENTITY, Category.REFERRAL}
+            bases.append("referrer's own request")
+        if categories:
+            return Decision(True, "What consent or a lawful basis lets your organisation see.",
+                            frozenset(categories | {Category.IDENTITY}), "; ".join(bases))
         return deny("Your organisation has no consent or lawful basis to see this family.")
     return deny("Your role does not give access to family records.")
 
@@ -171,8 +233,19 @@ def family_visibility_clause(user):
     from caseflow.families.models import Family
     from caseflow.frontdoor.models import RequestForHelp
 
-    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
+    from caseflow.consent.models import BreakGlass
+    from caseflow.database import utcnow
+    from caseflow.flow import Stage
+
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER} or (
+            user.role == Role.TEAM_MANAGER and not user.team_id):
         return true()
+    if user.role == Role.TEAM_MANAGER:
+        waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
+        return or_(Family.id.in_(select(Case.family_id).where(
+            or_(Case.team_id == user.team_id, Case.team_id.is_(None), Case.stage.in_(waiting)))),
+            Family.id.in_(select(BreakGlass.family_id).where(BreakGlass.user_id == user.id,
+                                                             BreakGlass.expires_at > utcnow())))
     if user.role == Role.KEYWORKER:
         clause = Case.keyworker_id == user.id
         if user.team_id:
@@ -182,8 +255,29 @@ def family_visibility_clause(user):
         clause = RequestForHelp.submitted_by_id == user.id
         if user.role == Role.PARTNER_SYSTEM:
             clause = or_(clause, RequestForHelp.referrer_organisation_id == user.organisation_id)
-        return Family.id.in_(select(RequestForHelp.family_id).where(clause))
+        shared = _families_shared_with(user)
+        referred = Family.id.in_(select(RequestForHelp.family_id).where(clause))
+        return or_(referred, Family.id.in_(shared)) if shared else referred
     return false()
+
+
+def _families_shared_with(user) -> list[str]:
+    """Families with a valid consent or lawful basis naming the user's organisation or its type.
+    Recipients are JSON lists, matched here rather than in SQL so both databases agree."""
+    from datetime import date
+
+    from caseflow.consent.models import Consent, LawfulBasis
+
+    org_id, org_type = user.organisation_id, getattr(user.organisation, "type", None)
+    today = date.today()
+    rows = list(db.session.execute(select(Consent.family_id, Consent.recipient_org_ids, Consent.recipient_org_types,
+                                          Consent.expires_on).where(Consent.withdrawn_at.is_(None),
+                                                                    Consent.given_on <= today)))
+    rows += [(f, ids, types, None) for f, ids, types in db.session.execute(select(
+        LawfulBasis.family_id, LawfulBasis.recipient_org_ids, LawfulBasis.recipient_org_types)
+        .where(LawfulBasis.ended_at.is_(None)))]
+    return sorted({family_id for family_id, ids, types, expires in rows
+                   if (expires is None or expires >= today) and (org_id in (ids or []) or org_type in (types or []))})
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -479,3 +573,42 @@ def _reports_oscillation(user, obj):
     if user.role in {Role.TEAM_MANAGER, Role.PANEL_CHAIR}:
         return allow("Managers see families moving back and forth, to act on them.", {Category.IDENTITY})
     return deny("Only managers see which families keep moving between services.")
+
+
+# --- consent, lawful basis, break-glass, subject access (caseflow.consent.records) ---------------
+
+CASEWORK_ROLES = {Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR, Role.KEYWORKER, Role.SOCIAL_WORKER}
+
+
+@rule("consent.view")
+def _consent_view(user, family):
+    if user.role in CASEWORK_ROLES and family is not None:
+        decision = family_view_decision(user, family.id)
+        if decision:
+            return allow("You work with this family.", {Category.IDENTITY}, decision.basis)
+    return deny("Only the people working with the family see its consent records.")
+
+
+@rule("consent.record")
+def _consent_record(user, family):
+    return _consent_view(user, family)
+
+
+@rule("lawful_basis.record")
+def _lawful_basis_record(user, family):
+    return _consent_view(user, family)
+
+
+@rule("break_glass.use")
+def _break_glass_use(user, family):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Duty managers may break glass, with a reason, for a short time.", {Category.IDENTITY},
+                     basis="break-glass")
+    return deny("Only a duty manager can break glass.")
+
+
+@rule("reports.access")
+def _reports_access(user, obj):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Managers review sharing without consent and break-glass use.", {Category.IDENTITY})
+    return deny("Only managers see the sharing and break-glass report.")

@@ -17,14 +17,22 @@ class SearchQuerySchema(PageQuerySchema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-def person_json(member) -> dict:
+def person_json(member, categories=services.ALL_FIELDS) -> dict:
+    """A person, with education and health details only where the caller's categories allow;
+    what is cut is named under "redacted" (never a silent gap)."""
     p = member.person
-    return {"id": p.id, "given_name": p.given_name, "family_name": p.family_name,
+    body = {"id": p.id, "given_name": p.given_name, "family_name": p.family_name,
             "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
             "age": p.age_on(date.today()), "sex": p.sex, "relationship": member.relationship_to_family,
             "in_household": member.in_household, "postcode": p.postcode, "address": p.address,
             "nhs_number": p.nhs_number, "upn": p.upn, "school": p.school_name,
             "gp_practice": p.gp_practice_name}
+    hidden = [name for name, category in services.FIELD_CATEGORIES.items() if category not in categories]
+    for name in hidden:
+        body[name] = None
+    if hidden:
+        body["redacted"] = hidden
+    return body
 
 
 def case_json(case) -> dict:
@@ -57,7 +65,7 @@ def get_family(user, data, family_id):
             "name": view.family.display_name, "categories": sorted(view.decision.categories),
             "basis": view.decision.basis, "redacted": view.hidden}
     if view.shows("members"):
-        body["members"] = [person_json(m) for m in view.members]
+        body["members"] = [person_json(m, view.decision.categories) for m in view.members]
     if view.shows("cases"):
         body["cases"] = [case_json(c) for c in view.cases]
     if view.shows("requests"):

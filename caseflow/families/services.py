@@ -59,6 +59,12 @@ def add_member(family: Family, person: Person, relationship: str, in_household: 
 
 # Sections of the single family view and the data category each needs. Later capabilities
 # (plans, contacts, notifications) add their own sections here.
+# Person fields that belong to a data category beyond identity: a school sees the UPN and
+# school, health sees the NHS number and GP, only where consent or a lawful basis allows.
+FIELD_CATEGORIES = {"upn": Category.EDUCATION, "school": Category.EDUCATION,
+                    "nhs_number": Category.HEALTH, "gp_practice": Category.HEALTH}
+ALL_FIELDS = frozenset(Category)
+
 SECTION_CATEGORIES = {
     "members": Category.IDENTITY,
     "cases": Category.IDENTITY,

@@ -41,8 +41,46 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     unread = [n.id for n in items if n.read_at is None]
     if unread:
         db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=now))
+    withheld = _no_longer_shared(actor, items)
     db.session.commit()
+    for note in items:
+        if note.id in withheld:  # shown without its content; the stored row is untouched
+            db.session.expunge(note)
+            note.title = "A notification you can no longer read"
+            note.body = ("The family withdrew consent, or the basis for sharing ended, after this was sent, "
+                         "so its content is withheld.")
     return items, total
+
+
+def _no_longer_shared(actor, items) -> set[str]:
+    """Partners read a notification only while consent or a lawful basis (or their place in the
+    TAF) still lets them see its family: withdrawal reaches messages already delivered."""
+    from caseflow.auth.roles import Role
+    from caseflow.cases.models import Case
+    from caseflow.consent.policy import can
+
+    if actor.role not in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
+        return set()
+    allowed: dict[tuple, bool] = {}
+    withheld = set()
+    for note in items:
+        if not note.family_id:
+            continue
+        key = (note.family_id, note.case_id)
+        if key not in allowed:
+            case = db.session.get(Case, note.case_id) if note.case_id else None
+            family = _family(note.family_id)
+            allowed[key] = bool(can(actor, "plan.view", case)) if case is not None else \
+                (family is not None and bool(can(actor, "family.view", family)))
+        if not allowed[key]:
+            withheld.add(note.id)
+    return withheld
+
+
+def _family(family_id):
+    from caseflow.families.models import Family
+
+    return db.session.get(Family, family_id)
 
 
 def acknowledge(actor, notification_id: str) -> Notification:

@@ -85,7 +85,10 @@ def init_app(app: Flask) -> None:
             from caseflow.api.errors import error_response
 
             return error_response(403, "forbidden", exc.decision.reason)
-        return render_template("errors/403.html", reason=exc.decision.reason), 403
+        from flask_login import current_user
+
+        glass = exc.family_id if getattr(current_user, "role", None) == "team_manager" else None
+        return render_template("errors/403.html", reason=exc.decision.reason, break_glass_family=glass), 403
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):

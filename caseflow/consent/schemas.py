@@ -1,0 +1,57 @@
+"""What consent and lawful-basis records accept."""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from caseflow.auth.roles import OrgType
+from caseflow.consent.policy import Category
+from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
+from caseflow.plans.schemas import Strict, _text
+
+CATEGORY = validate.OneOf([c.value for c in Category], error="Not a data category")
+ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
+
+
+class _Recipients(Strict):
+    recipient_organisation_ids = fields.List(fields.String(), load_default=list)
+    recipient_organisation_types = fields.List(fields.String(validate=ORG_TYPE), load_default=list)
+    categories = fields.List(fields.String(validate=CATEGORY), required=True, validate=validate.Length(
+        min=1, error="Choose at least one kind of information"), error_messages={
+        "required": "Choose at least one kind of information"})
+
+    @validates_schema(skip_on_field_errors=False)  # report it with the other problems
+    def _someone(self, data, **kwargs):
+        if not data.get("recipient_organisation_ids") and not data.get("recipient_organisation_types"):
+            raise ValidationError("Choose who may receive the information", "recipients")
+
+
+class ConsentSchema(_Recipients):
+    purpose = fields.String(required=True, validate=validate.OneOf(list(PURPOSES), error="Choose the purpose"),
+                            error_messages={"required": "Choose the purpose"})
+    given_by = _text("Enter who gave consent", 200)
+    given_by_relationship = fields.String(required=True, validate=validate.OneOf(
+        list(GIVEN_BY), error="Choose self or parent_carer"), error_messages={"required": "Say who gave consent"})
+    competence_note = _text(max_length=2000)
+    method = fields.String(required=True, validate=validate.OneOf(list(METHODS), error="Choose how it was recorded"),
+                           error_messages={"required": "Choose how consent was recorded"})
+    given_on = fields.Date(required=True, error_messages={"required": "Enter the date consent was given",
+                                                          "invalid": "Date must be a real date"})
+    expires_on = fields.Date(load_default=None, allow_none=True, error_messages={"invalid": "Date must be a real date"})
+
+
+class WithdrawSchema(Strict):
+    reason = _text(max_length=2000)
+
+
+class LawfulBasisSchema(_Recipients):
+    person_id = fields.String(load_default=None, allow_none=True)
+    basis = fields.String(required=True, validate=validate.OneOf(list(BASES), error="Choose the lawful basis"),
+                          error_messages={"required": "Choose the lawful basis"})
+    justification = _text("Explain why sharing without consent is justified", 5000)
+    approved_by_id = fields.String(load_default=None, allow_none=True)
+    review_on = fields.Date(required=True, error_messages={"required": "Enter a review date",
+                                                           "invalid": "Date must be a real date"})
+
+
+class BreakGlassSchema(Strict):
+    reason = _text("Say why you need emergency access", 2000)

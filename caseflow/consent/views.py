@@ -1,0 +1,105 @@
+"""Consent and sharing pages: record and withdraw consent, record a lawful basis, break glass,
+and the managers' report. Views parse forms and call caseflow.consent.records."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from caseflow.auth.models import Organisation, User
+from caseflow.auth.roles import ORG_TYPE_LABELS, Role
+from caseflow.consent import records, vocab
+from caseflow.extensions import db
+from caseflow.families import services as families
+from caseflow.web.forms import parse_date, text
+from caseflow.web.submit import submit
+
+bp = Blueprint("consent", __name__, template_folder="templates")
+
+
+def _recipients(form) -> dict:
+    return {"recipient_organisation_ids": form.getlist("recipient_organisation_ids"),
+            "recipient_organisation_types": form.getlist("recipient_organisation_types"),
+            "categories": form.getlist("categories")}
+
+
+def _choices():
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return {"orgs": orgs, "org_types": ORG_TYPE_LABELS, "vocab": vocab}
+
+
+@bp.route("/families/<family_id>/consents", methods=["GET", "POST"])
+@login_required
+def consents(family_id):
+    view = families.view_family(current_user, family_id, purpose="consent records")
+    existing, bases = records.for_family(current_user, family_id)
+    errors, form = {}, request.form
+    if request.method == "POST":
+        given, given_error = parse_date(form, "given_on", "Date consent was given")
+        expires, expires_error = parse_date(form, "expires_on", "Expiry date")
+        early = {k: [v] for k, v in (("given_on", given_error), ("expires_on", expires_error)) if v}
+        raw = {"purpose": text(form, "purpose"), **_recipients(form), "given_by": text(form, "given_by"),
+               "given_by_relationship": text(form, "given_by_relationship"),
+               "competence_note": text(form, "competence_note"), "method": text(form, "method"),
+               "given_on": given, "expires_on": expires}
+        raw = {k: v for k, v in raw.items() if v is not None}
+        person_id = form.get("person_id", "")
+        if not person_id:  # say so together with anything else missing
+            early = {**records.consent_problems(raw), **early, "person_id": ["Choose whose information this is"]}
+        done, errors = submit(lambda: records.record_consent(current_user, person_id, raw), early or None)
+        if done is not None:
+            flash("Consent recorded.", "success")
+            return redirect(url_for("consent.consents", family_id=family_id))
+    return render_template("consent/consents.html", view=view, consents=existing, bases=bases, errors=errors,
+                           form=form, title=f"Consent and sharing, {view.family.display_name}", **_choices()), \
+        (400 if errors else 200)
+
+
+@bp.route("/consents/<consent_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(consent_id):
+    done, errors = submit(lambda: records.withdraw(current_user, consent_id, {"reason": text(request.form, "reason")}))
+    flash("Consent withdrawn: sharing under it stopped now." if done else next(iter(errors.values())),
+          "success" if done else "error")
+    return redirect(url_for("consent.consents", family_id=request.form.get("family_id", "")) if request.form.get("family_id")
+                    else url_for("auth.index"))
+
+
+@bp.route("/families/<family_id>/lawful-bases", methods=["GET", "POST"])
+@login_required
+def lawful_basis(family_id):
+    view = families.view_family(current_user, family_id, purpose="lawful basis")
+    managers = db.session.scalars(select(User).where(User.role == Role.TEAM_MANAGER, User.active).order_by(User.name)).all()
+    errors, form = {}, request.form
+    if request.method == "POST":
+        review, review_error = parse_date(form, "review_on", "Review date")
+        raw = {"basis": text(form, "basis"), "justification": text(form, "justification"), **_recipients(form),
+               "approved_by_id": text(form, "approved_by_id"), "review_on": review, "person_id": text(form, "person_id")}
+        done, errors = submit(lambda: records.record_lawful_basis(current_user, family_id, {k: v for k, v in raw.items() if v is not None}),
+                              {"review_on": [review_error]} if review_error else None)
+        if done is not None:
+            flash("Lawful basis recorded. It is on the managers' sharing report.", "success")
+            return redirect(url_for("consent.consents", family_id=family_id))
+    return render_template("consent/lawful_basis.html", view=view, managers=managers, errors=errors, form=form,
+                           title=f"Share without consent, {view.family.display_name}", **_choices()), (400 if errors else 200)
+
+
+@bp.route("/families/<family_id>/break-glass", methods=["GET", "POST"])
+@login_required
+def break_glass(family_id):
+    errors, form = {}, request.form
+    if request.method == "POST":
+        done, errors = submit(lambda: records.break_glass(current_user, family_id, {"reason": text(form, "reason")}))
+        if done is not None:
+            flash("Break-glass access granted for a short time. Every other manager has been told.", "success")
+            return redirect(url_for("families.show", family_id=family_id))
+    return render_template("consent/break_glass.html", family_id=family_id, errors=errors, form=form,
+                           title="Break glass"), (400 if errors else 200)
+
+
+@bp.route("/reports/access")
+@login_required
+def access_report():
+    bases, glass = records.access_report(current_user)
+    return render_template("consent/access_report.html", bases=bases, glass=glass, vocab=vocab,
+                           title="Sharing without consent and break-glass")
