@@ -104,7 +104,10 @@ class Settings:
             "SESSION_COOKIE_NAME": "caseflow_session",
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_HTTPONLY": True,
-            "PERMANENT_SESSION_LIFETIME": self.session_idle_minutes * 60,
+            # The cookie lasts a working day at most; the idle timeout is enforced on the server
+            # from the session's last-seen time (caseflow.web.setup), so a copied cookie cannot
+            # outlive it either.
+            "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,
             "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the session
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "JSON_SORT_KEYS": False,
@@ -117,7 +120,7 @@ class Settings:
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
                       "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
                       "oscillation_transitions", "oscillation_months", "break_glass_minutes",
-                      "retention_years")
+                      "retention_years", "session_idle_minutes")
 
 
 def _positive_int(name: str, raw: str) -> int:

@@ -6,10 +6,11 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseflow.auth import services
+from caseflow.auth import services, two_factor
 from caseflow.auth.forms import SignInForm
 from caseflow.auth.roles import Role
 from caseflow.consent import audit
+from caseflow.database import utcnow
 from caseflow.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -46,11 +47,75 @@ def sign_in():
         if result.user is not None:
             session.clear()  # new session id on sign-in: no fixation
             session.permanent = True
-            login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(result.user))
+            target = _safe_next(request.args.get("next")) or home_for(result.user)
+            if result.user.totp_enabled_at is not None:  # the password alone is not enough
+                session["pending_user"], session["pending_next"] = result.user.id, target
+                session["pending_at"] = utcnow().timestamp()
+                return redirect(url_for("auth.sign_in_code"))
+            _complete_sign_in(result.user)
+            if two_factor.needs_enrolment(result.user, current_app.extensions["caseflow.settings"]):
+                return redirect(url_for("auth.two_factor_setup"))
+            return redirect(target)
         error = result.error
         form.password.errors.append(error)
     return render_template("auth/sign_in.html", form=form, error=error), (200 if request.method == "GET" or not error else 401)
+
+
+def _complete_sign_in(user) -> None:
+    login_user(user)
+    session["last_seen"] = utcnow().timestamp()
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"])
+def sign_in_code():
+    """The second step: the code from the authenticator app, within 5 minutes of the password."""
+    from caseflow.auth.models import User
+
+    user_id, started = session.get("pending_user"), session.get("pending_at", 0)
+    if not user_id or utcnow().timestamp() - started > 300:
+        session.clear()
+        flash("Sign in again: the code must follow your password within 5 minutes.", "info")
+        return redirect(url_for("auth.sign_in"))
+    error = None
+    if request.method == "POST":
+        user = db.session.get(User, user_id)
+        if user is not None and two_factor.code_is_valid(user.totp_secret, request.form.get("code")):
+            target = session.get("pending_next") or home_for(user)
+            session.clear()
+            session.permanent = True
+            _complete_sign_in(user)
+            audit.record(user, "auth.sign_in_two_factor", "user", user.id)
+            db.session.commit()
+            return redirect(target)
+        audit.record(user or "anonymous", "auth.two_factor_failed", "user", user_id)
+        db.session.commit()
+        error = "Enter the 6-digit code your authenticator app shows now"
+    return render_template("auth/code.html", error=error, title="Enter your code"), (401 if error else 200)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    from caseflow.services_errors import ServiceValidationError
+
+    if current_user.totp_enabled_at is not None:
+        return render_template("auth/two_factor.html", enabled=True, title="Two-factor sign-in")
+    secret = session.get("totp_setup") or two_factor.new_secret()
+    session["totp_setup"] = secret
+    error = None
+    if request.method == "POST":
+        try:
+            two_factor.enable(current_user, secret, request.form.get("code"))
+            session.pop("totp_setup", None)
+            flash("Two-factor sign-in is on. You will need your app each time you sign in.", "success")
+            return redirect(home_for(current_user))
+        except ServiceValidationError as exc:
+            db.session.rollback()
+            error = exc.fields["code"][0]
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template("auth/two_factor.html", enabled=False, secret=secret, qr=two_factor.qr_svg(uri),
+                           error=error, title="Set up two-factor sign-in"), (400 if error else 200)
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _per_request():
         g.csp_nonce = secrets.token_urlsafe(16)
+        return _session_rules()
 
     @app.after_request
     def _security_headers(response):
@@ -132,3 +133,33 @@ def init_app(app: Flask) -> None:
     @app.route("/healthz")
     def _health():
         return {"status": "ok"}
+
+
+SIGNED_IN_EXEMPT = {"static", "auth.sign_out", "auth.two_factor_setup", "auth.sign_in", "auth.sign_in_code", "health"}
+
+
+def _session_rules():
+    """Staff sessions end after the configured idle time (checked on the server, not left to the
+    cookie's expiry), and staff who must use two-factor sign-in set it up before anything else."""
+    from flask import current_app, flash, redirect, request, session, url_for
+    from flask_login import current_user, logout_user
+
+    from caseflow.auth import two_factor
+    from caseflow.database import utcnow
+
+    if request.blueprint and request.blueprint.endswith("_api") or not current_user.is_authenticated:
+        return None
+    settings = current_app.extensions["caseflow.settings"]
+    now = utcnow().timestamp()
+    last = session.get("last_seen")
+    if last is not None and now - last > settings.session_idle_minutes * 60:
+        logout_user()
+        session.clear()
+        flash(f"You were signed out after {settings.session_idle_minutes} minutes without activity, to protect "
+              "families' information. Sign in again to carry on.", "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+    session["last_seen"] = now
+    if request.endpoint not in SIGNED_IN_EXEMPT and two_factor.needs_enrolment(current_user, settings):
+        return redirect(url_for("auth.two_factor_setup"))
+    return None
+
