@@ -142,6 +142,25 @@ def audit_verify():
     sys.exit(0 if report.ok else 1)
 
 
+# --- retention ----------------------------------------------------------------------------
+
+@main.group("retention")
+def retention_group():
+    """The data retention schedule."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
+@with_appcontext
+def retention_run(dry_run):
+    """Erase the personal data of families whose last case closed over the retention period ago."""
+    from caseflow.consent import retention
+
+    report = retention.run(dry_run=dry_run)
+    verb = "would be erased" if dry_run else "erased"
+    click.echo(f"{len(report.family_ids)} families {verb} (last case closed before {report.cutoff:%d %B %Y}).")
+
+
 # --- queue --------------------------------------------------------------------------------
 
 @main.command("worker")

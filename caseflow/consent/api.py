@@ -62,3 +62,11 @@ def access_report(user, data):
             "break_glass": [{"id": g.id, "family_id": f.id, "family_name": f.display_name, "user": u.name,
                              "reason": g.reason, "granted_at": g.granted_at.isoformat(),
                              "expires_at": g.expires_at.isoformat()} for g, f, u in glass]}
+
+
+@endpoint(bp, "/people/<person_id>/subject-access", "GET",
+          summary="Everything held about a person (subject access request)")
+def subject_access(user, data, person_id):
+    from caseflow.consent import subject_access as sar
+
+    return sar.export(user, person_id)

@@ -612,3 +612,11 @@ def _reports_access(user, obj):
     if user.role == Role.TEAM_MANAGER:
         return allow("Managers review sharing without consent and break-glass use.", {Category.IDENTITY})
     return deny("Only managers see the sharing and break-glass report.")
+
+
+@rule("person.subject_access")
+def _subject_access(user, person):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Managers answer subject access requests for the service.", basis="UK GDPR Article 15")
+    return deny("Only a team manager can produce a subject access export.")
+

@@ -103,3 +103,15 @@ def access_report():
     bases, glass = records.access_report(current_user)
     return render_template("consent/access_report.html", bases=bases, glass=glass, vocab=vocab,
                            title="Sharing without consent and break-glass")
+
+
+@bp.route("/people/<person_id>/subject-access.pdf")
+@login_required
+def subject_access_pdf(person_id):
+    from flask import Response
+
+    from caseflow.consent import subject_access as sar
+
+    document = sar.export_pdf(sar.export(current_user, person_id))
+    return Response(document, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="subject-access.pdf"'})
