@@ -73,8 +73,11 @@ def sign_in_code():
     from caseflow.auth.models import User
 
     user_id, started = session.get("pending_user"), session.get("pending_at", 0)
+    if not user_id and current_user.is_authenticated:
+        return redirect(home_for(current_user))  # already signed in: nothing to confirm
     if not user_id or utcnow().timestamp() - started > 300:
-        session.clear()
+        for key in ("pending_user", "pending_at", "pending_next"):
+            session.pop(key, None)
         flash("Sign in again: the code must follow your password within 5 minutes.", "info")
         return redirect(url_for("auth.sign_in"))
     error = None

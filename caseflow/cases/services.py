@@ -10,11 +10,11 @@ from caseflow.extensions import db
 from caseflow.services_errors import NotFound
 
 
-def view_case(actor, case_id: str) -> Case:
+def view_case(actor, case_id: str, action: str = "case.view", purpose: str = "case view") -> Case:
     case = db.session.scalar(select(Case).where(Case.id == case_id)
                              .options(selectinload(Case.transitions)))
     if case is None:
         raise NotFound("No case with that id.")
-    require(actor, "case.view", case, object_type="case", family_id=case.family_id, purpose="case view")
+    require(actor, action, case, object_type="case", family_id=case.family_id, purpose=purpose)
     db.session.commit()
     return case

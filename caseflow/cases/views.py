@@ -22,7 +22,7 @@ def show(case_id):
     case = services.view_case(current_user, case_id)
     keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
     work = summary.for_case(current_user, case)
-    _, entries = chronology.chronology(current_user, case.id)
+    _, entries = chronology.chronology(current_user, case.id, action="case.view")
     return render_template("cases/show.html", case=case, actions=flow.available_actions(case, current_user),
                            timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries,
                            taf_candidates=taf.candidates() if work.can_record else [],

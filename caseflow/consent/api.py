@@ -48,7 +48,7 @@ def record_basis(user, data, family_id):
     return basis_body(records.record_lawful_basis(user, family_id, json_object())), 201
 
 
-@endpoint(bp, "/families/<family_id>/break-glass", "POST", status=201, body=schemas.BreakGlassSchema,
+@endpoint(bp, "/families/<family_id>/break-glass", "POST", status=201, documented_body=schemas.BreakGlassSchema,
           summary="Emergency access for a duty manager: reason required, time-limited, reported")
 def break_glass(user, data, family_id):
     glass = records.break_glass(user, family_id, json_object())

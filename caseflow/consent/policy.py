@@ -458,15 +458,36 @@ def _in_taf(user, case) -> bool:
         return False
     if case.lead_professional_id == user.id:
         return True
+    from caseflow.plans.models import Plan, PlanAction
+
+    # Someone the agreed plan names as owning an action is part of the team around the family.
+    owns_action = exists().where(PlanAction.plan_id == Plan.id, Plan.case_id == case.id,
+                                 PlanAction.owner_user_id == user.id)
     return db.session.execute(select(exists().where(
-        TafMember.case_id == case.id, TafMember.user_id == user.id, TafMember.left_at.is_(None)))).scalar()
+        TafMember.case_id == case.id, TafMember.user_id == user.id, TafMember.left_at.is_(None)) | owns_action)).scalar()
+
+
+PARTNER_ROLES = frozenset({Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER})
 
 
 @rule("casework.view")
 def _casework_view(user, case):
-    """The assessment, contacts, reviews and chronology: the people doing the work."""
+    """The assessment, contacts, reviews and chronology: the people doing the work. A partner
+    needs consent (or a lawful basis) that covers case notes: an education consent opens the
+    school's section of the family record, not the keyworker's notes."""
     if case is None:
         return deny("No case given.")
+    decision = family_view_decision(user, case.family_id)
+    if decision and user.role in PARTNER_ROLES and Category.CASE_NOTES not in decision.categories:
+        return deny("Your organisation's consent or lawful basis does not cover case notes.")
+    return decision
+
+
+@rule("triage.view")
+def _triage_view(user, case):
+    """The triage page is the front door's working: partners hear the outcome, not the working."""
+    if case is None or user.role in PARTNER_ROLES:
+        return deny("Triage is recorded by the front door; partners are told the outcome.")
     return family_view_decision(user, case.family_id)
 
 
@@ -491,12 +512,13 @@ def _plan_view(user, case):
     if case is None:
         return deny("No case given.")
     staff = family_view_decision(user, case.family_id)
-    if staff:
+    if staff and (user.role not in PARTNER_ROLES or Category.PLAN in staff.categories):
         return staff
     if _in_taf(user, case):
         # The TAF shares the plan: the family agreed to it being shared when they agreed the plan.
+        consented = staff.categories if staff else frozenset()
         return allow("You are in this family's Team Around the Family.",
-                     {Category.IDENTITY, Category.PLAN}, basis="consent (family plan shared with the TAF)")
+                     {Category.IDENTITY, Category.PLAN} | consented, basis="consent (family plan shared with the TAF)")
     return deny("Only the family's keyworker, the Team Around the Family and managers see the plan.")
 
 
@@ -553,7 +575,7 @@ def _handover_pack(user, case):
         return deny("No case given.")
     staff = family_view_decision(user, case.family_id)
     if staff:
-        return staff
+        return staff  # the pack withholds, by name, each section the reader's categories do not cover
     if _in_taf(user, case):
         return allow("You are in this family's Team Around the Family: the plan only.",
                      {Category.IDENTITY, Category.PLAN}, basis="consent (family plan shared with the TAF)")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from caseflow.auth.models import Organisation, User
 from caseflow.auth.roles import ORG_TYPE_LABELS, Role
 from caseflow.consent import records, vocab
+from caseflow.consent.policy import require
 from caseflow.extensions import db
 from caseflow.families import services as families
 from caseflow.web.forms import parse_date, text
@@ -69,6 +70,7 @@ def withdraw(consent_id):
 @login_required
 def lawful_basis(family_id):
     view = families.view_family(current_user, family_id, purpose="lawful basis")
+    records.for_family(current_user, family_id)  # the people working with the family, not partners
     managers = db.session.scalars(select(User).where(User.role == Role.TEAM_MANAGER, User.active).order_by(User.name)).all()
     errors, form = {}, request.form
     if request.method == "POST":
@@ -87,6 +89,7 @@ def lawful_basis(family_id):
 @bp.route("/families/<family_id>/break-glass", methods=["GET", "POST"])
 @login_required
 def break_glass(family_id):
+    require(current_user, "break_glass.use", object_type="family", object_id=family_id, audit=False)
     errors, form = {}, request.form
     if request.method == "POST":
         done, errors = submit(lambda: records.break_glass(current_user, family_id, {"reason": text(form, "reason")}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request as http_request
 
 from caseflow.api.errors import ApiError
-from caseflow.api.kit import api_blueprint, endpoint
+from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.auth.roles import Role
 from caseflow.consent.policy import can
 from caseflow.frontdoor import services
@@ -89,9 +89,10 @@ def get_request(user, data, request_id):
 
 
 @endpoint(bp, "/requests/<request_id>/people/<person_id>/match", "POST",
-          summary="Confirm or reject a possible match", body=MatchDecisionSchema)
+          summary="Confirm or reject a possible match", documented_body=MatchDecisionSchema)
 def decide_match(user, data, request_id, person_id):
-    req = services.resolve_match(user, person_id, data["decision"], data["person_id"],
+    raw = json_object()  # checked by the service after the policy, so a refusal is a refusal
+    req = services.resolve_match(user, person_id, raw.get("decision"), raw.get("person_id"),
                                  request_id=request_id)
     return {"id": req.id, "status": req.status, "match_status": req.match_status,
             "family_id": req.family_id, "case_id": req.case_id,

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from caseflow import timescales
-from caseflow.consent.policy import can, family_view_decision
+from caseflow.consent.policy import can, family_view_decision, require
 from caseflow.database import utcnow
 from caseflow.extensions import limiter
 from caseflow.frontdoor import forms, services
@@ -61,6 +61,7 @@ def _submit(self_referral: bool):
 @bp.route("/requests/new", methods=["GET", "POST"])
 @login_required
 def new_request():
+    require(current_user, "request.create", object_type="request_for_help", audit=False)
     errors, summary = {}, []
     if request.method == "POST":
         submission, problems = _submit(self_referral=False)

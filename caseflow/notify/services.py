@@ -70,7 +70,7 @@ def _no_longer_shared(actor, items) -> set[str]:
         if key not in allowed:
             case = db.session.get(Case, note.case_id) if note.case_id else None
             family = _family(note.family_id)
-            allowed[key] = bool(can(actor, "plan.view", case)) if case is not None else \
+            allowed[key] = bool(can(actor, "case.view", case) or can(actor, "plan.view", case)) if case is not None else \
                 (family is not None and bool(can(actor, "family.view", family)))
         if not allowed[key]:
             withheld.add(note.id)

@@ -86,7 +86,7 @@ def put_plan(user, data, case_id):
 
 
 @endpoint(bp, "/cases/<case_id>/plan/agree", "POST", summary="Record that the family agreed the plan",
-          body=schemas.AgreePlanSchema)
+          documented_body=schemas.AgreePlanSchema)
 def agree_plan(user, data, case_id):
     family_plan.agree(user, case_id, json_object())
     return plan_body(*family_plan.view(user, case_id))
@@ -132,7 +132,7 @@ def list_reviews(user, data, case_id):
 
 
 @endpoint(bp, "/cases/<case_id>/taf", "POST", summary="Add a practitioner to the Team Around the Family",
-          status=201, body=schemas.TafMemberSchema)
+          status=201, documented_body=schemas.TafMemberSchema)
 def add_taf_member(user, data, case_id):
     member = taf.add(user, case_id, json_object())
     return {"id": member.id, "user_id": member.user_id, "role": member.role}, 201
@@ -146,7 +146,7 @@ def close_case(user, data, case_id):
 
 
 @endpoint(bp, "/cases/<case_id>/engagement-extension", "POST", status=201,
-          summary="A manager extends the time to engage a family", body=schemas.EngagementSchema)
+          summary="A manager extends the time to engage a family", documented_body=schemas.EngagementSchema)
 def extend_engagement(user, data, case_id):
     extension = closure.extend_engagement(user, case_id, json_object())
     return {"id": extension.id, "until": extension.until.isoformat()}, 201

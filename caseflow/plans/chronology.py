@@ -45,8 +45,10 @@ def _stamp(moment: datetime) -> tuple[date, datetime]:
     return local.date(), local
 
 
-def chronology(actor, case_id: str) -> tuple[Case, list[Entry]]:
-    case, decision = case_for(actor, case_id, "casework.view", "case chronology")
+def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case, list[Entry]]:
+    """The merged timeline. The case page asks with "case.view": a partner then sees what
+    happened and when, with the detail withheld by category (and saying so)."""
+    case, decision = case_for(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
     entries: list[Entry] = []
 

@@ -26,20 +26,20 @@ def step_down(user, data, case_id):
             "handover_meeting_on": _iso(record.handover_meeting_on)}, 201
 
 
-@endpoint(bp, "/cases/<case_id>/statutory-status", "POST", status=201, body=schemas.StatusSchema,
+@endpoint(bp, "/cases/<case_id>/statutory-status", "POST", status=201, documented_body=schemas.StatusSchema,
           summary="Record the statutory status (s17, s47, child protection plan, looked after)")
 def statutory_status(user, data, case_id):
     status = services.record_status(user, case_id, json_object())
     return {"id": status.id, "status": status.status, "started_on": status.started_on.isoformat()}, 201
 
 
-@endpoint(bp, "/cases/<case_id>/social-worker", "POST", body=schemas.SocialWorkerSchema,
+@endpoint(bp, "/cases/<case_id>/social-worker", "POST", documented_body=schemas.SocialWorkerSchema,
           summary="Allocate the social worker who leads the case")
 def social_worker(user, data, case_id):
     return case_body(services.assign_social_worker(user, case_id, json_object()), user)
 
 
-@endpoint(bp, "/cases/<case_id>/keyworker-role", "POST", body=schemas.KeyworkerRoleSchema,
+@endpoint(bp, "/cases/<case_id>/keyworker-role", "POST", documented_body=schemas.KeyworkerRoleSchema,
           summary="Record whether the early help keyworker stays on jointly or steps back")
 def keyworker_role(user, data, case_id):
     return case_body(services.set_keyworker_role(user, case_id, json_object()), user)

@@ -46,9 +46,9 @@ def panel_body(agenda) -> dict:
             "page": agenda.page, "per_page": agenda.per_page, "waiting_total": agenda.waiting_total}
 
 
-@endpoint(bp, "/panels", "POST", summary="Create a panel meeting", status=201, body=PanelSchema)
+@endpoint(bp, "/panels", "POST", summary="Create a panel meeting", status=201, documented_body=PanelSchema)
 def create_panel(user, data):
-    panel = services.create_panel(user, {**data, "date": data["date"].isoformat()})
+    panel = services.create_panel(user, json_object())
     return panel_body(services.agenda(user, panel.id)), 201
 
 

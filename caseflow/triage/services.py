@@ -237,6 +237,7 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
                      rationale=data["rationale"], decided_by_id=actor.id,
                      team_id=data.get("team_id"), keyworker_id=data.get("keyworker_id"))
     if data["decision"] == "allocate":
+        _may_allocate(actor, case)
         _allocate(actor, case, data, reason=f"Panel {panel.name} on {timescales.format_uk_date(panel.meets_on)}")
     elif data["decision"] == "signpost":
         flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
@@ -265,6 +266,7 @@ def open_caseload_count(keyworker_id: str) -> int:
 
 def allocate(actor, case_id: str, raw: dict) -> Allocation:
     case = _case(case_id)
+    _may_allocate(actor, case)  # refuse before reading the body: a refusal is not a form error
     data = load(AllocationSchema, raw)
     allocation = _allocate(actor, case, data, reason=data.get("reason"))
     audit.record(actor, "case.allocate", "case", case.id, family_id=case.family_id, purpose="allocation")
@@ -272,11 +274,14 @@ def allocate(actor, case_id: str, raw: dict) -> Allocation:
     return allocation
 
 
+def _may_allocate(actor, case: Case) -> None:
+    require(actor, "case.reallocate" if case.stage in HELD_STAGES else "case.allocate", case,
+            object_type="case", family_id=case.family_id, purpose="allocation")
+
+
 def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
     reallocating = case.stage in HELD_STAGES
     stepped_down = case.stage == flow.Stage.STEPPED_DOWN
-    require(actor, "case.reallocate" if reallocating else "case.allocate", case, object_type="case",
-            family_id=case.family_id, purpose="allocation")
     keyworker = db.session.get(User, data.get("keyworker_id") or "")
     if keyworker is None or keyworker.role not in (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER,
                                                    Role.PARTNER) or not keyworker.is_active:

@@ -31,7 +31,7 @@ def _errors(exc: ServiceValidationError) -> dict[str, str]:
 @bp.route("/cases/<case_id>/triage", methods=["GET", "POST"])
 @login_required
 def triage(case_id):
-    case = cases.view_case(current_user, case_id)
+    case = cases.view_case(current_user, case_id, action="triage.view", purpose="triage")
     errors, form = {}, request.form
     if request.method == "POST":
         problems = [{"code": code, "evidence": form.get(f"evidence-{code}", "").strip()}
