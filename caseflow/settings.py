@@ -54,6 +54,13 @@ class Settings:
     break_glass_minutes: int = 60
     retention_years: int = 6
     require_totp: bool = False
+    # Notifications (caseflow.notify): events about people not open to the service are kept N
+    # days; a delivery queued but not done after N seconds is queued again (its worker died).
+    unmatched_event_days: int = 30
+    outbox_requeue_seconds: int = 60
+    smtp_url: str | None = None
+    mail_from: str = "caseflow@localhost"
+    public_url: str = "http://127.0.0.1:5000"
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"
@@ -90,6 +97,10 @@ class Settings:
             keys_file=keys_file,
             secure_cookies=_env_bool("CASEFLOW_SECURE_COOKIES", True),
             require_totp=overrides.pop("require_totp", _env_bool("CASEFLOW_REQUIRE_TOTP", False)),
+            smtp_url=overrides.pop("smtp_url", os.environ.get("CASEFLOW_SMTP_URL") or None),
+            mail_from=overrides.pop("mail_from", os.environ.get("CASEFLOW_MAIL_FROM") or "caseflow@localhost"),
+            public_url=overrides.pop("public_url", os.environ.get("CASEFLOW_PUBLIC_URL") or "http://127.0.0.1:5000"),
+            api_rate_limit=overrides.pop("api_rate_limit", os.environ.get("CASEFLOW_API_RATE_LIMIT") or "600 per minute"),
             **overrides,
         )
 
@@ -113,6 +124,9 @@ class Settings:
             "JSON_SORT_KEYS": False,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # Redis down must not turn away a police incident: count in memory until it is back.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,
         }
 
 
@@ -120,7 +134,8 @@ class Settings:
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
                       "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
                       "oscillation_transitions", "oscillation_months", "break_glass_minutes",
-                      "retention_years", "session_idle_minutes")
+                      "retention_years", "session_idle_minutes", "unmatched_event_days",
+                      "outbox_requeue_seconds")
 
 
 def _positive_int(name: str, raw: str) -> int:

@@ -19,6 +19,13 @@ class Organisation(Base):
     type: Mapped[str] = mapped_column(String(32), index=True)
     # Duty contact receives escalations (notify/); optional until notifications need it.
     duty_email: Mapped[str | None] = mapped_column(String(254))
+    # Notifications (caseflow.notify): who takes escalations, the school's Operation Encompass
+    # key adult, and the organisation's own system for signed webhooks. User ids without a
+    # foreign key: users belong to organisations, so a key here would make a cycle.
+    duty_contact_id: Mapped[str | None] = mapped_column(String(32))
+    key_adult_id: Mapped[str | None] = mapped_column(String(32))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     teams: Mapped[list["Team"]] = relationship(back_populates="organisation")

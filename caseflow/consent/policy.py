@@ -642,3 +642,77 @@ def _subject_access(user, person):
         return allow("Managers answer subject access requests for the service.", basis="UK GDPR Article 15")
     return deny("Only a team manager can produce a subject access export.")
 
+
+
+# --- partner events, flags and the notification queue (caseflow.notify) -------------------------
+
+@rule("event.submit")
+def _event_submit(user, obj):
+    if user.role in PARTNER_ROLES or user.role in FRONT_DOOR_ROLES:
+        return allow("Partners report contacts and incidents under the information sharing agreement.",
+                     {Category.IDENTITY, Category.POLICE}, basis="information sharing agreement")
+    return deny("Only partners and the front door report events.")
+
+
+@rule("event.view")
+def _event_view(user, event):
+    if event is None:
+        return deny("No event given.")
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("The front door and managers see every event.")
+    if event.source_organisation_id == user.organisation_id and user.role in PARTNER_ROLES:
+        return allow("Your organisation sent this event.", {Category.IDENTITY, Category.POLICE},
+                     basis="the sender's own report")
+    if event.family_id:
+        return family_view_decision(user, event.family_id)
+    return deny("Only the sender and the front door see an event not yet matched to a family.")
+
+
+@rule("event.review")
+def _event_review(user, obj):
+    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER}:
+        return allow("Front-door officers and managers confirm who an event is about.")
+    return deny("Only the front door and managers resolve events the matcher could not place.")
+
+
+@rule("event.decide")
+def _event_decide(user, event):
+    from caseflow.cases.models import Case
+
+    if event is None:
+        return deny("No event given.")
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Team managers open a new case from a notification.")
+    case = db.session.get(Case, event.case_id) if event.case_id else None
+    if user.role == Role.KEYWORKER and case is not None and case.keyworker_id == user.id:
+        return allow("You were this family's keyworker.")
+    return deny("Only the family's last keyworker and team managers decide on this notification.")
+
+
+@rule("flags.query")
+def _flags_query(user, obj):
+    if user.role in {Role.ADMIN, Role.ANALYST}:
+        return deny("Your role does not check flags.")
+    return allow("Whether a person is open to early help (a flag, not the record).", {Category.IDENTITY},
+                 basis="information sharing agreement (flag check)")
+
+
+@rule("notifications.dashboard")
+def _notifications_dashboard(user, obj):
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("Managers watch deadlines and delivery.", {Category.IDENTITY})
+    return deny("Only managers and the front door see the notifications dashboard.")
+
+
+@rule("outbox.manage")
+def _outbox_manage(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators see failed deliveries and replay them.", set(), basis=None)
+    return deny("Only administrators manage deliveries.")
+
+
+@rule("routing.manage")
+def _routing_manage(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators edit routing rules and school holidays.", set(), basis=None)
+    return deny("Only administrators edit routing rules.")

@@ -2,12 +2,12 @@
 (a transactional outbox: later channels such as email and webhooks deliver from these rows)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.consent.crypto import EncryptedText
+from caseflow.consent.crypto import EncryptedJSON, EncryptedText
 from caseflow.database import Base, UTCDateTime, new_id, utcnow
 
 
@@ -26,3 +26,88 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A partner event's notifications: the event, the deadline to acknowledge by (escalated to
+    # the duty contact once it passes) and, when not consent, the basis it was shared on.
+    event_id: Mapped[str | None] = mapped_column(ForeignKey("partner_events.id"), index=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    basis: Mapped[str | None] = mapped_column(String(120))
+
+
+class PartnerEvent(Base):
+    """A partner's report of a contact or incident (POST /api/v1/notifications). Accepting it
+    writes this row and its routing job to the outbox in one transaction; matching and routing
+    happen in the worker, so a burst of incidents is accepted quickly and nothing is lost."""
+    __tablename__ = "partner_events"
+    __table_args__ = (UniqueConstraint("source_organisation_id", "source_reference",
+                                       name="uq_partner_events_source"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    source_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    submitted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    source_reference: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str | None] = mapped_column(EncryptedText)
+    people: Mapped[list | None] = mapped_column(EncryptedJSON)  # identifying details as sent
+    status: Mapped[str] = mapped_column(String(24), default="received", index=True)
+    family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"), index=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_ids: Mapped[list | None] = mapped_column(JSON)
+    candidates: Mapped[list | None] = mapped_column(JSON)  # per person, for the review queue
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purge_after: Mapped[date | None] = mapped_column(Date, index=True)
+    decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    new_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+
+
+class RoutingRule(Base):
+    """Who hears about an event type, through which channel, and by when (administrators edit)."""
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("event_type", "recipient", "channel", name="uq_routing_rule"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    event_type: Mapped[str] = mapped_column(String(40), index=True)
+    recipient: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[str] = mapped_column(String(24), default="none")
+    deadline_hours: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SchoolHoliday(Base):
+    """School holidays the area configures, so 'next school day' deadlines skip them."""
+    __tablename__ = "school_holidays"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Delivery(Base):
+    """The outbox: one row per job that must happen because of a committed change (route an
+    event, send an email, call a webhook). Written in the same transaction as the change; a
+    dispatcher puts it on the queue; the job is idempotent and marks the row delivered. Failures
+    retry with backoff and end as 'dead' for an administrator to replay."""
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))  # route | email | webhook
+    event_id: Mapped[str | None] = mapped_column(ForeignKey("partner_events.id"), index=True)
+    notification_id: Mapped[str | None] = mapped_column(ForeignKey("notifications.id"), index=True)
+    target: Mapped[str | None] = mapped_column(EncryptedText)  # an email address or webhook URL
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|queued|delivered|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ callers give a minimal body for partners and a fuller one for service staff.
 """
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from caseflow.consent.policy import require
@@ -16,7 +17,14 @@ from caseflow.services_errors import NotFound
 
 
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
-           case_id: str | None = None, family_id: str | None = None) -> Notification | None:
+           case_id: str | None = None, family_id: str | None = None, *, event_id: str | None = None,
+           deadline_at=None, channels=("inbox",), basis: str | None = None) -> Notification | None:
+    """The inbox row (always) and, in the same transaction, outbox rows for the other channels:
+    email when the rule asks for it and SMTP is configured, and a signed webhook whenever the
+    recipient's organisation has a system that takes them."""
+    from caseflow.auth.models import Organisation, User
+    from caseflow.notify import outbox
+
     if not recipient_id:
         return None
     key = f"{delivery_key}:{recipient_id}"[:200]
@@ -24,8 +32,17 @@ def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, 
     if existing is not None:
         return existing
     note = Notification(delivery_key=key, recipient_id=recipient_id, type=type_, case_id=case_id,
-                        family_id=family_id, title=title[:200], body=body)
+                        family_id=family_id, title=title[:200], body=body, event_id=event_id,
+                        deadline_at=deadline_at, basis=basis)
     db.session.add(note)
+    db.session.flush()
+    user = db.session.get(User, recipient_id)
+    org = db.session.get(Organisation, user.organisation_id) if user is not None else None
+    settings = current_app.extensions["caseflow.settings"]
+    if "email" in channels and settings.smtp_url and user is not None and user.email:
+        outbox.add("email", notification_id=note.id, target=user.email)
+    if org is not None and org.webhook_url:
+        outbox.add("webhook", notification_id=note.id, target=org.webhook_url)
     return note
 
 
@@ -64,8 +81,8 @@ def _no_longer_shared(actor, items) -> set[str]:
     allowed: dict[tuple, bool] = {}
     withheld = set()
     for note in items:
-        if not note.family_id:
-            continue
+        if not note.family_id or note.basis:
+            continue  # shared on a basis other than consent (e.g. Operation Encompass)
         key = (note.family_id, note.case_id)
         if key not in allowed:
             case = db.session.get(Case, note.case_id) if note.case_id else None

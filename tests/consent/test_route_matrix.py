@@ -124,6 +124,16 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/reports/step-up-step-down"): {"team_manager", "panel_chair", "analyst"},
     ("GET", "/api/v1/reports/transitions"): {"team_manager", "panel_chair", "analyst"},
     ("GET", "/api/v1/reports/oscillating-families"): {"team_manager", "panel_chair"},
+    # partner events, flags and the notification queue
+    ("POST", "/api/v1/notifications"): PARTNERS | SERVICE,
+    ("GET", "/api/v1/notifications/<event_id>"): SERVICE | {"keyworker", "social_worker", "referrer",
+                                                            "panel_member", "partner_system"},
+    ("GET", "/api/v1/flags"): EVERYONE - {"admin", "analyst"},
+    ("GET", "/api/v1/events/review"): {"front_door", "team_manager"},
+    ("POST", "/api/v1/events/<event_id>/review"): {"front_door", "team_manager"},
+    ("POST", "/api/v1/events/<event_id>/decision"): {"team_manager", "keyworker"},
+    ("GET", "/api/v1/deliveries"): {"admin"}, ("POST", "/api/v1/deliveries/<delivery_id>/replay"): {"admin"},
+    ("GET", "/api/v1/routing-rules"): {"admin"}, ("PUT", "/api/v1/routing-rules"): {"admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -174,13 +184,26 @@ def world(app, api, factory):
         "purpose": "taf_information_sharing", "recipient_organisation_ids": [school.id], "categories": ["education"],
         "given_by": "Sharon Walsh", "given_by_relationship": "parent_carer", "method": "verbal",
         "given_on": "2026-01-05"}).get_json()
+    event = api.post("/api/v1/notifications", tokens["partner_system"], json={
+        "type": "police_contact", "occurred_at": "2026-11-20T22:15:00+00:00", "source_reference": "MATRIX-1",
+        "people": [{"given_name": "Leah", "family_name": "Walsh", "date_of_birth": "2011-06-02",
+                    "postcode": "NS1 4AB"}]}).get_json()
+    review = api.get("/api/v1/events/review", tokens["front_door"]).get_json()["items"][0]  # no postcode on file
+    resolved = api.post(f"/api/v1/events/{event['id']}/review", tokens["front_door"], json={
+        "decision": "confirm", "person_id": review["candidates"][0]["candidates"][0]["person_id"]})
+    assert resolved.status_code == 200 and resolved.get_json()["status"] == "routed", resolved.get_json()
     with app.app_context():
+        from caseflow.notify.models import Delivery
+
         note = notify(users["keyworker"].id, "test", "matrix:1", "A notification", "For the matrix")
+        db.session.flush()
+        dead = Delivery(kind="webhook", notification_id=note.id, status="dead", attempts=7)
+        db.session.add(dead)
         db.session.commit()
-        note_id = note.id
+        note_id, delivery_id = note.id, dead.id
     params = {"case_id": case_id, "family_id": case["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
-              "keyworker_id": users["keyworker"].id}
+              "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)

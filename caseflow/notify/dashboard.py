@@ -1,0 +1,43 @@
+"""What managers and administrators watch: notifications with deadlines and how each was
+delivered; deliveries by status (the dead-letter list)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from caseflow.auth.models import User
+from caseflow.consent.policy import require
+from caseflow.extensions import db
+from caseflow.notify.models import Delivery, Notification
+
+
+@dataclass
+class Row:
+    note: Notification
+    recipient: User
+    deliveries: list[Delivery]
+
+
+def manager_view(actor, limit: int = 200) -> list[Row]:
+    """Partner-event notifications and escalations, newest first, with each channel's state."""
+    require(actor, "notifications.dashboard", object_type="notification", audit=False)
+    notes = list(db.session.scalars(select(Notification).where(Notification.deadline_at.is_not(None))
+                                    .order_by(Notification.created_at.desc()).limit(limit)))
+    by_note: dict[str, list[Delivery]] = {}
+    if notes:
+        for d in db.session.scalars(select(Delivery).where(Delivery.notification_id.in_([n.id for n in notes]))):
+            by_note.setdefault(d.notification_id, []).append(d)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))}
+    db.session.commit()
+    return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
+
+
+def deliveries(actor, status: str | None, page: int, per_page: int):
+    require(actor, "outbox.manage", object_type="delivery", audit=False)
+    query = select(Delivery)
+    if status:
+        query = query.where(Delivery.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = list(db.session.scalars(query.order_by(Delivery.created_at.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return rows, total

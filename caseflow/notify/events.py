@@ -1,0 +1,149 @@
+"""Partner events: accept them fast, resolve the ones the matcher could not, and let the last
+keyworker or manager open a new case from one (or record why not)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from caseflow.consent import audit
+from caseflow.consent.policy import require
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.families.models import FamilyMember
+from caseflow.frontdoor.services import unused_reference
+from caseflow.notify import outbox
+from caseflow.notify.models import PartnerEvent
+from caseflow.notify.schemas import EventDecisionSchema, PartnerEventSchema, ReviewResolutionSchema
+from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES
+from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
+
+
+def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
+    """Record the event and its routing job in one transaction. Returns (event, created): the
+    same source reference from the same organisation returns the first event (idempotent)."""
+    require(actor, "event.submit", object_type="partner_event", audit=False)
+    data = load(PartnerEventSchema, raw)
+    existing = _by_source(actor, data["source_reference"])
+    if existing is not None:
+        return existing, False
+    event = PartnerEvent(reference=unused_reference(PartnerEvent, "PE"),
+                         source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
+                         source_reference=data["source_reference"], type=data["type"],
+                         occurred_at=data["occurred_at"], summary=data.get("summary"),
+                         people=[_jsonable(p) for p in data["people"]], status="received", received_at=utcnow())
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same report sent twice at once: the first one stands
+        db.session.rollback()
+        return _by_source(actor, data["source_reference"]), False
+    outbox.add("route", event_id=event.id)
+    audit.record(actor, "event.submit", "partner_event", event.id, categories=["identity", "police"],
+                 purpose="partner notification", basis="information sharing agreement")
+    db.session.commit()
+    return event, True
+
+
+def _jsonable(person: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in person.items() if v not in (None, "")}
+
+
+def _by_source(actor, source_reference: str) -> PartnerEvent | None:
+    return db.session.scalar(select(PartnerEvent).where(
+        PartnerEvent.source_organisation_id == actor.organisation_id,
+        PartnerEvent.source_reference == source_reference))
+
+
+def get(actor, event_id: str, action: str = "event.view") -> PartnerEvent:
+    event = db.session.get(PartnerEvent, event_id)
+    if event is None:
+        raise NotFound("No notification event with that id.")
+    require(actor, action, event, object_type="partner_event", family_id=event.family_id,
+            purpose="partner notification")
+    return event
+
+
+def review_queue(actor) -> list[PartnerEvent]:
+    require(actor, "event.review", object_type="partner_event", audit=False)
+    return list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.status == "needs_review")
+                                   .order_by(PartnerEvent.received_at)))
+
+
+def resolve_review(actor, event_id: str, raw: dict) -> PartnerEvent:
+    """The front door says who the event is about (a known person), or that it is nobody the
+    service knows (then it is kept only for the retention period)."""
+    from caseflow.notify import routing
+
+    event = get(actor, event_id, "event.review")
+    data = load(ReviewResolutionSchema, raw)
+    if event.status != "needs_review":
+        raise Conflict("This event has already been resolved.")
+    event.decided_by_id, event.decided_at = actor.id, utcnow()
+    if data["decision"] == "not_known":
+        event.status, event.purge_after = "not_open", (utcnow() + timedelta(
+            days=current_app.extensions["caseflow.settings"].unmatched_event_days)).date()
+        audit.record(actor, "event.not_known", "partner_event", event.id, purpose="partner notification")
+        db.session.commit()
+        return event
+    family_id = db.session.scalar(select(FamilyMember.family_id).where(FamilyMember.person_id == data["person_id"]))
+    offered = {c["person_id"] for p in (event.candidates or []) for c in p.get("candidates", [])}
+    if family_id is None or data["person_id"] not in offered:
+        raise ServiceValidationError("Choose one of the people offered.", {"person_id": ["Choose one of the people offered"]})
+    event.person_ids = [data["person_id"]]
+    audit.record(actor, "event.match_confirmed", "partner_event", event.id, family_id=family_id,
+                 categories=["identity"], purpose="partner notification")
+    routing.deliver_to_family(event, family_id)
+    return event
+
+
+def decide(actor, event_id: str, raw: dict):
+    """On an event about a recently closed case: open a new case from it (a re-referral that
+    goes straight to the front door's triage queue), or record why not."""
+    from caseflow.frontdoor.models import Source
+    from caseflow.frontdoor.services import submit_request
+
+    event = get(actor, event_id, "event.decide")
+    data = load(EventDecisionSchema, raw)
+    if event.status != "closed_recently":
+        raise Conflict("A decision is recorded only on an event about a recently closed case.")
+    event.decided_by_id, event.decided_at = actor.id, utcnow()
+    event.decision_reason = data["reason"].strip()
+    if data["decision"] == "no_further_action":
+        event.status = "no_further_action"
+        audit.record(actor, "event.no_further_action", "partner_event", event.id, family_id=event.family_id,
+                     purpose="partner notification")
+        db.session.commit()
+        return event
+    people = [{"given_name": p["given_name"], "family_name": p["family_name"], "date_of_birth": p.get("date_of_birth"),
+               "relationship": p.get("relationship") or "child", "postcode": p.get("postcode"),
+               **{k: p[k] for k in ("nhs_number", "upn", "sex") if p.get(k)}} for p in event.people]
+    submitter = db.session.get(type(actor), event.submitted_by_id)
+    raw_request = {"referrer": {"name": submitter.name, "organisation": submitter.organisation.name,
+                                "role": f"Notification {event.reference}"},
+                   "people": people, "concerns": EVENT_CONCERNS.get(event.type, ["children_need_help"]),
+                   "details": f"{EVENT_TYPES.get(event.type, event.type)} on {event.occurred_at:%d %B %Y}. "
+                              f"{event.summary or ''} Re-referral decision: {event.decision_reason}",
+                   "consent_given": False, "urgency": "urgent"}
+    event.status = "reopened"
+    db.session.flush()
+    submission = submit_request(actor, raw_request, Source.PARTNER_SYSTEM)  # commits
+    event = db.session.get(PartnerEvent, event_id)
+    event.new_case_id = submission.case.id
+    audit.record(actor, "event.reopen", "partner_event", event.id, family_id=submission.family.id,
+                 purpose="re-referral from a partner notification")
+    db.session.commit()
+    return event
+
+
+def purge_expired(today) -> int:
+    """Events about people not open to the service are erased when their time is up."""
+    rows = list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.purge_after.is_not(None),
+                                                             PartnerEvent.purge_after < today,
+                                                             PartnerEvent.status != "purged")))
+    for event in rows:
+        event.people, event.summary, event.candidates, event.status = None, None, None, "purged"
+    db.session.flush()
+    return len(rows)

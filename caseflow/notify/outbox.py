@@ -1,0 +1,203 @@
+"""The transactional outbox and its dispatcher.
+
+Services add Delivery rows in the same transaction as the change that needs them. When that
+transaction commits, the dispatcher hands each new row to the queue: RQ on Redis when
+CASEFLOW_REDIS_URL is set, or a run in this process straight after the commit otherwise. If
+Redis is down at that moment the rows stay 'pending' and the sweeper (run by `caseflow worker`)
+queues them once it is back, so an accepted event is never lost. Jobs lock their row and do
+nothing if it is already delivered, so a job run twice (a worker killed mid-job, a sweep racing
+a dispatch) never delivers twice.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.notify.models import Delivery
+
+log = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = [5, 30, 120, 600, 1800, 3600]  # then dead-letter
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+
+_NEW_KEY = "caseflow.outbox.new"
+
+
+def add(kind: str, *, event_id: str | None = None, notification_id: str | None = None,
+        target: str | None = None) -> Delivery:
+    now = utcnow()
+    # With Redis the dispatcher queues it at commit; should that fail, it goes back to pending.
+    queued = bool(_settings().redis_url)
+    row = Delivery(kind=kind, event_id=event_id, notification_id=notification_id, target=target,
+                   status="queued" if queued else "pending", queued_at=now if queued else None,
+                   next_attempt_at=now)
+    db.session.add(row)
+    return row
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_new_deliveries(session, flush_context):
+    new = [obj.id for obj in session.new if isinstance(obj, Delivery)]
+    if new:
+        session.info.setdefault(_NEW_KEY, []).extend(new)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session):
+    session.info.pop(_NEW_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session):
+    ids = session.info.pop(_NEW_KEY, None)
+    if ids and has_app_context():
+        dispatch(ids)
+
+
+def _settings():
+    return current_app.extensions["caseflow.settings"]
+
+
+def dispatch(ids: list[str]) -> None:
+    """Hand committed outbox rows to the queue. Never raises: a row that cannot be queued now
+    stays pending for the sweeper."""
+    app = current_app._get_current_object()
+    if _settings().redis_url:
+        try:
+            _enqueue(ids)
+        except Exception as exc:  # Redis down: the sweeper queues them when it is back
+            log.warning("outbox: could not queue %d deliveries (%s); the sweeper will", len(ids), exc)
+            with db.engine.begin() as conn:  # a connection of its own: the session is mid-commit
+                conn.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "queued")
+                             .values(status="pending", queued_at=None))
+        return
+    # In-process: run now, in a thread with its own app context and database session (the
+    # committing session cannot run SQL inside its own after_commit hook), and wait for it.
+    worker = threading.Thread(target=_run_in_process, args=(app, ids))
+    worker.start()
+    worker.join()
+
+
+def _run_in_process(app, ids: list[str]) -> None:
+    with app.app_context():
+        for delivery_id in ids:
+            try:
+                run(delivery_id)
+            except Exception:
+                log.exception("outbox: delivery %s failed in-process; it will be retried", delivery_id)
+            finally:
+                db.session.remove()
+
+
+def _enqueue(ids: list[str]) -> None:
+    from rq import Queue
+
+    from caseflow.jobs import QUEUE_NAME, redis_connection, run_job
+
+    queue = Queue(QUEUE_NAME, connection=redis_connection(_settings().redis_url))
+    with queue.connection.pipeline() as pipe:
+        for delivery_id in ids:
+            queue.enqueue(run_job, "caseflow.notify.outbox.run", (delivery_id,), {},
+                          job_id=f"delivery-{delivery_id}-{utcnow().timestamp():.0f}", pipeline=pipe,
+                          result_ttl=60, failure_ttl=86400)
+        pipe.execute()
+
+
+def run(delivery_id: str) -> None:
+    """The job: do one outbox row's work, exactly once."""
+    from caseflow.notify import channels, routing
+
+    query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    row = db.session.scalar(query)
+    if row is None or row.status in ("delivered", "dead"):
+        db.session.rollback()
+        return
+    try:
+        if row.kind == "route":
+            routing.route_event(row.event_id)
+        elif row.kind == "email":
+            channels.send_email(row)
+        elif row.kind == "webhook":
+            channels.send_webhook(row)
+        else:
+            raise ValueError(f"unknown delivery kind {row.kind!r}")
+    except Exception as exc:
+        db.session.rollback()
+        _failed(delivery_id, exc)
+        return
+    row.status, row.delivered_at, row.attempts = "delivered", utcnow(), row.attempts + 1
+    row.last_error = None
+    db.session.commit()
+
+
+def _failed(delivery_id: str, exc: Exception) -> None:
+    row = db.session.scalar(select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+    if row is None:
+        return
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+        log.error("outbox: delivery %s is dead after %d attempts: %s", row.id, row.attempts, row.last_error)
+    else:
+        row.status = "pending"
+        row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF_SECONDS[row.attempts - 1])
+    db.session.commit()
+
+
+def sweep(limit: int = 500) -> int:
+    """Queue what is due: new rows a dispatch missed (Redis was down), retries whose backoff has
+    passed, and rows queued long ago whose worker died. Returns how many were handed on."""
+    now = utcnow()
+    query = (select(Delivery.id).where(or_(
+        (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+        # queued but not done within the setting: its worker died, so queue it again
+        (Delivery.status == "queued") & (Delivery.queued_at <= now - timedelta(
+            seconds=_settings().outbox_requeue_seconds))))
+        .order_by(Delivery.next_attempt_at).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(query))
+    if not ids:
+        db.session.rollback()
+        return 0
+    if _settings().redis_url:
+        try:
+            _enqueue(ids)
+        except Exception as exc:
+            db.session.rollback()
+            log.warning("outbox: sweep could not reach Redis (%s)", exc)
+            return 0
+        db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_(("pending", "queued")))
+                           .values(status="queued", queued_at=now))
+        db.session.commit()
+    else:
+        db.session.commit()
+        _run_in_process(current_app._get_current_object(), ids)
+    return len(ids)
+
+
+def replay(actor, delivery_id: str) -> Delivery:
+    """An administrator sends a dead delivery again (after fixing, say, a partner's webhook)."""
+    from caseflow.consent import audit
+    from caseflow.consent.policy import require
+    from caseflow.services_errors import Conflict, NotFound
+
+    require(actor, "outbox.manage", object_type="delivery", object_id=delivery_id, audit=False)
+    row = db.session.get(Delivery, delivery_id)
+    if row is None:
+        raise NotFound("No delivery with that id.")
+    if row.status != "dead":
+        raise Conflict("Only dead deliveries are replayed; this one is " + row.status + ".")
+    row.status, row.attempts, row.next_attempt_at, row.last_error = "pending", 0, utcnow(), None
+    audit.record(actor, "delivery.replay", "delivery", row.id, purpose="notification delivery")
+    db.session.commit()
+    dispatch([row.id])
+    return row

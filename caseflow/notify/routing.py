@@ -1,0 +1,222 @@
+"""Routing a partner event: match its people, find the family's case, and notify the people the
+routing rules name, each with a deadline in working time and content cut to what the policy
+lets them see. Runs as a queued job (caseflow.notify.outbox), idempotently."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import select
+
+from caseflow import flow
+from caseflow.auth.models import Organisation, User
+from caseflow.auth.roles import Role
+from caseflow.cases.models import Case
+from caseflow.consent.policy import can
+from caseflow.database import utcnow
+from caseflow.extensions import db
+from caseflow.families.matching import SubmittedPerson, match_person
+from caseflow.families.models import FamilyMember, Person
+from caseflow.notify import deadlines
+from caseflow.notify.models import PartnerEvent, RoutingRule
+from caseflow.notify.services import notify
+from caseflow.notify.vocab import EVENT_TYPES
+
+
+def _settings():
+    return current_app.extensions["caseflow.settings"]
+
+
+def active_rules(event_type: str) -> list[RoutingRule]:
+    from caseflow.notify.rules import seed_defaults
+
+    seed_defaults()  # an area that has never edited its rules starts with the defaults
+    return list(db.session.scalars(select(RoutingRule).where(
+        RoutingRule.event_type == event_type, RoutingRule.active).order_by(RoutingRule.recipient, RoutingRule.channel)))
+
+
+def route_event(event_id: str) -> None:
+    event = db.session.scalar(select(PartnerEvent).where(PartnerEvent.id == event_id).with_for_update())
+    if event is None or event.status != "received":
+        return  # already routed (a job run twice) or purged
+    matches = [match_person(db.session, _submitted(p)) for p in event.people or []]
+    if any(m.status == "needs_review" for m in matches) or not any(m.status == "linked" for m in matches):
+        _to_review(event, matches)  # ambiguous, or nobody recognised: a person checks before it is dropped
+        return
+    person_ids = [m.person_id for m in matches if m.status == "linked"]
+    family_ids = sorted(set(db.session.scalars(select(FamilyMember.family_id).where(
+        FamilyMember.person_id.in_(person_ids))))) if person_ids else []
+    if not family_ids:
+        _not_open(event)
+        return
+    event.person_ids = person_ids
+    deliver_to_family(event, family_ids[0])
+
+
+def _submitted(p: dict) -> SubmittedPerson:
+    from datetime import date
+
+    dob = p.get("date_of_birth")
+    return SubmittedPerson(given_name=p.get("given_name") or "", family_name=p.get("family_name") or "",
+                           date_of_birth=date.fromisoformat(dob) if isinstance(dob, str) and dob else None,
+                           sex=p.get("sex"), postcode=p.get("postcode"), nhs_number=p.get("nhs_number"),
+                           upn=p.get("upn"))
+
+
+def _to_review(event: PartnerEvent, matches) -> None:
+    event.status = "needs_review"
+    event.candidates = [{"status": m.status, "person_id": m.person_id,
+                         "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
+    event.routed_at = utcnow()
+    for officer_id in db.session.scalars(select(User.id).where(User.role == Role.FRONT_DOOR, User.active)):
+        notify(officer_id, "event_review", f"event-review:{event.id}", f"Check who a {_label(event)} is about",
+               f"{event.reference}: the people named could not be matched with certainty. Confirm or "
+               "mark as not known to us.")
+    db.session.commit()
+
+
+def _not_open(event: PartnerEvent) -> None:
+    """Not someone the service works with: keep it only as long as policy allows, then erase."""
+    event.status = "not_open"
+    event.routed_at = utcnow()
+    event.purge_after = (utcnow() + timedelta(days=_settings().unmatched_event_days)).date()
+    db.session.commit()
+
+
+def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
+    """Route a matched event: the open case's workers, or (closed recently) the last keyworker
+    and team manager, who may open a new case from it; otherwise it is not ours to keep."""
+    event.family_id = family_id
+    case = db.session.scalar(select(Case).where(Case.family_id == family_id, Case.stage.not_in(flow.CLOSED_STAGES))
+                             .order_by(Case.opened_at.desc()).limit(1))
+    event.routed_at = utcnow()
+    if case is not None:
+        event.case_id, event.status = case.id, "routed"
+        _notify_by_rules(event, case)
+        db.session.commit()
+        return
+    window = utcnow() - relativedelta(months=_settings().re_referral_months)
+    last = db.session.scalar(select(Case).where(Case.family_id == family_id, Case.closed_at.is_not(None),
+                                                Case.closed_at >= window)
+                             .order_by(Case.closed_at.desc()).limit(1))
+    if last is None:
+        _not_open(event)
+        return
+    event.case_id, event.status = last.id, "closed_recently"
+    for user_id in [last.keyworker_id, *_team_managers(last)]:
+        notify(user_id, "re_referral", f"event:{event.id}", f"{_label(event)}: {last.family.display_name} (case closed)",
+               f"{event.reference}: {event.summary or ''} The family's case {last.reference} closed on "
+               f"{last.closed_at:%d %B %Y}. Open a new case from this notification, or record why not.",
+               case_id=last.id, family_id=family_id, event_id=event.id,
+               deadline_at=deadlines.add_working_hours(event.received_at, 16))
+    db.session.commit()
+
+
+def _label(event: PartnerEvent) -> str:
+    return EVENT_TYPES.get(event.type, event.type)
+
+
+def _team_managers(case: Case) -> list[str]:
+    query = select(User.id).where(User.role == Role.TEAM_MANAGER, User.active)
+    managers = list(db.session.scalars(query.where(User.team_id == case.team_id))) if case.team_id else []
+    return managers or list(db.session.scalars(query.where(User.team_id.is_(None))))
+
+
+def recipients(kind: str, event: PartnerEvent, case: Case) -> list[User]:
+    """The people a rule's recipient kind names, for this event's case."""
+    ids: list[str | None] = []
+    if kind == "keyworker":
+        ids = [case.keyworker_id]
+    elif kind == "social_worker":
+        ids = [case.social_worker_id]
+    elif kind == "team_manager":
+        ids = _team_managers(case)
+    elif kind == "school_key_adult":
+        ids = _key_adults(event, case)
+    elif kind == "health_visitor":
+        ids = _health_visitors(case)
+    users = [db.session.get(User, i) for i in dict.fromkeys(i for i in ids if i)]
+    return [u for u in users if u is not None and u.active]
+
+
+def _key_adults(event: PartnerEvent, case: Case) -> list[str]:
+    """Each child's school's key adult (Operation Encompass): the children named in the event,
+    or every child in the family when the event names only adults."""
+    people = list(db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
+                                     .where(FamilyMember.family_id == case.family_id)))
+    named = [p for p in people if p.id in (event.person_ids or []) and (p.school_id or p.school_name)]
+    pupils = named or [p for p in people if p.school_id or p.school_name]
+    return [o.key_adult_id for o in _schools_of(pupils) if o.key_adult_id]
+
+
+def _schools_of(pupils: list[Person]) -> list[Organisation]:
+    """Schools by their id, or by the name given on a request when no id was recorded."""
+    from sqlalchemy import func, or_
+
+    ids = {p.school_id for p in pupils if p.school_id}
+    names = {p.school_name.strip().lower() for p in pupils if not p.school_id and p.school_name}
+    if not ids and not names:
+        return []
+    return list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
+        Organisation.id.in_(ids), func.lower(Organisation.name).in_(names)))))
+
+
+def _health_visitors(case: Case) -> list[str]:
+    from caseflow.plans.models import TafMember
+
+    return list(db.session.scalars(select(TafMember.user_id).join(User, User.id == TafMember.user_id)
+                                   .join(Organisation, Organisation.id == User.organisation_id)
+                                   .where(TafMember.case_id == case.id, TafMember.left_at.is_(None),
+                                          Organisation.type == "health_visiting")))
+
+
+def _notify_by_rules(event: PartnerEvent, case: Case) -> None:
+    by_user: dict[str, dict] = {}
+    for rule in active_rules(event.type):
+        for user in recipients(rule.recipient, event, case):
+            plan = by_user.setdefault(user.id, {"user": user, "channels": set(), "deadline": None})
+            plan["channels"].add(rule.channel)
+            due = deadlines.deadline_for(rule.deadline, rule.deadline_hours, event.received_at)
+            if due is not None and (plan["deadline"] is None or due < plan["deadline"]):
+                plan["deadline"] = due
+    for user_id, plan in by_user.items():
+        title, body, basis = message_for(plan["user"], event, case)
+        notify(user_id, "partner_event", f"event:{event.id}", title, body, case_id=case.id,
+               family_id=case.family_id, event_id=event.id, deadline_at=plan["deadline"],
+               channels=plan["channels"], basis=basis)
+
+
+ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
+
+
+def message_for(user: User, event: PartnerEvent, case: Case) -> tuple[str, str, str | None]:
+    """What this recipient may read: the detail to people who may see the family's records;
+    the fact and the deadline, with the name, to a school key adult told under the area's
+    information sharing agreement; never more than the policy allows."""
+    label = _label(event)
+    when = f"{event.occurred_at:%d %B %Y at %H:%M}"
+    family = case.family.display_name
+    if can(user, "case.view", case) and user.role not in (Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER):
+        return (f"{label}: {family}", f"{event.reference} from {event_source(event)}, {when}. "
+                f"{event.summary or ''} Case {case.reference}.", None)
+    children = _named_children(event, case, user)
+    return (f"{label}: {', '.join(children) or family}",
+            f"{event.reference}: {label.lower()} on {when} involving a child at your school. "
+            "Please make sure a key adult is available to support them. (Under the area's information "
+            "sharing agreement; no further detail is shared.)", ENCOMPASS_BASIS)
+
+
+def _named_children(event: PartnerEvent, case: Case, user: User) -> list[str]:
+    return [f"{p.given_name} {p.family_name}" for p in _pupils_at(case, user.organisation_id)]
+
+
+def _pupils_at(case: Case, school_id: str) -> list[Person]:
+    people = db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
+                                .where(FamilyMember.family_id == case.family_id))
+    return [p for p in people if school_id in {o.id for o in _schools_of([p])}]
+
+
+def event_source(event: PartnerEvent) -> str:
+    org = db.session.get(Organisation, event.source_organisation_id)
+    return org.name if org else "a partner"

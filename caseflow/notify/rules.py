@@ -1,0 +1,72 @@
+"""Administrators edit who hears about each event type, how, and by when; and the school
+holidays 'next school day' deadlines skip."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from caseflow.consent import audit
+from caseflow.consent.policy import require
+from caseflow.extensions import db
+from caseflow.notify.models import RoutingRule, SchoolHoliday
+from caseflow.notify.schemas import RoutingRuleSchema
+from caseflow.notify.vocab import DEFAULT_RULES
+from caseflow.services_errors import ServiceValidationError, load
+
+
+def seed_defaults(session=None) -> int:
+    """An area starts with the default rules (run by `caseflow db upgrade` and the demo)."""
+    session = session or db.session
+    if session.scalar(select(RoutingRule.id).limit(1)) is not None:
+        return 0
+    for event_type, recipient, channel, deadline, hours in DEFAULT_RULES:
+        session.add(RoutingRule(event_type=event_type, recipient=recipient, channel=channel, deadline=deadline,
+                                deadline_hours=hours, active=True))
+    session.flush()
+    return len(DEFAULT_RULES)
+
+
+def all_rules(actor) -> list[RoutingRule]:
+    require(actor, "routing.manage", object_type="routing_rule", audit=False)
+    return list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.event_type, RoutingRule.recipient,
+                                                                RoutingRule.channel)))
+
+
+def save(actor, raw: dict) -> RoutingRule:
+    require(actor, "routing.manage", object_type="routing_rule", audit=False)
+    data = load(RoutingRuleSchema, raw)
+    if data["deadline"] == "working_hours" and not data.get("deadline_hours"):
+        raise ServiceValidationError("Say how many working hours.", {"deadline_hours": ["Enter the number of working hours"]})
+    rule = db.session.scalar(select(RoutingRule).where(RoutingRule.event_type == data["event_type"],
+                                                       RoutingRule.recipient == data["recipient"],
+                                                       RoutingRule.channel == data["channel"]))
+    if rule is None:
+        rule = RoutingRule(event_type=data["event_type"], recipient=data["recipient"], channel=data["channel"])
+        db.session.add(rule)
+    rule.deadline = data["deadline"]
+    rule.deadline_hours = data.get("deadline_hours") if data["deadline"] == "working_hours" else None
+    rule.active, rule.updated_by_id = data["active"], actor.id
+    db.session.flush()
+    audit.record(actor, "routing_rule.save", "routing_rule", rule.id, purpose="notification routing")
+    db.session.commit()
+    return rule
+
+
+def school_holidays() -> list[SchoolHoliday]:
+    return list(db.session.scalars(select(SchoolHoliday).order_by(SchoolHoliday.starts_on)))
+
+
+def add_school_holiday(actor, name: str, starts_on, ends_on) -> SchoolHoliday:
+    require(actor, "routing.manage", object_type="school_holiday", audit=False)
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = ["Enter a name, like Christmas holiday"]
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = ["The holiday must end on or after the day it starts"]
+    if errors:
+        raise ServiceValidationError("Some answers need changing.", errors)
+    holiday = SchoolHoliday(name=name.strip(), starts_on=starts_on, ends_on=ends_on)
+    db.session.add(holiday)
+    db.session.flush()
+    audit.record(actor, "school_holiday.add", "school_holiday", holiday.id, purpose="notification routing")
+    db.session.commit()
+    return holiday

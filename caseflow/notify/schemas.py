@@ -1,0 +1,67 @@
+"""Bodies of the notification API: partner events, the front door's review, re-referral decisions."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from caseflow.database import utcnow
+from caseflow.frontdoor.schemas import PersonSchema, not_blank
+from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
+
+
+class PartnerEventSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(required=True, validate=validate.OneOf(
+        list(EVENT_TYPES), error="Type must be one of: " + ", ".join(EVENT_TYPES)))
+    occurred_at = fields.AwareDateTime(required=True, error_messages={
+        "invalid": "occurred_at must be a timestamp with an offset, like 2026-11-20T22:15:00+00:00",
+        "invalid_awareness": "occurred_at needs a time zone offset, like +00:00"})
+    people = fields.List(fields.Nested(PersonSchema), required=True,
+                         validate=validate.Length(min=1, max=20, error="Name between 1 and 20 people"))
+    summary = fields.String(load_default=None, validate=validate.Length(max=4000))
+    source_reference = fields.String(required=True, validate=[
+        validate.Length(max=120, error="source_reference must be 120 characters or fewer"),
+        not_blank("Send your own reference for this event, so a repeat is recognised")])
+
+    @validates("occurred_at")
+    def _not_future(self, value, **kwargs):
+        if value > utcnow() + timedelta(minutes=5):
+            raise ValidationError("occurred_at cannot be in the future")
+
+
+class ReviewResolutionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(
+        ["confirm", "not_known"], error="Choose confirm (with a person) or not_known"))
+    person_id = fields.String(load_default=None)
+
+
+class EventDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(
+        ["open_case", "no_further_action"], error="Choose open_case or no_further_action"))
+    reason = fields.String(required=True, validate=not_blank("Say why"),
+                           error_messages={"required": "Say why", "null": "Say why"})
+
+
+class RoutingRuleSchema(Schema):
+    event_type = fields.String(required=True, validate=validate.OneOf(list(EVENT_TYPES), error="Choose an event type"))
+    recipient = fields.String(required=True, validate=validate.OneOf(list(RECIPIENTS), error="Choose who is told"))
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS), error="Choose a channel"))
+    deadline = fields.String(load_default="none", validate=validate.OneOf(list(DEADLINES), error="Choose a deadline"))
+    deadline_hours = fields.Integer(load_default=None, allow_none=True,
+                                    validate=validate.Range(min=1, max=80, error="Between 1 and 80 working hours"))
+    active = fields.Boolean(load_default=True)
+
+
+class FlagQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    given_name = fields.String(load_default=None)
+    family_name = fields.String(load_default=None)
+    date_of_birth = fields.Date(load_default=None)
+    postcode = fields.String(load_default=None)
+    nhs_number = fields.String(load_default=None)
+    upn = fields.String(load_default=None)
