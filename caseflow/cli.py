@@ -167,14 +167,23 @@ def retention_run(dry_run):
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
 @with_appcontext
 def worker(burst):
-    """Run queue workers (RQ on CASEFLOW_REDIS_URL)."""
+    """Run the queue worker: RQ on CASEFLOW_REDIS_URL, with the outbox sweeper and escalations.
+
+    Without Redis, deliveries run in the web process as they are committed; this then runs only
+    the sweeper (retries, escalations at their deadline)."""
     from flask import current_app
 
-    from caseflow.jobs import run_worker
+    from caseflow.jobs import run_worker, sweep_forever, sweep_once
 
+    app = current_app._get_current_object()
     if not current_app.extensions["caseflow.settings"].redis_url:
-        click.echo("CASEFLOW_REDIS_URL is not set: jobs run in-process inside the web app, "
-                   "so there is no separate worker to start.")
+        click.echo("CASEFLOW_REDIS_URL is not set: deliveries run in-process; sweeping retries and escalations.")
+        if burst:
+            sweep_once(app)
+            return
+        import threading
+
+        sweep_forever(app, threading.Event(), 5.0)
         return
     run_worker(burst=burst)
 

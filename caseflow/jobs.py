@@ -40,24 +40,75 @@ _worker_app = None
 
 
 def run_job(path: str, args: tuple, kwargs: dict):
-    """What an RQ worker runs: the named job inside an app context of its own process.
+    """What an RQ worker runs: the named job inside an app context.
 
-    The app (and so the database engine) is created in the process that runs the job, never
-    inherited across RQ's fork, because pooled connections must not be shared between processes.
+    `caseflow worker` runs a SimpleWorker inside its own app context, so jobs reuse that app and
+    its connection pool (no fork, no app per job: fast enough for a burst of incidents). Run any
+    other way (a forking worker), the job builds its own app in the process that runs it, never
+    using connections inherited across a fork.
     """
     global _worker_app
+    from flask import has_app_context
+
+    from caseflow.extensions import db
+
+    if has_app_context():
+        try:
+            return _resolve(path)(*args, **kwargs)
+        finally:
+            db.session.remove()
     from caseflow import create_app
 
     if _worker_app is None:
         _worker_app = create_app()
     with _worker_app.app_context():
-        return _resolve(path)(*args, **kwargs)
+        try:
+            return _resolve(path)(*args, **kwargs)
+        finally:
+            db.session.remove()
 
 
-def run_worker(burst: bool = False) -> None:
-    """`caseflow worker`: an RQ worker whose jobs run inside this app's context."""
-    from rq import Worker
+def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
+    """`caseflow worker`: an RQ worker whose jobs run in this app's context, beside a sweeper
+    thread that queues what the outbox still holds (Redis was down; a worker died mid-job;
+    retries whose backoff has passed) and escalates notifications past their deadline."""
+    import threading
+
+    from rq import SimpleWorker
 
     settings = current_app.extensions["caseflow.settings"]
-    worker = Worker([QUEUE_NAME], connection=redis_connection(settings.redis_url))
-    worker.work(burst=burst, with_scheduler=True)
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    sweeper = threading.Thread(target=sweep_forever, args=(app, stop, sweep_every), daemon=True)
+    if not burst:
+        sweeper.start()
+    else:
+        sweep_once(app)
+    worker = SimpleWorker([QUEUE_NAME], connection=redis_connection(settings.redis_url))
+    try:
+        worker.work(burst=burst, logging_level="WARNING")
+    finally:
+        stop.set()
+
+
+def sweep_once(app) -> int:
+    import logging
+
+    from caseflow.extensions import db
+    from caseflow.notify import escalation, outbox
+
+    with app.app_context():
+        try:
+            return outbox.sweep() + escalation.escalate_due()
+        except Exception:  # a database blip must not stop the worker; try again next time
+            logging.getLogger(__name__).exception("sweep failed")
+            db.session.rollback()
+            return 0
+        finally:
+            db.session.remove()
+
+
+def sweep_forever(app, stop, every: float) -> None:
+    while not stop.is_set():
+        sweep_once(app)
+        stop.wait(every)

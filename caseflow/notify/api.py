@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
-from caseflow.notify import dashboard, events, flags, outbox, rules, services
+from caseflow.notify import dashboard, events, flags, outbox, partners, rules, services
 from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, PartnerEventSchema,
                                      ReviewResolutionSchema, RoutingRuleSchema)
 
@@ -121,3 +121,14 @@ def put_rule(user, data):
 def rule_json(r) -> dict:
     return {"id": r.id, "event_type": r.event_type, "recipient": r.recipient, "channel": r.channel,
             "deadline": r.deadline, "deadline_hours": r.deadline_hours, "active": r.active}
+
+
+@endpoint(bp, "/organisations/<org_id>/notification-settings", "PUT",
+          summary="Duty contact and email, school key adult, webhook address (administrators)")
+def organisation_settings(user, data, org_id):
+    org, secret = partners.configure(user, org_id, json_object())
+    body = {"id": org.id, "name": org.name, "duty_contact_id": org.duty_contact_id, "duty_email": org.duty_email,
+            "key_adult_id": org.key_adult_id, "webhook_url": org.webhook_url}
+    if secret:
+        body["webhook_secret"] = secret  # shown once; only the encrypted copy is kept
+    return body

@@ -66,10 +66,17 @@ def send_email(row: Delivery) -> None:
 
 
 def webhook_payload(note: Notification, delivery_id: str) -> dict:
+    """Cut at sending time, not at queueing time: consent withdrawn while the delivery waited
+    (Redis down, a retry's backoff) withholds the content from it too."""
+    from caseflow.notify.services import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
+
     recipient = db.session.get(User, note.recipient_id)
+    title, body = note.title, note.body
+    if recipient is not None and no_longer_shared(recipient, [note]):
+        title, body = WITHHELD_TITLE, WITHHELD_BODY
     return {"delivery_id": delivery_id, "notification_id": note.id, "type": note.type,
             "recipient": {"id": recipient.id, "name": recipient.name} if recipient else None,
-            "title": note.title, "body": note.body, "case_id": note.case_id, "event_id": note.event_id,
+            "title": title, "body": body, "case_id": note.case_id, "event_id": note.event_id,
             "created_at": note.created_at.isoformat(),
             "deadline_at": note.deadline_at.isoformat() if note.deadline_at else None}
 

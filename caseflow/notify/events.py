@@ -122,7 +122,8 @@ def decide(actor, event_id: str, raw: dict):
                **{k: p[k] for k in ("nhs_number", "upn", "sex") if p.get(k)}} for p in event.people]
     submitter = db.session.get(type(actor), event.submitted_by_id)
     raw_request = {"referrer": {"name": submitter.name, "organisation": submitter.organisation.name,
-                                "role": f"Notification {event.reference}"},
+                                "role": f"Notification {event.reference}", "email": submitter.email},
+                   "safeguarding_concern": True,  # shared without consent on the safeguarding basis
                    "people": people, "concerns": EVENT_CONCERNS.get(event.type, ["children_need_help"]),
                    "details": f"{EVENT_TYPES.get(event.type, event.type)} on {event.occurred_at:%d %B %Y}. "
                               f"{event.summary or ''} Re-referral decision: {event.decision_reason}",

@@ -30,10 +30,12 @@ class Flag:
 
 def lookup(actor, query: dict) -> Flag:
     decision = require(actor, "flags.query", object_type="flag", audit=False)
-    if not (query.get("nhs_number") or query.get("upn") or
-            (query.get("given_name") and query.get("family_name") and query.get("date_of_birth"))):
-        raise ServiceValidationError("Say who you are asking about.", {"_query": [
-            "Give an NHS number, a UPN, or a first name, last name and date of birth"]})
+    # An identifier alone could be a typo pointing at a stranger: the matcher needs the date of
+    # birth (or the name) to agree before it says yes.
+    if not (query.get("date_of_birth") and (query.get("nhs_number") or query.get("upn") or
+                                            (query.get("given_name") and query.get("family_name")))):
+        raise ServiceValidationError("Say who you are asking about.", {"date_of_birth": [
+            "Give the date of birth with an NHS number, a UPN, or a first and last name"]})
     match = match_person(db.session, SubmittedPerson(
         given_name=query.get("given_name") or "", family_name=query.get("family_name") or "",
         date_of_birth=query.get("date_of_birth"), postcode=query.get("postcode"),

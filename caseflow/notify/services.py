@@ -58,18 +58,21 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     unread = [n.id for n in items if n.read_at is None]
     if unread:
         db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=now))
-    withheld = _no_longer_shared(actor, items)
+    withheld = no_longer_shared(actor, items)
     db.session.commit()
     for note in items:
         if note.id in withheld:  # shown without its content; the stored row is untouched
             db.session.expunge(note)
-            note.title = "A notification you can no longer read"
-            note.body = ("The family withdrew consent, or the basis for sharing ended, after this was sent, "
-                         "so its content is withheld.")
+            note.title, note.body = WITHHELD_TITLE, WITHHELD_BODY
     return items, total
 
 
-def _no_longer_shared(actor, items) -> set[str]:
+WITHHELD_TITLE = "A notification you can no longer read"
+WITHHELD_BODY = ("The family withdrew consent, or the basis for sharing ended, after this was sent, "
+                 "so its content is withheld.")
+
+
+def no_longer_shared(actor, items) -> set[str]:
     """Partners read a notification only while consent or a lawful basis (or their place in the
     TAF) still lets them see its family: withdrawal reaches messages already delivered."""
     from caseflow.auth.roles import Role

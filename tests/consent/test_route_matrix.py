@@ -134,6 +134,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/events/<event_id>/decision"): {"team_manager", "keyworker"},
     ("GET", "/api/v1/deliveries"): {"admin"}, ("POST", "/api/v1/deliveries/<delivery_id>/replay"): {"admin"},
     ("GET", "/api/v1/routing-rules"): {"admin"}, ("PUT", "/api/v1/routing-rules"): {"admin"},
+    ("PUT", "/api/v1/organisations/<org_id>/notification-settings"): {"admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -203,7 +204,8 @@ def world(app, api, factory):
         note_id, delivery_id = note.id, dead.id
     params = {"case_id": case_id, "family_id": case["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
-              "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id}
+              "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
+              "org_id": school.id}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)

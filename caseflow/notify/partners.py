@@ -1,0 +1,55 @@
+"""An organisation's notification settings, set by administrators: the duty contact who takes
+escalations (and a duty email address), a school's key adult (Operation Encompass), and the
+partner system that takes signed webhooks. The webhook secret is generated here and shown once."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+
+from caseflow.auth.models import Organisation, User
+from caseflow.consent import audit
+from caseflow.consent.policy import require
+from caseflow.extensions import db
+from caseflow.services_errors import NotFound, ServiceValidationError
+
+
+def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
+    """Returns the organisation and, when a webhook secret was (re)generated, the secret."""
+    require(actor, "routing.manage", object_type="organisation", object_id=org_id, audit=False)
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("No organisation with that id.")
+    errors: dict[str, list[str]] = {}
+    for field in ("duty_contact_id", "key_adult_id"):
+        if field in raw:
+            user_id = raw.get(field) or None
+            if user_id is not None:
+                user = db.session.scalar(select(User).where(User.id == user_id, User.active))
+                if user is None or user.organisation_id != org.id:
+                    errors[field] = ["Choose someone who works for this organisation"]
+            setattr(org, field, user_id)
+    if "duty_email" in raw:
+        email = (raw.get("duty_email") or "").strip() or None
+        if email and "@" not in email:
+            errors["duty_email"] = ["Enter an email address, like duty@school.example"]
+        org.duty_email = email
+    secret = None
+    if "webhook_url" in raw:
+        url = (raw.get("webhook_url") or "").strip() or None
+        if url and urlparse(url).scheme not in ("https", "http"):
+            errors["webhook_url"] = ["Enter the address of your system, starting https://"]
+        if url and (url != org.webhook_url or raw.get("new_secret") or not org.webhook_secret):
+            secret = secrets.token_urlsafe(32)
+            org.webhook_secret = secret
+        org.webhook_url = url
+        if url is None:
+            org.webhook_secret = None
+    if errors:
+        db.session.rollback()
+        raise ServiceValidationError("Some answers need changing.", errors)
+    audit.record(actor, "organisation.notification_settings", "organisation", org.id,
+                 purpose="notification routing")
+    db.session.commit()
+    return org, secret
