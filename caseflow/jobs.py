@@ -18,10 +18,17 @@ def _resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
+_connections: dict = {}
+
+
 def redis_connection(url: str):
+    """One client (and connection pool) per URL per process: a new client per call would open a
+    connection and ask the server's version on every enqueue."""
     from redis import Redis
 
-    return Redis.from_url(url)
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return _connections[url]
 
 
 def enqueue(path: str, *args, job_id: str | None = None, **kwargs):

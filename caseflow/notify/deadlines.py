@@ -16,20 +16,20 @@ from caseflow.extensions import db
 SCHOOL_DAY_START = time(9, 0)
 
 
-def _school_holidays() -> list[tuple[date, date]]:
+def school_holidays() -> list[tuple[date, date]]:
     from caseflow.notify.models import SchoolHoliday
 
     return [(h.starts_on, h.ends_on) for h in db.session.scalars(select(SchoolHoliday))]
 
 
 def is_school_day(day: date, holidays: list[tuple[date, date]] | None = None) -> bool:
-    holidays = _school_holidays() if holidays is None else holidays
+    holidays = school_holidays() if holidays is None else holidays
     return timescales.is_working_day(day) and not any(start <= day <= end for start, end in holidays)
 
 
 def next_school_day_start(moment: datetime, holidays: list[tuple[date, date]] | None = None) -> datetime:
     """The first 09:00 (London) on a school day strictly after `moment`."""
-    holidays = _school_holidays() if holidays is None else holidays
+    holidays = school_holidays() if holidays is None else holidays
     local = timescales.to_london(moment)
     day = local.date()
     if not (is_school_day(day, holidays) and local.time() < SCHOOL_DAY_START):
@@ -56,9 +56,10 @@ def add_working_hours(moment: datetime, hours: int) -> datetime:
         day, at = day + timedelta(days=1), time(0, 0)
 
 
-def deadline_for(kind: str, hours: int | None, moment: datetime) -> datetime | None:
+def deadline_for(kind: str, hours: int | None, moment: datetime,
+                 holidays: list[tuple[date, date]] | None = None) -> datetime | None:
     if kind == "next_school_day":
-        return next_school_day_start(moment)
+        return next_school_day_start(moment, holidays)
     if kind == "working_hours":
         return add_working_hours(moment, hours or 8)
     return None

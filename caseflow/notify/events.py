@@ -13,7 +13,7 @@ from caseflow.consent.policy import require
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.models import FamilyMember
-from caseflow.frontdoor.services import unused_reference
+from caseflow.families.services import new_reference
 from caseflow.notify import outbox
 from caseflow.notify.models import PartnerEvent
 from caseflow.notify.schemas import EventDecisionSchema, PartnerEventSchema, ReviewResolutionSchema
@@ -26,10 +26,9 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
     same source reference from the same organisation returns the first event (idempotent)."""
     require(actor, "event.submit", object_type="partner_event", audit=False)
     data = load(PartnerEventSchema, raw)
-    existing = _by_source(actor, data["source_reference"])
-    if existing is not None:
-        return existing, False
-    event = PartnerEvent(reference=unused_reference(PartnerEvent, "PE"),
+    # No look-up first: the unique constraint on (organisation, source reference) decides, so a
+    # burst of new events costs one insert each and a repeat is recognised even when concurrent.
+    event = PartnerEvent(reference=new_reference("PE"),
                          source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
                          source_reference=data["source_reference"], type=data["type"],
                          occurred_at=data["occurred_at"], summary=data.get("summary"),
@@ -37,9 +36,12 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
     db.session.add(event)
     try:
         db.session.flush()
-    except IntegrityError:  # the same report sent twice at once: the first one stands
+    except IntegrityError:  # the same report again: the first one stands
         db.session.rollback()
-        return _by_source(actor, data["source_reference"]), False
+        existing = _by_source(actor, data["source_reference"])
+        if existing is None:  # the random reference collided (vanishingly rare): try again
+            return accept(actor, raw)
+        return existing, False
     outbox.add("route", event_id=event.id)
     audit.record(actor, "event.submit", "partner_event", event.id, categories=["identity", "police"],
                  purpose="partner notification", basis="information sharing agreement")

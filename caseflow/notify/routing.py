@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
 
-from caseflow import flow
+from caseflow import flow, timescales
 from caseflow.auth.models import Organisation, User
 from caseflow.auth.roles import Role
 from caseflow.cases.models import Case
@@ -31,7 +31,7 @@ def _settings():
 def active_rules(event_type: str) -> list[RoutingRule]:
     from caseflow.notify.rules import seed_defaults
 
-    seed_defaults()  # an area that has never edited its rules starts with the defaults
+    seed_defaults()  # an area that has never edited its rules starts with the defaults (one query)
     return list(db.session.scalars(select(RoutingRule).where(
         RoutingRule.event_type == event_type, RoutingRule.active).order_by(RoutingRule.recipient, RoutingRule.channel)))
 
@@ -123,8 +123,47 @@ def _team_managers(case: Case) -> list[str]:
     return managers or list(db.session.scalars(query.where(User.team_id.is_(None))))
 
 
-def recipients(kind: str, event: PartnerEvent, case: Case) -> list[User]:
+class _Family:
+    """What routing needs to know about the family, read once per event (not once per rule)."""
+
+    def __init__(self, event: PartnerEvent, case: Case):
+        from sqlalchemy import func, or_
+
+        self.event, self.case = event, case
+        self.people = list(db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
+                                              .where(FamilyMember.family_id == case.family_id)))
+        ids = {p.school_id for p in self.people if p.school_id}
+        names = {p.school_name.strip().lower() for p in self.people if not p.school_id and p.school_name}
+        schools = list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
+            Organisation.id.in_(ids), func.lower(Organisation.name).in_(names))))) if ids or names else []
+        by_name = {o.name.lower(): o for o in schools}
+        by_id = {o.id: o for o in schools}
+        # Each pupil's school: by id, or by the name given on a request when no id was recorded.
+        self.school_of = {p.id: by_id.get(p.school_id) or by_name.get((p.school_name or "").strip().lower())
+                          for p in self.people}
+
+    def pupils_at(self, school_id: str) -> list[Person]:
+        return [p for p in self.people if (self.school_of.get(p.id) or _NO_SCHOOL).id == school_id]
+
+    def key_adults(self) -> list[str]:
+        """Each child's school's key adult (Operation Encompass): the children named in the
+        event, or every child at a school when the event names only adults."""
+        pupils = [p for p in self.people if self.school_of.get(p.id)]
+        named = [p for p in pupils if p.id in (self.event.person_ids or [])]
+        return list(dict.fromkeys(self.school_of[p.id].key_adult_id for p in (named or pupils)
+                                  if self.school_of[p.id].key_adult_id))
+
+
+class _NoSchool:
+    id = None
+
+
+_NO_SCHOOL = _NoSchool()
+
+
+def recipients(kind: str, family: _Family) -> list[User]:
     """The people a rule's recipient kind names, for this event's case."""
+    case = family.case
     ids: list[str | None] = []
     if kind == "keyworker":
         ids = [case.keyworker_id]
@@ -133,33 +172,12 @@ def recipients(kind: str, event: PartnerEvent, case: Case) -> list[User]:
     elif kind == "team_manager":
         ids = _team_managers(case)
     elif kind == "school_key_adult":
-        ids = _key_adults(event, case)
+        ids = family.key_adults()
     elif kind == "health_visitor":
         ids = _health_visitors(case)
-    users = [db.session.get(User, i) for i in dict.fromkeys(i for i in ids if i)]
-    return [u for u in users if u is not None and u.active]
-
-
-def _key_adults(event: PartnerEvent, case: Case) -> list[str]:
-    """Each child's school's key adult (Operation Encompass): the children named in the event,
-    or every child in the family when the event names only adults."""
-    people = list(db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
-                                     .where(FamilyMember.family_id == case.family_id)))
-    named = [p for p in people if p.id in (event.person_ids or []) and (p.school_id or p.school_name)]
-    pupils = named or [p for p in people if p.school_id or p.school_name]
-    return [o.key_adult_id for o in _schools_of(pupils) if o.key_adult_id]
-
-
-def _schools_of(pupils: list[Person]) -> list[Organisation]:
-    """Schools by their id, or by the name given on a request when no id was recorded."""
-    from sqlalchemy import func, or_
-
-    ids = {p.school_id for p in pupils if p.school_id}
-    names = {p.school_name.strip().lower() for p in pupils if not p.school_id and p.school_name}
-    if not ids and not names:
-        return []
-    return list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
-        Organisation.id.in_(ids), func.lower(Organisation.name).in_(names)))))
+    ids = list(dict.fromkeys(i for i in ids if i))
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids), User.active))) if ids else []
+    return sorted(users, key=lambda u: ids.index(u.id))
 
 
 def _health_visitors(case: Case) -> list[str]:
@@ -172,49 +190,49 @@ def _health_visitors(case: Case) -> list[str]:
 
 
 def _notify_by_rules(event: PartnerEvent, case: Case) -> None:
-    by_user: dict[str, dict] = {}
+    family = _Family(event, case)
+    holidays = deadlines.school_holidays()
+    by_kind: dict[str, list[RoutingRule]] = {}
     for rule in active_rules(event.type):
-        for user in recipients(rule.recipient, event, case):
+        by_kind.setdefault(rule.recipient, []).append(rule)
+    by_user: dict[str, dict] = {}
+    for kind, rules in by_kind.items():
+        for user in recipients(kind, family):
             plan = by_user.setdefault(user.id, {"user": user, "channels": set(), "deadline": None})
-            plan["channels"].add(rule.channel)
-            due = deadlines.deadline_for(rule.deadline, rule.deadline_hours, event.received_at)
-            if due is not None and (plan["deadline"] is None or due < plan["deadline"]):
-                plan["deadline"] = due
+            for rule in rules:
+                plan["channels"].add(rule.channel)
+                due = deadlines.deadline_for(rule.deadline, rule.deadline_hours, event.received_at, holidays)
+                if due is not None and (plan["deadline"] is None or due < plan["deadline"]):
+                    plan["deadline"] = due
+    source = event_source(event)
     for user_id, plan in by_user.items():
-        title, body, basis = message_for(plan["user"], event, case)
+        title, body, basis = message_for(plan["user"], event, case, family, source)
         notify(user_id, "partner_event", f"event:{event.id}", title, body, case_id=case.id,
                family_id=case.family_id, event_id=event.id, deadline_at=plan["deadline"],
-               channels=plan["channels"], basis=basis)
+               channels=plan["channels"], basis=basis, recipient=plan["user"], fresh=True)
 
 
 ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
+STAFF_ROLES = (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.FRONT_DOOR, Role.PANEL_CHAIR)
 
 
-def message_for(user: User, event: PartnerEvent, case: Case) -> tuple[str, str, str | None]:
-    """What this recipient may read: the detail to people who may see the family's records;
-    the fact and the deadline, with the name, to a school key adult told under the area's
-    information sharing agreement; never more than the policy allows."""
+def message_for(user: User, event: PartnerEvent, case: Case, family: _Family | None = None,
+                source: str | None = None) -> tuple[str, str, str | None]:
+    """What this recipient may read: the detail to staff who may see the family's records;
+    the fact, with the child's name, to a school key adult told under the area's information
+    sharing agreement; never more than the policy allows."""
     label = _label(event)
-    when = f"{event.occurred_at:%d %B %Y at %H:%M}"
-    family = case.family.display_name
-    if can(user, "case.view", case) and user.role not in (Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER):
-        return (f"{label}: {family}", f"{event.reference} from {event_source(event)}, {when}. "
+    when = f"{timescales.to_london(event.occurred_at):%d %B %Y at %H:%M}"
+    name = case.family.display_name
+    if user.role in STAFF_ROLES and can(user, "case.view", case):
+        return (f"{label}: {name}", f"{event.reference} from {source or event_source(event)}, {when}. "
                 f"{event.summary or ''} Case {case.reference}.", None)
-    children = _named_children(event, case, user)
-    return (f"{label}: {', '.join(children) or family}",
+    family = family or _Family(event, case)
+    children = [f"{p.given_name} {p.family_name}" for p in family.pupils_at(user.organisation_id)]
+    return (f"{label}: {', '.join(children) or name}",
             f"{event.reference}: {label.lower()} on {when} involving a child at your school. "
             "Please make sure a key adult is available to support them. (Under the area's information "
             "sharing agreement; no further detail is shared.)", ENCOMPASS_BASIS)
-
-
-def _named_children(event: PartnerEvent, case: Case, user: User) -> list[str]:
-    return [f"{p.given_name} {p.family_name}" for p in _pupils_at(case, user.organisation_id)]
-
-
-def _pupils_at(case: Case, school_id: str) -> list[Person]:
-    people = db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
-                                .where(FamilyMember.family_id == case.family_id))
-    return [p for p in people if school_id in {o.id for o in _schools_of([p])}]
 
 
 def event_source(event: PartnerEvent) -> str:

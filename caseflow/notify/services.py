@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from caseflow.consent.policy import require
-from caseflow.database import utcnow
+from caseflow.database import new_id, utcnow
 from caseflow.extensions import db
 from caseflow.notify.models import Notification
 from caseflow.services_errors import NotFound
@@ -18,30 +18,35 @@ from caseflow.services_errors import NotFound
 
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
            case_id: str | None = None, family_id: str | None = None, *, event_id: str | None = None,
-           deadline_at=None, channels=("inbox",), basis: str | None = None) -> Notification | None:
+           deadline_at=None, channels=("inbox",), basis: str | None = None, recipient=None,
+           fresh: bool = False) -> Notification | None:
     """The inbox row (always) and, in the same transaction, outbox rows for the other channels:
     email when the rule asks for it and SMTP is configured, and a signed webhook whenever the
     recipient's organisation has a system that takes them."""
-    from caseflow.auth.models import Organisation, User
+    from caseflow.auth.models import User
     from caseflow.notify import outbox
 
     if not recipient_id:
         return None
     key = f"{delivery_key}:{recipient_id}"[:200]
-    existing = db.session.scalar(select(Notification).where(Notification.delivery_key == key))
-    if existing is not None:
-        return existing
-    note = Notification(delivery_key=key, recipient_id=recipient_id, type=type_, case_id=case_id,
+    if not fresh:  # `fresh`: the caller holds the event's lock, so this key cannot exist yet
+        existing = db.session.scalar(select(Notification).where(Notification.delivery_key == key))
+        if existing is not None:
+            return existing
+    note = Notification(id=new_id(), delivery_key=key, recipient_id=recipient_id, type=type_, case_id=case_id,
                         family_id=family_id, title=title[:200], body=body, event_id=event_id,
                         deadline_at=deadline_at, basis=basis)
     db.session.add(note)
-    db.session.flush()
-    user = db.session.get(User, recipient_id)
-    org = db.session.get(Organisation, user.organisation_id) if user is not None else None
+    user = recipient if recipient is not None else db.session.get(User, recipient_id)
+    org = user.organisation if user is not None else None
     settings = current_app.extensions["caseflow.settings"]
-    if "email" in channels and settings.smtp_url and user is not None and user.email:
+    email = "email" in channels and settings.smtp_url and user is not None and user.email
+    webhook = org is not None and org.webhook_url
+    if email or webhook:
+        db.session.flush()  # the inbox row first: the outbox rows refer to it
+    if email:
         outbox.add("email", notification_id=note.id, target=user.email)
-    if org is not None and org.webhook_url:
+    if webhook:
         outbox.add("webhook", notification_id=note.id, target=org.webhook_url)
     return note
 
