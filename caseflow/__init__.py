@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
     from caseflow.notify.api import bp as notify_api
+    from caseflow.notify.admin_views import bp as notify_admin_bp
     from caseflow.notify.views import bp as notify_bp
     from caseflow.plans.api import bp as plans_api
     from caseflow.plans.views import bp as plans_bp
@@ -57,7 +58,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
-    for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp):
+    for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp,
+               notify_admin_bp):
         app.register_blueprint(bp)
     # triage_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api):

@@ -44,8 +44,15 @@ def _settings():
     return current_app.extensions["caseflow.settings"]
 
 
+def _notification(row: Delivery) -> Notification:
+    note = db.session.get(Notification, row.notification_id) if row.notification_id else None
+    if note is None:
+        raise RuntimeError("the notification this delivery carried no longer exists")
+    return note
+
+
 def send_email(row: Delivery) -> None:
-    note = db.session.get(Notification, row.notification_id)
+    note = _notification(row)
     url = _settings().smtp_url
     if not url:
         raise RuntimeError("No SMTP server configured (CASEFLOW_SMTP_URL)")
@@ -82,7 +89,7 @@ def webhook_payload(note: Notification, delivery_id: str) -> dict:
 
 
 def send_webhook(row: Delivery) -> None:
-    note = db.session.get(Notification, row.notification_id)
+    note = _notification(row)
     recipient = db.session.get(User, note.recipient_id)
     org = db.session.get(Organisation, recipient.organisation_id)
     if not org.webhook_url or not org.webhook_secret:

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from caseflow.auth.models import User
 from caseflow.consent import audit
 from caseflow.consent.policy import require
 from caseflow.database import utcnow
@@ -122,7 +123,7 @@ def decide(actor, event_id: str, raw: dict):
     people = [{"given_name": p["given_name"], "family_name": p["family_name"], "date_of_birth": p.get("date_of_birth"),
                "relationship": p.get("relationship") or "child", "postcode": p.get("postcode"),
                **{k: p[k] for k in ("nhs_number", "upn", "sex") if p.get(k)}} for p in event.people]
-    submitter = db.session.get(type(actor), event.submitted_by_id)
+    submitter = db.session.get(User, event.submitted_by_id)
     raw_request = {"referrer": {"name": submitter.name, "organisation": submitter.organisation.name,
                                 "role": f"Notification {event.reference}", "email": submitter.email},
                    "safeguarding_concern": True,  # shared without consent on the safeguarding basis

@@ -56,10 +56,18 @@ def school_holidays() -> list[SchoolHoliday]:
 
 
 def add_school_holiday(actor, name: str, starts_on, ends_on) -> SchoolHoliday:
+    from datetime import date
+
     require(actor, "routing.manage", object_type="school_holiday", audit=False)
+    starts_on = date.fromisoformat(starts_on) if isinstance(starts_on, str) else starts_on
+    ends_on = date.fromisoformat(ends_on) if isinstance(ends_on, str) else ends_on
     errors = {}
     if not (name or "").strip():
         errors["name"] = ["Enter a name, like Christmas holiday"]
+    if starts_on is None:
+        errors["starts_on"] = ["Enter the first day of the holiday"]
+    if ends_on is None:
+        errors["ends_on"] = ["Enter the last day of the holiday"]
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = ["The holiday must end on or after the day it starts"]
     if errors:

@@ -1,12 +1,16 @@
-"""The in-app inbox."""
+"""The in-app inbox, partner events (the front door's check, the last keyworker's decision)
+and the managers' notifications dashboard."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from caseflow.notify import services
+from caseflow.consent.policy import can
+from caseflow.notify import dashboard, events, services
+from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
+from caseflow.web.forms import text
 from caseflow.web.paging import current_page
-
+from caseflow.web.submit import submit
 
 bp = Blueprint("notify", __name__, template_folder="templates")
 
@@ -25,3 +29,61 @@ def acknowledge(notification_id):
     services.acknowledge(current_user, notification_id)
     flash("Acknowledged.", "success")
     return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/events/review")
+@login_required
+def review_queue():
+    return render_template("notify/review.html", items=events.review_queue(current_user), types=EVENT_TYPES,
+                           title="Events to check")
+
+
+@bp.route("/events/<event_id>", methods=["GET"])
+@login_required
+def event(event_id):
+    return _event_page(events.get(current_user, event_id), {})
+
+
+def _event_page(item, errors, status=200):
+    return render_template("notify/event.html", event=item, types=EVENT_TYPES, statuses=EVENT_STATUSES,
+                           errors=errors, form=request.form,
+                           can_decide=item.status == "closed_recently" and bool(can(current_user, "event.decide", item)),
+                           can_review=item.status == "needs_review" and bool(can(current_user, "event.review", item)),
+                           title=f"Notification {item.reference}"), status
+
+
+@bp.route("/events/<event_id>/review", methods=["POST"])
+@login_required
+def resolve(event_id):
+    item = events.get(current_user, event_id, "event.review")
+    choice = request.form.get("person_id", "")
+    raw = {"decision": "not_known"} if choice == "not_known" else {"decision": "confirm", "person_id": choice}
+    done, errors = submit(lambda: events.resolve_review(current_user, event_id, raw))
+    if done is None:
+        return _event_page(item, errors or {"person_id": "Choose who this is about"}, 400)
+    flash("Sent to the people working with the family." if done.status == "routed"
+          else "Recorded: not known to us. It is kept only for the retention period.", "success")
+    return redirect(url_for("notify.review_queue"))
+
+
+@bp.route("/events/<event_id>/decision", methods=["POST"])
+@login_required
+def decide(event_id):
+    item = events.get(current_user, event_id, "event.decide")
+    raw = {k: v for k, v in {"decision": text(request.form, "decision"), "reason": text(request.form, "reason")}.items()
+           if v is not None}
+    done, errors = submit(lambda: events.decide(current_user, event_id, raw))
+    if done is None:
+        return _event_page(item, errors, 400)
+    if done.new_case_id:
+        flash("A new case is open and waiting for triage at the front door.", "success")
+        return redirect(url_for("cases.show", case_id=done.new_case_id))
+    flash("Your decision is recorded.", "success")
+    return redirect(url_for("notify.event", event_id=event_id))
+
+
+@bp.route("/notifications/dashboard")
+@login_required
+def manager_dashboard():
+    return render_template("notify/dashboard.html", rows=dashboard.manager_view(current_user),
+                           title="Notifications and deadlines")

@@ -135,6 +135,16 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/deliveries"): {"admin"}, ("POST", "/api/v1/deliveries/<delivery_id>/replay"): {"admin"},
     ("GET", "/api/v1/routing-rules"): {"admin"}, ("PUT", "/api/v1/routing-rules"): {"admin"},
     ("PUT", "/api/v1/organisations/<org_id>/notification-settings"): {"admin"},
+    ("GET", "/events/review"): {"front_door", "team_manager"},
+    ("GET", "/events/<event_id>"): SERVICE | {"keyworker", "social_worker", "referrer", "panel_member", "partner_system"},
+    ("POST", "/events/<event_id>/review"): {"front_door", "team_manager"},
+    ("POST", "/events/<event_id>/decision"): {"team_manager", "keyworker"},
+    ("GET", "/notifications/dashboard"): SERVICE,
+    ("GET", "/admin/routing"): {"admin"}, ("POST", "/admin/routing"): {"admin"},
+    ("POST", "/admin/school-holidays"): {"admin"},
+    ("GET", "/admin/deliveries"): {"admin"}, ("POST", "/admin/deliveries/<delivery_id>/replay"): {"admin"},
+    ("GET", "/admin/organisations/<org_id>/notifications"): {"admin"},
+    ("POST", "/admin/organisations/<org_id>/notifications"): {"admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
