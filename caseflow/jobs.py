@@ -7,6 +7,7 @@ Jobs must be idempotent: RQ may run one again after a worker dies mid-job.
 from __future__ import annotations
 
 import importlib
+import time
 
 from flask import current_app
 
@@ -98,15 +99,25 @@ def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
         stop.set()
 
 
+OVERDUE_CHECK_SECONDS = 15 * 60  # overdue reviews change by the day: no need to look every sweep
+_overdue_checked = float("-inf")
+
+
 def sweep_once(app) -> int:
     import logging
 
     from caseflow.extensions import db
     from caseflow.notify import escalation, outbox
+    from caseflow.plans.overdue import notify_overdue_reviews
 
     with app.app_context():
         try:
-            return outbox.sweep() + escalation.escalate_due()
+            done = outbox.sweep() + escalation.escalate_due()
+            global _overdue_checked
+            if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
+                _overdue_checked = time.monotonic()
+                done += notify_overdue_reviews()
+            return done
         except Exception:  # a database blip must not stop the worker; try again next time
             logging.getLogger(__name__).exception("sweep failed")
             db.session.rollback()

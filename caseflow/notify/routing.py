@@ -104,7 +104,7 @@ def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
         _not_open(event)
         return
     event.case_id, event.status = last.id, "closed_recently"
-    for user_id in [last.keyworker_id, *_team_managers(last)]:
+    for user_id in [last.keyworker_id, *team_managers(last)]:
         notify(user_id, "re_referral", f"event:{event.id}", f"{_label(event)}: {last.family.display_name} (case closed)",
                f"{event.reference}: {event.summary or ''} The family's case {last.reference} closed on "
                f"{last.closed_at:%d %B %Y}. Open a new case from this notification, or record why not.",
@@ -117,7 +117,7 @@ def _label(event: PartnerEvent) -> str:
     return EVENT_TYPES.get(event.type, event.type)
 
 
-def _team_managers(case: Case) -> list[str]:
+def team_managers(case: Case) -> list[str]:
     query = select(User.id).where(User.role == Role.TEAM_MANAGER, User.active)
     managers = list(db.session.scalars(query.where(User.team_id == case.team_id))) if case.team_id else []
     return managers or list(db.session.scalars(query.where(User.team_id.is_(None))))
@@ -170,7 +170,7 @@ def recipients(kind: str, family: _Family) -> list[User]:
     elif kind == "social_worker":
         ids = [case.social_worker_id]
     elif kind == "team_manager":
-        ids = _team_managers(case)
+        ids = team_managers(case)
     elif kind == "school_key_adult":
         ids = family.key_adults()
     elif kind == "health_visitor":

@@ -34,3 +34,24 @@ def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None =
         .order_by(due, Case.reference).limit(per_page).offset((page - 1) * per_page)).all()
     db.session.commit()
     return rows, total, today
+
+
+def notify_overdue_reviews(limit: int = 500) -> int:
+    """The service's own 'review overdue' event, through the same notification queue: the
+    keyworker and their team manager hear once per missed review date (the delivery key names
+    the case and the date, so a sweep run again, or by two workers, tells nobody twice)."""
+    from caseflow.notify.routing import team_managers
+    from caseflow.notify.services import notify
+
+    today = timescales.today_london()
+    cases = db.session.scalars(select(Case).where(Case.stage == flow.Stage.REVIEWING, Case.review_due_on < today)
+                               .order_by(Case.review_due_on).limit(limit)).all()
+    for case in cases:
+        due = timescales.format_uk_date(case.review_due_on)
+        for user_id in [case.keyworker_id, *team_managers(case)]:
+            notify(user_id, "review_overdue", f"review-overdue:{case.id}:{case.review_due_on.isoformat()}",
+                   f"TAF review overdue: {case.family.display_name}",
+                   f"Case {case.reference}: the Team Around the Family review was due on {due}.",
+                   case_id=case.id, family_id=case.family_id)
+    db.session.commit()
+    return len(cases)

@@ -61,3 +61,25 @@ def test_administrators_edit_routing_rules_and_the_next_event_follows_them(api, 
     second = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-2")).get_json()
     assert not [n for n in inbox(api, w.t["key_adult"]) if n["event_id"] == second["id"]]
     assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == second["id"]]
+
+
+def test_an_overdue_review_is_told_once_through_the_same_queue(api, factory, app):
+    from datetime import timedelta
+
+    from caseflow.cases.models import Case
+    from caseflow.extensions import db
+    from caseflow.plans.overdue import notify_overdue_reviews
+    from tests.plans.helpers import agreed_plan, complete_assessment
+
+    w = open_family(api, factory)
+    complete_assessment(api, w.t["sam"], w.case_id)
+    agreed_plan(api, w.t["sam"], w.case_id, w.p["sam"].id)
+    with app.app_context():
+        case = db.session.get(Case, w.case_id)
+        case.review_due_on = date.today() - timedelta(days=3)
+        db.session.commit()
+        assert notify_overdue_reviews() == 1
+        assert notify_overdue_reviews() == 1  # looked at again, but nobody is told twice
+    overdue = [n for n in inbox(api, w.t["sam"]) if n["type"] == "review_overdue"]
+    assert len(overdue) == 1 and "TAF review overdue" in overdue[0]["title"]
+    assert len([n for n in inbox(api, w.t["manager"]) if n["type"] == "review_overdue"]) == 1
