@@ -25,6 +25,10 @@ def test_demo_area_has_every_role_and_plausible_histories(app, client):
         assert all(nhs_number_problem(p.nhs_number) is None for p in people if p.nhs_number)
         assert db.session.scalar(select(func.count()).select_from(RequestForHelp)
                                  .where(RequestForHelp.status == "needs_review")) >= 1
+        from caseflow.notify.models import PartnerEvent
+
+        statuses = set(db.session.scalars(select(PartnerEvent.status)))
+        assert "routed" in statuses and "needs_review" in statuses  # police notifications to see and to check
         # A second run loads nothing and prints the same logins.
         assert ensure_demo_data(families=30) == logins
         assert db.session.scalar(select(func.count()).select_from(User)) == len(logins)

@@ -137,3 +137,24 @@ def test_step_up_and_step_down_pages_meet_wcag_aa(open_page, api, factory):
     page = open_page(p["manager"])
     check(page, "/reports/step-up-step-down", problems)
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_notification_pages_meet_wcag_aa(open_page, api, factory):
+    from tests.notify.helpers import LEAH, incident, open_family
+
+    w = open_family(api, factory)
+    placed = api.post("/api/v1/notifications", w.t["police"], json=incident()).get_json()
+    vague = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-AXE", people=[
+        {k: LEAH[k] for k in ("given_name", "family_name", "date_of_birth")}])).get_json()
+    problems = {}
+    officer = open_page(w.p["officer"])
+    for path in ["/events/review", f"/events/{vague['id']}", f"/events/{placed['id']}", "/notifications/dashboard"]:
+        check(officer, path, problems)
+    check(officer, f"/events/{vague['id']}", problems, lambda p: p.get_by_role("button", name="Confirm").click())
+    key_adult = open_page(w.p["key_adult"])
+    check(key_adult, "/inbox", problems)
+    admin = open_page(w.p["admin"])
+    for path in ["/admin/routing", "/admin/deliveries", f"/admin/organisations/{w.orgs['school'].id}/notifications"]:
+        check(admin, path, problems)
+    check(admin, "/admin/routing", problems, lambda p: p.get_by_role("button", name="Save rule").click())
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
