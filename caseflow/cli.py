@@ -159,6 +159,8 @@ def retention_run(dry_run):
     report = retention.run(dry_run=dry_run)
     verb = "would be erased" if dry_run else "erased"
     click.echo(f"{len(report.family_ids)} families {verb} (last case closed before {report.cutoff:%d %B %Y}).")
+    if not dry_run:
+        click.echo(f"{report.events_purged} partner events about people not open to the service erased.")
 
 
 # --- queue --------------------------------------------------------------------------------

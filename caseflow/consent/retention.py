@@ -21,7 +21,7 @@ from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp, RequestPerson
-from caseflow.notify.models import Notification
+from caseflow.notify.models import Delivery, Notification, PartnerEvent
 from caseflow.plans.models import (Assessment, AssessmentAddendum, Contact, EngagementExtension, Plan, PlanAction,
                                    PlanOutcome, Review, TafMember)
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
@@ -35,6 +35,7 @@ class RetentionReport:
     cutoff: datetime
     family_ids: list[str] = field(default_factory=list)
     dry_run: bool = False
+    events_purged: int = 0  # partner events about people not open to the service, past their time
 
 
 def due_for_erasure(cutoff: datetime) -> list[str]:
@@ -55,6 +56,14 @@ def run(dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
             audit.record("retention schedule", "retention.erase", "family", family_id, family_id=family_id,
                          purpose=f"retention: last case closed over {years} years ago", basis="retention schedule")
             db.session.commit()  # one family per transaction: an interrupted run resumes cleanly
+        from caseflow.notify.events import purge_expired
+
+        report.events_purged = purge_expired((now or utcnow()).date())
+        if report.events_purged:
+            audit.record("retention schedule", "retention.purge_events", "partner_event", None,
+                         purpose=f"{report.events_purged} partner events about people not open to the service",
+                         basis="retention schedule")
+        db.session.commit()
     return report
 
 
@@ -78,7 +87,11 @@ def _erase(family_id: str) -> None:
             delete(StepUp).where(StepUp.case_id.in_(case_ids)),
             delete(StepDown).where(StepDown.case_id.in_(case_ids)),
             delete(StatutoryStatus).where(StatutoryStatus.case_id.in_(case_ids)),
+            delete(Delivery).where(Delivery.notification_id.in_(
+                select(Notification.id).where(Notification.family_id == family_id))),
             delete(Notification).where(Notification.family_id == family_id),
+            update(PartnerEvent).where(PartnerEvent.family_id == family_id).values(
+                people=None, summary=None, candidates=None, decision_reason=None, status="purged"),
             delete(Consent).where(Consent.family_id == family_id),
             delete(LawfulBasis).where(LawfulBasis.family_id == family_id),
             delete(BreakGlass).where(BreakGlass.family_id == family_id),

@@ -2,7 +2,7 @@
 early help reaches the keyworker and the school's key adult, cut to what each may read."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -87,12 +87,18 @@ def test_events_about_people_not_known_are_kept_only_for_the_retention_period(ap
     accepted = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-3", people=[stranger])).get_json()
     assert api.post(f"/api/v1/events/{accepted['id']}/review", w.t["officer"],
                     json={"decision": "not_known"}).get_json()["status"] == "not_open"
+    from caseflow.cli import main
+
     with app.app_context():
         event = db.session.get(PartnerEvent, accepted["id"])
         assert event.people and event.purge_after is not None
         assert events.purge_expired(event.purge_after) == 0  # not before its time
-        assert events.purge_expired(event.purge_after.replace(year=event.purge_after.year + 1)) == 1
-        db.session.commit()
+        later = datetime.combine(event.purge_after, datetime.min.time(), tzinfo=LONDON) + timedelta(days=2)
+    runner = app.test_cli_runner()  # the nightly `caseflow retention run` erases it
+    with time_machine.travel(later, tick=False):
+        result = runner.invoke(main, ["retention", "run"])
+    assert "1 partner events about people not open to the service erased" in result.output, result.output
+    with app.app_context():
         event = db.session.get(PartnerEvent, accepted["id"])
         assert (event.status, event.people, event.summary) == ("purged", None, None)
 
