@@ -8,6 +8,7 @@ row written), p50/p95/p99.
 
     .venv/bin/python bench/notifications.py
     .venv/bin/python bench/notifications.py --events 10000 --rq-workers 2 --web-workers 3 --clients 24
+    .venv/bin/python bench/notifications.py --events 1000 --rate 40     # a steady stream, not a burst
 
 The database named by --database-url is emptied first (default: a `cf_bench` database, created
 if missing). Redis database 13 is flushed.
@@ -89,7 +90,7 @@ def build(families: int) -> tuple[str, list[dict]]:
     for i in range(families):
         surname = fake.unique.last_name() + "-" + fake.unique.last_name()  # no two families alike
         child = {"given_name": fake.first_name(), "family_name": surname,
-                 "date_of_birth": (date(2010, 1, 1) + timedelta(days=37 * i)).isoformat(),
+                 "date_of_birth": (date(2010, 1, 1) + timedelta(days=13 * i)).isoformat(),
                  "sex": "unknown", "relationship": "child", "postcode": f"NS{i % 9 + 1} {i % 7 + 1}AB",
                  "school": school.name}
         submission = submit_request(officer, {
@@ -121,6 +122,8 @@ def main() -> None:
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--rate", type=float, default=0,
+                        help="send at this many events a second (0: as fast as the clients can)")
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--database-url", default="postgresql://root@127.0.0.1:5432/cf_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -154,6 +157,8 @@ def main() -> None:
         failures = []
 
         def send(i: int) -> None:
+            if args.rate:  # a steady stream rather than a burst: latency when the workers keep up
+                time.sleep(max(0.0, started + i / args.rate - time.perf_counter()))
             session = getattr(local, "session", None) or requests.Session()
             local.session = session
             body = {"type": "domestic_abuse", "occurred_at": "2026-11-20T22:15:00+00:00",
