@@ -73,7 +73,12 @@ def get_family(user, data, family_id):
                              "source": r.source, "referrer": r.referrer_name,
                              "organisation": r.referrer_organisation, "concerns": r.concerns,
                              "details": r.details, "case_id": r.case_id} for r in view.requests]
-    body["plans"], body["contacts"], body["flags"] = [], [], []
+    body["plans"], body["contacts"], body["flagged"] = [], [], view.flagged
+    # The flag history: partners' notifications about the family and what became of each.
+    body["flags"] = [{"event_id": e.id, "reference": e.reference, "type": e.type, "status": e.status,
+                      "occurred_at": e.occurred_at.isoformat(), "received_at": e.received_at.isoformat(),
+                      "decision_reason": e.decision_reason, "new_case_id": e.new_case_id}
+                     for e in view.partner_events] if view.shows("flags") else []
     return body
 
 

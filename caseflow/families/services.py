@@ -70,6 +70,7 @@ SECTION_CATEGORIES = {
     "cases": Category.IDENTITY,
     "requests": Category.REFERRAL,
     "plans_and_contacts": Category.CASE_NOTES,
+    "flags": Category.POLICE,  # partners' notifications about the family (the flag history)
 }
 
 
@@ -82,6 +83,12 @@ class FamilyView:
     requests: list = field(default_factory=list)
     hidden: dict[str, str] = field(default_factory=dict)  # section -> why it is redacted
     workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
+    partner_events: list = field(default_factory=list)  # police, A&E, school notifications, newest first
+
+    @property
+    def flagged(self) -> bool:
+        """A family with an open case carries the flag partners' systems see."""
+        return any(c.is_open for c in self.cases)
 
     def shows(self, section: str) -> bool:
         return section not in self.hidden
@@ -111,8 +118,15 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
         requests = db.session.scalars(
             select(RequestForHelp).where(RequestForHelp.family_id == family.id)
             .order_by(RequestForHelp.received_at.desc())).all()
+    partner_events = []
+    if "flags" not in hidden:
+        from caseflow.notify.models import PartnerEvent
+
+        partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
+                                            .order_by(PartnerEvent.received_at.desc())).all()
     db.session.commit()
-    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden, workers)
+    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden, workers,
+                      list(partner_events))
 
 
 @dataclass

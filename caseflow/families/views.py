@@ -32,8 +32,11 @@ def search():
 @login_required
 def show(family_id):
     view = services.view_family(current_user, family_id)
+    from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
+
     return render_template("families/show.html", view=view, today=date.today(),
-                           relationship_labels=RELATIONSHIP_LABELS,
+                           relationship_labels=RELATIONSHIP_LABELS, event_types=EVENT_TYPES,
+                           event_statuses=EVENT_STATUSES,
                            title=view.family.display_name)
 
 

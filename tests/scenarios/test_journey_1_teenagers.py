@@ -1,9 +1,7 @@
 """Journey 1 (../shared/scenarios/01-stepped-down-teenagers.md): the social worker steps the
 family down; the case goes first on the next panel agenda with its history; the TAF forms around
 Tyler; one assessment, one plan with actions for each partner, six-weekly reviews with rising
-scores, closure with the family's feedback.
-
-The police notification in step 5 belongs to the notification capability (issue 7)."""
+scores, closure with the family's feedback; on the way, a police contact about Lee reaches Sam."""
 from datetime import date, timedelta
 
 from caseflow import timescales
@@ -122,6 +120,16 @@ def test_journey_1(api, factory, app):
             "progress": [{"outcome_id": ids[c], "score": s} for c, s in scores.items()],
             "notes": "Lee's court date is next month." if n == 2 else "Steady progress.", "decision": "continue"})
         assert review.status_code == 201, review.get_json()
+    # A police contact about Lee (a neighbour dispute) arrives as a notification to Sam.
+    police = factory.user("partner_system", org=factory.org("Northshire Police", type="police"))
+    contact = api.post("/api/v1/notifications", factory.token(police), json={
+        "type": "police_contact", "occurred_at": f"{TODAY - timedelta(days=20)}T19:30:00+00:00",
+        "source_reference": "NP-2026-LEE-1", "summary": "Neighbour dispute; words of advice given to Lee.",
+        "people": [{"given_name": "Lee", "family_name": "Price", "date_of_birth": "1979-07-02", "postcode": "NS2 7QT"}]})
+    assert contact.status_code == 202, contact.get_json()
+    told = [n for n in api.get("/api/v1/inbox", t[sam]).get_json()["items"] if n["event_id"] == contact.get_json()["id"]]
+    assert len(told) == 1 and "Neighbour dispute" in told[0]["body"]
+    assert not [n for n in api.get("/api/v1/inbox", t[senco]).get_json()["items"] if n["event_id"] == contact.get_json()["id"]]
     travelled = {r["headline_problem"]: r for r in api.get(f"/api/v1/cases/{case_id}/plan", t[sam]).get_json()["distance_travelled"]}
     assert travelled["education"]["baseline"] == 2 and travelled["education"]["latest"] == 8
     assert all(row["change"] > 0 for row in travelled.values())
