@@ -102,3 +102,9 @@ def send_webhook(row: Delivery) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (https in production)
         if not 200 <= response.status < 300:
             raise RuntimeError(f"webhook answered {response.status}")
+    from caseflow.consent import audit
+
+    # A disclosure to another organisation's system: on the family's access log.
+    audit.record("notification queue", "notification.webhook_sent", "notification", note.id,
+                 family_id=note.family_id, categories=["identity"], purpose=f"webhook to {org.name}"[:120],
+                 basis=note.basis or "consent or lawful basis (checked at sending)")

@@ -21,7 +21,7 @@ class Row:
 
 def manager_view(actor, limit: int = 200) -> list[Row]:
     """Partner-event notifications and escalations, newest first, with each channel's state."""
-    require(actor, "notifications.dashboard", object_type="notification", audit=False)
+    require(actor, "notifications.dashboard", object_type="notification", purpose="notification deadlines")
     notes = list(db.session.scalars(select(Notification).where(Notification.deadline_at.is_not(None))
                                     .order_by(Notification.created_at.desc()).limit(limit)))
     by_note: dict[str, list[Delivery]] = {}

@@ -70,7 +70,7 @@ def get(actor, event_id: str, action: str = "event.view") -> PartnerEvent:
 
 
 def review_queue(actor) -> list[PartnerEvent]:
-    require(actor, "event.review", object_type="partner_event", audit=False)
+    require(actor, "event.review", object_type="partner_event", purpose="events to check")  # names and dates of birth
     return list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.status == "needs_review")
                                    .order_by(PartnerEvent.received_at)))
 

@@ -94,6 +94,7 @@ def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
     if case is not None:
         event.case_id, event.status = case.id, "routed"
         _notify_by_rules(event, case)
+        _audit(event, "event.route")
         db.session.commit()
         return
     window = utcnow() - relativedelta(months=_settings().re_referral_months)
@@ -110,7 +111,17 @@ def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
                f"{last.closed_at:%d %B %Y}. Open a new case from this notification, or record why not.",
                case_id=last.id, family_id=family_id, event_id=event.id,
                deadline_at=deadlines.add_working_hours(event.received_at, 16))
+    _audit(event, "event.route_closed_case")
     db.session.commit()
+
+
+def _audit(event: PartnerEvent, action: str) -> None:
+    """The queue itself matched people and told the people working with them: on the record."""
+    from caseflow.consent import audit
+
+    audit.record("notification queue", action, "partner_event", event.id, family_id=event.family_id,
+                 categories=["identity", "police"], purpose="partner notification routing",
+                 basis="information sharing agreement")
 
 
 def _label(event: PartnerEvent) -> str:

@@ -35,6 +35,9 @@ def test_the_schools_system_gets_a_correctly_signed_webhook(api, factory, receiv
     assert payload["event_id"] == event["id"] and "Leah Walsh" in payload["title"]
     assert "verbal argument" not in payload["body"]  # the same cut as the key adult's inbox
     assert payload["delivery_id"] == headers[DELIVERY_HEADER.lower()]
+    # Matching, routing and the disclosure to the school's system are on the family's access log.
+    log = {e["action"] for e in api.get(f"/api/v1/families/{w.family_id}/access-log", w.t["manager"]).get_json()["items"]}
+    assert {"event.route", "notification.webhook_sent"} <= log
 
 
 def test_a_failing_webhook_retries_with_backoff_then_dead_letters_and_an_admin_replays_it(api, factory, app):
