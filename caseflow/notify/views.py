@@ -58,9 +58,10 @@ def resolve(event_id):
     item = events.get(current_user, event_id, "event.review")
     choice = request.form.get("person_id", "")
     raw = {"decision": "not_known"} if choice == "not_known" else {"decision": "confirm", "person_id": choice}
-    done, errors = submit(lambda: events.resolve_review(current_user, event_id, raw))
+    done, errors = submit(lambda: events.resolve_review(current_user, event_id, raw),
+                          None if choice else {"person_id": ["Choose who this is about"]})
     if done is None:
-        return _event_page(item, errors or {"person_id": "Choose who this is about"}, 400)
+        return _event_page(item, errors, 400)
     flash("Sent to the people working with the family." if done.status == "routed"
           else "Recorded: not known to us. It is kept only for the retention period.", "success")
     return redirect(url_for("notify.review_queue"))
