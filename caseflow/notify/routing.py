@@ -51,7 +51,11 @@ def route_event(event_id: str) -> None:
         _not_open(event)
         return
     event.person_ids = person_ids
-    deliver_to_family(event, family_ids[0])
+    # Someone can belong to two families (a father living apart, say): tell the one being worked with.
+    open_family = db.session.scalar(select(Case.family_id).where(Case.family_id.in_(family_ids),
+                                                                Case.stage.not_in(flow.CLOSED_STAGES))
+                                    .order_by(Case.opened_at.desc()).limit(1))
+    deliver_to_family(event, open_family or family_ids[0])
 
 
 def _submitted(p: dict) -> SubmittedPerson:
@@ -70,9 +74,9 @@ def _to_review(event: PartnerEvent, matches) -> None:
                          "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
     event.routed_at = utcnow()
     for officer_id in db.session.scalars(select(User.id).where(User.role == Role.FRONT_DOOR, User.active)):
-        notify(officer_id, "event_review", f"event-review:{event.id}", f"Check who a {_label(event)} is about",
-               f"{event.reference}: the people named could not be matched with certainty. Confirm or "
-               "mark as not known to us.")
+        notify(officer_id, "event_review", f"event-review:{event.id}", f"Check who this is about: {_label(event)}",
+               f"{event.reference}: the people named could not be matched with certainty. Confirm who it is, "
+               "or mark it as nobody known to us.", event_id=event.id)
     db.session.commit()
 
 
