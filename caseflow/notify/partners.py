@@ -38,8 +38,10 @@ def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
     secret = None
     if "webhook_url" in raw:
         url = (raw.get("webhook_url") or "").strip() or None
-        if url and urlparse(url).scheme not in ("https", "http"):
-            errors["webhook_url"] = ["Enter the address of your system, starting https://"]
+        parsed = urlparse(url or "")
+        loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")  # a receiver on this machine
+        if url and not (parsed.scheme == "https" or (parsed.scheme == "http" and loopback)) or (url and not parsed.hostname):
+            errors["webhook_url"] = ["Enter the address of the system, starting https:// (case details never travel unencrypted)"]
         if url and (url != org.webhook_url or raw.get("new_secret") or not org.webhook_secret):
             secret = secrets.token_urlsafe(32)
             org.webhook_secret = secret

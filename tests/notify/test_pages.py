@@ -89,6 +89,9 @@ def test_administrators_route_replay_and_set_up_organisations_from_the_pages(api
     again = admin.post(org_page, data={"csrf_token": token, "key_adult_id": w.p["key_adult"].id,
                                        "webhook_url": "https://mis.riverside.example/caseflow"})
     assert 'data-testid="webhook-secret"' not in again.get_data(as_text=True)  # shown once
+    plain = admin.post(org_page, data={"csrf_token": token, "key_adult_id": w.p["key_adult"].id,
+                                       "webhook_url": "http://mis.riverside.example/caseflow"})
+    assert plain.status_code == 400 and "starting https://" in plain.get_data(as_text=True)
     wrong = admin.post(org_page, data={"csrf_token": token, "key_adult_id": w.p["sam"].id, "webhook_url": ""})
     assert wrong.status_code == 400 and "works for this organisation" in wrong.get_data(as_text=True)
 
