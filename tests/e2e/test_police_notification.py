@@ -4,18 +4,10 @@ and acknowledge it; the manager sees it acknowledged on the deadlines dashboard.
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_front_door_journey import sign_in
+from tests.e2e.test_step_up_step_down import as_user
 from tests.notify.helpers import LEAH, incident, open_family
 
 pytestmark = pytest.mark.e2e
-
-
-def as_user(browser, live_server, user):
-    context = browser.new_context(base_url=live_server, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    sign_in(page, user)
-    return context, page
 
 
 def test_a_police_incident_checked_by_the_front_door_reaches_the_keyworker_and_school(browser, live_server, api, factory):
