@@ -7,7 +7,8 @@ prints acceptance throughput and end-to-end latency (event accepted -> the keywo
 row written), p50/p95/p99.
 
     .venv/bin/python bench/notifications.py
-    .venv/bin/python bench/notifications.py --events 10000 --rq-workers 2 --web-workers 3 --clients 24
+    .venv/bin/python bench/notifications.py --events 10000 --rq-workers 2 --web-workers 3 --clients 4 --batch 100
+    .venv/bin/python bench/notifications.py --batch 1 --clients 24      # one request per incident
     .venv/bin/python bench/notifications.py --events 1000 --rate 40     # a steady stream, not a burst
 
 The database named by --database-url is emptied first (default: a `cf_bench` database, created
@@ -121,7 +122,9 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=200)
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=24)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100,
+                        help="events per request: 1 sends each to POST /notifications, more use POST /notifications/batch")
     parser.add_argument("--rate", type=float, default=0,
                         help="send at this many events a second (0: as fast as the clients can)")
     parser.add_argument("--port", type=int, default=5099)
@@ -156,24 +159,33 @@ def main() -> None:
         local = threading.local()
         failures = []
 
-        def send(i: int) -> None:
-            if args.rate:  # a steady stream rather than a burst: latency when the workers keep up
-                time.sleep(max(0.0, started + i / args.rate - time.perf_counter()))
-            session = getattr(local, "session", None) or requests.Session()
-            local.session = session
-            body = {"type": "domestic_abuse", "occurred_at": "2026-11-20T22:15:00+00:00",
+        def incident(i: int) -> dict:
+            return {"type": "domestic_abuse", "occurred_at": "2026-11-20T22:15:00+00:00",
                     "source_reference": f"BENCH-{i:06d}", "summary": "Bench incident.",
                     "people": [people[i % len(people)]]}
-            response = session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+        def send(first: int) -> None:
+            numbers = range(first, min(first + args.batch, args.events))
+            if args.rate:  # a steady stream rather than a burst: latency when the workers keep up
+                time.sleep(max(0.0, started + first / args.rate - time.perf_counter()))
+            session = getattr(local, "session", None) or requests.Session()
+            local.session = session
+            headers = {"Authorization": f"Bearer {token}"}
+            if args.batch == 1:
+                response = session.post(url, json=incident(first), headers=headers, timeout=30)
+            else:
+                response = session.post(url + "/batch", json={"events": [incident(i) for i in numbers]},
+                                        headers=headers, timeout=60)
             if response.status_code != 202:
-                failures.append((response.status_code, response.text[:200]))
+                failures.extend([(response.status_code, response.text[:200])] * len(numbers))
 
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
-            list(pool.map(send, range(args.events)))
+            list(pool.map(send, range(0, args.events, args.batch)))
         accepted_in = time.perf_counter() - started
         print(f"accepted {args.events - len(failures)} of {args.events} incidents in {accepted_in:.1f} s: "
               f"{(args.events - len(failures)) / accepted_in:.0f} events/s ({args.clients} clients, "
+              f"{'one event per request' if args.batch == 1 else f'{args.batch} events per request'}, "
               f"{args.web_workers} gunicorn workers)")
         if failures:
             print(f"  {len(failures)} refused, e.g. {failures[0]}")

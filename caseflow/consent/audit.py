@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from caseflow.consent.models import AuditChainHead, AuditEvent
 from caseflow.database import utcnow
@@ -57,16 +58,10 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
 def record(actor, action: str, object_type: str, object_id: str | None = None, *,
            family_id: str | None = None, categories=(), purpose: str | None = None,
            basis: str | None = None, session=None) -> AuditEvent:
-    """Append one event to the chain inside the current transaction."""
+    """Record one event in the current transaction. It joins the chain when the transaction
+    commits (see chain_pending), so it is kept exactly when the change it records is kept."""
     session = session or db.session
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-    event = AuditEvent(
-        seq=head.last_seq + 1,
+    entry = AuditEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "anonymous"),
@@ -80,13 +75,69 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
         basis=basis,
         request_id=_request_id(),
         ip=_client_ip(),
-        prev_hash=head.last_hash,
     )
-    event.hash = event_hash(event, head.last_hash)
-    head.last_seq = event.seq
-    head.last_hash = event.hash
-    session.add(event)
-    return event
+    session.info.setdefault(_PENDING_KEY, []).append(entry)
+    return entry
+
+
+_PENDING_KEY = "caseflow.audit.pending"
+_HEAD_KEY = "caseflow.audit.head"
+
+
+def chain_pending(session=None) -> None:
+    """Put this transaction's recorded events on the chain: lock the head, number and hash them.
+
+    Runs just before every commit, after the transaction's other changes are flushed, so the
+    chain's single lock is held only for the commit itself and never while a request or a
+    routing batch does its work: concurrent writers queue on it for a millisecond, not for the
+    length of each other's work. Also called by readers of the trail that must see their own
+    transaction's events."""
+    session = session or db.session
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    head = _locked_head(session)
+    for entry in pending:
+        entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
+        entry.hash = event_hash(entry, head.last_hash)
+        head.last_seq, head.last_hash = entry.seq, entry.hash
+        session.add(entry)
+    session.flush()
+
+
+def _locked_head(session) -> AuditChainHead:
+    """The chain head, locked until this transaction ends (once per transaction)."""
+    head = session.info.get(_HEAD_KEY)
+    if head is not None and head in session:
+        return head
+    head = session.execute(
+        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    session.info[_HEAD_KEY] = head
+    return head
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_before_commit(session):
+    if session.info.get(_PENDING_KEY):
+        session.flush()  # the transaction's own changes first, outside the chain's lock
+        chain_pending(session)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session):
+    session.info.pop(_HEAD_KEY, None)  # the lock ended with the transaction
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction):
+    # Fires on every rollback. The events go with the change they recorded. (The service uses
+    # no savepoints; were one rolled back, this would drop the whole transaction's events.)
+    session.info.pop(_HEAD_KEY, None)
+    session.info.pop(_PENDING_KEY, None)
 
 
 @dataclass

@@ -39,6 +39,7 @@ def export(actor, person_id: str) -> dict:
                                               .order_by(Contact.occurred_on)) if person.id in (c.people_seen or [])]
     consents = list(db.session.scalars(select(Consent).where(Consent.person_id == person.id)))
     bases = list(db.session.scalars(select(LawfulBasis).where(LawfulBasis.family_id.in_(family_ids))))
+    audit.chain_pending()  # this reading is on the trail it shows
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.family_id.in_(family_ids))
                                      .order_by(AuditEvent.seq)))
     names = dict(db.session.execute(select(User.id, User.name)).all()) if events else {}

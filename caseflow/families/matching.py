@@ -244,26 +244,47 @@ _COLUMNS = (Person.id, Person.given_name, Person.family_name, Person.given_name_
 
 
 def _blocks(s: SubmittedPerson, s_norm: dict):
-    statements = []
+    """The look-up for candidates, and its parameters: people sharing the date of birth (or
+    its day/month swap), a sound-alike name born within about a year, the same name when no
+    date is given, or the same postcode."""
+    params: dict = {}
     dob = s.date_of_birth
+    keys = []
     if dob is not None:
-        dobs = [dob]
-        if dob.day <= 12 and dob.day != dob.month:
-            dobs.append(date(dob.year, dob.day, dob.month))
-        statements.append(select(*_COLUMNS).where(Person.date_of_birth.in_(dobs)).limit(BLOCK_LIMIT))
+        params["dobs"] = [dob] + ([date(dob.year, dob.day, dob.month)] if dob.day <= 12 and dob.day != dob.month else [])
         keys = [k for k in {phonetic(s.family_name), phonetic(s.given_name)} if k]
         if keys:
+            params.update(keys=keys, dob_from=dob - timedelta(days=400), dob_to=dob + timedelta(days=400))
+    else:
+        params.update(given=s_norm["given"], family=s_norm["family"])
+    if s_norm["postcode"]:
+        params["postcode"] = s_norm["postcode"]
+    return _block_statement(dob is not None, bool(keys), bool(s_norm["postcode"])), params
+
+
+@lru_cache(maxsize=None)
+def _block_statement(by_dob: bool, by_sound: bool, by_postcode: bool):
+    """Built once per shape, with bound parameters: building a union of selects for every
+    person matched cost more than running it (a burst of partner events matches thousands)."""
+    from sqlalchemy import bindparam
+
+    statements = []
+    if by_dob:
+        statements.append(select(*_COLUMNS).where(Person.date_of_birth.in_(bindparam("dobs", expanding=True)))
+                          .limit(BLOCK_LIMIT))
+        if by_sound:
             statements.append(select(*_COLUMNS).where(
-                Person.name_phonetic.in_(keys),
-                Person.date_of_birth.between(dob - timedelta(days=400), dob + timedelta(days=400)),
+                Person.name_phonetic.in_(bindparam("keys", expanding=True)),
+                Person.date_of_birth.between(bindparam("dob_from"), bindparam("dob_to")),
             ).limit(BLOCK_LIMIT))
     else:
+        given, family = bindparam("given"), bindparam("family")
         statements.append(select(*_COLUMNS).where(or_(
-            and_(Person.family_name_norm == s_norm["family"], Person.given_name_norm == s_norm["given"]),
-            and_(Person.family_name_norm == s_norm["given"], Person.given_name_norm == s_norm["family"]),
+            and_(Person.family_name_norm == family, Person.given_name_norm == given),
+            and_(Person.family_name_norm == given, Person.given_name_norm == family),
         )).limit(BLOCK_LIMIT))
-    if s_norm["postcode"]:
-        statements.append(select(*_COLUMNS).where(Person.postcode_norm == s_norm["postcode"]).limit(BLOCK_LIMIT))
+    if by_postcode:
+        statements.append(select(*_COLUMNS).where(Person.postcode_norm == bindparam("postcode")).limit(BLOCK_LIMIT))
     # One round trip: the blocks are unioned in the database (duplicates removed there).
     return union(*[st.subquery().select() for st in statements]) if len(statements) > 1 else statements[0]
 
@@ -285,7 +306,9 @@ def _candidate(scored: _Scored, families: dict[str, list[str]]) -> Candidate:
                      max(0.0, min(1.0, scored.score / MAX_SCORE)), scored.reasons)
 
 
-def match_person(session, submitted: SubmittedPerson) -> PersonMatch:
+def match_person(session, submitted: SubmittedPerson, *, families_when_linked: bool = True) -> PersonMatch:
+    """`families_when_linked=False`: a caller that looks up families itself (routing a batch of
+    events does, in one query for the batch) skips that query for a confident link."""
     s_norm = {"given": normalise_name(submitted.given_name), "family": normalise_name(submitted.family_name),
               "postcode": normalise_postcode(submitted.postcode)}
 
@@ -293,7 +316,8 @@ def match_person(session, submitted: SubmittedPerson) -> PersonMatch:
     if by_identifier is not None:
         return by_identifier
 
-    rows = session.execute(_blocks(submitted, s_norm)).all()
+    statement, params = _blocks(submitted, s_norm)
+    rows = session.execute(statement, params).all()
     scored = sorted((_score(submitted, s_norm, r) for r in rows), key=lambda x: -x.score)
     scored = [x for x in scored if x.score >= REVIEW_SCORE]
     if not scored:
@@ -303,11 +327,12 @@ def match_person(session, submitted: SubmittedPerson) -> PersonMatch:
                           and submitted.nhs_number != best.row.nhs_number)
     close_second = len(scored) > 1 and scored[1].score >= best.score - CLEAR_WINNER_MARGIN
     shown = scored[:MAX_CANDIDATES_SHOWN]
-    families = _families_of(session, [x.row.id for x in shown])
+    linked = _auto_linkable(best) and not close_second and not conflicting_id
+    families = _families_of(session, [x.row.id for x in shown]) if families_when_linked or not linked else {}
     candidates = [_candidate(x, families) for x in shown]
     if conflicting_id:
         candidates[0].reasons.insert(0, "different NHS number recorded: check carefully")
-    if _auto_linkable(best) and not close_second and not conflicting_id:
+    if linked:
         return PersonMatch("linked", best.row.id, candidates[0].score, candidates[:1])
     return PersonMatch("needs_review", None, candidates[0].score, candidates)
 

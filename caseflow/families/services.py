@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseflow.cases.models import Case
+from caseflow.consent import audit
 from caseflow.consent.models import AuditEvent
 from caseflow.consent.policy import Category, Decision, family_visibility_clause, require
 from caseflow.extensions import db
@@ -204,6 +205,7 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
         raise NotFound("No family with that id.")
     require(actor, "family.access_log", family, object_type="family", family_id=family.id,
             purpose="access log")
+    audit.chain_pending()  # this reading is on the trail it shows
     query = select(AuditEvent).where(AuditEvent.family_id == family.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(per_page)

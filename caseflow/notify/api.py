@@ -8,7 +8,7 @@ from marshmallow import validate
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.notify import dashboard, events, flags, outbox, partners, rules, services
-from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, PartnerEventSchema,
+from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, PartnerEventBatchSchema, PartnerEventSchema,
                                      ReviewResolutionSchema, RoutingRuleSchema)
 
 bp = api_blueprint("notify_api", __name__)
@@ -56,6 +56,15 @@ def event_json(e) -> dict:
 def submit_event(user, data):
     event, created = events.accept(user, json_object())
     return {**event_json(event), "duplicate": not created}, (202 if created else 200)
+
+
+@endpoint(bp, "/notifications/batch", "POST", status=202, documented_body=PartnerEventBatchSchema,
+          summary="Many events in one call (up to 500), each idempotent on its source_reference")
+def submit_events(user, data):
+    accepted = events.accept_batch(user, json_object())
+    created = sum(1 for _, new in accepted if new)
+    return ({"items": [{**event_json(e), "duplicate": not new} for e, new in accepted],
+             "accepted": created, "duplicates": len(accepted) - created}, 202 if created else 200)
 
 
 @endpoint(bp, "/notifications/<event_id>", "GET", summary="An event's routing status")

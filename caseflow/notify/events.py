@@ -11,13 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from caseflow.auth.models import User
 from caseflow.consent import audit
 from caseflow.consent.policy import require
-from caseflow.database import utcnow
+from caseflow.database import new_id, utcnow
 from caseflow.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.families.services import new_reference
 from caseflow.notify import outbox
 from caseflow.notify.models import PartnerEvent
-from caseflow.notify.schemas import EventDecisionSchema, PartnerEventSchema, ReviewResolutionSchema
+from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchema, PartnerEventSchema,
+                                     ReviewResolutionSchema)
 from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES
 from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
 
@@ -29,14 +30,10 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
     data = load(PartnerEventSchema, raw)
     # No look-up first: the unique constraint on (organisation, source reference) decides, so a
     # burst of new events costs one insert each and a repeat is recognised even when concurrent.
-    event = PartnerEvent(reference=new_reference("PE"),
-                         source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
-                         source_reference=data["source_reference"], type=data["type"],
-                         occurred_at=data["occurred_at"], summary=data.get("summary"),
-                         people=[_jsonable(p) for p in data["people"]], status="received", received_at=utcnow())
+    event = _new_event(actor, data)
     db.session.add(event)
     try:
-        db.session.flush()
+        db.session.flush()  # the event before its outbox row, which refers to it
     except IntegrityError:  # the same report again: the first one stands
         db.session.rollback()
         existing = _by_source(actor, data["source_reference"])
@@ -48,6 +45,48 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
                  purpose="partner notification", basis="information sharing agreement")
     db.session.commit()
     return event, True
+
+
+def accept_batch(actor, raw: dict) -> list[tuple[PartnerEvent, bool]]:
+    """Accept many events in one transaction, each exactly as accept() would (idempotent on its
+    source reference). Validation is all or nothing, with each problem named by the event's
+    position, so a partner fixes and resends the batch; repeats in the resend are recognised.
+    Returns (event, created) in the order sent."""
+    from collections import Counter
+
+    require(actor, "event.submit", object_type="partner_event", audit=False)
+    items = load(PartnerEventBatchSchema, raw)["events"]
+    refs = [item["source_reference"] for item in items]
+    repeated = sorted(ref for ref, n in Counter(refs).items() if n > 1)
+    if repeated:
+        raise ServiceValidationError("Each event in a batch needs its own source_reference.", {
+            "events": [f"source_reference {ref} appears more than once in this batch" for ref in repeated[:10]]})
+    for _ in range(3):  # a concurrent call with one of the same references: look again
+        known = {e.source_reference: e for e in db.session.scalars(select(PartnerEvent).where(
+            PartnerEvent.source_organisation_id == actor.organisation_id, PartnerEvent.source_reference.in_(refs)))}
+        fresh = {item["source_reference"]: _new_event(actor, item) for item in items
+                 if item["source_reference"] not in known}
+        db.session.add_all(fresh.values())
+        try:
+            db.session.flush()  # the events before their outbox rows, which refer to them
+        except IntegrityError:
+            db.session.rollback()
+            continue
+        for event in fresh.values():
+            outbox.add("route", event_id=event.id)
+            audit.record(actor, "event.submit", "partner_event", event.id, categories=["identity", "police"],
+                         purpose="partner notification", basis="information sharing agreement")
+        db.session.commit()
+        return [(fresh[ref], True) if ref in fresh else (known[ref], False) for ref in refs]
+    raise Conflict("Another submission with the same references is in progress; send the batch again.")
+
+
+def _new_event(actor, data: dict) -> PartnerEvent:
+    return PartnerEvent(id=new_id(), reference=new_reference("PE"),
+                        source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
+                        source_reference=data["source_reference"], type=data["type"],
+                        occurred_at=data["occurred_at"], summary=data.get("summary"),
+                        people=[_jsonable(p) for p in data["people"]], status="received", received_at=utcnow())
 
 
 def _jsonable(person: dict) -> dict:

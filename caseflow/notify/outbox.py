@@ -44,7 +44,7 @@ def add(kind: str, *, event_id: str | None = None, notification_id: str | None =
 
 @event.listens_for(Session, "after_flush")
 def _remember_new_deliveries(session, flush_context):
-    new = [obj.id for obj in session.new if isinstance(obj, Delivery)]
+    new = [(obj.id, obj.kind) for obj in session.new if isinstance(obj, Delivery)]
     if new:
         session.info.setdefault(_NEW_KEY, []).extend(new)
 
@@ -65,28 +65,44 @@ def _settings():
     return current_app.extensions["caseflow.settings"]
 
 
-def dispatch(ids: list[str]) -> None:
-    """Hand committed outbox rows to the queue. Never raises: a row that cannot be queued now
-    stays pending for the sweeper."""
+def dispatch(rows: list[tuple[str, str]]) -> None:
+    """Hand committed outbox rows (id, kind) to the queue. Never raises: a row that cannot be
+    queued now stays pending for the sweeper.
+
+    Routing rows are not queued one job each: the dispatcher wakes the routing job
+    (route_pending), which takes every waiting routing row in batches. Other rows (emails,
+    webhooks) are one job each: each talks to a different outside system and fails alone."""
     app = current_app._get_current_object()
+    routes = [i for i, kind in rows if kind == "route"]
+    others = [i for i, kind in rows if kind != "route"]
     if _settings().redis_url:
         try:
-            _enqueue(ids)
+            if routes:
+                wake_router()
+            if others:
+                _enqueue(others)
         except Exception as exc:  # Redis down: the sweeper queues them when it is back
-            log.warning("outbox: could not queue %d deliveries (%s); the sweeper will", len(ids), exc)
+            log.warning("outbox: could not queue %d deliveries (%s); the sweeper will", len(rows), exc)
             with db.engine.begin() as conn:  # a connection of its own: the session is mid-commit
-                conn.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "queued")
+                conn.execute(update(Delivery).where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == "queued")
                              .values(status="pending", queued_at=None))
         return
     # In-process: run now, in a thread with its own app context and database session (the
     # committing session cannot run SQL inside its own after_commit hook), and wait for it.
-    worker = threading.Thread(target=_run_in_process, args=(app, ids))
+    worker = threading.Thread(target=_run_in_process, args=(app, others, routes))
     worker.start()
     worker.join()
 
 
-def _run_in_process(app, ids: list[str]) -> None:
+def _run_in_process(app, ids: list[str], routes: list[str] = ()) -> None:
     with app.app_context():
+        try:
+            if routes:
+                route_pending(routes)
+        except Exception:
+            log.exception("outbox: routing failed in-process; it will be retried")
+        finally:
+            db.session.remove()
         for delivery_id in ids:
             try:
                 run(delivery_id)
@@ -96,18 +112,85 @@ def _run_in_process(app, ids: list[str]) -> None:
                 db.session.remove()
 
 
-def _enqueue(ids: list[str]) -> None:
+def _queue():
     from rq import Queue
 
-    from caseflow.jobs import QUEUE_NAME, redis_connection, run_job
+    from caseflow.jobs import QUEUE_NAME, redis_connection
 
-    queue = Queue(QUEUE_NAME, connection=redis_connection(_settings().redis_url))
+    return Queue(QUEUE_NAME, connection=redis_connection(_settings().redis_url))
+
+
+def _enqueue(ids: list[str]) -> None:
+    from caseflow.jobs import run_job
+
+    queue = _queue()
     with queue.connection.pipeline() as pipe:
         for delivery_id in ids:
             queue.enqueue(run_job, "caseflow.notify.outbox.run", (delivery_id,), {},
                           job_id=f"delivery-{delivery_id}-{utcnow().timestamp():.0f}", pipeline=pipe,
                           result_ttl=60, failure_ttl=86400)
         pipe.execute()
+
+
+ROUTE_BATCH = 100  # routing rows one job routes in one transaction
+_WAKE_KEY = "caseflow:router-woken"
+_WAKE_SECONDS = 10
+
+
+def wake_router() -> None:
+    """Make sure a routing job is queued. A burst of events queues one job, not one per event:
+    the marker says a job is already waiting, and that job takes every row committed before it
+    starts (it clears the marker first, so a row committed after that queues a fresh job). The
+    marker expires, so a job lost with a crashed worker does not silence the router for long;
+    the sweeper wakes it too."""
+    from caseflow.jobs import run_job
+
+    queue = _queue()
+    if queue.connection.set(_WAKE_KEY, 1, nx=True, ex=_WAKE_SECONDS):
+        queue.enqueue(run_job, "caseflow.notify.outbox.route_pending", (), {}, result_ttl=0, failure_ttl=86400)
+
+
+def route_pending(ids: list[str] | None = None) -> int:
+    """The routing job: take waiting routing rows ROUTE_BATCH at a time (skipping rows another
+    worker holds, so two workers share a burst), route their events together and mark the rows
+    delivered in one transaction. Should a batch fail, its rows are run one at a time so a bad
+    event fails alone, with retries and backoff. `ids` limits it to those rows (in-process)."""
+    redis_url = _settings().redis_url
+    if redis_url and ids is None:
+        _queue().connection.delete(_WAKE_KEY)  # rows committed from now on wake another job
+    done = 0
+    while True:
+        query = (select(Delivery).where(Delivery.kind == "route", Delivery.status.in_(("pending", "queued")),
+                                        Delivery.next_attempt_at <= utcnow())
+                 .order_by(Delivery.created_at).limit(ROUTE_BATCH))
+        if ids is not None:
+            query = query.where(Delivery.id.in_(ids))
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(db.session.scalars(query))
+        if not rows:
+            db.session.rollback()
+            return done
+        if len(rows) == ROUTE_BATCH and redis_url and ids is None:
+            try:
+                wake_router()  # more are waiting: another worker can take the next batch meanwhile
+            except Exception:
+                log.warning("outbox: could not wake a second router", exc_info=True)
+        row_ids = [r.id for r in rows]
+        try:
+            from caseflow.notify import routing
+
+            routing.route_events([r.event_id for r in rows])
+            now = utcnow()
+            for row in rows:
+                row.status, row.delivered_at, row.attempts, row.last_error = "delivered", now, row.attempts + 1, None
+            db.session.commit()
+        except Exception:
+            log.exception("outbox: a routing batch failed; routing its %d events one at a time", len(rows))
+            db.session.rollback()
+            for delivery_id in row_ids:
+                run(delivery_id)
+        done += len(rows)
 
 
 def run(delivery_id: str) -> None:
@@ -121,7 +204,7 @@ def run(delivery_id: str) -> None:
         return
     try:
         if row.kind == "route":
-            routing.route_event(row.event_id)
+            routing.route_events([row.event_id])  # committed below, with the row
         elif row.kind == "email":
             channels.send_email(row)
         elif row.kind == "webhook":
@@ -156,7 +239,7 @@ def sweep(limit: int = 500) -> int:
     """Queue what is due: new rows a dispatch missed (Redis was down), retries whose backoff has
     passed, and rows queued long ago whose worker died. Returns how many were handed on."""
     now = utcnow()
-    query = (select(Delivery.id).where(or_(
+    query = (select(Delivery.id, Delivery.kind).where(or_(
         (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
         # queued but not done within the setting: its worker died, so queue it again
         (Delivery.status == "queued") & (Delivery.queued_at <= now - timedelta(
@@ -164,13 +247,17 @@ def sweep(limit: int = 500) -> int:
         .order_by(Delivery.next_attempt_at).limit(limit))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(query))
-    if not ids:
+    rows = db.session.execute(query).all()
+    if not rows:
         db.session.rollback()
         return 0
+    ids = [i for i, _ in rows]
     if _settings().redis_url:
         try:
-            _enqueue(ids)
+            if any(kind == "route" for _, kind in rows):
+                wake_router()
+            if others := [i for i, kind in rows if kind != "route"]:
+                _enqueue(others)
         except Exception as exc:
             db.session.rollback()
             log.warning("outbox: sweep could not reach Redis (%s)", exc)
@@ -180,7 +267,8 @@ def sweep(limit: int = 500) -> int:
         db.session.commit()
     else:
         db.session.commit()
-        _run_in_process(current_app._get_current_object(), ids)
+        _run_in_process(current_app._get_current_object(), [i for i, kind in rows if kind != "route"],
+                        [i for i, kind in rows if kind == "route"])
     return len(ids)
 
 
@@ -199,5 +287,5 @@ def replay(actor, delivery_id: str) -> Delivery:
     row.status, row.attempts, row.next_attempt_at, row.last_error = "pending", 0, utcnow(), None
     audit.record(actor, "delivery.replay", "delivery", row.id, purpose="notification delivery")
     db.session.commit()
-    dispatch([row.id])
+    dispatch([(row.id, row.kind)])
     return row

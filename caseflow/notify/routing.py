@@ -28,34 +28,54 @@ def _settings():
     return current_app.extensions["caseflow.settings"]
 
 
-def active_rules(event_type: str) -> list[RoutingRule]:
-    from caseflow.notify.rules import seed_defaults
-
-    seed_defaults()  # an area that has never edited its rules starts with the defaults (one query)
-    return list(db.session.scalars(select(RoutingRule).where(
-        RoutingRule.event_type == event_type, RoutingRule.active).order_by(RoutingRule.recipient, RoutingRule.channel)))
-
-
 def route_event(event_id: str) -> None:
-    event = db.session.scalar(select(PartnerEvent).where(PartnerEvent.id == event_id).with_for_update())
-    if event is None or event.status != "received":
-        return  # already routed (a job run twice) or purged
-    matches = [match_person(db.session, _submitted(p)) for p in event.people or []]
-    if any(m.status == "needs_review" for m in matches) or not any(m.status == "linked" for m in matches):
-        _to_review(event, matches)  # ambiguous, or nobody recognised: a person checks before it is dropped
+    route_events([event_id])
+    db.session.commit()
+
+
+def route_events(event_ids: list[str]) -> None:
+    """Route received events together, in the caller's transaction (the caller commits).
+
+    Set-based: each step asks the database once for what every event in the batch needs (their
+    families, open cases, people, schools, recipients, rules), so a burst of incidents costs the
+    matcher's queries per person plus a handful per batch, not two dozen per event. Events
+    already routed (a job run twice) or purged are skipped."""
+    # No autoflush: the batch's lookups (and the policy's) never need its own new notifications,
+    # and flushing them one by one before each lookup would undo the single bulk insert at commit.
+    with db.session.no_autoflush:
+        _route_events(event_ids)
+
+
+def _route_events(event_ids: list[str]) -> None:
+    events = list(db.session.scalars(select(PartnerEvent).where(
+        PartnerEvent.id.in_(event_ids), PartnerEvent.status == "received")
+        .order_by(PartnerEvent.received_at).with_for_update()))
+    if not events:
         return
-    person_ids = [m.person_id for m in matches if m.status == "linked"]
-    family_ids = sorted(set(db.session.scalars(select(FamilyMember.family_id).where(
-        FamilyMember.person_id.in_(person_ids))))) if person_ids else []
-    if not family_ids:
-        _not_open(event)
-        return
-    event.person_ids = person_ids
-    # Someone can belong to two families (a father living apart, say): tell the one being worked with.
-    open_family = db.session.scalar(select(Case.family_id).where(Case.family_id.in_(family_ids),
-                                                                Case.stage.not_in(flow.CLOSED_STAGES))
-                                    .order_by(Case.opened_at.desc()).limit(1))
-    deliver_to_family(event, open_family or family_ids[0])
+    batch = _Batch()
+    linked: dict[str, list[str]] = {}
+    for event in events:
+        matches = [match_person(db.session, _submitted(p), families_when_linked=False) for p in event.people or []]
+        if any(m.status == "needs_review" for m in matches) or not any(m.status == "linked" for m in matches):
+            _to_review(event, matches, batch)  # ambiguous, or nobody recognised: a person checks before it is dropped
+        else:
+            linked[event.id] = [m.person_id for m in matches if m.status == "linked"]
+    families_of = batch.families_of_people({p for ids in linked.values() for p in ids})
+    open_cases = batch.open_cases({f for fs in families_of.values() for f in fs})
+    placed = []
+    for event in events:
+        if event.id not in linked:
+            continue
+        event.person_ids = linked[event.id]
+        family_ids = sorted({f for p in event.person_ids for f in families_of.get(p, ())})
+        if not family_ids:
+            _not_open(event)
+            continue
+        # Someone can belong to two families (a father living apart, say): tell the one being worked with.
+        working = [open_cases[f] for f in family_ids if f in open_cases]
+        family_id = max(working, key=lambda c: c.opened_at).family_id if working else family_ids[0]
+        placed.append((event, family_id))
+    _deliver(placed, batch, open_cases)
 
 
 def _submitted(p: dict) -> SubmittedPerson:
@@ -68,16 +88,15 @@ def _submitted(p: dict) -> SubmittedPerson:
                            upn=p.get("upn"))
 
 
-def _to_review(event: PartnerEvent, matches) -> None:
+def _to_review(event: PartnerEvent, matches, batch: "_Batch") -> None:
     event.status = "needs_review"
     event.candidates = [{"status": m.status, "person_id": m.person_id,
                          "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
     event.routed_at = utcnow()
-    for officer_id in db.session.scalars(select(User.id).where(User.role == Role.FRONT_DOOR, User.active)):
+    for officer_id in batch.front_door_officers():
         notify(officer_id, "event_review", f"event-review:{event.id}", f"Check who this is about: {_label(event)}",
                f"{event.reference}: the people named could not be matched with certainty. Confirm who it is, "
                "or mark it as nobody known to us.", event_id=event.id)
-    db.session.commit()
 
 
 def _not_open(event: PartnerEvent) -> None:
@@ -85,22 +104,31 @@ def _not_open(event: PartnerEvent) -> None:
     event.status = "not_open"
     event.routed_at = utcnow()
     event.purge_after = (utcnow() + timedelta(days=_settings().unmatched_event_days)).date()
-    db.session.commit()
 
 
 def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
-    """Route a matched event: the open case's workers, or (closed recently) the last keyworker
-    and team manager, who may open a new case from it; otherwise it is not ours to keep."""
-    event.family_id = family_id
-    case = db.session.scalar(select(Case).where(Case.family_id == family_id, Case.stage.not_in(flow.CLOSED_STAGES))
-                             .order_by(Case.opened_at.desc()).limit(1))
-    event.routed_at = utcnow()
-    if case is not None:
-        event.case_id, event.status = case.id, "routed"
-        _notify_by_rules(event, case)
-        _audit(event, "event.route")
-        db.session.commit()
-        return
+    """Route one event the front door has placed with a family, and commit."""
+    batch = _Batch()
+    _deliver([(event, family_id)], batch, batch.open_cases({family_id}))
+    db.session.commit()
+
+
+def _deliver(placed: list[tuple[PartnerEvent, str]], batch: "_Batch", open_cases: dict[str, Case]) -> None:
+    """Matched events: the open case's workers, or (closed recently) the last keyworker and team
+    manager, who may open a new case from it; otherwise it is not ours to keep."""
+    batch.prepare([open_cases[f] for _, f in placed if f in open_cases])
+    for event, family_id in placed:
+        event.family_id, event.routed_at = family_id, utcnow()
+        case = open_cases.get(family_id)
+        if case is not None:
+            event.case_id, event.status = case.id, "routed"
+            _notify_by_rules(event, case, batch)
+            _audit(event, "event.route")
+        else:
+            _closed_recently(event, family_id)
+
+
+def _closed_recently(event: PartnerEvent, family_id: str) -> None:
     window = utcnow() - relativedelta(months=_settings().re_referral_months)
     last = db.session.scalar(select(Case).where(Case.family_id == family_id, Case.closed_at.is_not(None),
                                                 Case.closed_at >= window)
@@ -116,7 +144,6 @@ def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
                case_id=last.id, family_id=family_id, event_id=event.id,
                deadline_at=deadlines.add_working_hours(event.received_at, 16))
     _audit(event, "event.route_closed_case")
-    db.session.commit()
 
 
 def _audit(event: PartnerEvent, action: str) -> None:
@@ -138,33 +165,153 @@ def team_managers(case: Case) -> list[str]:
     return managers or list(db.session.scalars(query.where(User.team_id.is_(None))))
 
 
+class _Batch:
+    """What routing a batch of events needs from the database, each asked for once."""
+
+    def __init__(self):
+        self._rules: dict[str, list[RoutingRule]] | None = None
+        self._holidays = None
+        self._officers: list[str] | None = None
+        self._managers: dict[str | None, list[str]] | None = None
+        self.families: dict[str, "_Family"] = {}
+        self.visitors: dict[str, list[str]] = {}
+        self.users: dict[str, User] = {}
+        self.orgs: dict[str, Organisation] = {}
+        self._visible: dict[str, dict[str, bool]] = {}
+        self.loaded: list = []
+
+    def rules_for(self, event_type: str) -> list[RoutingRule]:
+        if self._rules is None:
+            from caseflow.notify.rules import seed_defaults
+
+            seed_defaults()  # an area that has never edited its rules starts with the defaults
+            self._rules = {}
+            for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.active)
+                                           .order_by(RoutingRule.recipient, RoutingRule.channel)):
+                self._rules.setdefault(rule.event_type, []).append(rule)
+        return self._rules.get(event_type, [])
+
+    def holidays(self):
+        if self._holidays is None:
+            self._holidays = deadlines.school_holidays()
+        return self._holidays
+
+    def front_door_officers(self) -> list[str]:
+        if self._officers is None:
+            self._officers = list(db.session.scalars(select(User.id).where(User.role == Role.FRONT_DOOR, User.active)))
+        return self._officers
+
+    def team_managers(self, case: Case) -> list[str]:
+        if self._managers is None:
+            self._managers = {}
+            for user_id, team_id in db.session.execute(select(User.id, User.team_id).where(
+                    User.role == Role.TEAM_MANAGER, User.active).order_by(User.id)):
+                self._managers.setdefault(team_id, []).append(user_id)
+        return (self._managers.get(case.team_id) if case.team_id else None) or self._managers.get(None, [])
+
+    @staticmethod
+    def families_of_people(person_ids) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        if person_ids:
+            for person_id, family_id in db.session.execute(select(FamilyMember.person_id, FamilyMember.family_id)
+                                                           .where(FamilyMember.person_id.in_(person_ids))):
+                found.setdefault(person_id, []).append(family_id)
+        return found
+
+    @staticmethod
+    def open_cases(family_ids) -> dict[str, Case]:
+        """Each family's most recently opened case that is still open."""
+        latest: dict[str, Case] = {}
+        if family_ids:
+            for case in db.session.scalars(select(Case).where(Case.family_id.in_(family_ids),
+                                                              Case.stage.not_in(flow.CLOSED_STAGES))
+                                           .order_by(Case.opened_at)):
+                latest[case.family_id] = case  # ordered oldest first: the last one wins
+        return latest
+
+    def prepare(self, cases: list[Case]) -> None:
+        """Load, in a few queries, the families' members and schools and the TAF health visitors."""
+        from caseflow.families.models import Family
+        from caseflow.plans.models import TafMember
+
+        family_ids = {c.family_id for c in cases} - set(self.families)
+        if not family_ids:
+            return
+        # Held here so case.family comes from memory (the session only weakly keeps loaded rows).
+        self.loaded.extend(db.session.scalars(select(Family).where(Family.id.in_(family_ids))))
+        members: dict[str, list[Person]] = {f: [] for f in family_ids}
+        for family_id, person in db.session.execute(select(FamilyMember.family_id, Person)
+                                                    .join(Person, Person.id == FamilyMember.person_id)
+                                                    .where(FamilyMember.family_id.in_(family_ids))):
+            members[family_id].append(person)
+        everyone = [p for people in members.values() for p in people]
+        schools = _schools_of(everyone)
+        for case in cases:
+            if case.family_id in family_ids:
+                self.families[case.family_id] = _Family(members[case.family_id], schools)
+        for case_id, user_id in db.session.execute(
+                select(TafMember.case_id, TafMember.user_id).join(User, User.id == TafMember.user_id)
+                .join(Organisation, Organisation.id == User.organisation_id)
+                .where(TafMember.case_id.in_([c.id for c in cases]), TafMember.left_at.is_(None),
+                       Organisation.type == "health_visiting")):
+            self.visitors.setdefault(case_id, []).append(user_id)
+
+    def load_users(self, ids) -> None:
+        wanted = set(ids) - set(self.users)
+        if not wanted:
+            return
+        for user in db.session.scalars(select(User).where(User.id.in_(wanted), User.active)):
+            self.users[user.id] = user
+        org_ids = {u.organisation_id for u in self.users.values() if u.organisation_id} - set(self.orgs)
+        if org_ids:  # user.organisation then comes from memory
+            self.orgs.update({o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))})
+
+    def may_see(self, user: User, case: Case) -> bool:
+        """The policy's answer (case.view) for this user, asked once per batch for every family
+        in it rather than once per event."""
+        answers = self._visible.setdefault(user.id, {})
+        if case.family_id not in answers:
+            from caseflow.consent.policy import visible_families
+
+            unasked = {case.family_id, *self.families} - set(answers)
+            visible = visible_families(user, unasked)
+            answers.update({f: f in visible for f in unasked})
+        return answers[case.family_id]
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        if org_id not in self.orgs:
+            self.orgs[org_id] = db.session.get(Organisation, org_id)
+        return self.orgs[org_id]
+
+
+def _schools_of(people: list[Person]) -> dict[str, Organisation | None]:
+    """Each pupil's school: by id, or by the name given on a request when no id was recorded."""
+    from sqlalchemy import func, or_
+
+    ids = {p.school_id for p in people if p.school_id}
+    names = {p.school_name.strip().lower() for p in people if not p.school_id and p.school_name}
+    schools = list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
+        Organisation.id.in_(ids), func.lower(Organisation.name).in_(names))))) if ids or names else []
+    by_name = {o.name.lower(): o for o in schools}
+    by_id = {o.id: o for o in schools}
+    return {p.id: by_id.get(p.school_id) or by_name.get((p.school_name or "").strip().lower()) for p in people}
+
+
 class _Family:
-    """What routing needs to know about the family, read once per event (not once per rule)."""
+    """A family's members and each pupil's school, as routing needs them."""
 
-    def __init__(self, event: PartnerEvent, case: Case):
-        from sqlalchemy import func, or_
-
-        self.event, self.case = event, case
-        self.people = list(db.session.scalars(select(Person).join(FamilyMember, FamilyMember.person_id == Person.id)
-                                              .where(FamilyMember.family_id == case.family_id)))
-        ids = {p.school_id for p in self.people if p.school_id}
-        names = {p.school_name.strip().lower() for p in self.people if not p.school_id and p.school_name}
-        schools = list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
-            Organisation.id.in_(ids), func.lower(Organisation.name).in_(names))))) if ids or names else []
-        by_name = {o.name.lower(): o for o in schools}
-        by_id = {o.id: o for o in schools}
-        # Each pupil's school: by id, or by the name given on a request when no id was recorded.
-        self.school_of = {p.id: by_id.get(p.school_id) or by_name.get((p.school_name or "").strip().lower())
-                          for p in self.people}
+    def __init__(self, people: list[Person], school_of: dict[str, Organisation | None]):
+        self.people = people
+        self.school_of = {p.id: school_of.get(p.id) for p in people}
 
     def pupils_at(self, school_id: str) -> list[Person]:
         return [p for p in self.people if (self.school_of.get(p.id) or _NO_SCHOOL).id == school_id]
 
-    def key_adults(self) -> list[str]:
+    def key_adults(self, named_ids) -> list[str]:
         """Each child's school's key adult (Operation Encompass): the children named in the
         event, or every child at a school when the event names only adults."""
         pupils = [p for p in self.people if self.school_of.get(p.id)]
-        named = [p for p in pupils if p.id in (self.event.person_ids or [])]
+        named = [p for p in pupils if p.id in (named_ids or [])]
         return list(dict.fromkeys(self.school_of[p.id].key_adult_id for p in (named or pupils)
                                   if self.school_of[p.id].key_adult_id))
 
@@ -176,52 +323,40 @@ class _NoSchool:
 _NO_SCHOOL = _NoSchool()
 
 
-def recipients(kind: str, family: _Family) -> list[User]:
+def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: _Batch) -> list[str | None]:
     """The people a rule's recipient kind names, for this event's case."""
-    case = family.case
-    ids: list[str | None] = []
     if kind == "keyworker":
-        ids = [case.keyworker_id]
-    elif kind == "social_worker":
-        ids = [case.social_worker_id]
-    elif kind == "team_manager":
-        ids = team_managers(case)
-    elif kind == "school_key_adult":
-        ids = family.key_adults()
-    elif kind == "health_visitor":
-        ids = _health_visitors(case)
-    ids = list(dict.fromkeys(i for i in ids if i))
-    users = list(db.session.scalars(select(User).where(User.id.in_(ids), User.active))) if ids else []
-    return sorted(users, key=lambda u: ids.index(u.id))
+        return [case.keyworker_id]
+    if kind == "social_worker":
+        return [case.social_worker_id]
+    if kind == "team_manager":
+        return batch.team_managers(case)
+    if kind == "school_key_adult":
+        return batch.families[case.family_id].key_adults(event.person_ids)
+    if kind == "health_visitor":
+        return batch.visitors.get(case.id, [])
+    return []
 
 
-def _health_visitors(case: Case) -> list[str]:
-    from caseflow.plans.models import TafMember
-
-    return list(db.session.scalars(select(TafMember.user_id).join(User, User.id == TafMember.user_id)
-                                   .join(Organisation, Organisation.id == User.organisation_id)
-                                   .where(TafMember.case_id == case.id, TafMember.left_at.is_(None),
-                                          Organisation.type == "health_visiting")))
-
-
-def _notify_by_rules(event: PartnerEvent, case: Case) -> None:
-    family = _Family(event, case)
-    holidays = deadlines.school_holidays()
+def _notify_by_rules(event: PartnerEvent, case: Case, batch: _Batch) -> None:
     by_kind: dict[str, list[RoutingRule]] = {}
-    for rule in active_rules(event.type):
+    for rule in batch.rules_for(event.type):
         by_kind.setdefault(rule.recipient, []).append(rule)
+    wanted = {kind: list(dict.fromkeys(i for i in _recipient_ids(kind, event, case, batch) if i)) for kind in by_kind}
+    batch.load_users(i for ids in wanted.values() for i in ids)
     by_user: dict[str, dict] = {}
     for kind, rules in by_kind.items():
-        for user in recipients(kind, family):
+        for user in (batch.users[i] for i in wanted[kind] if i in batch.users):  # active users only
             plan = by_user.setdefault(user.id, {"user": user, "channels": set(), "deadline": None})
             for rule in rules:
                 plan["channels"].add(rule.channel)
-                due = deadlines.deadline_for(rule.deadline, rule.deadline_hours, event.received_at, holidays)
+                due = deadlines.deadline_for(rule.deadline, rule.deadline_hours, event.received_at, batch.holidays())
                 if due is not None and (plan["deadline"] is None or due < plan["deadline"]):
                     plan["deadline"] = due
-    source = event_source(event)
+    source = batch.organisation(event.source_organisation_id)
     for user_id, plan in by_user.items():
-        title, body, basis = message_for(plan["user"], event, case, family, source)
+        title, body, basis = message_for(plan["user"], event, case, batch.families[case.family_id],
+                                         source.name if source else "a partner", batch)
         notify(user_id, "partner_event", f"event:{event.id}", title, body, case_id=case.id,
                family_id=case.family_id, event_id=event.id, deadline_at=plan["deadline"],
                channels=plan["channels"], basis=basis, recipient=plan["user"], fresh=True)
@@ -231,25 +366,19 @@ ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
 STAFF_ROLES = (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.FRONT_DOOR, Role.PANEL_CHAIR)
 
 
-def message_for(user: User, event: PartnerEvent, case: Case, family: _Family | None = None,
-                source: str | None = None) -> tuple[str, str, str | None]:
+def message_for(user: User, event: PartnerEvent, case: Case, family: _Family, source: str,
+                batch: _Batch | None = None) -> tuple[str, str, str | None]:
     """What this recipient may read: the detail to staff who may see the family's records;
     the fact, with the child's name, to a school key adult told under the area's information
     sharing agreement; never more than the policy allows."""
     label = _label(event)
     when = f"{timescales.to_london(event.occurred_at):%d %B %Y at %H:%M}"
     name = case.family.display_name
-    if user.role in STAFF_ROLES and can(user, "case.view", case):
-        return (f"{label}: {name}", f"{event.reference} from {source or event_source(event)}, {when}. "
+    if user.role in STAFF_ROLES and (can(user, "case.view", case) if batch is None else batch.may_see(user, case)):
+        return (f"{label}: {name}", f"{event.reference} from {source}, {when}. "
                 f"{event.summary or ''} Case {case.reference}.", None)
-    family = family or _Family(event, case)
     children = [f"{p.given_name} {p.family_name}" for p in family.pupils_at(user.organisation_id)]
     return (f"{label}: {', '.join(children) or name}",
             f"{event.reference}: {label.lower()} on {when} involving a child at your school. "
             "Please make sure a key adult is available to support them. (Under the area's information "
             "sharing agreement; no further detail is shared.)", ENCOMPASS_BASIS)
-
-
-def event_source(event: PartnerEvent) -> str:
-    org = db.session.get(Organisation, event.source_organisation_id)
-    return org.name if org else "a partner"

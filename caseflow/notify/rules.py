@@ -3,9 +3,12 @@ holidays 'next school day' deadlines skip."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from caseflow.consent import audit
 from caseflow.consent.policy import require
+from caseflow.database import new_id, utcnow
 from caseflow.extensions import db
 from caseflow.notify.models import RoutingRule, SchoolHoliday
 from caseflow.notify.schemas import RoutingRuleSchema
@@ -18,10 +21,13 @@ def seed_defaults(session=None) -> int:
     session = session or db.session
     if session.scalar(select(RoutingRule.id).limit(1)) is not None:
         return 0
-    for event_type, recipient, channel, deadline, hours in DEFAULT_RULES:
-        session.add(RoutingRule(event_type=event_type, recipient=recipient, channel=channel, deadline=deadline,
-                                deadline_hours=hours, active=True))
-    session.flush()
+    # Two workers may both find no rules: "on conflict do nothing" lets the first one win
+    # without failing the other's transaction.
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(RoutingRule)
+    rows = [{"id": new_id(), "event_type": event_type, "recipient": recipient, "channel": channel,
+             "deadline": deadline, "deadline_hours": hours, "active": True, "updated_at": utcnow()}
+            for event_type, recipient, channel, deadline, hours in DEFAULT_RULES]
+    session.execute(insert.values(rows).on_conflict_do_nothing())
     return len(DEFAULT_RULES)
 
 

@@ -32,6 +32,16 @@ class PartnerEventSchema(Schema):
             raise ValidationError("occurred_at cannot be in the future")
 
 
+BATCH_MAX = 500
+
+
+class PartnerEventBatchSchema(Schema):
+    """Many events in one call: a partner's system catching up after an outage, or sending a
+    night's incidents at once. Each event is exactly what POST /notifications takes."""
+    events = fields.List(fields.Nested(PartnerEventSchema), required=True, validate=validate.Length(
+        min=1, max=BATCH_MAX, error=f"Send between 1 and {BATCH_MAX} events in one batch"))
+
+
 class ReviewResolutionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(
         ["confirm", "not_known"], error="Choose confirm (with a person) or not_known"))

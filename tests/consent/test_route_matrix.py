@@ -126,6 +126,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/reports/oscillating-families"): {"team_manager", "panel_chair"},
     # partner events, flags and the notification queue
     ("POST", "/api/v1/notifications"): PARTNERS | SERVICE,
+    ("POST", "/api/v1/notifications/batch"): PARTNERS | SERVICE,
     ("GET", "/api/v1/notifications/<event_id>"): SERVICE | {"keyworker", "social_worker", "referrer",
                                                             "panel_member", "partner_system"},
     ("GET", "/api/v1/flags"): EVERYONE - {"admin", "analyst"},
