@@ -127,6 +127,8 @@ def main() -> None:
                         help="events per request: 1 sends each to POST /notifications, more use POST /notifications/batch")
     parser.add_argument("--rate", type=float, default=0,
                         help="send at this many events a second (0: as fast as the clients can)")
+    parser.add_argument("--route-after", action="store_true",
+                        help="start the workers only once every event is accepted, to measure routing alone")
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--database-url", default="postgresql://root@127.0.0.1:5432/cf_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -151,8 +153,11 @@ def main() -> None:
     bin_dir = Path(sys.executable).parent
     web = subprocess.Popen([str(bin_dir / "gunicorn"), "-w", str(args.web_workers), "-b", f"127.0.0.1:{args.port}",
                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    workers = [subprocess.Popen([str(bin_dir / "caseflow"), "worker"], cwd=ROOT, env=env)
-               for _ in range(args.rq_workers)]
+    def start_workers():
+        return [subprocess.Popen([str(bin_dir / "caseflow"), "worker"], cwd=ROOT, env=env)
+                for _ in range(args.rq_workers)]
+
+    workers = [] if args.route_after else start_workers()
     try:
         wait_port(args.port)
         url = f"http://127.0.0.1:{args.port}/api/v1/notifications"
@@ -183,6 +188,9 @@ def main() -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(send, range(0, args.events, args.batch)))
         accepted_in = time.perf_counter() - started
+        if args.route_after:  # routing capacity on its own: the workers start on a full queue
+            routing_started = time.perf_counter()
+            workers.extend(start_workers())
         print(f"accepted {args.events - len(failures)} of {args.events} incidents in {accepted_in:.1f} s: "
               f"{(args.events - len(failures)) / accepted_in:.0f} events/s ({args.clients} clients, "
               f"{'one event per request' if args.batch == 1 else f'{args.batch} events per request'}, "
@@ -211,6 +219,10 @@ def main() -> None:
             notes = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.event_id.is_not(None)))
         print(f"routed {routed} events, {notes} inbox rows, all done {drained_in:.1f} s after the first was sent "
               f"({args.rq_workers} RQ workers)")
+        if args.route_after:
+            routing_took = time.perf_counter() - routing_started
+            print(f"routing alone: {args.events} events in {routing_took:.1f} s: {args.events / routing_took:.0f} events/s "
+                  "(latencies below include the wait for the workers to start)")
         if latencies:
             q = statistics.quantiles(latencies, n=100)
             print(f"end-to-end latency, accepted -> inbox row: p50 {q[49]:.3f} s, p95 {q[94]:.3f} s, "

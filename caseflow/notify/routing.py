@@ -20,7 +20,7 @@ from caseflow.families.matching import SubmittedPerson, match_person
 from caseflow.families.models import FamilyMember, Person
 from caseflow.notify import deadlines
 from caseflow.notify.models import PartnerEvent, RoutingRule
-from caseflow.notify.services import notify
+from caseflow.notify.services import notify, notify_many
 from caseflow.notify.vocab import EVENT_TYPES
 
 
@@ -126,6 +126,8 @@ def _deliver(placed: list[tuple[PartnerEvent, str]], batch: "_Batch", open_cases
             _audit(event, "event.route")
         else:
             _closed_recently(event, family_id)
+    notify_many(batch.notes)  # the inbox rows for the whole batch, in one insert
+    batch.notes.clear()
 
 
 def _closed_recently(event: PartnerEvent, family_id: str) -> None:
@@ -179,6 +181,7 @@ class _Batch:
         self.orgs: dict[str, Organisation] = {}
         self._visible: dict[str, dict[str, bool]] = {}
         self.loaded: list = []
+        self.notes: list[dict] = []
 
     def rules_for(self, event_type: str) -> list[RoutingRule]:
         if self._rules is None:
@@ -354,12 +357,13 @@ def _notify_by_rules(event: PartnerEvent, case: Case, batch: _Batch) -> None:
                 if due is not None and (plan["deadline"] is None or due < plan["deadline"]):
                     plan["deadline"] = due
     source = batch.organisation(event.source_organisation_id)
-    for user_id, plan in by_user.items():
+    for plan in by_user.values():
         title, body, basis = message_for(plan["user"], event, case, batch.families[case.family_id],
                                          source.name if source else "a partner", batch)
-        notify(user_id, "partner_event", f"event:{event.id}", title, body, case_id=case.id,
-               family_id=case.family_id, event_id=event.id, deadline_at=plan["deadline"],
-               channels=plan["channels"], basis=basis, recipient=plan["user"], fresh=True)
+        batch.notes.append({"recipient": plan["user"], "type": "partner_event", "delivery_key": f"event:{event.id}",
+                            "title": title, "body": body, "case_id": case.id, "family_id": case.family_id,
+                            "event_id": event.id, "deadline_at": plan["deadline"], "channels": plan["channels"],
+                            "basis": basis})
 
 
 ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"

@@ -24,7 +24,6 @@ def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, 
     email when the rule asks for it and SMTP is configured, and a signed webhook whenever the
     recipient's organisation has a system that takes them."""
     from caseflow.auth.models import User
-    from caseflow.notify import outbox
 
     if not recipient_id:
         return None
@@ -38,17 +37,52 @@ def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, 
                         deadline_at=deadline_at, basis=basis)
     db.session.add(note)
     user = recipient if recipient is not None else db.session.get(User, recipient_id)
-    org = user.organisation if user is not None else None
-    settings = current_app.extensions["caseflow.settings"]
-    email = "email" in channels and settings.smtp_url and user is not None and user.email
-    webhook = org is not None and org.webhook_url
-    if email or webhook:
+    if _other_channels(user, channels):
         db.session.flush()  # the inbox row first: the outbox rows refer to it
-    if email:
-        outbox.add("email", notification_id=note.id, target=user.email)
-    if webhook:
-        outbox.add("webhook", notification_id=note.id, target=org.webhook_url)
+        _add_outbox_rows(note.id, user, channels)
     return note
+
+
+def notify_many(notes: list[dict]) -> None:
+    """Many fresh notifications at once (routing a batch of events): the inbox rows in one bulk
+    insert, then the other channels' outbox rows as notify() adds them. Each dict holds
+    notify()'s arguments with `recipient` (the User) and `channels`; the caller holds the
+    events' locks, so none of these delivery keys exists yet."""
+    from sqlalchemy import insert
+
+    rows, others = [], []
+    for note in notes:
+        user, channels = note["recipient"], note.get("channels", ("inbox",))
+        row = {"id": new_id(), "delivery_key": f"{note['delivery_key']}:{user.id}"[:200], "recipient_id": user.id,
+               "type": note["type"], "case_id": note.get("case_id"), "family_id": note.get("family_id"),
+               "title": note["title"][:200], "body": note["body"], "event_id": note.get("event_id"),
+               "deadline_at": note.get("deadline_at"), "basis": note.get("basis"), "created_at": utcnow()}
+        rows.append(row)
+        if _other_channels(user, channels):
+            others.append((row["id"], user, channels))
+    if rows:  # render_nulls: every row the same shape, so one executemany rather than a statement each
+        db.session.execute(insert(Notification).execution_options(render_nulls=True), rows)
+    for note_id, user, channels in others:
+        _add_outbox_rows(note_id, user, channels)
+
+
+def _other_channels(user, channels) -> bool:
+    settings = current_app.extensions["caseflow.settings"]
+    org = user.organisation if user is not None else None
+    return bool(("email" in channels and settings.smtp_url and user is not None and user.email)
+                or (org is not None and org.webhook_url))
+
+
+def _add_outbox_rows(note_id: str, user, channels) -> None:
+    """Email when the rule asks for it and SMTP is configured; a signed webhook whenever the
+    recipient's organisation has a system that takes them."""
+    from caseflow.notify import outbox
+
+    settings = current_app.extensions["caseflow.settings"]
+    if "email" in channels and settings.smtp_url and user.email:
+        outbox.add("email", notification_id=note_id, target=user.email)
+    if user.organisation is not None and user.organisation.webhook_url:
+        outbox.add("webhook", notification_id=note_id, target=user.organisation.webhook_url)
 
 
 def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False):
