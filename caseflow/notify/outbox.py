@@ -1,8 +1,10 @@
 """The transactional outbox and its dispatcher.
 
 Services add Delivery rows in the same transaction as the change that needs them. When that
-transaction commits, the dispatcher hands each new row to the queue: RQ on Redis when
-CASEFLOW_REDIS_URL is set, or a run in this process straight after the commit otherwise. If
+transaction commits, the dispatcher hands the new rows to the queue: RQ on Redis when
+CASEFLOW_REDIS_URL is set, or a run in this process straight after the commit otherwise.
+Routing rows (one per partner event) are taken by one routing job in batches, so a burst of
+incidents costs a few queries per hundred events; emails and webhooks are a job each. If
 Redis is down at that moment the rows stay 'pending' and the sweeper (run by `caseflow worker`)
 queues them once it is back, so an accepted event is never lost. Jobs lock their row and do
 nothing if it is already delivered, so a job run twice (a worker killed mid-job, a sweep racing

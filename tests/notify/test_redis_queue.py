@@ -172,3 +172,29 @@ def _answers(port: int) -> bool:
         return jobs.redis_connection(f"redis://127.0.0.1:{port}/0").ping()
     except Exception:
         return False
+
+
+def test_two_workers_share_a_burst_and_route_every_event_exactly_once(api, factory, app, redis):
+    """A batch of incidents wakes the router once; two workers take the waiting rows in batches
+    (each skipping rows the other holds) and every event reaches each recipient once."""
+    from caseflow.notify import outbox
+
+    w = open_family(api, factory)
+    count = outbox.ROUTE_BATCH + 30  # more than one routing batch
+    with queue_on(app, REDIS_URL):
+        sent = api.post("/api/v1/notifications/batch", w.t["police"],
+                        json={"events": [incident(f"NP-W{i}") for i in range(count)]})
+    assert sent.status_code == 202, sent.get_json()
+    events = [i["id"] for i in sent.get_json()["items"]]
+    assert len(redis.keys("rq:job:*")) == 1  # one routing job for the whole burst, not one per event
+    workers = [start_worker(app, burst=True) for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=120) == 0, worker.stdout.read().decode()
+    notes, undelivered = _counts(app, events)
+    assert undelivered == 0
+    assert all(n == 1 for _, _, n in notes)  # never twice
+    by_event = {}
+    for event_id, recipient, _ in notes:
+        by_event.setdefault(event_id, set()).add(recipient)
+    assert set(by_event) == set(events)
+    assert all({w.p["sam"].id, w.p["key_adult"].id} <= people for people in by_event.values())
