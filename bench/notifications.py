@@ -188,6 +188,12 @@ def main() -> None:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(send, range(0, args.events, args.batch)))
         accepted_in = time.perf_counter() - started
+        with app.app_context():  # still waiting to be routed when the last was accepted
+            from caseflow.notify.models import PartnerEvent
+
+            backlog = db.session.scalar(select(func.count()).select_from(PartnerEvent)
+                                        .where(PartnerEvent.status == "received"))
+            db.session.remove()
         if args.route_after:  # routing capacity on its own: the workers start on a full queue
             routing_started = time.perf_counter()
             workers.extend(start_workers())
@@ -219,6 +225,9 @@ def main() -> None:
             notes = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.event_id.is_not(None)))
         print(f"routed {routed} events, {notes} inbox rows, all done {drained_in:.1f} s after the first was sent "
               f"({args.rq_workers} RQ workers)")
+        print(f"{backlog} events were still waiting to be routed when the last was accepted"
+              + (f"; routed at {backlog / (drained_in - accepted_in):.0f} events/s after that"
+                 if backlog and not args.route_after and drained_in > accepted_in else ""))
         if args.route_after:
             routing_took = time.perf_counter() - routing_started
             print(f"routing alone: {args.events} events in {routing_took:.1f} s: {args.events / routing_took:.0f} events/s "
