@@ -58,6 +58,9 @@ class Settings:
     # days; a delivery queued but not done after N seconds is queued again (its worker died).
     unmatched_event_days: int = 30
     outbox_requeue_seconds: int = 60
+    # When the oldest event waiting for a routing worker is older than this, the request that
+    # accepts an event routes it itself (a burst then slows its sender, not everyone's alerts).
+    route_inline_after_ms: int = 250
     smtp_url: str | None = None
     mail_from: str = "caseflow@localhost"
     public_url: str = "http://127.0.0.1:5000"
@@ -135,7 +138,7 @@ TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_ca
                       "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
                       "oscillation_transitions", "oscillation_months", "break_glass_minutes",
                       "retention_years", "session_idle_minutes", "unmatched_event_days",
-                      "outbox_requeue_seconds")
+                      "outbox_requeue_seconds", "route_inline_after_ms")
 
 
 def _positive_int(name: str, raw: str) -> int:

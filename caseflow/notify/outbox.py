@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -78,9 +79,10 @@ def dispatch(rows: list[tuple[str, str]]) -> None:
     routes = [i for i, kind in rows if kind == "route"]
     others = [i for i, kind in rows if kind != "route"]
     if _settings().redis_url:
+        woken = False
         try:
             if routes:
-                wake_router()
+                woken = wake_router()
             if others:
                 _enqueue(others)
         except Exception as exc:  # Redis down: the sweeper queues them when it is back
@@ -88,12 +90,42 @@ def dispatch(rows: list[tuple[str, str]]) -> None:
             with db.engine.begin() as conn:  # a connection of its own: the session is mid-commit
                 conn.execute(update(Delivery).where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == "queued")
                              .values(status="pending", queued_at=None))
+            return
+        if routes and not woken and _routers_behind():  # a job was already waiting: is it late?
+            # A burst is arriving faster than the workers route it (or no worker is running):
+            # this request routes its own events now. Its sender waits a little longer; nobody's
+            # notification waits behind the whole burst. Rows a worker already holds are skipped.
+            _in_thread(app, [], routes)
         return
-    # In-process: run now, in a thread with its own app context and database session (the
-    # committing session cannot run SQL inside its own after_commit hook), and wait for it.
-    worker = threading.Thread(target=_run_in_process, args=(app, others, routes))
+    _in_thread(app, others, routes)
+
+
+def _in_thread(app, ids: list[str], routes: list[str]) -> None:
+    """Run now, in a thread with its own app context and database session (the committing
+    session cannot run SQL inside its own after_commit hook), and wait for it."""
+    worker = threading.Thread(target=_run_in_process, args=(app, ids, routes))
     worker.start()
     worker.join()
+
+
+_keeping_up = {"since": float("-inf")}
+_KEEPING_UP_SECONDS = 0.1  # once the workers are seen keeping up, trust that for this long
+
+
+def _routers_behind() -> bool:
+    """Has the oldest routing row queued for a worker waited longer than the setting allows?
+    (Asked only while a routing job is waiting to start; a "no" is remembered briefly, so a
+    steady stream of single events does not ask on every one.)"""
+    now = time.monotonic()
+    if now - _keeping_up["since"] < _KEEPING_UP_SECONDS:
+        return False
+    with db.engine.connect() as conn:  # a connection of its own: the session is mid-commit
+        oldest = conn.execute(select(Delivery.next_attempt_at).where(
+            Delivery.status == "queued", Delivery.kind == "route").order_by(Delivery.next_attempt_at).limit(1)).scalar()
+    behind = oldest is not None and utcnow() - oldest > timedelta(milliseconds=_settings().route_inline_after_ms)
+    if not behind:
+        _keeping_up["since"] = now
+    return behind
 
 
 def _run_in_process(app, ids: list[str], routes: list[str] = ()) -> None:
@@ -139,17 +171,19 @@ _WAKE_KEY = "caseflow:router-woken"
 _WAKE_SECONDS = 10
 
 
-def wake_router() -> None:
+def wake_router() -> bool:
     """Make sure a routing job is queued. A burst of events queues one job, not one per event:
     the marker says a job is already waiting, and that job takes every row committed before it
     starts (it clears the marker first, so a row committed after that queues a fresh job). The
     marker expires, so a job lost with a crashed worker does not silence the router for long;
-    the sweeper wakes it too."""
+    the sweeper wakes it too. Returns whether it queued a job."""
     from caseflow.jobs import run_job
 
     queue = _queue()
-    if queue.connection.set(_WAKE_KEY, 1, nx=True, ex=_WAKE_SECONDS):
-        queue.enqueue(run_job, "caseflow.notify.outbox.route_pending", (), {}, result_ttl=0, failure_ttl=86400)
+    if not queue.connection.set(_WAKE_KEY, 1, nx=True, ex=_WAKE_SECONDS):
+        return False  # a routing job is already waiting to start
+    queue.enqueue(run_job, "caseflow.notify.outbox.route_pending", (), {}, result_ttl=0, failure_ttl=86400)
+    return True
 
 
 def route_pending(ids: list[str] | None = None) -> int:

@@ -198,3 +198,24 @@ def test_two_workers_share_a_burst_and_route_every_event_exactly_once(api, facto
         by_event.setdefault(event_id, set()).add(recipient)
     assert set(by_event) == set(events)
     assert all({w.p["sam"].id, w.p["key_adult"].id} <= people for people in by_event.values())
+
+
+def test_when_the_workers_fall_behind_the_accepting_request_routes_its_own_event(api, factory, app, redis):
+    """A burst faster than the workers (or no worker at all): events wait in the queue only so
+    long; after that each accepting request routes its own, so alerts keep flowing."""
+    import time as clock
+
+    w = open_family(api, factory)
+    settings = app.extensions["caseflow.settings"]
+    with queue_on(app, REDIS_URL):
+        first = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-L1")).get_json()["id"]
+        assert not [n for n in inbox(api, w.t["sam"]) if n["event_id"] == first]  # queued for a worker
+        clock.sleep(settings.route_inline_after_ms / 1000 + 0.1)  # ...and no worker has taken it
+        second = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-L2")).get_json()["id"]
+    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == second]  # routed by its own request
+    assert not [n for n in inbox(api, w.t["sam"]) if n["event_id"] == first]  # not someone else's
+    worker = start_worker(app, burst=True)
+    assert worker.wait(timeout=60) == 0, worker.stdout.read().decode()
+    notes, undelivered = _counts(app, [first, second])
+    assert undelivered == 0 and all(n == 1 for _, _, n in notes)
+    assert {e for e, _, _ in notes} == {first, second}
