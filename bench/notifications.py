@@ -10,6 +10,12 @@ row written), p50/p95/p99.
     .venv/bin/python bench/notifications.py --events 10000 --rq-workers 2 --web-workers 3 --clients 4 --batch 100
     .venv/bin/python bench/notifications.py --batch 1 --clients 24      # one request per incident
     .venv/bin/python bench/notifications.py --events 1000 --rate 40     # a steady stream, not a burst
+    .venv/bin/python bench/notifications.py --workers-only              # accepting requests never route
+    .venv/bin/python bench/notifications.py --route-after               # routing capacity on its own
+
+When the workers fall behind a burst, the requests accepting events route their own
+(CASEFLOW_ROUTE_INLINE_AFTER_MS): the default run shows the whole system; --workers-only shows
+what the two RQ workers manage alone while the web workers accept flat out.
 
 The database named by --database-url is emptied first (default: a `cf_bench` database, created
 if missing). Redis database 13 is flushed.
@@ -127,6 +133,8 @@ def main() -> None:
                         help="events per request: 1 sends each to POST /notifications, more use POST /notifications/batch")
     parser.add_argument("--rate", type=float, default=0,
                         help="send at this many events a second (0: as fast as the clients can)")
+    parser.add_argument("--workers-only", action="store_true",
+                        help="only the RQ workers route, however far behind (CASEFLOW_ROUTE_INLINE_AFTER_MS off)")
     parser.add_argument("--route-after", action="store_true",
                         help="start the workers only once every event is accepted, to measure routing alone")
     parser.add_argument("--port", type=int, default=5099)
@@ -142,6 +150,8 @@ def main() -> None:
     env = {**os.environ, "CASEFLOW_DATABASE_URL": args.database_url, "CASEFLOW_REDIS_URL": args.redis_url,
            "CASEFLOW_INSTANCE_PATH": str(instance), "CASEFLOW_SECURE_COOKIES": "false",
            "CASEFLOW_API_RATE_LIMIT": "1000000 per minute"}
+    if args.workers_only or args.route_after:  # accepting requests never route, however far behind
+        env["CASEFLOW_ROUTE_INLINE_AFTER_MS"] = str(24 * 3600 * 1000)
     os.environ.update(env)
     app = create_app()
     with app.app_context():
