@@ -9,16 +9,16 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
 
-from caseflow import flow, timescales
-from caseflow.auth.models import Organisation, User
+from caseflow import timescales
+from caseflow.auth.models import User
 from caseflow.auth.roles import Role
 from caseflow.cases.models import Case
 from caseflow.consent.policy import can
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
-from caseflow.families.models import FamilyMember, Person
 from caseflow.notify import deadlines
+from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
 from caseflow.notify.models import PartnerEvent, RoutingRule
 from caseflow.notify.services import notify, notify_many
 from caseflow.notify.vocab import EVENT_TYPES
@@ -52,7 +52,7 @@ def _route_events(event_ids: list[str]) -> None:
         .order_by(PartnerEvent.received_at).with_for_update()))
     if not events:
         return
-    batch = _Batch()
+    batch = RoutingBatch()
     linked: dict[str, list[str]] = {}
     for event in events:
         matches = [match_person(db.session, _submitted(p), families_when_linked=False) for p in event.people or []]
@@ -88,7 +88,7 @@ def _submitted(p: dict) -> SubmittedPerson:
                            upn=p.get("upn"))
 
 
-def _to_review(event: PartnerEvent, matches, batch: "_Batch") -> None:
+def _to_review(event: PartnerEvent, matches, batch: RoutingBatch) -> None:
     event.status = "needs_review"
     event.candidates = [{"status": m.status, "person_id": m.person_id,
                          "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
@@ -108,12 +108,12 @@ def _not_open(event: PartnerEvent) -> None:
 
 def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
     """Route one event the front door has placed with a family, and commit."""
-    batch = _Batch()
+    batch = RoutingBatch()
     _deliver([(event, family_id)], batch, batch.open_cases({family_id}))
     db.session.commit()
 
 
-def _deliver(placed: list[tuple[PartnerEvent, str]], batch: "_Batch", open_cases: dict[str, Case]) -> None:
+def _deliver(placed: list[tuple[PartnerEvent, str]], batch: RoutingBatch, open_cases: dict[str, Case]) -> None:
     """Matched events: the open case's workers, or (closed recently) the last keyworker and team
     manager, who may open a new case from it; otherwise it is not ours to keep."""
     batch.prepare([open_cases[f] for _, f in placed if f in open_cases])
@@ -167,166 +167,7 @@ def team_managers(case: Case) -> list[str]:
     return managers or list(db.session.scalars(query.where(User.team_id.is_(None))))
 
 
-class _Batch:
-    """What routing a batch of events needs from the database, each asked for once."""
-
-    def __init__(self):
-        self._rules: dict[str, list[RoutingRule]] | None = None
-        self._holidays = None
-        self._officers: list[str] | None = None
-        self._managers: dict[str | None, list[str]] | None = None
-        self.families: dict[str, "_Family"] = {}
-        self.visitors: dict[str, list[str]] = {}
-        self.users: dict[str, User] = {}
-        self.orgs: dict[str, Organisation] = {}
-        self._visible: dict[str, dict[str, bool]] = {}
-        self.loaded: list = []
-        self.notes: list[dict] = []
-
-    def rules_for(self, event_type: str) -> list[RoutingRule]:
-        if self._rules is None:
-            from caseflow.notify.rules import seed_defaults
-
-            seed_defaults()  # an area that has never edited its rules starts with the defaults
-            self._rules = {}
-            for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.active)
-                                           .order_by(RoutingRule.recipient, RoutingRule.channel)):
-                self._rules.setdefault(rule.event_type, []).append(rule)
-        return self._rules.get(event_type, [])
-
-    def holidays(self):
-        if self._holidays is None:
-            self._holidays = deadlines.school_holidays()
-        return self._holidays
-
-    def front_door_officers(self) -> list[str]:
-        if self._officers is None:
-            self._officers = list(db.session.scalars(select(User.id).where(User.role == Role.FRONT_DOOR, User.active)))
-        return self._officers
-
-    def team_managers(self, case: Case) -> list[str]:
-        if self._managers is None:
-            self._managers = {}
-            for user_id, team_id in db.session.execute(select(User.id, User.team_id).where(
-                    User.role == Role.TEAM_MANAGER, User.active).order_by(User.id)):
-                self._managers.setdefault(team_id, []).append(user_id)
-        return (self._managers.get(case.team_id) if case.team_id else None) or self._managers.get(None, [])
-
-    @staticmethod
-    def families_of_people(person_ids) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        if person_ids:
-            for person_id, family_id in db.session.execute(select(FamilyMember.person_id, FamilyMember.family_id)
-                                                           .where(FamilyMember.person_id.in_(person_ids))):
-                found.setdefault(person_id, []).append(family_id)
-        return found
-
-    @staticmethod
-    def open_cases(family_ids) -> dict[str, Case]:
-        """Each family's most recently opened case that is still open."""
-        latest: dict[str, Case] = {}
-        if family_ids:
-            for case in db.session.scalars(select(Case).where(Case.family_id.in_(family_ids),
-                                                              Case.stage.not_in(flow.CLOSED_STAGES))
-                                           .order_by(Case.opened_at)):
-                latest[case.family_id] = case  # ordered oldest first: the last one wins
-        return latest
-
-    def prepare(self, cases: list[Case]) -> None:
-        """Load, in a few queries, the families' members and schools and the TAF health visitors."""
-        from caseflow.families.models import Family
-        from caseflow.plans.models import TafMember
-
-        family_ids = {c.family_id for c in cases} - set(self.families)
-        if not family_ids:
-            return
-        # Held here so case.family comes from memory (the session only weakly keeps loaded rows).
-        self.loaded.extend(db.session.scalars(select(Family).where(Family.id.in_(family_ids))))
-        members: dict[str, list[Person]] = {f: [] for f in family_ids}
-        for family_id, person in db.session.execute(select(FamilyMember.family_id, Person)
-                                                    .join(Person, Person.id == FamilyMember.person_id)
-                                                    .where(FamilyMember.family_id.in_(family_ids))):
-            members[family_id].append(person)
-        everyone = [p for people in members.values() for p in people]
-        schools = _schools_of(everyone)
-        for case in cases:
-            if case.family_id in family_ids:
-                self.families[case.family_id] = _Family(members[case.family_id], schools)
-        for case_id, user_id in db.session.execute(
-                select(TafMember.case_id, TafMember.user_id).join(User, User.id == TafMember.user_id)
-                .join(Organisation, Organisation.id == User.organisation_id)
-                .where(TafMember.case_id.in_([c.id for c in cases]), TafMember.left_at.is_(None),
-                       Organisation.type == "health_visiting")):
-            self.visitors.setdefault(case_id, []).append(user_id)
-
-    def load_users(self, ids) -> None:
-        wanted = set(ids) - set(self.users)
-        if not wanted:
-            return
-        for user in db.session.scalars(select(User).where(User.id.in_(wanted), User.active)):
-            self.users[user.id] = user
-        org_ids = {u.organisation_id for u in self.users.values() if u.organisation_id} - set(self.orgs)
-        if org_ids:  # user.organisation then comes from memory
-            self.orgs.update({o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))})
-
-    def may_see(self, user: User, case: Case) -> bool:
-        """The policy's answer (case.view) for this user, asked once per batch for every family
-        in it rather than once per event."""
-        answers = self._visible.setdefault(user.id, {})
-        if case.family_id not in answers:
-            from caseflow.consent.policy import visible_families
-
-            unasked = {case.family_id, *self.families} - set(answers)
-            visible = visible_families(user, unasked)
-            answers.update({f: f in visible for f in unasked})
-        return answers[case.family_id]
-
-    def organisation(self, org_id: str) -> Organisation | None:
-        if org_id not in self.orgs:
-            self.orgs[org_id] = db.session.get(Organisation, org_id)
-        return self.orgs[org_id]
-
-
-def _schools_of(people: list[Person]) -> dict[str, Organisation | None]:
-    """Each pupil's school: by id, or by the name given on a request when no id was recorded."""
-    from sqlalchemy import func, or_
-
-    ids = {p.school_id for p in people if p.school_id}
-    names = {p.school_name.strip().lower() for p in people if not p.school_id and p.school_name}
-    schools = list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
-        Organisation.id.in_(ids), func.lower(Organisation.name).in_(names))))) if ids or names else []
-    by_name = {o.name.lower(): o for o in schools}
-    by_id = {o.id: o for o in schools}
-    return {p.id: by_id.get(p.school_id) or by_name.get((p.school_name or "").strip().lower()) for p in people}
-
-
-class _Family:
-    """A family's members and each pupil's school, as routing needs them."""
-
-    def __init__(self, people: list[Person], school_of: dict[str, Organisation | None]):
-        self.people = people
-        self.school_of = {p.id: school_of.get(p.id) for p in people}
-
-    def pupils_at(self, school_id: str) -> list[Person]:
-        return [p for p in self.people if (self.school_of.get(p.id) or _NO_SCHOOL).id == school_id]
-
-    def key_adults(self, named_ids) -> list[str]:
-        """Each child's school's key adult (Operation Encompass): the children named in the
-        event, or every child at a school when the event names only adults."""
-        pupils = [p for p in self.people if self.school_of.get(p.id)]
-        named = [p for p in pupils if p.id in (named_ids or [])]
-        return list(dict.fromkeys(self.school_of[p.id].key_adult_id for p in (named or pupils)
-                                  if self.school_of[p.id].key_adult_id))
-
-
-class _NoSchool:
-    id = None
-
-
-_NO_SCHOOL = _NoSchool()
-
-
-def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: _Batch) -> list[str | None]:
+def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: RoutingBatch) -> list[str | None]:
     """The people a rule's recipient kind names, for this event's case."""
     if kind == "keyworker":
         return [case.keyworker_id]
@@ -341,7 +182,7 @@ def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: _Batch) ->
     return []
 
 
-def _notify_by_rules(event: PartnerEvent, case: Case, batch: _Batch) -> None:
+def _notify_by_rules(event: PartnerEvent, case: Case, batch: RoutingBatch) -> None:
     by_kind: dict[str, list[RoutingRule]] = {}
     for rule in batch.rules_for(event.type):
         by_kind.setdefault(rule.recipient, []).append(rule)
@@ -370,8 +211,8 @@ ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
 STAFF_ROLES = (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.FRONT_DOOR, Role.PANEL_CHAIR)
 
 
-def message_for(user: User, event: PartnerEvent, case: Case, family: _Family, source: str,
-                batch: _Batch | None = None) -> tuple[str, str, str | None]:
+def message_for(user: User, event: PartnerEvent, case: Case, family: FamilyAtSchool, source: str,
+                batch: RoutingBatch | None = None) -> tuple[str, str, str | None]:
     """What this recipient may read: the detail to staff who may see the family's records;
     the fact, with the child's name, to a school key adult told under the area's information
     sharing agreement; never more than the policy allows."""
