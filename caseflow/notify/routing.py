@@ -13,7 +13,6 @@ from caseflow import timescales
 from caseflow.auth.models import User
 from caseflow.auth.roles import Role
 from caseflow.cases.models import Case
-from caseflow.consent.policy import can
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
@@ -26,11 +25,6 @@ from caseflow.notify.vocab import EVENT_TYPES
 
 def _settings():
     return current_app.extensions["caseflow.settings"]
-
-
-def route_event(event_id: str) -> None:
-    route_events([event_id])
-    db.session.commit()
 
 
 def route_events(event_ids: list[str]) -> None:
@@ -212,14 +206,14 @@ STAFF_ROLES = (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.FRONT
 
 
 def message_for(user: User, event: PartnerEvent, case: Case, family: FamilyAtSchool, source: str,
-                batch: RoutingBatch | None = None) -> tuple[str, str, str | None]:
+                batch: RoutingBatch) -> tuple[str, str, str | None]:
     """What this recipient may read: the detail to staff who may see the family's records;
     the fact, with the child's name, to a school key adult told under the area's information
     sharing agreement; never more than the policy allows."""
     label = _label(event)
     when = f"{timescales.to_london(event.occurred_at):%d %B %Y at %H:%M}"
     name = case.family.display_name
-    if user.role in STAFF_ROLES and (can(user, "case.view", case) if batch is None else batch.may_see(user, case)):
+    if user.role in STAFF_ROLES and batch.may_see(user, case):  # the policy's case.view, asked per batch
         return (f"{label}: {name}", f"{event.reference} from {source}, {when}. "
                 f"{event.summary or ''} Case {case.reference}.", None)
     children = [f"{p.given_name} {p.family_name}" for p in family.pupils_at(user.organisation_id)]
