@@ -1,4 +1,4 @@
 """WSGI entry point for production servers, e.g. `gunicorn wsgi:app`."""
-from caseflow import create_app
+from caseflow.app import create_app
 
 app = create_app()

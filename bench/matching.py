@@ -29,13 +29,13 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from caseflow import create_app  # noqa: E402
-from caseflow.database import new_id, utcnow  # noqa: E402
-from caseflow.extensions import db  # noqa: E402
+from caseflow.app import create_app
+from caseflow.core.database import new_id, utcnow
+from caseflow.core.extensions import db
 from caseflow.families.identifiers import random_nhs_number  # noqa: E402
 from caseflow.families.matching import SubmittedPerson, match_person, normalise_name, phonetic  # noqa: E402
 from caseflow.families.models import Family, FamilyMember, Person  # noqa: E402
-from caseflow.migrate import upgrade  # noqa: E402
+from caseflow.core.migrate import upgrade
 
 NICKNAMES = {"Robert": "Bob", "Elizabeth": "Liz", "James": "Jim", "Katherine": "Kate",
              "Samantha": "Sam", "Thomas": "Tom", "William": "Bill", "Margaret": "Maggie",

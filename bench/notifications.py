@@ -39,9 +39,9 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from caseflow import create_app  # noqa: E402
-from caseflow.extensions import db  # noqa: E402
-from caseflow.migrate import upgrade  # noqa: E402
+from caseflow.app import create_app
+from caseflow.core.extensions import db
+from caseflow.core.migrate import upgrade
 
 PASSWORD = "benchmark password 1"
 TRIAGE = {"level_of_need": 3, "rag": "amber", "decision": "panel",

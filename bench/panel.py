@@ -22,14 +22,14 @@ from sqlalchemy import event, func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from caseflow import create_app  # noqa: E402
+from caseflow.app import create_app
 from caseflow.auth.models import User  # noqa: E402
 from caseflow.auth.services import create_organisation, create_team, create_user  # noqa: E402
 from caseflow.cases.models import Case  # noqa: E402
-from caseflow.database import new_id, utcnow  # noqa: E402
-from caseflow.extensions import db  # noqa: E402
+from caseflow.core.database import new_id, utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import Family  # noqa: E402
-from caseflow.migrate import upgrade  # noqa: E402
+from caseflow.core.migrate import upgrade
 from caseflow.triage.services import create_panel  # noqa: E402
 
 PASSWORD = "benchmark password 1"

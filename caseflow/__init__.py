@@ -1,66 +1,6 @@
 """CaseFlow: multi-agency case management for Early Help family support.
 
-create_app() is the app factory; nothing else happens at import time.
+The app factory is caseflow.app.create_app(); nothing happens at import time. ARCHITECTURE.md
+describes the layers: caseflow.core at the bottom, the domain packages, the read models, and the
+entry points (web views, /api/v1, the CLI and queued jobs) on top.
 """
-from __future__ import annotations
-
-from flask import Flask
-
-
-def create_app(settings=None, **overrides) -> Flask:
-    from caseflow.settings import Settings
-
-    settings = settings or Settings.from_env(**overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder="static")
-    app.config.update(settings.flask_config())
-    app.extensions["caseflow.settings"] = settings
-
-    from caseflow.consent import crypto
-
-    crypto.configure(crypto.load_keys(settings.keys_file))
-
-    from caseflow.extensions import csrf, db, limiter, login_manager
-
-    db.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-
-    from caseflow.web import setup as web_setup
-
-    web_setup.init_app(app)
-
-    from caseflow.api import init_app as init_api
-
-    init_api(app)
-    _register_blueprints(app)
-    return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from caseflow.auth.admin import bp as admin_bp
-    from caseflow.auth.views import bp as auth_bp
-    from caseflow.cases.api import bp as cases_api
-    from caseflow.cases.views import bp as cases_bp
-    from caseflow.consent.api import bp as consent_api
-    from caseflow.consent.views import bp as consent_bp
-    from caseflow.families.api import bp as families_api
-    from caseflow.families.views import bp as families_bp
-    from caseflow.frontdoor.api import bp as frontdoor_api
-    from caseflow.frontdoor.views import bp as frontdoor_bp
-    from caseflow.notify.api import bp as notify_api
-    from caseflow.notify.admin_views import bp as notify_admin_bp
-    from caseflow.notify.views import bp as notify_bp
-    from caseflow.plans.api import bp as plans_api
-    from caseflow.plans.views import bp as plans_bp
-    from caseflow.socialcare.api import bp as socialcare_api
-    from caseflow.socialcare.views import bp as socialcare_bp
-    from caseflow.triage.api import bp as triage_api
-    from caseflow.triage.views import bp as triage_bp
-
-    for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp,
-               notify_admin_bp):
-        app.register_blueprint(bp)
-    # triage_api before cases_api: /cases/unallocated must not be read as a case id.
-    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api):
-        app.register_blueprint(bp)

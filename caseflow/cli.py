@@ -7,8 +7,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from caseflow import create_app
-from caseflow.extensions import db
+from caseflow.app import create_app
+from caseflow.core.extensions import db
 
 
 def _app_factory():
@@ -38,7 +38,7 @@ def db_group():
 @with_appcontext
 def db_upgrade(revision):
     """Create or migrate the database at CASEFLOW_DATABASE_URL."""
-    from caseflow.migrate import upgrade
+    from caseflow.core.migrate import upgrade
 
     upgrade(revision)
     click.echo(f"Database is at revision {revision}.")
@@ -133,7 +133,7 @@ def audit_group():
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    from caseflow.consent.audit import verify_chain
+    from caseflow.core.audit import verify_chain
 
     report = verify_chain()
     for problem in report.problems:
@@ -201,8 +201,8 @@ def rotate_keys(retire_old):
     from flask import current_app
 
     import caseflow.models  # noqa: F401  (every model's encrypted columns)
-    from caseflow.consent import crypto
-    from caseflow.database import Base
+    from caseflow.core import crypto
+    from caseflow.core.database import Base
 
     settings = current_app.extensions["caseflow.settings"]
     if not retire_old:
@@ -232,7 +232,7 @@ def demo(host, port, no_serve, families):
     """Migrate, load demo data if empty, print demo logins, serve."""
 
     from caseflow.demo import ensure_demo_data
-    from caseflow.migrate import upgrade
+    from caseflow.core.migrate import upgrade
 
     upgrade("head")
     logins = ensure_demo_data(families=families)

@@ -16,16 +16,17 @@ from faker import Faker
 from flask import current_app
 from sqlalchemy import func, select
 
-from caseflow import demo_casework, demo_notifications, flow
+from caseflow import demo_casework, demo_notifications
+from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.auth.services import create_organisation, create_team, create_user
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.families.identifiers import random_nhs_number
 from caseflow.frontdoor.models import RequestForHelp, RequestPerson
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 
 LOGINS_FILE = "demo-logins.txt"
 SEED = 2026

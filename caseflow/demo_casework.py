@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
-from caseflow.extensions import db
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.core.extensions import db
 from caseflow.plans import deadlines
 from caseflow.plans.models import Assessment, Contact, Plan, PlanAction, PlanOutcome, Review
 
@@ -123,7 +123,7 @@ def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
 
 def _social_care(rng, case, moments, users) -> None:
     """Step-up and step-down records behind the demo's social care journeys."""
-    from caseflow import timescales
+    from caseflow.core import timescales
     from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
 
     if "step_up" not in moments:

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
 from caseflow.notify import events, partners
 

@@ -58,14 +58,14 @@ def run_job(path: str, args: tuple, kwargs: dict):
     global _worker_app
     from flask import has_app_context
 
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
 
     if has_app_context():
         try:
             return _resolve(path)(*args, **kwargs)
         finally:
             db.session.remove()
-    from caseflow import create_app
+    from caseflow.app import create_app
 
     if _worker_app is None:
         _worker_app = create_app()
@@ -106,7 +106,7 @@ _overdue_checked = float("-inf")
 def sweep_once(app) -> int:
     import logging
 
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify import escalation, outbox
     from caseflow.plans.overdue import notify_overdue_reviews
 

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, text
 
-from caseflow import create_app
-from caseflow.database import Base
-from caseflow.extensions import db, limiter
+from caseflow.app import create_app
+from caseflow.core.database import Base
+from caseflow.core.extensions import db, limiter
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -42,7 +42,7 @@ def _reset_schema(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    from caseflow.migrate import upgrade
+    from caseflow.core.migrate import upgrade
 
     url = _database_url(tmp_path_factory)
     _reset_schema(url)

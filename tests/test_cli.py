@@ -38,7 +38,7 @@ def test_the_deployment_commands_work_in_order(run):
     # The printed token authenticates against the API as its user (in a separate process, as a
     # partner system would, against the same instance).
     probe = (
-        "import sys; from caseflow import create_app; c = create_app().test_client(); "
+        "import sys; from caseflow.app import create_app; c = create_app().test_client(); "
         "h = {'Authorization': 'Bearer ' + sys.argv[1]}; "
         "print(c.get('/api/v1/requests').status_code, c.get('/api/v1/requests', headers=h).status_code)"
     )

@@ -2,10 +2,10 @@
 from sqlalchemy import func, select
 
 from caseflow.auth.models import User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case
 from caseflow.demo import ensure_demo_data
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families.identifiers import nhs_number_problem
 from caseflow.families.models import FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp

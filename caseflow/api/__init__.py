@@ -13,7 +13,7 @@ from caseflow.api.kit import api_blueprint, endpoint, paginate, spec_document  #
 
 
 def init_app(app: Flask) -> None:
-    from caseflow.extensions import csrf
+    from caseflow.core.extensions import csrf
 
     bp = api_blueprint("api_meta", __name__)
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.api.errors import ApiError, error_response
-from caseflow.extensions import db, limiter
+from caseflow.core.errors import flatten_messages
+from caseflow.core.extensions import db, limiter
 
 API_PREFIX = "/api/v1"
 
@@ -34,7 +35,7 @@ _OPERATIONS: list[Operation] = []
 
 
 def api_blueprint(name: str, import_name: str) -> Blueprint:
-    from caseflow.extensions import csrf
+    from caseflow.core.extensions import csrf
 
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
     csrf.exempt(bp)  # token-authenticated only: session cookies are never accepted here
@@ -74,7 +75,7 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
     def decorate(view):
         @functools.wraps(view)
         def wrapper(**kwargs):
-            from caseflow.consent.policy import AccessDenied
+            from caseflow.core.access import AccessDenied
 
             try:
                 user = None if public else _authenticate()
@@ -108,15 +109,15 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
 
 def DomainErrorTypes():
     """Errors raised by services that map to 4xx responses (looked up lazily to avoid cycles)."""
-    from caseflow.flow import IllegalTransition
-    from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+    from caseflow.core.stages import IllegalTransition
+    from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 
     return (IllegalTransition, NotFound, ServiceValidationError, Conflict)
 
 
 def _domain_error(exc):
-    from caseflow.flow import IllegalTransition
-    from caseflow.services_errors import Conflict, NotFound, ServiceValidationError
+    from caseflow.core.stages import IllegalTransition
+    from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 
     if isinstance(exc, IllegalTransition):
         return error_response(409, "illegal_transition", exc.reason)
@@ -156,21 +157,6 @@ def json_object() -> dict:
     if not isinstance(raw, dict):
         raise ApiError(400, "malformed", "The request body must be a JSON object.")
     return raw
-
-
-def flatten_messages(messages, prefix: str = "") -> dict:
-    """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, (dict,)):
-                flat.update(flatten_messages(value, name))
-            else:
-                flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
-    else:
-        flat[prefix or "_schema"] = [str(m) for m in messages]
-    return flat
 
 
 def _idempotent_replay(user, key: str):

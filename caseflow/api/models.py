@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class IdempotencyRecord(Base):

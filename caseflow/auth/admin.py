@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseflow.auth.models import User
-from caseflow.auth.roles import ROLE_LABELS, Role
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.extensions import db
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.core.roles import ROLE_LABELS, Role
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.extensions import db
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 

@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.consent.crypto import EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class Organisation(Base):

@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from caseflow.auth.models import ApiToken, Organisation, Team, User
-from caseflow.auth.roles import OrgType, Role
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.roles import OrgType, Role
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12

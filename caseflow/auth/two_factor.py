@@ -10,11 +10,11 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 
-from caseflow.auth.roles import Role
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
-from caseflow.services_errors import ServiceValidationError
+from caseflow.core.roles import Role
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.core.errors import ServiceValidationError
 
 ISSUER = "CaseFlow"
 STAFF_ROLES = frozenset(Role) - {Role.PARTNER_SYSTEM}

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from caseflow.auth import services, two_factor
 from caseflow.auth.forms import SignInForm
-from caseflow.auth.roles import Role
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db, limiter
+from caseflow.core.roles import Role
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -100,7 +100,7 @@ def sign_in_code():
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor_setup():
-    from caseflow.services_errors import ServiceValidationError
+    from caseflow.core.errors import ServiceValidationError
 
     if current_user.totp_enabled_at is not None:
         return render_template("auth/two_factor.html", enabled=True, title="Two-factor sign-in")

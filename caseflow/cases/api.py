@@ -1,7 +1,7 @@
 """A case and the actions the caller may take now (API.md `GET /api/v1/cases/{id}`)."""
 from __future__ import annotations
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.api.kit import api_blueprint, endpoint
 from caseflow.cases import services
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.consent.crypto import EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 from caseflow.families.models import Family
 
 
@@ -56,9 +56,16 @@ class Case(Base):
 
     @property
     def is_open(self) -> bool:
-        from caseflow.flow import CLOSED_STAGES
+        from caseflow.core.stages import CLOSED_STAGES
 
         return self.stage not in CLOSED_STAGES
+
+    def record_transition(self, *, from_stage, to_stage, action: str, actor_id: str | None,
+                          reason: str | None, at: datetime) -> "CaseTransition":
+        """Called by caseflow.core.stages.transition(), the one way a stage changes."""
+        record = CaseTransition(case=self, from_stage=from_stage, to_stage=to_stage, action=action,
+                                actor_id=actor_id, reason=reason, at=at)
+        return record
 
 
 class CaseTransition(Base):

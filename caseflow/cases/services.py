@@ -5,9 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from caseflow.cases.models import Case
-from caseflow.consent.policy import require
-from caseflow.extensions import db
-from caseflow.services_errors import NotFound
+from caseflow.core.access import require
+from caseflow.core.extensions import db
+from caseflow.core.errors import NotFound
 
 
 def view_case(actor, case_id: str, action: str = "case.view", purpose: str = "case view") -> Case:

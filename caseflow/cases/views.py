@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.cases import services
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 

@@ -1,123 +1,24 @@
-"""The one access policy: may this user see or do this to this record? (DESIGN.md §4)
+"""The access rules: who may see or do what to which record (DESIGN.md §4).
 
-`can(user, action, obj)` is the only place access is decided. It combines the user's role, their
-relationship to the record (referrer, allocated keyworker, case team...) and, for partners, the
-consent or lawful basis that lets them see each data category. Views, the API, searches, exports
-and notifications all ask it; `require()` asks and records the answer in the audit trail.
-
-Rules are registered per action with @rule. An action with no rule is refused, so a new endpoint
-that forgets to declare its policy fails closed.
+The engine (can, require, Decision) is caseflow.core.access; this module registers the rules for
+every action and holds the relationships they are built from (referrer, keyworker, team, TAF,
+consent and lawful bases), in two forms: per record (`family_view_decision`) and as SQL over
+families (`family_visibility_clause`) for every list, search and count.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Callable
-
 from sqlalchemy import exists, select
 
-from caseflow.auth.roles import Role
-from caseflow.extensions import db
-
-
-class Category(StrEnum):
-    IDENTITY = "identity"            # names, dates of birth, addresses, identifiers
-    REFERRAL = "referral"            # what a request for help said
-    EDUCATION = "education"
-    HEALTH = "health"
-    POLICE = "police"
-    SOCIAL_CARE = "social_care"
-    FINANCES = "finances_employment"
-    CASE_NOTES = "case_notes"
-    PLAN = "plan"                    # the family plan's outcomes and actions
-
-
-ALL_CATEGORIES = frozenset(Category)
+from caseflow.core.access import (  # noqa: F401  (AccessDenied, Decision: part of the rules' vocabulary)
+    ALL_CATEGORIES, SERVICE_BASIS, AccessDenied, Decision, allow, deny, public, rule,
+)
+from caseflow.core.roles import Role
+from caseflow.core.vocab import Category
+from caseflow.core.extensions import db
 
 # Roles whose job is the whole front door and caseload: they see everything the service holds,
 # on the lawful basis of the council's early help function (recorded as the basis).
 FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR})
-SERVICE_BASIS = "early help service function"
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str
-    categories: frozenset[str] = field(default_factory=frozenset)
-    basis: str | None = None
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-
-def allow(reason: str, categories=ALL_CATEGORIES, basis: str | None = SERVICE_BASIS) -> Decision:
-    return Decision(True, reason, frozenset(categories), basis)
-
-
-def deny(reason: str) -> Decision:
-    return Decision(False, reason)
-
-
-class AccessDenied(Exception):
-    def __init__(self, decision: Decision, family_id: str | None = None):
-        super().__init__(decision.reason)
-        self.decision = decision
-        self.family_id = family_id  # lets the refusal page offer a duty manager break-glass
-
-
-_RULES: dict[str, Callable] = {}
-
-
-def rule(action: str):
-    def register(fn):
-        _RULES[action] = fn
-        return fn
-    return register
-
-
-def registered_actions() -> frozenset[str]:
-    return frozenset(_RULES)
-
-
-def can(user, action: str, obj=None) -> Decision:
-    if user is None or not getattr(user, "is_authenticated", False):
-        fn = _RULES.get(action)
-        if fn is not None and getattr(fn, "public", False):
-            return fn(None, obj)
-        return deny("You need to sign in.")
-    if not getattr(user, "is_active", False):
-        return deny("This account is disabled.")
-    fn = _RULES.get(action)
-    if fn is None:
-        return deny(f"No access rule covers '{action}'.")
-    return fn(user, obj)
-
-
-def require(user, action: str, obj=None, *, object_type: str | None = None,
-            object_id: str | None = None, family_id: str | None = None,
-            purpose: str | None = None, audit: bool = True) -> Decision:
-    """Ask the policy; audit the access (granted or refused); raise AccessDenied if refused."""
-    from caseflow.consent import audit as audit_trail
-
-    decision = can(user, action, obj)
-    if audit:
-        audit_trail.record(
-            user, action if decision else f"denied:{action}",
-            object_type or (type(obj).__name__.lower() if obj is not None else "service"),
-            object_id or getattr(obj, "id", None),
-            family_id=family_id if family_id is not None else getattr(obj, "family_id", None),
-            categories=decision.categories, purpose=purpose, basis=decision.basis,
-        )
-    if not decision:
-        raise AccessDenied(decision, family_id if family_id is not None else getattr(obj, "family_id", None))
-    return decision
-
-
-def public(fn):
-    """Mark a rule that also answers for anonymous callers (e.g. the self-referral form)."""
-    fn.public = True
-    return fn
 
 
 # --- relationships -------------------------------------------------------------------------
@@ -174,7 +75,7 @@ def sharing_grants(user, family_id: str) -> tuple[set[str], list[str]]:
 
 def _break_glass(user, family_id: str):
     from caseflow.consent.models import BreakGlass
-    from caseflow.database import utcnow
+    from caseflow.core.database import utcnow
 
     return db.session.scalar(select(BreakGlass).where(
         BreakGlass.user_id == user.id, BreakGlass.family_id == family_id, BreakGlass.expires_at > utcnow())
@@ -185,7 +86,7 @@ def _manager_scope(user, family_id: str) -> bool:
     """A team manager oversees their team's families and everything not yet allocated to a
     team (the front door, panel and step-downs). A manager with no team runs the service."""
     from caseflow.cases.models import Case
-    from caseflow.flow import Stage
+    from caseflow.core.stages import Stage
 
     if not user.team_id:
         return True
@@ -246,8 +147,8 @@ def family_visibility_clause(user):
     from caseflow.frontdoor.models import RequestForHelp
 
     from caseflow.consent.models import BreakGlass
-    from caseflow.database import utcnow
-    from caseflow.flow import Stage
+    from caseflow.core.database import utcnow
+    from caseflow.core.stages import Stage
 
     if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER} or (
             user.role == Role.TEAM_MANAGER and not user.team_id):
@@ -505,7 +406,7 @@ def _triage_view(user, case):
 
 @rule("casework.record")
 def _casework_record(user, case):
-    from caseflow.flow import Stage
+    from caseflow.core.stages import Stage
 
     if user.role == Role.TEAM_MANAGER:
         return allow("Team managers oversee and can record casework.")

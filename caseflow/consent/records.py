@@ -11,19 +11,19 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import Organisation, User
-from caseflow.auth.roles import Role
-from caseflow.consent import audit
+from caseflow.core.roles import Role
+from caseflow.core import audit
 from caseflow.consent.models import BreakGlass, Consent, LawfulBasis
-from caseflow.consent.policy import require
+from caseflow.core.access import require
 from caseflow.consent.schemas import BreakGlassSchema, ConsentSchema, LawfulBasisSchema, WithdrawSchema
 from caseflow.consent.vocab import OWN_CONSENT_AGE
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.notify.services import notify
-from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 
 
 def _age_on(person: Person, day) -> int | None:

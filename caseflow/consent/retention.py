@@ -15,10 +15,10 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.consent import audit
+from caseflow.core import audit
 from caseflow.consent.models import BreakGlass, Consent, LawfulBasis
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp, RequestPerson
 from caseflow.notify.models import Delivery, Notification, PartnerEvent

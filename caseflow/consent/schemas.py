@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseflow.auth.roles import OrgType
-from caseflow.consent.policy import Category
+from caseflow.core.roles import OrgType
+from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
 from caseflow.plans.schemas import Strict, _text
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.models import AuditEvent, Consent, LawfulBasis
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.audit import AuditEvent
+from caseflow.consent.models import Consent, LawfulBasis
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp, RequestPerson
-from caseflow.pdfkit import Document
+from caseflow.core.pdf import Document
 from caseflow.plans.models import Assessment, Contact
-from caseflow.services_errors import NotFound
+from caseflow.core.errors import NotFound
 
 
 def _iso(value):

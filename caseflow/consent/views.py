@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseflow.auth.models import Organisation, User
-from caseflow.auth.roles import ORG_TYPE_LABELS, Role
+from caseflow.core.roles import ORG_TYPE_LABELS, Role
+from caseflow.core.vocab import CATEGORY_LABELS
 from caseflow.consent import records, vocab
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
@@ -26,7 +27,7 @@ def _recipients(form) -> dict:
 
 def _choices():
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    return {"orgs": orgs, "org_types": ORG_TYPE_LABELS, "vocab": vocab}
+    return {"orgs": orgs, "org_types": ORG_TYPE_LABELS, "vocab": vocab, "category_labels": CATEGORY_LABELS}
 
 
 @bp.route("/families/<family_id>/consents", methods=["GET", "POST"])

@@ -1,24 +1,12 @@
 """Words for consent and lawful bases (DOMAIN.md: consent and lawful bases)."""
 from __future__ import annotations
 
-from caseflow.consent.policy import Category
 
 PURPOSES = {
     "early_help_support": "Early help support for the family",
     "taf_information_sharing": "Sharing information with the Team Around the Family",
 }
 
-CATEGORY_LABELS = {
-    Category.IDENTITY: "Identity and contact details",
-    Category.REFERRAL: "What the request for help said",
-    Category.EDUCATION: "Education",
-    Category.HEALTH: "Health",
-    Category.POLICE: "Police and crime",
-    Category.SOCIAL_CARE: "Social care",
-    Category.FINANCES: "Finances and employment",
-    Category.CASE_NOTES: "Case notes, assessment and chronology",
-    Category.PLAN: "The family plan",
-}
 
 METHODS = {"signed_form": "Signed form", "verbal": "Verbally (recorded by the worker)", "online": "Online"}
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class Relationship(StrEnum):

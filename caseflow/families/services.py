@@ -10,14 +10,16 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.models import AuditEvent
-from caseflow.consent.policy import Category, Decision, family_visibility_clause, require
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.audit import AuditEvent
+from caseflow.core.vocab import Category
+from caseflow.core.access import Decision, require
+from caseflow.consent.policy import family_visibility_clause
+from caseflow.core.extensions import db
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import normalise, normalise_name
 from caseflow.families.models import Family, FamilyMember, Person
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 # No vowels or look-alike characters: references are read out over the phone.
 _REFERENCE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from caseflow.families import services
 from caseflow.families.models import RELATIONSHIP_LABELS
 from caseflow.web.paging import current_page
-from caseflow.services_errors import ServiceValidationError
+from caseflow.core.errors import ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
 

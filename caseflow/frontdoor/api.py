@@ -5,8 +5,8 @@ from flask import request as http_request
 
 from caseflow.api.errors import ApiError
 from caseflow.api.kit import api_blueprint, endpoint, json_object
-from caseflow.auth.roles import Role
-from caseflow.consent.policy import can
+from caseflow.core.roles import Role
+from caseflow.core.access import can
 from caseflow.frontdoor import services
 from caseflow.frontdoor.models import Source
 from caseflow.frontdoor.schemas import (

@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.consent.crypto import EncryptedJSON, EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedJSON, EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 from caseflow.families.models import Family
 
 

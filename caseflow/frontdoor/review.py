@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.frontdoor.models import MatchStatus, RequestForHelp, RequestPerson, RequestStatus
 from caseflow.frontdoor.services import _fill_gaps, apply_re_referral, get_request, open_case_of
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 DECISIONS = ("confirm", "reject")
 

@@ -11,16 +11,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
 from caseflow.families.models import Relationship, Sex
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.frontdoor.models import RequestStatus, Urgency
 
-HEADLINE_PROBLEMS = {
-    "crime_asb": "Crime or anti-social behaviour",
-    "education": "Not attending school regularly, or excluded",
-    "children_need_help": "Children who need help (including early years)",
-    "worklessness": "Out of work, or money worries",
-    "domestic_abuse": "Domestic abuse",
-    "health": "Health, including mental health and drug or alcohol use",
-}
 
 
 def not_blank(message: str):

@@ -17,13 +17,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from caseflow import flow, timescales
-from caseflow.api.kit import flatten_messages
+from caseflow.core import stages as flow, timescales
+from caseflow.core.errors import flatten_messages
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import SERVICE_BASIS, can, require
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import SERVICE_BASIS, can, require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.families.matching import PersonMatch, SubmittedPerson, match_person
 from caseflow.families.models import Family, Person
@@ -36,7 +36,7 @@ from caseflow.frontdoor.models import (
     Source,
 )
 from caseflow.frontdoor.schemas import RequestInSchema, clean_people
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 QUEUE_STATUSES = (RequestStatus.NEW, RequestStatus.NEEDS_REVIEW)
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from caseflow import timescales
-from caseflow.consent.policy import can, family_view_decision, require
-from caseflow.database import utcnow
-from caseflow.extensions import limiter
+from caseflow.core import timescales
+from caseflow.core.access import can, require
+from caseflow.consent.policy import family_view_decision
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import limiter
 from caseflow.frontdoor import forms, services
 from caseflow.frontdoor.models import Source, Urgency
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
-from caseflow.services_errors import ServiceValidationError
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.core.errors import ServiceValidationError
 from caseflow.web.paging import current_page
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")

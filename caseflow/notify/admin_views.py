@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseflow.auth.models import Organisation, User
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.notify import dashboard, outbox, partners, rules
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
-from caseflow.services_errors import NotFound
+from caseflow.core.errors import NotFound
 from caseflow.web.forms import parse_date, text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, submit

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 
 from flask import current_app
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import Organisation, User
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.notify.models import Delivery, Notification
 
 SIGNATURE_HEADER = "X-CaseFlow-Signature"
@@ -102,7 +102,7 @@ def send_webhook(row: Delivery) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (https in production)
         if not 200 <= response.status < 300:
             raise RuntimeError(f"webhook answered {response.status}")
-    from caseflow.consent import audit
+    from caseflow.core import audit
 
     # A disclosure to another organisation's system: on the family's access log.
     audit.record("notification queue", "notification.webhook_sent", "notification", note.id,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from caseflow.auth.models import User
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.notify.models import Delivery, Notification
 
 

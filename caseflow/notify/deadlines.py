@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from caseflow import timescales
-from caseflow.extensions import db
+from caseflow.core import timescales
+from caseflow.core.extensions import db
 
 SCHOOL_DAY_START = time(9, 0)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import Organisation, User
-from caseflow.auth.roles import Role
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.roles import Role
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.notify import outbox
 from caseflow.notify.models import Notification
 from caseflow.notify.services import notify

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.auth.models import User
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.database import new_id, utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.database import new_id, utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.families.services import new_reference
 from caseflow.notify import outbox
@@ -20,7 +20,7 @@ from caseflow.notify.models import PartnerEvent
 from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchema, PartnerEventSchema,
                                      ReviewResolutionSchema)
 from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES
-from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 
 
 def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:

@@ -8,15 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
 from caseflow.families.models import FamilyMember
-from caseflow.services_errors import ServiceValidationError
+from caseflow.core.errors import ServiceValidationError
 
 
 @dataclass

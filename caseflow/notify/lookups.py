@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.auth.models import Organisation, User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
 from caseflow.notify import deadlines
 from caseflow.notify.models import RoutingRule

@@ -21,8 +21,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -315,9 +315,9 @@ def sweep(limit: int = 500) -> int:
 
 def replay(actor, delivery_id: str) -> Delivery:
     """An administrator sends a dead delivery again (after fixing, say, a partner's webhook)."""
-    from caseflow.consent import audit
-    from caseflow.consent.policy import require
-    from caseflow.services_errors import Conflict, NotFound
+    from caseflow.core import audit
+    from caseflow.core.access import require
+    from caseflow.core.errors import Conflict, NotFound
 
     require(actor, "outbox.manage", object_type="delivery", object_id=delivery_id, audit=False)
     row = db.session.get(Delivery, delivery_id)

@@ -9,10 +9,10 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 
 from caseflow.auth.models import Organisation, User
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.extensions import db
-from caseflow.services_errors import NotFound, ServiceValidationError
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.extensions import db
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 
 def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:

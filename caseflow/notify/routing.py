@@ -9,12 +9,12 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
 from caseflow.notify import deadlines
 from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
@@ -144,7 +144,7 @@ def _closed_recently(event: PartnerEvent, family_id: str) -> None:
 
 def _audit(event: PartnerEvent, action: str) -> None:
     """The queue itself matched people and told the people working with them: on the record."""
-    from caseflow.consent import audit
+    from caseflow.core import audit
 
     audit.record("notification queue", action, "partner_event", event.id, family_id=event.family_id,
                  categories=["identity", "police"], purpose="partner notification routing",

@@ -6,14 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.database import new_id, utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.database import new_id, utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.models import RoutingRule, SchoolHoliday
 from caseflow.notify.schemas import RoutingRuleSchema
 from caseflow.notify.vocab import DEFAULT_RULES
-from caseflow.services_errors import ServiceValidationError, load
+from caseflow.core.errors import ServiceValidationError, load
 
 
 def seed_defaults(session=None) -> int:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from caseflow.database import utcnow
+from caseflow.core.database import utcnow
 from caseflow.frontdoor.schemas import PersonSchema, not_blank
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from caseflow.consent.policy import require
-from caseflow.database import new_id, utcnow
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.database import new_id, utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.models import Notification
-from caseflow.services_errors import NotFound
+from caseflow.core.errors import NotFound
 
 
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
@@ -114,9 +114,9 @@ WITHHELD_BODY = ("The family withdrew consent, or the basis for sharing ended, a
 def no_longer_shared(actor, items) -> set[str]:
     """Partners read a notification only while consent or a lawful basis (or their place in the
     TAF) still lets them see its family: withdrawal reaches messages already delivered."""
-    from caseflow.auth.roles import Role
+    from caseflow.core.roles import Role
     from caseflow.cases.models import Case
-    from caseflow.consent.policy import can
+    from caseflow.core.access import can
 
     if actor.role not in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
         return set()
@@ -148,7 +148,7 @@ def acknowledge(actor, notification_id: str) -> Notification:
         raise NotFound("No notification with that id in your inbox.")
     if note.acknowledged_at is None:
         note.acknowledged_at = utcnow()
-        from caseflow.consent import audit
+        from caseflow.core import audit
 
         audit.record(actor, "notification.acknowledge", "notification", note.id,
                      family_id=note.family_id, purpose="inbox")

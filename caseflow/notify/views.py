@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from caseflow.consent.policy import can
+from caseflow.core.access import can
 from caseflow.notify import dashboard, events, services
 from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 from caseflow.web.forms import text

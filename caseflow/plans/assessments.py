@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import Decision
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import Decision
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.plans import deadlines
@@ -27,7 +27,7 @@ from caseflow.plans.common import case_for
 from caseflow.plans.models import Assessment, AssessmentAddendum
 from caseflow.plans.schemas import AddendumSchema, AssessmentSchema
 from caseflow.plans.vocab import DOMAINS
-from caseflow.services_errors import Conflict, ServiceValidationError, StaleVersion, load
+from caseflow.core.errors import Conflict, ServiceValidationError, StaleVersion, load
 from caseflow.triage.models import TriageDecision
 
 CATEGORIES = ["identity", "case_notes", "education", "health", "police", "finances_employment"]

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from caseflow import flow, timescales
+from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
 from caseflow.plans.common import case_for

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import flow, timescales
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import stages as flow, timescales
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.plans.assessments import _flush
 from caseflow.plans.common import case_for
 from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import EngagementExtension
 from caseflow.plans.schemas import CloseSchema, EngagementSchema
 from caseflow.plans.vocab import CLOSURE_REASONS
-from caseflow.services_errors import Conflict, ServiceValidationError, load
+from caseflow.core.errors import Conflict, ServiceValidationError, load
 
 
 def close(actor, case_id: str, raw: dict):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.consent.policy import Decision, require
-from caseflow.extensions import db
-from caseflow.services_errors import Conflict, NotFound
+from caseflow.core.access import Decision, require
+from caseflow.core.extensions import db
+from caseflow.core.errors import Conflict, NotFound
 
 # Stages in which the keyworker is working with the family (contacts and plan edits allowed).
 WORKING_STAGES = frozenset({flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING,

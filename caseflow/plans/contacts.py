@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from caseflow import timescales
-from caseflow.consent import audit
-from caseflow.extensions import db
+from caseflow.core import timescales
+from caseflow.core import audit
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import Contact
 from caseflow.plans.schemas import ContactSchema
-from caseflow.services_errors import ServiceValidationError, load
+from caseflow.core.errors import ServiceValidationError, load
 
 
 def record(actor, case_id: str, raw: dict) -> Contact:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from caseflow import timescales
+from caseflow.core import timescales
 
 
 def _settings():

@@ -11,13 +11,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.auth.models import Organisation, User
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import Decision
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import Decision
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.plans.assessments import _flush
@@ -25,7 +25,7 @@ from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import Assessment, Plan, PlanAction, PlanOutcome, Review, TafMember
 from caseflow.plans.schemas import AgreePlanSchema, PlanSchema
 from caseflow.plans.vocab import DOMAINS
-from caseflow.services_errors import Conflict, ServiceValidationError, StaleVersion, load
+from caseflow.core.errors import Conflict, ServiceValidationError, StaleVersion, load
 
 
 def get_plan(case_id: str) -> Plan | None:

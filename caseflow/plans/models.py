@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.consent.crypto import EncryptedJSON, EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedJSON, EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class Assessment(Base):

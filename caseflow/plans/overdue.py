@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from caseflow import flow, timescales
+from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case
-from caseflow.consent.policy import require
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
 
 HELD = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.Stage.REVIEWING,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import Organisation, User
-from caseflow.extensions import db
-from caseflow.pdfkit import Document
+from caseflow.core.extensions import db
+from caseflow.core.pdf import Document
 from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow import flow, timescales
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import stages as flow, timescales
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.plans import deadlines
 from caseflow.plans.assessments import _flush
 from caseflow.plans.common import case_for
 from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import Assessment, Review
 from caseflow.plans.schemas import ReviewSchema
-from caseflow.services_errors import Conflict, ServiceValidationError, load
+from caseflow.core.errors import Conflict, ServiceValidationError, load
 
 
 def record(actor, case_id: str, raw: dict) -> Review:

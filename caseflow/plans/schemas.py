@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS, not_blank
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.frontdoor.schemas import not_blank
 from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
                                   FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
                                   SCORE_MAX, SCORE_MIN)

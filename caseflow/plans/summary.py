@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from caseflow import timescales
-from caseflow.consent.policy import can
-from caseflow.extensions import db
+from caseflow.core import timescales
+from caseflow.core.access import can
+from caseflow.core.extensions import db
 from caseflow.plans import closure, contacts, family_plan, taf
 from caseflow.plans.models import Assessment, EngagementExtension, Plan
 

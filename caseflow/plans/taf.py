@@ -4,15 +4,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from caseflow.auth.models import User
-from caseflow.auth.roles import Role
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.roles import Role
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import TafMember
 from caseflow.plans.schemas import TafMemberSchema
-from caseflow.services_errors import NotFound, ServiceValidationError, load
+from caseflow.core.errors import NotFound, ServiceValidationError, load
 
 # Who can sit in a TAF: practitioners, not API clients, analysts or administrators.
 TAF_ROLES = {Role.PARTNER, Role.KEYWORKER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.PANEL_MEMBER}

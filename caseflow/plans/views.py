@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from caseflow import timescales
-from caseflow.database import utcnow
-from caseflow.extensions import db
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.core import timescales
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.plans import (assessments, chronology, closure, contacts, family_plan, forms, overdue,
                             pdf, reviews, taf)
 from caseflow.plans import vocab
 from caseflow.plans.common import case_for
-from caseflow.services_errors import Conflict, ServiceValidationError
+from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.web.forms import date_parts, parse_date, text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, submit
@@ -99,7 +99,7 @@ def _owner_options():
     from sqlalchemy import select
 
     from caseflow.auth.models import Organisation, User
-    from caseflow.auth.roles import Role
+    from caseflow.core.roles import Role
 
     users = db.session.scalars(select(User).where(User.active, User.role.in_(
         [Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER])).order_by(User.name)).all()
@@ -127,7 +127,7 @@ def plan(case_id):
         form = request.form
         case, current, decision = family_plan.view(current_user, case_id)
     users, orgs = _owner_options() if "plan" in decision.categories else ([], [])
-    from caseflow.consent.policy import can
+    from caseflow.core.access import can
     editable = bool(can(current_user, "casework.record", case)) and case.is_open
     problems = family_plan.confirmed_problems(case.id)
     outcome_rows, action_rows = forms.plan_form_rows(current, problems, form) if editable else ([], [])

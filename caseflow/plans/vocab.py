@@ -5,7 +5,7 @@ the programme's six (caseflow.frontdoor.schemas.HEADLINE_PROBLEMS).
 """
 from __future__ import annotations
 
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 
 # The whole-family assessment looks at each headline problem and the four areas that most often
 # sit underneath them (DOMAIN.md; Family Star Plus covers similar ground).

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.cases.models import Case
-from caseflow.consent.policy import Decision
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.access import Decision
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
-from caseflow.pdfkit import Document
+from caseflow.core.pdf import Document
 from caseflow.plans import chronology as chronology_service
 from caseflow.plans.common import case_for
 from caseflow.plans.family_plan import get_plan

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.consent.crypto import EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class StepUp(Base):

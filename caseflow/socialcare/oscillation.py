@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.consent.policy import require
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.access import require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.notify.services import notify
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from caseflow import flow, timescales
+from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import Team, User
-from caseflow.auth.roles import Role
-from caseflow.consent import audit
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.roles import Role
+from caseflow.core import audit
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Assessment, Plan, TafMember
-from caseflow.services_errors import Conflict, ServiceValidationError, load
+from caseflow.core.errors import Conflict, ServiceValidationError, load
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
 from caseflow.socialcare.oscillation import check_oscillation
 from caseflow.socialcare.schemas import (KeyworkerRoleSchema, SocialWorkerSchema, StatusSchema, StepDownSchema,

@@ -6,11 +6,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.auth.models import Team, User
-from caseflow.auth.roles import Role
-from caseflow.consent.policy import can
-from caseflow.extensions import db
+from caseflow.core.roles import Role
+from caseflow.core.access import can
+from caseflow.core.extensions import db
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Review
 from caseflow.socialcare import handover, oscillation, services, vocab

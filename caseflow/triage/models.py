@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.consent.crypto import EncryptedText
-from caseflow.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.crypto import EncryptedText
+from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 
 
 class LocalCriterion(Base):

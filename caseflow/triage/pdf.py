@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from caseflow import timescales
-from caseflow.pdfkit import latin1
+from caseflow.core import timescales
+from caseflow.core.pdf import latin1
 
 LABELS = {"allocate": "Allocated", "signpost": "Signposted", "step_up": "Stepped up to children's social care",
           "defer": "Deferred to the next panel"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 
 LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
           4: "Statutory: children's social care"}

@@ -14,20 +14,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from caseflow import flow, timescales
+from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import Team, User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases.models import Case
-from caseflow.consent import audit
-from caseflow.consent.policy import require
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.frontdoor.models import RequestForHelp, RequestStatus
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.socialcare import services as socialcare
-from caseflow.services_errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.triage.models import Allocation, LocalCriterion, Panel, PanelItem, PanelMember, TriageDecision
 from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
 

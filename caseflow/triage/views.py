@@ -6,14 +6,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseflow.auth.models import Organisation, Team, User
-from caseflow.auth.roles import Role
+from caseflow.core.roles import Role
 from caseflow.cases import services as cases
-from caseflow.extensions import db
-from caseflow.flow import IllegalTransition
+from caseflow.core.extensions import db
+from caseflow.core.stages import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
-from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.web.paging import current_page
-from caseflow.services_errors import Conflict, ServiceValidationError
+from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.triage import pdf, services
 from caseflow.triage.schemas import LEVELS, RAG
 

@@ -10,12 +10,12 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
-from caseflow import timescales
-from caseflow.auth.roles import ORG_TYPE_LABELS, ROLE_LABELS
-from caseflow.consent.policy import AccessDenied
-from caseflow.extensions import db, login_manager
-from caseflow.flow import STAGE_LABELS
-from caseflow.services_errors import NotFound
+from caseflow.core import timescales
+from caseflow.core.roles import ORG_TYPE_LABELS, ROLE_LABELS
+from caseflow.core.access import AccessDenied
+from caseflow.core.extensions import db, login_manager
+from caseflow.core.stages import STAGE_LABELS
+from caseflow.core.errors import NotFound
 
 
 def init_app(app: Flask) -> None:
@@ -145,7 +145,7 @@ def _session_rules():
     from flask_login import current_user, logout_user
 
     from caseflow.auth import two_factor
-    from caseflow.database import utcnow
+    from caseflow.core.database import utcnow
 
     if request.blueprint and request.blueprint.endswith("_api") or not current_user.is_authenticated:
         return None

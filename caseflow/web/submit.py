@@ -1,9 +1,9 @@
 """Calling a service from an HTML form: errors come back as field id -> message for the page."""
 from __future__ import annotations
 
-from caseflow.extensions import db
-from caseflow.flow import IllegalTransition
-from caseflow.services_errors import Conflict, ServiceValidationError
+from caseflow.core.extensions import db
+from caseflow.core.stages import IllegalTransition
+from caseflow.core.errors import Conflict, ServiceValidationError
 
 DATE_FIELDS = ("date", "until", "next_review_date", "started_on", "handover_meeting_on")
 

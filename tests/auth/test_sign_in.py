@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from caseflow.auth.models import User
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from tests.conftest import TEST_PASSWORD, sign_in
 
 

@@ -1,9 +1,9 @@
 """The audit trail is append-only and tamper-evident: any edited or deleted row is detected."""
 from sqlalchemy import text
 
-from caseflow.consent import audit
-from caseflow.consent.audit import verify_chain
-from caseflow.extensions import db
+from caseflow.core import audit
+from caseflow.core.audit import verify_chain
+from caseflow.core.extensions import db
 
 
 def _write_events(actor, n=5):

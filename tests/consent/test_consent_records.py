@@ -123,7 +123,7 @@ def test_break_glass_is_reasoned_time_limited_and_loud(api, factory, app):
 def test_withdrawal_reaches_a_notification_already_delivered(api, factory):
     p, t, orgs, police, case_id, family_id, members = world(api, factory)
     given = api.post(f"/api/v1/people/{members[0]['id']}/consents", t["sam"], json=consent(org_type="police", categories=["police"])).get_json()
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.services import notify
     with api.client.application.app_context():
         notify(p["officer_pc"].id, "police_contact", "test:1", "Walsh family: keyworker allocated",

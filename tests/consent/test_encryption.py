@@ -2,10 +2,10 @@
 from sqlalchemy import text
 
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.consent import crypto
-from caseflow.extensions import db
+from caseflow.core import crypto
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
-from caseflow.flow import open_case
+from caseflow.core.stages import open_case
 
 SECRET_NOTE = "Mum disclosed that her ex-partner has been released from prison"
 

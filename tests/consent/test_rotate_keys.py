@@ -4,10 +4,10 @@ import json
 from sqlalchemy import text
 
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.consent import crypto
-from caseflow.extensions import db
+from caseflow.core import crypto
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
-from caseflow.flow import open_case
+from caseflow.core.stages import open_case
 
 
 def test_rotate_keys_reencrypts_and_data_stays_readable(app, factory):

@@ -166,7 +166,7 @@ def test_every_route_has_a_declared_policy(app):
 def world(app, api, factory):
     """One family with a case in review, a panel, a request, a consent and a TAF partner, and a
     signed-in browser session and API token for every role."""
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.services import notify
 
     early_help = factory.org("Northshire Early Help")

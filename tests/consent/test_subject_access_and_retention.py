@@ -6,9 +6,9 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from caseflow.cases.models import Case
-from caseflow.consent.audit import verify_chain
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.audit import verify_chain
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
 from tests.conftest import sign_in
 from tests.plans.helpers import TODAY, allocated_case, complete_assessment, members, team
 

@@ -1,6 +1,6 @@
 """The single family view: who sees what, redaction with reasons, history, query bounds."""
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from tests.conftest import count_queries, sign_in
 from tests.frontdoor.helpers import known_family

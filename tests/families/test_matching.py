@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.families.matching import SubmittedPerson, match_person
 from tests.conftest import count_queries

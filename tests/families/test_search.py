@@ -19,7 +19,7 @@ def test_front_door_finds_the_family_by_each_key(api, factory, walsh, q):
 
 
 def test_search_by_reference(api, factory, walsh, app):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.families.models import Family
 
     with app.app_context():

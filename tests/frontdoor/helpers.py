@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from caseflow import flow
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families import services as families
 
 

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select, text
 
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 
 VALID_NHS = "9434765919"  # passes the modulus 11 check

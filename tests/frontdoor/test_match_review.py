@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from caseflow.cases.models import Case
-from caseflow.consent.models import AuditEvent
-from caseflow.extensions import db
+from caseflow.core.audit import AuditEvent
+from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp
 from tests.conftest import sign_in

@@ -4,7 +4,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.frontdoor.models import RequestForHelp
 from tests.frontdoor.helpers import known_family

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from tests.conftest import csrf_token, sign_in
 
@@ -174,7 +174,7 @@ def test_what_the_public_types_is_shown_as_text_not_markup(client, factory, app)
 
 
 def test_a_self_referral_keeps_the_parents_name_out_of_the_audit_trail(client, app):
-    from caseflow.consent.models import AuditEvent
+    from caseflow.core.audit import AuditEvent
 
     token = csrf_token(client, "/ask-for-help")
     client.post("/ask-for-help", data=self_referral_form(token))

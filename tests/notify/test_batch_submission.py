@@ -77,8 +77,8 @@ def test_repeated_references_and_oversized_batches_are_refused(api, factory):
 
 
 def test_an_event_that_cannot_be_routed_fails_alone_and_the_rest_of_its_batch_is_delivered(api, factory, app):
-    from caseflow.consent.audit import verify_chain
-    from caseflow.extensions import db
+    from caseflow.core.audit import verify_chain
+    from caseflow.core.extensions import db
     from caseflow.notify import outbox
     from caseflow.notify.models import Delivery, PartnerEvent
 

@@ -41,7 +41,7 @@ def test_the_schools_system_gets_a_correctly_signed_webhook(api, factory, receiv
 
 
 def test_a_failing_webhook_retries_with_backoff_then_dead_letters_and_an_admin_replays_it(api, factory, app):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify import outbox
     from caseflow.notify.models import Delivery
 
@@ -111,7 +111,7 @@ def test_consent_withdrawn_while_a_delivery_waits_withholds_its_content(api, fac
     receiver.failures = 1
     assert api.put(f"/api/v1/organisations/{camhs.id}/notification-settings", w.t["admin"],
                    json={"webhook_url": receiver.url}).status_code == 200
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.services import notify
 
     with app.app_context():

@@ -67,7 +67,7 @@ def test_an_overdue_review_is_told_once_through_the_same_queue(api, factory, app
     from datetime import timedelta
 
     from caseflow.cases.models import Case
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.plans.overdue import notify_overdue_reviews
     from tests.plans.helpers import agreed_plan, complete_assessment
 

@@ -58,7 +58,7 @@ def test_the_last_keyworker_decides_on_the_page_and_a_manager_watches_deadlines(
 
 
 def test_administrators_route_replay_and_set_up_organisations_from_the_pages(api, factory, app):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.models import Delivery
 
     w = open_family(api, factory)

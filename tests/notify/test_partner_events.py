@@ -78,7 +78,7 @@ def test_an_ambiguous_event_waits_for_the_front_door_then_routes(api, factory):
 
 
 def test_events_about_people_not_known_are_kept_only_for_the_retention_period(api, factory, app):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify import events
     from caseflow.notify.models import PartnerEvent
 

@@ -74,7 +74,7 @@ def redis():
 
 
 def _counts(app, event_ids):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.models import Delivery, Notification
 
     with app.app_context():
@@ -141,7 +141,7 @@ def test_killing_the_worker_mid_delivery_loses_nothing_and_duplicates_nothing(ap
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server (.ci/run installs it)")
 def test_redis_down_at_submission_loses_nothing(api, factory, app, tmp_path):
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
     from caseflow.notify.models import Delivery
 
     port = _free_port()

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from tests.plans.helpers import (TODAY, agreed_plan, allocated_case, complete_assessment,
                                  confirm_first_candidate, members, team)
 

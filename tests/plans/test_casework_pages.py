@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from pypdf import PdfReader
 
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment, Plan
 from tests.conftest import _https_client, csrf_token, sign_in
 from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, members, team

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from caseflow.plans import deadlines
-from caseflow.settings import Settings
+from caseflow.core.settings import Settings
 
 
 def test_an_assessment_due_on_christmas_day_is_due_after_the_bank_holidays(app_ctx):

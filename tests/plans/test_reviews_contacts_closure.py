@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment
 from tests.conftest import count_queries
 from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, members, team

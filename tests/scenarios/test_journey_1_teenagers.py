@@ -4,8 +4,8 @@ Tyler; one assessment, one plan with actions for each partner, six-weekly review
 scores, closure with the family's feedback; on the way, a police contact about Lee reaches Sam."""
 from datetime import date, timedelta
 
-from caseflow import timescales
-from caseflow.extensions import db
+from caseflow.core import timescales
+from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment, Review
 from tests.triage.helpers import case_at_panel
 

@@ -5,10 +5,10 @@ step; triage steps it up to social care with the keyworker supporting; a year la
 worker steps it down and the same plan continues."""
 from datetime import date, timedelta
 
-from caseflow import timescales
+from caseflow.core import timescales
 from caseflow.cases.models import Case
-from caseflow.extensions import db
-from caseflow.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.core.database import utcnow
 from tests.plans.helpers import agreed_plan, complete_assessment, team
 from tests.triage.helpers import TRIAGE_TO_PANEL
 

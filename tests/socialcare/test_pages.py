@@ -1,5 +1,5 @@
 """The step-up and step-down forms and the managers' figures page."""
-from caseflow import timescales
+from caseflow.core import timescales
 from tests.conftest import csrf_token, sign_in
 from tests.plans.helpers import allocated_case
 from tests.socialcare.test_step_up_down_api import STEP_UP, people

@@ -1,7 +1,7 @@
 """Step-up to children's social care and step-down back to early help, through the API."""
 from datetime import date, timedelta
 
-from caseflow import timescales
+from caseflow.core import timescales
 from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, team
 
 STEP_UP = {"reason": "Leah disclosed she is being exploited by older men.",

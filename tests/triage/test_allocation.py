@@ -1,6 +1,6 @@
 """Allocation: caseload capacity warnings, re-allocation with a reason, caseload pages."""
 from caseflow.auth.models import User
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from tests.conftest import count_queries, sign_in
 from tests.triage.helpers import SURNAMES, case_at_panel
 

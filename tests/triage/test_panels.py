@@ -1,6 +1,6 @@
 """The weekly panel: agenda order, decisions, deferral carry-over, minutes cut to the reader."""
 from caseflow.cases.models import Case
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from tests.conftest import count_queries, sign_in
 from tests.triage.helpers import SURNAMES, case_at_panel
 

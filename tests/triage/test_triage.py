@@ -1,7 +1,7 @@
 """Triage: level of need, evidenced headline problems, eligibility, RAG and the decision."""
 from datetime import datetime, timezone
 
-from caseflow.extensions import db
+from caseflow.core.extensions import db
 from caseflow.triage.models import LocalCriterion
 from tests.triage.helpers import TRIAGE_TO_PANEL, new_case
 

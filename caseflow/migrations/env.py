@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import caseflow.models  # noqa: F401  (registers every model on Base.metadata)
-from caseflow.database import Base
+from caseflow.core.database import Base
 
 config = context.config
 

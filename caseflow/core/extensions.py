@@ -6,7 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from caseflow.database import Database
+from caseflow.core.database import Database
 
 db = Database()
 login_manager = LoginManager()

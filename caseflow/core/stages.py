@@ -1,4 +1,4 @@
-"""THE case state machine (DESIGN.md §3).
+"""The case stage graph (DESIGN.md §3): every stage and every move, declared once.
 
 Every stage and every transition is declared once, here. Every stage change in the product goes
 through `transition()`, which checks the table, records who/when/why as a CaseTransition, and
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from caseflow.auth.roles import Role
-from caseflow.database import utcnow
+from caseflow.core.roles import Role
+from caseflow.core.database import utcnow
 
 
 class Stage(StrEnum):
@@ -138,17 +138,13 @@ def check(case, action: str, user, data: dict | None = None) -> Transition:
 
 def transition(session, case, action: str, user, reason: str | None = None, **data):
     """Move `case` by `action`, recording the change. The one way a stage ever changes."""
-    from caseflow.cases.models import CaseTransition
-
     if reason is not None:
         data.setdefault("reason", reason)
         data.setdefault("rationale", reason)
     t = check(case, action, user, data)
     now = utcnow()
-    record = CaseTransition(
-        case_id=case.id, from_stage=case.stage, to_stage=t.target, action=t.action,
-        actor_id=getattr(user, "id", None), reason=reason, at=now,
-    )
+    record = case.record_transition(from_stage=case.stage, to_stage=t.target, action=t.action,
+                                    actor_id=getattr(user, "id", None), reason=reason, at=now)
     case.stage = t.target
     if t.target in CLOSED_STAGES:
         case.closed_at = now
@@ -158,12 +154,8 @@ def transition(session, case, action: str, user, reason: str | None = None, **da
 
 def open_case(session, case, user, reason: str | None = None):
     """A new case enters the flow at `requested`: the only transition without a source stage."""
-    from caseflow.cases.models import CaseTransition
-
+    record = case.record_transition(from_stage=None, to_stage=Stage.REQUESTED, action="request",
+                                    actor_id=getattr(user, "id", None), reason=reason, at=utcnow())
     case.stage = Stage.REQUESTED
-    record = CaseTransition(
-        case=case, from_stage=None, to_stage=Stage.REQUESTED, action="request",
-        actor_id=getattr(user, "id", None), reason=reason, at=utcnow(),
-    )
     session.add(record)
     return record

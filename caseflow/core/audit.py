@@ -10,14 +10,47 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import event, insert, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session
 
-from caseflow.consent.models import AuditChainHead, AuditEvent
-from caseflow.database import utcnow
-from caseflow.extensions import db
+from caseflow.core.database import Base, UTCDateTime, utcnow
+from caseflow.core.extensions import db
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    # seq is the chain position: each row's hash covers the previous row's hash.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(254))  # who, even if the user is later removed
+    actor_org_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    family_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    purpose: Mapped[str | None] = mapped_column(String(120))
+    basis: Mapped[str | None] = mapped_column(String(120))
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row, locked while appending, so concurrent writers cannot fork the chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
 
 GENESIS_HASH = "0" * 64
 
@@ -137,10 +170,22 @@ def _committed(session):
 
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction):
-    # Fires on every rollback. The events go with the change they recorded. (The service uses
-    # no savepoints; were one rolled back, this would drop the whole transaction's events.)
+    # The events go with the change they recorded. A savepoint rolled back (a failed action
+    # inside a request that goes on) keeps them: the attempt itself stays on the record.
+    if previous_transaction.nested:
+        return
     session.info.pop(_HEAD_KEY, None)
     session.info.pop(_PENDING_KEY, None)
+
+
+def take_pending(session) -> list:
+    """The events recorded in this transaction and not yet chained (see unit_of_work)."""
+    return list(session.info.get(_PENDING_KEY, ()))
+
+
+def restore_pending(session, pending: list) -> None:
+    if pending:
+        session.info.setdefault(_PENDING_KEY, []).extend(pending)
 
 
 @dataclass

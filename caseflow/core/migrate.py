@@ -10,7 +10,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
-    from caseflow.extensions import db
+    from caseflow.core.extensions import db
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

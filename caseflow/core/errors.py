@@ -27,10 +27,23 @@ def load(schema_class, data: dict) -> dict:
     field's messages under a dotted key ("outcomes.0.target_date")."""
     from marshmallow import ValidationError
 
-    from caseflow.api.kit import flatten_messages
-
     try:
         return schema_class().load(data)
     except ValidationError as exc:
         raise ServiceValidationError("Some answers are missing or not valid.",
                                      flatten_messages(exc.messages)) from None
+
+
+def flatten_messages(messages, prefix: str = "") -> dict:
+    """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict,)):
+                flat.update(flatten_messages(value, name))
+            else:
+                flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+    return flat
