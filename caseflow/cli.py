@@ -154,7 +154,7 @@ def retention_group():
 @with_appcontext
 def retention_run(dry_run):
     """Erase the personal data of families whose last case closed over the retention period ago."""
-    from caseflow.consent import retention
+    from caseflow.readmodels import retention
 
     report = retention.run(dry_run=dry_run)
     verb = "would be erased" if dry_run else "erased"

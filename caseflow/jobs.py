@@ -1,48 +1,15 @@
-"""Background jobs: RQ on Redis when CASEFLOW_REDIS_URL is set, the same code in-process otherwise.
+"""The worker side of background jobs: `caseflow worker` and what it runs (an entry point).
 
-Callers use `enqueue("caseflow.notify.jobs.deliver", notification_id)`; the job function is
-named by its dotted path so RQ workers and the in-process runner import it the same way.
-Jobs must be idempotent: RQ may run one again after a worker dies mid-job.
+Jobs are queued with caseflow.core.queue.enqueue(); an RQ worker runs each through run_job(),
+inside an app context, as its own unit of work.
 """
 from __future__ import annotations
 
-import importlib
 import time
 
 from flask import current_app
 
-QUEUE_NAME = "caseflow"
-
-
-def _resolve(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-_connections: dict = {}
-
-
-def redis_connection(url: str):
-    """One client (and connection pool) per URL per process: a new client per call would open a
-    connection and ask the server's version on every enqueue."""
-    from redis import Redis
-
-    if url not in _connections:
-        _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-    return _connections[url]
-
-
-def enqueue(path: str, *args, job_id: str | None = None, **kwargs):
-    """Queue a job (RQ) or run it now (no Redis configured). Returns the RQ job or the result."""
-    settings = current_app.extensions["caseflow.settings"]
-    if settings.redis_url:
-        from rq import Queue, Retry
-
-        queue = Queue(QUEUE_NAME, connection=redis_connection(settings.redis_url))
-        return queue.enqueue(run_job, path, args, kwargs, job_id=job_id,
-                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]))
-    return _resolve(path)(*args, **kwargs)
-
+from caseflow.core.queue import QUEUE_NAME, redis_connection, resolve
 
 _worker_app = None
 
@@ -62,7 +29,7 @@ def run_job(path: str, args: tuple, kwargs: dict):
 
     if has_app_context():
         try:
-            return _resolve(path)(*args, **kwargs)
+            return resolve(path)(*args, **kwargs)
         finally:
             db.session.remove()
     from caseflow.app import create_app
@@ -71,7 +38,7 @@ def run_job(path: str, args: tuple, kwargs: dict):
         _worker_app = create_app()
     with _worker_app.app_context():
         try:
-            return _resolve(path)(*args, **kwargs)
+            return resolve(path)(*args, **kwargs)
         finally:
             db.session.remove()
 

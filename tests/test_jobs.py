@@ -1,14 +1,15 @@
 """The job queue runs the same job in-process (no Redis) and on RQ workers (Redis)."""
 import pytest
 
-from caseflow import jobs
+from caseflow import jobs  # noqa: F401
+from caseflow.core import queue
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def _redis_or_skip():
     try:
-        conn = jobs.redis_connection(REDIS_URL)
+        conn = queue.redis_connection(REDIS_URL)
         conn.ping()
         return conn
     except Exception:  # pragma: no cover - CI always has Redis
@@ -17,7 +18,7 @@ def _redis_or_skip():
 
 def test_without_redis_jobs_run_in_process(app_ctx):
     assert app_ctx.extensions["caseflow.settings"].redis_url is None
-    assert jobs.enqueue("os.path.join", "inbox", "item") == "inbox/item"
+    assert queue.enqueue("os.path.join", "inbox", "item") == "inbox/item"
 
 
 def test_with_redis_a_worker_runs_the_queued_job(app_ctx):
@@ -26,7 +27,7 @@ def test_with_redis_a_worker_runs_the_queued_job(app_ctx):
     settings = app_ctx.extensions["caseflow.settings"]
     settings.redis_url = REDIS_URL
     try:
-        job = jobs.enqueue("os.path.join", "inbox", "item", job_id="test-job-1")
+        job = queue.enqueue("os.path.join", "inbox", "item", job_id="test-job-1")
         assert job.get_status() == "queued"  # nothing ran yet: it waits for a worker
         jobs.run_worker(burst=True)
         job.refresh()

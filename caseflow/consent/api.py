@@ -67,6 +67,6 @@ def access_report(user, data):
 @endpoint(bp, "/people/<person_id>/subject-access", "GET",
           summary="Everything held about a person (subject access request)")
 def subject_access(user, data, person_id):
-    from caseflow.consent import subject_access as sar
+    from caseflow.readmodels import subject_access as sar
 
     return sar.export(user, person_id)

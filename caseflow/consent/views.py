@@ -12,7 +12,7 @@ from caseflow.core.vocab import CATEGORY_LABELS
 from caseflow.consent import records, vocab
 from caseflow.core.access import require
 from caseflow.core.extensions import db
-from caseflow.families import services as families
+from caseflow.readmodels import family_view as families
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
 
@@ -114,7 +114,7 @@ def access_report():
 def subject_access_pdf(person_id):
     from flask import Response
 
-    from caseflow.consent import subject_access as sar
+    from caseflow.readmodels import subject_access as sar
 
     document = sar.export_pdf(sar.export(current_user, person_id))
     return Response(document, mimetype="application/pdf",

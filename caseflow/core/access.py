@@ -3,7 +3,7 @@
 `can(user, action, obj)` answers "may they, and which data categories may they see?" by asking
 the rule registered for the action; `require()` asks, audits the answer against the family it
 touched and raises AccessDenied when refused. Domain packages register their rules with
-@rule(action) (see caseflow/consent/policy.py); an action with no rule is refused, so a new
+@rule(action) (see caseflow/policy/rules.py); an action with no rule is refused, so a new
 endpoint that forgets to declare its policy fails closed.
 """
 from __future__ import annotations
@@ -97,3 +97,39 @@ def public(fn):
     return fn
 
 
+
+
+# --- the family scope: one rule, asked per record and as SQL -----------------------------------
+# Which families a user may see depends on relationships held by the domain packages (referrer,
+# keyworker, team, TAF, consent, lawful basis, break-glass). Those rules live above the domain
+# (caseflow.policy.rules) and plug in here at start-up, so any package can ask the one authority
+# without importing the packages the answer is built from.
+
+_FAMILY_SCOPE: dict[str, Callable] = {}
+
+
+def provide_family_scope(*, decision: Callable, clause: Callable, visible: Callable) -> None:
+    _FAMILY_SCOPE.update(decision=decision, clause=clause, visible=visible)
+
+
+def _scope(name: str) -> Callable:
+    try:
+        return _FAMILY_SCOPE[name]
+    except KeyError:
+        raise RuntimeError("The access rules are not loaded: import caseflow.policy.rules "
+                           "(create_app does).") from None
+
+
+def family_view_decision(user, family_id: str) -> Decision:
+    """May `user` see this family, and which categories of it?"""
+    return _scope("decision")(user, family_id)
+
+
+def family_visibility_clause(user):
+    """The same rule as SQL over Family.id, for every list, search, count and export."""
+    return _scope("clause")(user)
+
+
+def visible_families(user, family_ids) -> set[str]:
+    """Which of these families `user` may see, in one query (work over many families at once)."""
+    return _scope("visible")(user, family_ids)

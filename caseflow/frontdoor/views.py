@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from caseflow.core import timescales
 from caseflow.core.access import can, require
-from caseflow.consent.policy import family_view_decision
+from caseflow.core.access import family_view_decision
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import limiter
 from caseflow.frontdoor import forms, services

@@ -83,7 +83,6 @@ class RoutingBatch:
     def prepare(self, cases: list[Case]) -> None:
         """Load, in a few queries, the families' members and schools and the TAF health visitors."""
         from caseflow.families.models import Family
-        from caseflow.plans.models import TafMember
 
         family_ids = {c.family_id for c in cases} - set(self.families)
         if not family_ids:
@@ -100,11 +99,7 @@ class RoutingBatch:
         for case in cases:
             if case.family_id in family_ids:
                 self.families[case.family_id] = FamilyAtSchool(members[case.family_id], schools)
-        for case_id, user_id in db.session.execute(
-                select(TafMember.case_id, TafMember.user_id).join(User, User.id == TafMember.user_id)
-                .join(Organisation, Organisation.id == User.organisation_id)
-                .where(TafMember.case_id.in_([c.id for c in cases]), TafMember.left_at.is_(None),
-                       Organisation.type == "health_visiting")):
+        for case_id, user_id in taf_members_of_type([c.id for c in cases], "health_visiting"):
             self.visitors.setdefault(case_id, []).append(user_id)
 
     def load_users(self, ids) -> None:
@@ -122,7 +117,7 @@ class RoutingBatch:
         in it rather than once per event."""
         answers = self._visible.setdefault(user.id, {})
         if case.family_id not in answers:
-            from caseflow.consent.policy import visible_families
+            from caseflow.core.access import visible_families
 
             unasked = {case.family_id, *self.families} - set(answers)
             visible = visible_families(user, unasked)
@@ -172,3 +167,21 @@ class _NoSchool:
 
 
 _NO_SCHOOL = _NoSchool()
+
+
+# The Team Around the Family belongs to caseflow.plans, which sits above notify (its services
+# send notifications); plans plugs its look-up in here at start-up instead of notify importing it.
+_taf_lookup = None
+
+
+def provide_taf_lookup(lookup) -> None:
+    """`lookup(case_ids, organisation_type) -> [(case_id, user_id)]`: current TAF members who work
+    for that type of organisation."""
+    global _taf_lookup
+    _taf_lookup = lookup
+
+
+def taf_members_of_type(case_ids: list[str], organisation_type: str) -> list[tuple[str, str]]:
+    if _taf_lookup is None:
+        raise RuntimeError("No TAF look-up registered: caseflow.plans.taf registers it (create_app imports it).")
+    return list(_taf_lookup(case_ids, organisation_type))

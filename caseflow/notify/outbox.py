@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.core.queue import JOB_RUNNER
 from caseflow.notify.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -154,18 +155,16 @@ def _run_in_process(app, ids: list[str], routes: list[str] = ()) -> None:
 def _queue():
     from rq import Queue
 
-    from caseflow.jobs import QUEUE_NAME, redis_connection
+    from caseflow.core.queue import QUEUE_NAME, redis_connection
 
     return Queue(QUEUE_NAME, connection=redis_connection(_settings().redis_url))
 
 
 def _enqueue(ids: list[str]) -> None:
-    from caseflow.jobs import run_job
-
     queue = _queue()
     with queue.connection.pipeline() as pipe:
         for delivery_id in ids:
-            queue.enqueue(run_job, "caseflow.notify.outbox.run", (delivery_id,), {},
+            queue.enqueue(JOB_RUNNER, "caseflow.notify.outbox.run", (delivery_id,), {},
                           job_id=f"delivery-{delivery_id}-{utcnow().timestamp():.0f}", pipeline=pipe,
                           result_ttl=60, failure_ttl=86400)
         pipe.execute()
@@ -182,12 +181,10 @@ def wake_router() -> bool:
     starts (it clears the marker first, so a row committed after that queues a fresh job). The
     marker expires, so a job lost with a crashed worker does not silence the router for long;
     the sweeper wakes it too. Returns whether it queued a job."""
-    from caseflow.jobs import run_job
-
     queue = _queue()
     if not queue.connection.set(_WAKE_KEY, 1, nx=True, ex=_WAKE_SECONDS):
         return False  # a routing job is already waiting to start
-    queue.enqueue(run_job, "caseflow.notify.outbox.route_pending", (), {}, result_ttl=0, failure_ttl=86400)
+    queue.enqueue(JOB_RUNNER, "caseflow.notify.outbox.route_pending", (), {}, result_ttl=0, failure_ttl=86400)
     return True
 
 

@@ -5,7 +5,8 @@ from flask import request as http_request
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
-from caseflow.plans import assessments, chronology, closure, contacts, family_plan, overdue, reviews, taf
+from caseflow.plans import assessments, closure, contacts, family_plan, overdue, reviews, taf
+from caseflow.readmodels import chronology
 from caseflow.plans import schemas
 
 bp = api_blueprint("plans_api", __name__)

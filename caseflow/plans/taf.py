@@ -8,6 +8,7 @@ from caseflow.core.roles import Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.notify import lookups
 from caseflow.notify.services import notify
 from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import TafMember
@@ -63,3 +64,20 @@ def remove(actor, case_id: str, member_id: str) -> TafMember:
                  categories=["identity"], purpose="Team Around the Family")
     db.session.commit()
     return member
+
+
+def current_members_of_type(case_ids: list[str], organisation_type: str):
+    """Current TAF members of these cases who work for that type of organisation (routing uses
+    it to find a family's health visitor)."""
+    from caseflow.auth.models import Organisation
+
+    if not case_ids:
+        return []
+    return db.session.execute(
+        select(TafMember.case_id, TafMember.user_id).join(User, User.id == TafMember.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(TafMember.case_id.in_(case_ids), TafMember.left_at.is_(None),
+               Organisation.type == organisation_type)).all()
+
+
+lookups.provide_taf_lookup(current_members_of_type)

@@ -9,8 +9,8 @@ from caseflow.core import timescales
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.plans import (assessments, chronology, closure, contacts, family_plan, forms, overdue,
-                            pdf, reviews, taf)
+from caseflow.plans import assessments, closure, contacts, family_plan, forms, overdue, pdf, reviews, taf
+from caseflow.readmodels import chronology
 from caseflow.plans import vocab
 from caseflow.plans.common import case_for
 from caseflow.core.errors import Conflict, ServiceValidationError

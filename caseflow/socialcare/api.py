@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
-from caseflow.cases.api import case_body
+from caseflow.readmodels.case_api import case_body
 from caseflow.plans.api import _iso
-from caseflow.socialcare import handover, oscillation, schemas, services
+from caseflow.readmodels import handover
+from caseflow.socialcare import oscillation, schemas, services
 
 bp = api_blueprint("socialcare_api", __name__)
 

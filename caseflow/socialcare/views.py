@@ -13,7 +13,8 @@ from caseflow.core.access import can
 from caseflow.core.extensions import db
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Review
-from caseflow.socialcare import handover, oscillation, services, vocab
+from caseflow.readmodels import handover
+from caseflow.socialcare import oscillation, services, vocab
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from caseflow import jobs
+from caseflow.core import queue
 from tests.notify.helpers import inbox, incident, open_family
 from tests.notify.receivers import WebhookReceiver
 
@@ -63,7 +63,7 @@ def wait_for(condition, timeout: float = 30, what: str = "condition"):
 
 @pytest.fixture
 def redis():
-    conn = jobs.redis_connection(REDIS_URL)
+    conn = queue.redis_connection(REDIS_URL)
     try:
         conn.ping()
     except Exception:  # pragma: no cover - .ci/run always starts Redis
@@ -169,7 +169,7 @@ def test_redis_down_at_submission_loses_nothing(api, factory, app, tmp_path):
 
 def _answers(port: int) -> bool:
     try:
-        return jobs.redis_connection(f"redis://127.0.0.1:{port}/0").ping()
+        return queue.redis_connection(f"redis://127.0.0.1:{port}/0").ping()
     except Exception:
         return False
 

@@ -132,7 +132,7 @@ def test_the_chronology_costs_the_same_queries_however_long_the_case(api, factor
     def queries():
         with app.app_context(), count_queries() as statements:
             from caseflow.auth.models import User
-            from caseflow.plans.chronology import chronology
+            from caseflow.readmodels.chronology import chronology
             chronology(db.session.get(User, p["sam"].id), case_id)
         return len(statements)
 

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint
 from caseflow.api.schemas import PageQuerySchema
-from caseflow.families import services
+from caseflow.readmodels import family_view as services
 
 bp = api_blueprint("families_api", __name__)
 

@@ -14,7 +14,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.core.pdf import Document
-from caseflow.plans import chronology as chronology_service
+from caseflow.readmodels import chronology as chronology_service
 from caseflow.plans.common import case_for
 from caseflow.plans.family_plan import get_plan
 from caseflow.plans.models import Assessment

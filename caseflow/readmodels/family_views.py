@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from caseflow.families import services
+from caseflow.readmodels import family_view as services
 from caseflow.families.models import RELATIONSHIP_LABELS
 from caseflow.web.paging import current_page
 from caseflow.core.errors import ServiceValidationError

@@ -15,7 +15,8 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 @bp.route("/cases/<case_id>")
 @login_required
 def show(case_id):
-    from caseflow.plans import chronology, summary, taf
+    from caseflow.readmodels import chronology
+    from caseflow.plans import summary, taf
     from caseflow.socialcare.views import case_panel
     from caseflow.triage.services import timeliness
 

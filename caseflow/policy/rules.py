@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from caseflow.core.access import (  # noqa: F401  (AccessDenied, Decision: part of the rules' vocabulary)
-    ALL_CATEGORIES, SERVICE_BASIS, AccessDenied, Decision, allow, deny, public, rule,
+    ALL_CATEGORIES, SERVICE_BASIS, AccessDenied, Decision, allow, deny, provide_family_scope, public, rule,
 )
 from caseflow.core.roles import Role
 from caseflow.core.vocab import Category
@@ -629,3 +629,6 @@ def _routing_manage(user, obj):
     if user.role == Role.ADMIN:
         return allow("Administrators edit routing rules and school holidays.", set(), basis=None)
     return deny("Only administrators edit routing rules.")
+
+
+provide_family_scope(decision=family_view_decision, clause=family_visibility_clause, visible=visible_families)

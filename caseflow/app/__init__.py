@@ -11,7 +11,8 @@ def create_app(settings=None, **overrides) -> Flask:
     from caseflow.core.settings import Settings
 
     settings = settings or Settings.from_env(**overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder="static")
+    # "caseflow", not this module: templates and static files live at the package root.
+    app = Flask("caseflow", instance_path=str(settings.instance_path), static_folder="static")
     app.config.update(settings.flask_config())
     app.extensions["caseflow.settings"] = settings
 
@@ -19,6 +20,7 @@ def create_app(settings=None, **overrides) -> Flask:
 
     crypto.configure(crypto.load_keys(settings.keys_file))
 
+    import caseflow.policy.rules  # noqa: F401  (registers the access rule of every action)
     from caseflow.core.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
@@ -26,7 +28,7 @@ def create_app(settings=None, **overrides) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from caseflow.web import setup as web_setup
+    from caseflow.app import web as web_setup
 
     web_setup.init_app(app)
 
@@ -40,12 +42,12 @@ def create_app(settings=None, **overrides) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from caseflow.auth.admin import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
-    from caseflow.cases.api import bp as cases_api
-    from caseflow.cases.views import bp as cases_bp
+    from caseflow.readmodels.case_api import bp as cases_api
+    from caseflow.readmodels.case_views import bp as cases_bp
     from caseflow.consent.api import bp as consent_api
     from caseflow.consent.views import bp as consent_bp
-    from caseflow.families.api import bp as families_api
-    from caseflow.families.views import bp as families_bp
+    from caseflow.readmodels.family_api import bp as families_api
+    from caseflow.readmodels.family_views import bp as families_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
     from caseflow.notify.api import bp as notify_api

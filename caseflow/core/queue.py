@@ -1,0 +1,48 @@
+"""Background jobs: RQ on Redis when CASEFLOW_REDIS_URL is set, the same code in-process otherwise.
+
+Callers use `enqueue("caseflow.notify.outbox.run", delivery_id)`; the job function is named by
+its dotted path so RQ workers and the in-process runner import it the same way. Jobs must be
+idempotent: RQ may run one again after a worker dies mid-job. The worker itself (and the
+function RQ calls, JOB_RUNNER) is caseflow.jobs, an entry point above everything else.
+"""
+from __future__ import annotations
+
+import importlib
+
+from flask import current_app
+
+# RQ imports the runner by name in the worker process, so nothing here imports the app.
+JOB_RUNNER = "caseflow.jobs.run_job"
+QUEUE_NAME = "caseflow"
+
+
+def resolve(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+_connections: dict = {}
+
+
+def redis_connection(url: str):
+    """One client (and connection pool) per URL per process: a new client per call would open a
+    connection and ask the server's version on every enqueue."""
+    from redis import Redis
+
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return _connections[url]
+
+
+def enqueue(path: str, *args, job_id: str | None = None, **kwargs):
+    """Queue a job (RQ) or run it now (no Redis configured). Returns the RQ job or the result."""
+    settings = current_app.extensions["caseflow.settings"]
+    if settings.redis_url:
+        from rq import Queue, Retry
+
+        queue = Queue(QUEUE_NAME, connection=redis_connection(settings.redis_url))
+        return queue.enqueue(JOB_RUNNER, path, args, kwargs, job_id=job_id,
+                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]))
+    return resolve(path)(*args, **kwargs)
+
+

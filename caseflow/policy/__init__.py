@@ -1,0 +1,1 @@
+"""The access rules every action is decided by (registered on caseflow.core.access at start-up)."""
