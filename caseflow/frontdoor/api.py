@@ -7,7 +7,7 @@ from caseflow.api.errors import ApiError
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.core.roles import Role
 from caseflow.core.access import can
-from caseflow.frontdoor import services
+from caseflow.frontdoor import review, services
 from caseflow.frontdoor.models import Source
 from caseflow.frontdoor.schemas import (
     MatchDecisionSchema,
@@ -92,7 +92,7 @@ def get_request(user, data, request_id):
           summary="Confirm or reject a possible match", documented_body=MatchDecisionSchema)
 def decide_match(user, data, request_id, person_id):
     raw = json_object()  # checked by the service after the policy, so a refusal is a refusal
-    req = services.resolve_match(user, person_id, raw.get("decision"), raw.get("person_id"),
+    req = review.resolve_match(user, person_id, raw.get("decision"), raw.get("person_id"),
                                  request_id=request_id)
     return {"id": req.id, "status": req.status, "match_status": req.match_status,
             "family_id": req.family_id, "case_id": req.case_id,

@@ -248,15 +248,6 @@ def apply_re_referral(case: Case, request: RequestForHelp) -> None:
     request.is_re_referral = case.is_re_referral
 
 
-# --- the front-door officer's decisions (caseflow.frontdoor.review) -------------------------------
-
-def resolve_match(actor, request_person_id: str, decision: str, candidate_person_id: str | None = None,
-                  *, request_id: str | None = None) -> RequestForHelp:
-    from caseflow.frontdoor.review import resolve_match as resolve
-
-    return resolve(actor, request_person_id, decision, candidate_person_id, request_id=request_id)
-
-
 # --- reading ---------------------------------------------------------------------------------------
 
 def get_request(request_id: str, lock: bool = False) -> RequestForHelp:

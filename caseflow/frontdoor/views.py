@@ -11,7 +11,7 @@ from caseflow.core.access import can, require
 from caseflow.core.access import family_view_decision
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import limiter
-from caseflow.frontdoor import forms, services
+from caseflow.frontdoor import forms, review, services
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import ServiceValidationError
@@ -136,7 +136,7 @@ def show_request(request_id):
 def decide_match(request_id, person_id):
     decision = request.form.get("decision")
     try:
-        req = services.resolve_match(current_user, person_id, decision,
+        req = review.resolve_match(current_user, person_id, decision,
                                      request.form.get("candidate_id"), request_id=request_id)
     except ServiceValidationError as exc:
         flash(str(exc), "error")
