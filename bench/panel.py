@@ -30,7 +30,7 @@ from caseflow.database import new_id, utcnow  # noqa: E402
 from caseflow.extensions import db  # noqa: E402
 from caseflow.families.models import Family  # noqa: E402
 from caseflow.migrate import upgrade  # noqa: E402
-from caseflow.triage.services import create_panel  # noqa: E402
+from caseflow.panels.services import create_panel  # noqa: E402
 
 PASSWORD = "benchmark password 1"
 
