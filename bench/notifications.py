@@ -66,6 +66,7 @@ def fresh_database(url: str) -> None:
 
 def build(families: int) -> tuple[str, list[dict]]:
     """Families open to early help (allocated), a school with a key adult, and the police system."""
+    from caseflow.allocation import services as allocation
     from caseflow.auth.services import create_organisation, create_team, create_token, create_user
     from caseflow.frontdoor.models import Source
     from caseflow.frontdoor.services import submit_request
@@ -105,8 +106,8 @@ def build(families: int) -> tuple[str, list[dict]]:
             "people": [child], "concerns": ["domestic_abuse"], "details": "Bench family", "consent_given": True,
             "urgency": "routine"}, Source.PROFESSIONAL)
         triage.triage(officer, submission.case.id, TRIAGE)
-        triage.allocate(manager, submission.case.id, {"keyworker_id": keyworkers[i % len(keyworkers)].id,
-                                                       "confirm_over_capacity": True})
+        allocation.allocate_case(manager, submission.case.id, {"keyworker_id": keyworkers[i % len(keyworkers)].id,
+                                                               "confirm_over_capacity": True})
         people.append({k: child[k] for k in ("given_name", "family_name", "date_of_birth", "postcode")})
     return token, people
 

@@ -30,7 +30,7 @@ from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family  # noqa: E402
 from caseflow.core.migrate import upgrade
-from caseflow.triage.services import create_panel  # noqa: E402
+from caseflow.panels.services import create_panel  # noqa: E402
 
 PASSWORD = "benchmark password 1"
 

@@ -302,8 +302,8 @@ def _possible_matches(rng, users):
 
 def _panel_and_criteria(users, orgs):
     """Local criteria for triage and the next weekly panel, with its partner members."""
+    from caseflow.panels.services import create_panel, next_panel_date
     from caseflow.triage.models import LocalCriterion
-    from caseflow.triage.services import create_panel, next_panel_date
 
     for code, label in (("cp_step_down", "Child stepping down from a child protection plan"),
                         ("parental_substance_misuse", "Parental substance misuse"),

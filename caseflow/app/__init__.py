@@ -40,6 +40,8 @@ def create_app(settings=None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from caseflow.allocation.api import bp as allocation_api
+    from caseflow.allocation.views import bp as allocation_bp
     from caseflow.auth.admin import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.readmodels.case_api import bp as cases_api
@@ -53,6 +55,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
     from caseflow.notify.views import bp as notify_bp
+    from caseflow.panels.api import bp as panels_api
+    from caseflow.panels.views import bp as panels_bp
     from caseflow.plans.api import bp as plans_api
     from caseflow.plans.views import bp as plans_bp
     from caseflow.socialcare.api import bp as socialcare_api
@@ -60,9 +64,10 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
-    for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp,
-               notify_admin_bp):
+    for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
+               socialcare_bp, consent_bp, notify_bp, notify_admin_bp):
         app.register_blueprint(bp)
-    # triage_api before cases_api: /cases/unallocated must not be read as a case id.
-    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api):
+    # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
+    for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
+               cases_api, notify_api):
         app.register_blueprint(bp)

@@ -261,6 +261,13 @@ def get_request(request_id: str, lock: bool = False) -> RequestForHelp:
     return request
 
 
+def referrer_ids(case: Case) -> set[str]:
+    """The users who asked for help with this case: they hear what triage, panel and
+    allocation decided."""
+    return set(db.session.scalars(select(RequestForHelp.submitted_by_id).where(
+        RequestForHelp.case_id == case.id, RequestForHelp.submitted_by_id.is_not(None))))
+
+
 def view_request(actor, request_id: str):
     request = get_request(request_id)
     decision = require(actor, "request.view", request, object_type="request_for_help",

@@ -16,10 +16,11 @@ from caseflow.cases.models import Case, CaseTransition
 from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
+from caseflow.panels.models import PanelItem
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
 from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
-from caseflow.triage.models import PanelItem, TriageDecision
+from caseflow.triage.models import TriageDecision
 
 PANEL_DECISIONS = {"allocate": "allocated a keyworker", "signpost": "signposted the family",
                    "step_up": "stepped the case up", "defer": "deferred the case to the next panel"}

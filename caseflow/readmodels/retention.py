@@ -24,8 +24,9 @@ from caseflow.frontdoor.models import RequestForHelp, RequestPerson
 from caseflow.notify.models import Delivery, Notification, PartnerEvent
 from caseflow.plans.models import (Assessment, AssessmentAddendum, Contact, EngagementExtension, Plan, PlanAction,
                                    PlanOutcome, Review, TafMember)
+from caseflow.panels.models import PanelItem
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
-from caseflow.triage.models import PanelItem, TriageDecision
+from caseflow.triage.models import TriageDecision
 
 ERASED = "Erased"
 

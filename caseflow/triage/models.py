@@ -1,10 +1,10 @@
-"""Triage decisions, local eligibility criteria, panels and their decisions, allocations."""
+"""Triage decisions and the area's local eligibility criteria."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.core.crypto import EncryptedText
 from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
@@ -39,71 +39,3 @@ class TriageDecision(Base):
     decision: Mapped[str] = mapped_column(String(16))
     rationale: Mapped[str] = mapped_column(EncryptedText)
     signposted_to: Mapped[str | None] = mapped_column(String(300))
-
-
-class Panel(Base):
-    """A panel meeting: weekly by default; areas may run daily or district panels side by side."""
-
-    __tablename__ = "panels"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(String(120))
-    meets_on: Mapped[date] = mapped_column(Date, index=True)
-    chair_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    members: Mapped[list["PanelMember"]] = relationship(back_populates="panel", cascade="all, delete-orphan")
-    items: Mapped[list["PanelItem"]] = relationship(back_populates="panel", cascade="all, delete-orphan",
-                                                    order_by="PanelItem.decided_at")
-
-
-class PanelMember(Base):
-    """An organisation invited to a panel and whether it attended."""
-
-    __tablename__ = "panel_members"
-    __table_args__ = (UniqueConstraint("panel_id", "organisation_id", name="uq_panel_member_org"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    panel_id: Mapped[str] = mapped_column(ForeignKey("panels.id"), index=True)
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    attended: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    panel: Mapped[Panel] = relationship(back_populates="members")
-    organisation = relationship("Organisation", lazy="joined")
-
-
-class PanelItem(Base):
-    """The panel's one decision about one case. A deferred case carries over to the next panel."""
-
-    __tablename__ = "panel_items"
-    __table_args__ = (UniqueConstraint("panel_id", "case_id", name="uq_panel_item_case"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    panel_id: Mapped[str] = mapped_column(ForeignKey("panels.id"), index=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(16))
-    rationale: Mapped[str] = mapped_column(EncryptedText)
-    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
-    keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    decided_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    panel: Mapped[Panel] = relationship(back_populates="items")
-    case = relationship("Case", lazy="joined")
-
-
-class Allocation(Base):
-    """Who holds a case: keyworker, team and (optionally) a lead professional from a partner."""
-
-    __tablename__ = "allocations"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    keyworker_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
-    lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    allocated_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reason: Mapped[str | None] = mapped_column(EncryptedText)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

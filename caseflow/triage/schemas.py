@@ -1,4 +1,4 @@
-"""Input rules for triage, panels and allocation, shared by the web forms and the API."""
+"""Input rules for the triage decision, shared by the web form and the API."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -51,48 +51,3 @@ class TriageSchema(Schema):
         codes = [p["code"] for p in data.get("headline_problems", [])]
         if len(codes) != len(set(codes)):
             raise ValidationError("Each headline problem once only", "headline_problems")
-
-
-class PanelSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    name = fields.String(load_default="Early help allocation panel", validate=validate.Length(min=1, max=120))
-    date = fields.Date(required=True, error_messages={"required": "Enter the date of the panel",
-                                                       "invalid": "Enter a real date, like 2026-12-01"})
-    members = fields.List(fields.String(), load_default=list)
-
-
-class PanelDecisionSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    case_id = fields.String(required=True)
-    decision = fields.String(required=True, validate=validate.OneOf(["allocate", "signpost", "step_up", "defer"],
-                             error="Choose allocate, signpost, step up or defer"),
-                             error_messages={"required": "Choose a decision"})
-    rationale = fields.String(required=True, validate=validate.Length(min=3, max=5000, error="Give the panel's reasons"),
-                              error_messages={"required": "Give the panel's reasons"})
-    team_id = fields.String(load_default=None)
-    keyworker_id = fields.String(load_default=None)
-    lead_professional_id = fields.String(load_default=None)
-    signposted_to = fields.String(load_default=None)
-    confirm_over_capacity = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def _needs(self, data, **kwargs):
-        if data.get("decision") == "allocate" and not data.get("keyworker_id"):
-            raise ValidationError("Choose a keyworker", "keyworker_id")
-        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
-            raise ValidationError("Say where the family has been signposted to", "signposted_to")
-
-
-class AllocationSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    keyworker_id = fields.String(required=True, error_messages={"required": "Choose a keyworker"})
-    team_id = fields.String(load_default=None)
-    lead_professional_id = fields.String(load_default=None)
-    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
-    confirm_over_capacity = fields.Boolean(load_default=False)

@@ -1,57 +1,33 @@
-"""Triage, the multi-agency panel, allocation and caseloads.
+"""The triage decision at the front door, the area's local eligibility criteria, the
+signposting letter, and how long each case waited for triage, panel and allocation.
 
 Every stage change goes through caseflow.flow; every decision is audited, and the people who
-need to know are notified in the same transaction (caseflow.notify).
+need to know are notified in the same transaction (caseflow.notify). Panels and allocation build
+on this package (they import it); it never imports them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from caseflow.core import stages as flow, timescales
-from caseflow.auth.models import Team, User
-from caseflow.core.roles import Role
-from caseflow.cases.models import Case
+from caseflow.cases.models import Case, CaseTransition
+from caseflow.cases.services import get_case
 from caseflow.core import audit
 from caseflow.core.access import require
-from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.frontdoor.models import RequestForHelp, RequestStatus
+from caseflow.frontdoor.services import referrer_ids
 from caseflow.notify.services import notify
-from caseflow.plans import deadlines
-from caseflow.socialcare import services as socialcare
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
-from caseflow.triage.models import Allocation, LocalCriterion, Panel, PanelItem, PanelMember, TriageDecision
-from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
-
-AWAITING_ALLOCATION = (flow.Stage.TRIAGED, flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN)
-HELD_STAGES = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.Stage.REVIEWING)
-RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
-
-
-class OverCapacity(Conflict):
-    """Allocating would take a keyworker past their caseload capacity: confirm to go ahead."""
-
-    code = "over_capacity"
-
-
-def _case(case_id: str) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound("No case with that id.")
-    return case
-
-
-def _referrer_ids(case: Case) -> set[str]:
-    return set(db.session.scalars(select(RequestForHelp.submitted_by_id).where(
-        RequestForHelp.case_id == case.id, RequestForHelp.submitted_by_id.is_not(None))))
+from caseflow.socialcare import services as socialcare
+from caseflow.socialcare.models import StepUp
+from caseflow.triage.models import LocalCriterion, TriageDecision
+from caseflow.triage.schemas import TriageSchema
 
 
 # --- triage ------------------------------------------------------------------------------------------
@@ -68,7 +44,7 @@ def is_eligible(headline_codes: list[str], local_codes: list[str]) -> bool:
 
 
 def triage(actor, case_id: str, raw: dict) -> TriageDecision:
-    case = _case(case_id)
+    case = get_case(case_id)
     require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
             purpose="triage")
     data = load(TriageSchema, raw)
@@ -92,11 +68,9 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
         flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
         flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
     elif data["decision"] == "signpost":
-        flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
-                        signposted_to=data["signposted_to"])
-        case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
+        signpost(actor, case, data["rationale"], data["signposted_to"])
     else:
-        socialcare.step_up_from_triage(actor, case, data["rationale"])
+        step_up(actor, case, data["rationale"])
     case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
     db.session.add(decision)
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
@@ -105,7 +79,7 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     outcome = {"panel": "is going to the next multi-agency panel",
                "signpost": f"has been signposted to {data.get('signposted_to')}",
                "step_up": "has been passed to children's social care"}[data["decision"]]
-    for referrer in _referrer_ids(case):
+    for referrer in referrer_ids(case):
         notify(referrer, "triage_outcome", f"triage:{case.id}:{decision.decided_at.isoformat()}",
                f"Your request for help {outcome}", f"Case {case.reference} {outcome}.",
                case_id=case.id, family_id=case.family_id)
@@ -116,305 +90,56 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     return decision
 
 
-# --- panels ------------------------------------------------------------------------------------------
+# --- the two ways a case leaves early help before allocation (triage or panel decides) ---------------
 
-def next_panel_date(after: date | None = None) -> date:
-    """The next meeting date on the configured cadence, moved to a working day."""
-    cadence = current_app.extensions["caseflow.settings"].panel_cadence_days
-    last = db.session.scalar(select(func.max(Panel.meets_on)))
-    start = after or (last + timedelta(days=cadence) if last else date.today())
-    return timescales.working_day_on_or_after(start)
-
-
-def create_panel(actor, raw: dict) -> Panel:
-    require(actor, "panel.manage", object_type="panel", purpose="panel")
-    data = load(PanelSchema, raw)
-    panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
-                  created_by_id=actor.id)
-    for org_id in dict.fromkeys(data["members"]):
-        panel.members.append(PanelMember(organisation_id=org_id))
-    db.session.add(panel)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceValidationError("Unknown organisation.", {"members": ["Choose organisations from the list"]}) from None
-    audit.record(actor, "panel.create", "panel", panel.id, purpose="panel")
-    db.session.commit()
-    return panel
+def signpost(actor, case: Case, rationale: str, signposted_to: str) -> None:
+    """Close the case by pointing the family to another service; they get a letter saying where
+    (signpost_letter). The caller audits its own decision and commits."""
+    flow.transition(db.session, case, "signpost", actor, reason=rationale, signposted_to=signposted_to)
+    case.closure_reason, case.signposted_to = "signposted", signposted_to
 
 
-def list_panels(actor, limit: int = 20) -> list[Panel]:
-    """Recent and upcoming panels; a partner member sees those their organisation sits on."""
-    require(actor, "panel.list", object_type="panel_list", audit=False)
-    query = select(Panel).order_by(Panel.meets_on.desc()).limit(limit).options(selectinload(Panel.items))
-    if actor.role == Role.PANEL_MEMBER:
-        query = query.where(Panel.id.in_(select(PanelMember.panel_id).where(
-            PanelMember.organisation_id == actor.organisation_id)))
-    panels = list(db.session.scalars(query))
-    db.session.commit()
-    return panels
-
-
-def get_panel(actor, panel_id: str, action: str = "panel.view"):
-    panel = db.session.scalar(select(Panel).where(Panel.id == panel_id)
-                              .options(selectinload(Panel.members), selectinload(Panel.items)))
-    if panel is None:
-        raise NotFound("No panel with that id.")
-    decision = require(actor, action, panel, object_type="panel", purpose="panel")
-    return panel, decision
-
-
-def record_attendance(actor, panel_id: str, attended_org_ids: list[str]) -> Panel:
-    panel, _ = get_panel(actor, panel_id, "panel.manage")
-    for member in panel.members:
-        member.attended = member.organisation_id in set(attended_org_ids)
-    db.session.commit()
-    return panel
-
-
-@dataclass
-class AgendaItem:
-    case: Case
-    family: Family
-    waiting_working_days: int
-    previous_deferrals: list[PanelItem]
-    decided: PanelItem | None
-
-
-@dataclass
-class Agenda:
-    panel: Panel
-    items: list[AgendaItem]
-    decision: object
-    waiting_total: int
-    page: int
-    per_page: int
-
-
-def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: bool = True) -> Agenda:
-    """Cases awaiting panel (step-downs first, then highest risk, then oldest), a page at a
-    time, plus the items this panel has already decided. A fixed number of queries."""
-    panel, decision = get_panel(actor, panel_id)
-    decided = {item.case_id: item for item in panel.items}
-    priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
-    risk = sql_case((Case.rag == "red", 0), (Case.rag == "amber", 1), (Case.rag == "green", 2), else_=3)
-    awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
-    if not waiting:  # minutes: only what this panel decided
-        awaiting = Case.id.is_(None)
-    waiting_total = db.session.scalar(select(func.count()).select_from(Case).where(awaiting))
-    waiting = db.session.execute(
-        select(Case, Family).join(Family, Family.id == Case.family_id).where(awaiting)
-        .order_by(priority, risk, Case.opened_at, Case.id).limit(per_page).offset((page - 1) * per_page)).all()
-    decided_rows = db.session.execute(
-        select(Case, Family).join(Family, Family.id == Case.family_id)
-        .where(Case.id.in_(list(decided)))).all() if decided else []
-    case_ids = [c.id for c, _ in waiting]
-    deferrals: dict[str, list[PanelItem]] = {}
-    if case_ids:
-        for item in db.session.scalars(select(PanelItem).where(
-                PanelItem.case_id.in_(case_ids), PanelItem.decision == "defer",
-                PanelItem.panel_id != panel.id).order_by(PanelItem.decided_at)):
-            deferrals.setdefault(item.case_id, []).append(item)
-    today = timescales.to_london(utcnow()).date()
-    items = [AgendaItem(c, f, timescales.working_days_between(timescales.to_london(c.opened_at).date(), today),
-                        deferrals.get(c.id, []), decided.get(c.id))
-             for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
-    db.session.commit()  # the audited read of the panel
-    return Agenda(panel, items, decision, waiting_total, page, per_page)
-
-
-def decide(actor, panel_id: str, raw: dict) -> PanelItem:
-    panel, _ = get_panel(actor, panel_id, "panel.manage")
-    data = load(PanelDecisionSchema, raw)
-    case = _case(data["case_id"])
-    if any(item.case_id == case.id for item in panel.items):
-        raise Conflict("This panel has already made its decision about this case.")
-    if case.stage not in (flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN):
-        raise flow.IllegalTransition(
-            f"Case {case.reference} is {flow.STAGE_LABELS[flow.Stage(case.stage)].lower()}, not awaiting panel.")
-    item = PanelItem(panel_id=panel.id, case_id=case.id, decision=data["decision"],
-                     rationale=data["rationale"], decided_by_id=actor.id,
-                     team_id=data.get("team_id"), keyworker_id=data.get("keyworker_id"))
-    if data["decision"] == "allocate":
-        _may_allocate(actor, case)
-        _allocate(actor, case, data, reason=f"Panel {panel.name} on {timescales.format_uk_date(panel.meets_on)}")
-    elif data["decision"] == "signpost":
-        flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
-                        signposted_to=data["signposted_to"])
-        case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
-    elif data["decision"] == "step_up":
-        socialcare.step_up_from_triage(actor, case, data["rationale"])
-    db.session.add(item)
-    try:
-        db.session.flush()
-    except IntegrityError:  # two chairs deciding at once: the second loses cleanly
-        db.session.rollback()
-        raise Conflict("This panel has already made its decision about this case.") from None
-    audit.record(actor, f"panel.{data['decision']}", "case", case.id, family_id=case.family_id,
-                 purpose="panel decision")
-    db.session.commit()
-    return item
-
-
-# --- allocation --------------------------------------------------------------------------------------
-
-def open_caseload_count(keyworker_id: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(Case).where(
-        Case.keyworker_id == keyworker_id, Case.stage.in_(HELD_STAGES))) or 0
-
-
-def allocate(actor, case_id: str, raw: dict) -> Allocation:
-    case = _case(case_id)
-    _may_allocate(actor, case)  # refuse before reading the body: a refusal is not a form error
-    data = load(AllocationSchema, raw)
-    allocation = _allocate(actor, case, data, reason=data.get("reason"))
-    audit.record(actor, "case.allocate", "case", case.id, family_id=case.family_id, purpose="allocation")
-    db.session.commit()
-    return allocation
-
-
-def _may_allocate(actor, case: Case) -> None:
-    require(actor, "case.reallocate" if case.stage in HELD_STAGES else "case.allocate", case,
-            object_type="case", family_id=case.family_id, purpose="allocation")
-
-
-def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
-    reallocating = case.stage in HELD_STAGES
-    stepped_down = case.stage == flow.Stage.STEPPED_DOWN
-    keyworker = db.session.get(User, data.get("keyworker_id") or "")
-    if keyworker is None or keyworker.role not in (Role.KEYWORKER, Role.TEAM_MANAGER, Role.SOCIAL_WORKER,
-                                                   Role.PARTNER) or not keyworker.is_active:
-        raise ServiceValidationError("Choose a keyworker.", {"keyworker_id": ["Choose a keyworker from the list"]})
-    if reallocating and not (data.get("reason") or "").strip():
-        raise ServiceValidationError("Give a reason for re-allocating.",
-                                     {"reason": ["Give a reason for re-allocating this case"]})
-    if reallocating and keyworker.id == case.keyworker_id:
-        raise ServiceValidationError("That keyworker already holds this case.",
-                                     {"keyworker_id": ["Choose a different keyworker to re-allocate to"]})
-    held = open_caseload_count(keyworker.id)
-    if held >= keyworker.caseload_capacity and not data.get("confirm_over_capacity"):
-        raise OverCapacity(f"{keyworker.name} already holds {held} families (capacity "
-                           f"{keyworker.caseload_capacity}). Confirm to allocate anyway.")
-    lead_id = data.get("lead_professional_id")
-    if lead_id and db.session.get(User, lead_id) is None:
-        raise ServiceValidationError("Unknown lead professional.",
-                                     {"lead_professional_id": ["Choose a lead professional from the list"]})
-    team_id = data.get("team_id") or keyworker.team_id
-    if team_id and db.session.get(Team, team_id) is None:
-        raise ServiceValidationError("Unknown team.", {"team_id": ["Choose a team from the list"]})
-    now = utcnow()
-    previous = db.session.scalar(select(Allocation).where(Allocation.case_id == case.id,
-                                                          Allocation.ended_at.is_(None)))
-    if previous is not None:
-        previous.ended_at = now
-    if not reallocating:  # re-allocation keeps the stage: the Allocation rows are its record
-        flow.transition(db.session, case, "allocate", actor, reason=reason or "Allocated",
-                        keyworker_id=keyworker.id)
-        case.assessment_due_on = deadlines.assessment_due_on(now)
-        if stepped_down:  # the same assessment and plan carry on
-            socialcare.resume_after_step_down(actor, case)
-    case.keyworker_id, case.team_id = keyworker.id, team_id
-    case.lead_professional_id = data.get("lead_professional_id")
-    allocation = Allocation(case_id=case.id, keyworker_id=keyworker.id, team_id=team_id,
-                            lead_professional_id=data.get("lead_professional_id"),
-                            allocated_by_id=actor.id, allocated_at=now, reason=reason or data.get("reason"))
-    db.session.add(allocation)
-    db.session.flush()
-    family = db.session.get(Family, case.family_id)
-    notify(keyworker.id, "allocation", f"allocation:{allocation.id}",
-           f"{family.display_name} has been allocated to you",
-           f"Case {case.reference} ({family.display_name}) is now on your caseload."
-           + (f" Reason: {reason}" if reallocating and reason else ""), case_id=case.id, family_id=case.family_id)
-    team = db.session.get(Team, team_id) if team_id else None
-    for referrer in _referrer_ids(case):
-        notify(referrer, "allocation", f"allocation:{allocation.id}",
-               "A keyworker has been allocated to the family you referred",
-               f"Case {case.reference}: {keyworker.name}" + (f", {team.name}" if team else "")
-               + " will be the family's keyworker.", case_id=case.id, family_id=case.family_id)
-    return allocation
-
-
-# --- queues and caseloads -----------------------------------------------------------------------------
-
-def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = None, rag: str | None = None):
-    require(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
-    clauses = [Case.stage.in_([stage] if stage in AWAITING_ALLOCATION else AWAITING_ALLOCATION)]
-    if rag:
-        clauses.append(Case.rag == rag)
-    query = select(Case, Family).join(Family, Family.id == Case.family_id).where(*clauses)
-    total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
-    rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
-    db.session.commit()
-    return rows, total
-
-
-@dataclass
-class CaseloadRow:
-    keyworker: User
-    held: int
-
-    @property
-    def over(self) -> bool:
-        return self.held >= self.keyworker.caseload_capacity
-
-
-def lead_professional_options(actor) -> list[User]:
-    """Practitioners in partner agencies (a school, health visiting...) who may lead a case."""
-    require(actor, "case.allocate", None, object_type="user_list", audit=False)
-    return list(db.session.scalars(select(User).where(User.role == Role.PARTNER, User.active)
-                                   .order_by(User.name)))
-
-
-def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:
-    """Every keyworker with the number of families they hold: two queries."""
-    require(actor, "caseload.view", None, object_type="caseloads", purpose="allocation")
-    counts = dict(db.session.execute(
-        select(Case.keyworker_id, func.count()).where(Case.stage.in_(HELD_STAGES), Case.keyworker_id.is_not(None))
-        .group_by(Case.keyworker_id)).all())
-    query = select(User).where(User.role == Role.KEYWORKER, User.active)
-    if team_id:
-        query = query.where(User.team_id == team_id)
-    keyworkers = db.session.scalars(query.order_by(User.name)).all()
-    db.session.commit()
-    return [CaseloadRow(k, counts.get(k.id, 0)) for k in keyworkers]
-
-
-def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
-    keyworker = db.session.get(User, keyworker_id)
-    if keyworker is None:
-        raise NotFound("No such keyworker.")
-    require(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
-    query = select(Case, Family).join(Family, Family.id == Case.family_id).where(
-        Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES))
-    total = db.session.scalar(select(func.count()).select_from(Case).where(
-        Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES)))
-    rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
-    db.session.commit()
-    return keyworker, rows, total
+def step_up(actor, case: Case, rationale: str) -> StepUp:
+    """Pass the case straight to children's social care: socialcare keeps the step-up record
+    and tells its duty team. The caller audits its own decision and commits."""
+    return socialcare.step_up_from_triage(actor, case, rationale)
 
 
 # --- timeliness ---------------------------------------------------------------------------------------
 
+# Working days from the request to each milestone. Triage and allocation are moves on the stage
+# history; when a case first came before a panel is the panels package's to say (a deferral
+# moves no stage), so it registers a look-up here: triage does not import the stages after it.
+MILESTONES = ("to_triage", "to_panel", "to_allocation")
+FirstReached = Callable[[list[str]], dict[str, datetime]]  # case ids -> when each first got there
+_milestone_lookups: dict[str, FirstReached] = {}
+
+
+def register_milestone(name: str, first_reached: FirstReached) -> None:
+    """A later stage tells timeliness when cases first reached it (one query for many cases)."""
+    if name not in MILESTONES:
+        raise ValueError(f"Not a timeliness milestone: {name}")
+    _milestone_lookups[name] = first_reached
+
+
 def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
     """Working days from the request to triage, to panel and to allocation, per case (None: not
     yet). Two queries however many cases, so lists can show it on every row."""
-    from caseflow.cases.models import CaseTransition
-
     ids = [c.id for c in cases]
     if not ids:
         return {}
-    triaged: dict[str, datetime] = {}
-    allocated: dict[str, datetime] = {}
+    reached: dict[str, dict[str, datetime]] = {"to_triage": {}, "to_allocation": {}}
     for case_id, action, at in db.session.execute(
             select(CaseTransition.case_id, CaseTransition.action, CaseTransition.at)
             .where(CaseTransition.case_id.in_(ids),
                    CaseTransition.action.in_(["triage", "signpost", "step_up", "allocate"]))
             .order_by(CaseTransition.at)):
-        target = allocated if action == "allocate" else triaged
-        target.setdefault(case_id, at)
-    paneled = dict(db.session.execute(select(PanelItem.case_id, func.min(PanelItem.decided_at))
-                                      .where(PanelItem.case_id.in_(ids)).group_by(PanelItem.case_id)).all())
+        reached["to_allocation" if action == "allocate" else "to_triage"].setdefault(case_id, at)
+    for name in MILESTONES:
+        if name not in reached:
+            if name not in _milestone_lookups:  # a wrong figure would look plausible: fail loudly
+                raise RuntimeError(f"Nothing reports the {name} milestone: is caseflow.panels imported?")
+            reached[name] = _milestone_lookups[name](ids)
     out = {}
     for case in cases:
         opened = timescales.to_london(case.opened_at).date()
@@ -423,8 +148,7 @@ def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
             return None if moment is None else timescales.working_days_between(
                 opened, timescales.to_london(moment).date())
 
-        out[case.id] = {"to_triage": days_to(triaged.get(case.id)), "to_panel": days_to(paneled.get(case.id)),
-                        "to_allocation": days_to(allocated.get(case.id))}
+        out[case.id] = {name: days_to(reached[name].get(case.id)) for name in MILESTONES}
     return out
 
 
@@ -478,7 +202,7 @@ class SignpostLetter:
 
 def signpost_letter(actor, case_id: str) -> SignpostLetter:
     """A plain-English letter telling the family where they have been signposted (Journey 4)."""
-    case = _case(case_id)
+    case = get_case(case_id)
     require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
             purpose="signposting letter")
     if case.stage != flow.Stage.SIGNPOSTED:

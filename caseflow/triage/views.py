@@ -1,24 +1,22 @@
-"""Triage, panel, allocation and caseload pages. Views parse forms and call the services."""
+"""The triage page, local eligibility criteria and the signposting letter. Views parse forms
+and call the services."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from caseflow.auth.models import Organisation, Team, User
-from caseflow.core.roles import Role
 from caseflow.cases import services as cases
 from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
+from caseflow.frontdoor.models import RequestForHelp
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.web.paging import current_page
 from caseflow.core.errors import Conflict, ServiceValidationError
-from caseflow.triage import pdf, services
+from caseflow.triage import services
 from caseflow.triage.schemas import LEVELS, RAG
 
 bp = Blueprint("triage", __name__, template_folder="templates")
-
 
 
 def _errors(exc: ServiceValidationError) -> dict[str, str]:
@@ -55,8 +53,6 @@ def triage(case_id):
         except (Conflict, IllegalTransition) as exc:
             db.session.rollback()
             errors = {"decision": getattr(exc, "reason", str(exc))}
-    from caseflow.frontdoor.models import RequestForHelp
-
     concerns = set()
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
         concerns.update(req.concerns)
@@ -65,140 +61,6 @@ def triage(case_id):
                            local_criteria=services.active_local_criteria(),
                            due=frontdoor.triage_deadline(case.opened_at),
                            title=f"Triage {case.reference}"), (400 if errors else 200)
-
-
-@bp.route("/panels", methods=["GET", "POST"])
-@login_required
-def panels():
-    errors = {}
-    if request.method == "POST":
-        raw = {"name": request.form.get("name") or "Early help allocation panel",
-               "date": request.form.get("date") or None, "members": request.form.getlist("members")}
-        try:
-            panel = services.create_panel(current_user, {k: v for k, v in raw.items() if v is not None})
-            return redirect(url_for("triage.panel", panel_id=panel.id))
-        except ServiceValidationError as exc:
-            db.session.rollback()
-            errors = _errors(exc)
-    upcoming = services.list_panels(current_user)
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    return render_template("triage/panels.html", panels=upcoming, orgs=orgs, errors=errors,
-                           next_date=services.next_panel_date(), form=request.form,
-                           title="Panels"), (400 if errors else 200)
-
-
-@bp.route("/panels/<panel_id>")
-@login_required
-def panel(panel_id):
-    agenda = services.agenda(current_user, panel_id, page=current_page())
-    panel, items, decision = agenda.panel, agenda.items, agenda.decision
-    keyworkers = services.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("triage/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
-                           keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
-                           errors=request.args.get("error_case"), title=f"{panel.name}")
-
-
-@bp.route("/panels/<panel_id>/attendance", methods=["POST"])
-@login_required
-def attendance(panel_id):
-    services.record_attendance(current_user, panel_id, request.form.getlist("attended"))
-    flash("Attendance recorded.", "success")
-    return redirect(url_for("triage.panel", panel_id=panel_id))
-
-
-@bp.route("/panels/<panel_id>/decisions", methods=["POST"])
-@login_required
-def panel_decision(panel_id):
-    raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
-    raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
-    try:
-        item = services.decide(current_user, panel_id, raw)
-        flash(f"Decision recorded: {item.decision.replace('_', ' ')}.", "success")
-    except services.OverCapacity as exc:
-        db.session.rollback()
-        flash(f"{exc} Tick 'allocate even though this is over capacity' to go ahead.", "error")
-    except ServiceValidationError as exc:
-        db.session.rollback()
-        flash("; ".join(m[0] for m in exc.fields.values()) or str(exc), "error")
-    except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "reason", str(exc)), "error")
-    return redirect(url_for("triage.panel", panel_id=panel_id) + f"#case-{raw.get('case_id', '')}")
-
-
-@bp.route("/panels/<panel_id>/minutes")
-@bp.route("/panels/<panel_id>/minutes.pdf", endpoint="minutes_pdf")
-@login_required
-def minutes(panel_id):
-    agenda = services.agenda(current_user, panel_id, waiting=False)
-    panel, decision = agenda.panel, agenda.decision
-    decided = [i for i in agenda.items if i.decided is not None]
-    if request.path.endswith(".pdf"):
-        return Response(pdf.minutes_pdf(panel, decided, decision), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="panel-minutes-{panel.meets_on}.pdf"'})
-    users = {u.id: u for u in db.session.scalars(select(User).where(
-        User.id.in_({i.decided.keyworker_id for i in decided if i.decided.keyworker_id})))}
-    return render_template("triage/minutes.html", panel=panel, items=decided, decision=decision,
-                           users=users, title=f"Minutes: {panel.name}")
-
-
-@bp.route("/cases/<case_id>/allocate", methods=["GET", "POST"])
-@login_required
-def allocate(case_id):
-    case = cases.view_case(current_user, case_id)
-    errors, warning = {}, None
-    if request.method == "POST":
-        raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
-        raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
-        try:
-            services.allocate(current_user, case.id, raw)
-            flash(f"{case.reference} allocated.", "success")
-            return redirect(url_for("cases.show", case_id=case.id))
-        except services.OverCapacity as exc:
-            db.session.rollback()
-            warning = str(exc)
-        except ServiceValidationError as exc:
-            db.session.rollback()
-            errors = _errors(exc)
-        except IllegalTransition as exc:
-            db.session.rollback()
-            errors = {"keyworker_id": exc.reason}
-    rows = services.caseloads(current_user)
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    leads = services.lead_professional_options(current_user)
-    return render_template("triage/allocate.html", case=case, rows=rows, teams=teams, errors=errors, leads=leads,
-                           warning=warning, form=request.form, title=f"Allocate {case.reference}"), \
-        (400 if errors or warning else 200)
-
-
-@bp.route("/unallocated")
-@login_required
-def unallocated():
-    stage, rag = request.args.get("stage") or None, request.args.get("rag") or None
-    if stage not in (None, "triaged", "awaiting_panel", "stepped_down") or rag not in (None, "red", "amber", "green"):
-        abort(400, "Choose a stage and risk from the filters.")
-    rows, total = services.unallocated(current_user, page=current_page(), stage=stage, rag=rag)
-    return render_template("triage/unallocated.html", rows=rows, total=total, page=current_page(), stage=stage, rag=rag,
-                           timeliness=services.timeliness_many([c for c, _ in rows]),
-                           title="Cases waiting for a keyworker")
-
-
-@bp.route("/caseload")
-@bp.route("/caseload/<keyworker_id>")
-@login_required
-def caseload(keyworker_id=None):
-    keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
-    return render_template("triage/caseload.html", keyworker=keyworker, rows=rows, total=total,
-                           timeliness=services.timeliness_many([c for c, _ in rows]),
-                           title=f"Caseload: {keyworker.name}")
-
-
-@bp.route("/caseloads")
-@login_required
-def caseloads():
-    return render_template("triage/caseloads.html", rows=services.caseloads(current_user),
-                           title="Keyworker caseloads")
 
 
 @bp.route("/admin/local-criteria", methods=["GET", "POST"])

@@ -1,5 +1,10 @@
 """The weekly panel: agenda order, decisions, deferral carry-over, minutes cut to the reader."""
+from datetime import datetime
+
+import time_machine
+
 from caseflow.cases.models import Case
+from caseflow.core.timescales import LONDON
 from caseflow.core.extensions import db
 from tests.conftest import count_queries, sign_in
 from tests.triage.helpers import SURNAMES, case_at_panel
@@ -77,6 +82,28 @@ def test_deferred_case_carries_over_to_the_next_panel_with_its_reason(api, facto
     assert item["decision"] is None
     assert item["previous_deferrals"][0]["reason"] == "Waiting for the health visitor's view"
 
+
+
+def test_days_to_panel_count_to_the_first_panel_that_discussed_the_case(api, factory):
+    """A deferral still counts as coming before panel: the wait to panel is not reset by it."""
+    p = people(factory)
+    t = tokens(factory, p)
+    with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=LONDON), tick=False):  # a Monday
+        created = case_at_panel(api, t["referrer"], t["officer"])
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=LONDON), tick=False):
+        first = make_panel(api, t["chair"], p, "2026-12-02")
+        waiting = next(i for i in first["agenda"] if i["id"] == created["case_id"])
+        assert waiting["timeliness"] == {"to_triage": 0, "to_panel": None, "to_allocation": None}
+        api.post(f"/api/v1/panels/{first['id']}/decisions", t["chair"], json={
+            "case_id": created["case_id"], "decision": "defer", "rationale": "Waiting for the school's view"})
+    with time_machine.travel(datetime(2026, 12, 9, 10, 0, tzinfo=LONDON), tick=False):
+        second = make_panel(api, t["chair"], p, "2026-12-09")
+        decided = api.post(f"/api/v1/panels/{second['id']}/decisions", t["chair"], json={
+            "case_id": created["case_id"], "decision": "allocate", "keyworker_id": p["keyworker"].id,
+            "rationale": "The school has confirmed the attendance concern."})
+        assert decided.status_code == 201, decided.get_json()
+        held = api.get(f"/api/v1/caseloads/{p['keyworker'].id}", t["chair"]).get_json()["items"]
+    assert held[0]["timeliness"] == {"to_triage": 0, "to_panel": 2, "to_allocation": 7}
 
 def test_signpost_and_step_up_from_panel(api, factory):
     p = people(factory)

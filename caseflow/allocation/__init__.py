@@ -1,0 +1,1 @@
+"""allocation capability: keyworkers and teams for cases, re-allocation, caseloads and capacity."""

@@ -1,0 +1,77 @@
+"""Allocation pages: allocate or re-allocate a case, the cases waiting for a keyworker, and
+caseloads. Views parse forms and call the services."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from caseflow.allocation import services
+from caseflow.auth.models import Team
+from caseflow.cases import services as cases
+from caseflow.core.extensions import db
+from caseflow.core.stages import IllegalTransition
+from caseflow.core.errors import ServiceValidationError
+from caseflow.triage.services import timeliness_many
+from caseflow.web.paging import current_page
+from caseflow.web.submit import error_fields
+
+bp = Blueprint("allocation", __name__, template_folder="templates")
+
+
+@bp.route("/cases/<case_id>/allocate", methods=["GET", "POST"])
+@login_required
+def allocate(case_id):
+    case = cases.view_case(current_user, case_id)
+    errors, warning = {}, None
+    if request.method == "POST":
+        raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
+        raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
+        try:
+            services.allocate_case(current_user, case.id, raw)
+            flash(f"{case.reference} allocated.", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except services.OverCapacity as exc:
+            db.session.rollback()
+            warning = str(exc)
+        except ServiceValidationError as exc:
+            db.session.rollback()
+            errors = error_fields(exc.fields, date_fields=())
+        except IllegalTransition as exc:
+            db.session.rollback()
+            errors = {"keyworker_id": exc.reason}
+    rows = services.caseloads(current_user)
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    leads = services.lead_professional_options(current_user)
+    return render_template("allocation/allocate.html", case=case, rows=rows, teams=teams, errors=errors, leads=leads,
+                           warning=warning, form=request.form, title=f"Allocate {case.reference}"), \
+        (400 if errors or warning else 200)
+
+
+@bp.route("/unallocated")
+@login_required
+def unallocated():
+    stage, rag = request.args.get("stage") or None, request.args.get("rag") or None
+    if stage not in (None, "triaged", "awaiting_panel", "stepped_down") or rag not in (None, "red", "amber", "green"):
+        abort(400, "Choose a stage and risk from the filters.")
+    rows, total = services.unallocated(current_user, page=current_page(), stage=stage, rag=rag)
+    return render_template("allocation/unallocated.html", rows=rows, total=total, page=current_page(), stage=stage, rag=rag,
+                           timeliness=timeliness_many([c for c, _ in rows]),
+                           title="Cases waiting for a keyworker")
+
+
+@bp.route("/caseload")
+@bp.route("/caseload/<keyworker_id>")
+@login_required
+def caseload(keyworker_id=None):
+    keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
+    return render_template("allocation/caseload.html", keyworker=keyworker, rows=rows, total=total,
+                           timeliness=timeliness_many([c for c, _ in rows]),
+                           title=f"Caseload: {keyworker.name}")
+
+
+@bp.route("/caseloads")
+@login_required
+def caseloads():
+    return render_template("allocation/caseloads.html", rows=services.caseloads(current_user),
+                           title="Keyworker caseloads")

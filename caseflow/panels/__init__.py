@@ -1,0 +1,1 @@
+"""panels capability: panel meetings, agendas, members, decisions and minutes."""

@@ -1,0 +1,179 @@
+"""Panel meetings: who sits on them and who came, the agenda of cases awaiting panel, and the
+panel's one decision about each case (allocate, signpost, step up or defer).
+
+Panels build on triage (signposting and stepping up are its functions) and on allocation (a
+panel's 'allocate' decision is an allocation); neither of those imports panels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from caseflow.core import stages as flow, timescales
+from caseflow.allocation import services as allocation
+from caseflow.core.roles import Role
+from caseflow.cases.models import Case
+from caseflow.cases.services import get_case
+from caseflow.core import audit
+from caseflow.core.access import require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.families.models import Family
+from caseflow.panels.models import Panel, PanelItem, PanelMember
+from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
+from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.triage import services as triage
+
+
+def next_panel_date(after: date | None = None) -> date:
+    """The next meeting date on the configured cadence, moved to a working day."""
+    cadence = current_app.extensions["caseflow.settings"].panel_cadence_days
+    last = db.session.scalar(select(func.max(Panel.meets_on)))
+    start = after or (last + timedelta(days=cadence) if last else date.today())
+    return timescales.working_day_on_or_after(start)
+
+
+def create_panel(actor, raw: dict) -> Panel:
+    require(actor, "panel.manage", object_type="panel", purpose="panel")
+    data = load(PanelSchema, raw)
+    panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
+                  created_by_id=actor.id)
+    for org_id in dict.fromkeys(data["members"]):
+        panel.members.append(PanelMember(organisation_id=org_id))
+    db.session.add(panel)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceValidationError("Unknown organisation.", {"members": ["Choose organisations from the list"]}) from None
+    audit.record(actor, "panel.create", "panel", panel.id, purpose="panel")
+    db.session.commit()
+    return panel
+
+
+def list_panels(actor, limit: int = 20) -> list[Panel]:
+    """Recent and upcoming panels; a partner member sees those their organisation sits on."""
+    require(actor, "panel.list", object_type="panel_list", audit=False)
+    query = select(Panel).order_by(Panel.meets_on.desc()).limit(limit).options(selectinload(Panel.items))
+    if actor.role == Role.PANEL_MEMBER:
+        query = query.where(Panel.id.in_(select(PanelMember.panel_id).where(
+            PanelMember.organisation_id == actor.organisation_id)))
+    panels = list(db.session.scalars(query))
+    db.session.commit()
+    return panels
+
+
+def get_panel(actor, panel_id: str, action: str = "panel.view"):
+    panel = db.session.scalar(select(Panel).where(Panel.id == panel_id)
+                              .options(selectinload(Panel.members), selectinload(Panel.items)))
+    if panel is None:
+        raise NotFound("No panel with that id.")
+    decision = require(actor, action, panel, object_type="panel", purpose="panel")
+    return panel, decision
+
+
+def record_attendance(actor, panel_id: str, attended_org_ids: list[str]) -> Panel:
+    panel, _ = get_panel(actor, panel_id, "panel.manage")
+    for member in panel.members:
+        member.attended = member.organisation_id in set(attended_org_ids)
+    db.session.commit()
+    return panel
+
+
+@dataclass
+class AgendaItem:
+    case: Case
+    family: Family
+    waiting_working_days: int
+    previous_deferrals: list[PanelItem]
+    decided: PanelItem | None
+
+
+@dataclass
+class Agenda:
+    panel: Panel
+    items: list[AgendaItem]
+    decision: object
+    waiting_total: int
+    page: int
+    per_page: int
+
+
+def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: bool = True) -> Agenda:
+    """Cases awaiting panel (step-downs first, then highest risk, then oldest), a page at a
+    time, plus the items this panel has already decided. A fixed number of queries."""
+    panel, decision = get_panel(actor, panel_id)
+    decided = {item.case_id: item for item in panel.items}
+    priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
+    risk = sql_case((Case.rag == "red", 0), (Case.rag == "amber", 1), (Case.rag == "green", 2), else_=3)
+    awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
+    if not waiting:  # minutes: only what this panel decided
+        awaiting = Case.id.is_(None)
+    waiting_total = db.session.scalar(select(func.count()).select_from(Case).where(awaiting))
+    waiting = db.session.execute(
+        select(Case, Family).join(Family, Family.id == Case.family_id).where(awaiting)
+        .order_by(priority, risk, Case.opened_at, Case.id).limit(per_page).offset((page - 1) * per_page)).all()
+    decided_rows = db.session.execute(
+        select(Case, Family).join(Family, Family.id == Case.family_id)
+        .where(Case.id.in_(list(decided)))).all() if decided else []
+    case_ids = [c.id for c, _ in waiting]
+    deferrals: dict[str, list[PanelItem]] = {}
+    if case_ids:
+        for item in db.session.scalars(select(PanelItem).where(
+                PanelItem.case_id.in_(case_ids), PanelItem.decision == "defer",
+                PanelItem.panel_id != panel.id).order_by(PanelItem.decided_at)):
+            deferrals.setdefault(item.case_id, []).append(item)
+    today = timescales.to_london(utcnow()).date()
+    items = [AgendaItem(c, f, timescales.working_days_between(timescales.to_london(c.opened_at).date(), today),
+                        deferrals.get(c.id, []), decided.get(c.id))
+             for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
+    db.session.commit()  # the audited read of the panel
+    return Agenda(panel, items, decision, waiting_total, page, per_page)
+
+
+def decide(actor, panel_id: str, raw: dict) -> PanelItem:
+    panel, _ = get_panel(actor, panel_id, "panel.manage")
+    data = load(PanelDecisionSchema, raw)
+    case = get_case(data["case_id"])
+    if any(item.case_id == case.id for item in panel.items):
+        raise Conflict("This panel has already made its decision about this case.")
+    if case.stage not in (flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN):
+        raise flow.IllegalTransition(
+            f"Case {case.reference} is {flow.STAGE_LABELS[flow.Stage(case.stage)].lower()}, not awaiting panel.")
+    item = PanelItem(panel_id=panel.id, case_id=case.id, decision=data["decision"],
+                     rationale=data["rationale"], decided_by_id=actor.id,
+                     team_id=data.get("team_id"), keyworker_id=data.get("keyworker_id"))
+    if data["decision"] == "allocate":
+        allocation.allocate(actor, case, data,
+                            reason=f"Panel {panel.name} on {timescales.format_uk_date(panel.meets_on)}")
+    elif data["decision"] == "signpost":
+        triage.signpost(actor, case, data["rationale"], data["signposted_to"])
+    elif data["decision"] == "step_up":
+        triage.step_up(actor, case, data["rationale"])
+    db.session.add(item)
+    try:
+        db.session.flush()
+    except IntegrityError:  # two chairs deciding at once: the second loses cleanly
+        db.session.rollback()
+        raise Conflict("This panel has already made its decision about this case.") from None
+    audit.record(actor, f"panel.{data['decision']}", "case", case.id, family_id=case.family_id,
+                 purpose="panel decision")
+    db.session.commit()
+    return item
+
+
+# --- what timeliness needs from panels -------------------------------------------------------------
+
+def first_decided_at(case_ids: list[str]) -> dict[str, datetime]:
+    """When each case first came before a panel (its first panel decision, a deferral included)."""
+    return dict(db.session.execute(select(PanelItem.case_id, func.min(PanelItem.decided_at))
+                                   .where(PanelItem.case_id.in_(case_ids)).group_by(PanelItem.case_id)).all())
+
+
+triage.register_milestone("to_panel", first_decided_at)

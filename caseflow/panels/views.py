@@ -1,0 +1,96 @@
+"""Panel pages: the list of panels, a panel's agenda and decisions, attendance and minutes.
+Views parse forms and call the services."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from caseflow.allocation import services as allocation
+from caseflow.auth.models import Organisation, Team, User
+from caseflow.core.roles import Role
+from caseflow.core.extensions import db
+from caseflow.core.stages import IllegalTransition
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.panels import pdf, services
+from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.web.paging import current_page
+from caseflow.web.submit import error_fields
+
+bp = Blueprint("panels", __name__, template_folder="templates")
+
+
+@bp.route("/panels", methods=["GET", "POST"])
+@login_required
+def panels():
+    errors = {}
+    if request.method == "POST":
+        raw = {"name": request.form.get("name") or "Early help allocation panel",
+               "date": request.form.get("date") or None, "members": request.form.getlist("members")}
+        try:
+            panel = services.create_panel(current_user, {k: v for k, v in raw.items() if v is not None})
+            return redirect(url_for("panels.panel", panel_id=panel.id))
+        except ServiceValidationError as exc:
+            db.session.rollback()
+            errors = error_fields(exc.fields, date_fields=())
+    upcoming = services.list_panels(current_user)
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("panels/panels.html", panels=upcoming, orgs=orgs, errors=errors,
+                           next_date=services.next_panel_date(), form=request.form,
+                           title="Panels"), (400 if errors else 200)
+
+
+@bp.route("/panels/<panel_id>")
+@login_required
+def panel(panel_id):
+    agenda = services.agenda(current_user, panel_id, page=current_page())
+    panel, items, decision = agenda.panel, agenda.items, agenda.decision
+    keyworkers = allocation.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template("panels/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
+                           keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
+                           errors=request.args.get("error_case"), title=f"{panel.name}")
+
+
+@bp.route("/panels/<panel_id>/attendance", methods=["POST"])
+@login_required
+def attendance(panel_id):
+    services.record_attendance(current_user, panel_id, request.form.getlist("attended"))
+    flash("Attendance recorded.", "success")
+    return redirect(url_for("panels.panel", panel_id=panel_id))
+
+
+@bp.route("/panels/<panel_id>/decisions", methods=["POST"])
+@login_required
+def panel_decision(panel_id):
+    raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
+    raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
+    try:
+        item = services.decide(current_user, panel_id, raw)
+        flash(f"Decision recorded: {item.decision.replace('_', ' ')}.", "success")
+    except allocation.OverCapacity as exc:
+        db.session.rollback()
+        flash(f"{exc} Tick 'allocate even though this is over capacity' to go ahead.", "error")
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        flash("; ".join(m[0] for m in exc.fields.values()) or str(exc), "error")
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "reason", str(exc)), "error")
+    return redirect(url_for("panels.panel", panel_id=panel_id) + f"#case-{raw.get('case_id', '')}")
+
+
+@bp.route("/panels/<panel_id>/minutes")
+@bp.route("/panels/<panel_id>/minutes.pdf", endpoint="minutes_pdf")
+@login_required
+def minutes(panel_id):
+    agenda = services.agenda(current_user, panel_id, waiting=False)
+    panel, decision = agenda.panel, agenda.decision
+    decided = [i for i in agenda.items if i.decided is not None]
+    if request.path.endswith(".pdf"):
+        return Response(pdf.minutes_pdf(panel, decided, decision), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="panel-minutes-{panel.meets_on}.pdf"'})
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({i.decided.keyworker_id for i in decided if i.decided.keyworker_id})))}
+    return render_template("panels/minutes.html", panel=panel, items=decided, decision=decision,
+                           users=users, title=f"Minutes: {panel.name}")
