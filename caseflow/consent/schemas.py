@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from caseflow.core.roles import OrgType
 from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
-from caseflow.plans.schemas import Strict, _text
+from caseflow.core.schemas import Strict, free_text
 
 CATEGORY = validate.OneOf([c.value for c in Category], error="Not a data category")
 ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
@@ -28,10 +28,10 @@ class _Recipients(Strict):
 class ConsentSchema(_Recipients):
     purpose = fields.String(required=True, validate=validate.OneOf(list(PURPOSES), error="Choose the purpose"),
                             error_messages={"required": "Choose the purpose"})
-    given_by = _text("Enter who gave consent", 200)
+    given_by = free_text("Enter who gave consent", 200)
     given_by_relationship = fields.String(required=True, validate=validate.OneOf(
         list(GIVEN_BY), error="Choose self or parent_carer"), error_messages={"required": "Say who gave consent"})
-    competence_note = _text(max_length=2000)
+    competence_note = free_text(max_length=2000)
     method = fields.String(required=True, validate=validate.OneOf(list(METHODS), error="Choose how it was recorded"),
                            error_messages={"required": "Choose how consent was recorded"})
     given_on = fields.Date(required=True, error_messages={"required": "Enter the date consent was given",
@@ -40,18 +40,18 @@ class ConsentSchema(_Recipients):
 
 
 class WithdrawSchema(Strict):
-    reason = _text(max_length=2000)
+    reason = free_text(max_length=2000)
 
 
 class LawfulBasisSchema(_Recipients):
     person_id = fields.String(load_default=None, allow_none=True)
     basis = fields.String(required=True, validate=validate.OneOf(list(BASES), error="Choose the lawful basis"),
                           error_messages={"required": "Choose the lawful basis"})
-    justification = _text("Explain why sharing without consent is justified", 5000)
+    justification = free_text("Explain why sharing without consent is justified", 5000)
     approved_by_id = fields.String(load_default=None, allow_none=True)
     review_on = fields.Date(required=True, error_messages={"required": "Enter a review date",
                                                            "invalid": "Date must be a real date"})
 
 
 class BreakGlassSchema(Strict):
-    reason = _text("Say why you need emergency access", 2000)
+    reason = free_text("Say why you need emergency access", 2000)

@@ -11,17 +11,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
 from caseflow.families.models import Relationship, Sex
+from caseflow.core.schemas import not_blank
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.frontdoor.models import RequestStatus, Urgency
 
-
-
-def not_blank(message: str):
-    """Length(min=1) lets "   " through; a name of spaces is no name."""
-    def check(value):
-        if not str(value).strip():
-            raise ValidationError(message)
-    return check
 
 
 RELATIONSHIP_ALIASES = {"parent": "parent_carer", "carer": "parent_carer", "mother": "parent_carer",

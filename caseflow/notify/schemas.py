@@ -6,7 +6,8 @@ from datetime import timedelta
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from caseflow.core.database import utcnow
-from caseflow.frontdoor.schemas import PersonSchema, not_blank
+from caseflow.core.schemas import not_blank
+from caseflow.frontdoor.schemas import PersonSchema
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
 
 

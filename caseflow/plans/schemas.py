@@ -1,10 +1,10 @@
 """What the casework API and forms accept (validated in the services, so both share the rules)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.frontdoor.schemas import not_blank
+from caseflow.core.schemas import Strict, free_text
 from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
                                   FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
                                   SCORE_MAX, SCORE_MIN)
@@ -13,32 +13,17 @@ PROBLEM = validate.OneOf(list(HEADLINE_PROBLEMS), error="Choose one of the six h
 SCORE = validate.Range(SCORE_MIN, SCORE_MAX, error=f"Score from {SCORE_MIN} to {SCORE_MAX}")
 
 
-def _text(required_message: str | None = None, max_length: int = 20000):
-    """Free text; when required, blank or spaces-only is refused with `required_message`."""
-    checks = [validate.Length(max=max_length, error=f"Keep this under {max_length:,} characters")]
-    if required_message:
-        checks.append(not_blank(required_message))
-        return fields.String(required=True, validate=checks, error_messages={
-            "required": required_message, "null": required_message})
-    return fields.String(load_default=None, allow_none=True, validate=checks)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
 # --- assessment ----------------------------------------------------------------------------------
 
 class AssessmentMemberSchema(Strict):
     person_id = fields.String(required=True, error_messages={"required": "Say which family member"})
     worked_with = fields.Boolean(load_default=True)
-    voice = _text()
+    voice = free_text()
 
 
 class DomainSchema(Strict):
-    strengths = _text()
-    needs = _text()
+    strengths = free_text()
+    needs = free_text()
 
 
 class AssessmentSchema(Strict):
@@ -47,15 +32,15 @@ class AssessmentSchema(Strict):
     members = fields.List(fields.Nested(AssessmentMemberSchema), load_default=None)
     domains = fields.Dict(keys=fields.String(validate=validate.OneOf(
         list(DOMAINS), error="Not an assessment area")), values=fields.Nested(DomainSchema), load_default=None)
-    family_views = _text()
-    summary = _text()
+    family_views = free_text()
+    summary = free_text()
     confirmed_problems = fields.List(fields.String(validate=PROBLEM), load_default=None)
     baseline = fields.Dict(keys=fields.String(validate=PROBLEM), values=fields.Integer(
         validate=SCORE, error_messages={"invalid": "Score must be a whole number"}), load_default=None)
 
 
 class AddendumSchema(Strict):
-    text = _text("Write the addendum")
+    text = free_text("Write the addendum")
 
 
 # --- plan ----------------------------------------------------------------------------------------
@@ -64,8 +49,8 @@ class OutcomeSchema(Strict):
     id = fields.String(load_default=None, allow_none=True)
     headline_problem = fields.String(required=True, validate=PROBLEM, error_messages={
         "required": "Choose the headline problem this outcome is for"})
-    description = _text("Describe the outcome the family wants", 2000)
-    measure = _text("Say how you will know it has been achieved", 2000)
+    description = free_text("Describe the outcome the family wants", 2000)
+    measure = free_text("Say how you will know it has been achieved", 2000)
     target_date = fields.Date(required=True, error_messages={
         "required": "Enter a target date", "invalid": "Target date must be a real date"})
     status = fields.String(load_default="in_progress", validate=validate.OneOf(list(OUTCOME_STATUSES)))
@@ -73,7 +58,7 @@ class OutcomeSchema(Strict):
 
 class ActionSchema(Strict):
     id = fields.String(load_default=None, allow_none=True)
-    description = _text("Describe the action", 2000)
+    description = free_text("Describe the action", 2000)
     owner_user_id = fields.String(load_default=None, allow_none=True)
     owner_organisation_id = fields.String(load_default=None, allow_none=True)
     # The outcome this action serves: its position in this request's `outcomes` (0 = first).
@@ -110,12 +95,12 @@ class ContactSchema(Strict):
     type = fields.String(required=True, validate=validate.OneOf(
         list(CONTACT_TYPES), error="Choose the type of contact"), error_messages={"required": "Choose the type of contact"})
     people_seen = fields.List(fields.String(), load_default=list)
-    notes = _text("Write what happened")
-    next_steps = _text(max_length=5000)
+    notes = free_text("Write what happened")
+    next_steps = free_text(max_length=5000)
 
 
 class AttendeeSchema(Strict):
-    name = _text("Enter the attendee's name", 200)
+    name = free_text("Enter the attendee's name", 200)
     organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     user_id = fields.String(load_default=None, allow_none=True)
 
@@ -141,10 +126,10 @@ class ReviewSchema(Strict):
     decision = fields.String(required=True, validate=validate.OneOf(
         list(REVIEW_DECISIONS), error="Decision must be continue, close or step_up"),
         error_messages={"required": "Record the review's decision"})
-    notes = _text()
+    notes = free_text()
     next_review_date = fields.Date(load_default=None, allow_none=True, error_messages={
         "invalid": "Next review date must be a real date"})
-    step_up_reason = _text(max_length=5000)
+    step_up_reason = free_text(max_length=5000)
 
     @validates_schema(skip_on_field_errors=False)  # report it with the other problems
     def _step_up_needs_reason(self, data, **kwargs):
@@ -168,12 +153,12 @@ class CloseSchema(Strict):
     reason = fields.String(required=True, validate=validate.OneOf(
         list(CLOSURE_REASONS), error="Choose why the case is closing"),
         error_messages={"required": "Choose why the case is closing"})
-    summary = _text("Write a closing summary")
-    family_feedback = _text(max_length=5000)
+    summary = free_text("Write a closing summary")
+    family_feedback = free_text(max_length=5000)
     outcomes = fields.List(fields.Nested(OutcomeMarkSchema), load_default=list)
 
 
 class EngagementSchema(Strict):
     until = fields.Date(required=True, error_messages={
         "required": "Enter the date to keep trying until", "invalid": "Date must be a real date"})
-    reason = _text("Say why the service should keep trying", 2000)
+    reason = free_text("Say why the service should keep trying", 2000)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from caseflow.core.access import (  # noqa: F401  (AccessDenied, Decision: part of the rules' vocabulary)
-    ALL_CATEGORIES, SERVICE_BASIS, AccessDenied, Decision, allow, deny, provide_family_scope, public, rule,
-)
+from caseflow.core.access import SERVICE_BASIS, Decision, allow, deny, provide_family_scope, public, rule
 from caseflow.core.roles import Role
 from caseflow.core.vocab import Category
 from caseflow.core.extensions import db

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseflow.plans.schemas import Strict, _text
+from caseflow.core.schemas import Strict, free_text
 from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_DOWN_ROUTES, URGENCIES
 
 
 class StepUpSchema(Strict):
-    reason = _text("Say why the case needs children's social care", 5000)
-    concern = _text("Describe the safeguarding concern", 5000)
-    evidence = _text(max_length=10000)
+    reason = free_text("Say why the case needs children's social care", 5000)
+    concern = free_text("Describe the safeguarding concern", 5000)
+    evidence = free_text(max_length=10000)
     informed = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list)
     family_informed = fields.Boolean(required=True, error_messages={
         "required": "Say whether the family has been told"})
-    family_not_informed_reason = _text(max_length=2000)
+    family_not_informed_reason = free_text(max_length=2000)
     urgency = fields.String(required=True, validate=validate.OneOf(
         list(URGENCIES), error="Choose how urgently social care must respond"),
         error_messages={"required": "Choose how urgently social care must respond"})
@@ -49,8 +49,8 @@ class KeyworkerRoleSchema(Strict):
 
 
 class StepDownSchema(Strict):
-    reason = _text("Say why the case can step down to early help", 5000)
-    still_needed = _text("Say what the family still needs", 5000)
+    reason = free_text("Say why the case can step down to early help", 5000)
+    still_needed = free_text("Say what the family still needs", 5000)
     handover_meeting_on = fields.Date(load_default=None, allow_none=True, error_messages={
         "invalid": "Handover date must be a real date"})
     route = fields.String(load_default="panel", validate=validate.OneOf(

@@ -14,6 +14,7 @@ from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import Team, User
 from caseflow.core.roles import Role
 from caseflow.core import audit
+from caseflow.core import signals
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.services import notify
@@ -274,3 +275,7 @@ def latest(model, case_id: str):
     return db.session.scalar(select(model).where(model.case_id == case_id)
                              .order_by(model.requested_at.desc()).limit(1))
 
+
+@signals.step_up_at_triage.connect
+def _step_up_at_triage(actor, *, case, rationale):
+    return step_up_from_triage(actor, case, rationale)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from caseflow.core import stages as flow, timescales
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.cases.services import get_case
-from caseflow.core import audit
+from caseflow.core import audit, signals
 from caseflow.core.access import require
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
@@ -24,8 +24,6 @@ from caseflow.frontdoor.models import RequestForHelp, RequestStatus
 from caseflow.frontdoor.services import referrer_ids
 from caseflow.notify.services import notify
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
-from caseflow.socialcare import services as socialcare
-from caseflow.socialcare.models import StepUp
 from caseflow.triage.models import LocalCriterion, TriageDecision
 from caseflow.triage.schemas import TriageSchema
 
@@ -99,10 +97,11 @@ def signpost(actor, case: Case, rationale: str, signposted_to: str) -> None:
     case.closure_reason, case.signposted_to = "signposted", signposted_to
 
 
-def step_up(actor, case: Case, rationale: str) -> StepUp:
-    """Pass the case straight to children's social care: socialcare keeps the step-up record
-    and tells its duty team. The caller audits its own decision and commits."""
-    return socialcare.step_up_from_triage(actor, case, rationale)
+def step_up(actor, case: Case, rationale: str):
+    """Pass the case straight to children's social care: socialcare (which sits above triage)
+    keeps the step-up record and tells its duty team, on the step_up_at_triage signal. The
+    caller audits its own decision. Returns the step-up record."""
+    return signals.send_handled(signals.step_up_at_triage, actor, case=case, rationale=rationale)
 
 
 # --- timeliness ---------------------------------------------------------------------------------------
