@@ -130,7 +130,7 @@ def init_app(app: Flask) -> None:
             return error_response(500, "internal_error", "Something went wrong on our side. Nothing you sent was lost if you received a reference.")
         return render_template("errors/500.html"), 500
 
-    @app.route("/healthz")
+    @app.route("/healthz", endpoint="health")
     def _health():
         return {"status": "ok"}
 
