@@ -123,3 +123,22 @@ def test_the_readme_and_docs_point_only_inside_the_repository(document):
             # Paths are from the repository's root, or inside the package (`plans/assessments.py`).
             assert (REPO / path).exists() or (REPO / "caseflow" / path).exists(), (
                 f"{document.name} names {path}, which is not in the repository")
+
+
+def test_the_documented_signature_check_accepts_what_caseflow_signs_and_nothing_else():
+    """A partner copies the receiver's check from docs/api.md: it must agree with the sender."""
+    import time
+
+    from caseflow.notify.channels import sign
+
+    snippet = re.search(r"\*\*Checking the signature\.\*\*.*?```python\n(.*?)```", DOCS.read_text(), re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation)
+    verify = namespace["verify"]
+    body, now = b'{"delivery_id":"d1","title":"A notification"}', str(int(time.time()))
+    signature = sign("the organisation's secret", now, body)
+    assert verify("the organisation's secret", now, body, signature)
+    assert not verify("another secret", now, body, signature)
+    assert not verify("the organisation's secret", now, body + b" ", signature)
+    stale = str(int(time.time()) - 600)
+    assert not verify("the organisation's secret", stale, body, sign("the organisation's secret", stale, body))
