@@ -1,4 +1,4 @@
-"""Shared machinery for the JSON API under /api/v1 (API.md).
+"""Shared machinery for the JSON API under /api/v1 (docs/api.md).
 
 Each capability package has its own `api.py` blueprint; they all use `endpoint()` from here,
 which authenticates the bearer token, parses and validates the body with a marshmallow schema,

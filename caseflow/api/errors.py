@@ -1,4 +1,4 @@
-"""The API error envelope (API.md): {"error": {"code", "message", "fields"}}."""
+"""The API error envelope (docs/api.md): {"error": {"code", "message", "fields"}}."""
 from __future__ import annotations
 
 from flask import jsonify

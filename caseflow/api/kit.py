@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from caseflow.api.callers import CALLERS
 from caseflow.api.errors import ApiError, error_response
 from caseflow.core.errors import flatten_messages
 from caseflow.core.extensions import db, limiter
@@ -198,7 +199,8 @@ def spec_document(app) -> dict:
     spec = APISpec(
         title="CaseFlow API", version="1.0.0", openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Partner integration API for CaseFlow (see API.md)."},
+        info={"description": "Partner integration API for CaseFlow: authentication, errors, idempotency, "
+                            "paging and webhooks are described in docs/api.md in the CaseFlow repository."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     names: dict[type, str] = {}
@@ -218,6 +220,10 @@ def spec_document(app) -> dict:
     for op in _OPERATIONS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
         operation: dict = {"summary": op.summary, "responses": {}}
+        callers = CALLERS.get(f"{op.method.upper()} {path}")
+        if callers:  # the access rules decide; this tells an integrator whose token to use
+            operation["description"] = f"Who may call it: {callers}."
+            operation["x-callers"] = callers
         if op.body is not None:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": component(op.body)}}}

@@ -1,4 +1,4 @@
-"""Query schemas every paginated API list shares (API.md: ?page=1&per_page=50)."""
+"""Query schemas every paginated API list shares (docs/api.md, "Paging": ?page=1&per_page=50)."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
