@@ -38,6 +38,8 @@ def create_app(settings=None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from caseflow.agreements.api import bp as agreements_api
+    from caseflow.agreements.views import bp as agreements_bp
     from caseflow.auth.admin import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.cases.api import bp as cases_api
@@ -59,8 +61,9 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.views import bp as triage_bp
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, plans_bp, socialcare_bp, consent_bp, notify_bp,
-               notify_admin_bp):
+               notify_admin_bp, agreements_bp):
         app.register_blueprint(bp)
     # triage_api before cases_api: /cases/unallocated must not be read as a case id.
-    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api):
+    for bp in (families_api, frontdoor_api, triage_api, plans_api, socialcare_api, consent_api, cases_api, notify_api,
+               agreements_api):
         app.register_blueprint(bp)

@@ -1,4 +1,5 @@
 """Imports every model module so Base.metadata is complete (Alembic, tests, demo)."""
+from caseflow.agreements import models as agreement_models  # noqa: F401
 from caseflow.api import models as api_models  # noqa: F401
 from caseflow.auth import models as auth_models  # noqa: F401
 from caseflow.cases import models as case_models  # noqa: F401

@@ -198,7 +198,7 @@ def _notify_by_rules(event: PartnerEvent, case: Case, batch: RoutingBatch) -> No
         batch.notes.append({"recipient": plan["user"], "type": "partner_event", "delivery_key": f"event:{event.id}",
                             "title": title, "body": body, "case_id": case.id, "family_id": case.family_id,
                             "event_id": event.id, "deadline_at": plan["deadline"], "channels": plan["channels"],
-                            "basis": basis})
+                            "basis": basis, "person_ids": list(event.person_ids or [])})
 
 
 ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
