@@ -95,6 +95,7 @@ def _covered_people(person: Person, data: dict, members: dict[str, FamilyMember]
     if also and competent_child:
         errors["also_covers"] = [f"{person.given_name} consents for themselves only: record a parent's "
                                  "consent for anyone else"]
+        return covered
     for person_id in also:
         member = members.get(person_id)
         if member is None:

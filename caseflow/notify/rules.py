@@ -48,6 +48,7 @@ def all_rules(actor) -> list[RoutingRule]:
 
 def save(actor, raw: dict) -> RoutingRule:
     require(actor, "routing.manage", object_type="routing_rule", audit=False)
+    seed_defaults()  # changing one rule first must not stop the area getting the others
     data = load(RoutingRuleSchema, raw)
     if data["deadline"] == "working_hours" and not data.get("deadline_hours"):
         raise ServiceValidationError("Say how many working hours.", {"deadline_hours": ["Enter the number of working hours"]})
