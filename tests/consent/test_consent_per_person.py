@@ -343,3 +343,47 @@ def test_managers_keep_the_register_of_agreements(api, factory, app):
     keyworker = _https_client(app)
     sign_in(keyworker, p["sam"])
     assert keyworker.get("/agreements/new").status_code == 403
+
+
+def test_a_key_adult_hears_about_the_child_the_incident_names_not_the_siblings(api, factory):
+    from tests.frontdoor.test_api_intake import request_body as default_request
+    from tests.notify.helpers import LEAH, inbox, incident, open_family
+
+    sibling = {"given_name": "Zayn", "family_name": "Walsh", "date_of_birth": "2014-03-09", "sex": "male",
+               "relationship": "child", "postcode": "NS1 4AB", "school": "Northshire Academy"}
+    w = open_family(api, factory, people=default_request()["people"] + [sibling])
+    assert api.post("/api/v1/notifications", w.t["police"], json=incident("NP-9", people=[LEAH])).status_code == 202
+    told = inbox(api, w.t["key_adult"])
+    assert len(told) == 1 and "Leah Walsh" in told[0]["title"] and "Zayn" not in told[0]["title"] + told[0]["body"]
+
+
+def test_the_consent_and_lawful_basis_pages_name_the_people_covered(api, household, app):
+    p, t, orgs, family_id, members = household
+    client = _https_client(app)
+    sign_in(client, p["officer"])
+    path = f"/families/{family_id}/consents"
+    token = csrf_token(client, path)
+    day = {"given_on-day": str(TODAY.day), "given_on-month": str(TODAY.month), "given_on-year": str(TODAY.year)}
+    form = {"csrf_token": token, "person_id": members["Sharon"], "purpose": "taf_information_sharing",
+            "recipient_organisation_ids": orgs["school"].id, "categories": ["education"],
+            "given_by_relationship": "self", "given_by_person_id": members["Sharon"], "method": "signed_form", **day}
+    too_old = client.post(path, data={**form, "also_covers": [members["Leah"], members["Callum"]]})
+    assert too_old.status_code == 400 and "Callum is 17" in too_old.get_data(as_text=True)
+    done = client.post(path, data={**form, "also_covers": [members["Leah"]]})
+    assert done.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert "Sharon Walsh; Leah Walsh <span class=\"govuk-body-s\">(by a parent or carer)</span>" in page
+    assert "Print the consent form" in page and "Attach the signed form" in page
+    assert names(api.get(f"/api/v1/families/{family_id}", t["senco"]).get_json()) == ["Leah", "Sharon"]
+
+    basis_path = f"/families/{family_id}/lawful-bases"
+    review = TODAY + timedelta(days=20)
+    basis = {"csrf_token": token, "basis": "safeguarding", "justification": "Callum is being exploited.",
+             "recipient_organisation_types": "police", "categories": ["identity", "police"],
+             "approved_by_id": p["manager"].id, "review_on-day": str(review.day),
+             "review_on-month": str(review.month), "review_on-year": str(review.year)}
+    nobody = client.post(basis_path, data=basis)
+    assert nobody.status_code == 400 and "Choose whose information may be shared" in nobody.get_data(as_text=True)
+    assert client.post(basis_path, data={**basis, "person_ids": [members["Callum"]]}).status_code == 302
+    recorded = api.get(f"/api/v1/families/{family_id}/consents", t["officer"]).get_json()["lawful_bases"][0]
+    assert recorded["person_ids"] == [members["Callum"]]
