@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 
 from caseflow import timescales
@@ -177,6 +178,7 @@ def for_family(actor, family_id: str) -> tuple[list[Consent], list[LawfulBasis]]
         raise NotFound("No family with that id.")
     require(actor, "consent.view", family, object_type="family", family_id=family.id, purpose="consent records")
     consents = list(db.session.scalars(select(Consent).where(Consent.family_id == family.id)
+                                       .options(selectinload(Consent.documents))
                                        .order_by(Consent.recorded_at.desc())))
     bases = list(db.session.scalars(select(LawfulBasis).where(LawfulBasis.family_id == family.id)
                                     .order_by(LawfulBasis.recorded_at.desc())))
