@@ -387,3 +387,35 @@ def test_the_consent_and_lawful_basis_pages_name_the_people_covered(api, househo
     assert client.post(basis_path, data={**basis, "person_ids": [members["Callum"]]}).status_code == 302
     recorded = api.get(f"/api/v1/families/{family_id}/consents", t["officer"]).get_json()["lawful_bases"][0]
     assert recorded["person_ids"] == [members["Callum"]]
+
+
+def test_the_assessment_and_handover_pack_give_each_persons_words_only_under_their_own_grant(api, factory, app):
+    """CAMHS holds case-notes consent for Sharon only: it reads the assessment, sees Leah named
+    (health consent) but not her words, and nothing of anyone else."""
+    from tests.plans.helpers import complete_assessment
+
+    p, t, orgs = team(factory)
+    created = api.post("/api/v1/requests", t["referrer"], json=request_body(people=PEOPLE))
+    case_id = created.get_json()["case_id"]
+    assert api.post(f"/api/v1/cases/{case_id}/triage", t["officer"], json=TRIAGE_TO_PANEL).status_code == 201
+    assert api.post(f"/api/v1/cases/{case_id}/allocation", t["chair"], json={"keyworker_id": p["sam"].id}).status_code == 201
+    complete_assessment(api, t["sam"], case_id)
+    family_id = created.get_json()["family_id"]
+    members = {m["given_name"]: m["id"] for m in api.get(f"/api/v1/families/{family_id}", t["sam"]).get_json()["members"]}
+    give(api, t["sam"], members["Sharon"], consent(orgs["camhs"].id, ["case_notes", "plan"]))
+    give(api, t["sam"], members["Leah"], consent(orgs["camhs"].id, ["health"], given_by_relationship="parent_carer",
+                                                  given_by_person_id=members["Sharon"], given_by=""))
+    seen = api.get(f"/api/v1/cases/{case_id}/assessment", t["camhs"]).get_json()
+    by_name = {m["name"]: m for m in seen["members"]}
+    assert set(by_name) == {"Sharon Walsh", "Leah Walsh"}  # Callum: no grant, not named
+    assert by_name["Leah Walsh"]["voice"] is None and by_name["Leah Walsh"]["redacted"] == ["voice"]
+    staff = {m["name"]: m for m in api.get(f"/api/v1/cases/{case_id}/assessment", t["sam"]).get_json()["members"]}
+    assert staff["Leah Walsh"]["voice"].startswith("I want to go to school")
+
+    pack = api.get(f"/api/v1/cases/{case_id}/handover-pack", t["camhs"]).get_json()
+    assert sorted(m["name"] for m in pack["members"]) == ["Leah Walsh", "Sharon Walsh"]
+    assert pack["other_members_withheld"] is True and pack["assessment"]["voices"] == []
+    client = _https_client(app)
+    sign_in(client, p["camhs"])
+    page = client.get(f"/cases/{case_id}/assessment").get_data(as_text=True)
+    assert "Withheld: your organisation" in page and "I want to go to school" not in page and "Callum" not in page
