@@ -12,7 +12,7 @@ from caseflow.auth.roles import Role
 from caseflow.consent import audit
 from caseflow.consent.policy import allow, deny, require, rule
 from caseflow.extensions import db
-from caseflow.services_errors import NotFound, ServiceValidationError, load
+from caseflow.services_errors import ServiceValidationError, load
 
 
 @rule("agreements.list")
@@ -36,14 +36,6 @@ def listing(actor, page: int = 1, per_page: int = 50) -> tuple[list[SharingAgree
                                                                        SharingAgreement.name)
                                    .limit(per_page).offset((page - 1) * per_page)))
     return rows, total
-
-
-def get(actor, agreement_id: str) -> SharingAgreement:
-    require(actor, "agreements.list", object_type="agreement", object_id=agreement_id, audit=False)
-    agreement = db.session.get(SharingAgreement, agreement_id)
-    if agreement is None:
-        raise NotFound("No agreement with that id.")
-    return agreement
 
 
 def record(actor, raw: dict) -> SharingAgreement:

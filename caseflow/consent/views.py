@@ -12,6 +12,7 @@ from caseflow.agreements.models import SharingAgreement
 from caseflow.auth.models import Organisation, User
 from caseflow.auth.roles import ORG_TYPE_LABELS, Role
 from caseflow.consent import consent_form, records, vocab
+from caseflow.consent.models import Consent
 from caseflow.consent.policy import require
 from caseflow.extensions import db
 from caseflow.families import services as families
@@ -154,8 +155,6 @@ def _consent_page(consent_id, errors=None, status=200):
 
 
 def _family_of(consent_id: str) -> str:
-    from caseflow.consent.models import Consent
-
     consent = db.session.get(Consent, consent_id)
     if consent is None:
         raise NotFound("No consent with that id.")
