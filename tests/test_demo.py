@@ -27,6 +27,15 @@ def test_demo_area_has_every_role_and_plausible_histories(app, client):
                                  .where(RequestForHelp.status == "needs_review")) >= 1
         from caseflow.notify.models import PartnerEvent
 
+        # Information sharing: agreements, and consents that name the people they cover.
+        from caseflow.agreements.models import SharingAgreement
+        from caseflow.consent.models import Consent, ConsentPerson
+
+        assert db.session.scalar(select(func.count()).select_from(SharingAgreement)) >= 2
+        covered = db.session.execute(select(ConsentPerson.consent_id, func.count()).group_by(ConsentPerson.consent_id)).all()
+        assert covered and db.session.scalar(select(func.count()).select_from(Consent)) == len(covered)
+        assert any(n > 1 for _, n in covered)  # a parent's form covering her younger children
+        assert {p.given_by_relationship for p in db.session.scalars(select(ConsentPerson))} == {"self", "parent_carer"}
         statuses = set(db.session.scalars(select(PartnerEvent.status)))
         assert "routed" in statuses and "needs_review" in statuses  # police notifications to see and to check
         # A second run loads nothing and prints the same logins.

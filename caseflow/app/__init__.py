@@ -40,6 +40,8 @@ def create_app(settings=None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from caseflow.agreements.api import bp as agreements_api
+    from caseflow.agreements.views import bp as agreements_bp
     from caseflow.allocation.api import bp as allocation_api
     from caseflow.allocation.views import bp as allocation_bp
     from caseflow.auth.admin import bp as admin_bp
@@ -65,9 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.views import bp as triage_bp
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
-               socialcare_bp, consent_bp, notify_bp, notify_admin_bp):
+               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api):
+               cases_api, notify_api, agreements_api):
         app.register_blueprint(bp)

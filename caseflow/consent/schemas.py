@@ -4,11 +4,9 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseflow.core.roles import OrgType
-from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
-from caseflow.core.schemas import Strict, free_text
+from caseflow.core.schemas import CATEGORY, Strict, free_text
 
-CATEGORY = validate.OneOf([c.value for c in Category], error="Not a data category")
 ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
 
 
@@ -26,9 +24,15 @@ class _Recipients(Strict):
 
 
 class ConsentSchema(_Recipients):
+    """A consent, recorded for the person in the URL. `also_covers` names the children the giver
+    has parental responsibility for, when one form covers them too; `given_by_person_id` is the
+    family member who gave it, when they are one (their name then fills `given_by`)."""
+
     purpose = fields.String(required=True, validate=validate.OneOf(list(PURPOSES), error="Choose the purpose"),
                             error_messages={"required": "Choose the purpose"})
-    given_by = free_text("Enter who gave consent", 200)
+    given_by = free_text(max_length=200)
+    given_by_person_id = fields.String(load_default=None, allow_none=True)
+    also_covers = fields.List(fields.String(), load_default=list)
     given_by_relationship = fields.String(required=True, validate=validate.OneOf(
         list(GIVEN_BY), error="Choose self or parent_carer"), error_messages={"required": "Say who gave consent"})
     competence_note = free_text(max_length=2000)
@@ -38,13 +42,22 @@ class ConsentSchema(_Recipients):
                                                           "invalid": "Date must be a real date"})
     expires_on = fields.Date(load_default=None, allow_none=True, error_messages={"invalid": "Date must be a real date"})
 
+    @validates_schema(skip_on_field_errors=False)
+    def _giver(self, data, **kwargs):
+        if not (data.get("given_by") or "").strip() and not data.get("given_by_person_id"):
+            raise ValidationError("Enter who gave consent", "given_by")
+
 
 class WithdrawSchema(Strict):
     reason = free_text(max_length=2000)
 
 
 class LawfulBasisSchema(_Recipients):
+    """Sharing without consent about the people named (`person_ids`; `person_id` for one)."""
+
     person_id = fields.String(load_default=None, allow_none=True)
+    person_ids = fields.List(fields.String(), load_default=list)
+    agreement_id = fields.String(load_default=None, allow_none=True)
     basis = fields.String(required=True, validate=validate.OneOf(list(BASES), error="Choose the lawful basis"),
                           error_messages={"required": "Choose the lawful basis"})
     justification = free_text("Explain why sharing without consent is justified", 5000)
@@ -55,3 +68,6 @@ class LawfulBasisSchema(_Recipients):
 
 class BreakGlassSchema(Strict):
     reason = free_text("Say why you need emergency access", 2000)
+    # Whom the emergency is about; left out, it covers everyone in the household now (the duty
+    # manager cannot see the family's members before breaking glass).
+    person_ids = fields.List(fields.String(), load_default=list)

@@ -2,17 +2,22 @@
 and the managers' report. Views parse forms and call caseflow.consent.records."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from caseflow.core import timescales
+from caseflow.agreements.models import SharingAgreement
 from caseflow.auth.models import Organisation, User
 from caseflow.core.roles import ORG_TYPE_LABELS, Role
 from caseflow.core.vocab import CATEGORY_LABELS
-from caseflow.consent import records, vocab
+from caseflow.consent import consent_form, records, vocab
+from caseflow.consent.models import Consent
 from caseflow.core.access import require
 from caseflow.core.extensions import db
 from caseflow.readmodels import family_view as families
+from caseflow.core.errors import NotFound
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
 
@@ -41,6 +46,7 @@ def consents(family_id):
         expires, expires_error = parse_date(form, "expires_on", "Expiry date")
         early = {k: [v] for k, v in (("given_on", given_error), ("expires_on", expires_error)) if v}
         raw = {"purpose": text(form, "purpose"), **_recipients(form), "given_by": text(form, "given_by"),
+               "given_by_person_id": text(form, "given_by_person_id"), "also_covers": form.getlist("also_covers"),
                "given_by_relationship": text(form, "given_by_relationship"),
                "competence_note": text(form, "competence_note"), "method": text(form, "method"),
                "given_on": given, "expires_on": expires}
@@ -77,14 +83,18 @@ def lawful_basis(family_id):
     if request.method == "POST":
         review, review_error = parse_date(form, "review_on", "Review date")
         raw = {"basis": text(form, "basis"), "justification": text(form, "justification"), **_recipients(form),
-               "approved_by_id": text(form, "approved_by_id"), "review_on": review, "person_id": text(form, "person_id")}
+               "approved_by_id": text(form, "approved_by_id"), "review_on": review,
+               "person_ids": form.getlist("person_ids"), "agreement_id": text(form, "agreement_id")}
         done, errors = submit(lambda: records.record_lawful_basis(current_user, family_id, {k: v for k, v in raw.items() if v is not None}),
                               {"review_on": [review_error]} if review_error else None)
         if done is not None:
             flash("Lawful basis recorded. It is on the managers' sharing report.", "success")
             return redirect(url_for("consent.consents", family_id=family_id))
+    today = timescales.today_london()
+    agreements = [a for a in db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.name)) if a.in_force(today)]
     return render_template("consent/lawful_basis.html", view=view, managers=managers, errors=errors, form=form,
-                           title=f"Share without consent, {view.family.display_name}", **_choices()), (400 if errors else 200)
+                           agreements=agreements, title=f"Share without consent, {view.family.display_name}",
+                           **_choices()), (400 if errors else 200)
 
 
 @bp.route("/families/<family_id>/break-glass", methods=["GET", "POST"])
@@ -104,8 +114,11 @@ def break_glass(family_id):
 @bp.route("/reports/access")
 @login_required
 def access_report():
-    bases, glass = records.access_report(current_user)
-    return render_template("consent/access_report.html", bases=bases, glass=glass, vocab=vocab,
+    bases, glass, stopped = records.access_report(current_user)
+    from caseflow.notify.vocab import EVENT_TYPES, RECIPIENTS
+
+    return render_template("consent/access_report.html", bases=bases, glass=glass, stopped=stopped, vocab=vocab,
+                           event_types=EVENT_TYPES, recipients=RECIPIENTS,
                            title="Sharing without consent and break-glass")
 
 
@@ -119,3 +132,66 @@ def subject_access_pdf(person_id):
     document = sar.export_pdf(sar.export(current_user, person_id))
     return Response(document, mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="subject-access.pdf"'})
+
+
+# --- the common consent form and its signed copy -----------------------------------------------
+
+@bp.route("/consents/<consent_id>/form.pdf")
+@login_required
+def consent_form_pdf(consent_id):
+    consent, family, people, org_names = records.consent_for_form(current_user, consent_id)
+    document = consent_form.consent_form_pdf(consent, family, people, org_names)
+    db.session.commit()  # the audited read
+    return Response(document, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="consent-form.pdf"'})
+
+
+def _consent_page(consent_id, errors=None, status=200):
+    consents, _ = records.for_family(current_user, _family_of(consent_id))
+    consent = next(c for c in consents if c.id == consent_id)
+    view = families.view_family(current_user, consent.family_id, purpose="consent records")
+    return render_template("consent/signed_copy.html", consent=consent, view=view, errors=errors or {},
+                           max_mb=records.SIGNED_COPY_MAX_BYTES // 1_000_000, vocab=vocab,
+                           title="Attach the signed consent form"), status
+
+
+def _family_of(consent_id: str) -> str:
+    consent = db.session.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound("No consent with that id.")
+    return consent.family_id
+
+
+@bp.route("/consents/<consent_id>/signed-copy", methods=["GET", "POST"])
+@login_required
+def signed_copy(consent_id):
+    if request.method == "POST":
+        upload = request.files.get("signed_copy")
+        content = upload.read(records.SIGNED_COPY_MAX_BYTES + 1) if upload else None
+        done, errors = submit(lambda: records.attach_signed_copy(current_user, consent_id,
+                                                                  upload.filename if upload else None, content))
+        if done is not None:
+            db.session.commit()
+            flash("Signed consent form attached.", "success")
+            return redirect(url_for("consent.consents", family_id=_family_of(consent_id)))
+        return _consent_page(consent_id, errors, 400)
+    return _consent_page(consent_id)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    """A file over the request limit is refused before the form is read: say so on the form."""
+    consent_id = (request.view_args or {}).get("consent_id")
+    if request.endpoint == "consent.signed_copy" and consent_id and current_user.is_authenticated:
+        return _consent_page(consent_id, {"signed_copy": records.UPLOAD_ERROR}, 413)
+    return exc
+
+
+@bp.route("/consents/<consent_id>/signed-copy/download")
+@login_required
+def download_signed_copy(consent_id):
+    document, content = records.signed_copy(current_user, consent_id)
+    db.session.commit()  # the audited read
+    return Response(content, mimetype=document.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{document.filename}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})

@@ -9,7 +9,7 @@ endpoint that forgets to declare its policy fails closed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from caseflow.core.vocab import Category
 
@@ -19,17 +19,41 @@ SERVICE_BASIS = "early help service function"
 
 @dataclass(frozen=True)
 class Decision:
+    """The policy's answer: may they, and which data categories of which people may they see.
+
+    `categories` is every category the decision opens for someone: it gates records that belong
+    to the family as a whole (the request's text, case notes, the plan) and is what the audit
+    trail records. `people` says which categories each person's own data is open in: person id
+    -> categories. None means `categories` apply to every member (service staff, who work on the
+    service's own basis); a person missing from the mapping is not shared at all, not even their
+    name. Anything that renders one person's data asks `categories_for(person.id)`."""
+
     allowed: bool
     reason: str
     categories: frozenset[str] = field(default_factory=frozenset)
     basis: str | None = None
+    people: Mapping[str, frozenset[str]] | None = field(default=None, hash=False)
 
     def __bool__(self) -> bool:
         return self.allowed
 
+    def categories_for(self, person_id: str | None) -> frozenset[str]:
+        """The categories of this person's data the decision opens (none when refused)."""
+        if not self.allowed:
+            return frozenset()
+        if self.people is None:
+            return self.categories
+        return self.people.get(person_id, frozenset()) if person_id else frozenset()
 
-def allow(reason: str, categories=ALL_CATEGORIES, basis: str | None = SERVICE_BASIS) -> Decision:
-    return Decision(True, reason, frozenset(categories), basis)
+    def shows_person(self, person_id: str | None) -> bool:
+        """Whether the person may be named at all (their identity category)."""
+        return Category.IDENTITY in self.categories_for(person_id)
+
+
+def allow(reason: str, categories=ALL_CATEGORIES, basis: str | None = SERVICE_BASIS,
+          people: Mapping[str, frozenset[str]] | None = None) -> Decision:
+    return Decision(True, reason, frozenset(categories), basis,
+                    None if people is None else {p: frozenset(c) for p, c in people.items()})
 
 
 def deny(reason: str) -> Decision:

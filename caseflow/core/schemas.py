@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from caseflow.core.vocab import Category
+
+
+# One of the data categories consent, lawful bases and agreements are given for.
+CATEGORY = validate.OneOf([c.value for c in Category], error="Not a data category")
+
 
 def not_blank(message: str):
     """Length(min=1) lets "   " through; a name of spaces is no name."""

@@ -26,13 +26,19 @@ def routing():
     if request.method == "POST":
         raw = {"event_type": text(form, "event_type"), "recipient": text(form, "recipient"),
                "channel": text(form, "channel"), "deadline": text(form, "deadline") or "none",
-               "deadline_hours": text(form, "deadline_hours"), "active": form.get("active") == "yes"}
+               "deadline_hours": text(form, "deadline_hours"), "active": form.get("active") == "yes",
+               "agreement_id": text(form, "agreement_id")}
         done, errors = submit(lambda: rules.save(current_user, {k: v for k, v in raw.items() if v is not None}))
         if done is not None:
             flash("Routing rule saved. It applies to the next event.", "success")
             return redirect(url_for("notify_admin.routing"))
     rules.seed_defaults()
+    from caseflow.agreements.services import in_force_today
+    from caseflow.agreements.models import SharingAgreement
+
+    agreement_names = dict(db.session.execute(select(SharingAgreement.id, SharingAgreement.name)).all())
     return render_template("notify/routing.html", rules=rules.all_rules(current_user), holidays=rules.school_holidays(),
+                           agreements=in_force_today(), agreement_names=agreement_names,
                            types=EVENT_TYPES, recipients=RECIPIENTS, channels=CHANNELS, deadlines=DEADLINES,
                            organisations=db.session.scalars(select(Organisation).order_by(Organisation.name)).all(),
                            errors=errors, form=form, title="Notification routing"), (400 if errors else 200)

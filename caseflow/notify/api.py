@@ -129,7 +129,8 @@ def put_rule(user, data):
 
 def rule_json(r) -> dict:
     return {"id": r.id, "event_type": r.event_type, "recipient": r.recipient, "channel": r.channel,
-            "deadline": r.deadline, "deadline_hours": r.deadline_hours, "active": r.active}
+            "deadline": r.deadline, "deadline_hours": r.deadline_hours, "active": r.active,
+            "agreement_id": r.agreement_id}
 
 
 @endpoint(bp, "/organisations/<org_id>/notification-settings", "PUT",

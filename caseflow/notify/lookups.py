@@ -33,12 +33,11 @@ class RoutingBatch:
 
     def rules_for(self, event_type: str) -> list[RoutingRule]:
         if self._rules is None:
-            from caseflow.notify.rules import seed_defaults
+            from caseflow.notify.rules import in_force_rules_query, seed_defaults
 
             seed_defaults()  # an area that has never edited its rules starts with the defaults
             self._rules = {}
-            for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.active)
-                                           .order_by(RoutingRule.recipient, RoutingRule.channel)):
+            for rule in db.session.scalars(in_force_rules_query().order_by(RoutingRule.recipient, RoutingRule.channel)):
                 self._rules.setdefault(rule.event_type, []).append(rule)
         return self._rules.get(event_type, [])
 

@@ -32,6 +32,9 @@ class Notification(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     basis: Mapped[str | None] = mapped_column(String(120))
+    # The people the content is about (a partner event's matched people), so a partner reads it
+    # only while their grants still cover each of them.
+    person_ids: Mapped[list | None] = mapped_column(JSON)
 
 
 class PartnerEvent(Base):
@@ -77,6 +80,9 @@ class RoutingRule(Base):
     deadline: Mapped[str] = mapped_column(String(24), default="none")
     deadline_hours: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The information sharing agreement the rule relies on (e.g. Operation Encompass for a
+    # school's key adult): the rule stops counting the day after that agreement ends.
+    agreement_id: Mapped[str | None] = mapped_column(ForeignKey("sharing_agreements.id"), index=True)
     updated_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -198,7 +198,7 @@ def _notify_by_rules(event: PartnerEvent, case: Case, batch: RoutingBatch) -> No
         batch.notes.append({"recipient": plan["user"], "type": "partner_event", "delivery_key": f"event:{event.id}",
                             "title": title, "body": body, "case_id": case.id, "family_id": case.family_id,
                             "event_id": event.id, "deadline_at": plan["deadline"], "channels": plan["channels"],
-                            "basis": basis})
+                            "basis": basis, "person_ids": list(event.person_ids or [])})
 
 
 ENCOMPASS_BASIS = "information sharing agreement (Operation Encompass)"
@@ -216,7 +216,11 @@ def message_for(user: User, event: PartnerEvent, case: Case, family: FamilyAtSch
     if user.role in STAFF_ROLES and batch.may_see(user, case):  # the policy's case.view, asked per batch
         return (f"{label}: {name}", f"{event.reference} from {source}, {when}. "
                 f"{event.summary or ''} Case {case.reference}.", None)
-    children = [f"{p.given_name} {p.family_name}" for p in family.pupils_at(user.organisation_id)]
+    # Per person: the children the event is about who are on this school's roll (every pupil
+    # there only when the event names adults alone), never their brothers and sisters.
+    pupils = family.pupils_at(user.organisation_id)
+    named = [p for p in pupils if p.id in (event.person_ids or [])]
+    children = [f"{p.given_name} {p.family_name}" for p in named or pupils]
     return (f"{label}: {', '.join(children) or name}",
             f"{event.reference}: {label.lower()} on {when} involving a child at your school. "
             "Please make sure a key adult is available to support them. (Under the area's information "

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from caseflow.core import timescales
+from caseflow.agreements.models import SharingAgreement, in_force_clause
 from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.database import new_id, utcnow
@@ -31,6 +33,13 @@ def seed_defaults(session=None) -> int:
     return len(DEFAULT_RULES)
 
 
+def in_force_rules_query():
+    """The rules that count today: switched on, and relying on no agreement or one in force. A
+    rule whose agreement has ended stops (and is on the managers' sharing report)."""
+    return select(RoutingRule).where(RoutingRule.active, in_force_clause(RoutingRule.agreement_id,
+                                                                          timescales.today_london()))
+
+
 def all_rules(actor) -> list[RoutingRule]:
     require(actor, "routing.manage", object_type="routing_rule", audit=False)
     return list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.event_type, RoutingRule.recipient,
@@ -39,9 +48,14 @@ def all_rules(actor) -> list[RoutingRule]:
 
 def save(actor, raw: dict) -> RoutingRule:
     require(actor, "routing.manage", object_type="routing_rule", audit=False)
+    seed_defaults()  # changing one rule first must not stop the area getting the others
     data = load(RoutingRuleSchema, raw)
     if data["deadline"] == "working_hours" and not data.get("deadline_hours"):
         raise ServiceValidationError("Say how many working hours.", {"deadline_hours": ["Enter the number of working hours"]})
+    agreement = db.session.get(SharingAgreement, data["agreement_id"]) if data.get("agreement_id") else None
+    if data.get("agreement_id") and (agreement is None or not agreement.in_force(timescales.today_london())):
+        raise ServiceValidationError("Choose an agreement in force.", {
+            "agreement_id": ["Choose an agreement that is in force today from the register"]})
     rule = db.session.scalar(select(RoutingRule).where(RoutingRule.event_type == data["event_type"],
                                                        RoutingRule.recipient == data["recipient"],
                                                        RoutingRule.channel == data["channel"]))
@@ -51,6 +65,7 @@ def save(actor, raw: dict) -> RoutingRule:
     rule.deadline = data["deadline"]
     rule.deadline_hours = data.get("deadline_hours") if data["deadline"] == "working_hours" else None
     rule.active, rule.updated_by_id = data["active"], actor.id
+    rule.agreement_id = agreement.id if agreement else None
     db.session.flush()
     audit.record(actor, "routing_rule.save", "routing_rule", rule.id, purpose="notification routing")
     db.session.commit()

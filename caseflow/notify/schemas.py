@@ -64,6 +64,8 @@ class RoutingRuleSchema(Schema):
     deadline_hours = fields.Integer(load_default=None, allow_none=True,
                                     validate=validate.Range(min=1, max=80, error="Between 1 and 80 working hours"))
     active = fields.Boolean(load_default=True)
+    # The information sharing agreement the rule relies on (a partner recipient's, above all).
+    agreement_id = fields.String(load_default=None, allow_none=True)
 
 
 class FlagQuerySchema(Schema):

@@ -19,7 +19,7 @@ from caseflow.core.errors import NotFound
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
            case_id: str | None = None, family_id: str | None = None, *, event_id: str | None = None,
            deadline_at=None, channels=("inbox",), basis: str | None = None, recipient=None,
-           fresh: bool = False) -> Notification | None:
+           fresh: bool = False, person_ids: list[str] | None = None) -> Notification | None:
     """The inbox row (always) and, in the same transaction, outbox rows for the other channels:
     email when the rule asks for it and SMTP is configured, and a signed webhook whenever the
     recipient's organisation has a system that takes them."""
@@ -34,7 +34,7 @@ def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, 
             return existing
     note = Notification(id=new_id(), delivery_key=key, recipient_id=recipient_id, type=type_, case_id=case_id,
                         family_id=family_id, title=title[:200], body=body, event_id=event_id,
-                        deadline_at=deadline_at, basis=basis)
+                        deadline_at=deadline_at, basis=basis, person_ids=person_ids or None)
     db.session.add(note)
     user = recipient if recipient is not None else db.session.get(User, recipient_id)
     if _other_channels(user, channels):
@@ -56,7 +56,8 @@ def notify_many(notes: list[dict]) -> None:
         row = {"id": new_id(), "delivery_key": f"{note['delivery_key']}:{user.id}"[:200], "recipient_id": user.id,
                "type": note["type"], "case_id": note.get("case_id"), "family_id": note.get("family_id"),
                "title": note["title"][:200], "body": note["body"], "event_id": note.get("event_id"),
-               "deadline_at": note.get("deadline_at"), "basis": note.get("basis"), "created_at": utcnow()}
+               "deadline_at": note.get("deadline_at"), "basis": note.get("basis"),
+               "person_ids": note.get("person_ids") or None, "created_at": utcnow()}
         rows.append(row)
         if _other_channels(user, channels):
             others.append((row["id"], user, channels))
@@ -120,18 +121,23 @@ def no_longer_shared(actor, items) -> set[str]:
 
     if actor.role not in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
         return set()
-    allowed: dict[tuple, bool] = {}
+    decisions: dict[tuple, object] = {}
     withheld = set()
     for note in items:
         if not note.family_id or note.basis:
             continue  # shared on a basis other than consent (e.g. Operation Encompass)
         key = (note.family_id, note.case_id)
-        if key not in allowed:
+        if key not in decisions:
             case = db.session.get(Case, note.case_id) if note.case_id else None
             family = _family(note.family_id)
-            allowed[key] = bool(can(actor, "case.view", case) or can(actor, "plan.view", case)) if case is not None else \
-                (family is not None and bool(can(actor, "family.view", family)))
-        if not allowed[key]:
+            if case is not None:
+                decisions[key] = can(actor, "case.view", case) or can(actor, "plan.view", case)
+            else:
+                decisions[key] = can(actor, "family.view", family) if family is not None else None
+        decision = decisions[key]
+        # Per person: a notification about someone the partner's grants no longer cover is
+        # withheld, even while another member's consent still opens the family.
+        if not decision or not all(decision.shows_person(p) for p in note.person_ids or []):
             withheld.add(note.id)
     return withheld
 

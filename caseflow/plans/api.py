@@ -95,8 +95,10 @@ def agree_plan(user, data, case_id):
 
 # --- contacts, reviews, TAF, closure ---------------------------------------------------------------
 
-def contact_body(c) -> dict:
-    return {"id": c.id, "date": c.occurred_on.isoformat(), "type": c.contact_type, "people_seen": c.people_seen,
+def contact_body(c, decision=None) -> dict:
+    """A contact; `people_seen` lists only the people the reader may name."""
+    seen = [p for p in c.people_seen or [] if decision is None or decision.shows_person(p)]
+    return {"id": c.id, "date": c.occurred_on.isoformat(), "type": c.contact_type, "people_seen": seen,
             "notes": c.notes, "next_steps": c.next_steps, "recorded_by_id": c.recorded_by_id,
             "recorded_at": c.recorded_at.isoformat()}
 
@@ -109,8 +111,8 @@ def post_contact(user, data, case_id):
 
 @endpoint(bp, "/cases/<case_id>/contacts", "GET", summary="Visits and contacts, newest first", query=PageQuerySchema)
 def list_contacts(user, data, case_id):
-    rows, total = contacts.listing(user, case_id, data["page"], data["per_page"])
-    return {"items": [contact_body(c) for c in rows], "page": data["page"], "per_page": data["per_page"], "total": total}
+    rows, total, decision = contacts.listing(user, case_id, data["page"], data["per_page"])
+    return {"items": [contact_body(c, decision) for c in rows], "page": data["page"], "per_page": data["per_page"], "total": total}
 
 
 def review_body(r) -> dict:

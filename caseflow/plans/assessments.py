@@ -49,8 +49,26 @@ def view(actor, case_id: str) -> AssessmentView:
     case, decision = case_for(actor, case_id, "casework.view", "assessment")
     assessment = _assessment(case.id)
     content = _content(assessment) if assessment else prefill(case)
+    content["members"] = members_for(decision, content["members"])
     db.session.commit()
     return AssessmentView(case, assessment, content, decision)
+
+
+def members_for(decision: Decision, members: list[dict]) -> list[dict]:
+    """The assessment's members as this reader may see them, person by person: someone the
+    reader's grants do not cover is left out; someone covered without case notes appears by
+    name with their words withheld (and saying so)."""
+    if decision.people is None:
+        return members
+    shown = []
+    for member in members:
+        seen = decision.categories_for(member.get("person_id"))
+        if "identity" not in seen:
+            continue
+        if "case_notes" not in seen:
+            member = {**member, "voice": None, "redacted": ["voice"]}
+        shown.append(member)
+    return shown
 
 
 def _assessment(case_id: str) -> Assessment | None:

@@ -39,13 +39,15 @@ def record(actor, case_id: str, raw: dict) -> Contact:
 
 
 def listing(actor, case_id: str, page: int = 1, per_page: int = 50):
-    case, _ = case_for(actor, case_id, "casework.view", "visits and contacts")
+    """A page of contacts, their total, and the reader's decision (to name only the people
+    seen whom the reader may see)."""
+    case, decision = case_for(actor, case_id, "casework.view", "visits and contacts")
     clause = Contact.case_id == case.id
     total = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
     rows = db.session.scalars(select(Contact).where(clause).order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
     db.session.commit()
-    return rows, total
+    return rows, total, decision
 
 
 def missed_in_a_row(case_id: str) -> int:

@@ -2,17 +2,20 @@
 
 The engine (can, require, Decision) is caseflow.core.access; this module registers the rules for
 every action and holds the relationships they are built from (referrer, keyworker, team, TAF,
-consent and lawful bases), in two forms: per record (`family_view_decision`) and as SQL over
-families (`family_visibility_clause`) for every list, search and count.
+consent and lawful bases per person), in two forms: per record (`family_view_decision`) and as
+SQL over families and people (`family_visibility_clause`, `person_visibility_clause`) for every
+list, search and count.
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import String, and_, exists, false, literal, or_, select, true, union_all
 
-from caseflow.core.access import SERVICE_BASIS, Decision, allow, deny, provide_family_scope, public, rule
+from caseflow.core.access import (
+    ALL_CATEGORIES, SERVICE_BASIS, Decision, allow, deny, provide_family_scope, public, rule,
+)
+from caseflow.core.extensions import db
 from caseflow.core.roles import Role
 from caseflow.core.vocab import Category
-from caseflow.core.extensions import db
 
 # Roles whose job is the whole front door and caseload: they see everything the service holds,
 # on the lawful basis of the council's early help function (recorded as the basis).
@@ -21,16 +24,34 @@ FRONT_DOOR_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHA
 
 # --- relationships -------------------------------------------------------------------------
 
-def _referred_family(user, family_id: str) -> bool:
-    """The user (or, for a partner system, its organisation) made a request about this family."""
+def _referrer_clause(user):
+    """Requests this user made (a partner system: any its organisation made)."""
     from caseflow.frontdoor.models import RequestForHelp
 
     clause = RequestForHelp.submitted_by_id == user.id
-    if user.role == Role.PARTNER_SYSTEM:
-        clause = clause | (RequestForHelp.referrer_organisation_id == user.organisation_id)
-    return db.session.execute(
-        select(exists().where(RequestForHelp.family_id == family_id, clause))
-    ).scalar()
+    if user.role == Role.PARTNER_SYSTEM and user.organisation_id:
+        clause = or_(clause, RequestForHelp.referrer_organisation_id == user.organisation_id)
+    return clause
+
+
+def _referred_people_query(user):
+    """(family_id, person_id) of each family member this user named in a request for help: a
+    referrer knows the people they told us about, and no one else in the household."""
+    from caseflow.families.models import FamilyMember
+    from caseflow.frontdoor.models import RequestForHelp, RequestPerson
+
+    return (select(FamilyMember.family_id, FamilyMember.person_id)
+            .join(RequestPerson, RequestPerson.person_id == FamilyMember.person_id)
+            .join(RequestForHelp, and_(RequestForHelp.id == RequestPerson.request_id,
+                                       RequestForHelp.family_id == FamilyMember.family_id))
+            .where(_referrer_clause(user)))
+
+
+def _referred_family(user, family_id: str) -> bool:
+    """The user (or, for a partner system, its organisation) named someone in this family in a
+    request for help."""
+    return db.session.execute(select(_referred_people_query(user).where(_member_family_in([family_id]))
+                                     .exists())).scalar()
 
 
 def _works_with_family(user, family_id: str) -> bool:
@@ -43,35 +64,127 @@ def _works_with_family(user, family_id: str) -> bool:
     return db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar()
 
 
-def sharing_grants(user, family_id: str) -> tuple[set[str], list[str]]:
-    """The data categories this user's organisation may receive about the family, from valid
-    consents (not withdrawn, not expired) and current lawful bases, with the bases as text.
-    Read on every request, so a withdrawal or expiry takes effect on the next one."""
-    from datetime import date
+# --- consent, lawful bases and break-glass, per person ------------------------------------------
 
-    from caseflow.consent.models import Consent, LawfulBasis
-
+def _recipient_match(table, user):
+    """SQL: a recipients row naming the user's organisation or its type (never a row that names
+    neither, and nothing at all for a user with no organisation)."""
     org = getattr(user, "organisation", None)
     org_id, org_type = getattr(user, "organisation_id", None), getattr(org, "type", None)
-    today = date.today()
-    categories: set[str] = set()
-    bases: list[str] = []
-    for consent in db.session.scalars(select(Consent).where(
-            Consent.family_id == family_id, Consent.withdrawn_at.is_(None), Consent.given_on <= today)):
-        if consent.expires_on is not None and consent.expires_on < today:
-            continue
-        if org_id in (consent.recipient_org_ids or []) or org_type in (consent.recipient_org_types or []):
-            categories.update(consent.categories or [])
-            bases.append(f"consent given {consent.given_on.isoformat()} by {consent.given_by}")
-    for basis in db.session.scalars(select(LawfulBasis).where(
-            LawfulBasis.family_id == family_id, LawfulBasis.ended_at.is_(None))):
-        if org_id in (basis.recipient_org_ids or []) or org_type in (basis.recipient_org_types or []):
-            categories.update(basis.categories or [])
-            bases.append(f"lawful basis: {basis.basis}")
-    return categories, bases
+    clauses = []
+    if org_id:
+        clauses.append(table.organisation_id == org_id)
+    if org_type:
+        clauses.append(table.organisation_type == org_type)
+    return or_(*clauses) if clauses else false()
+
+
+def _consent_grants(user, today):
+    """SELECT family_id, person_id, category, consent id for every consent that is current today
+    (given, not expired, not withdrawn), names the user's organisation or its type, and covers
+    a person who is still a member of the family it was recorded on."""
+    from caseflow.consent.models import Consent, ConsentCategory, ConsentPerson, ConsentRecipient
+    from caseflow.families.models import FamilyMember
+
+    return (select(Consent.family_id.label("family_id"), ConsentPerson.person_id.label("person_id"),
+                   ConsentCategory.category.label("category"), Consent.id.label("grant_id"))
+            .join(ConsentPerson, ConsentPerson.consent_id == Consent.id)
+            .join(ConsentCategory, ConsentCategory.consent_id == Consent.id)
+            .join(FamilyMember, and_(FamilyMember.family_id == Consent.family_id,
+                                     FamilyMember.person_id == ConsentPerson.person_id))
+            .where(Consent.withdrawn_at.is_(None), Consent.given_on <= today,
+                   or_(Consent.expires_on.is_(None), Consent.expires_on >= today),
+                   exists().where(ConsentRecipient.consent_id == Consent.id, _recipient_match(ConsentRecipient, user))))
+
+
+def _basis_grants(user, today):
+    """The same for lawful bases that have not ended and whose agreement (if they cite one) is
+    in force today: an expired agreement stops the grant counting."""
+    from caseflow.agreements.models import in_force_clause
+    from caseflow.consent.models import LawfulBasis, LawfulBasisCategory, LawfulBasisPerson, LawfulBasisRecipient
+    from caseflow.families.models import FamilyMember
+
+    return (select(LawfulBasis.family_id.label("family_id"), LawfulBasisPerson.person_id.label("person_id"),
+                   LawfulBasisCategory.category.label("category"), LawfulBasis.id.label("grant_id"))
+            .join(LawfulBasisPerson, LawfulBasisPerson.lawful_basis_id == LawfulBasis.id)
+            .join(LawfulBasisCategory, LawfulBasisCategory.lawful_basis_id == LawfulBasis.id)
+            .join(FamilyMember, and_(FamilyMember.family_id == LawfulBasis.family_id,
+                                     FamilyMember.person_id == LawfulBasisPerson.person_id))
+            .where(LawfulBasis.ended_at.is_(None), in_force_clause(LawfulBasis.agreement_id, today),
+                   exists().where(LawfulBasisRecipient.lawful_basis_id == LawfulBasis.id,
+                                  _recipient_match(LawfulBasisRecipient, user))))
+
+
+def _grants(user):
+    """Every current grant to the user's organisation, one row per (family, person, category):
+    the SQL the per-person decision, the visibility clauses and searches all start from."""
+    from caseflow.core import timescales
+
+    today = timescales.today_london()
+    return union_all(
+        _consent_grants(user, today).add_columns(literal("consent", String).label("kind")),
+        _basis_grants(user, today).add_columns(literal("lawful_basis", String).label("kind"))).subquery("grants")
+
+
+def sharing_grants(user, family_ids) -> tuple[dict[str, dict[str, set[str]]], dict[str, list[str]]]:
+    """Per family and per person, the data categories this user's organisation may receive from
+    current consents and lawful bases, with the bases as text per family. Read on every request,
+    so a withdrawal, an expiry or an agreement ending takes effect on the next one."""
+    from caseflow.consent.models import Consent, LawfulBasis
+
+    family_ids = [family_ids] if isinstance(family_ids, str) else list(family_ids)
+    people: dict[str, dict[str, set[str]]] = {}
+    grant_ids: dict[str, set[str]] = {}
+    if not family_ids:
+        return people, {}
+    grants = _grants(user)
+    for family_id, person_id, category, grant_id, kind in db.session.execute(
+            select(grants.c.family_id, grants.c.person_id, grants.c.category, grants.c.grant_id, grants.c.kind)
+            .where(grants.c.family_id.in_(family_ids))):
+        people.setdefault(family_id, {}).setdefault(person_id, set()).add(category)
+        grant_ids.setdefault(kind, set()).add(grant_id)
+    bases: dict[str, list[str]] = {}
+    if grant_ids.get("consent"):
+        for c in db.session.scalars(select(Consent).where(Consent.id.in_(grant_ids["consent"]))
+                                    .order_by(Consent.given_on)):
+            bases.setdefault(c.family_id, []).append(f"consent given {c.given_on.isoformat()} by {c.given_by}")
+    if grant_ids.get("lawful_basis"):
+        for b in db.session.scalars(select(LawfulBasis).where(LawfulBasis.id.in_(grant_ids["lawful_basis"]))
+                                    .order_by(LawfulBasis.recorded_at)):
+            bases.setdefault(b.family_id, []).append(f"lawful basis: {b.basis}")
+    return people, bases
+
+
+def _active_break_glass(user):
+    from caseflow.consent.models import BreakGlass, BreakGlassPerson
+    from caseflow.core.database import utcnow
+
+    return (select(BreakGlass.family_id, BreakGlassPerson.person_id, BreakGlass.expires_at, BreakGlass.reason)
+            .join(BreakGlassPerson, BreakGlassPerson.break_glass_id == BreakGlass.id)
+            .where(BreakGlass.user_id == user.id, BreakGlass.expires_at > utcnow()))
+
+
+def _manager_families(user):
+    """SELECT family ids a team manager oversees: their team's families and everything not yet
+    allocated to a team (the front door, panel and step-downs)."""
+    from caseflow.cases.models import Case
+    from caseflow.core.stages import Stage
+
+    waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
+    return select(Case.family_id).where(or_(Case.team_id == user.team_id, Case.team_id.is_(None),
+                                            Case.stage.in_(waiting)))
+
+
+def _manager_scope(user, family_id: str) -> bool:
+    """A team manager oversees their team's families and everything not yet allocated to a
+    team (the front door, panel and step-downs). A manager with no team runs the service."""
+    if not user.team_id:
+        return True
+    return db.session.execute(select(_manager_families(user).where(_case_family_in([family_id])).exists())).scalar()
 
 
 def _break_glass(user, family_id: str):
+    """The user's newest break-glass grant on this family still running, if any."""
     from caseflow.consent.models import BreakGlass
     from caseflow.core.database import utcnow
 
@@ -80,29 +193,68 @@ def _break_glass(user, family_id: str):
         .order_by(BreakGlass.expires_at.desc()).limit(1))
 
 
-def _manager_scope(user, family_id: str) -> bool:
-    """A team manager oversees their team's families and everything not yet allocated to a
-    team (the front door, panel and step-downs). A manager with no team runs the service."""
-    from caseflow.cases.models import Case
-    from caseflow.core.stages import Stage
+def people_decisions(user, family_ids) -> dict[str, dict[str, frozenset[str]] | None]:
+    """For each family this user may see, the per-person categories (None: every member, with
+    the decision's categories). The batch form of family_view_decision's `people`, for pages
+    that show many families (search results)."""
+    family_ids = list(family_ids)
+    if user.role in PARTNER_ROLES:
+        shared, _ = sharing_grants(user, family_ids)
+        out: dict[str, dict[str, frozenset[str]] | None] = {}
+        for family_id, person_id in db.session.execute(
+                _referred_people_query(user).where(_member_family_in(family_ids))):
+            shared.setdefault(family_id, {}).setdefault(person_id, set()).update({Category.IDENTITY, Category.REFERRAL})
+        for family_id, people in shared.items():
+            out[family_id] = {p: frozenset(c | {Category.IDENTITY}) for p, c in people.items()}
+        return out
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        in_scope = set(db.session.scalars(_manager_families(user).where(_case_family_in(family_ids))))
+        glass: dict[str, dict[str, frozenset[str]]] = {}
+        for family_id, person_id, _, _ in db.session.execute(
+                _active_break_glass(user).where(_glass_family_in(family_ids))):
+            glass.setdefault(family_id, {})[person_id] = ALL_CATEGORIES
+        return {f: None if f in in_scope else glass.get(f, {}) for f in family_ids}
+    return {f: None for f in family_ids}
 
-    if not user.team_id:
-        return True
-    waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
-    return db.session.execute(select(exists().where(
-        Case.family_id == family_id, (Case.team_id == user.team_id) | Case.team_id.is_(None)
-        | Case.stage.in_(waiting)))).scalar()
+
+def _member_family_in(family_ids):
+    from caseflow.families.models import FamilyMember
+
+    return FamilyMember.family_id.in_(family_ids)
+
+
+def _case_family_in(family_ids):
+    from caseflow.cases.models import Case
+
+    return Case.family_id.in_(family_ids)
+
+
+def _glass_family_in(family_ids):
+    from caseflow.consent.models import BreakGlass
+
+    return BreakGlass.family_id.in_(family_ids)
 
 
 def family_view_decision(user, family_id: str) -> Decision:
+    """May this user see this family, and which people in it, in which categories.
+
+    Household-level facts follow their own rule: the family's name and reference, whether it has
+    an open case, and who its keyworker is are shown to anyone this decision allows, because a
+    recipient with any grant for any member needs to know whose family it is and whom to call.
+    Everything about a person (names, dates of birth, identifiers, what they said) follows
+    `categories_for(person_id)`, from grants that name that person; the working of a case
+    (stage, level of need, history) follows the case notes category."""
     if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:
         return allow("Front door and panel see the whole service's records.")
     if user.role == Role.TEAM_MANAGER:
         if _manager_scope(user, family_id):
             return allow("Your team, or not yet allocated to a team.")
-        glass = _break_glass(user, family_id)
-        if glass is not None:
-            return allow("Break-glass access.", basis=f"break-glass until {glass.expires_at:%H:%M}: {glass.reason}")
+        glass = db.session.execute(_active_break_glass(user).where(_glass_family_in([family_id]))).all()
+        if glass:
+            until = max(g.expires_at for g in glass)
+            reason = next(g.reason for g in glass if g.expires_at == until)
+            return allow("Break-glass access.", basis=f"break-glass until {until:%H:%M}: {reason}",
+                         people={g.person_id: ALL_CATEGORIES for g in glass})
         return deny("This family is held by another team. A duty manager can break glass, with a reason.")
     if user.role == Role.SOCIAL_WORKER:
         return allow("Children's social care: statutory functions (Children Act 1989).",
@@ -111,15 +263,20 @@ def family_view_decision(user, family_id: str) -> Decision:
         if _works_with_family(user, family_id):
             return allow("You or your team hold a case for this family.")
         return deny("You are not the keyworker or team for this family.")
-    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
-        categories, bases = sharing_grants(user, family_id)
-        if _referred_family(user, family_id):
-            categories |= {Category.IDENTITY, Category.REFERRAL}
-            bases.append("referrer's own request")
-        if categories:
-            return Decision(True, "What consent or a lawful basis lets your organisation see.",
-                            frozenset(categories | {Category.IDENTITY}), "; ".join(bases))
-        return deny("Your organisation has no consent or lawful basis to see this family.")
+    if user.role in PARTNER_ROLES:
+        shared, bases = sharing_grants(user, family_id)
+        people = {p: set(c) for p, c in shared.get(family_id, {}).items()}
+        basis = list(bases.get(family_id, []))
+        referred = db.session.execute(_referred_people_query(user).where(_member_family_in([family_id]))).all()
+        for _, person_id in referred:
+            people.setdefault(person_id, set()).update({Category.IDENTITY, Category.REFERRAL})
+        if referred:
+            basis.append("referrer's own request")
+        if not people:
+            return deny("Your organisation has no consent or lawful basis to see this family.")
+        per_person = {p: frozenset(c | {Category.IDENTITY}) for p, c in people.items()}
+        return Decision(True, "What consent or a lawful basis lets your organisation see, person by person.",
+                        frozenset().union(*per_person.values()), "; ".join(basis), per_person)
     return deny("Your role does not give access to family records.")
 
 
@@ -138,57 +295,47 @@ def visible_families(user, family_ids) -> set[str]:
 def family_visibility_clause(user):
     """The same relationships as family_view_decision, as SQL over Family.id, so searches and
     lists filter in the database and never reveal families the user may not know about."""
-    from sqlalchemy import false, or_, true
-
     from caseflow.cases.models import Case
     from caseflow.families.models import Family
-    from caseflow.frontdoor.models import RequestForHelp
-
-    from caseflow.consent.models import BreakGlass
-    from caseflow.core.database import utcnow
-    from caseflow.core.stages import Stage
 
     if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER} or (
             user.role == Role.TEAM_MANAGER and not user.team_id):
         return true()
     if user.role == Role.TEAM_MANAGER:
-        waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
-        return or_(Family.id.in_(select(Case.family_id).where(
-            or_(Case.team_id == user.team_id, Case.team_id.is_(None), Case.stage.in_(waiting)))),
-            Family.id.in_(select(BreakGlass.family_id).where(BreakGlass.user_id == user.id,
-                                                             BreakGlass.expires_at > utcnow())))
+        return or_(Family.id.in_(_manager_families(user)),
+                   Family.id.in_(select(_active_break_glass(user).subquery().c.family_id)))
     if user.role == Role.KEYWORKER:
         clause = Case.keyworker_id == user.id
         if user.team_id:
             clause = or_(clause, Case.team_id == user.team_id)
         return Family.id.in_(select(Case.family_id).where(clause))
-    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
-        clause = RequestForHelp.submitted_by_id == user.id
-        if user.role == Role.PARTNER_SYSTEM:
-            clause = or_(clause, RequestForHelp.referrer_organisation_id == user.organisation_id)
-        shared = _families_shared_with(user)
-        referred = Family.id.in_(select(RequestForHelp.family_id).where(clause))
-        return or_(referred, Family.id.in_(shared)) if shared else referred
+    if user.role in PARTNER_ROLES:
+        referred = _referred_people_query(user).subquery()
+        return or_(Family.id.in_(select(referred.c.family_id)), Family.id.in_(select(_grants(user).c.family_id)))
     return false()
 
 
-def _families_shared_with(user) -> list[str]:
-    """Families with a valid consent or lawful basis naming the user's organisation or its type.
-    Recipients are JSON lists, matched here rather than in SQL so both databases agree."""
-    from datetime import date
+def person_visibility_clause(user, category: str = Category.IDENTITY):
+    """SQL over FamilyMember (family_id, person_id): the members of visible families whose data
+    in `category` this user may see. Searches match only on these people, so a school cannot
+    find a family by the pupil number of a child no one consented to share."""
+    from caseflow.families.models import FamilyMember
 
-    from caseflow.consent.models import Consent, LawfulBasis
-
-    org_id, org_type = user.organisation_id, getattr(user.organisation, "type", None)
-    today = date.today()
-    rows = list(db.session.execute(select(Consent.family_id, Consent.recipient_org_ids, Consent.recipient_org_types,
-                                          Consent.expires_on).where(Consent.withdrawn_at.is_(None),
-                                                                    Consent.given_on <= today)))
-    rows += [(f, ids, types, None) for f, ids, types in db.session.execute(select(
-        LawfulBasis.family_id, LawfulBasis.recipient_org_ids, LawfulBasis.recipient_org_types)
-        .where(LawfulBasis.ended_at.is_(None)))]
-    return sorted({family_id for family_id, ids, types, expires in rows
-                   if (expires is None or expires >= today) and (org_id in (ids or []) or org_type in (types or []))})
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        glass = _active_break_glass(user).subquery()
+        return or_(FamilyMember.family_id.in_(_manager_families(user)), exists().where(
+            glass.c.family_id == FamilyMember.family_id, glass.c.person_id == FamilyMember.person_id))
+    if user.role in PARTNER_ROLES:
+        grants = _grants(user)
+        granted = exists().where(grants.c.family_id == FamilyMember.family_id,
+                                 grants.c.person_id == FamilyMember.person_id,
+                                 *([] if category == Category.IDENTITY else [grants.c.category == category]))
+        if category not in (Category.IDENTITY, Category.REFERRAL):
+            return granted
+        referred = _referred_people_query(user).subquery()
+        return or_(granted, exists().where(referred.c.family_id == FamilyMember.family_id,
+                                           referred.c.person_id == FamilyMember.person_id))
+    return true()
 
 
 # --- rules -----------------------------------------------------------------------------------

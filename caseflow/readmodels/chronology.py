@@ -13,6 +13,7 @@ from sqlalchemy import select
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
 from caseflow.cases.models import Case, CaseTransition
+from caseflow.core.access import can
 from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
@@ -57,9 +58,12 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         day, at = _stamp(moment)
         entries.append(Entry(day, at, kind, title, detail, by_id))
 
+    per_person = decision.people is not None  # a partner: each item on its own grant
     for r in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
+        shows_details = "referral" in decision.categories and (
+            not per_person or "referral" in can(actor, "request.view", r).categories)
         add(r.received_at, "request", f"Request for help {r.reference} from {r.referrer_organisation or r.referrer_name}",
-            r.details if "referral" in decision.categories else None, r.submitted_by_id)
+            r.details if shows_details else None, r.submitted_by_id)
     for t in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)):
         add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk", t.rationale, t.decided_by_id)
     for p in db.session.scalars(select(PanelItem).where(PanelItem.case_id == case.id)):
@@ -82,7 +86,10 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
             e.reason, e.granted_by_id)
     for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
-        add(n.created_at, "notification", f"Notification: {n.title}", None, n.recipient_id)
+        # A notification's title can name a child (a school's Operation Encompass notice):
+        # partners see that one was sent, not what it said.
+        add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,
+            n.recipient_id)
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.id.in_({e.by_id for e in entries if e.by_id}))).all())
     for e in entries:

@@ -35,7 +35,14 @@ def person_json(member, categories=services.ALL_FIELDS) -> dict:
     return body
 
 
-def case_json(case) -> dict:
+def case_json(case, full: bool = True) -> dict:
+    """A case. Without `full` (a partner without case notes), only the household-level facts:
+    which case, whether it is open, when, and who the keyworker is."""
+    if not full:
+        return {"id": case.id, "reference": case.reference, "open": case.is_open,
+                "opened_at": case.opened_at.isoformat(), "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+                "keyworker_id": case.keyworker_id,
+                "redacted": ["stage", "level_of_need", "rag", "closure_reason", "signposted_to", "transitions"]}
     return {"id": case.id, "reference": case.reference, "stage": case.stage,
             "opened_at": case.opened_at.isoformat(),
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
@@ -51,7 +58,7 @@ def search_families(user, data):
     results, total = services.search_families(user, data["q"], data["page"], data["per_page"])
     return {"items": [{"id": r.family.id, "reference": r.family.reference, "name": r.family.display_name,
                        "open_case_id": r.open_case.id if r.open_case else None,
-                       "members": [{"id": m.person.id, "given_name": m.person.given_name,
+                       "members": [{"id": m.person.id, "given_name": m.person.given_name,  # only those shown
                                     "family_name": m.person.family_name,
                                     "date_of_birth": m.person.date_of_birth.isoformat() if m.person.date_of_birth else None}
                                    for m in r.members]} for r in results],
@@ -65,9 +72,10 @@ def get_family(user, data, family_id):
             "name": view.family.display_name, "categories": sorted(view.decision.categories),
             "basis": view.decision.basis, "redacted": view.hidden}
     if view.shows("members"):
-        body["members"] = [person_json(m, view.decision.categories) for m in view.members]
+        body["members"] = [person_json(m, view.categories_for(m.person_id)) for m in view.members]
+        body["other_members_withheld"] = view.others_withheld  # never who, or how many
     if view.shows("cases"):
-        body["cases"] = [case_json(c) for c in view.cases]
+        body["cases"] = [case_json(c, view.shows_case_working) for c in view.cases]
     if view.shows("requests"):
         body["requests"] = [{"id": r.id, "reference": r.reference, "received_at": r.received_at.isoformat(),
                              "source": r.source, "referrer": r.referrer_name,

@@ -1,7 +1,7 @@
 """The single family view, family search and the family's access log (a read model).
 
-Everything the service holds about a family, cut to what the policy lets the reader see, each
-read audited against the family."""
+Everything the service holds about a family, cut to what the policy lets the reader see, person
+by person, each read audited against the family."""
 from __future__ import annotations
 
 import re
@@ -15,8 +15,8 @@ from caseflow.cases.models import Case
 from caseflow.core import audit
 from caseflow.core.audit import AuditEvent
 from caseflow.core.vocab import Category
-from caseflow.core.access import Decision, require
-from caseflow.core.access import family_visibility_clause
+from caseflow.core.access import Decision, can, family_visibility_clause, require
+from caseflow.policy.rules import people_decisions, person_visibility_clause
 from caseflow.core.extensions import db
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import normalise_name
@@ -47,6 +47,12 @@ SECTION_CATEGORIES = {
 
 @dataclass
 class FamilyView:
+    """The single family view, cut to the reader's decision: `members` holds only the people the
+    reader may name (decision.shows_person); each person's fields follow
+    decision.categories_for(person id). The household-level facts (name, reference, whether a
+    case is open, the keyworker) are shown to anyone allowed the view; a case's working (stage
+    detail, level of need, risk, history) only with the case notes category."""
+
     family: Family
     decision: Decision
     members: list[FamilyMember]
@@ -55,14 +61,22 @@ class FamilyView:
     hidden: dict[str, str] = field(default_factory=dict)  # section -> why it is redacted
     workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
     partner_events: list = field(default_factory=list)  # police, A&E, school notifications, newest first
+    others_withheld: bool = False  # someone in the household is not covered by the reader's grants
 
     @property
     def flagged(self) -> bool:
         """A family with an open case carries the flag partners' systems see."""
         return any(c.is_open for c in self.cases)
 
+    @property
+    def shows_case_working(self) -> bool:
+        return Category.CASE_NOTES in self.decision.categories or self.decision.people is None
+
     def shows(self, section: str) -> bool:
         return section not in self.hidden
+
+    def categories_for(self, person_id: str) -> frozenset[str]:
+        return self.decision.categories_for(person_id)
 
 
 def view_family(actor, family_id: str, purpose: str = "single family view") -> FamilyView:
@@ -89,6 +103,8 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
         requests = db.session.scalars(
             select(RequestForHelp).where(RequestForHelp.family_id == family.id)
             .order_by(RequestForHelp.received_at.desc())).all()
+        if decision.people is not None:  # item by item: a partner sees the requests it may open
+            requests = [r for r in requests if can(actor, "request.view", r)]
     partner_events = []
     if "flags" not in hidden:
         from caseflow.notify.models import PartnerEvent
@@ -96,15 +112,17 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
         partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
                                             .order_by(PartnerEvent.received_at.desc())).all()
     db.session.commit()
-    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden, workers,
-                      list(partner_events))
+    members = [m for m in family.memberships if decision.shows_person(m.person_id)]
+    return FamilyView(family, decision, members, list(cases), list(requests), hidden, workers,
+                      list(partner_events), others_withheld=len(members) < len(family.memberships))
 
 
 @dataclass
 class SearchResult:
     family: Family
-    members: list[FamilyMember]
+    members: list[FamilyMember]  # only the people the user may name
     open_case: Case | None
+    per_person: bool = False  # the user sees some people only (a partner): household facts only
 
 
 def _parse_search_date(text: str) -> date | None:
@@ -128,15 +146,18 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         return [], 0
     if len(q) > 100:
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
-    person_match = _person_clause(q)
+    person_match, category = _person_clause(q)
     upper = q.upper()
     by_reference = or_(
         Family.reference == upper,
         Family.id.in_(select(Case.family_id).where(Case.reference == upper)),
         Family.id.in_(select(RequestForHelp.family_id).where(RequestForHelp.reference == upper)),
     )
+    # Only people the user may see in the searched-for category are matched: a school finds a
+    # family by a pupil number only when it may see that pupil's education data.
     matching = or_(by_reference, Family.id.in_(
-        select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id).where(person_match)))
+        select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+        .where(person_match, person_visibility_clause(actor, category))))
     query = select(Family).where(matching, family_visibility_clause(actor))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     families = db.session.scalars(
@@ -144,29 +165,39 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         .options(selectinload(Family.memberships).joinedload(FamilyMember.person))).all()
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
+    people = people_decisions(actor, [f.id for f in families])
     db.session.commit()
-    return [SearchResult(f, list(f.memberships), open_cases.get(f.id)) for f in families], total
+    return [SearchResult(f, _shown_members(f, people.get(f.id)), open_cases.get(f.id), people.get(f.id) is not None)
+            for f in families], total
+
+
+def _shown_members(family: Family, people) -> list[FamilyMember]:
+    """The members a search result may name: everyone (staff), or those the user's grants cover."""
+    if people is None:
+        return list(family.memberships)
+    return [m for m in family.memberships if Category.IDENTITY in people.get(m.person_id, frozenset())]
 
 
 def _person_clause(q: str):
+    """The SQL for what was typed, and the data category the user needs to search by it."""
     dob = _parse_search_date(q)
     if dob is not None:
-        return Person.date_of_birth == dob
+        return Person.date_of_birth == dob, Category.IDENTITY
     digits = clean_nhs_number(q)
     if re.fullmatch(r"\d{10}", digits):
-        return Person.nhs_number == digits
+        return Person.nhs_number == digits, FIELD_CATEGORIES["nhs_number"]
     if re.fullmatch(r"[A-Za-z]\d{11}[0-9A-Za-z]", q):
-        return Person.upn == q.upper()
+        return Person.upn == q.upper(), FIELD_CATEGORIES["upn"]
     postcode = format_postcode(q)
     if postcode is not None:
-        return Person.postcode_norm == postcode.replace(" ", "")
+        return Person.postcode_norm == postcode.replace(" ", ""), Category.IDENTITY
     words = [normalise_name(w) for w in q.split() if normalise_name(w)]
     if not words:
-        return Person.id.is_(None)
+        return Person.id.is_(None), Category.IDENTITY
     clauses = []
     for word in words:  # every word must match a first or last name, in either order
         clauses.append(or_(Person.given_name_norm.startswith(word), Person.family_name_norm.startswith(word)))
-    return and_(*clauses)
+    return and_(*clauses), Category.IDENTITY
 
 
 def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):

@@ -37,13 +37,24 @@ class HandoverPack:
     plan: object | None = None
     chronology: list = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
+    others_withheld: bool = False  # household members the reader's grants do not cover
+
+    def voices(self) -> list[tuple[str, str]]:
+        """(name, their words) from the assessment, for the people whose case notes the reader
+        may see: a partner's consent for the mother does not open her children's words."""
+        if self.assessment is None:
+            return []
+        return [(m["name"], m["voice"]) for m in self.assessment.members or []
+                if m.get("voice") and "case_notes" in self.decision.categories_for(m.get("person_id"))]
 
 
 def build(actor, case_id: str) -> HandoverPack:
     case, decision = case_for(actor, case_id, "case.handover_pack", "handover pack")
     seen = decision.categories
-    pack = HandoverPack(case, decision, list(db.session.scalars(
-        select(FamilyMember).where(FamilyMember.family_id == case.family_id).order_by(FamilyMember.created_at))))
+    everyone = list(db.session.scalars(
+        select(FamilyMember).where(FamilyMember.family_id == case.family_id).order_by(FamilyMember.created_at)))
+    shown = [m for m in everyone if decision.shows_person(m.person_id)]  # each person by their own grants
+    pack = HandoverPack(case, decision, shown, others_withheld=len(shown) < len(everyone))
     if {"social_care", "case_notes"} & seen:
         pack.step_ups = list(db.session.scalars(select(StepUp).where(StepUp.case_id == case.id).order_by(StepUp.requested_at)))
         pack.step_downs = list(db.session.scalars(select(StepDown).where(StepDown.case_id == case.id).order_by(StepDown.requested_at)))
@@ -75,6 +86,8 @@ def pack_pdf(pack: HandoverPack) -> bytes:
     for m in pack.members:
         born = f", born {timescales.format_uk_date(m.person.date_of_birth)}" if m.person.date_of_birth else ""
         doc.para(f"{m.person.given_name} {m.person.family_name} ({m.relationship_to_family.replace('_', ' ')}{born})")
+    if pack.others_withheld:
+        doc.para("Other people in this household are not covered by your consent or lawful basis, so they are not named.", 10)
     for record in pack.step_ups:
         doc.gap()
         doc.heading(f"Step-up on {timescales.format_uk_date(record.requested_at)}", 13)
@@ -103,9 +116,8 @@ def pack_pdf(pack: HandoverPack) -> bytes:
         doc.heading(f"Whole-family assessment ({'completed ' + timescales.format_uk_date(a.completed_at) if a.completed_at else 'draft'})", 13)
         if a.family_views:
             doc.para(f"In the family's words: {a.family_views}")
-        for m in a.members or []:
-            if m.get("voice"):
-                doc.para(f"{m['name']}: \"{m['voice']}\"")
+        for name, voice in pack.voices():
+            doc.para(f"{name}: \"{voice}\"")
         for code in a.confirmed_problems or []:
             doc.para(f"{DOMAINS[code]}: baseline {a.baseline.get(code, '-')} out of 10")
     if pack.plan is not None:

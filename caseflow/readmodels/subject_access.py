@@ -9,7 +9,7 @@ from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.core import audit
 from caseflow.core.audit import AuditEvent
-from caseflow.consent.models import Consent, LawfulBasis
+from caseflow.consent.models import Consent, ConsentPerson, LawfulBasis, LawfulBasisPerson
 from caseflow.core.access import require
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
@@ -27,8 +27,9 @@ def export(actor, person_id: str) -> dict:
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound("No person with that id.")
-    require(actor, "person.subject_access", person, object_type="person", object_id=person.id,
-            family_id=None, purpose="subject access request")
+    decision = require(actor, "person.subject_access", person, object_type="person", object_id=person.id,
+                       family_id=None, purpose="subject access request")
+    seen = decision.categories_for(person.id)  # this person's own data, category by category
     memberships = list(db.session.scalars(select(FamilyMember).where(FamilyMember.person_id == person.id)))
     family_ids = [m.family_id for m in memberships]
     cases = list(db.session.scalars(select(Case).where(Case.family_id.in_(family_ids)).order_by(Case.opened_at)))
@@ -38,8 +39,11 @@ def export(actor, person_id: str) -> dict:
     assessments = list(db.session.scalars(select(Assessment).where(Assessment.case_id.in_(case_ids))))
     contacts = [c for c in db.session.scalars(select(Contact).where(Contact.case_id.in_(case_ids))
                                               .order_by(Contact.occurred_on)) if person.id in (c.people_seen or [])]
-    consents = list(db.session.scalars(select(Consent).where(Consent.person_id == person.id)))
-    bases = list(db.session.scalars(select(LawfulBasis).where(LawfulBasis.family_id.in_(family_ids))))
+    # The consents and lawful bases that cover this person (not every one recorded on the family).
+    consents = list(db.session.scalars(select(Consent).join(ConsentPerson, ConsentPerson.consent_id == Consent.id)
+                                       .where(ConsentPerson.person_id == person.id).order_by(Consent.given_on)))
+    bases = list(db.session.scalars(select(LawfulBasis).join(LawfulBasisPerson, LawfulBasisPerson.lawful_basis_id == LawfulBasis.id)
+                                    .where(LawfulBasisPerson.person_id == person.id).order_by(LawfulBasis.recorded_at)))
     audit.chain_pending()  # this reading is on the trail it shows
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.family_id.in_(family_ids))
                                      .order_by(AuditEvent.seq)))
@@ -47,28 +51,34 @@ def export(actor, person_id: str) -> dict:
     data = {
         "person": {"id": person.id, "given_name": person.given_name, "family_name": person.family_name,
                    "date_of_birth": _iso(person.date_of_birth), "sex": person.sex, "address": person.address,
-                   "postcode": person.postcode, "nhs_number": person.nhs_number, "upn": person.upn,
-                   "phone": person.phone, "email": person.email, "school": person.school_name,
-                   "gp_practice": person.gp_practice_name},
+                   "postcode": person.postcode, "phone": person.phone, "email": person.email,
+                   **({"nhs_number": person.nhs_number, "gp_practice": person.gp_practice_name} if "health" in seen else {}),
+                   **({"upn": person.upn, "school": person.school_name} if "education" in seen else {})},
         "families": [{"family_id": m.family_id, "relationship": m.relationship_to_family,
                       "in_household": m.in_household} for m in memberships],
         "requests_for_help": [{"reference": r.reference, "received_at": _iso(r.received_at),
                                "referrer": r.referrer_organisation or r.referrer_name, "concerns": r.concerns,
-                               "details": r.details, "as_submitted": rp.submitted} for rp, r in named],
+                               "details": r.details if "referral" in seen else None,
+                               "as_submitted": rp.submitted} for rp, r in named],
         "cases": [{"reference": c.reference, "stage": c.stage, "opened_at": _iso(c.opened_at),
                    "closed_at": _iso(c.closed_at), "closure_reason": c.closure_reason,
                    "closure_summary": c.closure_summary} for c in cases],
         "assessments": [{"case_id": a.case_id, "status": a.status, "completed_at": _iso(a.completed_at),
                          "family_views": a.family_views,
                          "about_you": next((m for m in a.members or [] if m.get("person_id") == person.id), None)}
-                        for a in assessments],
+                        for a in assessments] if "case_notes" in seen else [],
         "contacts": [{"date": _iso(c.occurred_on), "type": c.contact_type, "notes": c.notes,
-                      "next_steps": c.next_steps} for c in contacts],
+                      "next_steps": c.next_steps} for c in contacts] if "case_notes" in seen else [],
         "consents": [{"purpose": c.purpose, "categories": c.categories, "given_on": _iso(c.given_on),
-                      "given_by": c.given_by, "expires_on": _iso(c.expires_on), "withdrawn_at": _iso(c.withdrawn_at)}
-                     for c in consents],
+                      "given_by": c.given_by, "given_for_you": next(
+                          (p.given_by_relationship for p in c.people if p.person_id == person.id), None),
+                      "recipient_organisation_ids": c.recipient_org_ids,
+                      "recipient_organisation_types": c.recipient_org_types,
+                      "expires_on": _iso(c.expires_on), "withdrawn_at": _iso(c.withdrawn_at)} for c in consents],
         "sharing_without_consent": [{"basis": b.basis, "justification": b.justification,
-                                     "recorded_at": _iso(b.recorded_at), "categories": b.categories} for b in bases],
+                                     "recorded_at": _iso(b.recorded_at), "categories": b.categories,
+                                     "recipient_organisation_ids": b.recipient_org_ids,
+                                     "recipient_organisation_types": b.recipient_org_types} for b in bases],
         "who_has_seen_your_records": [{"at": _iso(e.at), "who": names.get(e.actor_id, e.actor_label),
                                        "action": e.action, "basis": e.basis} for e in events],
     }

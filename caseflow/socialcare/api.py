@@ -53,6 +53,7 @@ def handover_pack(user, data, case_id):
         "case_id": case_id, "reference": pack.case.reference, "withheld": pack.withheld,
         "members": [{"name": f"{m.person.given_name} {m.person.family_name}", "relationship": m.relationship_to_family,
                      "date_of_birth": _iso(m.person.date_of_birth)} for m in pack.members],
+        "other_members_withheld": pack.others_withheld,
         "step_ups": [{"at": s.requested_at.isoformat(), "reason": s.reason, "concern": s.concern, "evidence": s.evidence,
                       "urgency": s.urgency, "family_informed": s.family_informed,
                       "family_not_informed_reason": s.family_not_informed_reason, "informed": s.informed,
@@ -64,6 +65,7 @@ def handover_pack(user, data, case_id):
                        for s in pack.step_downs],
         "assessment": None if pack.assessment is None else {
             "status": pack.assessment.status, "family_views": pack.assessment.family_views,
+            "voices": [{"name": name, "voice": voice} for name, voice in pack.voices()],
             "confirmed_problems": pack.assessment.confirmed_problems, "baseline": pack.assessment.baseline},
         "plan": None if pack.plan is None else {
             "status": pack.plan.status, "outcomes": [{"headline_problem": o.headline_problem, "description": o.description,

@@ -85,7 +85,9 @@ def test_sharing_without_consent_needs_a_managers_approval_and_is_reported(api, 
             "recipient_organisation_ids": [police.id], "categories": ["identity", "police", "case_notes"],
             "review_on": (TODAY + timedelta(days=30)).isoformat()}
     unapproved = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["sam"], json=body)
-    assert unapproved.status_code == 422 and "approved_by_id" in unapproved.get_json()["error"]["fields"]
+    fields = unapproved.get_json()["error"]["fields"]
+    assert unapproved.status_code == 422 and {"approved_by_id", "person_ids"} <= set(fields)  # approver; and about whom
+    body["person_ids"] = [members[0]["id"]]
     recorded = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["sam"],
                         json={**body, "approved_by_id": p["manager"].id})
     assert recorded.status_code == 201

@@ -58,6 +58,12 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/families/<family_id>/break-glass"): {"team_manager"},
     ("POST", "/api/v1/people/<person_id>/consents"): WORKERS,
     ("POST", "/consents/<consent_id>/withdraw"): WORKERS, ("POST", "/api/v1/consents/<consent_id>/withdraw"): WORKERS,
+    ("GET", "/consents/<consent_id>/form.pdf"): WORKERS,
+    ("GET", "/consents/<consent_id>/signed-copy"): WORKERS, ("POST", "/consents/<consent_id>/signed-copy"): WORKERS,
+    ("GET", "/consents/<consent_id>/signed-copy/download"): WORKERS,
+    # the register of information sharing agreements: no personal data, kept by admins and managers
+    ("GET", "/agreements"): EVERYONE, ("GET", "/api/v1/agreements"): EVERYONE,
+    ("GET", "/agreements/new"): {"admin", "team_manager"}, ("POST", "/agreements/new"): {"admin", "team_manager"},
     ("GET", "/people/<person_id>/subject-access.pdf"): {"team_manager"},
     ("GET", "/api/v1/people/<person_id>/subject-access"): {"team_manager"},
     ("GET", "/reports/access"): {"team_manager"}, ("GET", "/api/v1/reports/access"): {"team_manager"},

@@ -21,7 +21,7 @@ class World:
     family_id: str
 
 
-def open_family(api, factory, *, webhook_url: str | None = None, allocate: bool = True) -> World:
+def open_family(api, factory, *, webhook_url: str | None = None, allocate: bool = True, people=None) -> World:
     p, t, orgs = team(factory)
     police = factory.org("Northshire Police", type="police")
     p["police"] = factory.user("partner_system", org=police, name="Police records system")
@@ -40,7 +40,8 @@ def open_family(api, factory, *, webhook_url: str | None = None, allocate: bool 
     duty = api.put(f"/api/v1/organisations/{orgs['early_help'].id}/notification-settings", t["admin"],
                    json={"duty_contact_id": p["duty"].id})
     assert duty.status_code == 200, duty.get_json()
-    created = api.post("/api/v1/requests", t["referrer"], json=request_body()).get_json()
+    created = api.post("/api/v1/requests", t["referrer"],
+                       json=request_body(**({"people": people} if people else {}))).get_json()
     case_id = created["case_id"]
     assert api.post(f"/api/v1/cases/{case_id}/triage", t["officer"], json=TRIAGE_TO_PANEL).status_code == 201
     if allocate:
