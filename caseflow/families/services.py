@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 from caseflow.cases.models import Case
 from caseflow.consent import audit
 from caseflow.consent.models import AuditEvent
-from caseflow.consent.policy import Category, Decision, family_visibility_clause, require
+from caseflow.consent.policy import (SOCIAL_CARE_STAGES, Category, Decision, can, family_visibility_clause, require,
+                                     require_list, shown_stage, shows_move)
 from caseflow.extensions import db
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import normalise, normalise_name
@@ -75,12 +76,79 @@ SECTION_CATEGORIES = {
 }
 
 
+STAGE_WITHHELD_LABEL = "Open"
+
+
+@dataclass
+class SeenTransition:
+    from_stage: str | None
+    to_stage: str
+    action: str
+    at: datetime
+    actor_id: str | None
+
+    @property
+    def to_label(self) -> str:
+        from caseflow.flow import STAGE_LABELS
+
+        return STAGE_LABELS.get(self.to_stage, self.to_stage)
+
+
+@dataclass
+class SeenCase:
+    """A case as this reader may see it: the stage is social care data when it says the family
+    is (or was) with children's social care, so readers without that category see it as open."""
+    id: str
+    reference: str
+    stage: str
+    is_open: bool
+    opened_at: datetime
+    closed_at: datetime | None
+    closure_reason: str | None
+    is_re_referral: bool
+    keyworker_id: str | None
+    team_id: str | None
+    level_of_need: int | None
+    rag: str | None
+    signposted_to: str | None
+    transitions: list[SeenTransition]
+
+    @property
+    def stage_label(self) -> str:
+        from caseflow.flow import STAGE_LABELS
+
+        return STAGE_LABELS.get(self.stage, STAGE_WITHHELD_LABEL)
+
+
+def seen_case(case: Case, decision: Decision) -> SeenCase:
+    return SeenCase(case.id, case.reference, shown_stage(decision, case.stage), case.is_open, case.opened_at,
+                    case.closed_at, case.closure_reason, case.is_re_referral, case.keyworker_id, case.team_id,
+                    case.level_of_need, case.rag, case.signposted_to,
+                    [SeenTransition(t.from_stage, t.to_stage, t.action, t.at, t.actor_id) for t in case.transitions
+                     if shows_move(decision, t.from_stage, t.to_stage)])
+
+
+@dataclass
+class SeenRequest:
+    """A request for help in the family view, as its own rule (request.view) lets this reader
+    see it: another agency's referral is not readable here when it is not on its own page."""
+    id: str
+    reference: str
+    received_at: datetime
+    source: str
+    referrer_name: str
+    referrer_organisation: str | None
+    concerns: list[str]
+    details: str | None
+    case_id: str | None
+
+
 @dataclass
 class FamilyView:
     family: Family
     decision: Decision
     members: list[FamilyMember]
-    cases: list[Case]
+    cases: list[SeenCase]
     requests: list = field(default_factory=list)
     hidden: dict[str, str] = field(default_factory=dict)  # section -> why it is redacted
     workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
@@ -116,9 +184,13 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
     workers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))} if worker_ids else {}
     requests = []
     if "requests" not in hidden:
-        requests = db.session.scalars(
-            select(RequestForHelp).where(RequestForHelp.family_id == family.id)
-            .order_by(RequestForHelp.received_at.desc())).all()
+        for r in db.session.scalars(select(RequestForHelp).where(RequestForHelp.family_id == family.id)
+                                    .order_by(RequestForHelp.received_at.desc())):
+            allowed = can(actor, "request.view", r)  # item by item, field by field
+            if allowed:
+                requests.append(SeenRequest(r.id, r.reference, r.received_at, r.source, r.referrer_name,
+                                            r.referrer_organisation, r.concerns,
+                                            r.details if Category.REFERRAL in allowed.categories else None, r.case_id))
     partner_events = []
     if "flags" not in hidden:
         from caseflow.notify.models import PartnerEvent
@@ -126,8 +198,8 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
         partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
                                             .order_by(PartnerEvent.received_at.desc())).all()
     db.session.commit()
-    return FamilyView(family, decision, list(family.memberships), list(cases), list(requests), hidden, workers,
-                      list(partner_events))
+    return FamilyView(family, decision, list(family.memberships), [seen_case(c, decision) for c in cases],
+                      requests, hidden, workers, list(partner_events))
 
 
 @dataclass
@@ -135,6 +207,13 @@ class SearchResult:
     family: Family
     members: list[FamilyMember]
     open_case: Case | None
+    open_stage: str | None = None  # the open case's stage as this reader may see it
+
+    @property
+    def open_stage_label(self) -> str | None:
+        from caseflow.flow import STAGE_LABELS
+
+        return None if self.open_stage is None else STAGE_LABELS.get(self.open_stage, STAGE_WITHHELD_LABEL)
 
 
 def _parse_search_date(text: str) -> date | None:
@@ -151,10 +230,9 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     families this user may see. Unknown families are simply not found."""
     from caseflow.frontdoor.models import RequestForHelp
 
-    require(actor, "family.search", object_type="family_search", purpose="search")
+    decision = require_list(actor, "family.search", object_type="family_search", purpose="search")
     q = (q or "").strip()
     if not q:
-        db.session.commit()
         return [], 0
     if len(q) > 100:
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
@@ -174,8 +252,16 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         .options(selectinload(Family.memberships).joinedload(FamilyMember.person))).all()
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
+    audit.record_reads(actor, "family.search", "family_search", [f.id for f in families],
+                       categories=decision.categories, purpose="search", basis=decision.basis)
     db.session.commit()
-    return [SearchResult(f, list(f.memberships), open_cases.get(f.id)) for f in families], total
+    results = []
+    for f in families:
+        case = open_cases.get(f.id)
+        stage = None if case is None else (
+            shown_stage(can(actor, "family.view", f), case.stage) if case.stage in SOCIAL_CARE_STAGES else case.stage)
+        results.append(SearchResult(f, list(f.memberships), case, stage))
+    return results, total
 
 
 def _person_clause(q: str):

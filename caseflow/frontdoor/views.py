@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from caseflow import timescales
-from caseflow.consent.policy import can, family_view_decision, require
+from caseflow.consent.policy import can, family_decision, require
 from caseflow.database import utcnow
 from caseflow.extensions import limiter
 from caseflow.frontdoor import forms, services
@@ -80,7 +80,7 @@ def submitted(request_id):
     req, _ = services.view_request(current_user, request_id)
     return render_template("frontdoor/submitted.html", req=req, title="Request received",
                            due=services.triage_due_at(req),
-                           can_see_family=bool(family_view_decision(current_user, req.family_id)))
+                           can_see_family=bool(family_decision(current_user, req.family_id)))
 
 
 @bp.route("/ask-for-help", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseflow import flow
 from caseflow.cases.models import Case
 from caseflow.consent import audit
-from caseflow.consent.policy import Decision
+from caseflow.consent.policy import Decision, can
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.models import FamilyMember
@@ -39,6 +39,7 @@ class AssessmentView:
     assessment: Assessment | None
     content: dict  # what the form shows: the saved draft, or a pre-filled new one
     decision: Decision
+    can_record: bool = False  # the policy's casework.record: whoever does this case's casework
 
     @property
     def locked(self) -> bool:
@@ -50,7 +51,7 @@ def view(actor, case_id: str) -> AssessmentView:
     assessment = _assessment(case.id)
     content = _content(assessment) if assessment else prefill(case)
     db.session.commit()
-    return AssessmentView(case, assessment, content, decision)
+    return AssessmentView(case, assessment, content, decision, bool(can(actor, "casework.record", case)))
 
 
 def _assessment(case_id: str) -> Assessment | None:

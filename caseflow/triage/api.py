@@ -5,8 +5,9 @@ from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
-from caseflow.triage import services
-from caseflow.triage.schemas import AllocationSchema, PanelDecisionSchema, PanelSchema, TriageSchema
+from caseflow.triage import amendments, services
+from caseflow.triage.schemas import (AllocationSchema, PanelAmendmentSchema, PanelDecisionSchema, PanelSchema,
+                                     TriageAmendmentSchema, TriageSchema)
 
 bp = api_blueprint("triage_api", __name__)
 
@@ -27,6 +28,17 @@ def triage_case(user, data, case_id):
     case = services._case(case_id)
     return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
             "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision}, 201
+
+
+@endpoint(bp, "/cases/<case_id>/triage/amendments", "POST", status=201, documented_body=TriageAmendmentSchema,
+          summary="Amend the triage decision (managers, with a reason; the original stays on record)")
+def amend_triage(user, data, case_id):
+    decision, amendment = amendments.amend_triage(user, case_id, json_object())
+    case = services._case(case_id)
+    return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
+            "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision,
+            "amendment_id": amendment.id, "reason": amendment.reason,
+            "previous": {k: amendment.previous.get(k) for k in ("decision", "level_of_need", "rag")}}, 201
 
 
 def panel_body(agenda) -> dict:
@@ -64,6 +76,17 @@ def panel_decision(user, data, panel_id):
     case = services._case(item.case_id)
     return {"id": item.id, "case_id": item.case_id, "decision": item.decision, "stage": case.stage,
             "keyworker_id": case.keyworker_id}, 201
+
+
+@endpoint(bp, "/panels/<panel_id>/decisions/<case_id>/amendments", "POST", status=201,
+          documented_body=PanelAmendmentSchema,
+          summary="Amend the panel's decision about a case (the chair or a manager, with a reason)")
+def amend_panel_decision(user, data, panel_id, case_id):
+    item, amendment = amendments.amend_panel_decision(user, panel_id, case_id, json_object())
+    case = services._case(case_id)
+    return {"id": item.id, "case_id": case_id, "decision": item.decision, "stage": case.stage,
+            "keyworker_id": case.keyworker_id, "amendment_id": amendment.id, "reason": amendment.reason,
+            "previous": {"decision": amendment.previous.get("decision")}}, 201
 
 
 @endpoint(bp, "/cases/<case_id>/allocation", "POST", summary="Allocate or re-allocate a keyworker",

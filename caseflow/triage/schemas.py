@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from caseflow.cases.amendments import amend_reason
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 
 LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
@@ -96,3 +97,14 @@ class AllocationSchema(Schema):
     lead_professional_id = fields.String(load_default=None)
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
     confirm_over_capacity = fields.Boolean(load_default=False)
+
+
+class TriageAmendmentSchema(TriageSchema):
+    """A triage decision changed after it was made: the decision as it should now stand, and why."""
+    reason = amend_reason()
+
+
+class PanelAmendmentSchema(PanelDecisionSchema):
+    """A panel decision changed after it was made (the case is named by the URL), and why."""
+    case_id = fields.String(load_default=None)
+    reason = amend_reason()

@@ -17,9 +17,10 @@ from sqlalchemy.orm import selectinload
 from caseflow import flow, timescales
 from caseflow.auth.models import Team, User
 from caseflow.auth.roles import Role
+from caseflow.cases.amendments import DecisionMade
 from caseflow.cases.models import Case
 from caseflow.consent import audit
-from caseflow.consent.policy import require
+from caseflow.consent.policy import require, require_list
 from caseflow.database import utcnow
 from caseflow.extensions import db
 from caseflow.families.models import Family
@@ -67,16 +68,23 @@ def is_eligible(headline_codes: list[str], local_codes: list[str]) -> bool:
     return len(set(headline_codes)) >= 1 and len(set(headline_codes)) + len(set(local_codes)) >= 2
 
 
+def current_triage(case_id: str) -> TriageDecision | None:
+    return db.session.scalar(select(TriageDecision).where(TriageDecision.case_id == case_id)
+                             .order_by(TriageDecision.decided_at).limit(1))
+
+
 def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     case = _case(case_id)
     require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
             purpose="triage")
+    # A decision is made once: a second, different one would silently undo the first (take a
+    # case off the panel's agenda). Changing it is an amendment, with a reason.
+    made = current_triage(case.id)
+    if made is not None:
+        raise DecisionMade(f"This case was triaged on {timescales.format_uk_date(made.decided_at)} "
+                       f"({made.decision.replace('_', ' ')}). To change that decision, amend it with a reason.")
     data = load(TriageSchema, raw)
-    known_local = {c.code for c in active_local_criteria()}
-    unknown = [c for c in data["local_criteria"] if c not in known_local]
-    if unknown:
-        raise ServiceValidationError("Unknown local criteria.", {"local_criteria": [
-            f"Not a local criterion: {', '.join(unknown)}"]})
+    check_local_criteria(data)
     waiting_review = db.session.scalar(select(func.count()).select_from(RequestForHelp).where(
         RequestForHelp.case_id == case.id, RequestForHelp.status == RequestStatus.NEEDS_REVIEW))
     if waiting_review:
@@ -88,8 +96,33 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
         headline_problems=data["headline_problems"], local_criteria=sorted(set(data["local_criteria"])),
         eligible=is_eligible(codes, data["local_criteria"]), rag=data["rag"],
         decision=data["decision"], rationale=data["rationale"], signposted_to=data.get("signposted_to"))
+    route_after_triage(actor, case, data)
+    case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
+    db.session.add(decision)
+    for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
+                                                               RequestForHelp.status == RequestStatus.NEW)):
+        req.status = RequestStatus.TRIAGED
+    tell_referrers_outcome(case, data, f"triage:{case.id}:{decision.decided_at.isoformat()}")
+    db.session.flush()
+    audit.record(actor, "case.triage", "case", case.id, family_id=case.family_id,
+                 categories=["referral"], purpose="triage", basis="early help service function")
+    db.session.commit()
+    return decision
+
+
+def check_local_criteria(data: dict) -> None:
+    known_local = {c.code for c in active_local_criteria()}
+    unknown = [c for c in data["local_criteria"] if c not in known_local]
+    if unknown:
+        raise ServiceValidationError("Unknown local criteria.", {"local_criteria": [
+            f"Not a local criterion: {', '.join(unknown)}"]})
+
+
+def route_after_triage(actor, case: Case, data: dict) -> None:
+    """The move a triage decision makes, through the stage graph (409 for a move it lacks)."""
     if data["decision"] == "panel":
-        flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
+        if case.stage == flow.Stage.REQUESTED:
+            flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
         flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
     elif data["decision"] == "signpost":
         flow.transition(db.session, case, "signpost", actor, reason=data["rationale"],
@@ -97,23 +130,15 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
         case.closure_reason, case.signposted_to = "signposted", data["signposted_to"]
     else:
         socialcare.step_up_from_triage(actor, case, data["rationale"])
-    case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
-    db.session.add(decision)
-    for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
-                                                               RequestForHelp.status == RequestStatus.NEW)):
-        req.status = RequestStatus.TRIAGED
+
+
+def tell_referrers_outcome(case: Case, data: dict, key: str) -> None:
     outcome = {"panel": "is going to the next multi-agency panel",
                "signpost": f"has been signposted to {data.get('signposted_to')}",
                "step_up": "has been passed to children's social care"}[data["decision"]]
     for referrer in _referrer_ids(case):
-        notify(referrer, "triage_outcome", f"triage:{case.id}:{decision.decided_at.isoformat()}",
-               f"Your request for help {outcome}", f"Case {case.reference} {outcome}.",
-               case_id=case.id, family_id=case.family_id)
-    db.session.flush()
-    audit.record(actor, "case.triage", "case", case.id, family_id=case.family_id,
-                 categories=["referral"], purpose="triage", basis="early help service function")
-    db.session.commit()
-    return decision
+        notify(referrer, "triage_outcome", key, f"Your request for help {outcome}",
+               f"Case {case.reference} {outcome}.", case_id=case.id, family_id=case.family_id)
 
 
 # --- panels ------------------------------------------------------------------------------------------
@@ -220,6 +245,8 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     items = [AgendaItem(c, f, timescales.working_days_between(timescales.to_london(c.opened_at).date(), today),
                         deferrals.get(c.id, []), decided.get(c.id))
              for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
+    audit.record_reads(actor, "panel.view", "panel", [i.family.id for i in items], object_id=panel.id,
+                       categories=decision.categories, purpose="panel", basis=decision.basis)
     db.session.commit()  # the audited read of the panel
     return Agenda(panel, items, decision, waiting_total, page, per_page)
 
@@ -229,7 +256,8 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     data = load(PanelDecisionSchema, raw)
     case = _case(data["case_id"])
     if any(item.case_id == case.id for item in panel.items):
-        raise Conflict("This panel has already made its decision about this case.")
+        raise DecisionMade("This panel has already made its decision about this case. "
+                       "To change it, amend the decision with a reason.")
     if case.stage not in (flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN):
         raise flow.IllegalTransition(
             f"Case {case.reference} is {flow.STAGE_LABELS[flow.Stage(case.stage)].lower()}, not awaiting panel.")
@@ -250,7 +278,7 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
         db.session.flush()
     except IntegrityError:  # two chairs deciding at once: the second loses cleanly
         db.session.rollback()
-        raise Conflict("This panel has already made its decision about this case.") from None
+        raise DecisionMade("This panel has already made its decision about this case.") from None
     audit.record(actor, f"panel.{data['decision']}", "case", case.id, family_id=case.family_id,
                  purpose="panel decision")
     db.session.commit()
@@ -338,13 +366,15 @@ def _allocate(actor, case: Case, data: dict, reason: str | None) -> Allocation:
 # --- queues and caseloads -----------------------------------------------------------------------------
 
 def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = None, rag: str | None = None):
-    require(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
+    decision = require_list(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
     clauses = [Case.stage.in_([stage] if stage in AWAITING_ALLOCATION else AWAITING_ALLOCATION)]
     if rag:
         clauses.append(Case.rag == rag)
     query = select(Case, Family).join(Family, Family.id == Case.family_id).where(*clauses)
     total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
+    audit.record_reads(actor, "cases.unallocated", "case_list", [f.id for _, f in rows],
+                       categories=decision.categories, purpose="unallocated cases", basis=decision.basis)
     db.session.commit()
     return rows, total
 
@@ -384,12 +414,14 @@ def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
     keyworker = db.session.get(User, keyworker_id)
     if keyworker is None:
         raise NotFound("No such keyworker.")
-    require(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
+    decision = require_list(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
     query = select(Case, Family).join(Family, Family.id == Case.family_id).where(
         Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES))
     total = db.session.scalar(select(func.count()).select_from(Case).where(
         Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES)))
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
+    audit.record_reads(actor, "caseload.view", "caseload", [f.id for _, f in rows], object_id=keyworker.id,
+                       categories=decision.categories, purpose="caseload", basis=decision.basis)
     db.session.commit()
     return keyworker, rows, total
 
