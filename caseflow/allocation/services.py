@@ -18,7 +18,7 @@ from caseflow.core.roles import Role
 from caseflow.cases.models import Case
 from caseflow.cases.services import get_case
 from caseflow.core import audit
-from caseflow.core.access import require
+from caseflow.core.access import require, require_list
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
@@ -121,13 +121,15 @@ def allocate(actor, case: Case, raw: dict, reason: str | None = None) -> Allocat
 # --- queues and caseloads -----------------------------------------------------------------------------
 
 def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = None, rag: str | None = None):
-    require(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
+    decision = require_list(actor, "cases.unallocated", object_type="case_list", purpose="unallocated cases")
     clauses = [Case.stage.in_([stage] if stage in AWAITING_ALLOCATION else AWAITING_ALLOCATION)]
     if rag:
         clauses.append(Case.rag == rag)
     query = select(Case, Family).join(Family, Family.id == Case.family_id).where(*clauses)
     total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
+    audit.record_reads(actor, "cases.unallocated", "case_list", [f.id for _, f in rows],
+                       categories=decision.categories, purpose="unallocated cases", basis=decision.basis)
     db.session.commit()
     return rows, total
 
@@ -167,11 +169,13 @@ def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
     keyworker = db.session.get(User, keyworker_id)
     if keyworker is None:
         raise NotFound("No such keyworker.")
-    require(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
+    decision = require_list(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
     query = select(Case, Family).join(Family, Family.id == Case.family_id).where(
         Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES))
     total = db.session.scalar(select(func.count()).select_from(Case).where(
         Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES)))
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
+    audit.record_reads(actor, "caseload.view", "caseload", [f.id for _, f in rows], object_id=keyworker.id,
+                       categories=decision.categories, purpose="caseload", basis=decision.basis)
     db.session.commit()
     return keyworker, rows, total

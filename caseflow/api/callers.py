@@ -12,8 +12,10 @@ FRONT_DOOR = "front_door, panel_chair, team_manager"
 FAMILY = "anyone who may see the family"
 SERVICE_STAFF = "front_door, panel_chair, team_manager, keyworker or social_worker who may see the family"
 CASEWORK_VIEW = FAMILY + "; partners only when their consent or lawful basis covers case notes"
-CASEWORK_RECORD = ("keyworker or team holding the case, team_manager; in social care: social_worker, and the "
-                   "keyworker only if working jointly")
+CASEWORK_RECORD = ("the case's keyworker or lead professional (whatever organisation they work for), a keyworker "
+                   "in the team holding it, team_manager of that team (any manager for a case no team holds); in "
+                   "social care: social_worker, and the keyworker only if working jointly")
+CASE_MANAGER = "team_manager of the team holding the case (any manager for work not yet allocated to a team)"
 ADMIN = "admin"
 NOT_ADMIN_OR_ANALYST = "every role except admin and analyst"
 
@@ -21,25 +23,33 @@ CALLERS: dict[str, str] = {
     # front door
     "POST /api/v1/requests": NOT_ADMIN_OR_ANALYST,
     "GET /api/v1/requests": FRONT_DOOR,
-    "GET /api/v1/requests/{request_id}": (FRONT_DOOR + "; whoever made it (partner_system: its organisation's "
-                                          "requests); keyworker and social_worker who may see the family"),
+    "GET /api/v1/requests/{request_id}": ("front_door, panel_chair; " + CASE_MANAGER + "; whoever made it "
+                                          "(partner_system: its organisation's requests); the case's lead "
+                                          "professional; keyworker and social_worker who may see the family"),
     "POST /api/v1/requests/{request_id}/people/{person_id}/match": "front_door, team_manager",
     # families and cases
     "GET /api/v1/families": NOT_ADMIN_OR_ANALYST + "; only families the caller may see are found",
     "GET /api/v1/families/{family_id}": FAMILY + "; each section only as far as their data categories allow",
-    "GET /api/v1/families/{family_id}/access-log": FRONT_DOOR + "; the family's keyworker or their team",
-    "GET /api/v1/cases/{case_id}": FAMILY,
+    "GET /api/v1/families/{family_id}/access-log": ("front_door, panel_chair; team_manager of the family's team "
+                                                    "(any manager while no team holds it); the family's keyworker "
+                                                    "or their team"),
+    "GET /api/v1/cases/{case_id}": FAMILY + " (a team_manager: the case is their team's, or no team's yet)",
     # triage, panels, allocation
-    "POST /api/v1/cases/{case_id}/triage": "front_door, team_manager",
+    "POST /api/v1/cases/{case_id}/triage": "front_door, team_manager (once only: then it is amended)",
+    "POST /api/v1/cases/{case_id}/triage/amendments": CASE_MANAGER + ", with a reason",
     "POST /api/v1/panels": "panel_chair, team_manager",
     "GET /api/v1/panels/{panel_id}": ("front_door, panel_chair, team_manager, social_worker; panel_member "
                                       "whose organisation sits on the panel"),
-    "POST /api/v1/panels/{panel_id}/decisions": "panel_chair, team_manager",
-    "POST /api/v1/cases/{case_id}/allocation": ("panel_chair, team_manager; re-allocating a case already held: "
-                                                "team_manager only"),
+    "POST /api/v1/panels/{panel_id}/decisions": "panel_chair, team_manager (once per case: then it is amended)",
+    "POST /api/v1/panels/{panel_id}/decisions/{case_id}/amendments": "panel_chair; " + CASE_MANAGER + ", with a reason",
+    "POST /api/v1/cases/{case_id}/allocation": ("panel_chair, " + CASE_MANAGER + "; re-allocating a case already "
+                                                "held: team_manager of its team only"),
     "GET /api/v1/cases/unallocated": FRONT_DOOR,
     "GET /api/v1/caseloads": FRONT_DOOR,
-    "GET /api/v1/caseloads/{keyworker_id}": FRONT_DOOR + "; a keyworker for their own caseload",
+    # information sharing agreements (organisations and purposes, never a family)
+    "GET /api/v1/agreements": "every user with an account",
+    "GET /api/v1/caseloads/{keyworker_id}": ("front_door, panel_chair; team_manager for their team's keyworkers; "
+                                             "a keyworker for their own caseload"),
     # casework
     "GET /api/v1/cases/{case_id}/assessment": CASEWORK_VIEW,
     "PUT /api/v1/cases/{case_id}/assessment": CASEWORK_RECORD,
@@ -49,22 +59,27 @@ CALLERS: dict[str, str] = {
                                          "plan); members of the Team Around the Family"),
     "PUT /api/v1/cases/{case_id}/plan": CASEWORK_RECORD,
     "POST /api/v1/cases/{case_id}/plan/agree": CASEWORK_RECORD,
+    "POST /api/v1/cases/{case_id}/plan/actions/{action_id}/progress": (CASEWORK_RECORD + "; a member of the Team "
+                                                                       "Around the Family, on the actions they own"),
     "GET /api/v1/cases/{case_id}/contacts": CASEWORK_VIEW,
     "POST /api/v1/cases/{case_id}/contacts": CASEWORK_RECORD,
     "GET /api/v1/cases/{case_id}/reviews": CASEWORK_VIEW,
     "POST /api/v1/cases/{case_id}/reviews": CASEWORK_RECORD,
     "POST /api/v1/cases/{case_id}/taf": CASEWORK_RECORD,
     "POST /api/v1/cases/{case_id}/close": CASEWORK_RECORD,
-    "POST /api/v1/cases/{case_id}/engagement-extension": "team_manager",
+    "POST /api/v1/cases/{case_id}/engagement-extension": CASE_MANAGER,
     "GET /api/v1/cases/{case_id}/chronology": CASEWORK_VIEW,
     "GET /api/v1/cases/overdue": FRONT_DOOR + "; a keyworker sees their own cases",
     # children's social care
-    "POST /api/v1/cases/{case_id}/step-up": (FRONT_DOOR + ", social_worker; the keyworker or team holding "
-                                             "the case"),
-    "POST /api/v1/cases/{case_id}/step-down": "social_worker, team_manager",
-    "POST /api/v1/cases/{case_id}/statutory-status": "social_worker, team_manager",
-    "POST /api/v1/cases/{case_id}/social-worker": "social_worker, team_manager",
-    "POST /api/v1/cases/{case_id}/keyworker-role": "social_worker, team_manager",
+    "POST /api/v1/cases/{case_id}/step-up": ("front_door, panel_chair, social_worker; " + CASE_MANAGER + "; the "
+                                             "case's keyworker or lead professional, or a keyworker in the team "
+                                             "holding it"),
+    "POST /api/v1/cases/{case_id}/step-up/response": "social_worker (once: then it is amended)",
+    "POST /api/v1/cases/{case_id}/step-up/response/amendments": "social_worker, with a reason",
+    "POST /api/v1/cases/{case_id}/step-down": "social_worker; " + CASE_MANAGER,
+    "POST /api/v1/cases/{case_id}/statutory-status": "social_worker; " + CASE_MANAGER,
+    "POST /api/v1/cases/{case_id}/social-worker": "social_worker; " + CASE_MANAGER,
+    "POST /api/v1/cases/{case_id}/keyworker-role": "social_worker; " + CASE_MANAGER,
     "GET /api/v1/cases/{case_id}/handover-pack": (FAMILY + ", cut to their data categories; members of the "
                                                   "Team Around the Family (the plan only)"),
     "GET /api/v1/reports/transitions": "team_manager, panel_chair, analyst (counts only)",
@@ -76,18 +91,20 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/families/{family_id}/lawful-bases": SERVICE_STAFF,
     "POST /api/v1/families/{family_id}/break-glass": "team_manager",
     "GET /api/v1/reports/access": "team_manager",
-    "GET /api/v1/people/{person_id}/subject-access": "team_manager",
+    "GET /api/v1/people/{person_id}/subject-access": ("team_manager whose oversight covers every family the person "
+                                                      "belongs to (a manager with no team: the whole service)"),
     # notifications
     "GET /api/v1/inbox": "every user, for their own notifications",
     "POST /api/v1/inbox/{notification_id}/acknowledge": "every user, for their own notifications",
     "POST /api/v1/notifications": "partner, partner_system, panel_member, " + FRONT_DOOR,
     "POST /api/v1/notifications/batch": "partner, partner_system, panel_member, " + FRONT_DOOR,
-    "GET /api/v1/notifications/{event_id}": (FRONT_DOOR + "; partners of the organisation that sent it; once "
-                                             "matched, " + FAMILY),
+    "GET /api/v1/notifications/{event_id}": ("front_door, panel_chair; team_manager until it is matched to a "
+                                             "family; partners of the organisation that sent it; once matched, "
+                                             + FAMILY),
     "GET /api/v1/flags": NOT_ADMIN_OR_ANALYST,
     "GET /api/v1/events/review": "front_door, team_manager",
     "POST /api/v1/events/{event_id}/review": "front_door, team_manager",
-    "POST /api/v1/events/{event_id}/decision": "team_manager; the closed case's last keyworker",
+    "POST /api/v1/events/{event_id}/decision": "team_manager of the closed case's team; the closed case's last keyworker",
     "GET /api/v1/deliveries": ADMIN,
     "POST /api/v1/deliveries/{delivery_id}/replay": ADMIN,
     "GET /api/v1/routing-rules": ADMIN,

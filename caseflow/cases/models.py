@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.core.crypto import EncryptedText
+from caseflow.core.crypto import EncryptedJSON, EncryptedText
 from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
 from caseflow.families.models import Family
 
@@ -83,3 +83,21 @@ class CaseTransition(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     case: Mapped[Case] = relationship(back_populates="transitions")
+
+
+class DecisionAmendment(Base):
+    """A decision changed after it was made: a triage decision, a panel decision or social
+    care's response to a step-up. Each is made once; changing one is this separate act, with its
+    own permission and a reason, and keeps what the decision was, so the history shows both."""
+
+    __tablename__ = "decision_amendments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # a DecisionKind
+    record_id: Mapped[str] = mapped_column(String(32), index=True)  # the triage decision, panel item or step-up
+    previous: Mapped[dict] = mapped_column(EncryptedJSON)  # the decision as it stood
+    amended: Mapped[dict] = mapped_column(EncryptedJSON)   # the decision as it stands now
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    amended_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    amended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

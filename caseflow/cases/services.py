@@ -1,13 +1,16 @@
 """Reading cases. Stage changes go through caseflow.flow, called by each capability's services."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from caseflow.core import stages as flow
 from caseflow.cases.models import Case
-from caseflow.core.access import require
-from caseflow.core.extensions import db
+from caseflow.core.access import Decision, can, require, shown_stage
 from caseflow.core.errors import NotFound
+from caseflow.core.extensions import db
 
 
 def get_case(case_id: str) -> Case:
@@ -26,3 +29,28 @@ def view_case(actor, case_id: str, action: str = "case.view", purpose: str = "ca
     require(actor, action, case, object_type="case", family_id=case.family_id, purpose=purpose)
     db.session.commit()
     return case
+
+
+@dataclass
+class CaseView:
+    """A case as this reader may see it (its stage is social care data when it says the family
+    is with children's social care) and the moves they may make now."""
+    case: Case
+    decision: Decision
+    stage: str
+    actions: list
+
+    @property
+    def stage_label(self) -> str:
+        return flow.STAGE_LABELS.get(self.stage, "Open")
+
+
+def describe(actor, case: Case, decision: Decision | None = None) -> CaseView:
+    decision = decision if decision is not None else can(actor, "case.view", case)
+    return CaseView(case, decision, shown_stage(decision, case.stage), flow.available_actions(case, actor))
+
+
+def read_case(actor, case_id: str) -> CaseView:
+    """The case page and GET /cases/{id}: the audited read, then what it shows."""
+    case = view_case(actor, case_id)
+    return describe(actor, case)

@@ -121,6 +121,44 @@ def public(fn):
     return fn
 
 
+def require_list(user, action: str, obj=None, *, object_type: str, purpose: str) -> Decision:
+    """Ask the policy for a read that shows many families (a search, a queue, an agenda): a
+    refusal is audited and raised here; a grant is audited by the caller once it knows which
+    families it showed (audit.record_reads), so each family's access log has the read."""
+    decision = can(user, action, obj)
+    if not decision:
+        require(user, action, obj, object_type=object_type, purpose=purpose)
+    return decision
+
+
+def person_categories(decision: Decision, person_id: str | None) -> frozenset[str]:
+    """The categories `decision` opens for one person (consent is given per person); with no
+    person named, what it opens for the family as a whole."""
+    if person_id is None:
+        return decision.categories
+    return decision.categories_for(person_id)
+
+
+# --- field by field: data about a case that is itself social care information ------------------
+# That the family is (or was) open to children's social care is social care data: readers
+# without that category see such a case as open, and not the moves into or out of it.
+SOCIAL_CARE_STAGES = frozenset({"social_care", "stepped_down"})
+STAGE_WITHHELD = "open"
+
+
+def shown_stage(decision: Decision, stage: str) -> str:
+    """The stage as this reader may see it: social care involvement is social care data."""
+    if stage in SOCIAL_CARE_STAGES and Category.SOCIAL_CARE not in decision.categories:
+        return STAGE_WITHHELD
+    return stage
+
+
+def shows_move(decision: Decision, from_stage: str | None, to_stage: str | None) -> bool:
+    """Whether a stage change may be shown: moves into or out of social care are social care data."""
+    return Category.SOCIAL_CARE in decision.categories or not (
+        {from_stage, to_stage} & SOCIAL_CARE_STAGES)
+
+
 
 
 # --- the family scope: one rule, asked per record and as SQL -----------------------------------
@@ -132,8 +170,9 @@ def public(fn):
 _FAMILY_SCOPE: dict[str, Callable] = {}
 
 
-def provide_family_scope(*, decision: Callable, clause: Callable, visible: Callable) -> None:
-    _FAMILY_SCOPE.update(decision=decision, clause=clause, visible=visible)
+def provide_family_scope(*, decision: Callable, clause: Callable, visible: Callable,
+                         managed_cases: Callable) -> None:
+    _FAMILY_SCOPE.update(decision=decision, clause=clause, visible=visible, managed_cases=managed_cases)
 
 
 def _scope(name: str) -> Callable:
@@ -145,7 +184,8 @@ def _scope(name: str) -> Callable:
 
 
 def family_view_decision(user, family_id: str) -> Decision:
-    """May `user` see this family, and which categories of it?"""
+    """May `user` see this family, and which people and categories of it? (Job role,
+    relationships, consent and lawful bases, and what a case role on one of its cases adds.)"""
     return _scope("decision")(user, family_id)
 
 
@@ -157,3 +197,9 @@ def family_visibility_clause(user):
 def visible_families(user, family_ids) -> set[str]:
     """Which of these families `user` may see, in one query (work over many families at once)."""
     return _scope("visible")(user, family_ids)
+
+
+def managed_cases_clause(user):
+    """SQL over Case: the cases a team manager oversees (their team's, and work not yet
+    allocated to a team; every case for a manager with no team), for the lists a manager reads."""
+    return _scope("managed_cases")(user)

@@ -113,6 +113,16 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
     return entry
 
 
+def record_reads(actor, action: str, object_type: str, family_ids, *, object_id: str | None = None,
+                 categories=(), purpose: str | None = None, basis: str | None = None) -> None:
+    """A read that showed several families (a search, a queue, an agenda, a caseload, an inbox):
+    one event per family, so each family's access log shows it, or one naming no family when it
+    showed none."""
+    for family_id in list(dict.fromkeys(f for f in family_ids if f)) or [None]:
+        record(actor, action, object_type, object_id, family_id=family_id, categories=categories,
+               purpose=purpose, basis=basis)
+
+
 _PENDING_KEY = "caseflow.audit.pending"
 _AUDIT_COLUMNS = [c.key for c in AuditEvent.__table__.columns]
 _HEAD_KEY = "caseflow.audit.head"

@@ -1,16 +1,18 @@
 """The case stage graph (DESIGN.md §3): every stage and every move, declared once.
 
-Every stage and every transition is declared once, here. Every stage change in the product goes
-through `transition()`, which checks the table, records who/when/why as a CaseTransition, and
-raises IllegalTransition (HTTP 409 in the API) for anything the table does not allow. Pages and
-API responses list only `available_actions()`, so the UI never offers an illegal move.
+The graph says which moves exist from each stage and what each needs. Every stage change in the
+product goes through `transition()`, which checks the graph, records who/when/why as a
+CaseTransition, and raises IllegalTransition (HTTP 409 in the API) for a move the graph does not
+have. Who may make a move is the access policy's answer (the rule `case.move.<action>`, 403 when
+refused), asked by the service making the move. Pages and API responses list only
+`available_actions()`: moves the graph has that the policy allows the user.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from caseflow.core.roles import Role
+from caseflow.core.access import can
 from caseflow.core.database import utcnow
 
 
@@ -49,52 +51,37 @@ EARLY_HELP_OPEN = frozenset(
      Stage.ASSESSING, Stage.PLANNING, Stage.REVIEWING, Stage.STEPPED_DOWN}
 )
 
-_MANAGERS = {Role.TEAM_MANAGER}
-_FRONT = {Role.FRONT_DOOR, Role.TEAM_MANAGER}
-_PANEL = {Role.PANEL_CHAIR, Role.TEAM_MANAGER}
-_CASEWORK = {Role.KEYWORKER, Role.TEAM_MANAGER}
-
-
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset[Stage]
     target: Stage
-    roles: frozenset[Role]
     label: str
     requires: tuple[str, ...] = field(default=())  # data the caller must supply (e.g. "reason")
 
 
-def _t(action, sources, target, roles, label, requires=()):
-    return Transition(action, frozenset(sources), target, frozenset(roles), label, tuple(requires))
+def _t(action, sources, target, label, requires=()):
+    return Transition(action, frozenset(sources), target, label, tuple(requires))
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("triage", {Stage.REQUESTED}, Stage.TRIAGED, _FRONT, "Record triage decision",
-       ["rationale"]),
+    _t("triage", {Stage.REQUESTED}, Stage.TRIAGED, "Record triage decision", ["rationale"]),
     _t("send_to_panel", {Stage.REQUESTED, Stage.TRIAGED, Stage.STEPPED_DOWN},
-       Stage.AWAITING_PANEL, _FRONT | {Role.SOCIAL_WORKER}, "Send to panel", ["rationale"]),
+       Stage.AWAITING_PANEL, "Send to panel", ["rationale"]),
     _t("signpost", {Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL}, Stage.SIGNPOSTED,
-       _FRONT | _PANEL, "Signpost and close at the door", ["rationale", "signposted_to"]),
+       "Signpost and close at the door", ["rationale", "signposted_to"]),
     _t("allocate", {Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN}, Stage.ALLOCATED,
-       _PANEL | _MANAGERS, "Allocate a keyworker", ["keyworker_id"]),
-    _t("start_assessment", {Stage.ALLOCATED}, Stage.ASSESSING, _CASEWORK, "Start assessment"),
-    _t("complete_assessment", {Stage.ASSESSING}, Stage.PLANNING, _CASEWORK,
-       "Complete assessment"),
-    _t("agree_plan", {Stage.PLANNING}, Stage.REVIEWING, _CASEWORK, "Agree the family plan"),
-    _t("step_up", EARLY_HELP_OPEN, Stage.SOCIAL_CARE,
-       _FRONT | _PANEL | _CASEWORK | {Role.SOCIAL_WORKER}, "Step up to children's social care",
-       ["reason"]),
-    _t("step_down", {Stage.SOCIAL_CARE}, Stage.STEPPED_DOWN, {Role.SOCIAL_WORKER, Role.TEAM_MANAGER},
-       "Step down to early help", ["reason"]),
+       "Allocate a keyworker", ["keyworker_id"]),
+    _t("start_assessment", {Stage.ALLOCATED}, Stage.ASSESSING, "Start assessment"),
+    _t("complete_assessment", {Stage.ASSESSING}, Stage.PLANNING, "Complete assessment"),
+    _t("agree_plan", {Stage.PLANNING}, Stage.REVIEWING, "Agree the family plan"),
+    _t("step_up", EARLY_HELP_OPEN, Stage.SOCIAL_CARE, "Step up to children's social care", ["reason"]),
+    _t("step_down", {Stage.SOCIAL_CARE}, Stage.STEPPED_DOWN, "Step down to early help", ["reason"]),
     # A stepped-down case re-allocated in early help carries on where its work stopped: the
     # same plan, not a new start (called by allocation, never offered as a separate action).
-    _t("resume_planning", {Stage.ALLOCATED}, Stage.PLANNING, _PANEL | _MANAGERS,
-       "Carry on with the plan after step-down"),
-    _t("resume_reviews", {Stage.ALLOCATED}, Stage.REVIEWING, _PANEL | _MANAGERS,
-       "Carry on with the agreed plan after step-down"),
-    _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED,
-       _CASEWORK | {Role.SOCIAL_WORKER}, "Close the case", ["reason"]),
+    _t("resume_planning", {Stage.ALLOCATED}, Stage.PLANNING, "Carry on with the plan after step-down"),
+    _t("resume_reviews", {Stage.ALLOCATED}, Stage.REVIEWING, "Carry on with the agreed plan after step-down"),
+    _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED, "Close the case", ["reason"]),
 )
 
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -111,15 +98,20 @@ class IllegalTransition(Exception):
 AUTOMATIC = frozenset({"resume_planning", "resume_reviews"})  # done by allocation, not offered
 
 
+def move_rule(action: str) -> str:
+    """The access policy's rule for who may make this move."""
+    return f"case.move.{action}"
+
+
 def available_actions(case, user) -> list[Transition]:
-    """What this user may do to this case now: the only actions the UI and API offer."""
-    role = getattr(user, "role", None)
+    """What this user may do to this case now: moves the graph has from the case's stage that
+    the policy lets this user make. The only actions the UI and API offer."""
     return [t for t in TRANSITIONS
-            if case.stage in t.sources and role in t.roles and t.action not in AUTOMATIC]
+            if case.stage in t.sources and t.action not in AUTOMATIC and can(user, move_rule(t.action), case)]
 
 
-def check(case, action: str, user, data: dict | None = None) -> Transition:
-    data = data or {}
+def check(case, action: str, data: dict | None = None) -> Transition:
+    """The move, if the graph has it from the case's stage (and, given `data`, with what it needs)."""
     t = TRANSITIONS_BY_ACTION.get(action)
     if t is None:
         raise IllegalTransition(f"'{action}' is not a case action.")
@@ -128,9 +120,7 @@ def check(case, action: str, user, data: dict | None = None) -> Transition:
             f"A case that is {STAGE_LABELS[Stage(case.stage)].lower()} cannot be moved by "
             f"'{t.label.lower()}'."
         )
-    if getattr(user, "role", None) not in t.roles:
-        raise IllegalTransition(f"Your role cannot '{t.label.lower()}'.")
-    missing = [name for name in t.requires if not data.get(name)]
+    missing = [name for name in t.requires if data is not None and not data.get(name)]
     if missing:
         raise IllegalTransition(f"'{t.label}' needs: {', '.join(missing)}.")
     return t
@@ -141,7 +131,7 @@ def transition(session, case, action: str, user, reason: str | None = None, **da
     if reason is not None:
         data.setdefault("reason", reason)
         data.setdefault("rationale", reason)
-    t = check(case, action, user, data)
+    t = check(case, action, data)
     now = utcnow()
     record = case.record_transition(from_stage=case.stage, to_stage=t.target, action=t.action,
                                     actor_id=getattr(user, "id", None), reason=reason, at=now)

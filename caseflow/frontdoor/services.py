@@ -21,7 +21,7 @@ from caseflow.core import stages as flow, timescales
 from caseflow.core.errors import flatten_messages
 from caseflow.cases.models import Case
 from caseflow.core import audit
-from caseflow.core.access import SERVICE_BASIS, can, require
+from caseflow.core.access import SERVICE_BASIS, can, require, require_list
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families import services as families
@@ -335,7 +335,7 @@ def front_door_queue(actor, status: str | None = None, urgency: str | None = Non
     """Requests waiting for the front door (new or needing a match check), oldest first, or
     immediate first when asked. Any request status can be listed by naming it. Two queries
     whatever the size."""
-    require(actor, "request.queue", object_type="front_door_queue", purpose="front door queue")
+    decision = require_list(actor, "request.queue", object_type="front_door_queue", purpose="front door queue")
     statuses = [status] if status in set(RequestStatus) else list(QUEUE_STATUSES)
     query = select(RequestForHelp).where(RequestForHelp.status.in_(statuses))
     if urgency:
@@ -354,6 +354,8 @@ def front_door_queue(actor, status: str | None = None, urgency: str | None = Non
         due = triage_due_at(req)
         out.append(QueueRow(req, family, timescales.working_hours_between(req.received_at, now),
                             due, now > due))
+    audit.record_reads(actor, "request.queue", "front_door_queue", [row.family.id for row in out],
+                       categories=decision.categories, purpose="front door queue", basis=decision.basis)
     db.session.commit()  # the audited queue read
     return out, total
 

@@ -8,8 +8,8 @@ from marshmallow import validate
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.notify import dashboard, events, flags, outbox, partners, rules, services
-from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, PartnerEventBatchSchema, PartnerEventSchema,
-                                     ReviewResolutionSchema, RoutingRuleSchema)
+from caseflow.notify.schemas import (EventDecisionSchema, FlagAnswerSchema, FlagQuerySchema, PartnerEventBatchSchema,
+                                     PartnerEventSchema, ReviewResolutionSchema, RoutingRuleSchema)
 
 bp = api_blueprint("notify_api", __name__)
 
@@ -72,10 +72,12 @@ def get_event(user, data, event_id):
     return event_json(events.get(user, event_id))
 
 
-@endpoint(bp, "/flags", "GET", summary="Is this person in a family open to early help?", query=FlagQuerySchema)
+@endpoint(bp, "/flags", "GET", summary="Is this person in a family open to early help?", query=FlagQuerySchema,
+          response=FlagAnswerSchema)
 def get_flag(user, data):
     flag = flags.lookup(user, data)
-    return {"flagged": flag.flagged, "since": flag.since.isoformat() if flag.since else None,
+    return {"flagged": flag.flagged, "status": flag.status, "message": flag.message,
+            "since": flag.since.isoformat() if flag.since else None,
             "case_reference": flag.case_reference, "contact": flag.contact, "needs_review": flag.needs_review}
 
 

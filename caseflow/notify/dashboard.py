@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from caseflow.auth.models import User
-from caseflow.core.access import require
+from caseflow.core import audit
+from caseflow.core.access import require, require_list
 from caseflow.core.extensions import db
 from caseflow.notify.models import Delivery, Notification
 
@@ -21,7 +22,8 @@ class Row:
 
 def manager_view(actor, limit: int = 200) -> list[Row]:
     """Partner-event notifications and escalations, newest first, with each channel's state."""
-    require(actor, "notifications.dashboard", object_type="notification", purpose="notification deadlines")
+    decision = require_list(actor, "notifications.dashboard", object_type="notification",
+                            purpose="notification deadlines")
     notes = list(db.session.scalars(select(Notification).where(Notification.deadline_at.is_not(None))
                                     .order_by(Notification.created_at.desc()).limit(limit)))
     by_note: dict[str, list[Delivery]] = {}
@@ -29,6 +31,8 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
         for d in db.session.scalars(select(Delivery).where(Delivery.notification_id.in_([n.id for n in notes]))):
             by_note.setdefault(d.notification_id, []).append(d)
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))}
+    audit.record_reads(actor, "notifications.dashboard", "notification", [n.family_id for n in notes],
+                       categories=decision.categories, purpose="notification deadlines", basis=decision.basis)
     db.session.commit()
     return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
 

@@ -2,6 +2,7 @@
 keyworker or manager open a new case from one (or record why not)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from caseflow.auth.models import User
 from caseflow.core import audit
-from caseflow.core.access import require
+from caseflow.core.access import Decision, can, person_categories, require
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
@@ -19,7 +20,7 @@ from caseflow.notify import outbox
 from caseflow.notify.models import PartnerEvent
 from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchema, PartnerEventSchema,
                                      ReviewResolutionSchema)
-from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES
+from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES, event_category
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 
 
@@ -106,6 +107,50 @@ def get(actor, event_id: str, action: str = "event.view") -> PartnerEvent:
     require(actor, action, event, object_type="partner_event", family_id=event.family_id,
             purpose="partner notification")
     return event
+
+
+WITHHELD_SUMMARY = ("Withheld: what happened is {category} information, and you have no consent or lawful "
+                    "basis to see it.")
+
+
+@dataclass
+class EventView:
+    """An event as this reader may see it, field by field: the account of what happened belongs
+    to the event type's data category (a police incident is police data), per person named."""
+    event: PartnerEvent
+    decision: Decision
+
+    @property
+    def category(self) -> str:
+        return event_category(self.event.type)
+
+    @property
+    def summary_shown(self) -> bool:
+        people = self.event.person_ids or [None]
+        return any(self.category in person_categories(self.decision, person_id) for person_id in people)
+
+    @property
+    def summary(self) -> str | None:
+        return self.event.summary if self.summary_shown else None
+
+    @property
+    def withheld(self) -> str:
+        return WITHHELD_SUMMARY.format(category=self.category.replace("_", " "))
+
+
+def read(actor, event_id: str) -> EventView:
+    """The event page: the audited read (with the categories it opened) and what it shows."""
+    event = db.session.get(PartnerEvent, event_id)
+    if event is None:
+        raise NotFound("No notification event with that id.")
+    decision = require(actor, "event.view", event, object_type="partner_event", family_id=event.family_id,
+                       purpose="partner notification")
+    return EventView(event, decision)
+
+
+def shown(actor, event: PartnerEvent) -> EventView:
+    """The same view for a page shown again after a form error (the read is already audited)."""
+    return EventView(event, can(actor, "event.view", event))
 
 
 def review_queue(actor) -> list[PartnerEvent]:

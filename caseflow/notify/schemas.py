@@ -78,3 +78,18 @@ class FlagQuerySchema(Schema):
     postcode = fields.String(load_default=None)
     nhs_number = fields.String(load_default=None)
     upn = fields.String(load_default=None)
+
+
+class FlagAnswerSchema(Schema):
+    """GET /flags: whether a person is open to early help. `flagged` is null when the answer is
+    not certain (status "possible_match"): a partner then checks with the front door."""
+    flagged = fields.Boolean(allow_none=True, metadata={
+        "description": "true: open to early help; false: not open; null: not certain (see status)"})
+    status = fields.String(validate=validate.OneOf(["flagged", "not_flagged", "possible_match"]),
+                           metadata={"description": "possible_match: someone open may be this person; "
+                                                    "check with the front door"})
+    message = fields.String(metadata={"description": "The answer in words, to show the person asking"})
+    since = fields.DateTime(allow_none=True)
+    case_reference = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True, metadata={"description": "Whom to contact"})
+    needs_review = fields.Boolean(metadata={"description": "The matcher could not be sure who was meant"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from caseflow.core.access import require
+from caseflow.core.access import require, require_list
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.models import Notification
@@ -87,7 +87,9 @@ def _add_outbox_rows(note_id: str, user, channels) -> None:
 
 
 def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False):
-    require(actor, "inbox.view", object_type="inbox", audit=False)
+    from caseflow.core import audit
+
+    decision = require_list(actor, "inbox.view", object_type="inbox", purpose="inbox")
     query = select(Notification).where(Notification.recipient_id == actor.id)
     if unacknowledged_only:
         query = query.where(Notification.acknowledged_at.is_(None))
@@ -99,12 +101,20 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     if unread:
         db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=now))
     withheld = no_longer_shared(actor, items)
+    # Each family whose news this page showed has the read on its access log.
+    audit.record_reads(actor, "inbox.view", "inbox", [n.family_id for n in items if n.id not in withheld],
+                       categories=decision.categories, purpose="inbox", basis=decision.basis)
     db.session.commit()
+    _withhold(items, withheld)
+    return items, total
+
+
+def _withhold(items, withheld: set[str]) -> None:
+    """Shown without their content (after the commit: the stored rows are untouched)."""
     for note in items:
-        if note.id in withheld:  # shown without its content; the stored row is untouched
+        if note.id in withheld:
             db.session.expunge(note)
             note.title, note.body = WITHHELD_TITLE, WITHHELD_BODY
-    return items, total
 
 
 WITHHELD_TITLE = "A notification you can no longer read"
@@ -149,6 +159,7 @@ def _family(family_id):
 
 
 def acknowledge(actor, notification_id: str) -> Notification:
+    require(actor, "inbox.view", object_type="inbox", audit=False)  # the inbox's own rule
     note = db.session.get(Notification, notification_id)
     if note is None or note.recipient_id != actor.id:
         raise NotFound("No notification with that id in your inbox.")
@@ -158,7 +169,9 @@ def acknowledge(actor, notification_id: str) -> Notification:
 
         audit.record(actor, "notification.acknowledge", "notification", note.id,
                      family_id=note.family_id, purpose="inbox")
+    withheld = no_longer_shared(actor, [note])  # the same cut as the inbox: no more through this door
     db.session.commit()
+    _withhold([note], withheld)
     return note
 
 

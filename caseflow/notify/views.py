@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow.core.access import can
+from caseflow.core.extensions import db
 from caseflow.notify import dashboard, events, services
 from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 from caseflow.web.forms import text
@@ -41,11 +42,14 @@ def review_queue():
 @bp.route("/events/<event_id>", methods=["GET"])
 @login_required
 def event(event_id):
-    return _event_page(events.get(current_user, event_id), {})
+    view = events.read(current_user, event_id)
+    db.session.commit()  # the audited read
+    return _event_page(view, {})
 
 
-def _event_page(item, errors, status=200):
-    return render_template("notify/event.html", event=item, types=EVENT_TYPES, statuses=EVENT_STATUSES,
+def _event_page(view, errors, status=200):
+    item = view.event
+    return render_template("notify/event.html", event=item, view=view, types=EVENT_TYPES, statuses=EVENT_STATUSES,
                            errors=errors, form=request.form,
                            can_decide=item.status == "closed_recently" and bool(can(current_user, "event.decide", item)),
                            can_review=item.status == "needs_review" and bool(can(current_user, "event.review", item)),
@@ -61,7 +65,7 @@ def resolve(event_id):
     done, errors = submit(lambda: events.resolve_review(current_user, event_id, raw),
                           None if choice else {"person_id": ["Choose who this is about"]})
     if done is None:
-        return _event_page(item, errors, 400)
+        return _event_page(events.shown(current_user, item), errors, 400)
     flash("Sent to the people working with the family." if done.status == "routed"
           else "Recorded: not known to us. It is kept only for the retention period.", "success")
     return redirect(url_for("notify.review_queue"))
@@ -75,7 +79,7 @@ def decide(event_id):
            if v is not None}
     done, errors = submit(lambda: events.decide(current_user, event_id, raw))
     if done is None:
-        return _event_page(item, errors, 400)
+        return _event_page(events.shown(current_user, item), errors, 400)
     if done.new_case_id:
         flash("A new case is open and waiting for triage at the front door.", "success")
         return redirect(url_for("cases.show", case_id=done.new_case_id))

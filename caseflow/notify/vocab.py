@@ -58,3 +58,15 @@ EVENT_STATUSES = {
     "no_further_action": "Seen; no new case (reason recorded)",
     "purged": "Erased at the end of its retention period",
 }
+
+# The data category an event's account of what happened belongs to: a reader sees the summary
+# only with that category (a school with education consent does not read a police incident).
+EVENT_CATEGORIES = {
+    "police_contact": "police", "domestic_abuse": "police", "missing_episode": "police",
+    "anti_social_behaviour": "police", "arrest": "police",
+    "ae_attendance": "health", "school_exclusion": "education",
+}
+
+
+def event_category(event_type: str) -> str:
+    return EVENT_CATEGORIES.get(event_type, "police")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.cases.services import get_case
-from caseflow.panels import services
-from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
+from caseflow.panels import amendments, services
+from caseflow.panels.schemas import PanelAmendmentSchema, PanelDecisionSchema, PanelSchema
 from caseflow.triage.api import case_summary
 from caseflow.triage.services import timeliness_many
 
@@ -47,3 +47,14 @@ def panel_decision(user, data, panel_id):
     case = get_case(item.case_id)
     return {"id": item.id, "case_id": item.case_id, "decision": item.decision, "stage": case.stage,
             "keyworker_id": case.keyworker_id}, 201
+
+
+@endpoint(bp, "/panels/<panel_id>/decisions/<case_id>/amendments", "POST", status=201,
+          documented_body=PanelAmendmentSchema,
+          summary="Amend the panel's decision about a case (the chair or a manager, with a reason)")
+def amend_panel_decision(user, data, panel_id, case_id):
+    item, amendment = amendments.amend_panel_decision(user, panel_id, case_id, json_object())
+    case = get_case(case_id)
+    return {"id": item.id, "case_id": case_id, "decision": item.decision, "stage": case.stage,
+            "keyworker_id": case.keyworker_id, "amendment_id": amendment.id, "reason": amendment.reason,
+            "previous": {"decision": amendment.previous.get("decision")}}, 201

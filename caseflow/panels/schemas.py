@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from caseflow.cases.amendments import amend_reason
+
 
 class PanelSchema(Schema):
     class Meta:
@@ -36,3 +38,9 @@ class PanelDecisionSchema(Schema):
             raise ValidationError("Choose a keyworker", "keyworker_id")
         if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
             raise ValidationError("Say where the family has been signposted to", "signposted_to")
+
+
+class PanelAmendmentSchema(PanelDecisionSchema):
+    """A panel decision changed after it was made (the case is named by the URL), and why."""
+    case_id = fields.String(load_default=None)
+    reason = amend_reason()

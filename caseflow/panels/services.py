@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from caseflow.core import stages as flow, timescales
 from caseflow.allocation import services as allocation
 from caseflow.core.roles import Role
+from caseflow.cases.amendments import DecisionMade
 from caseflow.cases.models import Case
 from caseflow.cases.services import get_case
 from caseflow.core import audit
@@ -27,7 +28,7 @@ from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.panels.models import Panel, PanelItem, PanelMember
 from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
-from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.core.errors import NotFound, ServiceValidationError, load
 from caseflow.triage import services as triage
 
 
@@ -133,6 +134,8 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     items = [AgendaItem(c, f, timescales.working_days_between(timescales.to_london(c.opened_at).date(), today),
                         deferrals.get(c.id, []), decided.get(c.id))
              for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
+    audit.record_reads(actor, "panel.view", "panel", [i.family.id for i in items], object_id=panel.id,
+                       categories=decision.categories, purpose="panel", basis=decision.basis)
     db.session.commit()  # the audited read of the panel
     return Agenda(panel, items, decision, waiting_total, page, per_page)
 
@@ -142,7 +145,8 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     data = load(PanelDecisionSchema, raw)
     case = get_case(data["case_id"])
     if any(item.case_id == case.id for item in panel.items):
-        raise Conflict("This panel has already made its decision about this case.")
+        raise DecisionMade("This panel has already made its decision about this case. "
+                           "To change it, amend the decision with a reason.")
     if case.stage not in (flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN):
         raise flow.IllegalTransition(
             f"Case {case.reference} is {flow.STAGE_LABELS[flow.Stage(case.stage)].lower()}, not awaiting panel.")
@@ -161,7 +165,7 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
         db.session.flush()
     except IntegrityError:  # two chairs deciding at once: the second loses cleanly
         db.session.rollback()
-        raise Conflict("This panel has already made its decision about this case.") from None
+        raise DecisionMade("This panel has already made its decision about this case.") from None
     audit.record(actor, f"panel.{data['decision']}", "case", case.id, family_id=case.family_id,
                  purpose="panel decision")
     db.session.commit()

@@ -12,7 +12,7 @@ from caseflow.core.roles import Role
 from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.panels import pdf, services
+from caseflow.panels import amendments, pdf, services
 from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.web.paging import current_page
 from caseflow.web.submit import error_fields
@@ -78,6 +78,28 @@ def panel_decision(panel_id):
         db.session.rollback()
         flash(getattr(exc, "reason", str(exc)), "error")
     return redirect(url_for("panels.panel", panel_id=panel_id) + f"#case-{raw.get('case_id', '')}")
+
+
+@bp.route("/panels/<panel_id>/decisions/<case_id>/amend", methods=["POST"])
+@login_required
+def amend_panel_decision(panel_id, case_id):
+    """Changing the panel's decision about a case: the chair or a manager, with a reason."""
+    raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
+    raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
+    try:
+        item, _ = amendments.amend_panel_decision(current_user, panel_id, case_id, raw)
+        db.session.commit()
+        flash(f"Decision amended: {item.decision.replace('_', ' ')}. The original stays on the case history.", "success")
+    except allocation.OverCapacity as exc:
+        db.session.rollback()
+        flash(f"{exc}", "error")
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        flash("; ".join(m[0] for m in exc.fields.values()) or str(exc), "error")
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "reason", str(exc)), "error")
+    return redirect(url_for("panels.panel", panel_id=panel_id) + f"#case-{case_id}")
 
 
 @bp.route("/panels/<panel_id>/minutes")

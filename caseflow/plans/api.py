@@ -66,12 +66,23 @@ def plan_body(case, plan, decision) -> dict:
             "outcomes": [{"id": o.id, "headline_problem": o.headline_problem, "description": o.description,
                           "measure": o.measure, "target_date": o.target_date.isoformat(), "status": o.status}
                          for o in plan.outcomes] if full else [],
-            "actions": [{"id": a.id, "description": a.description, "owner_user_id": a.owner_user_id,
-                         "owner_organisation_id": a.owner_organisation_id, "outcome_id": a.outcome_id,
-                         "due_date": a.due_date.isoformat(), "status": a.status} for a in plan.actions] if full else [],
+            "actions": [action_body(a) for a in plan.actions] if full else [],
             "distance_travelled": [{**row, "as_of": _iso(row["as_of"])}
                                    for row in family_plan.distance_travelled(case.id, plan=plan)]
             if "case_notes" in decision.categories else []}
+
+
+def action_body(a) -> dict:
+    return {"id": a.id, "description": a.description, "owner_user_id": a.owner_user_id,
+            "owner_organisation_id": a.owner_organisation_id, "outcome_id": a.outcome_id,
+            "due_date": a.due_date.isoformat(), "status": a.status, "progress_note": a.progress_note,
+            "progress_at": _iso(a.progress_at), "progress_by_id": a.progress_by_id}
+
+
+@endpoint(bp, "/cases/<case_id>/plan/actions/<action_id>/progress", "POST", documented_body=schemas.ActionProgressSchema,
+          summary="Record progress on an action (its owner in the TAF, or the keyworker)")
+def action_progress(user, data, case_id, action_id):
+    return action_body(family_plan.record_progress(user, case_id, action_id, json_object()))
 
 
 @endpoint(bp, "/cases/<case_id>/plan", "GET", summary="The family plan and distance travelled")

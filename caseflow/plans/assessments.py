@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseflow.core import stages as flow
 from caseflow.cases.models import Case
 from caseflow.core import audit
-from caseflow.core.access import Decision
+from caseflow.core.access import Decision, can
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
@@ -39,6 +39,7 @@ class AssessmentView:
     assessment: Assessment | None
     content: dict  # what the form shows: the saved draft, or a pre-filled new one
     decision: Decision
+    can_record: bool = False  # the policy's casework.record: whoever does this case's casework
 
     @property
     def locked(self) -> bool:
@@ -51,7 +52,7 @@ def view(actor, case_id: str) -> AssessmentView:
     content = _content(assessment) if assessment else prefill(case)
     content["members"] = members_for(decision, content["members"])
     db.session.commit()
-    return AssessmentView(case, assessment, content, decision)
+    return AssessmentView(case, assessment, content, decision, bool(can(actor, "casework.record", case)))
 
 
 def members_for(decision: Decision, members: list[dict]) -> list[dict]:

@@ -15,7 +15,7 @@ from caseflow.core import stages as flow
 from caseflow.auth.models import Organisation, User
 from caseflow.cases.models import Case
 from caseflow.core import audit
-from caseflow.core.access import Decision
+from caseflow.core.access import Decision, require
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.services import notify
@@ -23,9 +23,9 @@ from caseflow.plans import deadlines
 from caseflow.plans.assessments import _flush
 from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import Assessment, Plan, PlanAction, PlanOutcome, Review, TafMember
-from caseflow.plans.schemas import AgreePlanSchema, PlanSchema
-from caseflow.plans.vocab import DOMAINS
-from caseflow.core.errors import Conflict, ServiceValidationError, StaleVersion, load
+from caseflow.plans.schemas import ActionProgressSchema, AgreePlanSchema, PlanSchema
+from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS
+from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, StaleVersion, load
 
 
 def get_plan(case_id: str) -> Plan | None:
@@ -198,6 +198,33 @@ def agree(actor, case_id: str, raw: dict) -> Plan:
                  categories=["plan"], purpose="family plan")
     db.session.commit()
     return plan
+
+
+def record_progress(actor, case_id: str, action_id: str, raw: dict) -> PlanAction:
+    """Progress on one action: its owner in the TAF (on their own actions only) or whoever does
+    the casework (policy rule plan.action.progress). The keyworker hears about it."""
+    action = db.session.scalar(select(PlanAction).join(Plan, Plan.id == PlanAction.plan_id)
+                               .where(PlanAction.id == action_id, Plan.case_id == case_id))
+    if action is None:
+        raise NotFound("No action with that id in this family's plan.")
+    case = db.session.get(Case, case_id)
+    require(actor, "plan.action.progress", action, object_type="plan_action", family_id=case.family_id,
+            purpose="progress on a plan action")
+    must_be_open(case, "record progress on the plan")
+    data = load(ActionProgressSchema, raw)
+    action.status = data["status"]
+    action.progress_note = (data.get("note") or "").strip() or None
+    action.progress_at, action.progress_by_id = utcnow(), actor.id
+    action.plan.updated_at = utcnow()  # the plan changed: anyone editing it must reload
+    _flush()
+    if case.keyworker_id and case.keyworker_id != actor.id:
+        notify(case.keyworker_id, "plan", f"action-progress:{action.id}:{action.progress_at.isoformat()}",
+               "Progress on an action in the family plan",
+               f"Case {case.reference}: {actor.name} marked an action {ACTION_STATUSES[action.status].lower()}.",
+               case_id=case.id, family_id=case.family_id)
+    audit.record(actor, "plan.action_progress", "plan_action", action.id, family_id=case.family_id,
+                 categories=["plan"], purpose="progress on a plan action")
+    return action
 
 
 def _tell_taf(case: Case, plan: Plan | None, key: str, title: str, body: str) -> None:

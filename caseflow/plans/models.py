@@ -108,6 +108,10 @@ class PlanAction(Base):
     owner_organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="not_started")
+    # The owner's latest word on it (a TAF member records progress on the actions they own).
+    progress_note: Mapped[str | None] = mapped_column(EncryptedText)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
     plan: Mapped[Plan] = relationship(back_populates="actions")
 

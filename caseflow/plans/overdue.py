@@ -8,7 +8,8 @@ from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
 from caseflow.core.roles import Role
 from caseflow.cases.models import Case
-from caseflow.core.access import require
+from caseflow.core import audit
+from caseflow.core.access import managed_cases_clause, require_list
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
 
@@ -19,19 +20,23 @@ HELD = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.St
 def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None = None):
     """(rows of (case, family, keyworker), total). Keyworkers see their own cases; managers,
     panel chairs and the front door see the whole service (optionally one keyworker's)."""
-    require(actor, "casework.overdue", object_type="case_list", purpose="overdue casework")
+    decision = require_list(actor, "casework.overdue", object_type="case_list", purpose="overdue casework")
     today = timescales.today_london()
     clauses = [Case.stage.in_(HELD), or_(Case.assessment_due_on < today, Case.review_due_on < today)]
     if actor.role == Role.KEYWORKER:
         clauses.append(Case.keyworker_id == actor.id)
     elif keyworker_id:
         clauses.append(Case.keyworker_id == keyworker_id)
+    if actor.role == Role.TEAM_MANAGER:  # a manager oversees their team's cases (all, with no team)
+        clauses.append(managed_cases_clause(actor))
     total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
     due = func.coalesce(Case.assessment_due_on, Case.review_due_on)
     rows = db.session.execute(
         select(Case, Family, User).join(Family, Family.id == Case.family_id)
         .outerjoin(User, User.id == Case.keyworker_id).where(*clauses)
         .order_by(due, Case.reference).limit(per_page).offset((page - 1) * per_page)).all()
+    audit.record_reads(actor, "casework.overdue", "case_list", [f.id for _, f, _ in rows],
+                       categories=decision.categories, purpose="overdue casework", basis=decision.basis)
     db.session.commit()
     return rows, total, today
 

@@ -116,6 +116,14 @@ class ActionUpdateSchema(Strict):
     status = fields.String(required=True, validate=validate.OneOf(list(ACTION_STATUSES)))
 
 
+class ActionProgressSchema(Strict):
+    """An action's owner (or the keyworker) says how it is going, between reviews."""
+    status = fields.String(required=True, validate=validate.OneOf(
+        list(ACTION_STATUSES), error="Status must be " + ", ".join(ACTION_STATUSES)),
+        error_messages={"required": "Say how the action is going"})
+    note = free_text(max_length=2000)
+
+
 class ReviewSchema(Strict):
     date = fields.Date(required=True, error_messages={
         "required": "Enter the date of the review", "invalid": "Date must be a real date"})

@@ -154,6 +154,19 @@ def agree(case_id):
     return _case_link(case_id)
 
 
+@bp.route("/cases/<case_id>/plan/actions/<action_id>/progress", methods=["POST"])
+@login_required
+def action_progress(case_id, action_id):
+    """An action's owner (a TAF member) or the keyworker records how it is going."""
+    raw = {k: v for k, v in {"status": text(request.form, "status"), "note": text(request.form, "note")}.items()
+           if v is not None}
+    done, exc = attempt(lambda: family_plan.record_progress(current_user, case_id, action_id, raw))
+    if done is not None:
+        db.session.commit()
+    flash(next(iter(exc.fields.values()), [str(exc)])[0] if exc else "Progress recorded.", "error" if exc else "success")
+    return redirect(url_for("plans.plan", case_id=case_id))
+
+
 @bp.route("/cases/<case_id>/plan.pdf")
 @login_required
 def plan_pdf(case_id):

@@ -8,10 +8,13 @@ list, search and count.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from enum import StrEnum
+
 from sqlalchemy import String, and_, exists, false, literal, or_, select, true, union_all
 
 from caseflow.core.access import (
-    ALL_CATEGORIES, SERVICE_BASIS, Decision, allow, deny, provide_family_scope, public, rule,
+    ALL_CATEGORIES, SERVICE_BASIS, Decision, allow, can, deny, provide_family_scope, public, rule,
 )
 from caseflow.core.extensions import db
 from caseflow.core.roles import Role
@@ -164,15 +167,17 @@ def _active_break_glass(user):
             .where(BreakGlass.user_id == user.id, BreakGlass.expires_at > utcnow()))
 
 
+# Work not yet allocated to a team: every manager may pick it up (DESIGN.md §4).
+UNALLOCATED_STAGES = ("requested", "triaged", "awaiting_panel", "stepped_down", "signposted")
+
+
 def _manager_families(user):
     """SELECT family ids a team manager oversees: their team's families and everything not yet
     allocated to a team (the front door, panel and step-downs)."""
     from caseflow.cases.models import Case
-    from caseflow.core.stages import Stage
 
-    waiting = (Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN, Stage.SIGNPOSTED)
     return select(Case.family_id).where(or_(Case.team_id == user.team_id, Case.team_id.is_(None),
-                                            Case.stage.in_(waiting)))
+                                            Case.stage.in_(UNALLOCATED_STAGES)))
 
 
 def _manager_scope(user, family_id: str) -> bool:
@@ -204,6 +209,9 @@ def people_decisions(user, family_ids) -> dict[str, dict[str, frozenset[str]] | 
         for family_id, person_id in db.session.execute(
                 _referred_people_query(user).where(_member_family_in(family_ids))):
             shared.setdefault(family_id, {}).setdefault(person_id, set()).update({Category.IDENTITY, Category.REFERRAL})
+        for family_id, person_id in db.session.execute(  # a partner leading a case works with everyone
+                _members_of_led_families(user).where(_member_family_in(family_ids))):
+            shared.setdefault(family_id, {}).setdefault(person_id, set()).update(CASEWORK_CATEGORIES)
         for family_id, people in shared.items():
             out[family_id] = {p: frozenset(c | {Category.IDENTITY}) for p, c in people.items()}
         return out
@@ -215,6 +223,14 @@ def people_decisions(user, family_ids) -> dict[str, dict[str, frozenset[str]] | 
             glass.setdefault(family_id, {})[person_id] = ALL_CATEGORIES
         return {f: None if f in in_scope else glass.get(f, {}) for f in family_ids}
     return {f: None for f in family_ids}
+
+
+def _members_of_led_families(user):
+    """SELECT (family_id, person_id) of every member of a family whose case the user leads."""
+    from caseflow.families.models import FamilyMember
+
+    return (select(FamilyMember.family_id, FamilyMember.person_id)
+            .where(FamilyMember.family_id.in_(_led_families(user))))
 
 
 def _member_family_in(family_ids):
@@ -235,6 +251,17 @@ def _glass_family_in(family_ids):
     return BreakGlass.family_id.in_(family_ids)
 
 
+def _break_glass_decision(user, family_id: str) -> Decision | None:
+    """A manager's running break-glass on this family: the people it names, in every category."""
+    glass = db.session.execute(_active_break_glass(user).where(_glass_family_in([family_id]))).all()
+    if not glass:
+        return None
+    until = max(g.expires_at for g in glass)
+    reason = next(g.reason for g in glass if g.expires_at == until)
+    return allow("Break-glass access.", basis=f"break-glass until {until:%H:%M}: {reason}",
+                 people={g.person_id: ALL_CATEGORIES for g in glass})
+
+
 def family_view_decision(user, family_id: str) -> Decision:
     """May this user see this family, and which people in it, in which categories.
 
@@ -249,13 +276,8 @@ def family_view_decision(user, family_id: str) -> Decision:
     if user.role == Role.TEAM_MANAGER:
         if _manager_scope(user, family_id):
             return allow("Your team, or not yet allocated to a team.")
-        glass = db.session.execute(_active_break_glass(user).where(_glass_family_in([family_id]))).all()
-        if glass:
-            until = max(g.expires_at for g in glass)
-            reason = next(g.reason for g in glass if g.expires_at == until)
-            return allow("Break-glass access.", basis=f"break-glass until {until:%H:%M}: {reason}",
-                         people={g.person_id: ALL_CATEGORIES for g in glass})
-        return deny("This family is held by another team. A duty manager can break glass, with a reason.")
+        return _break_glass_decision(user, family_id) or deny(
+            "This family is held by another team. A duty manager can break glass, with a reason.")
     if user.role == Role.SOCIAL_WORKER:
         return allow("Children's social care: statutory functions (Children Act 1989).",
                      basis="statutory: Children Act 1989")
@@ -293,8 +315,23 @@ def visible_families(user, family_ids) -> set[str]:
 
 
 def family_visibility_clause(user):
-    """The same relationships as family_view_decision, as SQL over Family.id, so searches and
+    """The same relationships as family_decision, as SQL over Family.id, so searches and
     lists filter in the database and never reveal families the user may not know about."""
+    from caseflow.families.models import Family
+
+    return or_(_job_role_visibility_clause(user), Family.id.in_(_led_families(user)))
+
+
+def _led_families(user):
+    """SELECT family ids of the cases the user leads (keyworker or lead professional, whatever
+    organisation they work for)."""
+    from caseflow.cases.models import Case
+
+    return select(Case.family_id).where(or_(Case.keyworker_id == user.id, Case.lead_professional_id == user.id))
+
+
+def _job_role_visibility_clause(user):
+    """family_view_decision as SQL: the job role, team, referrals and consent."""
     from caseflow.cases.models import Case
     from caseflow.families.models import Family
 
@@ -330,12 +367,148 @@ def person_visibility_clause(user, category: str = Category.IDENTITY):
         granted = exists().where(grants.c.family_id == FamilyMember.family_id,
                                  grants.c.person_id == FamilyMember.person_id,
                                  *([] if category == Category.IDENTITY else [grants.c.category == category]))
+        if category in CASEWORK_CATEGORIES:  # leading a case: every member, for the casework
+            granted = or_(granted, FamilyMember.family_id.in_(_led_families(user)))
         if category not in (Category.IDENTITY, Category.REFERRAL):
             return granted
         referred = _referred_people_query(user).subquery()
         return or_(granted, exists().where(referred.c.family_id == FamilyMember.family_id,
                                            referred.c.person_id == FamilyMember.person_id))
     return true()
+
+
+# --- case roles ------------------------------------------------------------------------------
+#
+# Job roles say what kind of work someone does; case roles say what they are to this case. A
+# partner (a school's safeguarding lead, a health visitor) allocated as keyworker or named lead
+# professional does that casework, whatever organisation they work for; a TAF member reads the
+# plan and records progress on the actions they own; a team manager oversees the cases their
+# team holds and the work not yet allocated to a team.
+
+class CaseRole(StrEnum):
+    KEYWORKER = "keyworker"                  # the allocated keyworker
+    LEAD_PROFESSIONAL = "lead_professional"  # the named lead professional (often a partner)
+    TEAM_COLLEAGUE = "team_colleague"        # a keyworker in the team holding the case (duty cover)
+    TEAM_MANAGER = "team_manager"            # manages the team holding it, or it is not yet a team's
+    SOCIAL_WORKER = "social_worker"          # the allocated social worker
+    TAF_MEMBER = "taf_member"                # in the Team Around the Family now
+    ACTION_OWNER = "action_owner"            # named on the plan as owning an action (and not removed from the TAF)
+
+
+# Whoever leads the casework does all of it: the assessment, the plan, visits, reviews, closure.
+LEADS_CASEWORK = frozenset({CaseRole.KEYWORKER, CaseRole.LEAD_PROFESSIONAL})
+# What leading the casework needs to see of every member, whichever agency the lead works for:
+# the family's agreement to early help with this lead covers the casework itself. Other
+# categories (health, education, police, social care...) still come only from consent or a
+# lawful basis given to the lead's organisation.
+CASEWORK_CATEGORIES = frozenset({Category.IDENTITY, Category.REFERRAL, Category.CASE_NOTES, Category.PLAN})
+CASE_ROLE_BASIS = "case role: the family agreed to early help with this lead"
+
+
+def case_roles(user, case) -> frozenset[CaseRole]:
+    """What `user` is to `case`, read from the database on every request, so removal from the
+    TAF or a re-allocation takes effect at once."""
+    from caseflow.plans.models import Plan, PlanAction, TafMember
+
+    if case is None or user is None:
+        return frozenset()
+    roles = set()
+    if case.keyworker_id == user.id:
+        roles.add(CaseRole.KEYWORKER)
+    if case.lead_professional_id == user.id:
+        roles.add(CaseRole.LEAD_PROFESSIONAL)
+    if case.social_worker_id == user.id:
+        roles.add(CaseRole.SOCIAL_WORKER)
+    if user.role == Role.KEYWORKER and user.team_id and case.team_id == user.team_id:
+        roles.add(CaseRole.TEAM_COLLEAGUE)
+    if user.role == Role.TEAM_MANAGER and _manages_case(user, case):
+        roles.add(CaseRole.TEAM_MANAGER)
+    if case.id is None:
+        return frozenset(roles)
+    memberships = list(db.session.scalars(select(TafMember.left_at).where(
+        TafMember.case_id == case.id, TafMember.user_id == user.id)))
+    if any(left is None for left in memberships):
+        roles.add(CaseRole.TAF_MEMBER)
+    removed = bool(memberships) and CaseRole.TAF_MEMBER not in roles
+    # Removal from the TAF ends every part in the plan, even an action still in their name.
+    if not removed and db.session.execute(select(exists().where(
+            PlanAction.plan_id == Plan.id, Plan.case_id == case.id, PlanAction.owner_user_id == user.id))).scalar():
+        roles.add(CaseRole.ACTION_OWNER)
+    return frozenset(roles)
+
+
+def _manages_case(user, case) -> bool:
+    """A team manager oversees the cases their team holds and everything not yet allocated to a
+    team (the front door, panel and step-downs). A manager with no team runs the service."""
+    if user.role != Role.TEAM_MANAGER or case is None:
+        return False
+    return (not user.team_id or case.team_id is None or case.team_id == user.team_id
+            or case.stage in UNALLOCATED_STAGES)
+
+
+def managed_cases_clause(user):
+    """_manages_case as SQL over Case, for lists a manager reads (overdue work, caseloads)."""
+    from caseflow.cases.models import Case
+
+    if not user.team_id:
+        return true()
+    return or_(Case.team_id == user.team_id, Case.team_id.is_(None), Case.stage.in_(UNALLOCATED_STAGES))
+
+
+def _leads_casework_for_family(user, family_id: str) -> bool:
+    from caseflow.cases.models import Case
+
+    return db.session.execute(select(_led_families(user).where(Case.family_id == family_id).exists())).scalar()
+
+
+def widen(decision: Decision, categories, reason: str, basis: str, family_id: str) -> Decision:
+    """The decision with `categories` added for every member of the family (a case role adds the
+    casework categories to whatever consent already gave, person by person)."""
+    from caseflow.families.models import FamilyMember
+
+    extra = frozenset(categories)
+    people = decision.people
+    if decision.allowed and extra <= decision.categories and people is None:
+        return decision
+    changes = {"allowed": True, "categories": decision.categories | extra,
+               "reason": decision.reason if decision.allowed else reason,
+               "basis": "; ".join(b for b in (decision.basis if decision.allowed else None, basis) if b)}
+    if people is not None:  # consent per person: the lead works with every member
+        members = db.session.scalars(select(FamilyMember.person_id).where(FamilyMember.family_id == family_id))
+        changes["people"] = {person: frozenset(people.get(person, ())) | extra for person in {*people, *members}}
+    return replace(decision, **changes)
+
+
+def family_decision(user, family_id: str) -> Decision:
+    """family_view_decision, and for whoever leads casework on one of the family's cases, the
+    casework categories (whatever organisation they work for)."""
+    decision = family_view_decision(user, family_id)
+    if _leads_casework_for_family(user, family_id):
+        return widen(decision, CASEWORK_CATEGORIES, "You lead casework for this family.", CASE_ROLE_BASIS, family_id)
+    return decision
+
+
+def case_decision(user, case) -> Decision:
+    """Which people and categories of this case's family `user` may see. Managers see a case
+    their team holds (or that no team holds yet, or under break-glass); partners what consent
+    or a lawful basis gives their organisation; a case role adds what leading the casework needs."""
+    if case is None:
+        return deny("No case given.")
+    if user.role == Role.TEAM_MANAGER:
+        decision = _manager_decision(user, case)
+    else:
+        decision = family_view_decision(user, case.family_id)
+    if case_roles(user, case) & LEADS_CASEWORK:
+        return widen(decision, CASEWORK_CATEGORIES, "You lead this case's casework.", CASE_ROLE_BASIS,
+                     case.family_id)
+    return decision
+
+
+def _manager_decision(user, case) -> Decision:
+    if _manages_case(user, case):
+        return allow("Your team's case, or not yet allocated to a team.")
+    return _break_glass_decision(user, case.family_id) or deny(
+        "This case is held by another team. A duty manager can break glass, with a reason.")
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -364,21 +537,35 @@ def _request_queue(user, obj):
 
 @rule("request.view")
 def _request_view(user, req):
-    if user.role in FRONT_DOOR_ROLES:
-        return allow("Front door, panel and managers see every request.")
-    if req is not None and req.submitted_by_id == user.id:
-        return allow("You made this request.", {Category.IDENTITY, Category.REFERRAL},
-                     basis="referrer's own request")
+    """A request for help and what it says. A manager reads those of their team's cases and of
+    work not yet allocated; a partner their own (a school must not read the police's referral),
+    or those of a case they lead."""
     if req is None:
         return deny("No request given.")
-    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
-        # Having referred a family does not open other agencies' requests about it (a school
-        # must not read the police's referral): partners see their own, systems their org's.
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:
+        return allow("Front door and panel see every request.")
+    if req.submitted_by_id == user.id:
+        return allow("You made this request.", {Category.IDENTITY, Category.REFERRAL},
+                     basis="referrer's own request")
+    case = _case_of(req)
+    if user.role == Role.TEAM_MANAGER:
+        return _manager_decision(user, case) if case is not None else deny("This request has no case.")
+    if user.role in PARTNER_ROLES:
         if user.role == Role.PARTNER_SYSTEM and req.referrer_organisation_id == user.organisation_id:
             return allow("Your organisation made this request.", {Category.IDENTITY, Category.REFERRAL},
                          basis="referrer's own request")
+        if case_roles(user, case) & LEADS_CASEWORK:
+            return allow("You lead this case's casework.", {Category.IDENTITY, Category.REFERRAL},
+                         basis=CASE_ROLE_BASIS)
+        # Having referred a family does not open other agencies' requests about it.
         return deny("You can only see requests you made.")
     return family_view_decision(user, req.family_id)
+
+
+def _case_of(req):
+    from caseflow.cases.models import Case
+
+    return db.session.get(Case, req.case_id) if req.case_id else None
 
 
 @rule("request.resolve_match")
@@ -398,12 +585,12 @@ def _family_search(user, obj):
 
 @rule("family.view")
 def _family_view(user, family):
-    return family_view_decision(user, family.id)
+    return family_decision(user, family.id)
 
 
 @rule("case.view")
 def _case_view(user, case):
-    return family_view_decision(user, case.family_id)
+    return case_decision(user, case)
 
 
 @rule("users.admin")
@@ -415,8 +602,11 @@ def _users_admin(user, obj):
 
 @rule("family.access_log")
 def _family_access_log(user, family):
-    if user.role in FRONT_DOOR_ROLES:
-        return allow("Managers and the front door can see who has looked at a family's records.",
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:
+        return allow("The front door can see who has looked at a family's records.",
+                     set(), basis=SERVICE_BASIS)
+    if user.role == Role.TEAM_MANAGER and family is not None and _manager_scope(user, family.id):
+        return allow("Managers can see who has looked at their teams' families' records.",
                      set(), basis=SERVICE_BASIS)
     if user.role == Role.KEYWORKER and family is not None and _works_with_family(user, family.id):
         return allow("You work with this family.", set(), basis=SERVICE_BASIS)
@@ -430,11 +620,34 @@ def _inbox_view(user, obj):
     return allow("Everyone reads their own notifications.", set(), basis=None)
 
 
+def _manages(user, case) -> bool:
+    """A manager of this case (or, with no case given, a manager at all: offering a link)."""
+    return user.role == Role.TEAM_MANAGER and (case is None or _manages_case(user, case))
+
+
 @rule("case.triage")
 def _case_triage(user, case):
-    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER}:
+    if user.role == Role.FRONT_DOOR or _manages(user, case):
         return allow("Front-door officers and managers triage requests.")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only the front door and managers record triage decisions.")
+
+
+@rule("case.triage.amend")
+def _case_triage_amend(user, case):
+    """Changing a triage decision is its own act: a manager's, with a reason."""
+    if _manages_case(user, case):
+        return allow("Managers amend triage decisions, with a reason.")
+    return deny("Only a team manager can amend a triage decision.")
+
+
+@rule("case.signpost")
+def _case_signpost(user, case):
+    """Closing at the door: the front door at triage, the panel chair and managers at panel."""
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR} or _manages(user, case):
+        return allow("The front door, the panel and managers signpost families.")
+    return deny("Only the front door, the panel and managers signpost a family.")
 
 
 @rule("panel.manage")
@@ -464,24 +677,40 @@ def _panel_list(user, obj):
     return deny("Your role does not attend panels.")
 
 
+@rule("panel.amend")
+def _panel_amend(user, item):
+    """Changing a panel's decision: the chair, or a manager of the case, with a reason."""
+    case = getattr(item, "case", None)
+    if user.role == Role.PANEL_CHAIR or _manages(user, case):
+        return allow("Panel chairs and managers amend panel decisions, with a reason.")
+    return deny("Only the panel chair or a manager can amend a panel decision.")
+
+
 @rule("case.allocate")
 def _case_allocate(user, case):
-    if user.role in {Role.PANEL_CHAIR, Role.TEAM_MANAGER}:
+    if user.role == Role.PANEL_CHAIR or _manages(user, case):
         return allow("Panel chairs and managers allocate cases.")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only panel chairs and team managers allocate cases.")
 
 
 @rule("case.reallocate")
 def _case_reallocate(user, case):
+    if _manages_case(user, case):
+        return allow("Team managers re-allocate their team's cases.")
     if user.role == Role.TEAM_MANAGER:
-        return allow("Team managers re-allocate cases.")
+        return deny("This case is held by another team.")
     return deny("Only team managers re-allocate cases.")
 
 
 @rule("caseload.view")
 def _caseload_view(user, keyworker):
-    if user.role in FRONT_DOOR_ROLES:
-        return allow("Managers and panel chairs see caseloads.", {Category.IDENTITY})
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:
+        return allow("The front door and panel chairs see caseloads.", {Category.IDENTITY})
+    if user.role == Role.TEAM_MANAGER and (keyworker is None or not user.team_id
+                                           or keyworker.team_id in (None, user.team_id)):
+        return allow("Managers see their team's caseloads.", {Category.IDENTITY})
     if keyworker is not None and keyworker.id == user.id:
         return allow("Your own caseload.", {Category.IDENTITY})
     return deny("You can see only your own caseload.")
@@ -503,39 +732,21 @@ def _local_criteria(user, obj):
 
 # --- casework: assessment, plan, contacts, reviews, closure (caseflow.plans) --------------------
 
-def _holds_case(user, case) -> bool:
-    """The allocated keyworker, or a colleague in the team holding the case (duty cover)."""
-    return case is not None and (case.keyworker_id == user.id
-                                 or bool(user.team_id and case.team_id == user.team_id))
-
-
-def _in_taf(user, case) -> bool:
-    from caseflow.plans.models import TafMember
-
-    if case is None:
-        return False
-    if case.lead_professional_id == user.id:
-        return True
-    from caseflow.plans.models import Plan, PlanAction
-
-    # Someone the agreed plan names as owning an action is part of the team around the family.
-    owns_action = exists().where(PlanAction.plan_id == Plan.id, Plan.case_id == case.id,
-                                 PlanAction.owner_user_id == user.id)
-    return db.session.execute(select(exists().where(
-        TafMember.case_id == case.id, TafMember.user_id == user.id, TafMember.left_at.is_(None)) | owns_action)).scalar()
-
-
 PARTNER_ROLES = frozenset({Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER})
+# Who does a case's casework: its keyworker or lead professional (any organisation), a keyworker
+# colleague in the team holding it (duty cover), and the manager of that team.
+DOES_CASEWORK = LEADS_CASEWORK | {CaseRole.TEAM_COLLEAGUE}
+IN_THE_TAF = frozenset({CaseRole.TAF_MEMBER, CaseRole.ACTION_OWNER})
 
 
 @rule("casework.view")
 def _casework_view(user, case):
     """The assessment, contacts, reviews and chronology: the people doing the work. A partner
-    needs consent (or a lawful basis) that covers case notes: an education consent opens the
-    school's section of the family record, not the keyworker's notes."""
+    needs consent (or a lawful basis) that covers case notes, or to lead the case: an education
+    consent opens the school's section of the family record, not the keyworker's notes."""
     if case is None:
         return deny("No case given.")
-    decision = family_view_decision(user, case.family_id)
+    decision = case_decision(user, case)
     if decision and user.role in PARTNER_ROLES and Category.CASE_NOTES not in decision.categories:
         return deny("Your organisation's consent or lawful basis does not cover case notes.")
     return decision
@@ -546,38 +757,66 @@ def _triage_view(user, case):
     """The triage page is the front door's working: partners hear the outcome, not the working."""
     if case is None or user.role in PARTNER_ROLES:
         return deny("Triage is recorded by the front door; partners are told the outcome.")
-    return family_view_decision(user, case.family_id)
+    return case_decision(user, case)
 
 
 @rule("casework.record")
 def _casework_record(user, case):
     from caseflow.core.stages import Stage
 
-    if user.role == Role.TEAM_MANAGER:
-        return allow("Team managers oversee and can record casework.")
-    in_social_care = case is not None and case.stage == Stage.SOCIAL_CARE
+    if case is None:
+        return deny("No case given.")
+    roles = case_roles(user, case)
+    if CaseRole.TEAM_MANAGER in roles:
+        return allow("Team managers oversee and can record their team's casework.")
+    in_social_care = case.stage == Stage.SOCIAL_CARE
     if user.role == Role.SOCIAL_WORKER and in_social_care:
         return allow("Children's social care leads this case.", basis="statutory: Children Act 1989")
-    if user.role == Role.KEYWORKER and _holds_case(user, case):
+    if roles & DOES_CASEWORK:
         if in_social_care and case.keyworker_role != "joint":
             return deny("You stepped back when the case went to children's social care.")
-        return allow("You or your team hold this case.")
-    return deny("Only the family's keyworker, their team and managers record casework.")
+        return case_decision(user, case)
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
+    return deny("Only the family's keyworker or lead professional, their team and its manager record casework.")
+
+
+@rule("case.close")
+def _case_close(user, case):
+    return _casework_record(user, case)
 
 
 @rule("plan.view")
 def _plan_view(user, case):
     if case is None:
         return deny("No case given.")
-    staff = family_view_decision(user, case.family_id)
+    staff = case_decision(user, case)
     if staff and (user.role not in PARTNER_ROLES or Category.PLAN in staff.categories):
         return staff
-    if _in_taf(user, case):
+    if case_roles(user, case) & IN_THE_TAF:
         # The TAF shares the plan: the family agreed to it being shared when they agreed the plan.
         consented = staff.categories if staff else frozenset()
         return allow("You are in this family's Team Around the Family.",
                      {Category.IDENTITY, Category.PLAN} | consented, basis="consent (family plan shared with the TAF)")
     return deny("Only the family's keyworker, the Team Around the Family and managers see the plan.")
+
+
+@rule("plan.action.progress")
+def _plan_action_progress(user, action):
+    """Progress on one action of the plan: whoever does the casework, on any action; a TAF
+    member on the actions they own (and nothing else)."""
+    from caseflow.cases.models import Case
+
+    if action is None:
+        return deny("No action given.")
+    case = db.session.get(Case, action.plan.case_id)
+    casework = _casework_record(user, case)
+    if casework:
+        return casework
+    if action.owner_user_id == user.id and case_roles(user, case) & IN_THE_TAF:
+        return allow("You own this action in the family plan.", {Category.IDENTITY, Category.PLAN},
+                     basis="consent (family plan shared with the TAF)")
+    return deny("Only the action's owner and the people doing the casework record its progress.")
 
 
 @rule("taf.manage")
@@ -587,8 +826,10 @@ def _taf_manage(user, case):
 
 @rule("engagement.extend")
 def _engagement_extend(user, case):
-    if user.role == Role.TEAM_MANAGER:
+    if _manages_case(user, case):
         return allow("Team managers decide to keep trying to engage a family.")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only a team manager can extend the engagement period.")
 
 
@@ -604,26 +845,53 @@ def _casework_overdue(user, obj):
 
 @rule("case.step_up")
 def _case_step_up(user, case):
-    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
-        return allow("Front door, panel, managers and social care can step a case up.")
-    if user.role == Role.KEYWORKER and _holds_case(user, case):
-        return allow("You hold this case.")
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER}:
+        return allow("Front door, panel and social care can step a case up.")
+    roles = case_roles(user, case)
+    if CaseRole.TEAM_MANAGER in roles:
+        return allow("You manage the team holding this case.")
+    if roles & DOES_CASEWORK:
+        return allow("You do this case's casework.")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only the family's keyworker, the front door, managers and social care step a case up.")
 
 
 @rule("case.step_down")
 def _case_step_down(user, case):
-    if user.role in {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
+    if user.role == Role.SOCIAL_WORKER or _manages_case(user, case):
         return allow("Social workers and managers step a case down.", basis="statutory: Children Act 1989")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only children's social care and managers step a case down.")
 
 
 @rule("socialcare.record")
 def _socialcare_record(user, case):
-    if user.role in {Role.SOCIAL_WORKER, Role.TEAM_MANAGER}:
+    if user.role == Role.SOCIAL_WORKER or _manages_case(user, case):
         return allow("Social care records the statutory status and who leads.",
                      basis="statutory: Children Act 1989")
+    if user.role == Role.TEAM_MANAGER:
+        return deny("This case is held by another team.")
     return deny("Only children's social care and managers record the statutory status.")
+
+
+@rule("socialcare.respond")
+def _socialcare_respond(user, case):
+    """Social care's answer to a step-up (a step-up is a request: DOMAIN.md)."""
+    if user.role == Role.SOCIAL_WORKER:
+        return allow("Children's social care decides what happens to a step-up.",
+                     basis="statutory: Children Act 1989")
+    return deny("Only children's social care responds to a step-up.")
+
+
+@rule("socialcare.response.amend")
+def _socialcare_response_amend(user, case):
+    """Changing social care's recorded answer is its own act, with a reason."""
+    if user.role == Role.SOCIAL_WORKER:
+        return allow("Children's social care amends its response, with a reason.",
+                     basis="statutory: Children Act 1989")
+    return deny("Only children's social care amends its response to a step-up.")
 
 
 @rule("case.handover_pack")
@@ -631,13 +899,38 @@ def _handover_pack(user, case):
     """The whole history for whoever takes the case on, cut to what their role may see."""
     if case is None:
         return deny("No case given.")
-    staff = family_view_decision(user, case.family_id)
+    staff = case_decision(user, case)
     if staff:
         return staff  # the pack withholds, by name, each section the reader's categories do not cover
-    if _in_taf(user, case):
+    if case_roles(user, case) & IN_THE_TAF:
         return allow("You are in this family's Team Around the Family: the plan only.",
                      {Category.IDENTITY, Category.PLAN}, basis="consent (family plan shared with the TAF)")
     return deny("Only the people taking the case on, and the TAF for the plan, see the handover pack.")
+
+
+# --- case moves (caseflow.core.stages) --------------------------------------------------------
+#
+# The stage graph (caseflow.core.stages) says which moves exist from each stage and what each
+# needs; who may make a move is answered here, by the same rule the service that makes the move
+# asks, so the moves a case offers are exactly the ones its services accept.
+
+MOVE_RULES = {
+    "triage": "case.triage", "send_to_panel": "case.triage", "signpost": "case.signpost",
+    "allocate": "case.allocate", "resume_planning": "case.allocate", "resume_reviews": "case.allocate",
+    "start_assessment": "casework.record", "complete_assessment": "casework.record",
+    "agree_plan": "casework.record", "close": "case.close",
+    "step_up": "case.step_up", "step_down": "case.step_down",
+}
+
+
+def _move_rule(action: str):
+    def decide(user, case):
+        return can(user, action, case)
+    return decide
+
+
+for _move, _action in MOVE_RULES.items():
+    rule(f"case.move.{_move}")(_move_rule(_action))
 
 
 @rule("reports.transitions")
@@ -696,9 +989,17 @@ def _reports_access(user, obj):
 
 @rule("person.subject_access")
 def _subject_access(user, person):
-    if user.role == Role.TEAM_MANAGER:
+    """Everything held about a person, from every family they belong to: a manager whose
+    oversight covers each of those families (a manager with no team runs the service)."""
+    from caseflow.families.models import FamilyMember
+
+    if user.role != Role.TEAM_MANAGER:
+        return deny("Only a team manager can produce a subject access export.")
+    family_ids = [] if person is None else list(db.session.scalars(
+        select(FamilyMember.family_id).where(FamilyMember.person_id == person.id)))
+    if all(_manager_scope(user, family_id) for family_id in family_ids):
         return allow("Managers answer subject access requests for the service.", basis="UK GDPR Article 15")
-    return deny("Only a team manager can produce a subject access export.")
+    return deny("This person's family is held by another team: ask its manager or the service manager.")
 
 
 
@@ -714,15 +1015,19 @@ def _event_submit(user, obj):
 
 @rule("event.view")
 def _event_view(user, event):
+    """An event and (field by field: the summary needs the category its type belongs to) what it
+    says. Events not yet placed are front-door work; a placed one follows the family's rule."""
+    from caseflow.notify.vocab import event_category
+
     if event is None:
         return deny("No event given.")
-    if user.role in FRONT_DOOR_ROLES:
+    if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR} or (user.role == Role.TEAM_MANAGER and not event.family_id):
         return allow("The front door and managers see every event.")
     if event.source_organisation_id == user.organisation_id and user.role in PARTNER_ROLES:
-        return allow("Your organisation sent this event.", {Category.IDENTITY, Category.POLICE},
+        return allow("Your organisation sent this event.", {Category.IDENTITY, event_category(event.type)},
                      basis="the sender's own report")
     if event.family_id:
-        return family_view_decision(user, event.family_id)
+        return family_decision(user, event.family_id)
     return deny("Only the sender and the front door see an event not yet matched to a family.")
 
 
@@ -739,9 +1044,9 @@ def _event_decide(user, event):
 
     if event is None:
         return deny("No event given.")
-    if user.role == Role.TEAM_MANAGER:
-        return allow("Team managers open a new case from a notification.")
     case = db.session.get(Case, event.case_id) if event.case_id else None
+    if user.role == Role.TEAM_MANAGER and (case is None or _manages_case(user, case)):
+        return allow("Team managers open a new case from a notification.")
     if user.role == Role.KEYWORKER and case is not None and case.keyworker_id == user.id:
         return allow("You were this family's keyworker.")
     return deny("Only the family's last keyworker and team managers decide on this notification.")
@@ -776,4 +1081,7 @@ def _routing_manage(user, obj):
     return deny("Only administrators edit routing rules.")
 
 
-provide_family_scope(decision=family_view_decision, clause=family_visibility_clause, visible=visible_families)
+# The family decision lower packages ask is the whole one: job role, relationships, consent and
+# the casework a case role adds (family_visibility_clause is its SQL form).
+provide_family_scope(decision=family_decision, clause=family_visibility_clause, visible=visible_families,
+                     managed_cases=managed_cases_clause)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.cases import services
+from caseflow.core.access import can
 from caseflow.core.extensions import db
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -20,12 +20,14 @@ def show(case_id):
     from caseflow.socialcare.views import case_panel
     from caseflow.triage.services import timeliness
 
-    case = services.view_case(current_user, case_id)
+    view = services.read_case(current_user, case_id)
+    case = view.case
     keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
     work = summary.for_case(current_user, case)
     _, entries = chronology.chronology(current_user, case.id, action="case.view")
-    return render_template("cases/show.html", case=case, actions=flow.available_actions(case, current_user),
+    return render_template("cases/show.html", case=case, view=view, actions=view.actions,
                            timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries,
                            taf_candidates=taf.candidates() if work.can_record else [],
-                           social=case_panel(current_user, case),
+                           social=case_panel(current_user, case, view.decision),
+                           can_reallocate=bool(can(current_user, "case.reallocate", case)),
                            title=f"Case {case.reference}")

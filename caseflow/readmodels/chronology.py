@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
+from caseflow.cases import amendments
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.core.access import can
+from caseflow.core.access import can, shows_move
 from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
@@ -21,6 +22,8 @@ from caseflow.panels.models import PanelItem
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
 from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
+from caseflow.socialcare.models import StepUp
+from caseflow.socialcare.vocab import STEP_UP_RESPONSES
 from caseflow.triage.models import TriageDecision
 
 PANEL_DECISIONS = {"allocate": "allocated a keyworker", "signpost": "signposted the family",
@@ -49,9 +52,14 @@ def _stamp(moment: datetime) -> tuple[date, datetime]:
 
 def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case, list[Entry]]:
     """The merged timeline. The case page asks with "case.view": a partner then sees what
-    happened and when, with the detail withheld by category (and saying so)."""
+    happened and when, with the detail withheld by category (and saying so). Each entry follows
+    the rule for its own data: moves into or out of social care, and decisions to step up, are
+    social care data; triage and panel reasons are referral data; notifications to other people
+    and the keyworker's notes are case notes."""
     case, decision = case_for(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
+    referral_ok = "referral" in decision.categories
+    social_care_ok = "social_care" in decision.categories
     entries: list[Entry] = []
 
     def add(moment: datetime, kind: str, title: str, detail=None, by_id=None):
@@ -65,11 +73,24 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         add(r.received_at, "request", f"Request for help {r.reference} from {r.referrer_organisation or r.referrer_name}",
             r.details if shows_details else None, r.submitted_by_id)
     for t in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)):
-        add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk", t.rationale, t.decided_by_id)
+        if t.decision != "step_up" or social_care_ok:
+            add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk",
+                t.rationale if referral_ok else None, t.decided_by_id)
     for p in db.session.scalars(select(PanelItem).where(PanelItem.case_id == case.id)):
-        add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}", p.rationale, p.decided_by_id)
+        if p.decision != "step_up" or social_care_ok:
+            add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}",
+                p.rationale if referral_ok else None, p.decided_by_id)
     for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):
-        add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}", t.reason, t.actor_id)
+        if shows_move(decision, t.from_stage, t.to_stage):
+            add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}", t.reason, t.actor_id)
+    if social_care_ok:
+        for s in db.session.scalars(select(StepUp).where(StepUp.case_id == case.id, StepUp.response.is_not(None))):
+            add(s.responded_at, "step_up_response", f"Social care's response: {STEP_UP_RESPONSES[s.response]}",
+                s.response_note, s.responded_by_id)
+    for a in amendments.for_case(case.id):
+        if social_care_ok or not amendments.involves_step_up(a):
+            title, detail = amendments.summary(a, STEP_UP_RESPONSES)
+            add(a.amended_at, "amendment", title, detail if referral_ok or social_care_ok else None, a.amended_by_id)
     assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
     if assessment is not None:
         for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
@@ -85,11 +106,12 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     for e in db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case.id)):
         add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
             e.reason, e.granted_by_id)
-    for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
-        # A notification's title can name a child (a school's Operation Encompass notice):
-        # partners see that one was sent, not what it said.
-        add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,
-            n.recipient_id)
+    if notes_ok:  # what others were told is theirs, and may say more than this reader may see
+        for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
+            # A notification's title can name a child (a school's Operation Encompass notice):
+            # partners see that one was sent, not what it said.
+            add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,
+                n.recipient_id)
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.id.in_({e.by_id for e in entries if e.by_id}))).all())
     for e in entries:

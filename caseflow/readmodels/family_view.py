@@ -15,9 +15,12 @@ from caseflow.cases.models import Case
 from caseflow.core import audit
 from caseflow.core.audit import AuditEvent
 from caseflow.core.vocab import Category
-from caseflow.core.access import Decision, can, family_visibility_clause, require
+from caseflow.core.access import (
+    SOCIAL_CARE_STAGES, Decision, can, family_visibility_clause, require, require_list, shown_stage, shows_move,
+)
 from caseflow.policy.rules import people_decisions, person_visibility_clause
 from caseflow.core.extensions import db
+from caseflow.core.stages import STAGE_LABELS
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import normalise_name
 from caseflow.families.models import Family, FamilyMember, Person
@@ -45,6 +48,69 @@ SECTION_CATEGORIES = {
 }
 
 
+STAGE_WITHHELD_LABEL = "Open"
+
+
+@dataclass
+class SeenTransition:
+    from_stage: str | None
+    to_stage: str
+    action: str
+    at: datetime
+    actor_id: str | None
+
+    @property
+    def to_label(self) -> str:
+        return STAGE_LABELS.get(self.to_stage, self.to_stage)
+
+
+@dataclass
+class SeenCase:
+    """A case as this reader may see it: the stage is social care data when it says the family
+    is (or was) with children's social care, so readers without that category see it as open."""
+    id: str
+    reference: str
+    stage: str
+    is_open: bool
+    opened_at: datetime
+    closed_at: datetime | None
+    closure_reason: str | None
+    is_re_referral: bool
+    keyworker_id: str | None
+    team_id: str | None
+    level_of_need: int | None
+    rag: str | None
+    signposted_to: str | None
+    transitions: list[SeenTransition]
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS.get(self.stage, STAGE_WITHHELD_LABEL)
+
+
+def seen_case(case: Case, decision: Decision) -> SeenCase:
+    return SeenCase(case.id, case.reference, shown_stage(decision, case.stage), case.is_open, case.opened_at,
+                    case.closed_at, case.closure_reason, case.is_re_referral, case.keyworker_id, case.team_id,
+                    case.level_of_need, case.rag, case.signposted_to,
+                    [SeenTransition(t.from_stage, t.to_stage, t.action, t.at, t.actor_id) for t in case.transitions
+                     if shows_move(decision, t.from_stage, t.to_stage)])
+
+
+@dataclass
+class SeenRequest:
+    """A request for help in the family view, as its own rule (request.view) lets this reader
+    see it: another agency's referral is not readable here when it is not on its own page."""
+    id: str
+    reference: str
+    received_at: datetime
+    source: str
+    referrer_name: str
+    referrer_organisation: str | None
+    concerns: list[str]
+    details: str | None
+    case_id: str | None
+
+
 @dataclass
 class FamilyView:
     """The single family view, cut to the reader's decision: `members` holds only the people the
@@ -56,7 +122,7 @@ class FamilyView:
     family: Family
     decision: Decision
     members: list[FamilyMember]
-    cases: list[Case]
+    cases: list[SeenCase]
     requests: list = field(default_factory=list)
     hidden: dict[str, str] = field(default_factory=dict)  # section -> why it is redacted
     workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
@@ -100,11 +166,13 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
     workers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))} if worker_ids else {}
     requests = []
     if "requests" not in hidden:
-        requests = db.session.scalars(
-            select(RequestForHelp).where(RequestForHelp.family_id == family.id)
-            .order_by(RequestForHelp.received_at.desc())).all()
-        if decision.people is not None:  # item by item: a partner sees the requests it may open
-            requests = [r for r in requests if can(actor, "request.view", r)]
+        for r in db.session.scalars(select(RequestForHelp).where(RequestForHelp.family_id == family.id)
+                                    .order_by(RequestForHelp.received_at.desc())):
+            allowed = can(actor, "request.view", r)  # item by item, field by field
+            if allowed:
+                requests.append(SeenRequest(r.id, r.reference, r.received_at, r.source, r.referrer_name,
+                                            r.referrer_organisation, r.concerns,
+                                            r.details if Category.REFERRAL in allowed.categories else None, r.case_id))
     partner_events = []
     if "flags" not in hidden:
         from caseflow.notify.models import PartnerEvent
@@ -113,8 +181,8 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
                                             .order_by(PartnerEvent.received_at.desc())).all()
     db.session.commit()
     members = [m for m in family.memberships if decision.shows_person(m.person_id)]
-    return FamilyView(family, decision, members, list(cases), list(requests), hidden, workers,
-                      list(partner_events), others_withheld=len(members) < len(family.memberships))
+    return FamilyView(family, decision, members, [seen_case(c, decision) for c in cases], requests, hidden,
+                      workers, list(partner_events), others_withheld=len(members) < len(family.memberships))
 
 
 @dataclass
@@ -123,6 +191,11 @@ class SearchResult:
     members: list[FamilyMember]  # only the people the user may name
     open_case: Case | None
     per_person: bool = False  # the user sees some people only (a partner): household facts only
+    open_stage: str | None = None  # the open case's stage as this reader may see it
+
+    @property
+    def open_stage_label(self) -> str | None:
+        return None if self.open_stage is None else STAGE_LABELS.get(self.open_stage, STAGE_WITHHELD_LABEL)
 
 
 def _parse_search_date(text: str) -> date | None:
@@ -139,10 +212,9 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     families this user may see. Unknown families are simply not found."""
     from caseflow.frontdoor.models import RequestForHelp
 
-    require(actor, "family.search", object_type="family_search", purpose="search")
+    decision = require_list(actor, "family.search", object_type="family_search", purpose="search")
     q = (q or "").strip()
     if not q:
-        db.session.commit()
         return [], 0
     if len(q) > 100:
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
@@ -166,9 +238,17 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
     people = people_decisions(actor, [f.id for f in families])
+    audit.record_reads(actor, "family.search", "family_search", [f.id for f in families],
+                       categories=decision.categories, purpose="search", basis=decision.basis)
     db.session.commit()
-    return [SearchResult(f, _shown_members(f, people.get(f.id)), open_cases.get(f.id), people.get(f.id) is not None)
-            for f in families], total
+    results = []
+    for f in families:
+        case = open_cases.get(f.id)
+        stage = None if case is None else (
+            shown_stage(can(actor, "family.view", f), case.stage) if case.stage in SOCIAL_CARE_STAGES else case.stage)
+        results.append(SearchResult(f, _shown_members(f, people.get(f.id)), case, people.get(f.id) is not None,
+                                    stage))
+    return results, total
 
 
 def _shown_members(family: Family, people) -> list[FamilyMember]:

@@ -27,11 +27,11 @@ def export(actor, person_id: str) -> dict:
     person = db.session.get(Person, person_id)
     if person is None:
         raise NotFound("No person with that id.")
-    decision = require(actor, "person.subject_access", person, object_type="person", object_id=person.id,
-                       family_id=None, purpose="subject access request")
-    seen = decision.categories_for(person.id)  # this person's own data, category by category
     memberships = list(db.session.scalars(select(FamilyMember).where(FamilyMember.person_id == person.id)))
     family_ids = [m.family_id for m in memberships]
+    decision = require(actor, "person.subject_access", person, object_type="person", object_id=person.id,
+                       family_id=family_ids[0] if family_ids else None, purpose="subject access request")
+    seen = decision.categories_for(person.id)  # this person's own data, category by category
     cases = list(db.session.scalars(select(Case).where(Case.family_id.in_(family_ids)).order_by(Case.opened_at)))
     case_ids = [c.id for c in cases]
     named = list(db.session.execute(select(RequestPerson, RequestForHelp).join(
@@ -82,8 +82,9 @@ def export(actor, person_id: str) -> dict:
         "who_has_seen_your_records": [{"at": _iso(e.at), "who": names.get(e.actor_id, e.actor_label),
                                        "action": e.action, "basis": e.basis} for e in events],
     }
-    audit.record(actor, "person.subject_access_export", "person", person.id, categories=["identity", "case_notes"],
-                 purpose="subject access request")
+    # On each family's access log: the export reads every family the person belongs to.
+    audit.record_reads(actor, "person.subject_access_export", "person", family_ids, object_id=person.id,
+                       categories=["identity", "case_notes"], purpose="subject access request")
     db.session.commit()
     return data
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.readmodels.case_api import case_body
+from caseflow.cases.services import describe
 from caseflow.plans.api import _iso
 from caseflow.readmodels import handover
-from caseflow.socialcare import oscillation, schemas, services
+from caseflow.socialcare import oscillation, responses, schemas, services
 
 bp = api_blueprint("socialcare_api", __name__)
 
@@ -16,6 +17,29 @@ def step_up(user, data, case_id):
     record = services.step_up(user, case_id, json_object())
     return {"id": record.id, "case_id": case_id, "stage": "social_care", "urgency": record.urgency,
             "respond_by": record.respond_by.isoformat(), "keyworker_role": record.keyworker_role}, 201
+
+
+def response_body(case_id, record, amendment=None) -> dict:
+    body = {"step_up_id": record.id, "case_id": case_id, "decision": record.response, "note": record.response_note,
+            "responded_at": _iso(record.responded_at), "responded_by_id": record.responded_by_id}
+    if amendment is not None:
+        body.update(amendment_id=amendment.id, reason=amendment.reason,
+                    previous={"decision": amendment.previous.get("decision")})
+    return body
+
+
+@endpoint(bp, "/cases/<case_id>/step-up/response", "POST", status=201, documented_body=schemas.StepUpResponseSchema,
+          summary="Social care's response to a step-up (recorded once)")
+def step_up_response(user, data, case_id):
+    return response_body(case_id, responses.respond(user, case_id, json_object())), 201
+
+
+@endpoint(bp, "/cases/<case_id>/step-up/response/amendments", "POST", status=201,
+          documented_body=schemas.StepUpResponseAmendmentSchema,
+          summary="Amend social care's response to a step-up, with a reason")
+def amend_step_up_response(user, data, case_id):
+    record, amendment = responses.amend(user, case_id, json_object())
+    return response_body(case_id, record, amendment), 201
 
 
 @endpoint(bp, "/cases/<case_id>/step-down", "POST", status=201, documented_body=schemas.StepDownSchema,
@@ -37,13 +61,13 @@ def statutory_status(user, data, case_id):
 @endpoint(bp, "/cases/<case_id>/social-worker", "POST", documented_body=schemas.SocialWorkerSchema,
           summary="Allocate the social worker who leads the case")
 def social_worker(user, data, case_id):
-    return case_body(services.assign_social_worker(user, case_id, json_object()), user)
+    return case_body(describe(user, services.assign_social_worker(user, case_id, json_object())))
 
 
 @endpoint(bp, "/cases/<case_id>/keyworker-role", "POST", documented_body=schemas.KeyworkerRoleSchema,
           summary="Record whether the early help keyworker stays on jointly or steps back")
 def keyworker_role(user, data, case_id):
-    return case_body(services.set_keyworker_role(user, case_id, json_object()), user)
+    return case_body(describe(user, services.set_keyworker_role(user, case_id, json_object())))
 
 
 @endpoint(bp, "/cases/<case_id>/handover-pack", "GET", summary="The handover pack, cut to what you may see")

@@ -30,6 +30,11 @@ class StepUp(Base):
     urgency: Mapped[str] = mapped_column(String(32))
     respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
     keyworker_role: Mapped[str | None] = mapped_column(String(16))  # joint | stepped_back
+    # Social care's response (a step-up is a request): recorded once; changing it is an amendment.
+    response: Mapped[str | None] = mapped_column(String(32))  # a STEP_UP_RESPONSES key
+    response_note: Mapped[str | None] = mapped_column(EncryptedText)  # advice back to early help, or a note
+    responded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StatutoryStatus(Base):

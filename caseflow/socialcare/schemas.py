@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.cases.amendments import amend_reason
 from caseflow.core.schemas import Strict, free_text
-from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_DOWN_ROUTES, URGENCIES
+from caseflow.socialcare.vocab import (KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_DOWN_ROUTES, STEP_UP_RESPONSES,
+                                       URGENCIES)
 
 
 class StepUpSchema(Strict):
@@ -61,3 +63,20 @@ class StepDownSchema(Strict):
     def _team_for_direct(self, data, **kwargs):
         if data.get("route") == "direct" and not data.get("receiving_team_id"):
             raise ValidationError("Choose the early help team taking the case", "receiving_team_id")
+
+
+class StepUpResponseSchema(Strict):
+    decision = fields.String(required=True, validate=validate.OneOf(
+        list(STEP_UP_RESPONSES), error="Choose accepted_for_assessment, strategy_discussion or not_accepted"),
+        error_messages={"required": "Choose social care's response"})
+    advice = free_text(max_length=5000)
+    note = free_text(max_length=5000)
+
+    @validates_schema(skip_on_field_errors=False)  # report it with the other problems
+    def _advice_when_not_accepted(self, data, **kwargs):
+        if data.get("decision") == "not_accepted" and not (data.get("advice") or "").strip():
+            raise ValidationError("Give early help your advice: what should happen instead", "advice")
+
+
+class StepUpResponseAmendmentSchema(StepUpResponseSchema):
+    reason = amend_reason()

@@ -14,7 +14,7 @@ from caseflow.core.extensions import db
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Review
 from caseflow.readmodels import handover
-from caseflow.socialcare import oscillation, services, vocab
+from caseflow.socialcare import oscillation, responses, services, vocab
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
 
@@ -81,8 +81,32 @@ def step_down(case_id):
 
 def _record(call, done_message: str, case_id: str):
     done, errors = submit(call)
+    if done is not None:
+        db.session.commit()
     flash(done_message if done is not None else next(iter(errors.values())), "success" if done is not None else "error")
     return redirect(url_for("cases.show", case_id=case_id) + "#social-care")
+
+
+def _response_form() -> dict:
+    raw = {"decision": text(request.form, "decision"), "reason": text(request.form, "reason")}
+    words = text(request.form, "advice")
+    raw["advice" if raw["decision"] == "not_accepted" else "note"] = words
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+@bp.route("/cases/<case_id>/step-up/response", methods=["POST"])
+@login_required
+def step_up_response(case_id):
+    form = _response_form()
+    form.pop("reason", None)
+    return _record(lambda: responses.respond(current_user, case_id, form), "Social care's response is recorded.", case_id)
+
+
+@bp.route("/cases/<case_id>/step-up/response/amend", methods=["POST"])
+@login_required
+def amend_step_up_response(case_id):
+    return _record(lambda: responses.amend(current_user, case_id, _response_form()),
+                   "The response is amended; the original stays on the history.", case_id)
 
 
 @bp.route("/cases/<case_id>/statutory-status", methods=["POST"])
@@ -128,13 +152,23 @@ def figures():
                            title="Step-ups, step-downs and re-referrals")
 
 
-def case_panel(actor, case) -> dict:
-    """What the case page shows of social care (the case view was already allowed)."""
+def case_panel(actor, case, decision) -> dict:
+    """What the case page shows of social care (the case view was already allowed, with
+    `decision`): nothing at all to a reader without the social care category."""
     from caseflow.socialcare.models import StepUp
 
-    stepped_up = db.session.scalar(select(StepUp.id).where(StepUp.case_id == case.id).limit(1)) is not None
+    if "social_care" not in decision.categories:
+        return {"shown": False}
+    step_up = db.session.scalar(select(StepUp).where(StepUp.case_id == case.id)
+                                .order_by(StepUp.requested_at.desc()).limit(1))
     worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
-    return {"shown": stepped_up or case.stage == "social_care", "worker": worker,
+    in_social_care = case.stage == "social_care"
+    return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
+            "can_respond": in_social_care and step_up is not None and step_up.response is None
+            and bool(can(actor, "socialcare.respond", case)),
+            "can_amend_response": in_social_care and step_up is not None and step_up.response is not None
+            and bool(can(actor, "socialcare.response.amend", case)),
+            "responses": vocab.STEP_UP_RESPONSES,
             "status": services.current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
             and case.stage == "social_care", "workers": _social_workers(), "vocab": vocab,
             "can_pack": bool(can(actor, "case.handover_pack", case))}

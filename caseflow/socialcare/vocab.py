@@ -23,3 +23,11 @@ STEP_DOWN_ROUTES = {
     "panel": "To the next early help panel (step-downs go first on the agenda)",
     "direct": "Straight to an early help team for allocation",
 }
+
+# Social care's answer to a step-up (DOMAIN.md: a step-up is a request, decided within a time set
+# by its urgency). Recorded once; changing it is an amendment with a reason.
+STEP_UP_RESPONSES = {
+    "accepted_for_assessment": "Accepted for assessment",
+    "strategy_discussion": "Strategy discussion (Children Act 1989 s47)",
+    "not_accepted": "Not accepted: advice back to early help",
+}

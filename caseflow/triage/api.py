@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.cases.services import get_case
-from caseflow.triage import services
-from caseflow.triage.schemas import TriageSchema
+from caseflow.triage import amendments, services
+from caseflow.triage.schemas import TriageAmendmentSchema, TriageSchema
 
 bp = api_blueprint("triage_api", __name__)
 
@@ -26,3 +26,14 @@ def triage_case(user, data, case_id):
     case = get_case(case_id)
     return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
             "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision}, 201
+
+
+@endpoint(bp, "/cases/<case_id>/triage/amendments", "POST", status=201, documented_body=TriageAmendmentSchema,
+          summary="Amend the triage decision (managers, with a reason; the original stays on record)")
+def amend_triage(user, data, case_id):
+    decision, amendment = amendments.amend_triage(user, case_id, json_object())
+    case = get_case(case_id)
+    return {"id": decision.id, "case_id": case_id, "stage": case.stage, "eligible": decision.eligible,
+            "level_of_need": decision.level_of_need, "rag": decision.rag, "decision": decision.decision,
+            "amendment_id": amendment.id, "reason": amendment.reason,
+            "previous": {k: amendment.previous.get(k) for k in ("decision", "level_of_need", "rag")}}, 201

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from caseflow.cases.amendments import amend_reason
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 
 LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
@@ -51,3 +52,8 @@ class TriageSchema(Schema):
         codes = [p["code"] for p in data.get("headline_problems", [])]
         if len(codes) != len(set(codes)):
             raise ValidationError("Each headline problem once only", "headline_problems")
+
+
+class TriageAmendmentSchema(TriageSchema):
+    """A triage decision changed after it was made: the decision as it should now stand, and why."""
+    reason = amend_reason()

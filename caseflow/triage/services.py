@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from caseflow.core import stages as flow, timescales
+from caseflow.cases.amendments import DecisionMade
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.cases.services import get_case
 from caseflow.core import audit, signals
@@ -41,16 +42,23 @@ def is_eligible(headline_codes: list[str], local_codes: list[str]) -> bool:
     return len(set(headline_codes)) >= 1 and len(set(headline_codes)) + len(set(local_codes)) >= 2
 
 
+def current_triage(case_id: str) -> TriageDecision | None:
+    return db.session.scalar(select(TriageDecision).where(TriageDecision.case_id == case_id)
+                             .order_by(TriageDecision.decided_at).limit(1))
+
+
 def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     case = get_case(case_id)
     require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
             purpose="triage")
+    # A decision is made once: a second, different one would silently undo the first (take a
+    # case off the panel's agenda). Changing it is an amendment, with a reason.
+    made = current_triage(case.id)
+    if made is not None:
+        raise DecisionMade(f"This case was triaged on {timescales.format_uk_date(made.decided_at)} "
+                       f"({made.decision.replace('_', ' ')}). To change that decision, amend it with a reason.")
     data = load(TriageSchema, raw)
-    known_local = {c.code for c in active_local_criteria()}
-    unknown = [c for c in data["local_criteria"] if c not in known_local]
-    if unknown:
-        raise ServiceValidationError("Unknown local criteria.", {"local_criteria": [
-            f"Not a local criterion: {', '.join(unknown)}"]})
+    check_local_criteria(data)
     waiting_review = db.session.scalar(select(func.count()).select_from(RequestForHelp).where(
         RequestForHelp.case_id == case.id, RequestForHelp.status == RequestStatus.NEEDS_REVIEW))
     if waiting_review:
@@ -62,30 +70,47 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
         headline_problems=data["headline_problems"], local_criteria=sorted(set(data["local_criteria"])),
         eligible=is_eligible(codes, data["local_criteria"]), rag=data["rag"],
         decision=data["decision"], rationale=data["rationale"], signposted_to=data.get("signposted_to"))
-    if data["decision"] == "panel":
-        flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
-        flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
-    elif data["decision"] == "signpost":
-        signpost(actor, case, data["rationale"], data["signposted_to"])
-    else:
-        step_up(actor, case, data["rationale"])
+    route_after_triage(actor, case, data)
     case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
     db.session.add(decision)
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
                                                                RequestForHelp.status == RequestStatus.NEW)):
         req.status = RequestStatus.TRIAGED
-    outcome = {"panel": "is going to the next multi-agency panel",
-               "signpost": f"has been signposted to {data.get('signposted_to')}",
-               "step_up": "has been passed to children's social care"}[data["decision"]]
-    for referrer in referrer_ids(case):
-        notify(referrer, "triage_outcome", f"triage:{case.id}:{decision.decided_at.isoformat()}",
-               f"Your request for help {outcome}", f"Case {case.reference} {outcome}.",
-               case_id=case.id, family_id=case.family_id)
+    tell_referrers_outcome(case, data, f"triage:{case.id}:{decision.decided_at.isoformat()}")
     db.session.flush()
     audit.record(actor, "case.triage", "case", case.id, family_id=case.family_id,
                  categories=["referral"], purpose="triage", basis="early help service function")
     db.session.commit()
     return decision
+
+
+def check_local_criteria(data: dict) -> None:
+    known_local = {c.code for c in active_local_criteria()}
+    unknown = [c for c in data["local_criteria"] if c not in known_local]
+    if unknown:
+        raise ServiceValidationError("Unknown local criteria.", {"local_criteria": [
+            f"Not a local criterion: {', '.join(unknown)}"]})
+
+
+def route_after_triage(actor, case: Case, data: dict) -> None:
+    """The move a triage decision makes, through the stage graph (409 for a move it lacks)."""
+    if data["decision"] == "panel":
+        if case.stage == flow.Stage.REQUESTED:
+            flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
+        flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
+    elif data["decision"] == "signpost":
+        signpost(actor, case, data["rationale"], data["signposted_to"])
+    else:
+        step_up(actor, case, data["rationale"])
+
+
+def tell_referrers_outcome(case: Case, data: dict, key: str) -> None:
+    outcome = {"panel": "is going to the next multi-agency panel",
+               "signpost": f"has been signposted to {data.get('signposted_to')}",
+               "step_up": "has been passed to children's social care"}[data["decision"]]
+    for referrer in referrer_ids(case):
+        notify(referrer, "triage_outcome", key, f"Your request for help {outcome}",
+               f"Case {case.reference} {outcome}.", case_id=case.id, family_id=case.family_id)
 
 
 # --- the two ways a case leaves early help before allocation (triage or panel decides) ---------------

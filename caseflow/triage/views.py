@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from caseflow.cases import services as cases
 from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
+from caseflow.core.access import can
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import Conflict, ServiceValidationError
-from caseflow.triage import services
+from caseflow.triage import amendments, services
 from caseflow.triage.schemas import LEVELS, RAG
 
 bp = Blueprint("triage", __name__, template_folder="templates")
@@ -26,37 +28,77 @@ def _errors(exc: ServiceValidationError) -> dict[str, str]:
     return out
 
 
+def _triage_form(form) -> tuple[dict, list[dict]]:
+    problems = [{"code": code, "evidence": form.get(f"evidence-{code}", "").strip()}
+                for code in form.getlist("problems")]
+    raw = {"level_of_need": form.get("level_of_need") or None, "headline_problems": problems,
+           "local_criteria": form.getlist("local_criteria"), "rag": form.get("rag") or None,
+           "decision": form.get("decision") or None, "rationale": form.get("rationale", "").strip() or None,
+           "signposted_to": form.get("signposted_to", "").strip() or None,
+           "reason": form.get("reason", "").strip() or None}
+    return {k: v for k, v in raw.items() if v is not None}, problems
+
+
+def _record_triage(call, case, problems: list[dict]) -> dict[str, str]:
+    """Run the triage (or amendment) service: {} when done, else the form's errors."""
+    try:
+        call()
+        db.session.commit()
+        return {}
+    except ServiceValidationError as exc:
+        db.session.rollback()
+        errors = _errors(exc)
+        for key, messages in exc.fields.items():  # evidence errors point at the right box
+            if key.startswith("headline_problems.") and key.endswith(".evidence"):
+                index = int(key.split(".")[1])
+                errors[f"evidence-{problems[index]['code']}"] = messages[0]
+        return errors
+    except (Conflict, IllegalTransition) as exc:
+        db.session.rollback()
+        return {"decision": getattr(exc, "reason", str(exc))}
+
+
 @bp.route("/cases/<case_id>/triage", methods=["GET", "POST"])
 @login_required
 def triage(case_id):
     case = cases.view_case(current_user, case_id, action="triage.view", purpose="triage")
     errors, form = {}, request.form
     if request.method == "POST":
-        problems = [{"code": code, "evidence": form.get(f"evidence-{code}", "").strip()}
-                    for code in form.getlist("problems")]
-        raw = {"level_of_need": form.get("level_of_need") or None, "headline_problems": problems,
-               "local_criteria": form.getlist("local_criteria"), "rag": form.get("rag") or None,
-               "decision": form.get("decision") or None, "rationale": form.get("rationale", "").strip() or None,
-               "signposted_to": form.get("signposted_to", "").strip() or None}
-        raw = {k: v for k, v in raw.items() if v is not None}
-        try:
-            services.triage(current_user, case.id, raw)
+        raw, problems = _triage_form(form)
+        raw.pop("reason", None)
+        errors = _record_triage(lambda: services.triage(current_user, case.id, raw), case, problems)
+        if not errors:
             flash(f"Triage decision recorded for {case.reference}.", "success")
             return redirect(url_for("frontdoor.queue"))
-        except ServiceValidationError as exc:
-            db.session.rollback()
-            errors = _errors(exc)
-            for key, messages in exc.fields.items():  # evidence errors point at the right box
-                if key.startswith("headline_problems.") and key.endswith(".evidence"):
-                    index = int(key.split(".")[1])
-                    errors[f"evidence-{problems[index]['code']}"] = messages[0]
-        except (Conflict, IllegalTransition) as exc:
-            db.session.rollback()
-            errors = {"decision": getattr(exc, "reason", str(exc))}
+    return _triage_page(case, errors, form)
+
+
+@bp.route("/cases/<case_id>/triage/amend", methods=["POST"])
+@login_required
+def amend_triage(case_id):
+    """Changing a recorded triage decision: a manager's act, with a reason, on the record."""
+    case = cases.view_case(current_user, case_id, action="triage.view", purpose="triage")
+    raw, problems = _triage_form(request.form)
+    errors = _record_triage(lambda: amendments.amend_triage(current_user, case.id, raw), case, problems)
+    if not errors:
+        flash(f"Triage decision amended for {case.reference}. The original stays on the case history.", "success")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return _triage_page(case, errors, request.form)
+
+
+def _triage_page(case, errors, form):
     concerns = set()
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
         concerns.update(req.concerns)
-    return render_template("triage/triage.html", case=case, errors=errors, form=form,
+    made = services.current_triage(case.id)
+    can_amend = made is not None and bool(can(current_user, "case.triage.amend", case))
+    if made is not None and not form:  # the amendment form starts from the decision as it stands
+        form = MultiDict([("level_of_need", str(made.level_of_need)), ("rag", made.rag), ("decision", made.decision),
+                          ("rationale", made.rationale), ("signposted_to", made.signposted_to or "")]
+                         + [("problems", p["code"]) for p in made.headline_problems]
+                         + [(f"evidence-{p['code']}", p.get("evidence", "")) for p in made.headline_problems]
+                         + [("local_criteria", c) for c in made.local_criteria or []])
+    return render_template("triage/triage.html", case=case, errors=errors, form=form, made=made, can_amend=can_amend,
                            problems=HEADLINE_PROBLEMS, levels=LEVELS, rag=RAG, concerns=concerns,
                            local_criteria=services.active_local_criteria(),
                            due=frontdoor.triage_deadline(case.opened_at),

@@ -87,7 +87,9 @@ def test_a_second_triage_is_refused_with_409(api, factory):
     created = new_case(api, partner)
     api.post(f"/api/v1/cases/{created['case_id']}/triage", officer, json=TRIAGE_TO_PANEL)
     again = api.post(f"/api/v1/cases/{created['case_id']}/triage", officer, json=TRIAGE_TO_PANEL)
-    assert again.status_code == 409 and again.get_json()["error"]["code"] == "illegal_transition"
+    # A decision is made once (tests/triage/test_decisions_once.py): the answer says how to change it.
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "decision_already_made"
+    assert "amend" in again.get_json()["error"]["message"]
 
 
 def test_partners_cannot_triage(api, factory):
