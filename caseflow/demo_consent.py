@@ -74,13 +74,14 @@ def _consents(rng, users, orgs) -> None:
     officer, today = users["frontdoor"], timescales.today_london()
     for members in _open_families(24):
         parent = next((m for m in members if m.relationship_to_family == "parent_carer"), None)
-        children = [m for m in members if m.relationship_to_family == "child" and m.person.date_of_birth]
-        young = [m for m in children if m.person.age_on(today) < OWN_CONSENT_AGE]
-        teens = [m for m in children if m.person.age_on(today) >= OWN_CONSENT_AGE]
         if parent is None:
             continue
-        school = next((m.person.school_id for m in young if m.person.school_id), None)
         given_on = today - timedelta(days=rng.randint(5, 200))
+        # Who could consent for whom is decided by age on the day the form was signed.
+        children = [m for m in members if m.relationship_to_family == "child" and m.person.date_of_birth]
+        young = [m for m in children if m.person.age_on(given_on) < OWN_CONSENT_AGE]
+        teens = [m for m in children if m.person.age_on(given_on) >= OWN_CONSENT_AGE]
+        school = next((m.person.school_id for m in young if m.person.school_id), None)
         records.record_consent(officer, parent.person_id, {
             "purpose": "taf_information_sharing",
             "recipient_organisation_ids": [school] if school else [],

@@ -39,6 +39,8 @@ CALLERS: dict[str, str] = {
                                                 "team_manager only"),
     "GET /api/v1/cases/unallocated": FRONT_DOOR,
     "GET /api/v1/caseloads": FRONT_DOOR,
+    # information sharing agreements (organisations and purposes, never a family)
+    "GET /api/v1/agreements": "every user with an account",
     "GET /api/v1/caseloads/{keyworker_id}": FRONT_DOOR + "; a keyworker for their own caseload",
     # casework
     "GET /api/v1/cases/{case_id}/assessment": CASEWORK_VIEW,
