@@ -59,7 +59,7 @@ def savepoint(session=None):
     except BaseException:
         # Undo this action only. A failed flush inside has already undone the savepoint and left
         # it to be closed; a full rollback inside (legacy code) has closed it already.
-        if nested.is_active or session.get_nested_transaction() is nested:
+        if nested.is_active or nested.session.get_nested_transaction() is nested:
             nested.rollback()
         raise
     if nested.is_active:
