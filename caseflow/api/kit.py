@@ -92,7 +92,7 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
                         return replay
                 result = view(user=user, data=data, **kwargs)
                 payload, code = result if isinstance(result, tuple) else (result, status)
-                if key and user is not None:
+                if key and user is not None and code < 400:  # a refusal may be sent again, fixed
                     _remember(user, key, code, payload)
                 db.session.commit()
                 return jsonify(payload), code
