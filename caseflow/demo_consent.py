@@ -43,11 +43,9 @@ def seed(rng: random.Random, users: dict, orgs: dict) -> None:
                        [orgs["Northshire Homes"].id, orgs["Northshire Council Early Help"].id],
                        ["Preventing evictions of families with children"], ["identity", "finances_employment"],
                        today - timedelta(days=900), today - timedelta(days=400), today - timedelta(days=40))
-    db.session.commit()
     seed_defaults()
     for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.recipient == "school_key_adult")):
         rule.agreement_id = encompass.id  # a school's key adult is told under Operation Encompass
-    db.session.commit()
     _consents(rng, users, orgs)
     _lawful_bases(rng, users, orgs, isa, ended)
 
@@ -120,4 +118,3 @@ def _lawful_bases(rng, users, orgs, isa: SharingAgreement, ended: SharingAgreeme
         basis.recipients = [LawfulBasisRecipient(organisation_id=orgs["Northshire Homes"].id)]
         basis.category_rows = [LawfulBasisCategory(category="identity"), LawfulBasisCategory(category="finances_employment")]
         db.session.add(basis)
-    db.session.commit()

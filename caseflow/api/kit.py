@@ -16,6 +16,7 @@ from caseflow.api.callers import CALLERS
 from caseflow.api.errors import ApiError, error_response
 from caseflow.core.errors import flatten_messages
 from caseflow.core.extensions import db, limiter
+from caseflow.core.unit_of_work import discard_changes
 
 API_PREFIX = "/api/v1"
 
@@ -67,7 +68,11 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
              status: int = 200, query: type[Schema] | None = None, public: bool = False,
              documented_body: type[Schema] | None = None):
     """Register an API route. The view receives (user, data) where data is the validated
-    body (or query) and returns a JSON-able object or (object, status)."""
+    body (or query) and returns a JSON-able object or (object, status).
+
+    The wrapper is the API's unit of work (caseflow.core.unit_of_work): it commits once when the
+    view succeeds, keeps only the audit of a refusal, and rolls back on any other error (an
+    unexpected one reaches the app's 500 handler, which rolls back too)."""
     # documented_body: a body the service validates itself (so the web forms share the rules);
     # it still appears in the OpenAPI document.
     _OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary,
@@ -88,7 +93,7 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
                         return replay
                 result = view(user=user, data=data, **kwargs)
                 payload, code = result if isinstance(result, tuple) else (result, status)
-                if key and user is not None:
+                if key and user is not None and code < 400:  # a refusal may be sent again, fixed
                     _remember(user, key, code, payload)
                 db.session.commit()
                 return jsonify(payload), code
@@ -96,7 +101,8 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
                 db.session.rollback()
                 return error_response(exc.status, exc.code, exc.message, exc.fields)
             except AccessDenied as exc:
-                db.session.commit()  # the refusal itself is audited
+                discard_changes()
+                db.session.commit()  # nothing the call changed, but the refusal itself, is kept
                 return error_response(403, "forbidden", exc.decision.reason)
             except DomainErrorTypes() as exc:
                 db.session.rollback()
@@ -117,17 +123,32 @@ def DomainErrorTypes():
 
 
 def _domain_error(exc):
+    status, code, message, fields = _domain_error_parts(exc)
+    return error_response(status, code, message, fields)
+
+
+def refusal(exc) -> tuple[dict, int]:
+    """The error envelope for a service error, returned by a view that keeps what it did
+    before the refused step (the wrapper then commits that and answers with this)."""
+    status, code, message, fields = _domain_error_parts(exc)
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return body, status
+
+
+def _domain_error_parts(exc) -> tuple[int, str, str, dict | None]:
     from caseflow.core.stages import IllegalTransition
     from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 
     if isinstance(exc, IllegalTransition):
-        return error_response(409, "illegal_transition", exc.reason)
+        return 409, "illegal_transition", exc.reason, None
     if isinstance(exc, Conflict):
-        return error_response(409, getattr(exc, "code", "conflict"), str(exc))
+        return 409, getattr(exc, "code", "conflict"), str(exc), None
     if isinstance(exc, NotFound):
-        return error_response(404, "not_found", str(exc))
+        return 404, "not_found", str(exc), None
     assert isinstance(exc, ServiceValidationError)
-    return error_response(422, "validation_failed", str(exc), exc.fields)
+    return 422, "validation_failed", str(exc), exc.fields
 
 
 def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:

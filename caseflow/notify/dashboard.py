@@ -29,7 +29,6 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
         for d in db.session.scalars(select(Delivery).where(Delivery.notification_id.in_([n.id for n in notes]))):
             by_note.setdefault(d.notification_id, []).append(d)
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))}
-    db.session.commit()
     return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
 
 

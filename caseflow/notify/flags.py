@@ -53,5 +53,4 @@ def lookup(actor, query: dict) -> Flag:
     # Every look is on the record, flagged or not: the family's access log shows who asked.
     audit.record(actor, "flags.query", "family" if family_id else "flag", family_id, family_id=family_id,
                  categories=["identity"], purpose="police flag check", basis=decision.basis)
-    db.session.commit()
     return flag

@@ -100,7 +100,6 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     if unread:
         db.session.execute(update(Notification).where(Notification.id.in_(unread)).values(read_at=now))
     withheld = no_longer_shared(actor, items)
-    db.session.commit()
     for note in items:
         if note.id in withheld:  # shown without its content; the stored row is untouched
             db.session.expunge(note)
@@ -118,7 +117,6 @@ def acknowledge(actor, notification_id: str) -> Notification:
 
         audit.record(actor, "notification.acknowledge", "notification", note.id,
                      family_id=note.family_id, purpose="inbox")
-    db.session.commit()
     return note
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import request as http_request
 
-from caseflow.api.kit import api_blueprint, endpoint, json_object
+from caseflow.api.kit import DomainErrorTypes, api_blueprint, endpoint, json_object, refusal
 from caseflow.api.schemas import PageQuerySchema
+from caseflow.core.unit_of_work import savepoint
 from caseflow.plans import assessments, closure, contacts, family_plan, overdue, reviews, taf
 from caseflow.readmodels import chronology
 from caseflow.plans import schemas
@@ -42,8 +43,16 @@ def put_assessment(user, data, case_id):
 
 @endpoint(bp, "/cases/<case_id>/assessment/complete", "POST", summary="Complete and lock the assessment")
 def complete_assessment(user, data, case_id):
+    # What is sent is saved as the draft first, and kept when completing is refused (as on the
+    # assessment page): the answer lists what is still missing from the saved draft.
     raw = http_request.get_json(silent=True)
-    assessments.complete(user, case_id, raw if isinstance(raw, dict) else None)
+    if isinstance(raw, dict) and raw:
+        assessments.save_draft(user, case_id, raw)
+    try:
+        with savepoint():
+            assessments.complete(user, case_id)
+    except DomainErrorTypes() as exc:
+        return refusal(exc)
     return assessment_body(assessments.view(user, case_id))
 
 

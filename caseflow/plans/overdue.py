@@ -32,7 +32,6 @@ def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None =
         select(Case, Family, User).join(Family, Family.id == Case.family_id)
         .outerjoin(User, User.id == Case.keyworker_id).where(*clauses)
         .order_by(due, Case.reference).limit(per_page).offset((page - 1) * per_page)).all()
-    db.session.commit()
     return rows, total, today
 
 
@@ -53,5 +52,4 @@ def notify_overdue_reviews(limit: int = 500) -> int:
                    f"TAF review overdue: {case.family.display_name}",
                    f"Case {case.reference}: the Team Around the Family review was due on {due}.",
                    case_id=case.id, family_id=case.family_id)
-    db.session.commit()
     return len(cases)

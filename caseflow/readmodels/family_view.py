@@ -111,7 +111,6 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
 
         partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
                                             .order_by(PartnerEvent.received_at.desc())).all()
-    db.session.commit()
     members = [m for m in family.memberships if decision.shows_person(m.person_id)]
     return FamilyView(family, decision, members, list(cases), list(requests), hidden, workers,
                       list(partner_events), others_withheld=len(members) < len(family.memberships))
@@ -142,7 +141,6 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     require(actor, "family.search", object_type="family_search", purpose="search")
     q = (q or "").strip()
     if not q:
-        db.session.commit()
         return [], 0
     if len(q) > 100:
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
@@ -166,7 +164,6 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
     people = people_decisions(actor, [f.id for f in families])
-    db.session.commit()
     return [SearchResult(f, _shown_members(f, people.get(f.id)), open_cases.get(f.id), people.get(f.id) is not None)
             for f in families], total
 
@@ -211,5 +208,4 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(per_page)
                                 .offset((page - 1) * per_page)).all()
-    db.session.commit()
     return family, events, total

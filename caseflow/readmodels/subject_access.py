@@ -84,7 +84,6 @@ def export(actor, person_id: str) -> dict:
     }
     audit.record(actor, "person.subject_access_export", "person", person.id, categories=["identity", "case_notes"],
                  purpose="subject access request")
-    db.session.commit()
     return data
 
 

@@ -13,6 +13,7 @@ from caseflow.frontdoor import services as frontdoor
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.triage import services
 from caseflow.triage.schemas import LEVELS, RAG
 
@@ -40,18 +41,17 @@ def triage(case_id):
                "signposted_to": form.get("signposted_to", "").strip() or None}
         raw = {k: v for k, v in raw.items() if v is not None}
         try:
-            services.triage(current_user, case.id, raw)
+            with savepoint():  # a refused decision undoes itself; the audit of the read is kept
+                services.triage(current_user, case.id, raw)
             flash(f"Triage decision recorded for {case.reference}.", "success")
             return redirect(url_for("frontdoor.queue"))
         except ServiceValidationError as exc:
-            db.session.rollback()
             errors = _errors(exc)
             for key, messages in exc.fields.items():  # evidence errors point at the right box
                 if key.startswith("headline_problems.") and key.endswith(".evidence"):
                     index = int(key.split(".")[1])
                     errors[f"evidence-{problems[index]['code']}"] = messages[0]
         except (Conflict, IllegalTransition) as exc:
-            db.session.rollback()
             errors = {"decision": getattr(exc, "reason", str(exc))}
     concerns = set()
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
@@ -69,15 +69,15 @@ def local_criteria():
     errors = {}
     if request.method == "POST":
         try:
-            if request.form.get("criterion_id"):
-                services.set_local_criterion_active(current_user, request.form["criterion_id"],
-                                                    request.form.get("active") == "yes")
-            else:
-                services.add_local_criterion(current_user, "", request.form.get("label", ""))
+            with savepoint():
+                if request.form.get("criterion_id"):
+                    services.set_local_criterion_active(current_user, request.form["criterion_id"],
+                                                        request.form.get("active") == "yes")
+                else:
+                    services.add_local_criterion(current_user, "", request.form.get("label", ""))
             flash("Local criteria updated.", "success")
             return redirect(url_for("triage.local_criteria"))
         except ServiceValidationError as exc:
-            db.session.rollback()
             errors = _errors(exc)
     return render_template("triage/local_criteria.html", criteria=services.all_local_criteria(current_user),
                            errors=errors, title="Local eligibility criteria"), (400 if errors else 200)
