@@ -11,7 +11,9 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
+    from caseflow.api.schemas import ErrorSchema
+
+    error = {"code": code, "message": message}
     if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+        error["fields"] = fields
+    return jsonify(ErrorSchema().dump({"error": error})), status

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, day, flag, iso_text, many, moment, one, text, texts
 from caseflow.auth.roles import OrgType
 from caseflow.consent.policy import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
+from caseflow.families.models import Relationship, Sex
+from caseflow.flow import Stage
+from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
 from caseflow.plans.schemas import Strict, _text
+from caseflow.plans.vocab import CONTACT_TYPES
 
 CATEGORY = validate.OneOf([c.value for c in Category], error="Not a data category")
 ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
@@ -55,3 +60,169 @@ class LawfulBasisSchema(_Recipients):
 
 class BreakGlassSchema(Strict):
     reason = _text("Say why you need emergency access", 2000)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class ConsentOutSchema(ResponseSchema):
+    id = text()
+    person_id = text()
+    family_id = text()
+    purpose = text(choices=list(PURPOSES))
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    given_by = text()
+    given_by_relationship = text(choices=list(GIVEN_BY))
+    method = text(choices=list(METHODS))
+    given_on = day()
+    expires_on = day(nullable=True)
+    withdrawn_at = moment("Access ends on the next request after this.", nullable=True)
+
+
+class LawfulBasisOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    person_id = text(nullable=True)
+    basis = text(choices=list(BASES))
+    justification = text()
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    approved_by_id = text()
+    review_on = day()
+    recorded_at = moment()
+
+
+class FamilyConsentsSchema(ResponseSchema):
+    consents = many(ConsentOutSchema)
+    lawful_bases = many(LawfulBasisOutSchema)
+
+
+class BreakGlassOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    expires_at = moment("Access ends then.")
+
+
+class ReportedBasisSchema(LawfulBasisOutSchema):
+    family_name = text(attribute="family.display_name")
+
+
+class ReportedBreakGlassSchema(ResponseSchema):
+    id = text(attribute="glass.id")
+    family_id = text(attribute="family.id")
+    family_name = text(attribute="family.display_name")
+    user = text("Who broke the glass.", attribute="user.name")
+    reason = text(attribute="glass.reason")
+    granted_at = moment(attribute="glass.granted_at")
+    expires_at = moment(attribute="glass.expires_at")
+
+
+class AccessReportSchema(ResponseSchema):
+    lawful_bases = many(ReportedBasisSchema, "Sharing without consent.")
+    break_glass = many(ReportedBreakGlassSchema)
+
+
+# The subject access export (consent/subject_access.py) is shared with its PDF, so its dates
+# arrive here as ISO text.
+
+class SarPersonSchema(ResponseSchema):
+    id = text()
+    given_name = text()
+    family_name = text()
+    date_of_birth = iso_text("date", nullable=True)
+    sex = text(choices=list(Sex))
+    address = text(nullable=True)
+    postcode = text(nullable=True)
+    nhs_number = text(nullable=True)
+    upn = text(nullable=True)
+    phone = text(nullable=True)
+    email = text(nullable=True)
+    school = text(nullable=True)
+    gp_practice = text(nullable=True)
+
+
+class SarFamilySchema(ResponseSchema):
+    family_id = text()
+    relationship = text(choices=list(Relationship))
+    in_household = flag()
+
+
+class SarRequestSchema(ResponseSchema):
+    reference = text()
+    received_at = iso_text("date-time")
+    referrer = text("The referrer's organisation, or their name.")
+    concerns = texts(choices=list(HEADLINE_PROBLEMS))
+    details = text(nullable=True)
+    as_submitted = fields.Dict(required=True, metadata={
+        "description": "This person exactly as the request named them (free-form: as sent)."})
+
+
+class SarCaseSchema(ResponseSchema):
+    reference = text()
+    stage = text(choices=list(Stage))
+    opened_at = iso_text("date-time")
+    closed_at = iso_text("date-time", nullable=True)
+    closure_reason = text(nullable=True)
+    closure_summary = text(nullable=True)
+
+
+class SarAssessmentMemberSchema(ResponseSchema):
+    person_id = text()
+    name = text()
+    relationship = text(choices=list(Relationship))
+    date_of_birth = iso_text("date", nullable=True)
+    worked_with = flag()
+    voice = text(nullable=True)
+
+
+class SarAssessmentSchema(ResponseSchema):
+    case_id = text()
+    status = text(choices=["draft", "complete"])
+    completed_at = iso_text("date-time", nullable=True)
+    family_views = text(nullable=True)
+    about_you = one(SarAssessmentMemberSchema, "What the assessment says about this person.", nullable=True)
+
+
+class SarContactSchema(ResponseSchema):
+    date = iso_text("date")
+    type = text(choices=list(CONTACT_TYPES))
+    notes = text()
+    next_steps = text(nullable=True)
+
+
+class SarConsentSchema(ResponseSchema):
+    purpose = text(choices=list(PURPOSES))
+    categories = texts(choices=list(Category))
+    given_on = iso_text("date")
+    given_by = text()
+    expires_on = iso_text("date", nullable=True)
+    withdrawn_at = iso_text("date-time", nullable=True)
+
+
+class SarSharingSchema(ResponseSchema):
+    basis = text(choices=list(BASES))
+    justification = text()
+    recorded_at = iso_text("date-time")
+    categories = texts(choices=list(Category))
+
+
+class SarAccessSchema(ResponseSchema):
+    at = iso_text("date-time")
+    who = text()
+    action = text()
+    basis = text(nullable=True)
+
+
+class SubjectAccessSchema(ResponseSchema):
+    """Everything held about one person (UK GDPR Article 15)."""
+    person = one(SarPersonSchema)
+    families = many(SarFamilySchema)
+    requests_for_help = many(SarRequestSchema)
+    cases = many(SarCaseSchema)
+    assessments = many(SarAssessmentSchema)
+    contacts = many(SarContactSchema, "Contacts at which they were seen.")
+    consents = many(SarConsentSchema)
+    sharing_without_consent = many(SarSharingSchema)
+    who_has_seen_your_records = many(SarAccessSchema)
