@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from caseflow.api.schemas import ErrorSchema
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
@@ -11,8 +13,6 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    from caseflow.api.schemas import ErrorSchema
-
     error = {"code": code, "message": message}
     if fields:
         error["fields"] = fields

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from caseflow.api.errors import ApiError, error_response
+from caseflow.api.schemas import ErrorSchema
 from caseflow.extensions import db, limiter
 
 API_PREFIX = "/api/v1"
@@ -245,8 +246,6 @@ def paginate(statement, page: int, per_page: int, serialise) -> dict:
 
 
 def spec_document(app) -> dict:
-    from caseflow.api.schemas import ErrorSchema
-
     names: dict[type, str] = {}
 
     def component_name(schema) -> str:

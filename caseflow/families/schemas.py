@@ -6,14 +6,13 @@ from datetime import date
 
 from marshmallow import fields, missing, validate
 
-from caseflow.api.schemas import (ResponseSchema, day, derived, flag, many, moment, one, page_fields, text,
-                                  texts, whole)
+from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, moment, page_fields, text, texts, whole
 from caseflow.consent.policy import Category
 from caseflow.families.models import FamilyMember, Relationship, Sex
 from caseflow.flow import Stage
-from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 from caseflow.frontdoor.models import Source
 from caseflow.frontdoor.schemas import HEADLINE_PROBLEMS
+from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 
 RAG = ["red", "amber", "green"]
 

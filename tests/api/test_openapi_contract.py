@@ -26,7 +26,7 @@ from tests.frontdoor.test_api_intake import request_body
 from tests.frontdoor.test_matching_outcomes import lookalike_request
 from tests.notify.helpers import LEAH, incident, open_family
 from tests.notify.receivers import WebhookReceiver
-from tests.plans.helpers import TODAY, agreed_plan, complete_assessment, plan_body
+from tests.plans.helpers import TODAY, agreed_plan, complete_assessment
 from tests.socialcare.test_step_up_down_api import STEP_UP
 from tests.triage.helpers import TRIAGE_TO_PANEL, case_at_panel, new_case
 
@@ -124,12 +124,12 @@ def check_exchange(doc, app, ex: Exchange) -> list[str]:
 # --- the journey ---------------------------------------------------------------------------------
 
 @dataclass
-class Ids:
-    """Real ids from the journey, by path parameter name, for the error sweep."""
-    values: dict
+class Journey:
+    ids: dict  # real ids from the journey, by path parameter name, for the error sweep
+    tokens: dict  # role -> API token
 
 
-def journey(api: RecordingApi, factory, app) -> Ids:
+def journey(api: RecordingApi, factory, app) -> Journey:
     # The school's webhook fails until its system is fixed (a dead delivery to replay later).
     receiver = WebhookReceiver(failures=1000, fail_with=503)
     try:
@@ -138,7 +138,7 @@ def journey(api: RecordingApi, factory, app) -> Ids:
         receiver.close()
 
 
-def _journey(api, factory, app, receiver) -> Ids:
+def _journey(api, factory, app, receiver) -> Journey:
     api.get(f"{API}/openapi.json", None, expect=200)
 
     # A Walsh family referred by the school, triaged and allocated to Sam (open_family), with
@@ -314,10 +314,10 @@ def _journey(api, factory, app, receiver) -> Ids:
     api.post(f"{API}/events/{after['id']}/decision", t["aaron"], json={
         "decision": "no_further_action", "reason": "Isolated incident; the new area knows."}, expect=200)
 
-    return Ids({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
-                "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
-                "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
-                "org_id": orgs["school"].id, "tokens": t})
+    return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
+                    "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
+                    "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
+                    "org_id": orgs["school"].id}, t)
 
 
 def _dead_letter(app) -> None:
@@ -332,10 +332,9 @@ def _dead_letter(app) -> None:
                 outbox.sweep()
 
 
-def error_sweep(api: RecordingApi, doc, ids: Ids) -> None:
+def error_sweep(api: RecordingApi, doc, done: Journey) -> None:
     """Every operation without a token, with a body that is not JSON, and with unknown ids."""
-    tokens = ids.values["tokens"]
-    known = {k: v for k, v in ids.values.items() if k != "tokens"}
+    tokens, known = done.tokens, done.ids
     for path, item in doc["paths"].items():
         for method, op in item.items():
             real = path.format(**known) if "{" in path else path
@@ -377,8 +376,7 @@ def test_every_operation_answers_as_the_document_says(api, factory, app, monkeyp
                         dataclasses.replace(settings, api_rate_limit="100000 per minute"))
     recording = RecordingApi(api)
     doc = recording.get(f"{API}/openapi.json", None).get_json()
-    ids = journey(recording, factory, app)
-    error_sweep(recording, doc, ids)
+    error_sweep(recording, doc, journey(recording, factory, app))
 
     problems = [p for ex in recording.exchanges for p in check_exchange(doc, app, ex)]
     assert problems == [], "\n".join(problems)
