@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, day, many, moment, text, texts
 from caseflow.core.roles import OrgType
 from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
@@ -55,3 +56,65 @@ class LawfulBasisSchema(_Recipients):
 
 class BreakGlassSchema(Strict):
     reason = free_text("Say why you need emergency access", 2000)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class ConsentOutSchema(ResponseSchema):
+    id = text()
+    person_id = text()
+    family_id = text()
+    purpose = text(choices=list(PURPOSES))
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    given_by = text()
+    given_by_relationship = text(choices=list(GIVEN_BY))
+    method = text(choices=list(METHODS))
+    given_on = day()
+    expires_on = day(nullable=True)
+    withdrawn_at = moment("Access ends on the next request after this.", nullable=True)
+
+
+class LawfulBasisOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    person_id = text(nullable=True)
+    basis = text(choices=list(BASES))
+    justification = text()
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    approved_by_id = text()
+    review_on = day()
+    recorded_at = moment()
+
+
+class FamilyConsentsSchema(ResponseSchema):
+    consents = many(ConsentOutSchema)
+    lawful_bases = many(LawfulBasisOutSchema)
+
+
+class BreakGlassOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    expires_at = moment("Access ends then.")
+
+
+class ReportedBasisSchema(LawfulBasisOutSchema):
+    family_name = text(attribute="family.display_name")
+
+
+class ReportedBreakGlassSchema(ResponseSchema):
+    id = text(attribute="glass.id")
+    family_id = text(attribute="family.id")
+    family_name = text(attribute="family.display_name")
+    user = text("Who broke the glass.", attribute="user.name")
+    reason = text(attribute="glass.reason")
+    granted_at = moment(attribute="glass.granted_at")
+    expires_at = moment(attribute="glass.expires_at")
+
+
+class AccessReportSchema(ResponseSchema):
+    lawful_bases = many(ReportedBasisSchema, "Sharing without consent.")
+    break_glass = many(ReportedBreakGlassSchema)

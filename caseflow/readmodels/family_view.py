@@ -46,6 +46,22 @@ SECTION_CATEGORIES = {
 
 
 @dataclass
+class MemberShown:
+    """A family member as one caller may see them: fields of categories they lack are null."""
+    member: FamilyMember
+    categories: frozenset
+
+    def value(self, name: str, read):
+        category = FIELD_CATEGORIES.get(name)
+        return None if category is not None and category not in self.categories else read(self.member.person)
+
+    @property
+    def redacted(self) -> list[str]:
+        """The person fields withheld from this caller (named, never a silent gap)."""
+        return [name for name, category in FIELD_CATEGORIES.items() if category not in self.categories]
+
+
+@dataclass
 class FamilyView:
     family: Family
     decision: Decision
@@ -63,6 +79,10 @@ class FamilyView:
 
     def shows(self, section: str) -> bool:
         return section not in self.hidden
+
+    @property
+    def shown_members(self) -> list[MemberShown]:
+        return [MemberShown(m, self.decision.categories) for m in self.members]
 
 
 def view_family(actor, family_id: str, purpose: str = "single family view") -> FamilyView:
