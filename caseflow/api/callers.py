@@ -18,6 +18,8 @@ ADMIN = "admin"
 NOT_ADMIN_OR_ANALYST = "every role except admin and analyst"
 
 CALLERS: dict[str, str] = {
+    # the document itself
+    "GET /api/v1/openapi.json": "every user; no token needed",
     # front door
     "POST /api/v1/requests": NOT_ADMIN_OR_ANALYST,
     "GET /api/v1/requests": FRONT_DOOR,
@@ -39,8 +41,6 @@ CALLERS: dict[str, str] = {
                                                 "team_manager only"),
     "GET /api/v1/cases/unallocated": FRONT_DOOR,
     "GET /api/v1/caseloads": FRONT_DOOR,
-    # information sharing agreements (organisations and purposes, never a family)
-    "GET /api/v1/agreements": "every user with an account",
     "GET /api/v1/caseloads/{keyworker_id}": FRONT_DOOR + "; a keyworker for their own caseload",
     # casework
     "GET /api/v1/cases/{case_id}/assessment": CASEWORK_VIEW,
@@ -79,6 +79,7 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/families/{family_id}/break-glass": "team_manager",
     "GET /api/v1/reports/access": "team_manager",
     "GET /api/v1/people/{person_id}/subject-access": "team_manager",
+    "GET /api/v1/agreements": "every user (the register names organisations and purposes, never a family)",
     # notifications
     "GET /api/v1/inbox": "every user, for their own notifications",
     "POST /api/v1/inbox/{notification_id}/acknowledge": "every user, for their own notifications",

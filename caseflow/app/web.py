@@ -118,14 +118,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         discard_changes()  # e.g. abort(400) part-way through a view
+        # The exception's own headers (Allow on a 405, Retry-After...) go with our body.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 
-            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                                  exc.description or exc.name)
+            body, code = error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                        exc.description or exc.name)
+            return body, code, headers
         template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(
             exc.code, "errors/400.html")
-        return render_template(template, message=exc.description, reason=exc.description), exc.code
+        return render_template(template, message=exc.description, reason=exc.description), exc.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -46,6 +46,22 @@ SECTION_CATEGORIES = {
 
 
 @dataclass
+class MemberShown:
+    """A family member as one caller may see them: fields of categories they lack are null."""
+    member: FamilyMember
+    categories: frozenset
+
+    def value(self, name: str, read):
+        category = FIELD_CATEGORIES.get(name)
+        return None if category is not None and category not in self.categories else read(self.member.person)
+
+    @property
+    def redacted(self) -> list[str]:
+        """The person fields withheld from this caller (named, never a silent gap)."""
+        return [name for name, category in FIELD_CATEGORIES.items() if category not in self.categories]
+
+
+@dataclass
 class FamilyView:
     """The single family view, cut to the reader's decision: `members` holds only the people the
     reader may name (decision.shows_person); each person's fields follow
@@ -77,6 +93,11 @@ class FamilyView:
 
     def categories_for(self, person_id: str) -> frozenset[str]:
         return self.decision.categories_for(person_id)
+
+    @property
+    def shown_members(self) -> list[MemberShown]:
+        """Each member with the categories of their own data the reader may see."""
+        return [MemberShown(m, self.categories_for(m.person_id)) for m in self.members]
 
 
 def view_family(actor, family_id: str, purpose: str = "single family view") -> FamilyView:
