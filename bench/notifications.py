@@ -109,6 +109,7 @@ def build(families: int) -> tuple[str, list[dict]]:
         allocation.allocate_case(manager, submission.case.id, {"keyworker_id": keyworkers[i % len(keyworkers)].id,
                                                                "confirm_over_capacity": True})
         people.append({k: child[k] for k in ("given_name", "family_name", "date_of_birth", "postcode")})
+    db.session.commit()  # the set-up is this script's unit of work (services only flush)
     return token, people
 
 

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from caseflow.app import create_app
 from caseflow.core.extensions import db
+from caseflow.core.unit_of_work import unit_of_work
 
 
 def _app_factory():
@@ -60,10 +61,10 @@ def orgs_create(name, org_type, duty_email):
     from caseflow.auth.services import AccountError, create_organisation
 
     try:
-        org = create_organisation(name, org_type, duty_email=duty_email)
+        with unit_of_work():
+            org = create_organisation(name, org_type, duty_email=duty_email)
     except AccountError as exc:
         _fail(str(exc))
-    db.session.commit()
     click.echo(org.id)
 
 
@@ -87,17 +88,17 @@ def users_create(email, name, role, org_name, password, team):
     from caseflow.auth.services import AccountError, create_team, create_user, find_organisation
 
     try:
-        team_obj = None
-        if team:
-            org = find_organisation(org_name)
-            if org is None:
-                raise AccountError(f"No organisation called '{org_name}'.")
-            team_obj = db.session.scalar(select(Team).where(Team.organisation_id == org.id,
-                                                            Team.name == team)) or create_team(team, org)
-        user, generated = create_user(email, name, role, org_name, password, team=team_obj)
+        with unit_of_work():
+            team_obj = None
+            if team:
+                org = find_organisation(org_name)
+                if org is None:
+                    raise AccountError(f"No organisation called '{org_name}'.")
+                team_obj = db.session.scalar(select(Team).where(Team.organisation_id == org.id,
+                                                                Team.name == team)) or create_team(team, org)
+            user, generated = create_user(email, name, role, org_name, password, team=team_obj)
     except AccountError as exc:
         _fail(str(exc))
-    db.session.commit()
     if generated:
         click.echo(f"Generated password (shown once): {generated}", err=True)
     click.echo(user.id)
@@ -115,10 +116,10 @@ def tokens_create(email):
     from caseflow.auth.services import AccountError, create_token
 
     try:
-        _, token = create_token(email)
+        with unit_of_work():
+            _, token = create_token(email)
     except AccountError as exc:
         _fail(str(exc))
-    db.session.commit()
     click.echo("Store this token now: it cannot be shown again.")
     click.echo(token)
 
@@ -135,7 +136,8 @@ def audit_group():
 def audit_verify():
     from caseflow.core.audit import verify_chain
 
-    report = verify_chain()
+    with unit_of_work():  # reads only
+        report = verify_chain()
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}")
     click.echo(f"{report.events_checked} audit events checked: {'chain intact' if report.ok else 'TAMPERING DETECTED'}")
@@ -156,7 +158,8 @@ def retention_run(dry_run):
     """Erase the personal data of families whose last case closed over the retention period ago."""
     from caseflow.readmodels import retention
 
-    report = retention.run(dry_run=dry_run)
+    with unit_of_work():  # erasing commits family by family (see retention.run)
+        report = retention.run(dry_run=dry_run)
     verb = "would be erased" if dry_run else "erased"
     click.echo(f"{len(report.family_ids)} families {verb} (last case closed before {report.cutoff:%d %B %Y}).")
     if not dry_run:
@@ -208,14 +211,16 @@ def rotate_keys(retire_old):
     if not retire_old:
         keys = crypto.rotate_key_file(settings.keys_file)
         crypto.configure(keys)
-        count = crypto.reencrypt_all(db.session, Base.metadata)
+        with unit_of_work():  # re-encrypting commits batch by batch (see reencrypt_all)
+            count = crypto.reencrypt_all(db.session, Base.metadata)
         click.echo(f"New primary key added; {count} encrypted values re-encrypted. "
                    "Old keys are kept for decryption: restart web and worker processes, then run "
                    "'caseflow rotate-keys --retire-old' to remove them.")
     else:
         keys = crypto.load_keys(settings.keys_file)
         crypto.configure(keys)
-        count = crypto.reencrypt_all(db.session, Base.metadata)  # anything written meanwhile
+        with unit_of_work():
+            count = crypto.reencrypt_all(db.session, Base.metadata)  # anything written meanwhile
         settings.keys_file.write_text(__import__("json").dumps({"fernet_keys": keys[:1]}, indent=2))
         click.echo(f"{count} values confirmed under the current key; old keys retired.")
 
@@ -235,7 +240,8 @@ def demo(host, port, no_serve, families):
     from caseflow.core.migrate import upgrade
 
     upgrade("head")
-    logins = ensure_demo_data(families=families)
+    with unit_of_work():  # the loader commits its bulk batches as it goes; this commits the rest
+        logins = ensure_demo_data(families=families)
     click.echo(f"\nCaseFlow demo is ready. Demo logins (kept in {current_app.instance_path}/demo-logins.txt):")
     for line in logins:
         click.echo(f"  {line}")

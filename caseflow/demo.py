@@ -96,7 +96,6 @@ def ensure_demo_data(families: int = 300) -> list[str]:
     """Load the demo area into an empty database; return the printable login lines."""
     logins_path = Path(current_app.instance_path) / LOGINS_FILE
     has_users = db.session.scalar(select(func.count()).select_from(User))
-    db.session.commit()
     if has_users:
         if logins_path.exists():
             return logins_path.read_text().splitlines()
@@ -125,7 +124,6 @@ def _load(family_count: int) -> list[str]:
                               team=teams.get(team), actor="demo")
         users[local] = user
         lines.append(f"{role:15s} {user.email:32s} password: {password}")
-    db.session.commit()
 
     schools = [o for o in orgs.values() if o.type == "school"]
     gps = [o for o in orgs.values() if o.type == "gp"]
@@ -133,14 +131,12 @@ def _load(family_count: int) -> list[str]:
     for index in range(family_count):
         _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs)
         if index % 50 == 49:
-            db.session.commit()
-    db.session.commit()
+            db.session.commit()  # unit-of-work exception: bulk loading, 50 families per transaction
     _possible_matches(rng, users)
     _panel_and_criteria(users, orgs)
     demo_consent.seed(random.Random(SEED + 11), users, orgs)  # before the police notifications it governs
     demo_notifications.seed(random.Random(SEED + 7), users, orgs)  # its own stream, like the casework
     audit.record("demo", "demo.load", "service", None, purpose=f"{family_count} demo families")
-    db.session.commit()
     return lines
 
 
@@ -310,7 +306,6 @@ def _panel_and_criteria(users, orgs):
                         ("parental_substance_misuse", "Parental substance misuse"),
                         ("ehc_plan", "Child with an education, health and care plan")):
         db.session.add(LocalCriterion(code=code, label=label))
-    db.session.commit()
     members = [org.id for org in orgs.values()
                if org.type in ("early_help", "police", "health_visiting", "school", "housing", "jobcentre")]
     create_panel(users["panelchair"], {"name": "Northshire allocation panel",

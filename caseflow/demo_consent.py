@@ -43,11 +43,9 @@ def seed(rng: random.Random, users: dict, orgs: dict) -> None:
                        [orgs["Northshire Homes"].id, orgs["Northshire Council Early Help"].id],
                        ["Preventing evictions of families with children"], ["identity", "finances_employment"],
                        today - timedelta(days=900), today - timedelta(days=400), today - timedelta(days=40))
-    db.session.commit()
     seed_defaults()
     for rule in db.session.scalars(select(RoutingRule).where(RoutingRule.recipient == "school_key_adult")):
         rule.agreement_id = encompass.id  # a school's key adult is told under Operation Encompass
-    db.session.commit()
     _consents(rng, users, orgs)
     _lawful_bases(rng, users, orgs, isa, ended)
 
@@ -74,13 +72,14 @@ def _consents(rng, users, orgs) -> None:
     officer, today = users["frontdoor"], timescales.today_london()
     for members in _open_families(24):
         parent = next((m for m in members if m.relationship_to_family == "parent_carer"), None)
-        children = [m for m in members if m.relationship_to_family == "child" and m.person.date_of_birth]
-        young = [m for m in children if m.person.age_on(today) < OWN_CONSENT_AGE]
-        teens = [m for m in children if m.person.age_on(today) >= OWN_CONSENT_AGE]
         if parent is None:
             continue
-        school = next((m.person.school_id for m in young if m.person.school_id), None)
         given_on = today - timedelta(days=rng.randint(5, 200))
+        # Who could consent for whom is decided by age on the day the form was signed.
+        children = [m for m in members if m.relationship_to_family == "child" and m.person.date_of_birth]
+        young = [m for m in children if m.person.age_on(given_on) < OWN_CONSENT_AGE]
+        teens = [m for m in children if m.person.age_on(given_on) >= OWN_CONSENT_AGE]
+        school = next((m.person.school_id for m in young if m.person.school_id), None)
         records.record_consent(officer, parent.person_id, {
             "purpose": "taf_information_sharing",
             "recipient_organisation_ids": [school] if school else [],
@@ -119,4 +118,3 @@ def _lawful_bases(rng, users, orgs, isa: SharingAgreement, ended: SharingAgreeme
         basis.recipients = [LawfulBasisRecipient(organisation_id=orgs["Northshire Homes"].id)]
         basis.category_rows = [LawfulBasisCategory(category="identity"), LawfulBasisCategory(category="finances_employment")]
         db.session.add(basis)
-    db.session.commit()

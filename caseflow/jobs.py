@@ -10,6 +10,7 @@ import time
 from flask import current_app
 
 from caseflow.core.queue import QUEUE_NAME, redis_connection, resolve
+from caseflow.core.unit_of_work import unit_of_work
 
 _worker_app = None
 
@@ -21,6 +22,9 @@ def run_job(path: str, args: tuple, kwargs: dict):
     its connection pool (no fork, no app per job: fast enough for a burst of incidents). Run any
     other way (a forking worker), the job builds its own app in the process that runs it, never
     using connections inherited across a fork.
+
+    Each job is one unit of work: it commits when the job returns and rolls back if it raises
+    (the outbox's own jobs commit per row and per batch as they go: see caseflow.notify.outbox).
     """
     global _worker_app
     from flask import has_app_context
@@ -29,7 +33,8 @@ def run_job(path: str, args: tuple, kwargs: dict):
 
     if has_app_context():
         try:
-            return resolve(path)(*args, **kwargs)
+            with unit_of_work():
+                return resolve(path)(*args, **kwargs)
         finally:
             db.session.remove()
     from caseflow.app import create_app
@@ -38,7 +43,8 @@ def run_job(path: str, args: tuple, kwargs: dict):
         _worker_app = create_app()
     with _worker_app.app_context():
         try:
-            return resolve(path)(*args, **kwargs)
+            with unit_of_work():
+                return resolve(path)(*args, **kwargs)
         finally:
             db.session.remove()
 
@@ -79,15 +85,15 @@ def sweep_once(app) -> int:
 
     with app.app_context():
         try:
-            done = outbox.sweep() + escalation.escalate_due()
-            global _overdue_checked
-            if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
-                _overdue_checked = time.monotonic()
-                done += notify_overdue_reviews()
+            with unit_of_work():  # the outbox's sweep commits what it hands on before it runs it
+                done = outbox.sweep() + escalation.escalate_due()
+                global _overdue_checked
+                if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
+                    _overdue_checked = time.monotonic()
+                    done += notify_overdue_reviews()
             return done
         except Exception:  # a database blip must not stop the worker; try again next time
             logging.getLogger(__name__).exception("sweep failed")
-            db.session.rollback()
             return 0
         finally:
             db.session.remove()

@@ -6,6 +6,7 @@ from caseflow.core.roles import Role
 from caseflow.cases.models import Case
 from caseflow.demo import ensure_demo_data
 from caseflow.core.extensions import db
+from caseflow.core.unit_of_work import unit_of_work
 from caseflow.families.identifiers import nhs_number_problem
 from caseflow.families.models import FamilyMember, Person
 from caseflow.frontdoor.models import RequestForHelp
@@ -14,7 +15,8 @@ from tests.conftest import sign_in
 
 def test_demo_area_has_every_role_and_plausible_histories(app, client):
     with app.app_context():
-        logins = ensure_demo_data(families=30)
+        with unit_of_work():  # as `caseflow demo` runs it: partner events are routed once committed
+            logins = ensure_demo_data(families=30)
         roles = set(db.session.scalars(select(User.role)))
         assert roles == {r.value for r in Role}
         stages = set(db.session.scalars(select(Case.stage)))

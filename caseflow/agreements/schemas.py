@@ -1,9 +1,12 @@
-"""What an information sharing agreement accepts."""
+"""What an information sharing agreement accepts, and what the register's API returns."""
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.agreements.models import AgreementStatus
+from caseflow.api.schemas import ResponseSchema, day, flag, many, page_fields, text, texts
 from caseflow.core.schemas import CATEGORY, Strict, free_text
+from caseflow.core.vocab import Category
 
 
 class AgreementSchema(Strict):
@@ -35,3 +38,35 @@ class AgreementSchema(Strict):
             errors["review_on"] = ["The review date must fall between the start and end dates"]
         if errors:
             raise ValidationError(errors)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class AgreementOnDay:
+    """An agreement as it stands on one day (its status and whether it is in force change with
+    the date, not the record)."""
+
+    def __init__(self, agreement, today):
+        self.agreement = agreement
+        self.status, self.in_force = agreement.status(today), agreement.in_force(today)
+
+    def __getattr__(self, name):
+        return getattr(self.agreement, name)
+
+
+class AgreementOutSchema(ResponseSchema):
+    id = text()
+    name = text()
+    party_organisation_ids = texts("The organisations that signed it.", attribute="party_ids")
+    purposes = texts("What it is for, in plain English.")
+    categories = texts("The kinds of information it lets the parties share.", choices=list(Category))
+    starts_on = day()
+    review_on = day()
+    ends_on = day("Grants and routing rules relying on it stop counting the day after.")
+    status = text("Today (London).", choices=list(AgreementStatus))
+    in_force = flag("It has started and not ended, today (London).")
+
+
+class AgreementListSchema(ResponseSchema):
+    items = many(AgreementOutSchema)
+    page, per_page, total = page_fields().values()

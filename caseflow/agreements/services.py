@@ -1,5 +1,5 @@
 """The register of information sharing agreements: record and list them. Who may do either is
-the policy's answer (the rules below register with caseflow.consent.policy)."""
+the policy's answer (the rules below register with caseflow.core.access)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select

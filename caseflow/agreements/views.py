@@ -42,7 +42,6 @@ def new():
         done, exc = (None, None) if early else attempt(lambda: services.record(current_user, raw))
         errors = error_fields(early, DATE_FIELDS) if early else (error_fields(exc.fields, DATE_FIELDS) if exc else {})
         if done is not None:
-            db.session.commit()
             flash(f"{done.name} added to the register.", "success")
             return redirect(url_for("agreements.index"))
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()

@@ -1,9 +1,12 @@
-"""Input rules for allocation and the unallocated list, shared by the web forms and the API."""
+"""Input rules for allocation and the unallocated list, shared by the web forms and the API, and
+what the API answers with them."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from caseflow.api.schemas import PageQuerySchema
+from caseflow.api.schemas import PageQuerySchema, ResponseSchema, flag, many, page_fields, text, whole
+from caseflow.core.stages import Stage
+from caseflow.triage.schemas import CaseSummarySchema
 
 
 class AllocationSchema(Schema):
@@ -20,3 +23,36 @@ class AllocationSchema(Schema):
 class UnallocatedQuery(PageQuerySchema):
     stage = fields.String(load_default=None, validate=validate.OneOf(["triaged", "awaiting_panel", "stepped_down"]))
     rag = fields.String(load_default=None, validate=validate.OneOf(["red", "amber", "green"]))
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class CaseListSchema(ResponseSchema):
+    items = many(CaseSummarySchema)
+    page, per_page, total = page_fields().values()
+
+
+class CaseloadSchema(CaseListSchema):
+    keyworker_id = text(attribute="keyworker.id")
+    capacity = whole("Families they can hold.", attribute="keyworker.caseload_capacity")
+
+
+class AllocatedSchema(ResponseSchema):
+    id = text(attribute="allocation.id")
+    case_id = text(attribute="case.id")
+    stage = text(attribute="case.stage", choices=list(Stage))
+    keyworker_id = text(attribute="allocation.keyworker_id")
+    team_id = text(attribute="allocation.team_id", nullable=True)
+
+
+class KeyworkerLoadSchema(ResponseSchema):
+    keyworker_id = text(attribute="keyworker.id")
+    name = text(attribute="keyworker.name")
+    team_id = text(attribute="keyworker.team_id", nullable=True)
+    held = whole("Families they hold now.")
+    capacity = whole(attribute="keyworker.caseload_capacity")
+    at_capacity = flag(attribute="over")
+
+
+class CaseloadsSchema(ResponseSchema):
+    items = many(KeyworkerLoadSchema)

@@ -46,11 +46,11 @@ def open_caseload_count(keyworker_id: str) -> int:
 
 
 def allocate_case(actor, case_id: str, raw: dict) -> Allocation:
-    """The allocation page and POST /api/v1/cases/{id}/allocation: allocate, audit, commit."""
+    """The allocation page and POST /api/v1/cases/{id}/allocation: allocate and audit (the page's
+    request or the API call commits)."""
     case = get_case(case_id)
     allocation = allocate(actor, case, raw)
     audit.record(actor, "case.allocate", "case", case.id, family_id=case.family_id, purpose="allocation")
-    db.session.commit()
     return allocation
 
 
@@ -58,7 +58,7 @@ def allocate(actor, case: Case, raw: dict, reason: str | None = None) -> Allocat
     """Give the case a keyworker (their team, or another, and perhaps a lead professional from a
     partner agency), or move a held case to another keyworker with a reason. The one way a case
     is allocated: the allocation page and API (allocate_case) and a panel's 'allocate' decision.
-    Tells the keyworker and the referrers; the caller audits its own action and commits."""
+    Tells the keyworker and the referrers; the caller audits its own action."""
     reallocating = case.stage in HELD_STAGES
     require(actor, "case.reallocate" if reallocating else "case.allocate", case,
             object_type="case", family_id=case.family_id, purpose="allocation")
@@ -130,7 +130,6 @@ def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = No
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
     audit.record_reads(actor, "cases.unallocated", "case_list", [f.id for _, f in rows],
                        categories=decision.categories, purpose="unallocated cases", basis=decision.basis)
-    db.session.commit()
     return rows, total
 
 
@@ -161,7 +160,6 @@ def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:
     if team_id:
         query = query.where(User.team_id == team_id)
     keyworkers = db.session.scalars(query.order_by(User.name)).all()
-    db.session.commit()
     return [CaseloadRow(k, counts.get(k.id, 0)) for k in keyworkers]
 
 
@@ -177,5 +175,4 @@ def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
     audit.record_reads(actor, "caseload.view", "caseload", [f.id for _, f in rows], object_id=keyworker.id,
                        categories=decision.categories, purpose="caseload", basis=decision.basis)
-    db.session.commit()
     return keyworker, rows, total

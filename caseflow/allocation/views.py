@@ -12,6 +12,7 @@ from caseflow.cases import services as cases
 from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.triage.services import timeliness_many
 from caseflow.web.paging import current_page
 from caseflow.web.submit import error_fields
@@ -28,17 +29,15 @@ def allocate(case_id):
         raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
         raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
         try:
-            services.allocate_case(current_user, case.id, raw)
+            with savepoint():  # a refused allocation undoes itself; the audit of the read is kept
+                services.allocate_case(current_user, case.id, raw)
             flash(f"{case.reference} allocated.", "success")
             return redirect(url_for("cases.show", case_id=case.id))
         except services.OverCapacity as exc:
-            db.session.rollback()
             warning = str(exc)
         except ServiceValidationError as exc:
-            db.session.rollback()
             errors = error_fields(exc.fields, date_fields=())
         except IllegalTransition as exc:
-            db.session.rollback()
             errors = {"keyworker_id": exc.reason}
     rows = services.caseloads(current_user)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()

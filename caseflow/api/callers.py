@@ -20,6 +20,8 @@ ADMIN = "admin"
 NOT_ADMIN_OR_ANALYST = "every role except admin and analyst"
 
 CALLERS: dict[str, str] = {
+    # the document itself
+    "GET /api/v1/openapi.json": "every user; no token needed",
     # front door
     "POST /api/v1/requests": NOT_ADMIN_OR_ANALYST,
     "GET /api/v1/requests": FRONT_DOOR,
@@ -46,8 +48,6 @@ CALLERS: dict[str, str] = {
                                                 "held: team_manager of its team only"),
     "GET /api/v1/cases/unallocated": FRONT_DOOR,
     "GET /api/v1/caseloads": FRONT_DOOR,
-    # information sharing agreements (organisations and purposes, never a family)
-    "GET /api/v1/agreements": "every user with an account",
     "GET /api/v1/caseloads/{keyworker_id}": ("front_door, panel_chair; team_manager for their team's keyworkers; "
                                              "a keyworker for their own caseload"),
     # casework
@@ -93,6 +93,7 @@ CALLERS: dict[str, str] = {
     "GET /api/v1/reports/access": "team_manager",
     "GET /api/v1/people/{person_id}/subject-access": ("team_manager whose oversight covers every family the person "
                                                       "belongs to (a manager with no team: the whole service)"),
+    "GET /api/v1/agreements": "every user (the register names organisations and purposes, never a family)",
     # notifications
     "GET /api/v1/inbox": "every user, for their own notifications",
     "POST /api/v1/inbox/{notification_id}/acknowledge": "every user, for their own notifications",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from caseflow.api.schemas import ErrorSchema
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
@@ -11,7 +13,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
+    error = {"code": code, "message": message}
     if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+        error["fields"] = fields
+    return jsonify(ErrorSchema().dump({"error": error})), status

@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from caseflow.api.callers import CALLERS
 from caseflow.api.errors import ApiError, error_response
+from caseflow.api.schemas import ErrorSchema, OneOf
 from caseflow.core.errors import flatten_messages
 from caseflow.core.extensions import db, limiter
+from caseflow.core.unit_of_work import discard_changes
 
 API_PREFIX = "/api/v1"
 
@@ -26,10 +28,42 @@ class Operation:
     method: str
     summary: str
     body: type[Schema] | None
-    response: type[Schema] | None
+    response: type[Schema]
     status: int
     query: type[Schema] | None
     public: bool
+    also: dict[int, str]  # other success statuses (same body) and when they happen
+    errors: tuple[int, ...]  # error statuses beyond those every operation of its kind has
+
+    @property
+    def error_statuses(self) -> list[int]:
+        """The error envelopes this operation can answer with (docs/api.md "Errors")."""
+        codes = {429}  # every API blueprint is rate-limited
+        if self.body is not None or self.query is not None:
+            codes.add(400)  # a body that is not a JSON object; a query parameter not valid
+        if not self.public:
+            codes |= {401, 403}
+        if "<" in self.rule:
+            codes.add(404)
+        if self.method != "get":
+            codes.add(409)  # a state that does not allow it, a stale version, a reused Idempotency-Key
+        if self.body is not None:
+            codes.add(422)
+        return sorted(codes | set(self.errors))
+
+
+SUCCESS_DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted: being processed"}
+ERROR_DESCRIPTIONS = {
+    400: "The body is not a JSON object (code malformed) or a query parameter is not valid (bad_query).",
+    401: "No API token, or one that is not valid or has been revoked (unauthorized).",
+    403: "The access policy refuses; the message says why without revealing the record (forbidden).",
+    404: "No record with that id (not_found).",
+    409: "Not possible in the record's current state (illegal_transition, conflict), someone saved it "
+         "since you read it (stale_version), or this Idempotency-Key was used for a different request "
+         "(idempotency_key_reused).",
+    422: "Some fields are missing or not valid: each is named under error.fields (validation_failed).",
+    429: "Too many requests from this client; try again later (too_many_requests).",
+}
 
 
 _OPERATIONS: list[Operation] = []
@@ -63,15 +97,23 @@ def _authenticate():
 
 
 def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
-             body: type[Schema] | None = None, response: type[Schema] | None = None,
+             response: type[Schema], body: type[Schema] | None = None,
              status: int = 200, query: type[Schema] | None = None, public: bool = False,
-             documented_body: type[Schema] | None = None):
+             documented_body: type[Schema] | None = None, also: dict[int, str] | None = None,
+             errors: tuple[int, ...] = ()):
     """Register an API route. The view receives (user, data) where data is the validated
-    body (or query) and returns a JSON-able object or (object, status)."""
+    body (or query) and returns a JSON-able object or (object, status): the `response`
+    schema's dump of what it returns, so the OpenAPI document describes it exactly.
+
+    The wrapper is the API's unit of work (caseflow.core.unit_of_work): it commits once when the
+    view succeeds, keeps only the audit of a refusal, and rolls back on any other error (an
+    unexpected one reaches the app's 500 handler, which rolls back too)."""
     # documented_body: a body the service validates itself (so the web forms share the rules);
-    # it still appears in the OpenAPI document.
+    # it still appears in the OpenAPI document. also: other success statuses with the same
+    # body ({200: "when..."}); errors: error statuses beyond the usual ones for its kind.
     _OPERATIONS.append(Operation(bp.url_prefix + rule, method.lower(), summary,
-                                 body or documented_body, response, status, query, public))
+                                 body or documented_body, response, status, query, public,
+                                 dict(also or {}), tuple(errors)))
 
     def decorate(view):
         @functools.wraps(view)
@@ -88,7 +130,7 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
                         return replay
                 result = view(user=user, data=data, **kwargs)
                 payload, code = result if isinstance(result, tuple) else (result, status)
-                if key and user is not None:
+                if key and user is not None and code < 400:  # a refusal may be sent again, fixed
                     _remember(user, key, code, payload)
                 db.session.commit()
                 return jsonify(payload), code
@@ -96,7 +138,8 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, summary: str,
                 db.session.rollback()
                 return error_response(exc.status, exc.code, exc.message, exc.fields)
             except AccessDenied as exc:
-                db.session.commit()  # the refusal itself is audited
+                discard_changes()
+                db.session.commit()  # nothing the call changed, but the refusal itself, is kept
                 return error_response(403, "forbidden", exc.decision.reason)
             except DomainErrorTypes() as exc:
                 db.session.rollback()
@@ -117,17 +160,32 @@ def DomainErrorTypes():
 
 
 def _domain_error(exc):
+    status, code, message, fields = _domain_error_parts(exc)
+    return error_response(status, code, message, fields)
+
+
+def refusal(exc) -> tuple[dict, int]:
+    """The error envelope for a service error, returned by a view that keeps what it did
+    before the refused step (the wrapper then commits that and answers with this)."""
+    status, code, message, fields = _domain_error_parts(exc)
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return body, status
+
+
+def _domain_error_parts(exc) -> tuple[int, str, str, dict | None]:
     from caseflow.core.stages import IllegalTransition
     from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 
     if isinstance(exc, IllegalTransition):
-        return error_response(409, "illegal_transition", exc.reason)
+        return 409, "illegal_transition", exc.reason, None
     if isinstance(exc, Conflict):
-        return error_response(409, getattr(exc, "code", "conflict"), str(exc))
+        return 409, getattr(exc, "code", "conflict"), str(exc), None
     if isinstance(exc, NotFound):
-        return error_response(404, "not_found", str(exc))
+        return 404, "not_found", str(exc), None
     assert isinstance(exc, ServiceValidationError)
-    return error_response(422, "validation_failed", str(exc), exc.fields)
+    return 422, "validation_failed", str(exc), exc.fields
 
 
 def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
@@ -196,50 +254,72 @@ def paginate(statement, page: int, per_page: int, serialise) -> dict:
 
 
 def spec_document(app) -> dict:
-    spec = APISpec(
-        title="CaseFlow API", version="1.0.0", openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
-        info={"description": "Partner integration API for CaseFlow: authentication, errors, idempotency, "
-                            "paging and webhooks are described in docs/api.md in the CaseFlow repository."},
-    )
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     names: dict[type, str] = {}
 
-    def component(schema: type[Schema]) -> str:
-        """Register a schema once under a unique name (two packages may both have a
+    def component_name(schema) -> str:
+        """One component per schema class, under a unique name (two packages may both have a
         'PageQuerySchema'): the second gets its package's name in front."""
-        if schema not in names:
-            name = schema.__name__.removesuffix("Schema")
+        cls = schema if isinstance(schema, type) else type(schema)
+        if cls not in names:
+            name = cls.__name__.removesuffix("Schema")
             if name in names.values():
-                name = schema.__module__.split(".")[1].title() + name
-            names[schema] = name
-            spec.components.schema(name, schema=schema)
-        return names[schema]
+                name = cls.__module__.split(".")[1].title() + name
+            names[cls] = name
+        return names[cls]
+
+    plugin = MarshmallowPlugin(schema_name_resolver=component_name)
+    spec = APISpec(
+        title="CaseFlow API", version="1.0.0", openapi_version="3.0.3",
+        plugins=[plugin],
+        info={"description": "Partner integration API for CaseFlow: authentication, errors, idempotency, "
+                            "paging and webhooks are described in docs/api.md in the CaseFlow repository. "
+                            "Every response body is described for each status code; errors carry the "
+                            "envelope {error: {code, message, fields?}}."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+
+    def one_of(converter, field, **kwargs) -> dict:
+        """A OneOf field: a reference to each schema it may be (registered as components)."""
+        if not isinstance(field, OneOf):
+            return {}
+        return {"oneOf": [converter.resolve_nested_schema(schema) for schema in field.schemas]}
+
+    plugin.converter.add_attribute_function(one_of)
+
+    def json_body(schema) -> dict:
+        return {"application/json": {"schema": schema}}
 
     paths: dict[str, dict] = {}
     for op in _OPERATIONS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
-        operation: dict = {"summary": op.summary, "responses": {}}
+        operation: dict = {"summary": op.summary, "responses": {}, "parameters": []}
         callers = CALLERS.get(f"{op.method.upper()} {path}")
         if callers:  # the access rules decide; this tells an integrator whose token to use
             operation["description"] = f"Who may call it: {callers}."
             operation["x-callers"] = callers
         if op.body is not None:
-            operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": component(op.body)}}}
+            operation["requestBody"] = {"required": True, "content": json_body(op.body)}
         if op.query is not None:
-            operation["parameters"] = [{"in": "query", "schema": op.query}]
-        ok = {"description": "Success"}
-        if op.response is not None:
-            ok["content"] = {"application/json": {"schema": component(op.response)}}
-        operation["responses"][str(op.status)] = ok
-        operation["responses"]["default"] = {"description": "Error envelope: {error: {code, message, fields}}"}
+            operation["parameters"].append({"in": "query", "schema": op.query})
+        for code, description in {op.status: SUCCESS_DESCRIPTIONS.get(op.status, "Success"), **op.also}.items():
+            operation["responses"][str(code)] = {"description": description, "content": json_body(op.response)}
+        for code in op.error_statuses:
+            operation["responses"][str(code)] = {"description": ERROR_DESCRIPTIONS[code],
+                                                 "content": json_body(ErrorSchema)}
+        operation["responses"]["default"] = {"description": "Something went wrong on our side (500, internal_error).",
+                                             "content": json_body(ErrorSchema)}
         if not op.public:
             operation["security"] = [{"bearer": []}]
-        params = re.findall(r"{(\w+)}", path)
-        if params:
-            operation.setdefault("parameters", []).extend(
-                {"in": "path", "name": p, "required": True, "schema": {"type": "string"}} for p in params)
+        if op.method != "get":
+            operation["parameters"].append({
+                "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+                "description": "A repeat with the same key (its first 200 characters) returns the first "
+                               "result (docs/api.md, \"Idempotency\")."})
+        operation["parameters"].extend(
+            {"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+            for p in re.findall(r"{(\w+)}", path))
+        if not operation["parameters"]:
+            del operation["parameters"]
         paths.setdefault(path, {})[op.method] = operation
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)

@@ -14,6 +14,7 @@ from caseflow.core import timescales
 from caseflow.core.roles import ORG_TYPE_LABELS, ROLE_LABELS
 from caseflow.core.access import AccessDenied
 from caseflow.core.extensions import db, login_manager
+from caseflow.core.unit_of_work import discard_changes
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.core.errors import NotFound
 
@@ -79,9 +80,13 @@ def init_app(app: Flask) -> None:
 
         return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count}
 
+    # Refusals and unknown ids answer with a 4xx page: whatever the request had changed is
+    # thrown away, but its audit events (the refusal itself, the reads before it) are kept, for
+    # the request's unit of work to commit (caseflow.core.unit_of_work).
+
     @app.errorhandler(AccessDenied)
     def _denied(exc: AccessDenied):
-        db.session.commit()  # keep the audit record of the refusal
+        discard_changes()
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 
@@ -95,7 +100,7 @@ def init_app(app: Flask) -> None:
     def _not_found(exc: NotFound):
         # Services raise NotFound for unknown ids; pages answer with the 404 page (the API's
         # endpoint() wrapper turns it into a 404 envelope before it gets here).
-        db.session.rollback()
+        discard_changes()
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 
@@ -104,6 +109,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        discard_changes()
         return render_template(
             "errors/400.html",
             message="This form has expired or was not sent from CaseFlow. Go back, refresh the page and try again.",
@@ -111,19 +117,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        discard_changes()  # e.g. abort(400) part-way through a view
+        # The exception's own headers (Allow on a 405, Retry-After...) go with our body.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 
-            return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                                  exc.description or exc.name)
+            body, code = error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                        exc.description or exc.name)
+            return body, code, headers
         template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(
             exc.code, "errors/400.html")
-        return render_template(template, message=exc.description, reason=exc.description), exc.code
+        return render_template(template, message=exc.description, reason=exc.description), exc.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error")
-        db.session.rollback()
+        db.session.rollback()  # a 500 keeps nothing, not even its audit events
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 

@@ -11,6 +11,7 @@ from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.extensions import db
 from caseflow.core.errors import NotFound, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -18,7 +19,6 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 def list_users(actor) -> list[User]:
     require(actor, "users.admin", object_type="user_list", purpose="user administration")
     users = list(db.session.scalars(select(User).order_by(User.name)))
-    db.session.commit()
     return users
 
 
@@ -43,7 +43,6 @@ def update_user(actor, user_id: str, role: str | None, active: bool, reset_two_f
         changes.append("two-factor reset")
         user.totp_secret = user.totp_enabled_at = None
     audit.record(actor, "users.update", "user", user.id, purpose="; ".join(changes)[:120] or "no change")
-    db.session.commit()
     return user
 
 
@@ -51,12 +50,14 @@ def update_user(actor, user_id: str, role: str | None, active: bool, reset_two_f
 @login_required
 def users():
     if request.method == "POST":
+        # auth sits below the web toolkit (caseflow.web.submit), so it runs its savepoint itself:
+        # a refused change undoes its own edits and keeps the audit of the refusal.
         try:
-            update_user(current_user, request.form.get("user_id", ""), request.form.get("role"),
-                        request.form.get("active") == "yes", request.form.get("reset_two_factor") == "yes")
+            with savepoint():
+                update_user(current_user, request.form.get("user_id", ""), request.form.get("role"),
+                            request.form.get("active") == "yes", request.form.get("reset_two_factor") == "yes")
             flash("Account updated.", "success")
         except ServiceValidationError as exc:
-            db.session.rollback()
             flash(next(iter(exc.fields.values()))[0], "error")
         return redirect(url_for("admin.users"))
     return render_template("auth/users.html", users=list_users(current_user), roles=ROLE_LABELS,

@@ -13,7 +13,6 @@ import qrcode.image.svg
 from caseflow.core.roles import Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
-from caseflow.core.extensions import db
 from caseflow.core.errors import ServiceValidationError
 
 ISSUER = "CaseFlow"
@@ -46,7 +45,6 @@ def enable(user, secret: str, code: str) -> None:
             "Enter the 6-digit code your authenticator app shows now"]})
     user.totp_secret, user.totp_enabled_at = secret, utcnow()
     audit.record(user, "auth.two_factor_enabled", "user", user.id)
-    db.session.commit()
 
 
 def needs_enrolment(user, settings) -> bool:

@@ -12,6 +12,8 @@ from caseflow.core.roles import Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db, limiter
+from caseflow.core.errors import ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -43,7 +45,6 @@ def sign_in():
     error = None
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()
         if result.user is not None:
             session.clear()  # new session id on sign-in: no fixation
             session.permanent = True
@@ -89,10 +90,8 @@ def sign_in_code():
             session.permanent = True
             _complete_sign_in(user)
             audit.record(user, "auth.sign_in_two_factor", "user", user.id)
-            db.session.commit()
             return redirect(target)
         audit.record(user or "anonymous", "auth.two_factor_failed", "user", user_id)
-        db.session.commit()
         error = "Enter the 6-digit code your authenticator app shows now"
     return render_template("auth/code.html", error=error, title="Enter your code"), (401 if error else 200)
 
@@ -100,8 +99,6 @@ def sign_in_code():
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor_setup():
-    from caseflow.core.errors import ServiceValidationError
-
     if current_user.totp_enabled_at is not None:
         return render_template("auth/two_factor.html", enabled=True, title="Two-factor sign-in")
     secret = session.get("totp_setup") or two_factor.new_secret()
@@ -109,13 +106,14 @@ def two_factor_setup():
     error = None
     if request.method == "POST":
         try:
-            two_factor.enable(current_user, secret, request.form.get("code"))
+            with savepoint():  # a wrong code changes nothing; the audit of the attempt is kept
+                two_factor.enable(current_user, secret, request.form.get("code"))
+        except ServiceValidationError as exc:
+            error = exc.fields["code"][0]
+        else:
             session.pop("totp_setup", None)
             flash("Two-factor sign-in is on. You will need your app each time you sign in.", "success")
             return redirect(home_for(current_user))
-        except ServiceValidationError as exc:
-            db.session.rollback()
-            error = exc.fields["code"][0]
     uri = two_factor.provisioning_uri(current_user, secret)
     return render_template("auth/two_factor.html", enabled=False, secret=secret, qr=two_factor.qr_svg(uri),
                            error=error, title="Set up two-factor sign-in"), (400 if error else 200)
@@ -125,7 +123,6 @@ def two_factor_setup():
 @login_required
 def sign_out():
     audit.record(current_user, "auth.sign_out", "user", current_user.id)
-    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -27,7 +27,6 @@ def view_case(actor, case_id: str, action: str = "case.view", purpose: str = "ca
     if case is None:
         raise NotFound("No case with that id.")
     require(actor, action, case, object_type="case", family_id=case.family_id, purpose=purpose)
-    db.session.commit()
     return case
 
 

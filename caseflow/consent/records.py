@@ -150,7 +150,6 @@ def record_consent(actor, person_id: str, raw: dict) -> Consent:
     db.session.flush()
     audit.record(actor, "consent.record", "consent", consent.id, family_id=family.id,
                  categories=["identity"], purpose="record consent")
-    db.session.commit()
     return consent
 
 
@@ -168,7 +167,6 @@ def withdraw(actor, consent_id: str, raw: dict) -> Consent:
     consent.withdrawal_reason = (data.get("reason") or "").strip() or None
     audit.record(actor, "consent.withdraw", "consent", consent.id, family_id=family.id,
                  categories=["identity"], purpose="withdraw consent")
-    db.session.commit()
     return consent
 
 
@@ -182,7 +180,6 @@ def for_family(actor, family_id: str) -> tuple[list[Consent], list[LawfulBasis]]
                                        .order_by(Consent.recorded_at.desc())))
     bases = list(db.session.scalars(select(LawfulBasis).where(LawfulBasis.family_id == family.id)
                                     .order_by(LawfulBasis.recorded_at.desc())))
-    db.session.commit()
     return consents, bases
 
 
@@ -242,7 +239,6 @@ def record_lawful_basis(actor, family_id: str, raw: dict) -> LawfulBasis:
     audit.record(actor, "lawful_basis.record", "lawful_basis", basis.id, family_id=family.id,
                  categories=sorted(set(data["categories"])), purpose="sharing without consent",
                  basis=data["basis"])
-    db.session.commit()
     return basis
 
 
@@ -272,7 +268,6 @@ def break_glass(actor, family_id: str, raw: dict) -> BreakGlass:
         notify(manager_id, "break_glass", f"break-glass:{glass.id}", f"Break-glass: {actor.name} opened {family.display_name}",
                f"{actor.name} used emergency access to {family.display_name} until "
                f"{timescales.format_uk_datetime(glass.expires_at)}. Reason: {glass.reason}", family_id=family.id)
-    db.session.commit()
     return glass
 
 
@@ -316,7 +311,6 @@ def access_report(actor, page: int = 1, per_page: int = 50):
                                .order_by(BreakGlass.granted_at.desc()).limit(per_page)
                                .offset((page - 1) * per_page)).all()
     stopped = sharing_stopped()
-    db.session.commit()
     return bases, glass, stopped
 
 

@@ -1,11 +1,14 @@
-"""What consent and lawful-basis records accept."""
+"""What consent, lawful-basis and break-glass records accept, and what the consent API returns."""
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, day, derived, many, moment, one, text, texts, whole
 from caseflow.core.roles import OrgType
+from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
 from caseflow.core.schemas import CATEGORY, Strict, free_text
+from caseflow.notify.vocab import CHANNELS, EVENT_TYPES, RECIPIENTS
 
 ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
 
@@ -71,3 +74,124 @@ class BreakGlassSchema(Strict):
     # Whom the emergency is about; left out, it covers everyone in the household now (the duty
     # manager cannot see the family's members before breaking glass).
     person_ids = fields.List(fields.String(), load_default=list)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class ConsentPersonOutSchema(ResponseSchema):
+    person_id = text()
+    given_by_relationship = text("How it was given for them: by themselves, or by a parent or carer for a child.",
+                                 choices=list(GIVEN_BY))
+
+
+class SignedCopyOutSchema(ResponseSchema):
+    """The signed consent form's metadata (the file itself is downloaded from the consent page)."""
+    filename = text()
+    content_type = text(choices=["application/pdf", "image/jpeg", "image/png"])
+    size_bytes = whole()
+    uploaded_at = moment()
+
+
+class ConsentOutSchema(ResponseSchema):
+    id = text()
+    person_id = text("The person it was recorded for (everyone it covers is under people).")
+    family_id = text()
+    purpose = text(choices=list(PURPOSES))
+    people = many(ConsentPersonOutSchema, "Everyone it covers, this person included.")
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    given_by = text()
+    given_by_person_id = text("The family member who gave it, when they are one.", nullable=True)
+    given_by_relationship = text(choices=list(GIVEN_BY))
+    method = text(choices=list(METHODS))
+    given_on = day()
+    expires_on = day(nullable=True)
+    withdrawn_at = moment("Access ends on the next request after this.", nullable=True)
+    signed_copy = one(SignedCopyOutSchema, "The newest signed copy of the form; null until one is attached.",
+                      nullable=True)
+
+
+def _only_person(basis) -> str | None:
+    people = basis.person_ids
+    return people[0] if len(people) == 1 else None
+
+
+class LawfulBasisOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    person_ids = texts("The people it covers.")
+    person_id = derived(text("The person it covers when it covers exactly one; otherwise null (see person_ids).",
+                             nullable=True), _only_person)
+    basis = text(choices=list(BASES))
+    justification = text()
+    agreement_id = text("The information sharing agreement it relies on; it stops counting the day after that "
+                        "ends.", nullable=True)
+    recipient_organisation_ids = texts(attribute="recipient_org_ids")
+    recipient_organisation_types = texts(attribute="recipient_org_types", choices=list(OrgType))
+    categories = texts(choices=list(Category))
+    approved_by_id = text()
+    review_on = day()
+    recorded_at = moment()
+    ended_at = moment("When it stopped counting (its agreement ended); null while it counts.", nullable=True)
+
+
+class FamilyConsentsSchema(ResponseSchema):
+    consents = many(ConsentOutSchema)
+    lawful_bases = many(LawfulBasisOutSchema)
+
+
+class BreakGlassOutSchema(ResponseSchema):
+    id = text()
+    family_id = text()
+    person_ids = texts("The people the emergency is about (everyone in the household when none was named).")
+    expires_at = moment("Access ends then.")
+
+
+class ReportedBasisSchema(LawfulBasisOutSchema):
+    family_name = text(attribute="family.display_name")
+
+
+class StoppedBasisSchema(ReportedBasisSchema):
+    agreement = text("The agreement's name.", attribute="agreement.name")
+    agreement_ended_on = day(attribute="agreement.ends_on")
+
+
+class StoppedRuleSchema(ResponseSchema):
+    id = text(attribute="rule.id")
+    event_type = text(attribute="rule.event_type", choices=list(EVENT_TYPES))
+    recipient = text(attribute="rule.recipient", choices=list(RECIPIENTS))
+    channel = text(attribute="rule.channel", choices=list(CHANNELS))
+    agreement = text("The agreement's name.", attribute="agreement.name")
+    agreement_ended_on = day(attribute="agreement.ends_on")
+
+
+class StoppedSharingSchema(ResponseSchema):
+    lawful_bases = many(StoppedBasisSchema, "Lawful bases that stopped counting when their agreement ended.")
+    routing_rules = many(StoppedRuleSchema, "Routing rules that stopped when their agreement ended.")
+
+
+class AgreementReviewDueSchema(ResponseSchema):
+    id = text()
+    name = text()
+    review_on = day()
+    ends_on = day()
+
+
+class ReportedBreakGlassSchema(ResponseSchema):
+    id = text(attribute="glass.id")
+    family_id = text(attribute="family.id")
+    family_name = text(attribute="family.display_name")
+    user = text("Who broke the glass.", attribute="user.name")
+    person_ids = texts("The people the emergency was about.", attribute="glass.person_ids")
+    reason = text(attribute="glass.reason")
+    granted_at = moment(attribute="glass.granted_at")
+    expires_at = moment(attribute="glass.expires_at")
+
+
+class AccessReportSchema(ResponseSchema):
+    lawful_bases = many(ReportedBasisSchema, "Sharing without consent.")
+    break_glass = many(ReportedBreakGlassSchema)
+    stopped_by_ended_agreement = one(StoppedSharingSchema, "Sharing that stopped because the agreement it relied "
+                                                           "on ended.")
+    agreements_review_due = many(AgreementReviewDueSchema, "Agreements in force but past their review date.")

@@ -141,7 +141,6 @@ def subject_access_pdf(person_id):
 def consent_form_pdf(consent_id):
     consent, family, people, org_names = records.consent_for_form(current_user, consent_id)
     document = consent_form.consent_form_pdf(consent, family, people, org_names)
-    db.session.commit()  # the audited read
     return Response(document, mimetype="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="consent-form.pdf"'})
 
@@ -171,7 +170,6 @@ def signed_copy(consent_id):
         done, errors = submit(lambda: records.attach_signed_copy(current_user, consent_id,
                                                                   upload.filename if upload else None, content))
         if done is not None:
-            db.session.commit()
             flash("Signed consent form attached.", "success")
             return redirect(url_for("consent.consents", family_id=_family_of(consent_id)))
         return _consent_page(consent_id, errors, 400)
@@ -191,7 +189,6 @@ def _too_large(exc):
 @login_required
 def download_signed_copy(consent_id):
     document, content = records.signed_copy(current_user, consent_id)
-    db.session.commit()  # the audited read
     return Response(content, mimetype=document.content_type, headers={
         "Content-Disposition": f'attachment; filename="{document.filename}"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, ins
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session
 
-from caseflow.core.database import Base, UTCDateTime, utcnow
+from caseflow.core.database import Base, UTCDateTime, rollback_boundary, utcnow
 from caseflow.core.extensions import db
 
 class AuditEvent(Base):
@@ -168,6 +168,10 @@ def _locked_head(session) -> AuditChainHead:
 
 @event.listens_for(Session, "before_commit")
 def _chain_before_commit(session):
+    # SQLAlchemy also calls this when a savepoint is released: that is not yet a commit, and
+    # chaining there would hold the chain's lock for the rest of the request.
+    if session.in_nested_transaction():
+        return
     if session.info.get(_PENDING_KEY):
         session.flush()  # the transaction's own changes first, outside the chain's lock
         chain_pending(session)
@@ -175,6 +179,8 @@ def _chain_before_commit(session):
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        return
     session.info.pop(_HEAD_KEY, None)  # the lock ended with the transaction
 
 
@@ -182,7 +188,7 @@ def _committed(session):
 def _rolled_back(session, previous_transaction):
     # The events go with the change they recorded. A savepoint rolled back (a failed action
     # inside a request that goes on) keeps them: the attempt itself stays on the record.
-    if previous_transaction.nested:
+    if rollback_boundary(previous_transaction).nested:
         return
     session.info.pop(_HEAD_KEY, None)
     session.info.pop(_PENDING_KEY, None)

@@ -131,6 +131,8 @@ def reencrypt_all(session, metadata, batch: int = 500) -> int:
                     {column.name: type_coerce(rotate_token(token), Text)}))
                 count += 1
             last = rows[-1][0]
+            # unit-of-work exception: one batch per transaction, so re-encrypting a large
+            # database while the service runs never holds its locks for long.
             session.commit()
     return count
 

@@ -59,6 +59,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def rollback_boundary(transaction):
+    """The transaction a rollback really undid, for `after_soft_rollback` listeners: a failed
+    flush reports its own inner marker transaction, and what it undid is the nearest savepoint
+    around it or, with none, the whole transaction."""
+    while transaction.parent is not None and not transaction.nested:
+        transaction = transaction.parent
+    return transaction
+
+
 class Database:
     """Holds the engine and the scoped session; bound once per process by init_app()."""
 

@@ -35,7 +35,8 @@ def redis_connection(url: str):
 
 
 def enqueue(path: str, *args, job_id: str | None = None, **kwargs):
-    """Queue a job (RQ) or run it now (no Redis configured). Returns the RQ job or the result."""
+    """Queue a job (RQ) or run it now (no Redis configured). Returns the RQ job or the result.
+    Run now, the job is part of the caller's unit of work: it commits with the caller."""
     settings = current_app.extensions["caseflow.settings"]
     if settings.redis_url:
         from rq import Queue, Retry

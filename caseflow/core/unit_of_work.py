@@ -11,7 +11,13 @@ or rolls it back, once:
 
 The audit trail rides on this: events recorded during the work join the hash chain in the same
 commit (caseflow.core.audit), so a change and its record are kept or lost together, and a refusal
-or a failed attempt keeps its audit event even though its changes are thrown away.
+or a failed attempt keeps its audit event even though its changes are thrown away. Hooks that
+act on a commit (the audit chain, the outbox dispatcher) act on the outermost commit only: a
+savepoint released inside a request is not yet a commit.
+
+A few jobs commit in the middle on purpose (the outbox dispatcher and routing batches, the
+retention schedule, key rotation, the demo loader's batches): each says so with a comment
+"unit-of-work exception".
 """
 from __future__ import annotations
 
@@ -51,7 +57,9 @@ def savepoint(session=None):
     try:
         yield session
     except BaseException:
-        if nested.is_active:
+        # Undo this action only. A failed flush inside has already undone the savepoint and left
+        # it to be closed; a full rollback inside (legacy code) has closed it already.
+        if nested.is_active or nested.session.get_nested_transaction() is nested:
             nested.rollback()
         raise
     if nested.is_active:
@@ -63,6 +71,7 @@ def init_app(app) -> None:
     def _finish_unit_of_work(response):
         # Below 500 the request did what it meant to (a 4xx has already discarded its own
         # changes where it had any, keeping the audit of the refusal); a 500 keeps nothing.
+        # A commit that fails here raises, and the request answers with the 500 page instead.
         if response.status_code < 500:
             db.session.commit()
         else:

@@ -62,7 +62,7 @@ def resolve_match(actor, request_person_id: str, decision: str, candidate_person
                  family_id=request.family_id, categories=["identity"], purpose="matching")
     if all(p.match_status != MatchStatus.NEEDS_REVIEW for p in request.people):
         _finish_review(actor, request)
-    db.session.commit()
+    db.session.flush()
     return request
 
 

@@ -9,12 +9,14 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from caseflow.api.schemas import (ResponseSchema, day, flag, itself, many, moment, number, one, page_fields, text,
+                                  texts)
 from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
 from caseflow.families.models import Relationship, Sex
 from caseflow.core.schemas import not_blank
+from caseflow.core.stages import Stage
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.frontdoor.models import RequestStatus, Urgency
-
+from caseflow.frontdoor.models import MatchStatus, RequestStatus, Source, Urgency
 
 
 RELATIONSHIP_ALIASES = {"parent": "parent_carer", "carer": "parent_carer", "mother": "parent_carer",
@@ -156,50 +158,98 @@ def clean_people(people: list[dict]) -> list[dict]:
 
 # --- responses -----------------------------------------------------------------------------------
 
-class CandidateOutSchema(Schema):
-    person_id = fields.String()
-    family_ids = fields.List(fields.String())
-    score = fields.Float()
-    reasons = fields.List(fields.String())
+class CandidateOutSchema(ResponseSchema):
+    """A known person who may be the one named (only for those who decide matches)."""
+    person_id = text()
+    family_ids = texts("The families this person belongs to.")
+    score = number("How alike, 0 to 1.")
+    reasons = texts("Why they look alike (or differ), in plain English.")
 
 
-class MatchOutSchema(Schema):
-    status = fields.String()
-    candidates = fields.List(fields.Nested(CandidateOutSchema))
+class MatchOutSchema(ResponseSchema):
+    status = text("linked: a known family; needs_review: a front-door officer decides; new: nobody known.",
+                  choices=[MatchStatus.LINKED, MatchStatus.NEEDS_REVIEW, MatchStatus.NEW])
+    candidates = many(CandidateOutSchema, "Present when a match needs review and the caller decides matches.",
+                      optional=True)
 
 
-class RequestCreatedSchema(Schema):
-    id = fields.String()
-    reference = fields.String()
-    case_id = fields.String()
-    family_id = fields.String()
-    stage = fields.String()
-    status = fields.String()
-    is_re_referral = fields.Boolean()
-    match = fields.Nested(MatchOutSchema)
+class RequestCreatedSchema(ResponseSchema):
+    id = text(attribute="request.id")
+    reference = text(attribute="request.reference")
+    case_id = text(attribute="case.id")
+    family_id = text(attribute="family.id")
+    stage = text(attribute="case.stage", choices=list(Stage))
+    status = text(attribute="request.status", choices=list(RequestStatus))
+    is_re_referral = flag(attribute="request.is_re_referral")
+    match = one(MatchOutSchema)
 
 
-class RequestSummarySchema(Schema):
-    id = fields.String()
-    reference = fields.String()
-    status = fields.String()
-    match_status = fields.String()
-    source = fields.String()
-    urgency = fields.String()
-    received_at = fields.DateTime()
-    family_id = fields.String()
-    family_name = fields.String()
-    case_id = fields.String()
-    is_re_referral = fields.Boolean()
-    triage_due_at = fields.DateTime()
-    working_hours_waiting = fields.Float()
+class RequestSummarySchema(ResponseSchema):
+    """A row of the front-door queue (a QueueRow)."""
+    id = text(attribute="request.id")
+    reference = text(attribute="request.reference")
+    status = text(attribute="request.status", choices=list(RequestStatus))
+    match_status = text(attribute="request.match_status", choices=list(MatchStatus))
+    source = text(attribute="request.source", choices=list(Source))
+    urgency = text(attribute="request.urgency", choices=list(Urgency))
+    received_at = moment(attribute="request.received_at")
+    family_id = text(attribute="request.family_id")
+    family_name = text(attribute="family.display_name")
+    case_id = text(attribute="request.case_id")
+    is_re_referral = flag(attribute="request.is_re_referral")
+    triage_due_at = moment()
+    triage_overdue = flag(attribute="overdue")
+    working_hours_waiting = number("Working hours since it arrived.", places=1)
 
 
-class RequestListSchema(Schema):
-    items = fields.List(fields.Nested(RequestSummarySchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+class RequestListSchema(ResponseSchema):
+    items = many(RequestSummarySchema)
+    page, per_page, total = page_fields().values()
+
+
+class ReferrerOutSchema(ResponseSchema):
+    name = text(attribute="referrer_name")
+    organisation = text(attribute="referrer_organisation", nullable=True)
+    role = text(attribute="referrer_role", nullable=True)
+
+
+class RequestPersonOutSchema(ResponseSchema):
+    id = text("This person as named on the request.")
+    given_name = text()
+    family_name = text()
+    date_of_birth = day(nullable=True)
+    relationship = text(attribute="relationship_to_family", choices=list(Relationship))
+    person_id = text("The person record they were matched or added to.")
+    match_status = text(choices=list(MatchStatus))
+    candidates = many(CandidateOutSchema, "Only for callers who decide matches.", optional=True)
+
+
+class RequestDetailSchema(ResponseSchema):
+    id = text()
+    reference = text()
+    status = text(choices=list(RequestStatus))
+    match_status = text(choices=list(MatchStatus))
+    source = text(choices=list(Source))
+    urgency = text(choices=list(Urgency))
+    received_at = moment()
+    family_id = text()
+    case_id = text()
+    is_re_referral = flag()
+    concerns = texts(choices=list(HEADLINE_PROBLEMS))
+    consent_given = flag()
+    referrer = itself(ReferrerOutSchema, "Who asked for help.")
+    details = text("What the request says; only for callers who may read referral details.",
+                   nullable=True, optional=True)
+    people = many(RequestPersonOutSchema)
+
+
+class MatchDecidedSchema(ResponseSchema):
+    id = text()
+    status = text(choices=list(RequestStatus))
+    match_status = text(choices=list(MatchStatus))
+    family_id = text()
+    case_id = text()
+    is_re_referral = flag()
 
 
 class RequestQuerySchema(Schema):

@@ -1,8 +1,8 @@
 """The front door: every request for help (web form, self-referral, API) enters here.
 
 `submit_request` validates, matches each named person to people already known ("tell the story
-once"), attaches the request to the right family and case, and commits it all in one transaction
-so a request is never half-saved. `resolve_match` is the front-door officer's decision on a
+once") and attaches the request to the right family and case, all in the caller's one
+transaction so a request is never half-saved. `resolve_match` is the front-door officer's decision on a
 possible match.
 """
 from __future__ import annotations
@@ -70,8 +70,8 @@ class Submission:
 def submit_request(actor, raw: dict, source: str) -> Submission:
     """Validate and record a request for help. `actor` is None for a self-referral.
 
-    Everything (people, family, case, request, audit) is committed in one transaction, so an
-    accepted request is never half-saved and a rejected one leaves nothing behind."""
+    Everything (people, family, case, request, audit) is written in the caller's transaction, so
+    an accepted request is never half-saved and a rejected one leaves nothing behind."""
     action = "request.self_refer" if source == Source.SELF_REFERRAL else "request.create"
     decision = require(actor, action, object_type="request_for_help", audit=False)
     data = validate_request(raw, source)
@@ -116,7 +116,6 @@ def submit_request(actor, raw: dict, source: str) -> Submission:
     audit.record(actor or "self-referral (public form)", action, "request_for_help", request.id,
                  family_id=family.id, categories=decision.categories, purpose="request for help",
                  basis="consent" if request.consent_given else "safeguarding")
-    db.session.commit()
     return Submission(request, case, family)
 
 
@@ -272,7 +271,6 @@ def view_request(actor, request_id: str):
     request = get_request(request_id)
     decision = require(actor, "request.view", request, object_type="request_for_help",
                        family_id=request.family_id, purpose="front door")
-    db.session.commit()
     return request, decision
 
 
@@ -304,7 +302,6 @@ def match_review(actor, request: RequestForHelp) -> MatchReview:
                      family_id=family_id, categories=["identity"],
                      purpose="check a possible match", basis=SERVICE_BASIS)
     history = case_history_for_families(list(found))
-    db.session.commit()
     return MatchReview(True, people, found, history)
 
 
@@ -356,7 +353,6 @@ def front_door_queue(actor, status: str | None = None, urgency: str | None = Non
                             due, now > due))
     audit.record_reads(actor, "request.queue", "front_door_queue", [row.family.id for row in out],
                        categories=decision.categories, purpose="front door queue", basis=decision.basis)
-    db.session.commit()  # the audited queue read
     return out, total
 
 

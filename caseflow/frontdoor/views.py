@@ -15,6 +15,7 @@ from caseflow.frontdoor import forms, review, services
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.web.paging import current_page
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
@@ -53,7 +54,8 @@ def _submit(self_referral: bool):
                 fields = exc.fields
             raise ServiceValidationError("Some answers need changing.", {**fields, **early_errors})
         actor = None if self_referral else current_user
-        return services.submit_request(actor, data, source), None
+        with savepoint():  # a refused request leaves nothing behind; the page shows why
+            return services.submit_request(actor, data, source), None
     except ServiceValidationError as exc:
         fields = {**exc.fields, **{k: v for k, v in early_errors.items() if k not in exc.fields}}
         return None, _form_errors(fields, rows, self_referral)
@@ -136,8 +138,9 @@ def show_request(request_id):
 def decide_match(request_id, person_id):
     decision = request.form.get("decision")
     try:
-        req = review.resolve_match(current_user, person_id, decision,
-                                     request.form.get("candidate_id"), request_id=request_id)
+        with savepoint():
+            req = review.resolve_match(current_user, person_id, decision,
+                                       request.form.get("candidate_id"), request_id=request_id)
     except ServiceValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for("frontdoor.show_request", request_id=request_id))

@@ -75,7 +75,7 @@ def send_email(row: Delivery) -> None:
 def webhook_payload(note: Notification, delivery_id: str) -> dict:
     """Cut at sending time, not at queueing time: consent withdrawn while the delivery waited
     (Redis down, a retry's backoff) withholds the content from it too."""
-    from caseflow.notify.services import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
+    from caseflow.notify.sharing import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
 
     recipient = db.session.get(User, note.recipient_id)
     title, body = note.title, note.body

@@ -33,7 +33,6 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))}
     audit.record_reads(actor, "notifications.dashboard", "notification", [n.family_id for n in notes],
                        categories=decision.categories, purpose="notification deadlines", basis=decision.basis)
-    db.session.commit()
     return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
 
 

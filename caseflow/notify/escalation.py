@@ -38,5 +38,4 @@ def escalate_due(limit: int = 200) -> int:
                 db.session.flush()
                 outbox.add("email", notification_id=escalation.id, target=org.duty_email)
         note.escalated_at = now
-    db.session.commit()
     return len(due)

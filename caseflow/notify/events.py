@@ -22,6 +22,7 @@ from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchem
                                      ReviewResolutionSchema)
 from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES, event_category
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.core.unit_of_work import savepoint
 
 
 def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
@@ -32,11 +33,11 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
     # No look-up first: the unique constraint on (organisation, source reference) decides, so a
     # burst of new events costs one insert each and a repeat is recognised even when concurrent.
     event = _new_event(actor, data)
-    db.session.add(event)
     try:
-        db.session.flush()  # the event before its outbox row, which refers to it
+        with savepoint():  # a repeat undoes this insert only, not the rest of the caller's work
+            db.session.add(event)
+            db.session.flush()  # the event before its outbox row, which refers to it
     except IntegrityError:  # the same report again: the first one stands
-        db.session.rollback()
         existing = _by_source(actor, data["source_reference"])
         if existing is None:  # the random reference collided (vanishingly rare): try again
             return accept(actor, raw)
@@ -44,7 +45,6 @@ def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
     outbox.add("route", event_id=event.id)
     audit.record(actor, "event.submit", "partner_event", event.id, categories=["identity", "police"],
                  purpose="partner notification", basis="information sharing agreement")
-    db.session.commit()
     return event, True
 
 
@@ -67,17 +67,16 @@ def accept_batch(actor, raw: dict) -> list[tuple[PartnerEvent, bool]]:
             PartnerEvent.source_organisation_id == actor.organisation_id, PartnerEvent.source_reference.in_(refs)))}
         fresh = {item["source_reference"]: _new_event(actor, item) for item in items
                  if item["source_reference"] not in known}
-        db.session.add_all(fresh.values())
         try:
-            db.session.flush()  # the events before their outbox rows, which refer to them
+            with savepoint():  # a clash undoes this attempt's inserts only
+                db.session.add_all(fresh.values())
+                db.session.flush()  # the events before their outbox rows, which refer to them
         except IntegrityError:
-            db.session.rollback()
             continue
         for event in fresh.values():
             outbox.add("route", event_id=event.id)
             audit.record(actor, "event.submit", "partner_event", event.id, categories=["identity", "police"],
                          purpose="partner notification", basis="information sharing agreement")
-        db.session.commit()
         return [(fresh[ref], True) if ref in fresh else (known[ref], False) for ref in refs]
     raise Conflict("Another submission with the same references is in progress; send the batch again.")
 
@@ -173,7 +172,6 @@ def resolve_review(actor, event_id: str, raw: dict) -> PartnerEvent:
         event.status, event.purge_after = "not_open", (utcnow() + timedelta(
             days=current_app.extensions["caseflow.settings"].unmatched_event_days)).date()
         audit.record(actor, "event.not_known", "partner_event", event.id, purpose="partner notification")
-        db.session.commit()
         return event
     family_id = db.session.scalar(select(FamilyMember.family_id).where(FamilyMember.person_id == data["person_id"]))
     offered = {c["person_id"] for p in (event.candidates or []) for c in p.get("candidates", [])}
@@ -202,7 +200,6 @@ def decide(actor, event_id: str, raw: dict):
         event.status = "no_further_action"
         audit.record(actor, "event.no_further_action", "partner_event", event.id, family_id=event.family_id,
                      purpose="partner notification")
-        db.session.commit()
         return event
     people = [{"given_name": p["given_name"], "family_name": p["family_name"], "date_of_birth": p.get("date_of_birth"),
                "relationship": p.get("relationship") or "child", "postcode": p.get("postcode"),
@@ -217,12 +214,10 @@ def decide(actor, event_id: str, raw: dict):
                    "consent_given": False, "urgency": "urgent"}
     event.status = "reopened"
     db.session.flush()
-    submission = submit_request(actor, raw_request, Source.PARTNER_SYSTEM)  # commits
-    event = db.session.get(PartnerEvent, event_id)
+    submission = submit_request(actor, raw_request, Source.PARTNER_SYSTEM)  # in this transaction
     event.new_case_id = submission.case.id
     audit.record(actor, "event.reopen", "partner_event", event.id, family_id=submission.family.id,
                  purpose="re-referral from a partner notification")
-    db.session.commit()
     return event
 
 

@@ -91,5 +91,4 @@ def lookup(actor, query: dict) -> Flag:
     # Every look is on the record, flagged or not: each family's access log shows who asked.
     audit.record_reads(actor, "flags.query", "family" if touched else "flag", touched,
                        categories=["identity"], purpose="police flag check", basis=decision.basis)
-    db.session.commit()
     return flag

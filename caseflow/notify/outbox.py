@@ -21,7 +21,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from caseflow.core.database import utcnow
+from caseflow.core.database import rollback_boundary, utcnow
 from caseflow.core.extensions import db
 from caseflow.core.queue import JOB_RUNNER
 from caseflow.notify.models import Delivery
@@ -32,6 +32,7 @@ BACKOFF_SECONDS = [5, 30, 120, 600, 1800, 3600]  # then dead-letter
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 
 _NEW_KEY = "caseflow.outbox.new"
+_MARKS_KEY = "caseflow.outbox.savepoint_marks"
 
 
 def add(kind: str, *, event_id: str | None = None, notification_id: str | None = None,
@@ -50,16 +51,44 @@ def add(kind: str, *, event_id: str | None = None, notification_id: str | None =
 def _remember_new_deliveries(session, flush_context):
     new = [(obj.id, obj.kind) for obj in session.new if isinstance(obj, Delivery)]
     if new:
-        session.info.setdefault(_NEW_KEY, []).extend(new)
+        dispatch_after_commit(new, session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session):
+def dispatch_after_commit(rows: list[tuple[str, str]], session=None) -> None:
+    """Hand these outbox rows (id, kind) to the queue once the transaction they were written
+    in commits (new rows are remembered automatically; a replayed row is named here)."""
+    (session or db.session).info.setdefault(_NEW_KEY, []).extend(rows)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session, transaction):
+    # A savepoint remembers how many rows were waiting when it began, so undoing it (a failed
+    # action in a request that goes on) forgets only the rows it wrote.
+    if transaction.nested:
+        session.info.setdefault(_MARKS_KEY, {})[transaction] = len(session.info.get(_NEW_KEY, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session, previous_transaction):
+    undone = rollback_boundary(previous_transaction)
+    if undone.nested:
+        mark = session.info.get(_MARKS_KEY, {}).get(undone)
+        if mark is not None and _NEW_KEY in session.info:
+            del session.info[_NEW_KEY][mark:]
+        return
     session.info.pop(_NEW_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_marks(session, transaction):
+    if transaction.parent is None:  # the whole transaction is over, and its savepoints with it
+        session.info.pop(_MARKS_KEY, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session):
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     ids = session.info.pop(_NEW_KEY, None)
     if ids and has_app_context():
         dispatch(ids)
@@ -222,6 +251,8 @@ def route_pending(ids: list[str] | None = None) -> int:
             now = utcnow()
             for row in rows:
                 row.status, row.delivered_at, row.attempts, row.last_error = "delivered", now, row.attempts + 1, None
+            # unit-of-work exception: the dispatcher commits each batch with its rows marked
+            # delivered, so a batch routed is never routed again and a failed one fails alone.
             db.session.commit()
         except Exception:
             log.exception("outbox: a routing batch failed; routing its %d events one at a time", len(rows))
@@ -255,6 +286,8 @@ def run(delivery_id: str) -> None:
         return
     row.status, row.delivered_at, row.attempts = "delivered", utcnow(), row.attempts + 1
     row.last_error = None
+    # unit-of-work exception: each delivery is its own transaction (the work and its row marked
+    # delivered together), also when a failed routing batch runs its rows one at a time.
     db.session.commit()
 
 
@@ -270,7 +303,7 @@ def _failed(delivery_id: str, exc: Exception) -> None:
     else:
         row.status = "pending"
         row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF_SECONDS[row.attempts - 1])
-    db.session.commit()
+    db.session.commit()  # unit-of-work exception: the failure is recorded after its work was undone
 
 
 def sweep(limit: int = 500) -> int:
@@ -302,8 +335,10 @@ def sweep(limit: int = 500) -> int:
             return 0
         db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_(("pending", "queued")))
                            .values(status="queued", queued_at=now))
-        db.session.commit()
+        db.session.commit()  # unit-of-work exception: the rows are marked queued once Redis has them
     else:
+        # unit-of-work exception: end this transaction (and its row locks) before the rows are
+        # run in-process, each in a transaction of its own.
         db.session.commit()
         _run_in_process(current_app._get_current_object(), [i for i, kind in rows if kind != "route"],
                         [i for i, kind in rows if kind == "route"])
@@ -324,6 +359,5 @@ def replay(actor, delivery_id: str) -> Delivery:
         raise Conflict("Only dead deliveries are replayed; this one is " + row.status + ".")
     row.status, row.attempts, row.next_attempt_at, row.last_error = "pending", 0, utcnow(), None
     audit.record(actor, "delivery.replay", "delivery", row.id, purpose="notification delivery")
-    db.session.commit()
-    dispatch([(row.id, row.kind)])
+    dispatch_after_commit([(row.id, row.kind)])
     return row

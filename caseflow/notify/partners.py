@@ -48,10 +48,8 @@ def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
         org.webhook_url = url
         if url is None:
             org.webhook_secret = None
-    if errors:
-        db.session.rollback()
+    if errors:  # the changes made above are undone by whoever called (a savepoint, the API)
         raise ServiceValidationError("Some answers need changing.", errors)
     audit.record(actor, "organisation.notification_settings", "organisation", org.id,
                  purpose="notification routing")
-    db.session.commit()
     return org, secret

@@ -101,10 +101,9 @@ def _not_open(event: PartnerEvent) -> None:
 
 
 def deliver_to_family(event: PartnerEvent, family_id: str) -> None:
-    """Route one event the front door has placed with a family, and commit."""
+    """Route one event the front door has placed with a family (in the caller's transaction)."""
     batch = RoutingBatch()
     _deliver([(event, family_id)], batch, batch.open_cases({family_id}))
-    db.session.commit()
 
 
 def _deliver(placed: list[tuple[PartnerEvent, str]], batch: RoutingBatch, open_cases: dict[str, Case]) -> None:

@@ -68,7 +68,6 @@ def save(actor, raw: dict) -> RoutingRule:
     rule.agreement_id = agreement.id if agreement else None
     db.session.flush()
     audit.record(actor, "routing_rule.save", "routing_rule", rule.id, purpose="notification routing")
-    db.session.commit()
     return rule
 
 
@@ -97,5 +96,4 @@ def add_school_holiday(actor, name: str, starts_on, ends_on) -> SchoolHoliday:
     db.session.add(holiday)
     db.session.flush()
     audit.record(actor, "school_holiday.add", "school_holiday", holiday.id, purpose="notification routing")
-    db.session.commit()
     return holiday

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, page_fields, text, whole
 from caseflow.core.database import utcnow
 from caseflow.core.schemas import not_blank
-from caseflow.frontdoor.schemas import PersonSchema
-from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
+from caseflow.frontdoor.schemas import CandidateOutSchema, PersonSchema
+from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_STATUSES, EVENT_TYPES, RECIPIENTS
 
 
 class PartnerEventSchema(Schema):
@@ -80,16 +81,152 @@ class FlagQuerySchema(Schema):
     upn = fields.String(load_default=None)
 
 
-class FlagAnswerSchema(Schema):
+# --- responses -----------------------------------------------------------------------------------
+
+class NotificationOutSchema(ResponseSchema):
+    id = text()
+    type = text("What it is about, e.g. partner_event, step_up, event_review.")
+    title = text()
+    body = text()
+    case_id = text(nullable=True)
+    family_id = text(nullable=True)
+    created_at = moment()
+    read_at = moment(nullable=True)
+    acknowledged_at = moment(nullable=True)
+    event_id = text("The partner event it tells of.", nullable=True)
+    deadline_at = moment("Acknowledge by then (or it is escalated to the duty contact).", nullable=True)
+
+
+class InboxSchema(ResponseSchema):
+    items = many(NotificationOutSchema, "Newest first.")
+    page, per_page, total = page_fields().values()
+
+
+class EventOutSchema(ResponseSchema):
+    id = text()
+    reference = text()
+    type = text(choices=list(EVENT_TYPES))
+    status = text(choices=list(EVENT_STATUSES))
+    source_reference = text("Your own reference for it.")
+    occurred_at = moment()
+    received_at = moment()
+    routed_at = moment(nullable=True)
+    family_id = text("The family it was matched to, once routed.", nullable=True)
+    case_id = text(nullable=True)
+    new_case_id = text("The case opened from it, if one was.", nullable=True)
+
+
+class EventAcceptedSchema(EventOutSchema):
+    duplicate = flag("true: you sent this source_reference before; this is that event.")
+
+
+class EventBatchAcceptedSchema(ResponseSchema):
+    items = many(EventAcceptedSchema, "One per event sent, in order.")
+    accepted = whole("New events.")
+    duplicates = whole("Events sent before.")
+
+
+class FlagOutSchema(ResponseSchema):
     """GET /flags: whether a person is open to early help. `flagged` is null when the answer is
     not certain (status "possible_match"): a partner then checks with the front door."""
-    flagged = fields.Boolean(allow_none=True, metadata={
-        "description": "true: open to early help; false: not open; null: not certain (see status)"})
-    status = fields.String(validate=validate.OneOf(["flagged", "not_flagged", "possible_match"]),
-                           metadata={"description": "possible_match: someone open may be this person; "
-                                                    "check with the front door"})
-    message = fields.String(metadata={"description": "The answer in words, to show the person asking"})
-    since = fields.DateTime(allow_none=True)
-    case_reference = fields.String(allow_none=True)
-    contact = fields.String(allow_none=True, metadata={"description": "Whom to contact"})
-    needs_review = fields.Boolean(metadata={"description": "The matcher could not be sure who was meant"})
+    flagged = flag("true: open to early help; false: not open; null: not certain (see status).", nullable=True)
+    status = text("possible_match: someone open may be this person; check with the front door.",
+                  choices=["flagged", "not_flagged", "possible_match"])
+    message = text("The answer in words, to show the person asking.")
+    since = moment(nullable=True)
+    case_reference = text(nullable=True)
+    contact = text("Whom to contact (the keyworker, or the front door).", nullable=True)
+    needs_review = flag("The matcher could not be sure who was meant.")
+
+
+class EventPersonSchema(ResponseSchema):
+    """A person as the partner named them (empty details left out)."""
+    given_name = text()
+    family_name = text()
+    date_of_birth = iso_text("date", optional=True)
+    sex = text(optional=True)
+    relationship = text(optional=True)
+    in_household = flag(optional=True)
+    postcode = text(optional=True)
+    address = text(optional=True)
+    nhs_number = text(optional=True)
+    upn = text(optional=True)
+    school = text(optional=True)
+    gp_practice = text(optional=True)
+    phone = text(optional=True)
+    email = text(optional=True)
+
+
+class PersonMatchOutSchema(ResponseSchema):
+    status = text(choices=["linked", "needs_review", "new"])
+    person_id = text(nullable=True)
+    candidates = many(CandidateOutSchema)
+
+
+class EventToReviewSchema(EventOutSchema):
+    people = many(EventPersonSchema, nullable=True)
+    candidates = many(PersonMatchOutSchema, "Per person named: the known people they may be.", nullable=True)
+
+
+class ReviewQueueSchema(ResponseSchema):
+    items = many(EventToReviewSchema, "Oldest first (all of them).")
+    total = whole()
+
+
+class DeliveryOutSchema(ResponseSchema):
+    id = text()
+    kind = text(choices=["route", "email", "webhook"])
+    status = text(choices=["pending", "queued", "delivered", "dead"])
+    attempts = whole()
+    last_error = text(nullable=True)
+    event_id = text(nullable=True)
+    notification_id = text(nullable=True)
+    created_at = moment()
+    delivered_at = moment(nullable=True)
+
+
+class DeliveryListSchema(ResponseSchema):
+    items = many(DeliveryOutSchema)
+    page, per_page, total = page_fields().values()
+
+
+class RoutingRuleOutSchema(ResponseSchema):
+    id = text()
+    event_type = text(choices=list(EVENT_TYPES))
+    recipient = text(choices=list(RECIPIENTS))
+    channel = text(choices=list(CHANNELS))
+    deadline = text(choices=list(DEADLINES))
+    deadline_hours = whole(nullable=True)
+    active = flag()
+    agreement_id = text("The information sharing agreement the rule relies on; the rule stops counting the day "
+                        "after it ends.", nullable=True)
+
+
+class RoutingRulesSchema(ResponseSchema):
+    items = many(RoutingRuleOutSchema)
+
+
+class OrganisationSettingsInSchema(Schema):
+    """What PUT /organisations/{org_id}/notification-settings takes: only the keys sent change
+    (null clears one). The service checks it (the settings page shares the rules)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    duty_contact_id = fields.String(allow_none=True, metadata={"description": "A user of this organisation."})
+    duty_email = fields.String(allow_none=True)
+    key_adult_id = fields.String(allow_none=True, metadata={"description": "A user of this organisation (schools)."})
+    webhook_url = fields.String(allow_none=True, metadata={
+        "description": "https:// (http:// only on this machine); setting a new one generates a signing secret."})
+    new_secret = fields.Boolean(metadata={"description": "true: generate a new webhook signing secret."})
+
+
+class OrganisationSettingsSchema(ResponseSchema):
+    id = text(attribute="org.id")
+    name = text(attribute="org.name")
+    duty_contact_id = text(attribute="org.duty_contact_id", nullable=True)
+    duty_email = text(attribute="org.duty_email", nullable=True)
+    key_adult_id = text(attribute="org.key_adult_id", nullable=True)
+    webhook_url = text(attribute="org.webhook_url", nullable=True)
+    webhook_secret = text("The webhook signing secret: shown once, when the webhook address is set.",
+                          optional=True)

@@ -13,6 +13,7 @@ from caseflow.core.access import require, require_list
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.models import Notification
+from caseflow.notify.sharing import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
 from caseflow.core.errors import NotFound
 
 
@@ -104,58 +105,19 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     # Each family whose news this page showed has the read on its access log.
     audit.record_reads(actor, "inbox.view", "inbox", [n.family_id for n in items if n.id not in withheld],
                        categories=decision.categories, purpose="inbox", basis=decision.basis)
-    db.session.commit()
     _withhold(items, withheld)
     return items, total
 
 
 def _withhold(items, withheld: set[str]) -> None:
-    """Shown without their content (after the commit: the stored rows are untouched)."""
+    """Shown without their content. Pending changes are flushed first and the withheld rows taken
+    out of the session, so the request's commit leaves the stored rows untouched."""
+    if withheld:
+        db.session.flush()
     for note in items:
         if note.id in withheld:
             db.session.expunge(note)
             note.title, note.body = WITHHELD_TITLE, WITHHELD_BODY
-
-
-WITHHELD_TITLE = "A notification you can no longer read"
-WITHHELD_BODY = ("The family withdrew consent, or the basis for sharing ended, after this was sent, "
-                 "so its content is withheld.")
-
-
-def no_longer_shared(actor, items) -> set[str]:
-    """Partners read a notification only while consent or a lawful basis (or their place in the
-    TAF) still lets them see its family: withdrawal reaches messages already delivered."""
-    from caseflow.core.roles import Role
-    from caseflow.cases.models import Case
-    from caseflow.core.access import can
-
-    if actor.role not in {Role.PARTNER, Role.PARTNER_SYSTEM, Role.PANEL_MEMBER}:
-        return set()
-    decisions: dict[tuple, object] = {}
-    withheld = set()
-    for note in items:
-        if not note.family_id or note.basis:
-            continue  # shared on a basis other than consent (e.g. Operation Encompass)
-        key = (note.family_id, note.case_id)
-        if key not in decisions:
-            case = db.session.get(Case, note.case_id) if note.case_id else None
-            family = _family(note.family_id)
-            if case is not None:
-                decisions[key] = can(actor, "case.view", case) or can(actor, "plan.view", case)
-            else:
-                decisions[key] = can(actor, "family.view", family) if family is not None else None
-        decision = decisions[key]
-        # Per person: a notification about someone the partner's grants no longer cover is
-        # withheld, even while another member's consent still opens the family.
-        if not decision or not all(decision.shows_person(p) for p in note.person_ids or []):
-            withheld.add(note.id)
-    return withheld
-
-
-def _family(family_id):
-    from caseflow.families.models import Family
-
-    return db.session.get(Family, family_id)
 
 
 def acknowledge(actor, notification_id: str) -> Notification:
@@ -170,7 +132,6 @@ def acknowledge(actor, notification_id: str) -> Notification:
         audit.record(actor, "notification.acknowledge", "notification", note.id,
                      family_id=note.family_id, purpose="inbox")
     withheld = no_longer_shared(actor, [note])  # the same cut as the inbox: no more through this door
-    db.session.commit()
     _withhold([note], withheld)
     return note
 

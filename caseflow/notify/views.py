@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow.core.access import can
-from caseflow.core.extensions import db
 from caseflow.notify import dashboard, events, services
 from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 from caseflow.web.forms import text
@@ -43,7 +42,6 @@ def review_queue():
 @login_required
 def event(event_id):
     view = events.read(current_user, event_id)
-    db.session.commit()  # the audited read
     return _event_page(view, {})
 
 

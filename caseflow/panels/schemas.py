@@ -1,9 +1,15 @@
-"""Input rules for panels and their decisions, shared by the web forms and the API."""
+"""Input rules for panels and their decisions, shared by the web forms and the API, and what the
+API answers with them."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, one, text, whole
 from caseflow.cases.amendments import amend_reason
+from caseflow.core.stages import Stage
+from caseflow.triage.schemas import CaseRow, CaseSummarySchema
+
+PANEL_DECISIONS = ["allocate", "signpost", "step_up", "defer"]
 
 
 class PanelSchema(Schema):
@@ -21,7 +27,7 @@ class PanelDecisionSchema(Schema):
         unknown = EXCLUDE
 
     case_id = fields.String(required=True)
-    decision = fields.String(required=True, validate=validate.OneOf(["allocate", "signpost", "step_up", "defer"],
+    decision = fields.String(required=True, validate=validate.OneOf(PANEL_DECISIONS,
                              error="Choose allocate, signpost, step up or defer"),
                              error_messages={"required": "Choose a decision"})
     rationale = fields.String(required=True, validate=validate.Length(min=3, max=5000, error="Give the panel's reasons"),
@@ -44,3 +50,72 @@ class PanelAmendmentSchema(PanelDecisionSchema):
     """A panel decision changed after it was made (the case is named by the URL), and why."""
     case_id = fields.String(load_default=None)
     reason = amend_reason()
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class PanelMemberOutSchema(ResponseSchema):
+    organisation_id = text()
+    organisation = text(attribute="organisation.name")
+    attended = flag()
+
+
+class DeferralSchema(ResponseSchema):
+    panel_id = text()
+    reason = text("Null unless you may read referral details.", nullable=True)
+
+
+class AgendaDecisionSchema(ResponseSchema):
+    decision = text(choices=PANEL_DECISIONS)
+    keyworker_id = text(nullable=True)
+    rationale = text("Null unless you may read referral details.", nullable=True)
+
+
+class AgendaItemSchema(CaseSummarySchema):
+    waiting_working_days = whole("Working days since the request.")
+    previous_deferrals = many(DeferralSchema, "Earlier panels that deferred the case, oldest first.")
+    decision = one(AgendaDecisionSchema, "This panel's decision, once made.", nullable=True)
+
+
+class AgendaRow(CaseRow):
+    """An agenda item; reasons are shown only to those who may read referral details."""
+
+    def __init__(self, item, timeliness: dict, show_reasons: bool):
+        super().__init__(item.case, item.family, timeliness)
+        self.waiting_working_days = item.waiting_working_days
+        self.previous_deferrals = [{"panel_id": d.panel_id, "reason": d.rationale if show_reasons else None}
+                                   for d in item.previous_deferrals]
+        self.decision = None if item.decided is None else {
+            "decision": item.decided.decision, "keyworker_id": item.decided.keyworker_id,
+            "rationale": item.decided.rationale if show_reasons else None}
+
+
+class PanelOutSchema(ResponseSchema):
+    id = text(attribute="panel.id")
+    name = text(attribute="panel.name")
+    date = day(attribute="panel.meets_on")
+    members = many(PanelMemberOutSchema, attribute="panel.members")
+    agenda = many(AgendaItemSchema, "Cases awaiting panel (step-downs first, then highest risk, then "
+                                    "oldest), a page at a time, and the cases this panel has decided.")
+    page = whole()
+    per_page = whole()
+    waiting_total = whole("Cases awaiting panel in all.")
+
+
+class PanelDecidedSchema(ResponseSchema):
+    id = text(attribute="item.id")
+    case_id = text(attribute="item.case_id")
+    decision = text(attribute="item.decision", choices=PANEL_DECISIONS)
+    stage = text(attribute="case.stage", choices=list(Stage))
+    keyworker_id = text(attribute="case.keyworker_id", nullable=True)
+
+
+class PreviousPanelDecisionSchema(ResponseSchema):
+    decision = text(choices=PANEL_DECISIONS, nullable=True)
+
+
+class PanelAmendedSchema(PanelDecidedSchema):
+    amendment_id = text(attribute="amendment.id")
+    reason = text("Why it was amended.", attribute="amendment.reason")
+    previous = derived(one(PreviousPanelDecisionSchema, "The decision as it stood before."),
+                       lambda body: {"decision": body["amendment"].previous.get("decision")})

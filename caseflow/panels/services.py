@@ -50,11 +50,9 @@ def create_panel(actor, raw: dict) -> Panel:
     db.session.add(panel)
     try:
         db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # the failed flush is undone by whoever called (a savepoint, the API)
         raise ServiceValidationError("Unknown organisation.", {"members": ["Choose organisations from the list"]}) from None
     audit.record(actor, "panel.create", "panel", panel.id, purpose="panel")
-    db.session.commit()
     return panel
 
 
@@ -66,7 +64,6 @@ def list_panels(actor, limit: int = 20) -> list[Panel]:
         query = query.where(Panel.id.in_(select(PanelMember.panel_id).where(
             PanelMember.organisation_id == actor.organisation_id)))
     panels = list(db.session.scalars(query))
-    db.session.commit()
     return panels
 
 
@@ -83,7 +80,6 @@ def record_attendance(actor, panel_id: str, attended_org_ids: list[str]) -> Pane
     panel, _ = get_panel(actor, panel_id, "panel.manage")
     for member in panel.members:
         member.attended = member.organisation_id in set(attended_org_ids)
-    db.session.commit()
     return panel
 
 
@@ -136,7 +132,6 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
              for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
     audit.record_reads(actor, "panel.view", "panel", [i.family.id for i in items], object_id=panel.id,
                        categories=decision.categories, purpose="panel", basis=decision.basis)
-    db.session.commit()  # the audited read of the panel
     return Agenda(panel, items, decision, waiting_total, page, per_page)
 
 
@@ -163,12 +158,10 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     db.session.add(item)
     try:
         db.session.flush()
-    except IntegrityError:  # two chairs deciding at once: the second loses cleanly
-        db.session.rollback()
+    except IntegrityError:  # two chairs deciding at once: the second loses cleanly (its caller undoes it)
         raise DecisionMade("This panel has already made its decision about this case.") from None
     audit.record(actor, f"panel.{data['decision']}", "case", case.id, family_id=case.family_id,
                  purpose="panel decision")
-    db.session.commit()
     return item
 
 

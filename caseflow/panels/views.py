@@ -14,6 +14,7 @@ from caseflow.core.stages import IllegalTransition
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.panels import amendments, pdf, services
 from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.web.paging import current_page
 from caseflow.web.submit import error_fields
 
@@ -28,10 +29,10 @@ def panels():
         raw = {"name": request.form.get("name") or "Early help allocation panel",
                "date": request.form.get("date") or None, "members": request.form.getlist("members")}
         try:
-            panel = services.create_panel(current_user, {k: v for k, v in raw.items() if v is not None})
+            with savepoint():
+                panel = services.create_panel(current_user, {k: v for k, v in raw.items() if v is not None})
             return redirect(url_for("panels.panel", panel_id=panel.id))
         except ServiceValidationError as exc:
-            db.session.rollback()
             errors = error_fields(exc.fields, date_fields=())
     upcoming = services.list_panels(current_user)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
@@ -66,16 +67,14 @@ def panel_decision(panel_id):
     raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
     raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
     try:
-        item = services.decide(current_user, panel_id, raw)
+        with savepoint():  # a refused decision undoes itself; its audit events are kept
+            item = services.decide(current_user, panel_id, raw)
         flash(f"Decision recorded: {item.decision.replace('_', ' ')}.", "success")
     except allocation.OverCapacity as exc:
-        db.session.rollback()
         flash(f"{exc} Tick 'allocate even though this is over capacity' to go ahead.", "error")
     except ServiceValidationError as exc:
-        db.session.rollback()
         flash("; ".join(m[0] for m in exc.fields.values()) or str(exc), "error")
     except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
         flash(getattr(exc, "reason", str(exc)), "error")
     return redirect(url_for("panels.panel", panel_id=panel_id) + f"#case-{raw.get('case_id', '')}")
 
@@ -87,17 +86,14 @@ def amend_panel_decision(panel_id, case_id):
     raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
     raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
     try:
-        item, _ = amendments.amend_panel_decision(current_user, panel_id, case_id, raw)
-        db.session.commit()
+        with savepoint():  # a refused amendment undoes itself; its audit events are kept
+            item, _ = amendments.amend_panel_decision(current_user, panel_id, case_id, raw)
         flash(f"Decision amended: {item.decision.replace('_', ' ')}. The original stays on the case history.", "success")
     except allocation.OverCapacity as exc:
-        db.session.rollback()
         flash(f"{exc}", "error")
     except ServiceValidationError as exc:
-        db.session.rollback()
         flash("; ".join(m[0] for m in exc.fields.values()) or str(exc), "error")
     except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
         flash(getattr(exc, "reason", str(exc)), "error")
     return redirect(url_for("panels.panel", panel_id=panel_id) + f"#case-{case_id}")
 

@@ -51,7 +51,6 @@ def view(actor, case_id: str) -> AssessmentView:
     assessment = _assessment(case.id)
     content = _content(assessment) if assessment else prefill(case)
     content["members"] = members_for(decision, content["members"])
-    db.session.commit()
     return AssessmentView(case, assessment, content, decision, bool(can(actor, "casework.record", case)))
 
 
@@ -170,15 +169,15 @@ def save_draft(actor, case_id: str, raw: dict) -> Assessment:
     _flush()
     audit.record(actor, "assessment.save", "assessment", assessment.id, family_id=case.family_id,
                  categories=CATEGORIES, purpose="whole-family assessment")
-    db.session.commit()
     return assessment
 
 
 def _flush() -> None:
+    # A failed flush has already undone the caller's savepoint (or left its transaction for the
+    # entry point to roll back): say why in words.
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise StaleVersion("Someone else saved this at the same moment. Reload and try again.") from None
 
 
@@ -229,10 +228,9 @@ def completeness_problems(assessment: Assessment) -> dict[str, list[str]]:
     return problems
 
 
-def complete(actor, case_id: str, raw: dict | None = None) -> Assessment:
-    """Save anything sent with the request, check the assessment is whole, and lock it."""
-    if raw:
-        save_draft(actor, case_id, raw)
+def complete(actor, case_id: str) -> Assessment:
+    """Check the saved assessment is whole, and lock it. (The pages and the API save what was
+    sent with the request first, as a draft that stands even if completing is refused.)"""
     case, _ = case_for(actor, case_id, "casework.record", "assessment", lock=True)
     assessment = _assessment(case.id)
     if assessment is None:
@@ -248,7 +246,6 @@ def complete(actor, case_id: str, raw: dict | None = None) -> Assessment:
     _flush()
     audit.record(actor, "assessment.complete", "assessment", assessment.id, family_id=case.family_id,
                  categories=CATEGORIES, purpose="whole-family assessment")
-    db.session.commit()
     return assessment
 
 
@@ -263,5 +260,4 @@ def add_addendum(actor, case_id: str, raw: dict) -> AssessmentAddendum:
     db.session.flush()
     audit.record(actor, "assessment.addendum", "assessment", assessment.id, family_id=case.family_id,
                  categories=["case_notes"], purpose="whole-family assessment")
-    db.session.commit()
     return addendum

@@ -55,7 +55,7 @@ def close(actor, case_id: str, raw: dict):
               f"The case has closed ({CLOSURE_REASONS[data['reason']].lower()}). Thank you for your part in it.")
     audit.record(actor, "case.close", "case", case.id, family_id=case.family_id,
                  categories=["case_notes", "plan"], purpose="case closure")
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -79,5 +79,4 @@ def extend_engagement(actor, case_id: str, raw: dict) -> EngagementExtension:
     db.session.flush()
     audit.record(actor, "case.extend_engagement", "case", case.id, family_id=case.family_id,
                  categories=["case_notes"], purpose="engagement period")
-    db.session.commit()
     return extension

@@ -34,7 +34,6 @@ def record(actor, case_id: str, raw: dict) -> Contact:
     db.session.flush()
     audit.record(actor, "contact.record", "contact", contact.id, family_id=case.family_id,
                  categories=["case_notes"], purpose="visit or contact")
-    db.session.commit()
     return contact
 
 
@@ -46,7 +45,6 @@ def listing(actor, case_id: str, page: int = 1, per_page: int = 50):
     total = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
     rows = db.session.scalars(select(Contact).where(clause).order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
-    db.session.commit()
     return rows, total, decision
 
 

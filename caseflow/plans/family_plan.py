@@ -43,7 +43,6 @@ def confirmed_problems(case_id: str) -> list[str]:
 def view(actor, case_id: str) -> tuple[Case, Plan | None, Decision]:
     case, decision = case_for(actor, case_id, "plan.view", "family plan")
     plan = get_plan(case.id)
-    db.session.commit()
     return case, plan, decision
 
 
@@ -80,7 +79,6 @@ def save(actor, case_id: str, raw: dict) -> Plan:
     _flush()
     audit.record(actor, "plan.save", "plan", plan.id, family_id=case.family_id,
                  categories=["plan"], purpose="family plan")
-    db.session.commit()
     return plan
 
 
@@ -196,7 +194,7 @@ def agree(actor, case_id: str, raw: dict) -> Plan:
               "The family has agreed their plan. You can read it, including any actions for you.")
     audit.record(actor, "plan.agree", "plan", plan.id, family_id=case.family_id,
                  categories=["plan"], purpose="family plan")
-    db.session.commit()
+    db.session.flush()
     return plan
 
 

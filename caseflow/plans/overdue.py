@@ -37,7 +37,6 @@ def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None =
         .order_by(due, Case.reference).limit(per_page).offset((page - 1) * per_page)).all()
     audit.record_reads(actor, "casework.overdue", "case_list", [f.id for _, f, _ in rows],
                        categories=decision.categories, purpose="overdue casework", basis=decision.basis)
-    db.session.commit()
     return rows, total, today
 
 
@@ -58,5 +57,4 @@ def notify_overdue_reviews(limit: int = 500) -> int:
                    f"TAF review overdue: {case.family.display_name}",
                    f"Case {case.reference}: the Team Around the Family review was due on {due}.",
                    case_id=case.id, family_id=case.family_id)
-    db.session.commit()
     return len(cases)

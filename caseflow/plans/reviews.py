@@ -70,7 +70,7 @@ def record(actor, case_id: str, raw: dict) -> Review:
               "recorded, with any updates to your actions.")
     audit.record(actor, "review.record", "review", review.id, family_id=case.family_id,
                  categories=["plan", "case_notes"], purpose="TAF review")
-    db.session.commit()
+    db.session.flush()
     return review
 
 
@@ -78,7 +78,6 @@ def listing(actor, case_id: str) -> list[Review]:
     case, _ = case_for(actor, case_id, "casework.view", "TAF reviews")
     rows = db.session.scalars(select(Review).where(Review.case_id == case.id)
                               .order_by(Review.held_on.desc(), Review.recorded_at.desc())).all()
-    db.session.commit()
     return list(rows)
 
 

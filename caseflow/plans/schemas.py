@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.api.schemas import (ResponseSchema, day, derived, flag, iso_text, many, moment, number, page_fields, text,
+                                  texts, whole)
 from caseflow.core.schemas import Strict, free_text
+from caseflow.core.stages import Stage
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.families.models import Relationship
 from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
                                   FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
                                   SCORE_MAX, SCORE_MIN)
@@ -170,3 +174,211 @@ class EngagementSchema(Strict):
     until = fields.Date(required=True, error_messages={
         "required": "Enter the date to keep trying until", "invalid": "Date must be a real date"})
     reason = free_text("Say why the service should keep trying", 2000)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class AssessmentMemberOutSchema(ResponseSchema):
+    person_id = text()
+    name = text()
+    relationship = text(choices=list(Relationship))
+    date_of_birth = iso_text("date", nullable=True)
+    worked_with = flag("The keyworker worked with them directly.")
+    voice = text("Their own words (each child's voice is needed to complete); null when withheld from you.",
+                 nullable=True)
+    redacted = texts("Present only when their words are withheld from you: your consent or lawful basis "
+                     "names them but does not cover their case notes.", choices=["voice"], optional=True)
+
+
+class DomainOutSchema(ResponseSchema):
+    strengths = text(nullable=True)
+    needs = text(nullable=True)
+
+
+class AddendumOutSchema(ResponseSchema):
+    id = text()
+    written_at = moment()
+    author_id = text()
+    text = text()
+
+
+class AddendumCreatedSchema(ResponseSchema):
+    id = text()
+    written_at = moment()
+    text = text()
+
+
+class AssessmentOutSchema(ResponseSchema):
+    case_id = text()
+    status = text("not_started: nothing saved yet (the body is pre-filled from what the service holds).",
+                  choices=["not_started", "draft", "complete"])
+    due_on = day(nullable=True)
+    completed_at = moment(nullable=True)
+    version = whole("Send it back when saving, so a colleague's save is not overwritten; null until started.",
+                    nullable=True)
+    members = many(AssessmentMemberOutSchema, "The people you may name (a partner: those its consent or lawful "
+                                              "basis covers).")
+    domains = fields.Dict(keys=fields.String(validate=validate.OneOf(list(DOMAINS))),
+                          values=fields.Nested(DomainOutSchema), required=True,
+                          metadata={"description": "Strengths and needs by assessment area."})
+    family_views = text("The family's own words.", nullable=True)
+    summary = text("The keyworker's analysis.", nullable=True)
+    confirmed_problems = texts(choices=list(HEADLINE_PROBLEMS))
+    baseline = fields.Dict(keys=fields.String(validate=PROBLEM), values=fields.Integer(), required=True,
+                           metadata={"description": f"Score ({SCORE_MIN}-{SCORE_MAX}) by confirmed headline problem."})
+    addenda = many(AddendumOutSchema, "Dated additions after completion, oldest first.")
+
+
+class OutcomeOutSchema(ResponseSchema):
+    id = text()
+    headline_problem = text(choices=list(HEADLINE_PROBLEMS))
+    description = text()
+    measure = text()
+    target_date = day()
+    status = text(choices=list(OUTCOME_STATUSES))
+
+
+class PlanActionOutSchema(ResponseSchema):
+    id = text()
+    description = text()
+    owner_user_id = text(nullable=True)
+    owner_organisation_id = text(nullable=True)
+    outcome_id = text(nullable=True)
+    due_date = day()
+    status = text(choices=list(ACTION_STATUSES))
+    progress_note = text("The owner's latest word on how it is going.", nullable=True)
+    progress_at = moment(nullable=True)
+    progress_by_id = text(nullable=True)
+
+
+class DistanceSchema(ResponseSchema):
+    headline_problem = text(choices=list(HEADLINE_PROBLEMS))
+    label = text()
+    baseline = whole("The assessment's score.", nullable=True)
+    latest = number("The latest review's mean score for its outcomes.", nullable=True)
+    change = number("latest - baseline.", nullable=True)
+    as_of = day("The latest review's date.", nullable=True)
+
+
+class PlanOutSchema(ResponseSchema):
+    case_id = text()
+    id = text("Absent until the plan is started.", optional=True)
+    status = text(choices=["not_started", "draft", "agreed"])
+    version = whole("Send it back when saving; null until started.", nullable=True)
+    agreed_at = moment("Absent until the plan is started.", nullable=True, optional=True)
+    family_agreed = flag("Absent until the plan is started.", optional=True)
+    outcomes = many(OutcomeOutSchema, "Empty unless you may see the plan.")
+    actions = many(PlanActionOutSchema, "Empty unless you may see the plan.")
+    distance_travelled = many(DistanceSchema, "Per confirmed headline problem; empty unless you may see case notes.")
+
+
+class ContactForReader:
+    """A contact as one reader may see it: `people_seen` names only the people the reader's
+    decision lets them name (everyone, when there is no decision to cut by)."""
+
+    def __init__(self, contact, decision=None):
+        self.contact = contact
+        self.people_seen = [p for p in contact.people_seen or [] if decision is None or decision.shows_person(p)]
+
+    def __getattr__(self, name):
+        return getattr(self.contact, name)
+
+
+class ContactOutSchema(ResponseSchema):
+    id = text()
+    date = day(attribute="occurred_on")
+    type = text(attribute="contact_type", choices=list(CONTACT_TYPES))
+    people_seen = texts("Person ids of the people seen whom you may name.")
+    notes = text()
+    next_steps = text(nullable=True)
+    recorded_by_id = text()
+    recorded_at = moment()
+
+
+class ContactListSchema(ResponseSchema):
+    items = many(ContactOutSchema, "Newest first.")
+    page, per_page, total = page_fields().values()
+
+
+class AttendeeOutSchema(ResponseSchema):
+    name = text()
+    organisation = text(nullable=True)
+    user_id = text(nullable=True)
+
+
+class ProgressOutSchema(ResponseSchema):
+    outcome_id = text()
+    score = whole()
+
+
+class ActionUpdateOutSchema(ResponseSchema):
+    action_id = text()
+    status = text(choices=list(ACTION_STATUSES))
+
+
+class ReviewOutSchema(ResponseSchema):
+    id = text()
+    date = day(attribute="held_on")
+    attendees = many(AttendeeOutSchema)
+    progress = derived(many(ProgressOutSchema, "Score per outcome."),
+                       lambda r: [{"outcome_id": k, "score": v} for k, v in r.progress.items()])
+    action_updates = derived(many(ActionUpdateOutSchema),
+                             lambda r: [{"action_id": k, "status": v} for k, v in r.action_updates.items()])
+    decision = text(choices=list(REVIEW_DECISIONS))
+    notes = text(nullable=True)
+    next_review_date = day(attribute="next_review_on", nullable=True)
+
+
+class ReviewListSchema(ResponseSchema):
+    items = many(ReviewOutSchema, "Newest first (all of them: page is 1).")
+    page, per_page, total = page_fields().values()
+
+
+class TafMemberOutSchema(ResponseSchema):
+    id = text()
+    user_id = text()
+    role = text(nullable=True)
+
+
+class ClosedSchema(ResponseSchema):
+    id = text()
+    stage = text(choices=list(Stage))
+    closure_reason = text(choices=list(CLOSURE_REASONS))
+    closed_at = moment()
+
+
+class ExtensionOutSchema(ResponseSchema):
+    id = text()
+    until = day()
+
+
+class ChronologyEntrySchema(ResponseSchema):
+    date = day(attribute="day")
+    at = moment("The moment, when it has one (contacts and reviews have a date only).", nullable=True)
+    kind = text("request, triage, panel, transition, addendum, contact, review, engagement, notification...")
+    title = text()
+    detail = text("Null when withheld from you or when there is none.", nullable=True)
+    by = text("Who, when known.", nullable=True)
+
+
+class ChronologySchema(ResponseSchema):
+    items = many(ChronologyEntrySchema, "Oldest first (all of them: page is 1).")
+    page, per_page, total = page_fields().values()
+
+
+class OverdueCaseSchema(ResponseSchema):
+    case_id = text(attribute="case.id")
+    reference = text(attribute="case.reference")
+    family_name = text(attribute="family.display_name")
+    keyworker_id = text(attribute="case.keyworker_id", nullable=True)
+    keyworker = derived(text("The keyworker's name.", nullable=True), lambda row: row["keyworker"].name if row["keyworker"] else None)
+    stage = text(attribute="case.stage", choices=list(Stage))
+    assessment_due_on = day(attribute="case.assessment_due_on", nullable=True)
+    review_due_on = day(attribute="case.review_due_on", nullable=True)
+    assessment_overdue = derived(flag(), lambda row: bool(row["case"].assessment_due_on and row["case"].assessment_due_on < row["today"]))
+    review_overdue = derived(flag(), lambda row: bool(row["case"].review_due_on and row["case"].review_due_on < row["today"]))
+
+
+class OverdueListSchema(ResponseSchema):
+    items = many(OverdueCaseSchema)
+    page, per_page, total = page_fields().values()

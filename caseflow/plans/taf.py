@@ -50,7 +50,7 @@ def add(actor, case_id: str, raw: dict) -> TafMember:
            "family plan and the actions for you.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "taf.add", "taf_member", member.id, family_id=case.family_id,
                  categories=["identity"], purpose="Team Around the Family")
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -62,7 +62,6 @@ def remove(actor, case_id: str, member_id: str) -> TafMember:
     member.left_at = utcnow()
     audit.record(actor, "taf.remove", "taf_member", member.id, family_id=case.family_id,
                  categories=["identity"], purpose="Team Around the Family")
-    db.session.commit()
     return member
 
 

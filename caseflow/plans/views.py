@@ -14,6 +14,7 @@ from caseflow.readmodels import chronology
 from caseflow.plans import vocab
 from caseflow.plans.common import case_for
 from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.web.forms import date_parts, parse_date, text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, submit
@@ -49,9 +50,10 @@ def assessment(case_id):
     if request.method == "POST" and not view.locked:
         raw = forms.assessment_from_form(request.form, view.content["members"])
         completing = request.form.get("action") == "complete"
-        call = (lambda: assessments.complete(current_user, case_id, raw)) if completing else \
-            (lambda: assessments.save_draft(current_user, case_id, raw))
-        done, exc = attempt(call)
+        # The draft is saved first and stands even if completing is then refused.
+        done, exc = attempt(lambda: assessments.save_draft(current_user, case_id, raw))
+        if completing and done is not None:
+            done, exc = attempt(lambda: assessments.complete(current_user, case_id))
         if done is not None:
             flash("Assessment completed and locked. Now write the family plan." if completing
                   else "Draft saved.", "success")
@@ -74,12 +76,11 @@ def autosave(case_id):
     view = assessments.view(current_user, case_id)
     raw = forms.assessment_from_form(request.form, view.content["members"])
     try:
-        saved = assessments.save_draft(current_user, case_id, raw)
+        with savepoint():  # a refused save undoes itself; the audit of the read above is kept
+            saved = assessments.save_draft(current_user, case_id, raw)
     except ServiceValidationError as exc:
-        db.session.rollback()
         return jsonify({"error": str(exc), "fields": exc.fields}), 422
     except Conflict as exc:
-        db.session.rollback()
         return jsonify({"error": str(exc)}), 409
     return jsonify({"version": saved.version,
                     "saved_at": timescales.format_uk_datetime(saved.updated_at)})
@@ -161,8 +162,6 @@ def action_progress(case_id, action_id):
     raw = {k: v for k, v in {"status": text(request.form, "status"), "note": text(request.form, "note")}.items()
            if v is not None}
     done, exc = attempt(lambda: family_plan.record_progress(current_user, case_id, action_id, raw))
-    if done is not None:
-        db.session.commit()
     flash(next(iter(exc.fields.values()), [str(exc)])[0] if exc else "Progress recorded.", "error" if exc else "success")
     return redirect(url_for("plans.plan", case_id=case_id))
 
@@ -183,7 +182,6 @@ def plan_pdf(case_id):
 def new_contact(case_id):
     case, _ = case_for(current_user, case_id, "casework.record", "visit or contact")
     members = assessments.prefill(case)["members"]
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         when, date_error = parse_date(form, "date")
@@ -218,7 +216,6 @@ def new_review(case_id):
     case, _ = case_for(current_user, case_id, "casework.record", "TAF review")
     current = family_plan.get_plan(case.id)
     team = _review_team(case)
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         when, date_error = parse_date(form, "date")
@@ -281,7 +278,6 @@ def remove_taf_member(case_id, member_id):
 def close(case_id):
     case, _ = case_for(current_user, case_id, "casework.record", "case closure")
     current = family_plan.get_plan(case.id)
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         raw = {"reason": text(form, "reason"), "summary": text(form, "summary"),
@@ -300,7 +296,6 @@ def close(case_id):
 @login_required
 def engagement(case_id):
     case, _ = case_for(current_user, case_id, "engagement.extend", "engagement period")
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         until, date_error = parse_date(form, "until")

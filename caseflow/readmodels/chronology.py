@@ -119,5 +119,4 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         if e.kind == "notification":
             e.title, e.by = f"{e.title} (to {e.by or 'a former user'})", None
     entries.sort(key=lambda e: e.sort_key)
-    db.session.commit()
     return case, entries

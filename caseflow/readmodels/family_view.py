@@ -112,6 +112,22 @@ class SeenRequest:
 
 
 @dataclass
+class MemberShown:
+    """A family member as one caller may see them: fields of categories they lack are null."""
+    member: FamilyMember
+    categories: frozenset
+
+    def value(self, name: str, read):
+        category = FIELD_CATEGORIES.get(name)
+        return None if category is not None and category not in self.categories else read(self.member.person)
+
+    @property
+    def redacted(self) -> list[str]:
+        """The person fields withheld from this caller (named, never a silent gap)."""
+        return [name for name, category in FIELD_CATEGORIES.items() if category not in self.categories]
+
+
+@dataclass
 class FamilyView:
     """The single family view, cut to the reader's decision: `members` holds only the people the
     reader may name (decision.shows_person); each person's fields follow
@@ -143,6 +159,11 @@ class FamilyView:
 
     def categories_for(self, person_id: str) -> frozenset[str]:
         return self.decision.categories_for(person_id)
+
+    @property
+    def shown_members(self) -> list[MemberShown]:
+        """Each member with the categories of their own data the reader may see."""
+        return [MemberShown(m, self.categories_for(m.person_id)) for m in self.members]
 
 
 def view_family(actor, family_id: str, purpose: str = "single family view") -> FamilyView:
@@ -179,7 +200,6 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
 
         partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
                                             .order_by(PartnerEvent.received_at.desc())).all()
-    db.session.commit()
     members = [m for m in family.memberships if decision.shows_person(m.person_id)]
     return FamilyView(family, decision, members, [seen_case(c, decision) for c in cases], requests, hidden,
                       workers, list(partner_events), others_withheld=len(members) < len(family.memberships))
@@ -240,7 +260,6 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     people = people_decisions(actor, [f.id for f in families])
     audit.record_reads(actor, "family.search", "family_search", [f.id for f in families],
                        categories=decision.categories, purpose="search", basis=decision.basis)
-    db.session.commit()
     results = []
     for f in families:
         case = open_cases.get(f.id)
@@ -291,5 +310,4 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(per_page)
                                 .offset((page - 1) * per_page)).all()
-    db.session.commit()
     return family, events, total

@@ -71,7 +71,6 @@ def build(actor, case_id: str) -> HandoverPack:
         pack.plan = get_plan(case.id)
     else:
         pack.withheld.append("Family plan")
-    db.session.commit()
     return pack
 
 

@@ -56,7 +56,9 @@ def run(dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
             _erase(family_id)
             audit.record("retention schedule", "retention.erase", "family", family_id, family_id=family_id,
                          purpose=f"retention: last case closed over {years} years ago", basis="retention schedule")
-            db.session.commit()  # one family per transaction: an interrupted run resumes cleanly
+            # unit-of-work exception: one family per transaction, so an interrupted run resumes
+            # cleanly and a long run holds no lock for long; the command commits the rest.
+            db.session.commit()
         from caseflow.notify.events import purge_expired
 
         report.events_purged = purge_expired((now or utcnow()).date())
@@ -64,7 +66,6 @@ def run(dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
             audit.record("retention schedule", "retention.purge_events", "partner_event", None,
                          purpose=f"{report.events_purged} partner events about people not open to the service",
                          basis="retention schedule")
-        db.session.commit()
     return report
 
 

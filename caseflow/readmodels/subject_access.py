@@ -85,7 +85,6 @@ def export(actor, person_id: str) -> dict:
     # On each family's access log: the export reads every family the person belongs to.
     audit.record_reads(actor, "person.subject_access_export", "person", family_ids, object_id=person.id,
                        categories=["identity", "case_notes"], purpose="subject access request")
-    db.session.commit()
     return data
 
 

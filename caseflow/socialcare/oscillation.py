@@ -71,7 +71,6 @@ def oscillating(actor) -> list[Oscillating]:
         .group_by(Case.family_id).having(func.count() >= settings.oscillation_transitions)).all()
     names = dict(db.session.execute(select(Family.id, Family.name).where(
         Family.id.in_([r[0] for r in rows]))).all()) if rows else {}
-    db.session.commit()
     return sorted((Oscillating(f, f"{names.get(f, '')} family", n, last, case_id) for f, n, last, case_id in rows),
                   key=lambda o: (-o.moves, o.family_name))
 
@@ -91,7 +90,6 @@ def monthly_transitions(actor, months: int = 12) -> list[dict]:
         counts[(timescales.to_london(at).strftime("%Y-%m"), action)] += 1
     for (opened_at,) in db.session.execute(select(Case.opened_at).where(Case.is_re_referral, Case.opened_at >= since)):
         counts[(timescales.to_london(opened_at).strftime("%Y-%m"), "re_referral")] += 1
-    db.session.commit()
     out, month = [], first
     for _ in range(months):
         key = month.strftime("%Y-%m")

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, moment, one, page_fields, text, texts, whole
 from caseflow.cases.amendments import amend_reason
 from caseflow.core.schemas import Strict, free_text
+from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.families.models import Relationship
+from caseflow.plans.vocab import ACTION_STATUSES, OUTCOME_STATUSES
 from caseflow.socialcare.vocab import (KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_DOWN_ROUTES, STEP_UP_RESPONSES,
                                        URGENCIES)
 
@@ -80,3 +84,170 @@ class StepUpResponseSchema(Strict):
 
 class StepUpResponseAmendmentSchema(StepUpResponseSchema):
     reason = amend_reason()
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class StepUpOutSchema(ResponseSchema):
+    id = text(attribute="record.id")
+    case_id = text()
+    stage = text("Always social_care.", choices=["social_care"])
+    urgency = text(attribute="record.urgency", choices=list(URGENCIES))
+    respond_by = moment("When social care must respond by.", attribute="record.respond_by")
+    keyworker_role = text(attribute="record.keyworker_role", choices=list(KEYWORKER_ROLES), nullable=True)
+
+
+class StepUpResponseOutSchema(ResponseSchema):
+    step_up_id = text(attribute="record.id")
+    case_id = text()
+    decision = text(attribute="record.response", choices=list(STEP_UP_RESPONSES))
+    note = text(attribute="record.response_note", nullable=True)
+    responded_at = moment(attribute="record.responded_at")
+    responded_by_id = text(attribute="record.responded_by_id")
+
+
+class PreviousResponseSchema(ResponseSchema):
+    decision = text("The response before this amendment.", choices=list(STEP_UP_RESPONSES), nullable=True)
+
+
+class StepUpResponseAmendedSchema(StepUpResponseOutSchema):
+    amendment_id = text(attribute="amendment.id")
+    reason = text("Why it was amended.", attribute="amendment.reason")
+    previous = derived(one(PreviousResponseSchema), lambda body: {"decision": body["amendment"].previous.get("decision")})
+
+
+class StepDownOutSchema(ResponseSchema):
+    id = text(attribute="record.id")
+    case_id = text()
+    stage = text("Always stepped_down.", choices=["stepped_down"])
+    route = text(attribute="record.route", choices=list(STEP_DOWN_ROUTES))
+    handover_due_on = day("The joint handover is due by then.", attribute="record.handover_due_on")
+    handover_meeting_on = day(attribute="record.handover_meeting_on", nullable=True)
+
+
+class StatusOutSchema(ResponseSchema):
+    id = text()
+    status = text(choices=list(STATUTORY_STATUSES))
+    started_on = day()
+
+
+class HandoverMemberSchema(ResponseSchema):
+    name = derived(text(), lambda m: f"{m.person.given_name} {m.person.family_name}")
+    relationship = text(attribute="relationship_to_family", choices=list(Relationship))
+    date_of_birth = day(attribute="person.date_of_birth", nullable=True)
+
+
+class HandoverStepUpSchema(ResponseSchema):
+    at = moment(attribute="requested_at")
+    reason = text()
+    concern = text()
+    evidence = text(nullable=True)
+    urgency = text(choices=list(URGENCIES))
+    family_informed = flag()
+    family_not_informed_reason = text(nullable=True)
+    informed = texts("Who else was told (names, roles).")
+    keyworker_role = text(choices=list(KEYWORKER_ROLES), nullable=True)
+
+
+class HandoverStatusSchema(ResponseSchema):
+    status = text(choices=list(STATUTORY_STATUSES))
+    started_on = day()
+    ended_on = day(nullable=True)
+
+
+class HandoverStepDownSchema(ResponseSchema):
+    at = moment(attribute="requested_at")
+    reason = text()
+    still_needed = text()
+    handover_due_on = day()
+    handover_meeting_on = day(nullable=True)
+
+
+class HandoverVoiceSchema(ResponseSchema):
+    name = text()
+    voice = text("Their own words.")
+
+
+class HandoverAssessmentSchema(ResponseSchema):
+    status = text(choices=["draft", "complete"])
+    family_views = text(nullable=True)
+    voices = many(HandoverVoiceSchema, "The words of the people whose case notes you may see (a partner's "
+                                       "consent for a mother does not open her children's words).")
+    confirmed_problems = texts(choices=list(HEADLINE_PROBLEMS))
+    baseline = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                           metadata={"description": "Score by confirmed headline problem."})
+
+
+class HandoverOutcomeSchema(ResponseSchema):
+    headline_problem = text(choices=list(HEADLINE_PROBLEMS))
+    description = text()
+    status = text(choices=list(OUTCOME_STATUSES))
+
+
+class HandoverActionSchema(ResponseSchema):
+    description = text()
+    status = text(choices=list(ACTION_STATUSES))
+
+
+class HandoverPlanSchema(ResponseSchema):
+    status = text(choices=["draft", "agreed"])
+    outcomes = many(HandoverOutcomeSchema)
+    actions = many(HandoverActionSchema)
+
+
+class HandoverEventSchema(ResponseSchema):
+    date = day(attribute="day")
+    kind = text()
+    title = text()
+    detail = text(nullable=True)
+
+
+def _assessment_in(pack) -> dict | None:
+    """The pack's assessment, with only the voices the reader may hear (pack.voices())."""
+    a = pack.assessment
+    if a is None:
+        return None
+    return {"status": a.status, "family_views": a.family_views, "confirmed_problems": a.confirmed_problems,
+            "baseline": a.baseline, "voices": [{"name": name, "voice": voice} for name, voice in pack.voices()]}
+
+
+class HandoverPackSchema(ResponseSchema):
+    case_id = text(attribute="case.id")
+    reference = text(attribute="case.reference")
+    withheld = texts("The parts withheld from you, by name.")
+    members = many(HandoverMemberSchema, "The people you may name (a partner: those its consent or lawful basis "
+                                         "covers).")
+    other_members_withheld = flag("Someone else lives in the household whom your grants do not cover (never "
+                                  "who, or how many).", attribute="others_withheld")
+    step_ups = many(HandoverStepUpSchema, "Empty when withheld.")
+    statuses = many(HandoverStatusSchema)
+    step_downs = many(HandoverStepDownSchema)
+    assessment = derived(one(HandoverAssessmentSchema, "Null when there is none or it is withheld.", nullable=True),
+                         _assessment_in)
+    plan = one(HandoverPlanSchema, "Null when there is none or it is withheld.", nullable=True)
+    chronology = many(HandoverEventSchema, "Empty when withheld.")
+
+
+class MonthSchema(ResponseSchema):
+    month = text("YYYY-MM (London).")
+    step_ups = whole()
+    step_downs = whole()
+    re_referrals = whole()
+
+
+class TransitionsSchema(ResponseSchema):
+    items = many(MonthSchema, "The last 12 months, oldest first (all of them: page is 1).")
+    page, per_page, total = page_fields().values()
+
+
+class OscillatingSchema(ResponseSchema):
+    family_id = text()
+    family_name = text()
+    moves = whole("Moves between early help and social care in the window.")
+    last_move = moment()
+    case_id = text()
+
+
+class OscillatingListSchema(ResponseSchema):
+    items = many(OscillatingSchema)
+    page, per_page, total = page_fields().values()

@@ -54,6 +54,9 @@ def _social_worker(user_id: str | None, field: str) -> User | None:
 # --- step-up -----------------------------------------------------------------------------------------
 
 def step_up(actor, case_id: str, raw: dict) -> StepUp:
+    """Step a case up to children's social care, from any open stage: the keyworker's or a
+    manager's form (with the concern, evidence and urgency), or a triage or panel decision
+    (`triage_step_up` says what such a decision knows). The same record and messages either way."""
     case, _ = case_for(actor, case_id, "case.step_up", "step-up to children's social care", lock=True)
     # Joint working or stepping back is recorded explicitly, never assumed.
     errors = {"keyworker_role": ["Choose whether the keyworker stays involved or steps back"]} \
@@ -80,25 +83,17 @@ def step_up(actor, case_id: str, raw: dict) -> StepUp:
     _into_social_care(actor, case, record, worker)
     audit.record(actor, "case.step_up", "case", case.id, family_id=case.family_id, categories=CATEGORIES,
                  purpose="step-up to children's social care", basis="safeguarding")
-    db.session.commit()
     return record
 
 
-def step_up_from_triage(actor, case, rationale: str) -> StepUp:
-    """Triage or panel sends a case straight to social care: the same record and messages, with
-    what the front door knows (it does not record whether the family was told)."""
-    request_urgency = case.urgency
-    now = utcnow()
-    record = StepUp(case_id=case.id, from_stage=case.stage, requested_by_id=actor.id, requested_at=now,
-                    reason=rationale, concern=rationale, informed=[], family_informed=False,
-                    family_not_informed_reason="Not recorded: stepped up at triage or panel",
-                    urgency="immediate" if request_urgency == "immediate" else "within_1_working_day",
-                    respond_by=_respond_by("immediate" if request_urgency == "immediate" else "within_1_working_day", now),
-                    keyworker_role="joint" if case.keyworker_id else None)
-    flow.transition(db.session, case, "step_up", actor, reason=rationale)
-    db.session.add(record)
-    _into_social_care(actor, case, record, None)
-    return record
+def triage_step_up(case, rationale: str) -> dict:
+    """A triage or panel decision to step up, as a step-up request: the decision's rationale, the
+    request's urgency, a keyworker (on a stepped-down case) staying on jointly, and no record of
+    whether the family was told (the front door does not ask)."""
+    urgency = "immediate" if case.urgency == "immediate" else "within_1_working_day"
+    return {"reason": rationale, "concern": rationale, "informed": [], "family_informed": False,
+            "family_not_informed_reason": "Not recorded: stepped up at triage or panel",
+            "urgency": urgency, "keyworker_role": "joint" if case.keyworker_id else None}
 
 
 def _into_social_care(actor, case, record: StepUp, worker: User | None) -> None:
@@ -153,7 +148,6 @@ def assign_social_worker(actor, case_id: str, raw: dict):
            "for children's social care. The handover pack has its history.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "case.assign_social_worker", "case", case.id, family_id=case.family_id,
                  categories=["identity"], purpose="social worker allocation")
-    db.session.commit()
     return case
 
 
@@ -176,7 +170,6 @@ def record_status(actor, case_id: str, raw: dict) -> StatutoryStatus:
     db.session.flush()
     audit.record(actor, "case.statutory_status", "case", case.id, family_id=case.family_id,
                  categories=["social_care"], purpose="statutory status", basis="statutory: Children Act 1989")
-    db.session.commit()
     return status
 
 
@@ -196,7 +189,6 @@ def set_keyworker_role(actor, case_id: str, raw: dict):
            f"Case {case.reference}: {KEYWORKER_ROLES[role]}.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "case.keyworker_role", "case", case.id, family_id=case.family_id,
                  categories=["identity"], purpose="joint working")
-    db.session.commit()
     return case
 
 
@@ -234,7 +226,6 @@ def step_down(actor, case_id: str, raw: dict) -> StepDown:
     check_oscillation(case)
     audit.record(actor, "case.step_down", "case", case.id, family_id=case.family_id, categories=CATEGORIES,
                  purpose="step-down to early help")
-    db.session.commit()
     return record
 
 
@@ -278,4 +269,6 @@ def latest(model, case_id: str):
 
 @signals.step_up_at_triage.connect
 def _step_up_at_triage(actor, *, case, rationale):
-    return step_up_from_triage(actor, case, rationale)
+    # Triage and panels sit below social care, so they ask through the signal; the step-up is
+    # the same one the keyworker's form makes (same record, messages and audit event).
+    return step_up(actor, case.id, triage_step_up(case, rationale))

@@ -33,7 +33,6 @@ def step_up(case_id):
     decided = db.session.scalar(select(Review).where(Review.case_id == case.id, Review.decision == "step_up")
                                 .order_by(Review.recorded_at.desc()).limit(1))
     workers = _social_workers()
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         told = form.get("family_informed")
@@ -62,7 +61,6 @@ def _review_reason(review) -> str:
 def step_down(case_id):
     case, _ = case_for(current_user, case_id, "case.step_down", "step-down to early help")
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    db.session.commit()
     errors, form = {}, request.form
     if request.method == "POST":
         meeting, date_error = parse_date(form, "handover_meeting_on", "Handover date")
@@ -81,8 +79,6 @@ def step_down(case_id):
 
 def _record(call, done_message: str, case_id: str):
     done, errors = submit(call)
-    if done is not None:
-        db.session.commit()
     flash(done_message if done is not None else next(iter(errors.values())), "success" if done is not None else "error")
     return redirect(url_for("cases.show", case_id=case_id) + "#social-care")
 

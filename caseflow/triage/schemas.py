@@ -1,9 +1,12 @@
-"""Input rules for the triage decision, shared by the web form and the API."""
+"""Input rules for the triage decision, shared by the web form and the API, what the API answers
+with it, and the case summary the panel agenda and the allocation lists share."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from caseflow.api.schemas import ResponseSchema, derived, flag, moment, one, text, whole
 from caseflow.cases.amendments import amend_reason
+from caseflow.core.stages import Stage
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 
 LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
@@ -57,3 +60,59 @@ class TriageSchema(Schema):
 class TriageAmendmentSchema(TriageSchema):
     """A triage decision changed after it was made: the decision as it should now stand, and why."""
     reason = amend_reason()
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class CaseRow:
+    """A case in a list, with its family and its timeliness (working days to each step)."""
+
+    def __init__(self, case, family, timeliness: dict):
+        self.case, self.family, self.timeliness = case, family, timeliness[case.id]
+
+    def __getattr__(self, name):
+        return getattr(self.case, name)
+
+
+class TimelinessSchema(ResponseSchema):
+    to_triage = whole("Working days from the request to triage; null until then.", nullable=True)
+    to_panel = whole("Working days from the request to panel; null until then.", nullable=True)
+    to_allocation = whole("Working days from the request to allocation; null until then.", nullable=True)
+
+
+class CaseSummarySchema(ResponseSchema):
+    id = text()
+    reference = text()
+    family_id = text(attribute="family.id")
+    family_name = text(attribute="family.display_name")
+    stage = text(choices=list(Stage))
+    rag = text(choices=list(RAG), nullable=True)
+    level_of_need = whole("1 to 4, once triaged.", nullable=True)
+    eligible = flag("Meets the programme's criteria, once triaged.", nullable=True)
+    opened_at = moment()
+    keyworker_id = text(nullable=True)
+    team_id = text(nullable=True)
+    timeliness = one(TimelinessSchema)
+
+
+class TriageRecordedSchema(ResponseSchema):
+    id = text(attribute="decision.id")
+    case_id = text(attribute="case.id")
+    stage = text(attribute="case.stage", choices=list(Stage))
+    eligible = flag(attribute="decision.eligible")
+    level_of_need = whole(attribute="decision.level_of_need")
+    rag = text(attribute="decision.rag", choices=list(RAG))
+    decision = text(attribute="decision.decision", choices=["signpost", "panel", "step_up"])
+
+
+class PreviousTriageSchema(ResponseSchema):
+    decision = text(choices=["signpost", "panel", "step_up"], nullable=True)
+    level_of_need = whole(nullable=True)
+    rag = text(choices=list(RAG), nullable=True)
+
+
+class TriageAmendedSchema(TriageRecordedSchema):
+    amendment_id = text(attribute="amendment.id")
+    reason = text("Why it was amended.", attribute="amendment.reason")
+    previous = derived(one(PreviousTriageSchema, "The decision as it stood before."),
+                       lambda body: {k: body["amendment"].previous.get(k) for k in ("decision", "level_of_need", "rag")})

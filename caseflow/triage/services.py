@@ -80,7 +80,6 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
     db.session.flush()
     audit.record(actor, "case.triage", "case", case.id, family_id=case.family_id,
                  categories=["referral"], purpose="triage", basis="early help service function")
-    db.session.commit()
     return decision
 
 
@@ -117,7 +116,7 @@ def tell_referrers_outcome(case: Case, data: dict, key: str) -> None:
 
 def signpost(actor, case: Case, rationale: str, signposted_to: str) -> None:
     """Close the case by pointing the family to another service; they get a letter saying where
-    (signpost_letter). The caller audits its own decision and commits."""
+    (signpost_letter). The caller audits its own decision."""
     flow.transition(db.session, case, "signpost", actor, reason=rationale, signposted_to=signposted_to)
     case.closure_reason, case.signposted_to = "signposted", signposted_to
 
@@ -193,7 +192,6 @@ def add_local_criterion(actor, code: str, label: str) -> LocalCriterion:
     db.session.add(criterion)
     db.session.flush()
     audit.record(actor, "local_criterion.add", "local_criterion", criterion.id, purpose="configuration")
-    db.session.commit()
     return criterion
 
 
@@ -205,7 +203,6 @@ def set_local_criterion_active(actor, criterion_id: str, active: bool) -> LocalC
     criterion.active = active
     audit.record(actor, "local_criterion." + ("activate" if active else "retire"), "local_criterion",
                  criterion.id, purpose="configuration")
-    db.session.commit()
     return criterion
 
 
@@ -236,5 +233,4 @@ def signpost_letter(actor, case_id: str) -> SignpostLetter:
     addressee = (parents or [m.person for m in family.memberships])[0]
     request = db.session.scalar(select(RequestForHelp).where(RequestForHelp.case_id == case.id)
                                 .order_by(RequestForHelp.received_at).limit(1))
-    db.session.commit()
     return SignpostLetter(case, family, addressee, request.reference if request else case.reference)

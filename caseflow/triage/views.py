@@ -15,6 +15,7 @@ from caseflow.core.access import can
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 from caseflow.triage import amendments, services
 from caseflow.triage.schemas import LEVELS, RAG
 
@@ -42,11 +43,10 @@ def _triage_form(form) -> tuple[dict, list[dict]]:
 def _record_triage(call, case, problems: list[dict]) -> dict[str, str]:
     """Run the triage (or amendment) service: {} when done, else the form's errors."""
     try:
-        call()
-        db.session.commit()
+        with savepoint():  # a refused decision undoes itself; the audit of the read is kept
+            call()
         return {}
     except ServiceValidationError as exc:
-        db.session.rollback()
         errors = _errors(exc)
         for key, messages in exc.fields.items():  # evidence errors point at the right box
             if key.startswith("headline_problems.") and key.endswith(".evidence"):
@@ -54,7 +54,6 @@ def _record_triage(call, case, problems: list[dict]) -> dict[str, str]:
                 errors[f"evidence-{problems[index]['code']}"] = messages[0]
         return errors
     except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
         return {"decision": getattr(exc, "reason", str(exc))}
 
 
@@ -111,15 +110,15 @@ def local_criteria():
     errors = {}
     if request.method == "POST":
         try:
-            if request.form.get("criterion_id"):
-                services.set_local_criterion_active(current_user, request.form["criterion_id"],
-                                                    request.form.get("active") == "yes")
-            else:
-                services.add_local_criterion(current_user, "", request.form.get("label", ""))
+            with savepoint():
+                if request.form.get("criterion_id"):
+                    services.set_local_criterion_active(current_user, request.form["criterion_id"],
+                                                        request.form.get("active") == "yes")
+                else:
+                    services.add_local_criterion(current_user, "", request.form.get("label", ""))
             flash("Local criteria updated.", "success")
             return redirect(url_for("triage.local_criteria"))
         except ServiceValidationError as exc:
-            db.session.rollback()
             errors = _errors(exc)
     return render_template("triage/local_criteria.html", criteria=services.all_local_criteria(current_user),
                            errors=errors, title="Local eligibility criteria"), (400 if errors else 200)

@@ -1,23 +1,27 @@
 """Calling a service from an HTML form: errors come back as field id -> message for the page."""
 from __future__ import annotations
 
-from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import Conflict, ServiceValidationError
+from caseflow.core.unit_of_work import savepoint
 
 DATE_FIELDS = ("date", "until", "next_review_date", "started_on", "handover_meeting_on")
 
 
 def attempt(call):
-    """Run a service call: (result, None) or (None, ServiceValidationError), rolled back. A
-    conflict or illegal move becomes a form-level message under "_form"."""
+    """Run a service call: (result, None) or (None, ServiceValidationError). A conflict or
+    illegal move becomes a form-level message under "_form".
+
+    The call runs in a savepoint: if it fails, its own changes are undone and the page goes on
+    (re-shown with the errors) while the request keeps what it did before, above all the audit
+    of what it read; the audit of the failed attempt is kept too. The request commits once at
+    the end (caseflow.core.unit_of_work)."""
     try:
-        return call(), None
+        with savepoint():
+            return call(), None
     except ServiceValidationError as exc:
-        db.session.rollback()
         return None, exc
     except (Conflict, IllegalTransition) as exc:
-        db.session.rollback()
         message = getattr(exc, "reason", None) or str(exc)
         return None, ServiceValidationError(message, {"_form": [message]})
 

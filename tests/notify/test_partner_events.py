@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from caseflow.core.unit_of_work import unit_of_work
 from tests.notify.helpers import LEAH, inbox, incident, open_family
 
 LONDON = ZoneInfo("Europe/London")
@@ -110,12 +111,14 @@ def test_a_notification_not_acknowledged_by_its_deadline_escalates_to_the_duty_c
     with time_machine.travel(datetime(2026, 11, 20, 22, 30, tzinfo=LONDON), tick=False):
         accepted = api.post("/api/v1/notifications", w.t["police"], json=incident()).get_json()
     keyworker_note = next(n for n in inbox(api, w.t["sam"]) if n["event_id"] == accepted["id"])
-    with app.app_context():
-        with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=LONDON), tick=False):
+    with app.app_context():  # each sweep is a unit of work, as in `caseflow worker`
+        with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=LONDON), tick=False), unit_of_work():
             assert escalation.escalate_due() == 0  # nothing is due yet
         with time_machine.travel(datetime(2026, 11, 24, 9, 1, tzinfo=LONDON), tick=False):
-            assert escalation.escalate_due() >= 1
-            assert escalation.escalate_due() == 0  # once only
+            with unit_of_work():
+                assert escalation.escalate_due() >= 1
+            with unit_of_work():
+                assert escalation.escalate_due() == 0  # once only
     duty = [n for n in inbox(api, w.t["duty"]) if n["type"] == "escalation"]
     assert duty and any(keyworker_note["title"] in n["title"] for n in duty)
     # Acknowledged in time: no escalation.
@@ -123,6 +126,7 @@ def test_a_notification_not_acknowledged_by_its_deadline_escalates_to_the_duty_c
     fresh = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-9", type_="police_contact")).get_json()
     note = next(n for n in inbox(api, w.t["sam"]) if n["event_id"] == fresh["id"])
     assert api.post(f"/api/v1/inbox/{note['id']}/acknowledge", w.t["sam"]).status_code == 200
-    with app.app_context(), time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), tick=False):
+    with app.app_context(), time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), tick=False), \
+            unit_of_work():
         escalation.escalate_due()
     assert len([n for n in inbox(api, w.t["duty"]) if n["type"] == "escalation"]) == escalations

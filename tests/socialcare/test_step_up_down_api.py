@@ -147,6 +147,10 @@ def test_triage_can_step_up_straight_away_and_social_care_is_told(api, factory):
     pack = api.get(f"/api/v1/cases/{created['case_id']}/handover-pack", t["sw"]).get_json()
     assert pack["step_ups"][0]["reason"] == "Disclosure of abuse: section 47 threshold met."
     assert pack["step_ups"][0]["family_informed"] is False
+    # The same step-up as from the keyworker's form, so the family's access log shows it as one.
+    family_id = api.get(f"/api/v1/cases/{created['case_id']}", t["officer"]).get_json()["family_id"]
+    log = api.get(f"/api/v1/families/{family_id}/access-log", t["officer"]).get_json()["items"]
+    assert any(e["action"] == "case.step_up" and e["actor_id"] == p["officer"].id for e in log)
 
 
 def test_families_moving_back_and_forth_are_flagged_and_counted(api, factory, app):

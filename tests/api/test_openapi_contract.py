@@ -1,0 +1,487 @@
+"""The OpenAPI document at /api/v1/openapi.json is the partners' contract (docs/api.md): every route
+under /api/v1 is in it, and every live response, success or error, matches what it says for
+that status code (fields, types, formats, required and nullable, no undocumented fields).
+
+One realistic journey drives every operation through the real API with several roles' tokens
+(front door, panel chair, keyworkers, a manager, social care, school and police partners, an
+administrator); then every operation is also asked without a token, with a body that is not
+JSON and with ids that do not exist, so the error envelopes are checked too. Bodies are checked
+with openapi-schema-validator, the python-openapi project's OAS 3.0 JSON-schema validator.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import time_machine
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from openapi_spec_validator import validate as validate_spec
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from tests.frontdoor.helpers import known_family
+from tests.frontdoor.test_api_intake import request_body
+from tests.frontdoor.test_matching_outcomes import lookalike_request
+from tests.notify.helpers import LEAH, incident, open_family
+from tests.notify.receivers import WebhookReceiver
+from tests.plans.helpers import TODAY, agreed_plan, complete_assessment
+from tests.socialcare.test_step_up_down_api import STEP_UP
+from tests.triage.helpers import TRIAGE_TO_PANEL, case_at_panel, new_case
+
+API = "/api/v1"
+UNKNOWN_ID = "0" * 32
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    status: int
+    body: object
+    headers: dict
+
+
+class RecordingApi:
+    """The JSON client of tests/conftest.py that keeps every exchange for validation. `expect`
+    states the status the journey needs, so a broken step fails where it happens."""
+
+    def __init__(self, api):
+        self.api = api
+        self.exchanges: list[Exchange] = []
+
+    def _call(self, method, path, token, expect=None, **kw):
+        response = getattr(self.api, method)(path, token, **kw)
+        self.exchanges.append(Exchange(method.upper(), path.split("?")[0], response.status_code,
+                                       response.get_json(silent=True), dict(response.headers)))
+        if expect is not None:
+            assert response.status_code == expect, (method.upper(), path, response.get_json(silent=True))
+        return response
+
+    def get(self, path, token, **kw):
+        return self._call("get", path, token, **kw)
+
+    def post(self, path, token, **kw):
+        return self._call("post", path, token, **kw)
+
+    def put(self, path, token, **kw):
+        return self._call("put", path, token, **kw)
+
+
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    """Every (path, method) the app serves under /api/v1."""
+    return {(openapi_path(rule.rule), method.lower())
+            for rule in app.url_map.iter_rules() if rule.rule.startswith(API + "/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def documented(doc) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in doc["paths"].items() for method in item
+            if method in ("get", "put", "post", "delete", "patch")}
+
+
+def operation_of(app, exchange: Exchange) -> tuple[str, str] | None:
+    adapter = app.url_map.bind("localhost", url_scheme="https")
+    try:
+        rule, _ = adapter.match(exchange.path, method=exchange.method, return_rule=True)
+    except (MethodNotAllowed, NotFound):
+        return None
+    return openapi_path(rule.rule), exchange.method.lower()
+
+
+def body_problems(doc, schema: dict, body) -> list[str]:
+    # The document is the root, so its "#/components/schemas/..." references resolve.
+    validator = OAS30Validator({"components": doc["components"], "allOf": [schema]},
+                               format_checker=oas30_format_checker)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}"
+            for e in validator.iter_errors(body)]
+
+
+def check_exchange(doc, app, ex: Exchange) -> list[str]:
+    where = f"{ex.method} {ex.path} -> {ex.status}"
+    if ex.status >= 500:
+        return [f"{where}: a server error ({ex.body})"]
+    op = operation_of(app, ex)
+    if op is None:
+        return [f"{where}: not an operation of the document"]
+    path, method = op
+    responses = doc["paths"][path][method]["responses"]
+    response = responses.get(str(ex.status))
+    if response is None:
+        return [f"{where}: status not documented for {method.upper()} {path} "
+                f"(documented: {', '.join(sorted(responses))})"]
+    content = response.get("content", {}).get("application/json")
+    if content is None:
+        return [] if ex.body is None else [f"{where}: a body where the document says none"]
+    return [f"{where}: {problem}" for problem in body_problems(doc, content["schema"], ex.body)]
+
+
+# --- the journey ---------------------------------------------------------------------------------
+
+@dataclass
+class Journey:
+    ids: dict  # real ids from the journey, by path parameter name, for the error sweep
+    tokens: dict  # role -> API token
+
+
+def journey(api: RecordingApi, factory, app) -> Journey:
+    # The school's webhook fails until its system is fixed (a dead delivery to replay later).
+    receiver = WebhookReceiver(failures=1000, fail_with=503)
+    try:
+        return _journey(api, factory, app, receiver)
+    finally:
+        receiver.close()
+
+
+def _journey(api, factory, app, receiver) -> Journey:
+    api.get(f"{API}/openapi.json", None, expect=200)
+
+    # A Walsh family referred by the school, triaged and allocated to Sam (open_family), with
+    # the people who work with it; organisation settings are set by the administrator.
+    w = open_family(api, factory)
+    p, t, orgs = w.p, w.t, w.orgs
+    social_care = factory.org("Northshire Children's Social Care", type="social_care")
+    p["sw"] = factory.user("social_worker", org=social_care, name="Joanne Reid")
+    p["adviser"] = factory.user("partner", org=factory.org("Jobcentre Plus", type="jobcentre"), name="Pat Jones")
+    p["locum"] = factory.user("team_manager", org=orgs["early_help"], name="Locum Manager", team="Locality South")
+    for key in ("sw", "adviser", "locum"):
+        t[key] = factory.token(p[key])
+    case_id, family_id = w.case_id, w.family_id
+    settings = api.put(f"{API}/organisations/{orgs['school'].id}/notification-settings", t["admin"],
+                       json={"key_adult_id": p["key_adult"].id, "webhook_url": receiver.url,
+                             "duty_email": "duty@academy.example"}, expect=200).get_json()
+    assert settings["webhook_secret"]  # shown once, when the webhook is set
+
+    # Front door: the queue, one request seen by the officer and by its referrer, and a request
+    # about a child who looks like two known children, submitted by the officer (who sees the
+    # candidates) and resolved.
+    queue = api.get(f"{API}/requests?status=triaged", t["officer"], expect=200).get_json()
+    request_id = next(r["id"] for r in queue["items"] if r["case_id"] == case_id)
+    api.get(f"{API}/requests", t["officer"], expect=200)
+    api.get(f"{API}/requests/{request_id}", t["officer"], expect=200)
+    api.get(f"{API}/requests/{request_id}", t["referrer"], expect=200)
+    for _ in range(2):
+        known_family(app, surname="Smith", people=[("Jack", date(2012, 4, 1), "child", {})])
+    ambiguous = api.post(f"{API}/requests", t["officer"], json=lookalike_request(), expect=201).get_json()
+    assert ambiguous["match"]["status"] == "needs_review" and ambiguous["match"]["candidates"]
+    api.post(f"{API}/requests", t["referrer"], json={**lookalike_request(), "details": "Jack again"}, expect=201)
+    detail = api.get(f"{API}/requests/{ambiguous['id']}", t["officer"], expect=200).get_json()
+    person = detail["people"][0]
+    api.post(f"{API}/requests/{ambiguous['id']}/people/{person['id']}/match", t["officer"],
+             json={"decision": "confirm", "person_id": person["candidates"][0]["person_id"]}, expect=200)
+
+    # Families: search, the single family view in full and as a partner, the access log.
+    api.get(f"{API}/families?q=Walsh", t["sam"], expect=200)
+    family = api.get(f"{API}/families/{family_id}", t["sam"], expect=200).get_json()
+    leah = next(m["id"] for m in family["members"] if m["given_name"] == "Leah")
+    sharon = next(m["id"] for m in family["members"] if m["given_name"] == "Sharon")
+    api.get(f"{API}/families/{family_id}", t["referrer"], expect=200)  # the referrer's own request: redacted
+    api.get(f"{API}/cases/{case_id}", t["sam"], expect=200)
+
+    # Triage and panel: two more cases for the panel, one decided there, one allocated directly.
+    at_panel = case_at_panel(api, t["referrer"], t["officer"], "Adams")
+    baker_child = {"given_name": "Leah", "family_name": "Baker", "date_of_birth": "2012-09-14",
+                   "relationship": "child", "postcode": "NS2 7XY"}
+    other = api.post(f"{API}/requests", t["referrer"], json=request_body(people=[baker_child]), expect=201).get_json()
+    api.post(f"{API}/cases/{other['case_id']}/triage", t["officer"], json=TRIAGE_TO_PANEL, expect=201)
+    signposted = new_case(api, t["referrer"], "Clarke")
+    api.post(f"{API}/cases/{signposted['case_id']}/triage", t["officer"], json={
+        **TRIAGE_TO_PANEL, "decision": "signpost", "level_of_need": 2, "rag": "green",
+        "signposted_to": "Northshire Family Hub parenting course"}, expect=201)
+    panel = api.post(f"{API}/panels", t["chair"], json={
+        "date": (TODAY + timedelta(days=3)).isoformat(), "members": [orgs["school"].id]}, expect=201).get_json()
+    api.post(f"{API}/panels/{panel['id']}/decisions", t["chair"], json={
+        "case_id": at_panel["case_id"], "decision": "defer", "rationale": "Waiting for the school's report."},
+        expect=201)
+    api.get(f"{API}/panels/{panel['id']}", t["chair"], expect=200)
+    # Decisions are made once; changing one is an amendment, with a reason.
+    rethought = case_at_panel(api, t["referrer"], t["officer"], "Evans")
+    api.post(f"{API}/cases/{rethought['case_id']}/triage/amendments", t["manager"], json={
+        **TRIAGE_TO_PANEL, "decision": "signpost", "level_of_need": 2, "rag": "green",
+        "signposted_to": "Northshire Family Hub parenting course", "reason": "Mum found a parenting group herself."},
+        expect=201)
+    api.post(f"{API}/panels/{panel['id']}/decisions/{at_panel['case_id']}/amendments", t["chair"], json={
+        "decision": "defer", "rationale": "Waiting for the school's and the GP's reports.",
+        "reason": "The GP's report is needed too."}, expect=201)
+    api.get(f"{API}/cases/unallocated", t["manager"], expect=200)
+    api.post(f"{API}/cases/{other['case_id']}/allocation", t["manager"], json={
+        "keyworker_id": p["aaron"].id, "reason": "Aaron knows the school."}, expect=201)
+    api.get(f"{API}/caseloads", t["manager"], expect=200)
+    api.get(f"{API}/caseloads/{p['sam'].id}", t["manager"], expect=200)
+
+    # Casework on the Walsh case: assessment, plan, TAF, contacts, a review, chronology.
+    api.get(f"{API}/cases/{case_id}/assessment", t["sam"], expect=200)
+    draft = api.put(f"{API}/cases/{case_id}/assessment", t["sam"], json={
+        "family_views": "Mum wants Leah back at school.", "summary": "Attendance and mum's health."},
+        expect=200).get_json()
+    assert draft["status"] == "draft"
+    complete_assessment(api, t["sam"], case_id)
+    api.post(f"{API}/cases/{case_id}/assessment/addenda", t["sam"], json={"text": "Dad has moved back in."},
+             expect=201)
+    api.get(f"{API}/cases/{case_id}/plan", t["sam"], expect=200)  # not started yet
+    plan = agreed_plan(api, t["sam"], case_id, p["sam"].id)
+    for member in ("senco", "adviser"):
+        api.post(f"{API}/cases/{case_id}/taf", t["sam"], json={"user_id": p[member].id, "role": "TAF member"},
+                 expect=201)
+    api.get(f"{API}/cases/{case_id}/plan", t["adviser"], expect=200)  # a TAF partner's cut
+    api.post(f"{API}/cases/{case_id}/contacts", t["sam"], json={
+        "date": TODAY.isoformat(), "type": "home_visit", "people_seen": [leah],
+        "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo."}, expect=201)
+    api.get(f"{API}/cases/{case_id}/contacts", t["sam"], expect=200)
+    api.post(f"{API}/cases/{case_id}/reviews", t["sam"], json={
+        "date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor", "user_id": p["sam"].id},
+                                                 {"name": "Jo SENCo", "organisation": "Northshire Academy"}],
+        "progress": [{"outcome_id": o["id"], "score": 5} for o in plan["outcomes"]],
+        "action_updates": [{"action_id": plan["actions"][0]["id"], "status": "in_progress"}],
+        "decision": "continue", "notes": "Attendance up to 85%.",
+        "next_review_date": (TODAY + timedelta(days=42)).isoformat()}, expect=201)
+    api.get(f"{API}/cases/{case_id}/reviews", t["sam"], expect=200)
+    api.post(f"{API}/cases/{case_id}/plan/actions/{plan['actions'][0]['id']}/progress", t["sam"], json={
+        "status": "in_progress", "note": "Leah went in every day this week."}, expect=200)
+    api.get(f"{API}/cases/{case_id}/plan", t["sam"], expect=200)  # with distance travelled
+    api.get(f"{API}/cases/{case_id}/chronology", t["sam"], expect=200)
+    api.get(f"{API}/cases/overdue", t["manager"], expect=200)
+    api.post(f"{API}/cases/{other['case_id']}/engagement-extension", t["manager"], json={
+        "until": (TODAY + timedelta(days=28)).isoformat(), "reason": "Try a joint visit with the school."},
+        expect=201)
+
+    # Consent, a lawful basis, break-glass, the access report and a subject access request.
+    # Sharon consents for herself and Leah (her child) to the school seeing education data.
+    consent = api.post(f"{API}/people/{leah}/consents", t["sam"], json={
+        "purpose": "taf_information_sharing", "recipient_organisation_ids": [orgs["school"].id],
+        "categories": ["education"], "given_by": "", "given_by_person_id": sharon,
+        "given_by_relationship": "parent_carer", "method": "signed_form", "given_on": TODAY.isoformat(),
+        "expires_on": (TODAY + timedelta(days=365)).isoformat()}, expect=201).get_json()
+    # CAMHS: Sharon's consent to her case notes, Leah's (by Sharon) to her health data only.
+    for person, categories, relationship in ((sharon, ["case_notes", "plan"], "self"),
+                                             (leah, ["health"], "parent_carer")):
+        api.post(f"{API}/people/{person}/consents", t["sam"], json={
+            "purpose": "taf_information_sharing", "recipient_organisation_ids": [orgs["camhs"].id],
+            "categories": categories, "given_by": "", "given_by_person_id": sharon,
+            "given_by_relationship": relationship, "method": "verbal", "given_on": TODAY.isoformat()}, expect=201)
+    # Two agreements in the register: one ends in two days (a lawful basis and a routing rule rely
+    # on it), one is past its review date.
+    ending = _agreement(app, p["manager"], "Northshire safeguarding agreement",
+                        [orgs["early_help"].id, orgs["police"].id, orgs["school"].id],
+                        ["identity", "police", "case_notes"], TODAY - timedelta(days=30), TODAY + timedelta(days=2))
+    _agreement(app, p["manager"], "Northshire health visiting agreement", [orgs["early_help"].id, orgs["camhs"].id],
+               ["identity", "health"], TODAY - timedelta(days=60), TODAY + timedelta(days=300),
+               review_on=TODAY - timedelta(days=1))
+    api.get(f"{API}/agreements", t["senco"], expect=200)
+    api.post(f"{API}/families/{family_id}/lawful-bases", t["sam"], json={
+        "basis": "safeguarding", "justification": "Police need the chronology: Leah at risk.",
+        "person_ids": [leah], "recipient_organisation_ids": [orgs["police"].id], "categories": ["identity", "police"],
+        "agreement_id": ending, "approved_by_id": p["manager"].id,
+        "review_on": (TODAY + timedelta(days=30)).isoformat()}, expect=201)
+    api.post(f"{API}/families/{family_id}/lawful-bases", t["manager"], json={
+        "basis": "crime_prevention", "justification": "Police enquiry about the household.",
+        "person_ids": [sharon, leah], "recipient_organisation_ids": [orgs["police"].id], "categories": ["identity"],
+        "review_on": (TODAY + timedelta(days=30)).isoformat()}, expect=201)
+    api.put(f"{API}/routing-rules", t["admin"], json={
+        "event_type": "domestic_abuse", "recipient": "school_key_adult", "channel": "inbox",
+        "deadline": "next_school_day", "agreement_id": ending}, expect=200)
+    # What consent lets the school see: Leah alone (Sharon is withheld), her case without its working.
+    school_view = api.get(f"{API}/families/{family_id}", t["senco"], expect=200).get_json()
+    assert school_view["other_members_withheld"] and "redacted" in school_view["cases"][0]
+    api.get(f"{API}/families/{family_id}", t["camhs"], expect=200)  # per person: Sharon's case notes
+    api.get(f"{API}/cases/{case_id}/assessment", t["camhs"], expect=200)  # Leah named, her words withheld
+    api.get(f"{API}/cases/{case_id}/contacts", t["camhs"], expect=200)
+    api.get(f"{API}/cases/{case_id}/handover-pack", t["camhs"], expect=200)
+    api.post(f"{API}/families/{family_id}/break-glass", t["locum"], json={
+        "reason": "Police call at 02:00: child missing; need the safety plan."}, expect=201)
+    api.post(f"{API}/families/{family_id}/break-glass", t["manager"], json={
+        "reason": "Leah missing overnight.", "person_ids": [leah]}, expect=201)
+    api.get(f"{API}/families/{family_id}/consents", t["sam"], expect=200)
+    api.get(f"{API}/reports/access", t["manager"], expect=200)
+    with time_machine.travel(datetime.combine(TODAY + timedelta(days=5), datetime.min.time(), timezone.utc)):
+        # The agreement has ended: its lawful basis and routing rule are on the report as stopped.
+        stopped = api.get(f"{API}/reports/access", t["manager"], expect=200).get_json()
+        assert stopped["stopped_by_ended_agreement"]["lawful_bases"] and stopped["agreements_review_due"]
+        assert stopped["stopped_by_ended_agreement"]["routing_rules"]
+        api.get(f"{API}/agreements", t["manager"], expect=200)
+    api.get(f"{API}/families/{family_id}/access-log", t["manager"], expect=200)
+    api.get(f"{API}/people/{leah}/subject-access", t["manager"], expect=200)
+    api.post(f"{API}/consents/{consent['id']}/withdraw", t["sam"], json={"reason": "Mum asked."}, expect=200)
+
+    # Partner events: an incident (new, then repeated), a batch, a flag check, the inbox.
+    accepted = api.post(f"{API}/notifications", t["police"], json=incident(), expect=202).get_json()
+    api.post(f"{API}/notifications", t["police"], json=incident(), expect=200)  # the same again
+    batch = [incident(f"NP-B{i}", type_="police_contact") for i in range(2)]
+    api.post(f"{API}/notifications/batch", t["police"], json={"events": batch}, expect=202)
+    api.post(f"{API}/notifications/batch", t["police"], json={"events": batch}, expect=200)
+    api.get(f"{API}/notifications/{accepted['id']}", t["police"], expect=200)
+    api.get(f"{API}/flags?nhs_number={LEAH['nhs_number']}&date_of_birth=2011-06-02", t["police"], expect=200)
+    api.get(f"{API}/flags?given_name=Zed&family_name=Quill&date_of_birth=1990-01-01", t["police"], expect=200)
+    notes = api.get(f"{API}/inbox", t["sam"], expect=200).get_json()["items"]
+    api.get(f"{API}/inbox?unacknowledged=true", t["key_adult"], expect=200)
+    api.post(f"{API}/inbox/{notes[0]['id']}/acknowledge", t["sam"], expect=200)
+    vague = {k: v for k, v in LEAH.items() if k in ("given_name", "family_name", "date_of_birth")}
+    unsure = api.post(f"{API}/notifications", t["police"], json=incident(
+        "NP-2", people=[{**vague, "postcode": "ZZ9 9ZZ"}]), expect=202).get_json()
+    queue = api.get(f"{API}/events/review", t["officer"], expect=200).get_json()
+    candidate = queue["items"][0]["candidates"][0]["candidates"][0]["person_id"]
+    api.post(f"{API}/events/{unsure['id']}/review", t["officer"], json={"decision": "confirm",
+                                                                        "person_id": candidate}, expect=200)
+    rules = api.get(f"{API}/routing-rules", t["admin"], expect=200).get_json()["items"]
+    api.put(f"{API}/routing-rules", t["admin"], json={**{k: rules[0][k] for k in (
+        "event_type", "recipient", "channel", "deadline", "deadline_hours")}, "active": False}, expect=200)
+
+    # The school's webhook dead-letters; the school fixes its system; an administrator replays.
+    _dead_letter(app)
+    dead = api.get(f"{API}/deliveries?status=dead", t["admin"], expect=200).get_json()["items"]
+    receiver.failures = 0
+    api.post(f"{API}/deliveries/{dead[0]['id']}/replay", t["admin"], expect=200)
+    api.get(f"{API}/deliveries", t["admin"], expect=200)
+
+    # Step-up to children's social care and back, with the handover pack and the reports.
+    api.post(f"{API}/cases/{case_id}/step-up", t["sam"], json=STEP_UP, expect=201)
+    api.post(f"{API}/cases/{case_id}/step-up/response", t["sw"], json={
+        "decision": "accepted_for_assessment", "note": "Single assessment opened."}, expect=201)
+    api.post(f"{API}/cases/{case_id}/step-up/response/amendments", t["sw"], json={
+        "decision": "strategy_discussion", "reason": "New information from police overnight."}, expect=201)
+    api.post(f"{API}/cases/{case_id}/social-worker", t["sw"], json={"social_worker_id": p["sw"].id}, expect=200)
+    api.post(f"{API}/cases/{case_id}/keyworker-role", t["sw"], json={"keyworker_role": "stepped_back"}, expect=200)
+    api.post(f"{API}/cases/{case_id}/statutory-status", t["sw"], json={
+        "status": "child_in_need", "started_on": TODAY.isoformat()}, expect=201)
+    api.get(f"{API}/cases/{case_id}/handover-pack", t["sw"], expect=200)
+    api.get(f"{API}/cases/{case_id}/handover-pack", t["adviser"], expect=200)  # cut to the plan
+    api.post(f"{API}/cases/{case_id}/step-down", t["sw"], json={
+        "reason": "Risk reduced; Leah is safe and engaging.", "still_needed": "Attendance and mum's health",
+        "route": "direct", "receiving_team_id": p["sam"].team_id}, expect=201)
+    api.post(f"{API}/cases/{case_id}/step-up", t["sw"], json=STEP_UP, expect=201)
+    api.get(f"{API}/reports/transitions", t["manager"], expect=200)
+    api.get(f"{API}/reports/oscillating-families", t["manager"], expect=200)
+
+    # Closure, then a police report about the recently closed family: the keyworker decides.
+    api.post(f"{API}/cases/{other['case_id']}/close", t["aaron"], json={
+        "reason": "moved_away", "summary": "The family moved to Southshire; their team has the case."},
+        expect=200)
+    baker = api.get(f"{API}/cases/{other['case_id']}", t["aaron"], expect=200).get_json()
+    after = api.post(f"{API}/notifications", t["police"], json=incident(
+        "NP-APR", type_="police_contact", people=[baker_child]), expect=202).get_json()
+    event = api.get(f"{API}/notifications/{after['id']}", t["officer"], expect=200).get_json()
+    assert event["status"] == "closed_recently" and event["case_id"] == baker["id"], event
+    api.post(f"{API}/events/{after['id']}/decision", t["aaron"], json={
+        "decision": "no_further_action", "reason": "Isolated incident; the new area knows."}, expect=200)
+
+    return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
+                    "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
+                    "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
+                    "org_id": orgs["school"].id,
+                    "action_id": plan["actions"][0]["id"]}, t)
+
+
+def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review_on=None) -> str:
+    """An information sharing agreement in the register (recorded through the pages' service)."""
+    from caseflow.agreements import services
+    from caseflow.auth.models import User
+    from caseflow.core.extensions import db
+
+    with app.app_context():
+        agreement = services.record(db.session.get(User, actor.id), {
+            "name": name, "party_ids": parties, "purposes": ["Keeping children safe"], "categories": categories,
+            "starts_on": starts_on.isoformat(), "review_on": (review_on or ends_on).isoformat(),
+            "ends_on": ends_on.isoformat()})
+        db.session.commit()
+        return agreement.id
+
+
+def _dead_letter(app) -> None:
+    """Run the outbox's retries until the failing webhook delivery is dead (as time passes)."""
+    from caseflow.notify import outbox
+
+    moment = datetime.now(timezone.utc)
+    with app.app_context():
+        for _ in range(outbox.MAX_ATTEMPTS + 1):
+            moment += timedelta(hours=2)
+            with time_machine.travel(moment, tick=False):
+                outbox.sweep()
+
+
+def error_sweep(api: RecordingApi, doc, done: Journey) -> None:
+    """Every operation without a token, with a body that is not JSON, and with unknown ids."""
+    tokens, known = done.tokens, done.ids
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            real = path.format(**known) if "{" in path else path
+            unknown = re.sub(r"{\w+}", UNKNOWN_ID, path)
+            if op.get("security"):
+                response = getattr(api, method)(real, None)
+                assert response.status_code == 401, (method, path)
+            if method == "get":
+                if "{" in path:
+                    api.get(unknown, tokens["manager"])
+                continue
+            for who in ("manager", "admin"):
+                getattr(api, method)(real, tokens[who], data="not json",
+                                     headers={"Content-Type": "application/json"})
+                getattr(api, method)(unknown, tokens[who], json={})
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+def test_every_api_route_is_documented_and_the_document_is_valid_openapi(api, app):
+    doc = api.get(f"{API}/openapi.json", None).get_json()
+    validate_spec(doc)
+    assert api_routes(app) - documented(doc) == set(), "routes under /api/v1 missing from the document"
+    assert documented(doc) - api_routes(app) == set(), "documented operations the app does not serve"
+    for path, method in documented(doc):
+        op = doc["paths"][path][method]
+        successes = [code for code in op["responses"] if code.startswith("2")]
+        assert successes, (method, path)
+        for code, response in op["responses"].items():
+            assert "application/json" in response.get("content", {}), (method, path, code)
+        if op.get("security"):
+            assert {"401", "403", "429"} <= set(op["responses"]), (method, path)
+
+
+def test_every_operation_answers_as_the_document_says(api, factory, app, monkeypatch):
+    # The journey makes hundreds of calls from one address inside a minute.
+    settings = app.extensions["caseflow.settings"]
+    monkeypatch.setitem(app.extensions, "caseflow.settings",
+                        dataclasses.replace(settings, api_rate_limit="100000 per minute"))
+    recording = RecordingApi(api)
+    doc = recording.get(f"{API}/openapi.json", None).get_json()
+    error_sweep(recording, doc, journey(recording, factory, app))
+
+    problems = [p for ex in recording.exchanges for p in check_exchange(doc, app, ex)]
+    assert problems == [], "\n".join(problems)
+
+    seen = Counter()
+    for ex in recording.exchanges:
+        op = operation_of(app, ex)
+        if op is not None:
+            seen[(*op, str(ex.status))] += 1
+    for path, method in documented(doc):
+        for code in doc["paths"][path][method]["responses"]:
+            if code.startswith("2"):
+                assert seen[(path, method, code)], f"{method.upper()} {path} -> {code} was never exercised"
+    validated = sum(1 for ex in recording.exchanges if operation_of(app, ex) is not None)
+    exercised = len({(path, method) for path, method, _ in seen})
+    print(f"\nOpenAPI contract: {len(documented(doc))} operations documented, {exercised} exercised, "
+          f"{validated} responses validated "
+          f"({sum(1 for ex in recording.exchanges if ex.status >= 400)} of them errors)")
+
+
+def test_a_method_the_route_does_not_take_says_which_it_does(api, factory):
+    token = factory.token(factory.user("front_door"))
+    response = api.put(f"{API}/requests", token, json={})
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_rate_limit_answers_with_the_documented_envelope(api, factory, app, monkeypatch):
+    settings = app.extensions["caseflow.settings"]
+    monkeypatch.setitem(app.extensions, "caseflow.settings", dataclasses.replace(settings, api_rate_limit="2 per minute"))
+    token = factory.token(factory.user("front_door"))
+    recording = RecordingApi(api)
+    statuses = [recording.get(f"{API}/requests", token).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    doc = api.get(f"{API}/openapi.json", None).get_json()
+    assert [p for ex in recording.exchanges for p in check_exchange(doc, app, ex)] == []
