@@ -256,6 +256,7 @@ def world(app, api, factory):
     former = api.post(f"/api/v1/cases/{case_id}/taf", kw, json={"user_id": users["removed_taf"].id}).get_json()
     with app.app_context():
         taf.remove(db.session.get(User, users["keyworker"].id), case_id, former["id"])
+        db.session.commit()  # the test is the entry point here: services never commit
     people = [m["person_id"] for m in members(api, kw, case_id)]
     person_id = people[0]
     for someone in people:  # each member's consent to share with the consented partners' organisations
