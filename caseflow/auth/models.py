@@ -8,7 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.roles import OrgType, Role
 
 
 class Organisation(Base):
@@ -16,7 +17,7 @@ class Organisation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    type: Mapped[str] = mapped_column(String(32), index=True)
+    type: Mapped[OrgType] = mapped_column(closed_set(OrgType, "type", 32), index=True)
     # Duty contact receives escalations (notify/); optional until notifications need it.
     duty_email: Mapped[str | None] = mapped_column(String(254))
     # Notifications (caseflow.notify): who takes escalations, the school's Operation Encompass
@@ -51,7 +52,7 @@ class User(UserMixin, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[Role] = mapped_column(closed_set(Role, "role", 32), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))

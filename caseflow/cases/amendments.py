@@ -8,12 +8,11 @@ chronology (which passes in social care's wording of its responses: cases sits b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from caseflow.cases.models import Case, DecisionAmendment
+from caseflow.cases.models import Case, DecisionAmendment, DecisionKind
 from caseflow.core.extensions import db
 from caseflow.core.errors import Conflict
 
@@ -22,12 +21,6 @@ class DecisionMade(Conflict):
     """The decision was made already: deciding again is refused; amend it, with a reason."""
 
     code = "decision_already_made"
-
-
-class DecisionKind(StrEnum):
-    TRIAGE = "triage"
-    PANEL = "panel"
-    STEP_UP_RESPONSE = "step_up_response"
 
 
 KIND_LABELS = {DecisionKind.TRIAGE: "Triage decision", DecisionKind.PANEL: "Panel decision",

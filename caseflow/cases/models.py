@@ -2,13 +2,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.stages import Stage
+from caseflow.core.vocab import ClosureReason, KeyworkerRole, Rag, Urgency
 from caseflow.families.models import Family
+
+
+class DecisionKind(StrEnum):
+    """The decisions made once and changed only by an amendment (caseflow.cases.amendments)."""
+    TRIAGE = "triage"
+    PANEL = "panel"
+    STEP_UP_RESPONSE = "step_up_response"
 
 
 class Case(Base):
@@ -17,18 +27,18 @@ class Case(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
-    stage: Mapped[str] = mapped_column(String(32), index=True)
-    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    stage: Mapped[Stage] = mapped_column(closed_set(Stage, "stage", 32), index=True)
+    urgency: Mapped[Urgency] = mapped_column(closed_set(Urgency, "urgency", 16), default=Urgency.ROUTINE)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    closure_reason: Mapped[str | None] = mapped_column(String(40))
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(closed_set(ClosureReason, "closure_reason", 40))
     signposted_to: Mapped[str | None] = mapped_column(String(300))  # where a signposted family was sent
     # Re-referral: the family had a case closed within the look-back window (default 12 months).
     is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
     # Set by triage (caseflow.triage): level of need 1-4, RAG risk, programme eligibility.
     level_of_need: Mapped[int | None] = mapped_column(Integer)
-    rag: Mapped[str | None] = mapped_column(String(8))
+    rag: Mapped[Rag | None] = mapped_column(closed_set(Rag, "rag", 8))
     eligible: Mapped[bool | None] = mapped_column(Boolean)
     lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -42,7 +52,7 @@ class Case(Base):
     # Children's social care (caseflow.socialcare): the social worker leads while the case is
     # there; the early help keyworker is recorded as staying on jointly or stepping back.
     social_worker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-    keyworker_role: Mapped[str | None] = mapped_column(String(16))
+    keyworker_role: Mapped[KeyworkerRole | None] = mapped_column(closed_set(KeyworkerRole, "keyworker_role", 16))
     # Optimistic concurrency: every update bumps it; a stale writer gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,8 +85,8 @@ class CaseTransition(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    from_stage: Mapped[str | None] = mapped_column(String(32))
-    to_stage: Mapped[str] = mapped_column(String(32))
+    from_stage: Mapped[Stage | None] = mapped_column(closed_set(Stage, "from_stage", 32))
+    to_stage: Mapped[Stage] = mapped_column(closed_set(Stage, "to_stage", 32))
     action: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(EncryptedText)
@@ -94,7 +104,7 @@ class DecisionAmendment(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # a DecisionKind
+    kind: Mapped[DecisionKind] = mapped_column(closed_set(DecisionKind, "kind", 24))
     record_id: Mapped[str] = mapped_column(String(32), index=True)  # the triage decision, panel item or step-up
     previous: Mapped[dict] = mapped_column(EncryptedJSON)  # the decision as it stood
     amended: Mapped[dict] = mapped_column(EncryptedJSON)   # the decision as it stands now

@@ -6,8 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseflow.consent.vocab import ConsentMethod, ConsentPurpose, GivenBy, StatutoryBasis
 from caseflow.core.crypto import EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.roles import OrgType
+from caseflow.core.vocab import Category
 
 
 class Consent(Base):
@@ -28,14 +31,14 @@ class Consent(Base):
     # this one included, is in `people`.
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[ConsentPurpose] = mapped_column(closed_set(ConsentPurpose, "purpose", 40))
     # Who gave it: their name, and the family member it was when they are one.
     given_by: Mapped[str] = mapped_column(String(200))
     given_by_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"))
     # How the giver stands to `person_id`: self | parent_carer (each covered person has their own).
-    given_by_relationship: Mapped[str] = mapped_column(String(20))
+    given_by_relationship: Mapped[GivenBy] = mapped_column(closed_set(GivenBy, "given_by_relationship", 20))
     competence_note: Mapped[str | None] = mapped_column(EncryptedText)
-    method: Mapped[str] = mapped_column(String(20))  # signed_form | verbal | online
+    method: Mapped[ConsentMethod] = mapped_column(closed_set(ConsentMethod, "method", 20))
     given_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,7 +89,7 @@ class ConsentPerson(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
     # How consent was given for this person: "self" (they gave it) or "parent_carer" (someone
     # with parental responsibility gave it for a child).
-    given_by_relationship: Mapped[str] = mapped_column(String(20))
+    given_by_relationship: Mapped[GivenBy] = mapped_column(closed_set(GivenBy, "given_by_relationship", 20))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -100,14 +103,14 @@ class ConsentRecipient(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    organisation_type: Mapped[str | None] = mapped_column(String(32), index=True)
+    organisation_type: Mapped[OrgType | None] = mapped_column(closed_set(OrgType, "organisation_type", 32), index=True)
 
 
 class ConsentCategory(Base):
     __tablename__ = "consent_categories"
 
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id", ondelete="CASCADE"), primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[Category] = mapped_column(closed_set(Category, "category", 32), primary_key=True)
 
 
 class ConsentDocument(Base):
@@ -139,7 +142,7 @@ class LawfulBasis(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
-    basis: Mapped[str] = mapped_column(String(40))
+    basis: Mapped[StatutoryBasis] = mapped_column(closed_set(StatutoryBasis, "basis", 40))
     justification: Mapped[str] = mapped_column(EncryptedText)
     agreement_id: Mapped[str | None] = mapped_column(ForeignKey("sharing_agreements.id"), index=True)
     approved_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
@@ -184,14 +187,14 @@ class LawfulBasisRecipient(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     lawful_basis_id: Mapped[str] = mapped_column(ForeignKey("lawful_bases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    organisation_type: Mapped[str | None] = mapped_column(String(32), index=True)
+    organisation_type: Mapped[OrgType | None] = mapped_column(closed_set(OrgType, "organisation_type", 32), index=True)
 
 
 class LawfulBasisCategory(Base):
     __tablename__ = "lawful_basis_categories"
 
     lawful_basis_id: Mapped[str] = mapped_column(ForeignKey("lawful_bases.id", ondelete="CASCADE"), primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[Category] = mapped_column(closed_set(Category, "category", 32), primary_key=True)
 
 
 class BreakGlass(Base):

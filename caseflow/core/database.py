@@ -8,7 +8,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -25,6 +27,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def closed_set(values: type[StrEnum], name: str, length: int) -> Enum:
+    """The column type for a closed set: stored as the enum's value in a plain VARCHAR (the same
+    strings as before the set was an enum), with a CHECK constraint named ck_<table>_<name> (the
+    naming convention adds the table) so the database refuses anything outside the set. Values
+    read back are the enum's members; a StrEnum member still equals its string."""
+    return Enum(values, native_enum=False, create_constraint=True, length=length, name=name,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def new_id() -> str:

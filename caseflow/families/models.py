@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
 
 
 class Relationship(StrEnum):
@@ -64,7 +64,7 @@ class Person(Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
-    sex: Mapped[str] = mapped_column(String(16), default=Sex.UNKNOWN)
+    sex: Mapped[Sex] = mapped_column(closed_set(Sex, "sex", 16), default=Sex.UNKNOWN)
     gender: Mapped[str | None] = mapped_column(String(60))  # self-described, optional
     address: Mapped[str | None] = mapped_column(Text)
     postcode: Mapped[str | None] = mapped_column(String(10))
@@ -104,7 +104,8 @@ class FamilyMember(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
-    relationship_to_family: Mapped[str] = mapped_column("relationship", String(32))
+    relationship_to_family: Mapped[Relationship] = mapped_column(
+        "relationship", closed_set(Relationship, "relationship", 32))
     in_household: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -8,20 +8,15 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
-from caseflow.families.models import Family
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.vocab import Urgency
+from caseflow.families.models import Family, Relationship
 
 
 class Source(StrEnum):
     PROFESSIONAL = "professional"      # a practitioner using the web form
     SELF_REFERRAL = "self_referral"    # the family themselves, no login
     PARTNER_SYSTEM = "partner_system"  # a partner system or portal through the API
-
-
-class Urgency(StrEnum):
-    ROUTINE = "routine"
-    URGENT = "urgent"
-    IMMEDIATE = "immediate"  # safeguarding: triage now
 
 
 URGENCY_ORDER = {Urgency.IMMEDIATE: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
@@ -47,9 +42,9 @@ class RequestForHelp(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    source: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    match_status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[Source] = mapped_column(closed_set(Source, "source", 20))
+    status: Mapped[RequestStatus] = mapped_column(closed_set(RequestStatus, "status", 20), index=True)
+    match_status: Mapped[MatchStatus] = mapped_column(closed_set(MatchStatus, "match_status", 20))
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     family_id: Mapped[str] = mapped_column(ForeignKey("families.id"), index=True)
     submitted_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -64,7 +59,7 @@ class RequestForHelp(Base):
     consent_given: Mapped[bool] = mapped_column(Boolean)
     # Without consent a request is only lawful for a safeguarding concern (DOMAIN.md).
     safeguarding_concern: Mapped[bool] = mapped_column(Boolean, default=False)
-    urgency: Mapped[str] = mapped_column(String(16), default=Urgency.ROUTINE)
+    urgency: Mapped[Urgency] = mapped_column(closed_set(Urgency, "urgency", 16), default=Urgency.ROUTINE)
     is_re_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -87,9 +82,10 @@ class RequestPerson(Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
-    relationship_to_family: Mapped[str] = mapped_column("relationship", String(32))
+    relationship_to_family: Mapped[Relationship] = mapped_column(
+        "relationship", closed_set(Relationship, "relationship", 32))
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
-    match_status: Mapped[str] = mapped_column(String(20))
+    match_status: Mapped[MatchStatus] = mapped_column(closed_set(MatchStatus, "match_status", 20))
     match_score: Mapped[float | None] = mapped_column(Float)
     # [{person_id, family_id, score, reasons}] best first, for the officer's side-by-side view.
     candidates: Mapped[list] = mapped_column(JSON, default=list)

@@ -8,7 +8,9 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.notify.vocab import (Channel, Deadline, DeliveryKind, DeliveryStatus, EventStatus, EventType,
+                                   NotificationType, Recipient)
 
 
 class Notification(Base):
@@ -18,7 +20,7 @@ class Notification(Base):
     # Idempotency: the same event never notifies the same person twice.
     delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    type: Mapped[str] = mapped_column(String(40))
+    type: Mapped[NotificationType] = mapped_column(closed_set(NotificationType, "type", 40))
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     family_id: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
@@ -50,11 +52,12 @@ class PartnerEvent(Base):
     source_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     submitted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     source_reference: Mapped[str] = mapped_column(String(120))
-    type: Mapped[str] = mapped_column(String(40))
+    type: Mapped[EventType] = mapped_column(closed_set(EventType, "type", 40))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(EncryptedText)
     people: Mapped[list | None] = mapped_column(EncryptedJSON)  # identifying details as sent
-    status: Mapped[str] = mapped_column(String(24), default="received", index=True)
+    status: Mapped[EventStatus] = mapped_column(closed_set(EventStatus, "status", 24), default=EventStatus.RECEIVED,
+                                               index=True)
     family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"), index=True)
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     person_ids: Mapped[list | None] = mapped_column(JSON)
@@ -74,10 +77,10 @@ class RoutingRule(Base):
     __table_args__ = (UniqueConstraint("event_type", "recipient", "channel", name="uq_routing_rule"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    event_type: Mapped[str] = mapped_column(String(40), index=True)
-    recipient: Mapped[str] = mapped_column(String(40))
-    channel: Mapped[str] = mapped_column(String(16))
-    deadline: Mapped[str] = mapped_column(String(24), default="none")
+    event_type: Mapped[EventType] = mapped_column(closed_set(EventType, "event_type", 40), index=True)
+    recipient: Mapped[Recipient] = mapped_column(closed_set(Recipient, "recipient", 40))
+    channel: Mapped[Channel] = mapped_column(closed_set(Channel, "channel", 16))
+    deadline: Mapped[Deadline] = mapped_column(closed_set(Deadline, "deadline", 24), default=Deadline.NONE)
     deadline_hours: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The information sharing agreement the rule relies on (e.g. Operation Encompass for a
@@ -106,11 +109,12 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    kind: Mapped[str] = mapped_column(String(16))  # route | email | webhook
+    kind: Mapped[DeliveryKind] = mapped_column(closed_set(DeliveryKind, "kind", 16))
     event_id: Mapped[str | None] = mapped_column(ForeignKey("partner_events.id"), index=True)
     notification_id: Mapped[str | None] = mapped_column(ForeignKey("notifications.id"), index=True)
     target: Mapped[str | None] = mapped_column(EncryptedText)  # an email address or webhook URL
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|queued|delivered|dead
+    status: Mapped[DeliveryStatus] = mapped_column(closed_set(DeliveryStatus, "status", 16),
+                                                  default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+
+
+class PanelOutcome(StrEnum):
+    """The panel's decision about a case."""
+    ALLOCATE = "allocate"  # to an early help team or keyworker
+    SIGNPOST = "signpost"  # close, pointing the family to another service
+    STEP_UP = "step_up"    # to children's social care
+    DEFER = "defer"        # carried over to the next panel
 
 
 class Panel(Base):
@@ -51,7 +60,7 @@ class PanelItem(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     panel_id: Mapped[str] = mapped_column(ForeignKey("panels.id"), index=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[PanelOutcome] = mapped_column(closed_set(PanelOutcome, "decision", 16))
     rationale: Mapped[str] = mapped_column(EncryptedText)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"))
     keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -11,7 +11,10 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.vocab import HeadlineProblem
+from caseflow.plans.vocab import (ActionStatus, AssessmentStatus, ContactType, OutcomeStatus, PlanStatus,
+                                  ReviewDecision)
 
 
 class Assessment(Base):
@@ -22,7 +25,8 @@ class Assessment(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | complete
+    status: Mapped[AssessmentStatus] = mapped_column(closed_set(AssessmentStatus, "status", 16),
+                                                    default=AssessmentStatus.DRAFT)
     due_on: Mapped[date] = mapped_column(Date)
     # [{person_id, name, relationship, date_of_birth, worked_with, voice}]
     members: Mapped[list] = mapped_column(EncryptedJSON, default=list)
@@ -63,7 +67,7 @@ class Plan(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | agreed
+    status: Mapped[PlanStatus] = mapped_column(closed_set(PlanStatus, "status", 16), default=PlanStatus.DRAFT)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agreed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     family_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -86,11 +90,12 @@ class PlanOutcome(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    headline_problem: Mapped[str] = mapped_column(String(40))
+    headline_problem: Mapped[HeadlineProblem] = mapped_column(closed_set(HeadlineProblem, "headline_problem", 40))
     description: Mapped[str] = mapped_column(EncryptedText)
     measure: Mapped[str] = mapped_column(EncryptedText)
     target_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    status: Mapped[OutcomeStatus] = mapped_column(closed_set(OutcomeStatus, "status", 20),
+                                                 default=OutcomeStatus.IN_PROGRESS)
 
     plan: Mapped[Plan] = relationship(back_populates="outcomes")
 
@@ -107,7 +112,8 @@ class PlanAction(Base):
     owner_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     owner_organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    status: Mapped[ActionStatus] = mapped_column(closed_set(ActionStatus, "status", 20),
+                                                default=ActionStatus.NOT_STARTED)
     # The owner's latest word on it (a TAF member records progress on the actions they own).
     progress_note: Mapped[str | None] = mapped_column(EncryptedText)
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -124,7 +130,7 @@ class Contact(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
-    contact_type: Mapped[str] = mapped_column(String(32))
+    contact_type: Mapped[ContactType] = mapped_column(closed_set(ContactType, "contact_type", 32))
     people_seen: Mapped[list] = mapped_column(JSON, default=list)  # person ids
     notes: Mapped[str] = mapped_column(EncryptedText)
     next_steps: Mapped[str | None] = mapped_column(EncryptedText)
@@ -143,7 +149,7 @@ class Review(Base):
     attendees: Mapped[list] = mapped_column(JSON, default=list)  # [{name, organisation}]
     progress: Mapped[dict] = mapped_column(JSON, default=dict)  # {outcome id: 1-10}
     action_updates: Mapped[dict] = mapped_column(JSON, default=dict)  # {action id: new status}
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[ReviewDecision] = mapped_column(closed_set(ReviewDecision, "decision", 16))
     notes: Mapped[str | None] = mapped_column(EncryptedText)
     next_review_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,9 @@ the programme's six (caseflow.frontdoor.schemas.HEADLINE_PROBLEMS).
 """
 from __future__ import annotations
 
-from caseflow.core.vocab import HEADLINE_PROBLEMS
+from enum import StrEnum
+
+from caseflow.core.vocab import HEADLINE_PROBLEMS, ClosureReason
 
 # The whole-family assessment looks at each headline problem and the four areas that most often
 # sit underneath them (DOMAIN.md; Family Star Plus covers similar ground).
@@ -20,45 +22,89 @@ DOMAINS = {
 SCORE_MIN, SCORE_MAX = 1, 10
 SCORE_HINT = "1 means things are very difficult; 10 means this is no longer a worry for the family."
 
+class ContactType(StrEnum):
+    HOME_VISIT = "home_visit"
+    PHONE_CALL = "phone_call"
+    VIDEO_CALL = "video_call"
+    SCHOOL_MEETING = "school_meeting"
+    OFFICE_VISIT = "office_visit"
+    MISSED_VISIT = "missed_visit"
+    TEXT_OR_EMAIL = "text_or_email"
+
+
 CONTACT_TYPES = {
-    "home_visit": "Home visit",
-    "phone_call": "Phone call",
-    "video_call": "Video call",
-    "school_meeting": "Meeting at school",
-    "office_visit": "Office or centre visit",
-    "missed_visit": "Missed visit (family not in or declined)",
-    "text_or_email": "Text message or email",
+    ContactType.HOME_VISIT: "Home visit",
+    ContactType.PHONE_CALL: "Phone call",
+    ContactType.VIDEO_CALL: "Video call",
+    ContactType.SCHOOL_MEETING: "Meeting at school",
+    ContactType.OFFICE_VISIT: "Office or centre visit",
+    ContactType.MISSED_VISIT: "Missed visit (family not in or declined)",
+    ContactType.TEXT_OR_EMAIL: "Text message or email",
 }
 
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "draft"        # autosaves, still being written
+    COMPLETE = "complete"  # locked: later changes are dated addenda
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    AGREED = "agreed"      # agreed with the family; changes from here are recorded
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 ACTION_STATUSES = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "done": "Done",
-    "cancelled": "No longer needed",
+    ActionStatus.NOT_STARTED: "Not started",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.DONE: "Done",
+    ActionStatus.CANCELLED: "No longer needed",
 }
+
+
+class OutcomeStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    PARTLY_ACHIEVED = "partly_achieved"
+    NOT_ACHIEVED = "not_achieved"
+
 
 # What happened to an outcome by the time the case closes (closure needs every one marked).
 OUTCOME_STATUSES = {
-    "in_progress": "In progress",
-    "achieved": "Achieved",
-    "partly_achieved": "Partly achieved",
-    "not_achieved": "Not achieved",
+    OutcomeStatus.IN_PROGRESS: "In progress",
+    OutcomeStatus.ACHIEVED: "Achieved",
+    OutcomeStatus.PARTLY_ACHIEVED: "Partly achieved",
+    OutcomeStatus.NOT_ACHIEVED: "Not achieved",
 }
-FINAL_OUTCOME_STATUSES = {k: v for k, v in OUTCOME_STATUSES.items() if k != "in_progress"}
+FINAL_OUTCOME_STATUSES = {k: v for k, v in OUTCOME_STATUSES.items() if k != OutcomeStatus.IN_PROGRESS}
+
+
+class ReviewDecision(StrEnum):
+    CONTINUE = "continue"
+    CLOSE = "close"
+    STEP_UP = "step_up"
+
 
 REVIEW_DECISIONS = {
-    "continue": "Continue with the plan",
-    "close": "Close: the plan's outcomes are met or support should end",
-    "step_up": "Step up to children's social care",
+    ReviewDecision.CONTINUE: "Continue with the plan",
+    ReviewDecision.CLOSE: "Close: the plan's outcomes are met or support should end",
+    ReviewDecision.STEP_UP: "Step up to children's social care",
 }
 
 # API.md lists outcomes_achieved, family_disengaged, moved_away, stepped_up and other;
 # universal_services is the step-down to universal services the service also records.
+# (ClosureReason.SIGNPOSTED is set by triage and panel, never chosen at closure.)
 CLOSURE_REASONS = {
-    "outcomes_achieved": "Outcomes achieved",
-    "universal_services": "Stepped down to universal services",
-    "family_disengaged": "Family disengaged",
-    "moved_away": "Moved out of the area",
-    "stepped_up": "Stepped up to children's social care",
-    "other": "Other",
+    ClosureReason.OUTCOMES_ACHIEVED: "Outcomes achieved",
+    ClosureReason.UNIVERSAL_SERVICES: "Stepped down to universal services",
+    ClosureReason.FAMILY_DISENGAGED: "Family disengaged",
+    ClosureReason.MOVED_AWAY: "Moved out of the area",
+    ClosureReason.STEPPED_UP: "Stepped up to children's social care",
+    ClosureReason.OTHER: "Other",
 }

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.core.crypto import EncryptedText
-from caseflow.core.database import Base, UTCDateTime, new_id, utcnow
+from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
+from caseflow.core.vocab import Rag
+
+
+class TriageOutcome(StrEnum):
+    """What triage decides happens next."""
+    SIGNPOST = "signpost"  # close at the door, pointing the family to another service
+    PANEL = "panel"        # to the next multi-agency panel
+    STEP_UP = "step_up"    # straight to children's social care (level 4)
 
 
 class LocalCriterion(Base):
@@ -35,7 +44,7 @@ class TriageDecision(Base):
     headline_problems: Mapped[list] = mapped_column(JSON, default=list)
     local_criteria: Mapped[list] = mapped_column(JSON, default=list)
     eligible: Mapped[bool] = mapped_column(Boolean)
-    rag: Mapped[str] = mapped_column(String(8))
-    decision: Mapped[str] = mapped_column(String(16))
+    rag: Mapped[Rag] = mapped_column(closed_set(Rag, "rag", 8))
+    decision: Mapped[TriageOutcome] = mapped_column(closed_set(TriageOutcome, "decision", 16))
     rationale: Mapped[str] = mapped_column(EncryptedText)
     signposted_to: Mapped[str | None] = mapped_column(String(300))
