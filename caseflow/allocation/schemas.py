@@ -6,7 +6,11 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from caseflow.api.schemas import PageQuerySchema, ResponseSchema, flag, many, page_fields, text, whole
 from caseflow.core.stages import Stage
+from caseflow.core.vocab import Rag
 from caseflow.triage.schemas import CaseSummarySchema
+
+# The stages a case waits for allocation in (the unallocated list's filter).
+WAITING_STAGES = [Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.STEPPED_DOWN]
 
 
 class AllocationSchema(Schema):
@@ -21,8 +25,8 @@ class AllocationSchema(Schema):
 
 
 class UnallocatedQuery(PageQuerySchema):
-    stage = fields.String(load_default=None, validate=validate.OneOf(["triaged", "awaiting_panel", "stepped_down"]))
-    rag = fields.String(load_default=None, validate=validate.OneOf(["red", "amber", "green"]))
+    stage = fields.String(load_default=None, validate=validate.OneOf(WAITING_STAGES))
+    rag = fields.String(load_default=None, validate=validate.OneOf(list(Rag)))
 
 
 # --- responses -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.socialcare import services as socialcare
+from caseflow.notify.vocab import NotificationType
 
 AWAITING_ALLOCATION = (flow.Stage.TRIAGED, flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN)
 HELD_STAGES = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.Stage.REVIEWING)
@@ -105,13 +106,13 @@ def allocate(actor, case: Case, raw: dict, reason: str | None = None) -> Allocat
     db.session.add(allocation)
     db.session.flush()
     family = db.session.get(Family, case.family_id)
-    notify(keyworker.id, "allocation", f"allocation:{allocation.id}",
+    notify(keyworker.id, NotificationType.ALLOCATION, f"allocation:{allocation.id}",
            f"{family.display_name} has been allocated to you",
            f"Case {case.reference} ({family.display_name}) is now on your caseload."
            + (f" Reason: {reason}" if reallocating and reason else ""), case_id=case.id, family_id=case.family_id)
     team = db.session.get(Team, team_id) if team_id else None
     for referrer in referrer_ids(case):
-        notify(referrer, "allocation", f"allocation:{allocation.id}",
+        notify(referrer, NotificationType.ALLOCATION, f"allocation:{allocation.id}",
                "A keyworker has been allocated to the family you referred",
                f"Case {case.reference}: {keyworker.name}" + (f", {team.name}" if team else "")
                + " will be the family's keyworker.", case_id=case.id, family_id=case.family_id)

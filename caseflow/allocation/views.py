@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from caseflow.allocation import services
+from caseflow.allocation.schemas import WAITING_STAGES
 from caseflow.auth.models import Team
 from caseflow.cases import services as cases
 from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import ServiceValidationError
+from caseflow.core.vocab import Rag
 from caseflow.core.unit_of_work import savepoint
 from caseflow.triage.services import timeliness_many
 from caseflow.web.paging import current_page
@@ -51,7 +53,7 @@ def allocate(case_id):
 @login_required
 def unallocated():
     stage, rag = request.args.get("stage") or None, request.args.get("rag") or None
-    if stage not in (None, "triaged", "awaiting_panel", "stepped_down") or rag not in (None, "red", "amber", "green"):
+    if stage not in (None, *WAITING_STAGES) or rag not in (None, *Rag):
         abort(400, "Choose a stage and risk from the filters.")
     rows, total = services.unallocated(current_user, page=current_page(), stage=stage, rag=rag)
     return render_template("allocation/unallocated.html", rows=rows, total=total, page=current_page(), stage=stage, rag=rag,

@@ -33,6 +33,7 @@ from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.notify.services import notify
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
+from caseflow.notify.vocab import NotificationType
 
 
 def _age_on(person: Person, day) -> int | None:
@@ -265,7 +266,7 @@ def break_glass(actor, family_id: str, raw: dict) -> BreakGlass:
                  purpose=f"break-glass: {glass.reason}"[:120], basis="break-glass")
     for manager_id in db.session.scalars(select(User.id).where(User.role == Role.TEAM_MANAGER, User.active,
                                                                User.id != actor.id)):
-        notify(manager_id, "break_glass", f"break-glass:{glass.id}", f"Break-glass: {actor.name} opened {family.display_name}",
+        notify(manager_id, NotificationType.BREAK_GLASS, f"break-glass:{glass.id}", f"Break-glass: {actor.name} opened {family.display_name}",
                f"{actor.name} used emergency access to {family.display_name} until "
                f"{timescales.format_uk_datetime(glass.expires_at)}. Reason: {glass.reason}", family_id=family.id)
     return glass

@@ -31,7 +31,7 @@ import jellyfish
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import and_, or_, select, union
 
-from caseflow.families.models import FamilyMember, Person
+from caseflow.families.models import FamilyMember, MatchStatus, Person
 
 # Agreement weights (roughly log2 odds of "same person" for each level of agreement).
 W_GIVEN = {"exact": 6.0, "nickname": 5.0, "typo": 4.0, "similar": 1.0, "differ": -6.0}
@@ -74,7 +74,7 @@ class Candidate:
 
 @dataclass
 class PersonMatch:
-    status: str  # "linked" | "needs_review" | "new"
+    status: MatchStatus  # LINKED, NEEDS_REVIEW or NEW
     person_id: str | None = None
     score: float | None = None
     candidates: list[Candidate] = field(default_factory=list)
@@ -321,7 +321,7 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
     scored = sorted((_score(submitted, s_norm, r) for r in rows), key=lambda x: -x.score)
     scored = [x for x in scored if x.score >= REVIEW_SCORE]
     if not scored:
-        return PersonMatch("new")
+        return PersonMatch(MatchStatus.NEW)
     best = scored[0]
     conflicting_id = bool(submitted.nhs_number and best.row.nhs_number
                           and submitted.nhs_number != best.row.nhs_number)
@@ -333,8 +333,8 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
     if conflicting_id:
         candidates[0].reasons.insert(0, "different NHS number recorded: check carefully")
     if linked:
-        return PersonMatch("linked", best.row.id, candidates[0].score, candidates[:1])
-    return PersonMatch("needs_review", None, candidates[0].score, candidates)
+        return PersonMatch(MatchStatus.LINKED, best.row.id, candidates[0].score, candidates[:1])
+    return PersonMatch(MatchStatus.NEEDS_REVIEW, None, candidates[0].score, candidates)
 
 
 def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch | None:
@@ -360,5 +360,5 @@ def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch 
         best.levels["given"] != "differ" and best.levels["family"] != "differ")
     if len(rows) == 1 and plausible:
         candidates[0].score = 1.0
-        return PersonMatch("linked", best.row.id, 1.0, candidates)
-    return PersonMatch("needs_review", None, candidates[0].score, candidates)
+        return PersonMatch(MatchStatus.LINKED, best.row.id, 1.0, candidates)
+    return PersonMatch(MatchStatus.NEEDS_REVIEW, None, candidates[0].score, candidates)

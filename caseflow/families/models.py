@@ -27,6 +27,16 @@ RELATIONSHIP_LABELS = {
 }
 
 
+class MatchStatus(StrEnum):
+    """Who a person named on a request (or a partner's event) is: the matcher's answer
+    (linked, needs_review or new) and then the front-door officer's."""
+    LINKED = "linked"            # confidently the same person/family: linked automatically
+    NEEDS_REVIEW = "needs_review"
+    NEW = "new"                  # nobody like this known: a new record
+    CONFIRMED = "confirmed"      # an officer confirmed a candidate
+    REJECTED = "rejected"        # an officer rejected the candidates: a new record
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"

@@ -8,7 +8,7 @@ from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.core.roles import Role
 from caseflow.core.access import can
 from caseflow.frontdoor import review, services
-from caseflow.frontdoor.models import Source
+from caseflow.frontdoor.models import MatchStatus, Source
 from caseflow.frontdoor.schemas import (
     MatchDecidedSchema,
     MatchDecisionSchema,
@@ -26,7 +26,7 @@ def created_body(user, sub: services.Submission) -> dict:
     req = sub.request
     match = {"status": req.match_status}
     # Candidates are other families' records: only for callers who may decide matches.
-    candidates = [c for p in req.people for c in p.candidates if p.match_status == "needs_review"]
+    candidates = [c for p in req.people for c in p.candidates if p.match_status == MatchStatus.NEEDS_REVIEW]
     if candidates and can(user, "request.resolve_match", req):
         match["candidates"] = candidates
     return RequestCreatedSchema().dump({"request": req, "case": sub.case, "family": sub.family, "match": match})

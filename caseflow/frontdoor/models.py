@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
 from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
 from caseflow.core.vocab import Urgency
-from caseflow.families.models import Family, Relationship
+from caseflow.families.models import Family, MatchStatus, Relationship
 
 
 class Source(StrEnum):
@@ -27,14 +27,6 @@ class RequestStatus(StrEnum):
     NEEDS_REVIEW = "needs_review"  # a possible match needs a front-door officer's decision
     TRIAGED = "triaged"          # triage decision recorded (caseflow.triage)
     ROUTED = "routed"            # added to an already open case for its allocated worker
-
-
-class MatchStatus(StrEnum):
-    LINKED = "linked"            # confidently the same person/family: linked automatically
-    NEEDS_REVIEW = "needs_review"
-    NEW = "new"                  # nobody like this known: a new record
-    CONFIRMED = "confirmed"      # an officer confirmed a candidate
-    REJECTED = "rejected"        # an officer rejected the candidates: a new record
 
 
 class RequestForHelp(Base):

@@ -12,7 +12,7 @@ from caseflow.core.access import family_view_decision
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import limiter
 from caseflow.frontdoor import forms, review, services
-from caseflow.frontdoor.models import Source, Urgency
+from caseflow.frontdoor.models import RequestStatus, Source, Urgency
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
@@ -128,7 +128,7 @@ def show_request(request_id):
     req, decision = services.view_request(current_user, request_id)
     review = services.match_review(current_user, req)
     return render_template("frontdoor/request.html", req=req, decision=decision, review=review,
-                           can_triage=req.status == "new" and bool(can(current_user, "case.triage")),
+                           can_triage=req.status == RequestStatus.NEW and bool(can(current_user, "case.triage")),
                            waiting=timescales.working_hours_between(req.received_at, utcnow()),
                            title=f"Request {req.reference}")
 
@@ -146,7 +146,7 @@ def decide_match(request_id, person_id):
         return redirect(url_for("frontdoor.show_request", request_id=request_id))
     if decision == "confirm":
         flash("Match confirmed: the request is now on the existing family's record."
-              if req.status != "routed" else
+              if req.status != RequestStatus.ROUTED else
               "Match confirmed: the family already has an open case, so the request has joined it.",
               "success")
     else:

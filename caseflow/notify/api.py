@@ -9,6 +9,7 @@ from caseflow.notify import dashboard, events, flags, outbox, partners, rules, s
 from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, OrganisationSettingsInSchema,
                                      PartnerEventBatchSchema, PartnerEventSchema, ReviewResolutionSchema,
                                      RoutingRuleSchema)
+from caseflow.notify.vocab import DeliveryStatus
 
 bp = api_blueprint("notify_api", __name__)
 
@@ -18,7 +19,7 @@ class InboxQuery(PageQuerySchema):
 
 
 class DeliveryQuery(PageQuerySchema):
-    status = fields.String(load_default=None, validate=validate.OneOf(["pending", "queued", "delivered", "dead"]))
+    status = fields.String(load_default=None, validate=validate.OneOf(list(DeliveryStatus)))
 
 
 @endpoint(bp, "/inbox", "GET", summary="Your notifications, newest first", query=InboxQuery, response=schemas.InboxSchema)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from caseflow.core import timescales
 from caseflow.core.extensions import db
+from caseflow.notify.vocab import Deadline
 
 SCHOOL_DAY_START = time(9, 0)
 
@@ -58,8 +59,8 @@ def add_working_hours(moment: datetime, hours: int) -> datetime:
 
 def deadline_for(kind: str, hours: int | None, moment: datetime,
                  holidays: list[tuple[date, date]] | None = None) -> datetime | None:
-    if kind == "next_school_day":
+    if kind == Deadline.NEXT_SCHOOL_DAY:
         return next_school_day_start(moment, holidays)
-    if kind == "working_hours":
+    if kind == Deadline.WORKING_HOURS:
         return add_working_hours(moment, hours or 8)
     return None

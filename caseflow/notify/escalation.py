@@ -12,6 +12,7 @@ from caseflow.core.extensions import db
 from caseflow.notify import outbox
 from caseflow.notify.models import Notification
 from caseflow.notify.services import notify
+from caseflow.notify.vocab import NotificationType
 
 
 def escalate_due(limit: int = 200) -> int:
@@ -32,7 +33,7 @@ def escalate_due(limit: int = 200) -> int:
         for duty_id in duty:
             if duty_id == note.recipient_id:
                 continue
-            escalation = notify(duty_id, "escalation", f"escalation:{note.id}", title, body, case_id=note.case_id,
+            escalation = notify(duty_id, NotificationType.ESCALATION, f"escalation:{note.id}", title, body, case_id=note.case_id,
                                 family_id=note.family_id, event_id=note.event_id, basis=note.basis)
             if escalation is not None and org is not None and org.duty_email:
                 db.session.flush()

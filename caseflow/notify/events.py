@@ -23,6 +23,7 @@ from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchem
 from caseflow.notify.vocab import EVENT_CONCERNS, EVENT_TYPES, event_category
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.core.unit_of_work import savepoint
+from caseflow.notify.vocab import EventStatus
 
 
 def accept(actor, raw: dict) -> tuple[PartnerEvent, bool]:
@@ -86,7 +87,7 @@ def _new_event(actor, data: dict) -> PartnerEvent:
                         source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
                         source_reference=data["source_reference"], type=data["type"],
                         occurred_at=data["occurred_at"], summary=data.get("summary"),
-                        people=[_jsonable(p) for p in data["people"]], status="received", received_at=utcnow())
+                        people=[_jsonable(p) for p in data["people"]], status=EventStatus.RECEIVED, received_at=utcnow())
 
 
 def _jsonable(person: dict) -> dict:
@@ -154,7 +155,7 @@ def shown(actor, event: PartnerEvent) -> EventView:
 
 def review_queue(actor) -> list[PartnerEvent]:
     require(actor, "event.review", object_type="partner_event", purpose="events to check")  # names and dates of birth
-    return list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.status == "needs_review")
+    return list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.status == EventStatus.NEEDS_REVIEW)
                                    .order_by(PartnerEvent.received_at)))
 
 
@@ -165,7 +166,7 @@ def resolve_review(actor, event_id: str, raw: dict) -> PartnerEvent:
 
     event = get(actor, event_id, "event.review")
     data = load(ReviewResolutionSchema, raw)
-    if event.status != "needs_review":
+    if event.status != EventStatus.NEEDS_REVIEW:
         raise Conflict("This event has already been resolved.")
     event.decided_by_id, event.decided_at = actor.id, utcnow()
     if data["decision"] == "not_known":
@@ -192,12 +193,12 @@ def decide(actor, event_id: str, raw: dict):
 
     event = get(actor, event_id, "event.decide")
     data = load(EventDecisionSchema, raw)
-    if event.status != "closed_recently":
+    if event.status != EventStatus.CLOSED_RECENTLY:
         raise Conflict("A decision is recorded only on an event about a recently closed case.")
     event.decided_by_id, event.decided_at = actor.id, utcnow()
     event.decision_reason = data["reason"].strip()
     if data["decision"] == "no_further_action":
-        event.status = "no_further_action"
+        event.status = EventStatus.NO_FURTHER_ACTION
         audit.record(actor, "event.no_further_action", "partner_event", event.id, family_id=event.family_id,
                      purpose="partner notification")
         return event
@@ -212,7 +213,7 @@ def decide(actor, event_id: str, raw: dict):
                    "details": f"{EVENT_TYPES.get(event.type, event.type)} on {event.occurred_at:%d %B %Y}. "
                               f"{event.summary or ''} Re-referral decision: {event.decision_reason}",
                    "consent_given": False, "urgency": "urgent"}
-    event.status = "reopened"
+    event.status = EventStatus.REOPENED
     db.session.flush()
     submission = submit_request(actor, raw_request, Source.PARTNER_SYSTEM)  # in this transaction
     event.new_case_id = submission.case.id
@@ -225,7 +226,7 @@ def purge_expired(today) -> int:
     """Events about people not open to the service are erased when their time is up."""
     rows = list(db.session.scalars(select(PartnerEvent).where(PartnerEvent.purge_after.is_not(None),
                                                              PartnerEvent.purge_after < today,
-                                                             PartnerEvent.status != "purged")))
+                                                             PartnerEvent.status != EventStatus.PURGED)))
     for event in rows:
         event.people, event.summary, event.candidates, event.status = None, None, None, "purged"
     db.session.flush()

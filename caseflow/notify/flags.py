@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -18,14 +17,9 @@ from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
-from caseflow.families.models import FamilyMember
+from caseflow.families.models import FamilyMember, MatchStatus
 from caseflow.core.errors import ServiceValidationError
-
-
-class FlagStatus(StrEnum):
-    FLAGGED = "flagged"
-    NOT_FLAGGED = "not_flagged"
-    POSSIBLE_MATCH = "possible_match"
+from caseflow.notify.vocab import FlagStatus
 
 
 FLAG_MESSAGES = {
@@ -72,9 +66,9 @@ def lookup(actor, query: dict) -> Flag:
         given_name=query.get("given_name") or "", family_name=query.get("family_name") or "",
         date_of_birth=query.get("date_of_birth"), postcode=query.get("postcode"),
         nhs_number=query.get("nhs_number"), upn=query.get("upn")))
-    flag = Flag(False, needs_review=match.status == "needs_review", status=FlagStatus.NOT_FLAGGED)
+    flag = Flag(False, needs_review=match.status == MatchStatus.NEEDS_REVIEW, status=FlagStatus.NOT_FLAGGED)
     touched: list[str] = []  # the families this look-up read, for their access logs
-    if match.status == "linked":
+    if match.status == MatchStatus.LINKED:
         touched = list(db.session.scalars(select(FamilyMember.family_id).where(FamilyMember.person_id == match.person_id)))
         case = _open_case(touched)
         if case is not None:
@@ -82,7 +76,7 @@ def lookup(actor, query: dict) -> Flag:
             flag = Flag(True, case.opened_at, case.reference,
                         f"{keyworker.name} ({keyworker.email})" if keyworker else FRONT_DOOR_CONTACT,
                         status=FlagStatus.FLAGGED)
-    elif match.status == "needs_review":
+    elif match.status == MatchStatus.NEEDS_REVIEW:
         # Not sure who this is. If none of the people it might be is open, "no" is still certain;
         # if one is, the only honest answer is "possibly": never a false "not flagged".
         touched = sorted({family_id for c in match.candidates for family_id in c.family_ids})

@@ -13,6 +13,7 @@ from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
 from caseflow.notify import deadlines
 from caseflow.notify.models import RoutingRule
+from caseflow.core.roles import OrgType
 
 
 class RoutingBatch:
@@ -135,7 +136,7 @@ def _schools_of(people: list[Person]) -> dict[str, Organisation | None]:
 
     ids = {p.school_id for p in people if p.school_id}
     names = {p.school_name.strip().lower() for p in people if not p.school_id and p.school_name}
-    schools = list(db.session.scalars(select(Organisation).where(Organisation.type == "school", or_(
+    schools = list(db.session.scalars(select(Organisation).where(Organisation.type == OrgType.SCHOOL, or_(
         Organisation.id.in_(ids), func.lower(Organisation.name).in_(names))))) if ids or names else []
     by_name = {o.name.lower(): o for o in schools}
     by_id = {o.id: o for o in schools}

@@ -25,6 +25,7 @@ from caseflow.core.database import rollback_boundary, utcnow
 from caseflow.core.extensions import db
 from caseflow.core.queue import JOB_RUNNER
 from caseflow.notify.models import Delivery
+from caseflow.notify.vocab import DeliveryKind, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def add(kind: str, *, event_id: str | None = None, notification_id: str | None =
     # With Redis the dispatcher queues it at commit; should that fail, it goes back to pending.
     queued = bool(_settings().redis_url)
     row = Delivery(kind=kind, event_id=event_id, notification_id=notification_id, target=target,
-                   status="queued" if queued else "pending", queued_at=now if queued else None,
+                   status=DeliveryStatus.QUEUED if queued else DeliveryStatus.PENDING, queued_at=now if queued else None,
                    next_attempt_at=now)
     db.session.add(row)
     return row
@@ -106,8 +107,8 @@ def dispatch(rows: list[tuple[str, str]]) -> None:
     (route_pending), which takes every waiting routing row in batches. Other rows (emails,
     webhooks) are one job each: each talks to a different outside system and fails alone."""
     app = current_app._get_current_object()
-    routes = [i for i, kind in rows if kind == "route"]
-    others = [i for i, kind in rows if kind != "route"]
+    routes = [i for i, kind in rows if kind == DeliveryKind.ROUTE]
+    others = [i for i, kind in rows if kind != DeliveryKind.ROUTE]
     if _settings().redis_url:
         woken = False
         try:
@@ -118,8 +119,8 @@ def dispatch(rows: list[tuple[str, str]]) -> None:
         except Exception as exc:  # Redis down: the sweeper queues them when it is back
             log.warning("outbox: could not queue %d deliveries (%s); the sweeper will", len(rows), exc)
             with db.engine.begin() as conn:  # a connection of its own: the session is mid-commit
-                conn.execute(update(Delivery).where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == "queued")
-                             .values(status="pending", queued_at=None))
+                conn.execute(update(Delivery).where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == DeliveryStatus.QUEUED)
+                             .values(status=DeliveryStatus.PENDING, queued_at=None))
             return
         if routes and not woken and _routers_behind():  # a job was already waiting: is it late?
             # A burst is arriving faster than the workers route it (or no worker is running):
@@ -152,7 +153,7 @@ def _routers_behind() -> bool:
     try:
         with db.engine.connect() as conn:  # a connection of its own: the session is mid-commit
             oldest = conn.execute(select(Delivery.next_attempt_at).where(
-                Delivery.status == "queued", Delivery.kind == "route")
+                Delivery.status == DeliveryStatus.QUEUED, Delivery.kind == DeliveryKind.ROUTE)
                 .order_by(Delivery.next_attempt_at).limit(1)).scalar()
     except Exception:  # the event is committed and a worker will route it: never fail the caller
         log.warning("outbox: could not tell whether the routers are behind", exc_info=True)
@@ -227,7 +228,7 @@ def route_pending(ids: list[str] | None = None) -> int:
         _queue().connection.delete(_WAKE_KEY)  # rows committed from now on wake another job
     done = 0
     while True:
-        query = (select(Delivery).where(Delivery.kind == "route", Delivery.status.in_(("pending", "queued")),
+        query = (select(Delivery).where(Delivery.kind == DeliveryKind.ROUTE, Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.QUEUED)),
                                         Delivery.next_attempt_at <= utcnow())
                  .order_by(Delivery.created_at).limit(ROUTE_BATCH))
         if ids is not None:
@@ -250,7 +251,7 @@ def route_pending(ids: list[str] | None = None) -> int:
             routing.route_events([r.event_id for r in rows])
             now = utcnow()
             for row in rows:
-                row.status, row.delivered_at, row.attempts, row.last_error = "delivered", now, row.attempts + 1, None
+                row.status, row.delivered_at, row.attempts, row.last_error = DeliveryStatus.DELIVERED, now, row.attempts + 1, None
             # unit-of-work exception: the dispatcher commits each batch with its rows marked
             # delivered, so a batch routed is never routed again and a failed one fails alone.
             db.session.commit()
@@ -268,15 +269,15 @@ def run(delivery_id: str) -> None:
 
     query = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
     row = db.session.scalar(query)
-    if row is None or row.status in ("delivered", "dead"):
+    if row is None or row.status in (DeliveryStatus.DELIVERED, DeliveryStatus.DEAD):
         db.session.rollback()
         return
     try:
-        if row.kind == "route":
+        if row.kind == DeliveryKind.ROUTE:
             routing.route_events([row.event_id])  # committed below, with the row
-        elif row.kind == "email":
+        elif row.kind == DeliveryKind.EMAIL:
             channels.send_email(row)
-        elif row.kind == "webhook":
+        elif row.kind == DeliveryKind.WEBHOOK:
             channels.send_webhook(row)
         else:
             raise ValueError(f"unknown delivery kind {row.kind!r}")
@@ -284,7 +285,7 @@ def run(delivery_id: str) -> None:
         db.session.rollback()
         _failed(delivery_id, exc)
         return
-    row.status, row.delivered_at, row.attempts = "delivered", utcnow(), row.attempts + 1
+    row.status, row.delivered_at, row.attempts = DeliveryStatus.DELIVERED, utcnow(), row.attempts + 1
     row.last_error = None
     # unit-of-work exception: each delivery is its own transaction (the work and its row marked
     # delivered together), also when a failed routing batch runs its rows one at a time.
@@ -298,10 +299,10 @@ def _failed(delivery_id: str, exc: Exception) -> None:
     row.attempts += 1
     row.last_error = f"{type(exc).__name__}: {exc}"[:500]
     if row.attempts >= MAX_ATTEMPTS:
-        row.status = "dead"
+        row.status = DeliveryStatus.DEAD
         log.error("outbox: delivery %s is dead after %d attempts: %s", row.id, row.attempts, row.last_error)
     else:
-        row.status = "pending"
+        row.status = DeliveryStatus.PENDING
         row.next_attempt_at = utcnow() + timedelta(seconds=BACKOFF_SECONDS[row.attempts - 1])
     db.session.commit()  # unit-of-work exception: the failure is recorded after its work was undone
 
@@ -311,9 +312,9 @@ def sweep(limit: int = 500) -> int:
     passed, and rows queued long ago whose worker died. Returns how many were handed on."""
     now = utcnow()
     query = (select(Delivery.id, Delivery.kind).where(or_(
-        (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+        (Delivery.status == DeliveryStatus.PENDING) & (Delivery.next_attempt_at <= now),
         # queued but not done within the setting: its worker died, so queue it again
-        (Delivery.status == "queued") & (Delivery.queued_at <= now - timedelta(
+        (Delivery.status == DeliveryStatus.QUEUED) & (Delivery.queued_at <= now - timedelta(
             seconds=_settings().outbox_requeue_seconds))))
         .order_by(Delivery.next_attempt_at).limit(limit))
     if db.engine.dialect.name == "postgresql":
@@ -325,23 +326,23 @@ def sweep(limit: int = 500) -> int:
     ids = [i for i, _ in rows]
     if _settings().redis_url:
         try:
-            if any(kind == "route" for _, kind in rows):
+            if any(kind == DeliveryKind.ROUTE for _, kind in rows):
                 wake_router()
-            if others := [i for i, kind in rows if kind != "route"]:
+            if others := [i for i, kind in rows if kind != DeliveryKind.ROUTE]:
                 _enqueue(others)
         except Exception as exc:
             db.session.rollback()
             log.warning("outbox: sweep could not reach Redis (%s)", exc)
             return 0
-        db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_(("pending", "queued")))
-                           .values(status="queued", queued_at=now))
+        db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.QUEUED)))
+                           .values(status=DeliveryStatus.QUEUED, queued_at=now))
         db.session.commit()  # unit-of-work exception: the rows are marked queued once Redis has them
     else:
         # unit-of-work exception: end this transaction (and its row locks) before the rows are
         # run in-process, each in a transaction of its own.
         db.session.commit()
-        _run_in_process(current_app._get_current_object(), [i for i, kind in rows if kind != "route"],
-                        [i for i, kind in rows if kind == "route"])
+        _run_in_process(current_app._get_current_object(), [i for i, kind in rows if kind != DeliveryKind.ROUTE],
+                        [i for i, kind in rows if kind == DeliveryKind.ROUTE])
     return len(ids)
 
 
@@ -355,9 +356,9 @@ def replay(actor, delivery_id: str) -> Delivery:
     row = db.session.get(Delivery, delivery_id)
     if row is None:
         raise NotFound("No delivery with that id.")
-    if row.status != "dead":
+    if row.status != DeliveryStatus.DEAD:
         raise Conflict("Only dead deliveries are replayed; this one is " + row.status + ".")
-    row.status, row.attempts, row.next_attempt_at, row.last_error = "pending", 0, utcnow(), None
+    row.status, row.attempts, row.next_attempt_at, row.last_error = DeliveryStatus.PENDING, 0, utcnow(), None
     audit.record(actor, "delivery.replay", "delivery", row.id, purpose="notification delivery")
     dispatch_after_commit([(row.id, row.kind)])
     return row

@@ -16,11 +16,12 @@ from caseflow.cases.models import Case
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
+from caseflow.families.models import MatchStatus
 from caseflow.notify import deadlines
 from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
 from caseflow.notify.models import PartnerEvent, RoutingRule
 from caseflow.notify.services import notify, notify_many
-from caseflow.notify.vocab import EVENT_TYPES
+from caseflow.notify.vocab import EVENT_TYPES, EventStatus, NotificationType, Recipient
 
 
 def _settings():
@@ -42,7 +43,7 @@ def route_events(event_ids: list[str]) -> None:
 
 def _route_events(event_ids: list[str]) -> None:
     events = list(db.session.scalars(select(PartnerEvent).where(
-        PartnerEvent.id.in_(event_ids), PartnerEvent.status == "received")
+        PartnerEvent.id.in_(event_ids), PartnerEvent.status == EventStatus.RECEIVED)
         .order_by(PartnerEvent.received_at).with_for_update()))
     if not events:
         return
@@ -50,10 +51,10 @@ def _route_events(event_ids: list[str]) -> None:
     linked: dict[str, list[str]] = {}
     for event in events:
         matches = [match_person(db.session, _submitted(p), families_when_linked=False) for p in event.people or []]
-        if any(m.status == "needs_review" for m in matches) or not any(m.status == "linked" for m in matches):
+        if any(m.status == MatchStatus.NEEDS_REVIEW for m in matches) or not any(m.status == MatchStatus.LINKED for m in matches):
             _to_review(event, matches, batch)  # ambiguous, or nobody recognised: a person checks before it is dropped
         else:
-            linked[event.id] = [m.person_id for m in matches if m.status == "linked"]
+            linked[event.id] = [m.person_id for m in matches if m.status == MatchStatus.LINKED]
     families_of = batch.families_of_people({p for ids in linked.values() for p in ids})
     open_cases = batch.open_cases({f for fs in families_of.values() for f in fs})
     placed = []
@@ -83,19 +84,19 @@ def _submitted(p: dict) -> SubmittedPerson:
 
 
 def _to_review(event: PartnerEvent, matches, batch: RoutingBatch) -> None:
-    event.status = "needs_review"
+    event.status = EventStatus.NEEDS_REVIEW
     event.candidates = [{"status": m.status, "person_id": m.person_id,
                          "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
     event.routed_at = utcnow()
     for officer_id in batch.front_door_officers():
-        notify(officer_id, "event_review", f"event-review:{event.id}", f"Check who this is about: {_label(event)}",
+        notify(officer_id, NotificationType.EVENT_REVIEW, f"event-review:{event.id}", f"Check who this is about: {_label(event)}",
                f"{event.reference}: the people named could not be matched with certainty. Confirm who it is, "
                "or mark it as nobody known to us.", event_id=event.id)
 
 
 def _not_open(event: PartnerEvent) -> None:
     """Not someone the service works with: keep it only as long as policy allows, then erase."""
-    event.status = "not_open"
+    event.status = EventStatus.NOT_OPEN
     event.routed_at = utcnow()
     event.purge_after = (utcnow() + timedelta(days=_settings().unmatched_event_days)).date()
 
@@ -114,7 +115,7 @@ def _deliver(placed: list[tuple[PartnerEvent, str]], batch: RoutingBatch, open_c
         event.family_id, event.routed_at = family_id, utcnow()
         case = open_cases.get(family_id)
         if case is not None:
-            event.case_id, event.status = case.id, "routed"
+            event.case_id, event.status = case.id, EventStatus.ROUTED
             _notify_by_rules(event, case, batch)
             _audit(event, "event.route")
         else:
@@ -131,9 +132,9 @@ def _closed_recently(event: PartnerEvent, family_id: str) -> None:
     if last is None:
         _not_open(event)
         return
-    event.case_id, event.status = last.id, "closed_recently"
+    event.case_id, event.status = last.id, EventStatus.CLOSED_RECENTLY
     for user_id in [last.keyworker_id, *team_managers(last)]:
-        notify(user_id, "re_referral", f"event:{event.id}", f"{_label(event)}: {last.family.display_name} (case closed)",
+        notify(user_id, NotificationType.RE_REFERRAL, f"event:{event.id}", f"{_label(event)}: {last.family.display_name} (case closed)",
                f"{event.reference}: {event.summary or ''} The family's case {last.reference} closed on "
                f"{last.closed_at:%d %B %Y}. Open a new case from this notification, or record why not.",
                case_id=last.id, family_id=family_id, event_id=event.id,
@@ -162,15 +163,15 @@ def team_managers(case: Case) -> list[str]:
 
 def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: RoutingBatch) -> list[str | None]:
     """The people a rule's recipient kind names, for this event's case."""
-    if kind == "keyworker":
+    if kind == Recipient.KEYWORKER:
         return [case.keyworker_id]
-    if kind == "social_worker":
+    if kind == Recipient.SOCIAL_WORKER:
         return [case.social_worker_id]
-    if kind == "team_manager":
+    if kind == Recipient.TEAM_MANAGER:
         return batch.team_managers(case)
-    if kind == "school_key_adult":
+    if kind == Recipient.SCHOOL_KEY_ADULT:
         return batch.families[case.family_id].key_adults(event.person_ids)
-    if kind == "health_visitor":
+    if kind == Recipient.HEALTH_VISITOR:
         return batch.visitors.get(case.id, [])
     return []
 
@@ -194,7 +195,7 @@ def _notify_by_rules(event: PartnerEvent, case: Case, batch: RoutingBatch) -> No
     for plan in by_user.values():
         title, body, basis = message_for(plan["user"], event, case, batch.families[case.family_id],
                                          source.name if source else "a partner", batch)
-        batch.notes.append({"recipient": plan["user"], "type": "partner_event", "delivery_key": f"event:{event.id}",
+        batch.notes.append({"recipient": plan["user"], "type": NotificationType.PARTNER_EVENT, "delivery_key": f"event:{event.id}",
                             "title": title, "body": body, "case_id": case.id, "family_id": case.family_id,
                             "event_id": event.id, "deadline_at": plan["deadline"], "channels": plan["channels"],
                             "basis": basis, "person_ids": list(event.person_ids or [])})

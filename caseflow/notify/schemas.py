@@ -9,7 +9,9 @@ from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, p
 from caseflow.core.database import utcnow
 from caseflow.core.schemas import not_blank
 from caseflow.frontdoor.schemas import CandidateOutSchema, PersonSchema
-from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_STATUSES, EVENT_TYPES, RECIPIENTS
+from caseflow.families.models import MatchStatus
+from caseflow.notify.vocab import (CHANNELS, DEADLINES, EVENT_STATUSES, EVENT_TYPES, RECIPIENTS, DeliveryKind,
+                                   DeliveryStatus, FlagStatus)
 
 
 class PartnerEventSchema(Schema):
@@ -131,7 +133,7 @@ class FlagOutSchema(ResponseSchema):
     not certain (status "possible_match"): a partner then checks with the front door."""
     flagged = flag("true: open to early help; false: not open; null: not certain (see status).", nullable=True)
     status = text("possible_match: someone open may be this person; check with the front door.",
-                  choices=["flagged", "not_flagged", "possible_match"])
+                  choices=list(FlagStatus))
     message = text("The answer in words, to show the person asking.")
     since = moment(nullable=True)
     case_reference = text(nullable=True)
@@ -158,7 +160,7 @@ class EventPersonSchema(ResponseSchema):
 
 
 class PersonMatchOutSchema(ResponseSchema):
-    status = text(choices=["linked", "needs_review", "new"])
+    status = text(choices=[MatchStatus.LINKED, MatchStatus.NEEDS_REVIEW, MatchStatus.NEW])
     person_id = text(nullable=True)
     candidates = many(CandidateOutSchema)
 
@@ -175,8 +177,8 @@ class ReviewQueueSchema(ResponseSchema):
 
 class DeliveryOutSchema(ResponseSchema):
     id = text()
-    kind = text(choices=["route", "email", "webhook"])
-    status = text(choices=["pending", "queued", "delivered", "dead"])
+    kind = text(choices=list(DeliveryKind))
+    status = text(choices=list(DeliveryStatus))
     attempts = whole()
     last_error = text(nullable=True)
     event_id = text(nullable=True)

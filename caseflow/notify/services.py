@@ -15,11 +15,12 @@ from caseflow.core.extensions import db
 from caseflow.notify.models import Notification
 from caseflow.notify.sharing import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
 from caseflow.core.errors import NotFound
+from caseflow.notify.vocab import Channel, DeliveryKind
 
 
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
            case_id: str | None = None, family_id: str | None = None, *, event_id: str | None = None,
-           deadline_at=None, channels=("inbox",), basis: str | None = None, recipient=None,
+           deadline_at=None, channels=(Channel.INBOX,), basis: str | None = None, recipient=None,
            fresh: bool = False, person_ids: list[str] | None = None) -> Notification | None:
     """The inbox row (always) and, in the same transaction, outbox rows for the other channels:
     email when the rule asks for it and SMTP is configured, and a signed webhook whenever the
@@ -53,7 +54,7 @@ def notify_many(notes: list[dict]) -> None:
 
     rows, others = [], []
     for note in notes:
-        user, channels = note["recipient"], note.get("channels", ("inbox",))
+        user, channels = note["recipient"], note.get("channels", (Channel.INBOX,))
         row = {"id": new_id(), "delivery_key": f"{note['delivery_key']}:{user.id}"[:200], "recipient_id": user.id,
                "type": note["type"], "case_id": note.get("case_id"), "family_id": note.get("family_id"),
                "title": note["title"][:200], "body": note["body"], "event_id": note.get("event_id"),
@@ -71,7 +72,7 @@ def notify_many(notes: list[dict]) -> None:
 def _other_channels(user, channels) -> bool:
     settings = current_app.extensions["caseflow.settings"]
     org = user.organisation if user is not None else None
-    return bool(("email" in channels and settings.smtp_url and user is not None and user.email)
+    return bool((Channel.EMAIL in channels and settings.smtp_url and user is not None and user.email)
                 or (org is not None and org.webhook_url))
 
 
@@ -81,10 +82,10 @@ def _add_outbox_rows(note_id: str, user, channels) -> None:
     from caseflow.notify import outbox
 
     settings = current_app.extensions["caseflow.settings"]
-    if "email" in channels and settings.smtp_url and user.email:
-        outbox.add("email", notification_id=note_id, target=user.email)
+    if Channel.EMAIL in channels and settings.smtp_url and user.email:
+        outbox.add(DeliveryKind.EMAIL, notification_id=note_id, target=user.email)
     if user.organisation is not None and user.organisation.webhook_url:
-        outbox.add("webhook", notification_id=note_id, target=user.organisation.webhook_url)
+        outbox.add(DeliveryKind.WEBHOOK, notification_id=note_id, target=user.organisation.webhook_url)
 
 
 def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False):

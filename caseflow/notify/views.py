@@ -11,6 +11,7 @@ from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 from caseflow.web.forms import text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import submit
+from caseflow.notify.vocab import EventStatus
 
 bp = Blueprint("notify", __name__, template_folder="templates")
 
@@ -49,8 +50,8 @@ def _event_page(view, errors, status=200):
     item = view.event
     return render_template("notify/event.html", event=item, view=view, types=EVENT_TYPES, statuses=EVENT_STATUSES,
                            errors=errors, form=request.form,
-                           can_decide=item.status == "closed_recently" and bool(can(current_user, "event.decide", item)),
-                           can_review=item.status == "needs_review" and bool(can(current_user, "event.review", item)),
+                           can_decide=item.status == EventStatus.CLOSED_RECENTLY and bool(can(current_user, "event.decide", item)),
+                           can_review=item.status == EventStatus.NEEDS_REVIEW and bool(can(current_user, "event.review", item)),
                            title=f"Notification {item.reference}"), status
 
 
@@ -64,7 +65,7 @@ def resolve(event_id):
                           None if choice else {"person_id": ["Choose who this is about"]})
     if done is None:
         return _event_page(events.shown(current_user, item), errors, 400)
-    flash("Sent to the people working with the family." if done.status == "routed"
+    flash("Sent to the people working with the family." if done.status == EventStatus.ROUTED
           else "Recorded: not known to us. It is kept only for the retention period.", "success")
     return redirect(url_for("notify.review_queue"))
 

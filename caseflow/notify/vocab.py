@@ -87,6 +87,13 @@ DEFAULT_RULES = [
     ("ae_attendance", "health_visitor", "inbox", "working_hours", 8),
 ]
 
+class FlagStatus(StrEnum):
+    """A partner's flag check: never the record itself, and never a "no" that is not certain."""
+    FLAGGED = "flagged"
+    NOT_FLAGGED = "not_flagged"
+    POSSIBLE_MATCH = "possible_match"
+
+
 class EventStatus(StrEnum):
     RECEIVED = "received"
     ROUTED = "routed"

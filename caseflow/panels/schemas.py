@@ -7,9 +7,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, one, text, whole
 from caseflow.cases.amendments import amend_reason
 from caseflow.core.stages import Stage
+from caseflow.panels.models import PanelOutcome
 from caseflow.triage.schemas import CaseRow, CaseSummarySchema
 
-PANEL_DECISIONS = ["allocate", "signpost", "step_up", "defer"]
+PANEL_DECISIONS = list(PanelOutcome)
 
 
 class PanelSchema(Schema):

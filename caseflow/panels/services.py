@@ -26,10 +26,11 @@ from caseflow.core.access import require
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
-from caseflow.panels.models import Panel, PanelItem, PanelMember
+from caseflow.panels.models import Panel, PanelItem, PanelMember, PanelOutcome
 from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
 from caseflow.triage import services as triage
+from caseflow.core.vocab import Rag
 
 
 def next_panel_date(after: date | None = None) -> date:
@@ -108,7 +109,7 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     panel, decision = get_panel(actor, panel_id)
     decided = {item.case_id: item for item in panel.items}
     priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
-    risk = sql_case((Case.rag == "red", 0), (Case.rag == "amber", 1), (Case.rag == "green", 2), else_=3)
+    risk = sql_case((Case.rag == Rag.RED, 0), (Case.rag == Rag.AMBER, 1), (Case.rag == Rag.GREEN, 2), else_=3)
     awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
     if not waiting:  # minutes: only what this panel decided
         awaiting = Case.id.is_(None)
@@ -123,7 +124,7 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     deferrals: dict[str, list[PanelItem]] = {}
     if case_ids:
         for item in db.session.scalars(select(PanelItem).where(
-                PanelItem.case_id.in_(case_ids), PanelItem.decision == "defer",
+                PanelItem.case_id.in_(case_ids), PanelItem.decision == PanelOutcome.DEFER,
                 PanelItem.panel_id != panel.id).order_by(PanelItem.decided_at)):
             deferrals.setdefault(item.case_id, []).append(item)
     today = timescales.to_london(utcnow()).date()
@@ -148,12 +149,12 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     item = PanelItem(panel_id=panel.id, case_id=case.id, decision=data["decision"],
                      rationale=data["rationale"], decided_by_id=actor.id,
                      team_id=data.get("team_id"), keyworker_id=data.get("keyworker_id"))
-    if data["decision"] == "allocate":
+    if data["decision"] == PanelOutcome.ALLOCATE:
         allocation.allocate(actor, case, data,
                             reason=f"Panel {panel.name} on {timescales.format_uk_date(panel.meets_on)}")
-    elif data["decision"] == "signpost":
+    elif data["decision"] == PanelOutcome.SIGNPOST:
         triage.signpost(actor, case, data["rationale"], data["signposted_to"])
-    elif data["decision"] == "step_up":
+    elif data["decision"] == PanelOutcome.STEP_UP:
         triage.step_up(actor, case, data["rationale"])
     db.session.add(item)
     try:

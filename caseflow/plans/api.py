@@ -18,7 +18,7 @@ bp = api_blueprint("plans_api", __name__)
 def assessment_body(view) -> dict:
     a = view.assessment
     return schemas.AssessmentOutSchema().dump({
-        **view.content, "case_id": view.case.id, "status": a.status if a else "not_started",
+        **view.content, "case_id": view.case.id, "status": a.status if a else schemas.NOT_STARTED,
         "due_on": a.due_on if a else view.case.assessment_due_on, "completed_at": a.completed_at if a else None,
         "version": a.version if a else None, "addenda": a.addenda if a else []})
 
@@ -63,7 +63,7 @@ def add_addendum(user, data, case_id):
 def plan_body(case, plan, decision) -> dict:
     if plan is None:
         return schemas.PlanOutSchema(exclude=("id", "agreed_at", "family_agreed")).dump({
-            "case_id": case.id, "status": "not_started", "version": None, "outcomes": [], "actions": [],
+            "case_id": case.id, "status": schemas.NOT_STARTED, "version": None, "outcomes": [], "actions": [],
             "distance_travelled": []})
     full = "plan" in decision.categories
     return schemas.PlanOutSchema().dump({

@@ -26,7 +26,7 @@ from caseflow.plans import deadlines
 from caseflow.plans.common import case_for
 from caseflow.plans.models import Assessment, AssessmentAddendum
 from caseflow.plans.schemas import AddendumSchema, AssessmentSchema
-from caseflow.plans.vocab import DOMAINS
+from caseflow.plans.vocab import DOMAINS, AssessmentStatus
 from caseflow.core.errors import Conflict, ServiceValidationError, StaleVersion, load
 from caseflow.triage.models import TriageDecision
 
@@ -43,7 +43,7 @@ class AssessmentView:
 
     @property
     def locked(self) -> bool:
-        return self.assessment is not None and self.assessment.status == "complete"
+        return self.assessment is not None and self.assessment.status == AssessmentStatus.COMPLETE
 
 
 def view(actor, case_id: str) -> AssessmentView:
@@ -133,7 +133,7 @@ def prefill(case: Case) -> dict:
 def _previous_assessment(case: Case) -> Assessment | None:
     return db.session.scalar(
         select(Assessment).join(Case, Case.id == Assessment.case_id)
-        .where(Case.family_id == case.family_id, Case.id != case.id, Assessment.status == "complete")
+        .where(Case.family_id == case.family_id, Case.id != case.id, Assessment.status == AssessmentStatus.COMPLETE)
         .order_by(Assessment.completed_at.desc()).limit(1))
 
 
@@ -142,7 +142,7 @@ def save_draft(actor, case_id: str, raw: dict) -> Assessment:
     case, _ = case_for(actor, case_id, "casework.record", "assessment", lock=True)
     data = load(AssessmentSchema, raw)
     assessment = _assessment(case.id)
-    if assessment is not None and assessment.status == "complete":
+    if assessment is not None and assessment.status == AssessmentStatus.COMPLETE:
         raise Conflict("This assessment is complete and locked: add a dated addendum instead.")
     known = {m.person_id: m for m in _family_members(case)}
     unknown = [i for i, m in enumerate(data.get("members") or []) if m["person_id"] not in known]
@@ -235,13 +235,13 @@ def complete(actor, case_id: str) -> Assessment:
     assessment = _assessment(case.id)
     if assessment is None:
         raise Conflict("Start the assessment before completing it.")
-    if assessment.status == "complete":
+    if assessment.status == AssessmentStatus.COMPLETE:
         raise Conflict("This assessment is already complete.")
     missing = completeness_problems(assessment)
     if missing:
         raise ServiceValidationError("The assessment is not finished yet.", missing)
     flow.transition(db.session, case, "complete_assessment", actor, reason="Assessment completed")
-    assessment.status, assessment.completed_at, assessment.completed_by_id = "complete", utcnow(), actor.id
+    assessment.status, assessment.completed_at, assessment.completed_by_id = AssessmentStatus.COMPLETE, utcnow(), actor.id
     case.assessment_due_on = None  # done: it no longer shows as due
     _flush()
     audit.record(actor, "assessment.complete", "assessment", assessment.id, family_id=case.family_id,
@@ -253,7 +253,7 @@ def add_addendum(actor, case_id: str, raw: dict) -> AssessmentAddendum:
     case, _ = case_for(actor, case_id, "casework.record", "assessment addendum", lock=True)
     data = load(AddendumSchema, raw)
     assessment = _assessment(case.id)
-    if assessment is None or assessment.status != "complete":
+    if assessment is None or assessment.status != AssessmentStatus.COMPLETE:
         raise Conflict("Addenda are for completed assessments: edit the draft instead.")
     addendum = AssessmentAddendum(assessment_id=assessment.id, author_id=actor.id, text=data["text"].strip())
     db.session.add(addendum)

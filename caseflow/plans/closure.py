@@ -15,7 +15,7 @@ from caseflow.plans.common import case_for
 from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import EngagementExtension
 from caseflow.plans.schemas import CloseSchema, EngagementSchema
-from caseflow.plans.vocab import CLOSURE_REASONS
+from caseflow.plans.vocab import CLOSURE_REASONS, OutcomeStatus
 from caseflow.core.errors import Conflict, ServiceValidationError, load
 
 
@@ -38,7 +38,7 @@ def close(actor, case_id: str, raw: dict):
             errors[f"outcomes.{i}.outcome_id"] = ["Not an outcome of this family's plan"]
         marks[item["outcome_id"]] = item["status"]
     for outcome in outcomes.values():
-        if marks.get(outcome.id, outcome.status) == "in_progress":
+        if marks.get(outcome.id, outcome.status) == OutcomeStatus.IN_PROGRESS:
             errors[f"outcomes.{outcome.id}"] = [f"Say whether '{outcome.description}' was achieved"]
     if errors:
         raise ServiceValidationError("Mark every outcome before closing the case.", errors)

@@ -11,6 +11,7 @@ from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import Contact
 from caseflow.plans.schemas import ContactSchema
 from caseflow.core.errors import ServiceValidationError, load
+from caseflow.plans.vocab import ContactType
 
 
 def record(actor, case_id: str, raw: dict) -> Contact:
@@ -53,7 +54,7 @@ def missed_in_a_row(case_id: str) -> int:
     count = 0
     for kind in db.session.scalars(select(Contact.contact_type).where(Contact.case_id == case_id)
                                    .order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc()).limit(10)):
-        if kind != "missed_visit":
+        if kind != ContactType.MISSED_VISIT:
             break
         count += 1
     return count

@@ -24,8 +24,9 @@ from caseflow.plans.assessments import _flush
 from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import Assessment, Plan, PlanAction, PlanOutcome, Review, TafMember
 from caseflow.plans.schemas import ActionProgressSchema, AgreePlanSchema, PlanSchema
-from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS
+from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS, AssessmentStatus, PlanStatus
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, StaleVersion, load
+from caseflow.notify.vocab import NotificationType
 
 
 def get_plan(case_id: str) -> Plan | None:
@@ -35,7 +36,7 @@ def get_plan(case_id: str) -> Plan | None:
 
 def confirmed_problems(case_id: str) -> list[str]:
     assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
-    if assessment is None or assessment.status != "complete":
+    if assessment is None or assessment.status != AssessmentStatus.COMPLETE:
         return []
     return list(assessment.confirmed_problems or [])
 
@@ -70,7 +71,7 @@ def save(actor, case_id: str, raw: dict) -> Plan:
             raise StaleVersion("Someone else has changed this plan since you opened it. "
                                "Reload it to see their changes, then make yours again.")
     errors.update(_check(data, plan))
-    if plan.status == "agreed":
+    if plan.status == PlanStatus.AGREED:
         errors.update(_coverage(problems, [o["headline_problem"] for o in data["outcomes"]]))
     if errors:
         raise ServiceValidationError("Some parts of the plan need changing.", errors)
@@ -186,7 +187,7 @@ def agree(actor, case_id: str, raw: dict) -> Plan:
         raise ServiceValidationError("The plan does not cover every confirmed problem.", errors)
     flow.transition(db.session, case, "agree_plan", actor, reason="Plan agreed with the family")
     now = utcnow()
-    plan.status, plan.agreed_at, plan.agreed_by_id, plan.family_agreed = "agreed", now, actor.id, True
+    plan.status, plan.agreed_at, plan.agreed_by_id, plan.family_agreed = PlanStatus.AGREED, now, actor.id, True
     plan.updated_at = now
     case.review_due_on = deadlines.next_review_on(now)
     _flush()
@@ -216,7 +217,7 @@ def record_progress(actor, case_id: str, action_id: str, raw: dict) -> PlanActio
     action.plan.updated_at = utcnow()  # the plan changed: anyone editing it must reload
     _flush()
     if case.keyworker_id and case.keyworker_id != actor.id:
-        notify(case.keyworker_id, "plan", f"action-progress:{action.id}:{action.progress_at.isoformat()}",
+        notify(case.keyworker_id, NotificationType.PLAN, f"action-progress:{action.id}:{action.progress_at.isoformat()}",
                "Progress on an action in the family plan",
                f"Case {case.reference}: {actor.name} marked an action {ACTION_STATUSES[action.status].lower()}.",
                case_id=case.id, family_id=case.family_id)
@@ -234,7 +235,7 @@ def _tell_taf(case: Case, plan: Plan | None, key: str, title: str, body: str) ->
         recipients.update(a.owner_user_id for a in plan.actions if a.owner_user_id)
     recipients.discard(case.keyworker_id)
     for user_id in sorted(recipients):
-        notify(user_id, "plan", key, title, f"Case {case.reference}: {body}", case_id=case.id,
+        notify(user_id, NotificationType.PLAN, key, title, f"Case {case.reference}: {body}", case_id=case.id,
                family_id=case.family_id)
 
 
@@ -243,7 +244,7 @@ def distance_travelled(case_id: str, assessment: Assessment | None = None,
     """Per confirmed headline problem: the baseline score, the latest review's score (the mean
     of its outcomes' scores) and the change. Three queries at most."""
     assessment = assessment or db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
-    if assessment is None or assessment.status != "complete":
+    if assessment is None or assessment.status != AssessmentStatus.COMPLETE:
         return []
     plan = plan or get_plan(case_id)
     latest = db.session.scalar(select(Review).where(Review.case_id == case_id)

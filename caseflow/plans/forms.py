@@ -2,7 +2,7 @@
 the ids of the fields on the page (so the GOV.UK error summary links to the right box)."""
 from __future__ import annotations
 
-from caseflow.plans.vocab import DOMAINS
+from caseflow.plans.vocab import DOMAINS, ActionStatus, OutcomeStatus
 from caseflow.web.forms import parse_date, text
 
 MAX_NEW_OUTCOMES = 6
@@ -61,7 +61,7 @@ def plan_from_form(form) -> tuple[dict, dict[str, list[str]], list[int], list[in
         outcomes.append({"id": text(form, f"outcomes-{i}-id"), "headline_problem": text(form, f"outcomes-{i}-headline_problem"),
                          "description": text(form, f"outcomes-{i}-description"),
                          "measure": text(form, f"outcomes-{i}-measure"), "target_date": target,
-                         "status": text(form, f"outcomes-{i}-status") or "in_progress"})
+                         "status": text(form, f"outcomes-{i}-status") or OutcomeStatus.IN_PROGRESS})
     position = {i: n for n, i in enumerate(outcome_rows)}
     action_rows = _rows(form, "actions", ("description",), ("due",))
     actions = []
@@ -76,7 +76,7 @@ def plan_from_form(form) -> tuple[dict, dict[str, list[str]], list[int], list[in
                         "owner_user_id": owner_id if kind == "user" else None,
                         "owner_organisation_id": owner_id if kind == "org" else None,
                         "outcome_index": position.get(int(outcome)) if outcome.isdigit() else None,
-                        "due_date": due, "status": text(form, f"actions-{i}-status") or "not_started"})
+                        "due_date": due, "status": text(form, f"actions-{i}-status") or ActionStatus.NOT_STARTED})
     version = form.get("version", "")
     body = {"version": int(version) if version.isdigit() else None,
             "outcomes": [{k: v for k, v in o.items() if v is not None} for o in outcomes],
@@ -115,11 +115,11 @@ def plan_form_rows(plan, problems: list[str], form=None) -> tuple[list[dict], li
     if form is not None:
         outcomes = [{"i": i, "id": form.get(f"outcomes-{i}-id", ""), "headline_problem": form.get(f"outcomes-{i}-headline_problem", ""),
                      "description": form.get(f"outcomes-{i}-description", ""), "measure": form.get(f"outcomes-{i}-measure", ""),
-                     "target": _date_of(form, f"outcomes-{i}-target"), "status": form.get(f"outcomes-{i}-status", "in_progress")}
+                     "target": _date_of(form, f"outcomes-{i}-target"), "status": form.get(f"outcomes-{i}-status", OutcomeStatus.IN_PROGRESS)}
                     for i in _posted_rows(form, "outcomes")]
         actions = [{"i": i, "id": form.get(f"actions-{i}-id", ""), "description": form.get(f"actions-{i}-description", ""),
                     "owner": form.get(f"actions-{i}-owner", ""), "outcome": form.get(f"actions-{i}-outcome", ""),
-                    "due": _date_of(form, f"actions-{i}-due"), "status": form.get(f"actions-{i}-status", "not_started")}
+                    "due": _date_of(form, f"actions-{i}-due"), "status": form.get(f"actions-{i}-status", ActionStatus.NOT_STARTED)}
                    for i in _posted_rows(form, "actions")]
         return outcomes, actions
     saved = list(plan.outcomes) if plan else []
@@ -130,7 +130,7 @@ def plan_form_rows(plan, problems: list[str], form=None) -> tuple[list[dict], li
     blanks = [p for p in problems if p not in covered][:MAX_NEW_OUTCOMES - 1] + [""]
     for code in blanks:
         outcomes.append({"i": len(outcomes), "id": "", "headline_problem": code, "description": "", "measure": "",
-                         "target": date_parts(None), "status": "in_progress"})
+                         "target": date_parts(None), "status": OutcomeStatus.IN_PROGRESS})
     row_of = {o.id: str(n) for n, o in enumerate(saved)}
     actions = [{"i": i, "id": a.id, "description": a.description,
                 "owner": f"user:{a.owner_user_id}" if a.owner_user_id else f"org:{a.owner_organisation_id}",
@@ -138,5 +138,5 @@ def plan_form_rows(plan, problems: list[str], form=None) -> tuple[list[dict], li
                for i, a in enumerate(plan.actions if plan else [])]
     for _ in range(2 if actions else MAX_NEW_ACTIONS):
         actions.append({"i": len(actions), "id": "", "description": "", "owner": "", "outcome": "",
-                        "due": date_parts(None), "status": "not_started"})
+                        "due": date_parts(None), "status": ActionStatus.NOT_STARTED})
     return outcomes, actions

@@ -12,6 +12,7 @@ from caseflow.core import audit
 from caseflow.core.access import managed_cases_clause, require_list
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
+from caseflow.notify.vocab import NotificationType
 
 HELD = (flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING, flow.Stage.REVIEWING,
         flow.Stage.STEPPED_DOWN)
@@ -53,7 +54,7 @@ def notify_overdue_reviews(limit: int = 500) -> int:
     for case in cases:
         due = timescales.format_uk_date(case.review_due_on)
         for user_id in [case.keyworker_id, *team_managers(case)]:
-            notify(user_id, "review_overdue", f"review-overdue:{case.id}:{case.review_due_on.isoformat()}",
+            notify(user_id, NotificationType.REVIEW_OVERDUE, f"review-overdue:{case.id}:{case.review_due_on.isoformat()}",
                    f"TAF review overdue: {case.family.display_name}",
                    f"Case {case.reference}: the Team Around the Family review was due on {due}.",
                    case_id=case.id, family_id=case.family_id)

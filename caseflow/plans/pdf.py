@@ -8,7 +8,7 @@ from caseflow.core import timescales
 from caseflow.auth.models import Organisation, User
 from caseflow.core.extensions import db
 from caseflow.core.pdf import Document
-from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS
+from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS, PlanStatus
 
 
 def _owners(plan) -> dict[str, str]:
@@ -30,7 +30,7 @@ def family_plan_pdf(case, plan, decision) -> bytes:
     if plan is None or "plan" not in decision.categories:
         doc.para("There is no plan to show yet.")
         return doc.finish()
-    state = (f"Agreed with the family on {timescales.format_uk_date(plan.agreed_at)}." if plan.status == "agreed"
+    state = (f"Agreed with the family on {timescales.format_uk_date(plan.agreed_at)}." if plan.status == PlanStatus.AGREED
              else "This is a draft: we will go through it with you before it is agreed.")
     doc.para(state)
     if case.review_due_on:

@@ -15,6 +15,7 @@ from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import Assessment, Review
 from caseflow.plans.schemas import ReviewSchema
 from caseflow.core.errors import Conflict, ServiceValidationError, load
+from caseflow.plans.vocab import OutcomeStatus
 
 
 def record(actor, case_id: str, raw: dict) -> Review:
@@ -39,7 +40,7 @@ def record(actor, case_id: str, raw: dict) -> Review:
             errors[f"progress.{i}.outcome_id"] = ["Not an outcome of this family's plan"]
         scores[item["outcome_id"]] = item["score"]
     for outcome in plan.outcomes:
-        if outcome.status == "in_progress" and outcome.id not in scores:
+        if outcome.status == OutcomeStatus.IN_PROGRESS and outcome.id not in scores:
             errors[f"progress.{outcome.id}"] = [f"Score progress on '{outcome.description}'"]
     for i, item in enumerate(data["action_updates"]):
         if item["action_id"] not in actions:

@@ -11,7 +11,11 @@ from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.families.models import Relationship
 from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
                                   FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
-                                  SCORE_MAX, SCORE_MIN)
+                                  SCORE_MAX, SCORE_MIN, ActionStatus, AssessmentStatus, OutcomeStatus,
+                                  PlanStatus)
+
+# What the API says of an assessment or plan not begun yet (no row: not a stored status).
+NOT_STARTED = "not_started"
 
 PROBLEM = validate.OneOf(list(HEADLINE_PROBLEMS), error="Choose one of the six headline problems")
 SCORE = validate.Range(SCORE_MIN, SCORE_MAX, error=f"Score from {SCORE_MIN} to {SCORE_MAX}")
@@ -57,7 +61,7 @@ class OutcomeSchema(Strict):
     measure = free_text("Say how you will know it has been achieved", 2000)
     target_date = fields.Date(required=True, error_messages={
         "required": "Enter a target date", "invalid": "Target date must be a real date"})
-    status = fields.String(load_default="in_progress", validate=validate.OneOf(list(OUTCOME_STATUSES)))
+    status = fields.String(load_default=OutcomeStatus.IN_PROGRESS, validate=validate.OneOf(list(OUTCOME_STATUSES)))
 
 
 class ActionSchema(Strict):
@@ -69,7 +73,7 @@ class ActionSchema(Strict):
     outcome_index = fields.Integer(load_default=None, allow_none=True)
     due_date = fields.Date(required=True, error_messages={
         "required": "Enter a due date", "invalid": "Due date must be a real date"})
-    status = fields.String(load_default="not_started", validate=validate.OneOf(
+    status = fields.String(load_default=ActionStatus.NOT_STARTED, validate=validate.OneOf(
         list(ACTION_STATUSES), error="Status must be not_started, in_progress, done or cancelled"))
 
     @validates_schema(skip_on_field_errors=False)  # report it with the other problems
@@ -211,7 +215,7 @@ class AddendumCreatedSchema(ResponseSchema):
 class AssessmentOutSchema(ResponseSchema):
     case_id = text()
     status = text("not_started: nothing saved yet (the body is pre-filled from what the service holds).",
-                  choices=["not_started", "draft", "complete"])
+                  choices=[NOT_STARTED, *AssessmentStatus])
     due_on = day(nullable=True)
     completed_at = moment(nullable=True)
     version = whole("Send it back when saving, so a colleague's save is not overwritten; null until started.",
@@ -263,7 +267,7 @@ class DistanceSchema(ResponseSchema):
 class PlanOutSchema(ResponseSchema):
     case_id = text()
     id = text("Absent until the plan is started.", optional=True)
-    status = text(choices=["not_started", "draft", "agreed"])
+    status = text(choices=[NOT_STARTED, *PlanStatus])
     version = whole("Send it back when saving; null until started.", nullable=True)
     agreed_at = moment("Absent until the plan is started.", nullable=True, optional=True)
     family_agreed = flag("Absent until the plan is started.", optional=True)

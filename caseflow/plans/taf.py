@@ -14,6 +14,7 @@ from caseflow.plans.common import case_for, must_be_open
 from caseflow.plans.models import TafMember
 from caseflow.plans.schemas import TafMemberSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
+from caseflow.notify.vocab import NotificationType
 
 # Who can sit in a TAF: practitioners, not API clients, analysts or administrators.
 TAF_ROLES = {Role.PARTNER, Role.KEYWORKER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.PANEL_MEMBER}
@@ -45,7 +46,7 @@ def add(actor, case_id: str, raw: dict) -> TafMember:
                        added_by_id=actor.id)
     db.session.add(member)
     db.session.flush()
-    notify(user.id, "taf", f"taf:{member.id}", "You have joined a Team Around the Family",
+    notify(user.id, NotificationType.TAF, f"taf:{member.id}", "You have joined a Team Around the Family",
            f"Case {case.reference}: you are now in the family's Team Around the Family. You can read the "
            "family plan and the actions for you.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "taf.add", "taf_member", member.id, family_id=case.family_id,

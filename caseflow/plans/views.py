@@ -18,6 +18,7 @@ from caseflow.core.unit_of_work import savepoint
 from caseflow.web.forms import date_parts, parse_date, text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, submit
+from caseflow.plans.vocab import ReviewDecision
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
@@ -233,9 +234,9 @@ def new_review(case_id):
         done, errors = submit(lambda: reviews.record(current_user, case_id, raw), early)
         if done is not None:
             flash("TAF review recorded.", "success")
-            if done.decision == "close":
+            if done.decision == ReviewDecision.CLOSE:
                 return redirect(url_for("plans.close", case_id=case_id))
-            if done.decision == "step_up":  # the step-up itself, with its concern and urgency
+            if done.decision == ReviewDecision.STEP_UP:  # the step-up itself, with its concern and urgency
                 return redirect(url_for("socialcare.step_up", case_id=case_id))
             return _case_link(case_id)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None

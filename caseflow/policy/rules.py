@@ -18,7 +18,7 @@ from caseflow.core.access import (
 )
 from caseflow.core.extensions import db
 from caseflow.core.roles import Role
-from caseflow.core.vocab import Category
+from caseflow.core.vocab import Category, KeyworkerRole
 
 # Roles whose job is the whole front door and caseload: they see everything the service holds,
 # on the lawful basis of the council's early help function (recorded as the basis).
@@ -773,7 +773,7 @@ def _casework_record(user, case):
     if user.role == Role.SOCIAL_WORKER and in_social_care:
         return allow("Children's social care leads this case.", basis="statutory: Children Act 1989")
     if roles & DOES_CASEWORK:
-        if in_social_care and case.keyworker_role != "joint":
+        if in_social_care and case.keyworker_role != KeyworkerRole.JOINT:
             return deny("You stepped back when the case went to children's social care.")
         return case_decision(user, case)
     if user.role == Role.TEAM_MANAGER:

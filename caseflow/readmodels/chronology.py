@@ -25,9 +25,11 @@ from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
 from caseflow.socialcare.models import StepUp
 from caseflow.socialcare.vocab import STEP_UP_RESPONSES
 from caseflow.triage.models import TriageDecision
+from caseflow.panels.models import PanelOutcome
+from caseflow.triage.models import TriageOutcome
 
-PANEL_DECISIONS = {"allocate": "allocated a keyworker", "signpost": "signposted the family",
-                   "step_up": "stepped the case up", "defer": "deferred the case to the next panel"}
+PANEL_DECISIONS = {PanelOutcome.ALLOCATE: "allocated a keyworker", PanelOutcome.SIGNPOST: "signposted the family",
+                   PanelOutcome.STEP_UP: "stepped the case up", PanelOutcome.DEFER: "deferred the case to the next panel"}
 
 
 @dataclass
@@ -73,11 +75,11 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         add(r.received_at, "request", f"Request for help {r.reference} from {r.referrer_organisation or r.referrer_name}",
             r.details if shows_details else None, r.submitted_by_id)
     for t in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)):
-        if t.decision != "step_up" or social_care_ok:
+        if t.decision != TriageOutcome.STEP_UP or social_care_ok:
             add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk",
                 t.rationale if referral_ok else None, t.decided_by_id)
     for p in db.session.scalars(select(PanelItem).where(PanelItem.case_id == case.id)):
-        if p.decision != "step_up" or social_care_ok:
+        if p.decision != PanelOutcome.STEP_UP or social_care_ok:
             add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}",
                 p.rationale if referral_ok else None, p.decided_by_id)
     for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):

@@ -27,6 +27,7 @@ from caseflow.plans.models import (Assessment, AssessmentAddendum, Contact, Enga
 from caseflow.panels.models import PanelItem
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
 from caseflow.triage.models import TriageDecision
+from caseflow.notify.vocab import EventStatus
 
 ERASED = "Erased"
 
@@ -93,7 +94,7 @@ def _erase(family_id: str) -> None:
                 select(Notification.id).where(Notification.family_id == family_id))),
             delete(Notification).where(Notification.family_id == family_id),
             update(PartnerEvent).where(PartnerEvent.family_id == family_id).values(
-                people=None, summary=None, candidates=None, decision_reason=None, status="purged"),
+                people=None, summary=None, candidates=None, decision_reason=None, status=EventStatus.PURGED),
             delete(Consent).where(Consent.family_id == family_id),
             delete(LawfulBasis).where(LawfulBasis.family_id == family_id),
             delete(BreakGlass).where(BreakGlass.family_id == family_id),

@@ -16,11 +16,11 @@ from caseflow.consent.vocab import BASES, GIVEN_BY, PURPOSES
 from caseflow.core.roles import OrgType
 from caseflow.core.access import STAGE_WITHHELD
 from caseflow.core.stages import Stage
-from caseflow.core.vocab import HEADLINE_PROBLEMS, Category
+from caseflow.core.vocab import HEADLINE_PROBLEMS, Category, Rag
 from caseflow.families.models import Relationship, Sex
 from caseflow.frontdoor.models import Source, Urgency
 from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
-from caseflow.plans.vocab import CONTACT_TYPES
+from caseflow.plans.vocab import CONTACT_TYPES, AssessmentStatus
 
 
 # --- the case (GET /cases/{case_id}) -------------------------------------------------------------
@@ -52,7 +52,7 @@ class CaseSchema(ResponseSchema):
 
 # --- families: search, the single family view, the access log ------------------------------------
 
-RAG = ["red", "amber", "green"]
+RAG = list(Rag)
 
 
 def _person(name: str, read, field: fields.Field) -> fields.Field:
@@ -282,7 +282,7 @@ class SarAssessmentMemberSchema(ResponseSchema):
 
 class SarAssessmentSchema(ResponseSchema):
     case_id = text()
-    status = text(choices=["draft", "complete"])
+    status = text(choices=list(AssessmentStatus))
     completed_at = iso_text("date-time", nullable=True)
     family_views = text(nullable=True)
     about_you = one(SarAssessmentMemberSchema, "What the assessment says about this person.", nullable=True)

@@ -21,6 +21,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family
 from caseflow.notify.services import notify
+from caseflow.notify.vocab import NotificationType
 
 MOVES = ("step_up", "step_down")
 
@@ -45,7 +46,7 @@ def check_oscillation(case) -> None:
         return
     family = db.session.get(Family, case.family_id)
     for manager_id in db.session.scalars(select(User.id).where(User.role == Role.TEAM_MANAGER, User.active)):
-        notify(manager_id, "oscillation", f"oscillation:{case.family_id}:{count}",
+        notify(manager_id, NotificationType.OSCILLATION, f"oscillation:{case.family_id}:{count}",
                f"{family.display_name} has moved between services {count} times",
                f"Case {case.reference}: {count} step-ups and step-downs in {settings.oscillation_months} months. "
                "Families who move back and forth are the ones who fall through the gaps: consider a "

@@ -23,6 +23,7 @@ from caseflow.socialcare.models import StepUp
 from caseflow.socialcare.schemas import StepUpResponseAmendmentSchema, StepUpResponseSchema
 from caseflow.socialcare.services import latest
 from caseflow.socialcare.vocab import STEP_UP_RESPONSES
+from caseflow.notify.vocab import NotificationType
 
 
 def _step_up(actor, case_id: str, action: str, purpose: str):
@@ -81,5 +82,5 @@ def _tell(case, record: StepUp, key: str, title: str) -> None:
     body = f"Case {case.reference}: {STEP_UP_RESPONSES[record.response]}." + (
         f" {record.response_note}" if record.response_note else "")
     for user_id in sorted({record.requested_by_id, case.keyworker_id} - {None}):
-        notify(user_id, "step_up_response", key, f"{title}: {case.family.display_name} ({case.reference})", body,
+        notify(user_id, NotificationType.STEP_UP_RESPONSE, key, f"{title}: {case.family.display_name} ({case.reference})", body,
                case_id=case.id, family_id=case.family_id)

@@ -8,9 +8,10 @@ from caseflow.cases.amendments import amend_reason
 from caseflow.core.schemas import Strict, free_text
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.families.models import Relationship
-from caseflow.plans.vocab import ACTION_STATUSES, OUTCOME_STATUSES
+from caseflow.plans.vocab import ACTION_STATUSES, OUTCOME_STATUSES, AssessmentStatus, PlanStatus
 from caseflow.socialcare.vocab import (KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_DOWN_ROUTES, STEP_UP_RESPONSES,
                                        URGENCIES)
+from caseflow.core.stages import Stage
 
 
 class StepUpSchema(Strict):
@@ -91,7 +92,7 @@ class StepUpResponseAmendmentSchema(StepUpResponseSchema):
 class StepUpOutSchema(ResponseSchema):
     id = text(attribute="record.id")
     case_id = text()
-    stage = text("Always social_care.", choices=["social_care"])
+    stage = text("Always social_care.", choices=[Stage.SOCIAL_CARE])
     urgency = text(attribute="record.urgency", choices=list(URGENCIES))
     respond_by = moment("When social care must respond by.", attribute="record.respond_by")
     keyworker_role = text(attribute="record.keyworker_role", choices=list(KEYWORKER_ROLES), nullable=True)
@@ -119,7 +120,7 @@ class StepUpResponseAmendedSchema(StepUpResponseOutSchema):
 class StepDownOutSchema(ResponseSchema):
     id = text(attribute="record.id")
     case_id = text()
-    stage = text("Always stepped_down.", choices=["stepped_down"])
+    stage = text("Always stepped_down.", choices=[Stage.STEPPED_DOWN])
     route = text(attribute="record.route", choices=list(STEP_DOWN_ROUTES))
     handover_due_on = day("The joint handover is due by then.", attribute="record.handover_due_on")
     handover_meeting_on = day(attribute="record.handover_meeting_on", nullable=True)
@@ -169,7 +170,7 @@ class HandoverVoiceSchema(ResponseSchema):
 
 
 class HandoverAssessmentSchema(ResponseSchema):
-    status = text(choices=["draft", "complete"])
+    status = text(choices=list(AssessmentStatus))
     family_views = text(nullable=True)
     voices = many(HandoverVoiceSchema, "The words of the people whose case notes you may see (a partner's "
                                        "consent for a mother does not open her children's words).")
@@ -190,7 +191,7 @@ class HandoverActionSchema(ResponseSchema):
 
 
 class HandoverPlanSchema(ResponseSchema):
-    status = text(choices=["draft", "agreed"])
+    status = text(choices=list(PlanStatus))
     outcomes = many(HandoverOutcomeSchema)
     actions = many(HandoverActionSchema)
 

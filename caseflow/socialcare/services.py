@@ -26,7 +26,10 @@ from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
 from caseflow.socialcare.oscillation import check_oscillation
 from caseflow.socialcare.schemas import (KeyworkerRoleSchema, SocialWorkerSchema, StatusSchema, StepDownSchema,
                                          StepUpSchema)
-from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, URGENCIES
+from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, URGENCIES, StepUpUrgency
+from caseflow.notify.vocab import NotificationType
+from caseflow.core.vocab import KeyworkerRole, Urgency
+from caseflow.plans.vocab import AssessmentStatus, PlanStatus
 
 CATEGORIES = ["identity", "social_care", "case_notes"]
 
@@ -37,7 +40,7 @@ def _settings():
 
 def _respond_by(urgency: str, now):
     """Immediate and strategy-discussion step-ups are for today; the rest within 1 working day."""
-    if urgency == "within_1_working_day":
+    if urgency == StepUpUrgency.WITHIN_1_WORKING_DAY:
         return timescales.working_deadline(now, 1)
     return now
 
@@ -90,10 +93,10 @@ def triage_step_up(case, rationale: str) -> dict:
     """A triage or panel decision to step up, as a step-up request: the decision's rationale, the
     request's urgency, a keyworker (on a stepped-down case) staying on jointly, and no record of
     whether the family was told (the front door does not ask)."""
-    urgency = "immediate" if case.urgency == "immediate" else "within_1_working_day"
+    urgency = StepUpUrgency.IMMEDIATE if case.urgency == Urgency.IMMEDIATE else StepUpUrgency.WITHIN_1_WORKING_DAY
     return {"reason": rationale, "concern": rationale, "informed": [], "family_informed": False,
             "family_not_informed_reason": "Not recorded: stepped up at triage or panel",
-            "urgency": urgency, "keyworker_role": "joint" if case.keyworker_id else None}
+            "urgency": urgency, "keyworker_role": KeyworkerRole.JOINT if case.keyworker_id else None}
 
 
 def _into_social_care(actor, case, record: StepUp, worker: User | None) -> None:
@@ -107,11 +110,11 @@ def _into_social_care(actor, case, record: StepUp, worker: User | None) -> None:
     recipients = [case.social_worker_id] if case.social_worker_id else list(db.session.scalars(
         select(User.id).where(User.role == Role.SOCIAL_WORKER, User.active)))
     for user_id in recipients:
-        notify(user_id, "step_up", f"step-up:{record.id}", f"Step-up: {family.display_name} ({case.reference})",
+        notify(user_id, NotificationType.STEP_UP, f"step-up:{record.id}", f"Step-up: {family.display_name} ({case.reference})",
                f"{URGENCIES[record.urgency].split(':')[0]}: respond by {when}. Reason: {record.reason}. "
                "The handover pack has the assessment, plan and chronology.", case_id=case.id, family_id=case.family_id)
     if case.keyworker_id and case.keyworker_id != actor.id:
-        notify(case.keyworker_id, "step_up", f"step-up:{record.id}",
+        notify(case.keyworker_id, NotificationType.STEP_UP, f"step-up:{record.id}",
                f"{family.display_name} has been stepped up to children's social care",
                f"Case {case.reference}: you are recorded as: {KEYWORKER_ROLES.get(record.keyworker_role, 'not involved')}.",
                case_id=case.id, family_id=case.family_id)
@@ -126,7 +129,7 @@ def _tell_taf(case, key: str, title: str, body: str) -> None:
     for user_id in db.session.scalars(select(TafMember.user_id).where(
             TafMember.case_id == case.id, TafMember.left_at.is_(None))):
         if user_id != case.keyworker_id:
-            notify(user_id, "case_moved", key, title, f"Case {case.reference}: {body}", case_id=case.id,
+            notify(user_id, NotificationType.CASE_MOVED, key, title, f"Case {case.reference}: {body}", case_id=case.id,
                    family_id=case.family_id)
 
 
@@ -143,7 +146,7 @@ def assign_social_worker(actor, case_id: str, raw: dict):
     case = _in_social_care(actor, case_id, "social worker allocation")
     worker = _social_worker(load(SocialWorkerSchema, raw)["social_worker_id"], "social_worker_id")
     case.social_worker_id = worker.id
-    notify(worker.id, "allocation", f"social-worker:{case.id}:{utcnow().isoformat()}",
+    notify(worker.id, NotificationType.ALLOCATION, f"social-worker:{case.id}:{utcnow().isoformat()}",
            f"{case.family.display_name} has been allocated to you", f"Case {case.reference}: you lead this case "
            "for children's social care. The handover pack has its history.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "case.assign_social_worker", "case", case.id, family_id=case.family_id,
@@ -184,7 +187,7 @@ def set_keyworker_role(actor, case_id: str, raw: dict):
         raise Conflict("There is no early help keyworker on this case.")
     role = load(KeyworkerRoleSchema, raw)["keyworker_role"]
     case.keyworker_role = role
-    notify(case.keyworker_id, "joint_working", f"keyworker-role:{case.id}:{utcnow().isoformat()}",
+    notify(case.keyworker_id, NotificationType.JOINT_WORKING, f"keyworker-role:{case.id}:{utcnow().isoformat()}",
            f"Your part in {case.family.display_name}'s case has changed",
            f"Case {case.reference}: {KEYWORKER_ROLES[role]}.", case_id=case.id, family_id=case.family_id)
     audit.record(actor, "case.keyworker_role", "case", case.id, family_id=case.family_id,
@@ -236,14 +239,14 @@ def _tell_receivers(case, record: StepDown, team: Team | None) -> None:
     if team is not None:
         query = query.where(User.team_id == team.id)
     recipients = set(db.session.scalars(query))
-    if case.keyworker_id and case.keyworker_role == "joint":
+    if case.keyworker_id and case.keyworker_role == KeyworkerRole.JOINT:
         recipients.add(case.keyworker_id)
     meeting = (f" Joint handover booked for {timescales.format_uk_date(record.handover_meeting_on)}."
                if record.handover_meeting_on else
                f" Book the joint handover by {timescales.format_uk_date(record.handover_due_on)}.")
     where = f"to {team.name} for allocation" if team else "to the next early help panel"
     for user_id in sorted(recipients):
-        notify(user_id, "step_down", f"step-down:{record.id}", f"Step-down: {case.family.display_name} ({case.reference})",
+        notify(user_id, NotificationType.STEP_DOWN, f"step-down:{record.id}", f"Step-down: {case.family.display_name} ({case.reference})",
                f"Stepped down {where}. Still needed: {record.still_needed}.{meeting}", case_id=case.id,
                family_id=case.family_id)
 
@@ -253,12 +256,12 @@ def resume_after_step_down(actor, case) -> None:
     plan = db.session.scalar(select(Plan).where(Plan.case_id == case.id))
     assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
     case.keyworker_role = None
-    if plan is not None and plan.status == "agreed":
+    if plan is not None and plan.status == PlanStatus.AGREED:
         flow.transition(db.session, case, "resume_reviews", actor, reason="The agreed plan carries on")
         case.review_due_on = deadlines.next_review_on(utcnow())
-    elif assessment is not None and assessment.status == "complete":
+    elif assessment is not None and assessment.status == AssessmentStatus.COMPLETE:
         flow.transition(db.session, case, "resume_planning", actor, reason="The assessment carries on into the plan")
-    case.assessment_due_on = None if assessment is not None and assessment.status == "complete" \
+    case.assessment_due_on = None if assessment is not None and assessment.status == AssessmentStatus.COMPLETE \
         else case.assessment_due_on
 
 

@@ -17,6 +17,8 @@ from caseflow.readmodels import handover
 from caseflow.socialcare import oscillation, responses, services, vocab
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
+from caseflow.plans.vocab import ReviewDecision
+from caseflow.core.stages import Stage
 
 bp = Blueprint("socialcare", __name__, template_folder="templates")
 
@@ -30,7 +32,7 @@ def _social_workers():
 def step_up(case_id):
     case, _ = case_for(current_user, case_id, "case.step_up", "step-up to children's social care")
     # A TAF review that decided to step up has already said why: start from its words.
-    decided = db.session.scalar(select(Review).where(Review.case_id == case.id, Review.decision == "step_up")
+    decided = db.session.scalar(select(Review).where(Review.case_id == case.id, Review.decision == ReviewDecision.STEP_UP)
                                 .order_by(Review.recorded_at.desc()).limit(1))
     workers = _social_workers()
     errors, form = {}, request.form
@@ -158,7 +160,7 @@ def case_panel(actor, case, decision) -> dict:
     step_up = db.session.scalar(select(StepUp).where(StepUp.case_id == case.id)
                                 .order_by(StepUp.requested_at.desc()).limit(1))
     worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
-    in_social_care = case.stage == "social_care"
+    in_social_care = case.stage == Stage.SOCIAL_CARE
     return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
             "can_respond": in_social_care and step_up is not None and step_up.response is None
             and bool(can(actor, "socialcare.respond", case)),
@@ -166,5 +168,5 @@ def case_panel(actor, case, decision) -> dict:
             and bool(can(actor, "socialcare.response.amend", case)),
             "responses": vocab.STEP_UP_RESPONSES,
             "status": services.current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
-            and case.stage == "social_care", "workers": _social_workers(), "vocab": vocab,
+            and case.stage == Stage.SOCIAL_CARE, "workers": _social_workers(), "vocab": vocab,
             "can_pack": bool(can(actor, "case.handover_pack", case))}

@@ -7,11 +7,12 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from caseflow.api.schemas import ResponseSchema, derived, flag, moment, one, text, whole
 from caseflow.cases.amendments import amend_reason
 from caseflow.core.stages import Stage
-from caseflow.core.vocab import HEADLINE_PROBLEMS
+from caseflow.core.vocab import HEADLINE_PROBLEMS, Rag
+from caseflow.triage.models import TriageOutcome
 
 LEVELS = {1: "Universal", 2: "Targeted early help", 3: "Intensive or complex early help",
           4: "Statutory: children's social care"}
-RAG = {"red": "Red: high risk", "amber": "Amber: some risk", "green": "Green: low risk"}
+RAG = {Rag.RED: "Red: high risk", Rag.AMBER: "Amber: some risk", Rag.GREEN: "Green: low risk"}
 
 
 class ProblemSchema(Schema):
@@ -36,7 +37,7 @@ class TriageSchema(Schema):
     local_criteria = fields.List(fields.String(), load_default=list)
     rag = fields.String(required=True, validate=validate.OneOf(list(RAG), error="Choose red, amber or green"),
                         error_messages={"required": "Choose a RAG risk rating"})
-    decision = fields.String(required=True, validate=validate.OneOf(["signpost", "panel", "step_up"],
+    decision = fields.String(required=True, validate=validate.OneOf(list(TriageOutcome),
                              error="Choose signpost, panel or step up"),
                              error_messages={"required": "Choose what happens next"})
     rationale = fields.String(required=True, validate=validate.Length(min=3, max=5000,
@@ -46,11 +47,11 @@ class TriageSchema(Schema):
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
+        if data.get("decision") == TriageOutcome.SIGNPOST and not (data.get("signposted_to") or "").strip():
             raise ValidationError("Say where the family has been signposted to", "signposted_to")
-        if data.get("decision") == "step_up" and data.get("level_of_need") != 4:
+        if data.get("decision") == TriageOutcome.STEP_UP and data.get("level_of_need") != 4:
             raise ValidationError("Stepping up to children's social care means level 4", "level_of_need")
-        if data.get("level_of_need") == 4 and data.get("decision") != "step_up":
+        if data.get("level_of_need") == 4 and data.get("decision") != TriageOutcome.STEP_UP:
             raise ValidationError("Level 4 needs are met by children's social care: choose step up", "decision")
         codes = [p["code"] for p in data.get("headline_problems", [])]
         if len(codes) != len(set(codes)):
@@ -102,11 +103,11 @@ class TriageRecordedSchema(ResponseSchema):
     eligible = flag(attribute="decision.eligible")
     level_of_need = whole(attribute="decision.level_of_need")
     rag = text(attribute="decision.rag", choices=list(RAG))
-    decision = text(attribute="decision.decision", choices=["signpost", "panel", "step_up"])
+    decision = text(attribute="decision.decision", choices=list(TriageOutcome))
 
 
 class PreviousTriageSchema(ResponseSchema):
-    decision = text(choices=["signpost", "panel", "step_up"], nullable=True)
+    decision = text(choices=list(TriageOutcome), nullable=True)
     level_of_need = whole(nullable=True)
     rag = text(choices=list(RAG), nullable=True)
 

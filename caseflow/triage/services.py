@@ -25,8 +25,10 @@ from caseflow.frontdoor.models import RequestForHelp, RequestStatus
 from caseflow.frontdoor.services import referrer_ids
 from caseflow.notify.services import notify
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
-from caseflow.triage.models import LocalCriterion, TriageDecision
+from caseflow.triage.models import LocalCriterion, TriageDecision, TriageOutcome
 from caseflow.triage.schemas import TriageSchema
+from caseflow.notify.vocab import NotificationType
+from caseflow.core.vocab import ClosureReason
 
 
 # --- triage ------------------------------------------------------------------------------------------
@@ -93,22 +95,22 @@ def check_local_criteria(data: dict) -> None:
 
 def route_after_triage(actor, case: Case, data: dict) -> None:
     """The move a triage decision makes, through the stage graph (409 for a move it lacks)."""
-    if data["decision"] == "panel":
+    if data["decision"] == TriageOutcome.PANEL:
         if case.stage == flow.Stage.REQUESTED:
             flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
         flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
-    elif data["decision"] == "signpost":
+    elif data["decision"] == TriageOutcome.SIGNPOST:
         signpost(actor, case, data["rationale"], data["signposted_to"])
     else:
         step_up(actor, case, data["rationale"])
 
 
 def tell_referrers_outcome(case: Case, data: dict, key: str) -> None:
-    outcome = {"panel": "is going to the next multi-agency panel",
-               "signpost": f"has been signposted to {data.get('signposted_to')}",
-               "step_up": "has been passed to children's social care"}[data["decision"]]
+    outcome = {TriageOutcome.PANEL: "is going to the next multi-agency panel",
+               TriageOutcome.SIGNPOST: f"has been signposted to {data.get('signposted_to')}",
+               TriageOutcome.STEP_UP: "has been passed to children's social care"}[data["decision"]]
     for referrer in referrer_ids(case):
-        notify(referrer, "triage_outcome", key, f"Your request for help {outcome}",
+        notify(referrer, NotificationType.TRIAGE_OUTCOME, key, f"Your request for help {outcome}",
                f"Case {case.reference} {outcome}.", case_id=case.id, family_id=case.family_id)
 
 
@@ -118,7 +120,7 @@ def signpost(actor, case: Case, rationale: str, signposted_to: str) -> None:
     """Close the case by pointing the family to another service; they get a letter saying where
     (signpost_letter). The caller audits its own decision."""
     flow.transition(db.session, case, "signpost", actor, reason=rationale, signposted_to=signposted_to)
-    case.closure_reason, case.signposted_to = "signposted", signposted_to
+    case.closure_reason, case.signposted_to = ClosureReason.SIGNPOSTED, signposted_to
 
 
 def step_up(actor, case: Case, rationale: str):

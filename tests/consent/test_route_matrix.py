@@ -283,7 +283,7 @@ def world(app, api, factory):
     with app.app_context():
         from caseflow.notify.models import Delivery
 
-        note = notify(users["keyworker"].id, "test", "matrix:1", "A notification", "For the matrix")
+        note = notify(users["keyworker"].id, "plan", "matrix:1", "A notification", "For the matrix")
         db.session.flush()
         dead = Delivery(kind="webhook", notification_id=note.id, status="dead", attempts=7)
         db.session.add(dead)
