@@ -128,7 +128,7 @@ def test_withdrawal_reaches_a_notification_already_delivered(api, factory):
     from caseflow.core.extensions import db
     from caseflow.notify.services import notify
     with api.client.application.app_context():
-        notify(p["officer_pc"].id, "police_contact", "test:1", "Walsh family: keyworker allocated",
+        notify(p["officer_pc"].id, "allocation", "test:1", "Walsh family: keyworker allocated",
                "Sam Taylor is the keyworker.", family_id=family_id)
         db.session.commit()
     assert api.get("/api/v1/inbox", t["officer_pc"]).get_json()["items"][0]["body"] == "Sam Taylor is the keyworker."
