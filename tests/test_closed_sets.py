@@ -17,7 +17,7 @@ from caseflow.core.database import Base
 from caseflow.core.extensions import db
 from caseflow.core.migrate import alembic_config
 
-NOT_IN_ANY_SET = "not_a_real_value"
+NOT_IN_ANY_SET = "bogus"  # short enough for every column (rag is VARCHAR(8))
 
 # Columns whose names sound like a closed set but hold free text or an open list. Anything else
 # ending in one of LOOSE_SUFFIXES must be enum-typed (core.database.closed_set), so a new loose
@@ -41,6 +41,8 @@ def _plain(column: sa.Column, serial: int):
     """A value the column accepts, by its database type (raw SQL: no model code involved)."""
     if isinstance(column.type, sa.Enum):
         return column.type.enums[0]
+    if isinstance(column.type, sa.JSON):
+        return "[]"
     python_type = None
     try:
         python_type = column.type.python_type
