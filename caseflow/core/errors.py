@@ -27,8 +27,10 @@ def load(schema_class, data: dict) -> dict:
     field's messages under a dotted key ("outcomes.0.target_date")."""
     from marshmallow import ValidationError
 
+    from caseflow.core.schemas import load_input
+
     try:
-        return schema_class().load(data)
+        return load_input(schema_class, data)
     except ValidationError as exc:
         raise ServiceValidationError("Some answers are missing or not valid.",
                                      flatten_messages(exc.messages)) from None
