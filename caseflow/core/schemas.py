@@ -100,11 +100,21 @@ def load_input(schema: type[Schema] | Schema, raw):
     cleaned = _clean(schema, raw, "", errors)
     if errors:
         raise ValidationError(errors)
-    data = schema.load(cleaned)
+    try:
+        data = schema.load(cleaned)
+    except ValidationError as exc:  # bound what did load too: every problem is reported at once
+        _bound(schema, exc.valid_data, "", errors)
+        raise ValidationError({**errors, **_flat(exc.messages)}) from None
     _bound(schema, data, "", errors)
     if errors:
         raise ValidationError(errors)
     return data
+
+
+def _flat(messages) -> dict:
+    from caseflow.core.errors import flatten_messages
+
+    return flatten_messages(messages)
 
 
 def _multiline(field: fields.Field) -> bool:
