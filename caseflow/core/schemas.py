@@ -104,17 +104,26 @@ def load_input(schema: type[Schema] | Schema, raw):
         data = schema.load(cleaned)
     except ValidationError as exc:  # bound what did load too: every problem is reported at once
         _bound(schema, exc.valid_data, "", errors)
-        raise ValidationError({**errors, **_flat(exc.messages)}) from None
+        raise ValidationError({**errors, **flatten_messages(exc.messages)}) from None
     _bound(schema, data, "", errors)
     if errors:
         raise ValidationError(errors)
     return data
 
 
-def _flat(messages) -> dict:
-    from caseflow.core.errors import flatten_messages
-
-    return flatten_messages(messages)
+def flatten_messages(messages, prefix: str = "") -> dict:
+    """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, (dict,)):
+                flat.update(flatten_messages(value, name))
+            else:
+                flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    else:
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+    return flat
 
 
 def _multiline(field: fields.Field) -> bool:
