@@ -81,7 +81,7 @@ def _date_problem(field: fields.Field, value) -> str | None:
     if day < earliest:
         return f"Enter a date on or after {earliest:%-d %B %Y}"
     if day > latest:
-        return ("Enter a date that is today or in the past" if latest <= _window(DateWindow.HAPPENED)[1]
+        return ("The date cannot be in the future: enter today or an earlier date" if latest <= _window(DateWindow.HAPPENED)[1]
                 else f"Enter a date on or before {latest:%-d %B %Y}")
     return None
 
