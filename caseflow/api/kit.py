@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from caseflow.api.callers import CALLERS
 from caseflow.api.errors import ApiError, error_response
 from caseflow.api.schemas import ErrorSchema, OneOf
 from caseflow.core.errors import flatten_messages
+from caseflow.core.schemas import load_input
 from caseflow.core.extensions import db, limiter
 from caseflow.core.unit_of_work import discard_changes
 
@@ -190,20 +192,20 @@ def _domain_error_parts(exc) -> tuple[int, str, str, dict | None]:
 
 def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
     if body is not None:
-        raw = request.get_json(silent=True)
+        raw = json_body()
         if raw is None:
             raise ApiError(400, "malformed", "The request body must be a JSON object "
                                              "(Content-Type: application/json).")
         if not isinstance(raw, dict):
             raise ApiError(400, "malformed", "The request body must be a JSON object.")
         try:
-            return body().load(raw)
+            return load_input(body, raw)
         except ValidationError as exc:
             raise ApiError(422, "validation_failed", "Some fields are missing or not valid.",
                            flatten_messages(exc.messages)) from None
     if query is not None:
         try:
-            return query().load(request.args.to_dict())
+            return load_input(query, request.args.to_dict())
         except ValidationError as exc:
             raise ApiError(400, "bad_query", "Some query parameters are not valid.",
                            flatten_messages(exc.messages)) from None
@@ -212,10 +214,52 @@ def _parse(body: type[Schema] | None, query: type[Schema] | None) -> dict:
 
 def json_object() -> dict:
     """The request body, for endpoints whose service validates it (so web forms share the rules)."""
-    raw = request.get_json(silent=True)
+    raw = json_body()
     if not isinstance(raw, dict):
         raise ApiError(400, "malformed", "The request body must be a JSON object.")
     return raw
+
+
+# No request CaseFlow takes is nested more than a few levels (a request's people, a plan's
+# outcomes); far deeper is a probe, refused before anything walks it recursively.
+MAX_JSON_DEPTH = 32
+
+
+def json_body():
+    """The request's JSON (None when it is not JSON), refused with 400 when it is nested deeper
+    than MAX_JSON_DEPTH, holds NUL or a lone surrogate (which "\\ud800" escapes can carry),
+    or a number that is not finite (NaN, Infinity, 1e999): none of those can be stored or sent
+    back as JSON."""
+    try:
+        raw = request.get_json(silent=True)
+    except RecursionError:  # Python's parser gives up on extreme nesting this way, not ValueError
+        raise ApiError(400, "malformed", f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels).") from None
+    reason = _json_problem(raw)
+    if reason:
+        raise ApiError(400, "malformed", f"The request body is not valid: {reason}.")
+    return raw
+
+
+def _json_problem(raw) -> str | None:
+    from caseflow.core.text import problem
+
+    stack = [(raw, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return f"nested more than {MAX_JSON_DEPTH} levels deep"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and (reason := problem(key)):
+                    return reason
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            if reason := problem(value):
+                return reason
+        elif isinstance(value, float) and not math.isfinite(value):
+            return "numbers must be finite (no NaN or Infinity)"
+    return None
 
 
 def _idempotent_replay(user, key: str):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing, validate
 
+from caseflow.core.schemas import MAX_PAGE
+
 
 class PageQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(
+        min=1, max=MAX_PAGE, error=f"Page must be a whole number from 1 to {MAX_PAGE:,}"))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -24,6 +24,9 @@ def create_app(settings=None, **overrides) -> Flask:
     from caseflow.core.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
+    from caseflow.app import input_guard
+
+    input_guard.init_app(app)  # first: NUL or lone surrogates anywhere answer 400/404, nothing else runs
     from caseflow.core import unit_of_work
 
     unit_of_work.init_app(app)  # each request commits once, at the end (services only flush)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from caseflow.core import timescales
@@ -16,7 +17,7 @@ from caseflow.core.access import AccessDenied
 from caseflow.core.extensions import db, login_manager
 from caseflow.core.unit_of_work import discard_changes
 from caseflow.core.stages import STAGE_LABELS
-from caseflow.core.errors import NotFound
+from caseflow.core.errors import NotFound, ServiceValidationError
 
 
 def init_app(app: Flask) -> None:
@@ -106,6 +107,31 @@ def init_app(app: Flask) -> None:
 
             return error_response(404, "not_found", str(exc))
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(ServiceValidationError)
+    def _invalid(exc: ServiceValidationError):
+        # A page that does not show a service's validation errors on its form (or a column's
+        # limit the form did not know): a 400 that says what was wrong, never a 500.
+        discard_changes()
+        messages = [m for ms in exc.fields.values() for m in ms]
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(422, "validation_failed", str(exc), exc.fields)
+        return render_template("errors/400.html", message=" ".join([str(exc), *messages])), 400
+
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError):
+        # The database refused a value (PostgreSQL: out of range, too long, not encodable) that
+        # every check before it let through. The input was bad, not the service: a 400, logged
+        # so the missing check can be added where it belongs.
+        app.logger.warning("database refused a value: %s", exc.orig)
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            return error_response(400, "malformed", "A value sent cannot be stored (too long, too large or not valid text).")
+        return render_template("errors/400.html", message="Something you entered cannot be saved: check for very long or unusual text."), 400
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

@@ -7,7 +7,7 @@ from caseflow.api.schemas import ResponseSchema, day, derived, many, moment, one
 from caseflow.core.roles import OrgType
 from caseflow.core.vocab import Category
 from caseflow.consent.vocab import BASES, GIVEN_BY, METHODS, PURPOSES
-from caseflow.core.schemas import CATEGORY, Strict, free_text
+from caseflow.core.schemas import CATEGORY, DateWindow, Strict, free_text
 from caseflow.notify.vocab import CHANNELS, EVENT_TYPES, RECIPIENTS
 
 ORG_TYPE = validate.OneOf([t.value for t in OrgType], error="Not an organisation type")
@@ -41,9 +41,9 @@ class ConsentSchema(_Recipients):
     competence_note = free_text(max_length=2000)
     method = fields.String(required=True, validate=validate.OneOf(list(METHODS), error="Choose how it was recorded"),
                            error_messages={"required": "Choose how consent was recorded"})
-    given_on = fields.Date(required=True, error_messages={"required": "Enter the date consent was given",
+    given_on = fields.Date(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={"required": "Enter the date consent was given",
                                                           "invalid": "Date must be a real date"})
-    expires_on = fields.Date(load_default=None, allow_none=True, error_messages={"invalid": "Date must be a real date"})
+    expires_on = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED}, error_messages={"invalid": "Date must be a real date"})
 
     @validates_schema(skip_on_field_errors=False)
     def _giver(self, data, **kwargs):
@@ -65,7 +65,7 @@ class LawfulBasisSchema(_Recipients):
                           error_messages={"required": "Choose the lawful basis"})
     justification = free_text("Explain why sharing without consent is justified", 5000)
     approved_by_id = fields.String(load_default=None, allow_none=True)
-    review_on = fields.Date(required=True, error_messages={"required": "Enter a review date",
+    review_on = fields.Date(required=True, metadata={"window": DateWindow.PLANNED}, error_messages={"required": "Enter a review date",
                                                            "invalid": "Date must be a real date"})
 
 

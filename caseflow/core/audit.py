@@ -17,6 +17,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, ins
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session
 
+from caseflow.core import text
 from caseflow.core.database import Base, UTCDateTime, rollback_boundary, utcnow
 from caseflow.core.extensions import db
 
@@ -109,8 +110,20 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
         request_id=_request_id(),
         ip=_client_ip(),
     )
+    _fit_columns(entry)
     session.info.setdefault(_PENDING_KEY, []).append(entry)
     return entry
+
+
+def _fit_columns(entry: AuditEvent) -> None:
+    """The trail is system text built from other records (a basis naming every consent that
+    covers a family, a break-glass reason, a client's X-Request-Id): cut to its column, marked as
+    cut, so that recording a read can never fail it (a failed audit write would make the family
+    impossible to open). Cut before hashing, so the chain covers what is stored."""
+    for column in ("actor_label", "action", "object_type", "purpose", "basis", "request_id", "ip"):
+        value = getattr(entry, column)
+        if isinstance(value, str):
+            setattr(entry, column, text.fit(value.replace("\x00", ""), AuditEvent.__table__.c[column].type.length))
 
 
 def record_reads(actor, action: str, object_type: str, family_ids, *, object_id: str | None = None,

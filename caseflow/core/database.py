@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints so Alembic migrations are deterministic on SQLite and PostgreSQL alike.
@@ -123,3 +123,29 @@ def _sqlite_begin_immediate(conn):
     # Nearly every transaction writes (reads are audited), so take SQLite's write lock up front:
     # concurrent requests then queue on busy_timeout instead of failing on a stale snapshot.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_what_columns_cannot_hold(session, _flush_context, _instances):
+    """The last line behind input validation (issue 14): a value longer than its column, or
+    holding a NUL byte, is refused as a validation error naming the field, on every engine,
+    instead of failing inside PostgreSQL (a 500) or being kept whole by SQLite. Schemas should
+    say the limit first, in the field's own words; this catches whatever they miss."""
+    from caseflow.core.errors import ServiceValidationError
+
+    problems: dict[str, list[str]] = {}
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)  # only what is loaded: never a query inside a flush
+            if not isinstance(value, str):
+                continue
+            label = attr.key.replace("_", " ").capitalize()
+            length = getattr(attr.columns[0].type, "length", None)
+            if "\x00" in value:
+                problems[attr.key] = [f"{label} cannot contain a NUL character"]
+            elif length is not None and len(value) > length:
+                problems[attr.key] = [f"{label} must be {length:,} characters or fewer"]
+    if problems:
+        raise ServiceValidationError("Some answers are too long or contain characters that cannot be saved.",
+                                     problems)

@@ -1,6 +1,8 @@
 """Errors services raise; views show them as form errors, the API as 404/409/422."""
 from __future__ import annotations
 
+from caseflow.core.schemas import flatten_messages, load_input  # flatten_messages: where callers have always found it
+
 
 class NotFound(LookupError):
     pass
@@ -28,22 +30,7 @@ def load(schema_class, data: dict) -> dict:
     from marshmallow import ValidationError
 
     try:
-        return schema_class().load(data)
+        return load_input(schema_class, data)
     except ValidationError as exc:
         raise ServiceValidationError("Some answers are missing or not valid.",
                                      flatten_messages(exc.messages)) from None
-
-
-def flatten_messages(messages, prefix: str = "") -> dict:
-    """marshmallow's nested messages -> {"people.0.date_of_birth": ["..."]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, (dict,)):
-                flat.update(flatten_messages(value, name))
-            else:
-                flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
-    else:
-        flat[prefix or "_schema"] = [str(m) for m in messages]
-    return flat

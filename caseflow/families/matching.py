@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 
 import jellyfish
+from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import and_, or_, select, union
 
@@ -88,15 +90,55 @@ def normalise_postcode(postcode: str | None) -> str | None:
     return re.sub(r"\s+", "", postcode).upper() or None
 
 
+NAME_KEY_LENGTH = 100  # Person.given_name_norm / family_name_norm
+
+
 def normalise_name(name: str | None) -> str:
-    return re.sub(r"[^a-z]", "", (name or "").lower())
+    """The comparison key of a name in any script: its Latin transliteration (anyascii: "Ольга"
+    -> "olga", "李" -> "li", "محمد" -> "mhmd", "José" -> "jose"), lower case, letters only. The
+    name itself is stored as typed; only this key is compared and searched, so the same name
+    typed twice in its own script gives the same key, and a Cyrillic or Greek name also meets its
+    usual Latin spelling."""
+    folded = unicodedata.normalize("NFKC", name or "")
+    return re.sub(r"[^a-z]", "", anyascii(folded).lower())[:NAME_KEY_LENGTH]
+
+
+def is_latin(name: str | None) -> bool:
+    """Every letter of the name is in the Latin script (accents allowed)."""
+    letters = [c for c in (name or "") if c.isalpha()]
+    return bool(letters) and all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
 
 
 def phonetic(name: str | None) -> str | None:
+    """The sound-alike key used to find candidates born near the same date. Metaphone encodes
+    how English spelling sounds, so it applies only to names written in Latin letters ("Smyth"
+    meets "Smith"); a name in another script is keyed by its transliteration as it is, because
+    Metaphone's rules would merge unrelated transliterated names (Arabic loses its short vowels,
+    Chinese syllables are one or two letters)."""
     norm = normalise_name(name)
     if not norm:
         return None
-    return jellyfish.metaphone(norm)[:12] or None
+    if is_latin(name):
+        return jellyfish.metaphone(norm)[:12] or None
+    return norm[:12]
+
+
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def name_words(text: str) -> list[list[str]]:
+    """What was typed in a search, as the name keys each word may match: one key per word, or,
+    for a word in Chinese, Japanese or Korean characters (written without spaces, one syllable a
+    character: "李伟"), the word whole and each character on its own, so "李伟" finds a family
+    name 李 with a given name 伟."""
+    out = []
+    for word in text.split():
+        whole = normalise_name(word)
+        if not whole:
+            continue
+        parts = [normalise_name(c) for c in word] if _HAN_OR_KANA.search(word) and len(word) > 1 else []
+        out.append([whole, *[p for p in parts if p]] if len([p for p in parts if p]) > 1 else [whole])
+    return out
 
 
 def normalise(person: Person) -> None:

@@ -1,10 +1,9 @@
 """Front door JSON API (API.md): requests for help in, the front-door queue out."""
 from __future__ import annotations
 
-from flask import request as http_request
 
 from caseflow.api.errors import ApiError
-from caseflow.api.kit import api_blueprint, endpoint, json_object
+from caseflow.api.kit import api_blueprint, endpoint, json_body, json_object
 from caseflow.core.roles import Role
 from caseflow.core.access import can
 from caseflow.frontdoor import review, services
@@ -36,7 +35,7 @@ def created_body(user, sub: services.Submission) -> dict:
           response=RequestCreatedSchema, documented_body=RequestInSchema)
 def create_request(user, data):
     # The body is validated by the service (the same rules as the web forms), not here.
-    raw = http_request.get_json(silent=True)
+    raw = json_body()
     if not isinstance(raw, dict):
         raise ApiError(400, "malformed", "The request body must be a JSON object "
                                          "(Content-Type: application/json).")

@@ -9,11 +9,11 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-from caseflow.api.schemas import (ResponseSchema, day, flag, itself, many, moment, number, one, page_fields, text,
+from caseflow.api.schemas import (PageQuerySchema, ResponseSchema, day, flag, itself, many, moment, number, one, page_fields, text,
                                   texts)
 from caseflow.families.identifiers import format_postcode, nhs_number_problem, upn_problem
 from caseflow.families.models import Relationship, Sex
-from caseflow.core.schemas import not_blank
+from caseflow.core.schemas import DateWindow, not_blank
 from caseflow.core.stages import Stage
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.frontdoor.models import MatchStatus, RequestStatus, Source, Urgency
@@ -58,7 +58,7 @@ class PersonSchema(Schema):
                                 validate.Length(max=100, error="Last name must be 100 characters or fewer"),
                                 not_blank("Enter a last name")],
                                 error_messages={"required": "Enter a last name", "null": "Enter a last name"})
-    date_of_birth = fields.Date(load_default=None, error_messages={
+    date_of_birth = fields.Date(load_default=None, metadata={"window": DateWindow.BIRTH}, error_messages={
         "invalid": "Date of birth must be a real date, like 2014-03-27"})
     sex = fields.String(load_default=Sex.UNKNOWN, validate=validate.OneOf([s.value for s in Sex],
                         error="Sex must be one of: female, male, other, unknown"))
@@ -252,17 +252,12 @@ class MatchDecidedSchema(ResponseSchema):
     is_re_referral = flag()
 
 
-class RequestQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class RequestQuerySchema(PageQuerySchema):
     # "open" (the default) is what waits for the front door: new and needs_review.
     status = fields.String(load_default=None, validate=validate.OneOf(
         [*[s.value for s in RequestStatus], "open"]))
     sort = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "urgency"]))
     urgency = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Urgency]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class MatchDecisionSchema(Schema):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from caseflow.core import stages as flow, timescales
 from caseflow.core.errors import flatten_messages
+from caseflow.core.schemas import load_input
 from caseflow.cases.models import Case
 from caseflow.core import audit
 from caseflow.core.access import SERVICE_BASIS, can, require, require_list
@@ -46,7 +47,7 @@ def validate_request(raw: dict, source: str | None = None) -> dict:
     errors: dict[str, list[str]] = {}
     data = None
     try:
-        data = RequestInSchema().load(raw)
+        data = load_input(RequestInSchema, raw)
     except ValidationError as exc:
         errors = flatten_messages(exc.messages)
     referrer = raw.get("referrer") if isinstance(raw, dict) else None

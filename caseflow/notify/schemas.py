@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, page_fields, text, whole
 from caseflow.core.database import utcnow
-from caseflow.core.schemas import not_blank
+from caseflow.core.schemas import DateWindow, not_blank
 from caseflow.frontdoor.schemas import CandidateOutSchema, PersonSchema
 from caseflow.families.models import MatchStatus
 from caseflow.notify.vocab import (CHANNELS, DEADLINES, EVENT_STATUSES, EVENT_TYPES, RECIPIENTS, DeliveryKind,
@@ -20,7 +20,7 @@ class PartnerEventSchema(Schema):
 
     type = fields.String(required=True, validate=validate.OneOf(
         list(EVENT_TYPES), error="Type must be one of: " + ", ".join(EVENT_TYPES)))
-    occurred_at = fields.AwareDateTime(required=True, error_messages={
+    occurred_at = fields.AwareDateTime(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={
         "invalid": "occurred_at must be a timestamp with an offset, like 2026-11-20T22:15:00+00:00",
         "invalid_awareness": "occurred_at needs a time zone offset, like +00:00"})
     people = fields.List(fields.Nested(PersonSchema), required=True,
@@ -77,7 +77,7 @@ class FlagQuerySchema(Schema):
 
     given_name = fields.String(load_default=None)
     family_name = fields.String(load_default=None)
-    date_of_birth = fields.Date(load_default=None)
+    date_of_birth = fields.Date(load_default=None, metadata={"window": DateWindow.BIRTH})
     postcode = fields.String(load_default=None)
     nhs_number = fields.String(load_default=None)
     upn = fields.String(load_default=None)

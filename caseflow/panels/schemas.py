@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, one, text, whole
 from caseflow.cases.amendments import amend_reason
+from caseflow.core.schemas import DateWindow
 from caseflow.core.stages import Stage
 from caseflow.panels.models import PanelOutcome
 from caseflow.triage.schemas import CaseRow, CaseSummarySchema
@@ -18,7 +19,8 @@ class PanelSchema(Schema):
         unknown = EXCLUDE
 
     name = fields.String(load_default="Early help allocation panel", validate=validate.Length(min=1, max=120))
-    date = fields.Date(required=True, error_messages={"required": "Enter the date of the panel",
+    date = fields.Date(required=True, metadata={"window": DateWindow.PLANNED},
+                       error_messages={"required": "Enter the date of the panel",
                                                        "invalid": "Enter a real date, like 2026-12-01"})
     members = fields.List(fields.String(), load_default=list)
 
@@ -36,7 +38,8 @@ class PanelDecisionSchema(Schema):
     team_id = fields.String(load_default=None)
     keyworker_id = fields.String(load_default=None)
     lead_professional_id = fields.String(load_default=None)
-    signposted_to = fields.String(load_default=None)
+    signposted_to = fields.String(load_default=None, validate=validate.Length(
+        max=300, error="Where the family was signposted to must be 300 characters or fewer"))
     confirm_over_capacity = fields.Boolean(load_default=False)
 
     @validates_schema

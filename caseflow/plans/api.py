@@ -1,9 +1,8 @@
 """Casework as JSON (API.md): assessment, plan, contacts, TAF reviews, closure, chronology."""
 from __future__ import annotations
 
-from flask import request as http_request
 
-from caseflow.api.kit import DomainErrorTypes, api_blueprint, endpoint, json_object, refusal
+from caseflow.api.kit import DomainErrorTypes, api_blueprint, endpoint, json_body, json_object, refusal
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.core.unit_of_work import savepoint
 from caseflow.plans import assessments, closure, contacts, family_plan, overdue, reviews, taf
@@ -41,7 +40,7 @@ def put_assessment(user, data, case_id):
 def complete_assessment(user, data, case_id):
     # What is sent is saved as the draft first, and kept when completing is refused (as on the
     # assessment page): the answer lists what is still missing from the saved draft.
-    raw = http_request.get_json(silent=True)
+    raw = json_body()
     if isinstance(raw, dict) and raw:
         assessments.save_draft(user, case_id, raw)
     try:

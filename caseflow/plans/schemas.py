@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseflow.api.schemas import (ResponseSchema, day, derived, flag, iso_text, many, moment, number, page_fields, text,
                                   texts, whole)
-from caseflow.core.schemas import Strict, free_text
+from caseflow.core.schemas import DateWindow, Strict, free_text
 from caseflow.core.stages import Stage
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.families.models import Relationship
@@ -59,7 +59,7 @@ class OutcomeSchema(Strict):
         "required": "Choose the headline problem this outcome is for"})
     description = free_text("Describe the outcome the family wants", 2000)
     measure = free_text("Say how you will know it has been achieved", 2000)
-    target_date = fields.Date(required=True, error_messages={
+    target_date = fields.Date(required=True, metadata={"window": DateWindow.PLANNED}, error_messages={
         "required": "Enter a target date", "invalid": "Target date must be a real date"})
     status = fields.String(load_default=OutcomeStatus.IN_PROGRESS, validate=validate.OneOf(list(OUTCOME_STATUSES)))
 
@@ -71,7 +71,7 @@ class ActionSchema(Strict):
     owner_organisation_id = fields.String(load_default=None, allow_none=True)
     # The outcome this action serves: its position in this request's `outcomes` (0 = first).
     outcome_index = fields.Integer(load_default=None, allow_none=True)
-    due_date = fields.Date(required=True, error_messages={
+    due_date = fields.Date(required=True, metadata={"window": DateWindow.PLANNED}, error_messages={
         "required": "Enter a due date", "invalid": "Due date must be a real date"})
     status = fields.String(load_default=ActionStatus.NOT_STARTED, validate=validate.OneOf(
         list(ACTION_STATUSES), error="Status must be not_started, in_progress, done or cancelled"))
@@ -98,7 +98,7 @@ class AgreePlanSchema(Strict):
 # --- contacts, reviews, TAF, closure ---------------------------------------------------------------
 
 class ContactSchema(Strict):
-    date = fields.Date(required=True, error_messages={
+    date = fields.Date(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={
         "required": "Enter the date of the contact", "invalid": "Date must be a real date"})
     type = fields.String(required=True, validate=validate.OneOf(
         list(CONTACT_TYPES), error="Choose the type of contact"), error_messages={"required": "Choose the type of contact"})
@@ -133,7 +133,7 @@ class ActionProgressSchema(Strict):
 
 
 class ReviewSchema(Strict):
-    date = fields.Date(required=True, error_messages={
+    date = fields.Date(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={
         "required": "Enter the date of the review", "invalid": "Date must be a real date"})
     attendees = fields.List(fields.Nested(AttendeeSchema), required=True, validate=validate.Length(
         min=1, error="Record who attended"), error_messages={"required": "Record who attended"})
@@ -143,7 +143,7 @@ class ReviewSchema(Strict):
         list(REVIEW_DECISIONS), error="Decision must be continue, close or step_up"),
         error_messages={"required": "Record the review's decision"})
     notes = free_text()
-    next_review_date = fields.Date(load_default=None, allow_none=True, error_messages={
+    next_review_date = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED}, error_messages={
         "invalid": "Next review date must be a real date"})
     step_up_reason = free_text(max_length=5000)
 
@@ -175,7 +175,7 @@ class CloseSchema(Strict):
 
 
 class EngagementSchema(Strict):
-    until = fields.Date(required=True, error_messages={
+    until = fields.Date(required=True, metadata={"window": DateWindow.PLANNED}, error_messages={
         "required": "Enter the date to keep trying until", "invalid": "Date must be a real date"})
     reason = free_text("Say why the service should keep trying", 2000)
 

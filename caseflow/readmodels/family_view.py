@@ -22,7 +22,7 @@ from caseflow.policy.rules import people_decisions, person_visibility_clause
 from caseflow.core.extensions import db
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
-from caseflow.families.matching import normalise_name
+from caseflow.families.matching import name_words
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.core.errors import NotFound, ServiceValidationError
 
@@ -290,12 +290,20 @@ def _person_clause(q: str):
     postcode = format_postcode(q)
     if postcode is not None:
         return Person.postcode_norm == postcode.replace(" ", ""), Category.IDENTITY
-    words = [normalise_name(w) for w in q.split() if normalise_name(w)]
+    words = name_words(q)  # in any script: compared by transliteration (families.matching)
     if not words:
         return Person.id.is_(None), Category.IDENTITY
+
+    def starts_a_name(key: str):
+        return or_(Person.given_name_norm.startswith(key),
+                   Person.family_name_norm.startswith(key))
+
     clauses = []
-    for word in words:  # every word must match a first or last name, in either order
-        clauses.append(or_(Person.given_name_norm.startswith(word), Person.family_name_norm.startswith(word)))
+    for whole, *characters in words:  # every word must match a first or last name, in either order
+        clause = starts_a_name(whole)
+        if characters:  # "李伟": the whole word, or each character starting a name
+            clause = or_(clause, and_(*[starts_a_name(c) for c in characters]))
+        clauses.append(clause)
     return and_(*clauses), Category.IDENTITY
 
 

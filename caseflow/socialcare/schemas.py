@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, moment, one, page_fields, text, texts, whole
 from caseflow.cases.amendments import amend_reason
-from caseflow.core.schemas import Strict, free_text
+from caseflow.core.schemas import DateWindow, Strict, free_text
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.families.models import Relationship
 from caseflow.plans.vocab import ACTION_STATUSES, OUTCOME_STATUSES, AssessmentStatus, PlanStatus
@@ -41,7 +41,7 @@ class StatusSchema(Strict):
     status = fields.String(required=True, validate=validate.OneOf(
         list(STATUTORY_STATUSES), error="Choose the statutory status"),
         error_messages={"required": "Choose the statutory status"})
-    started_on = fields.Date(required=True, error_messages={
+    started_on = fields.Date(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={
         "required": "Enter the date it started", "invalid": "Start date must be a real date"})
 
 
@@ -58,7 +58,7 @@ class KeyworkerRoleSchema(Strict):
 class StepDownSchema(Strict):
     reason = free_text("Say why the case can step down to early help", 5000)
     still_needed = free_text("Say what the family still needs", 5000)
-    handover_meeting_on = fields.Date(load_default=None, allow_none=True, error_messages={
+    handover_meeting_on = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED}, error_messages={
         "invalid": "Handover date must be a real date"})
     route = fields.String(load_default="panel", validate=validate.OneOf(
         list(STEP_DOWN_ROUTES), error="Choose the panel or an early help team"))

@@ -17,7 +17,7 @@ def parse_date(form, prefix: str, label: str = "Date") -> tuple[str | None, str 
         if year < 100:
             return None, "Year must include 4 numbers"
         return date(year, month, day).isoformat(), None
-    except ValueError:
+    except (ValueError, OverflowError):  # a year of 30 digits overflows: still "not a real date"
         return None, f"{label} must be a real date"
 
 

@@ -152,3 +152,71 @@ def test_matching_uses_a_fixed_number_of_queries_whatever_the_population(walsh):
         match(given_name="Sharon", family_name="Walsh", date_of_birth=date(1987, 2, 11),
               postcode="NS1 4AB", nhs_number="4010232137")
     assert len(statements) <= 4
+
+
+# --- names in every script (issue 14) ---------------------------------------------------------
+
+SCRIPTS = [
+    ("\u0645\u062d\u0645\u062f", "\u0639\u0644\u064a"),          # محمد علي (Arabic)
+    ("\u4f1f", "\u674e"),                                          # 李 伟 (Chinese: family name 李)
+    ("\u041e\u043b\u044c\u0433\u0430", "\u0418\u0432\u0430\u043d\u043e\u0432\u0430"),  # Ольга Иванова
+    ("\u0394\u03b7\u03bc\u03ae\u03c4\u03c1\u03b7\u03c2", "\u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2"),  # Greek
+    ("\u0930\u093e\u0939\u0941\u0932", "\u0936\u0930\u094d\u092e\u093e"),  # राहुल शर्मा (Devanagari)
+]
+
+
+@pytest.mark.parametrize("given, surname", SCRIPTS)
+def test_a_name_in_any_script_links_to_the_same_person(app_ctx, given, surname):
+    fam = families.create_family(surname)
+    db.session.flush()
+    known = person(fam, given, surname, date(2012, 5, 17), postcode="NS3 2PQ")
+    db.session.commit()
+    assert known.given_name == given and known.given_name_norm  # stored as typed, keyed by transliteration
+    result = match(given_name=given, family_name=surname, date_of_birth=date(2012, 5, 17), postcode="NS3 2PQ",
+                   sex="female")
+    assert result.status == "linked" and result.person_id == known.id
+    # Without a date of birth the same name is still found (the exact-name look-up).
+    assert match(given_name=given, family_name=surname).candidates[0].person_id == known.id
+
+
+@pytest.mark.parametrize("given, surname", SCRIPTS)
+def test_different_names_in_the_same_script_do_not_link(app_ctx, given, surname):
+    fam = families.create_family(surname)
+    db.session.flush()
+    person(fam, given, surname, date(2012, 5, 17), postcode="NS3 2PQ")
+    db.session.commit()
+    other = match(given_name="\u0417\u043e\u044f" if given[0] != "\u0417" else "\u0410\u043d\u043d\u0430",
+                  family_name="\u0421\u043c\u0438\u0440\u043d\u043e\u0432", date_of_birth=date(2012, 5, 17),
+                  postcode="NS3 2PQ", sex="female")
+    assert other.status != "linked"
+
+
+def test_a_cyrillic_name_meets_its_usual_latin_spelling(app_ctx):
+    fam = families.create_family("Ivanova")
+    db.session.flush()
+    olga = person(fam, "\u041e\u043b\u044c\u0433\u0430", "\u0418\u0432\u0430\u043d\u043e\u0432\u0430", date(1985, 8, 3))
+    db.session.commit()
+    result = match(given_name="Olga", family_name="Ivanova", date_of_birth=date(1985, 8, 3), postcode="NS1 4AB")
+    assert result.status == "linked" and result.person_id == olga.id
+
+
+def test_invisible_characters_do_not_make_a_new_person(app_ctx):
+    fam = families.create_family("Walsh")
+    db.session.flush()
+    leah = person(fam, "Leah", "Walsh", date(2011, 6, 2))
+    db.session.commit()
+    result = match(given_name="Le\u200bah", family_name="\u202eWalsh", date_of_birth=date(2011, 6, 2),
+                   postcode="NS1 4AB")
+    assert result.status == "linked" and result.person_id == leah.id
+
+
+def test_phonetic_keys_only_for_latin_names():
+    from caseflow.families.matching import normalise_name, phonetic
+
+    assert phonetic("Smyth") == phonetic("Smith")  # Metaphone where it applies
+    assert normalise_name("Jos\u00e9") == "jose" and normalise_name("M\u00fcller") == "muller"
+    # Another script is keyed by its transliteration as it is, not by English spelling rules.
+    assert phonetic("\u0418\u0432\u0430\u043d\u043e\u0432\u0430") == "ivanova"
+    assert phonetic("\u674e") == "li" and normalise_name("\u5f20") == "zhang"
+    assert normalise_name("\u0645\u062d\u0645\u062f") != normalise_name("\u0639\u0644\u064a")
+    assert len(normalise_name("\u9f8d" * 100)) <= 100  # the key fits its column however it expands

@@ -56,3 +56,21 @@ def test_bad_page_number_is_a_clear_400(api, factory):
     token = factory.token(factory.user("front_door"))
     response = api.get("/api/v1/families", token, query_string={"q": "x", "page": "zero"})
     assert response.status_code == 400 and "page" in response.get_json()["error"]["fields"]
+
+
+# --- names in every script (issue 14) ---------------------------------------------------------
+
+@pytest.mark.parametrize("given, surname, queries", [
+    ("\u0645\u062d\u0645\u062f", "\u0639\u0644\u064a", ["\u0645\u062d\u0645\u062f \u0639\u0644\u064a", "\u0639\u0644\u064a"]),
+    ("\u4f1f", "\u674e", ["\u674e \u4f1f", "\u674e\u4f1f", "Li Wei"]),
+    ("\u041e\u043b\u044c\u0433\u0430", "\u0418\u0432\u0430\u043d\u043e\u0432\u0430",
+     ["\u041e\u043b\u044c\u0433\u0430 \u0418\u0432\u0430\u043d\u043e\u0432\u0430", "\u0418\u0432\u0430\u043d", "Olga Ivanova"]),
+    ("Zo\u00eb", "M\u00fcller", ["Zo\u00eb M\u00fcller", "Zoe Muller", "mu\u0308ller"]),
+])
+def test_search_finds_names_in_every_script(api, factory, app, given, surname, queries):
+    family_id, _ = known_family(app, surname=surname, people=[(given, None, "child", {})])
+    known_family(app, surname="Walsh")  # someone else, not to be found
+    token = factory.token(factory.user("front_door"))
+    for q in queries:
+        body = api.get("/api/v1/families", token, query_string={"q": q}).get_json()
+        assert [f["id"] for f in body["items"]] == [family_id], q

@@ -128,3 +128,28 @@ def test_a_partner_cannot_resolve_matches(api, factory, app):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(RequestForHelp, body["id"]).status == "needs_review"
+
+
+# --- names in every script (issue 14) ---------------------------------------------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("given, surname", [
+    ("\u0645\u062d\u0645\u062f", "\u0639\u0644\u064a"),                                # محمد علي
+    ("\u4f1f", "\u674e"),                                                               # 李 伟
+    ("\u041e\u043b\u044c\u0433\u0430", "\u0418\u0432\u0430\u043d\u043e\u0432\u0430"),  # Ольга Иванова
+])
+def test_the_same_request_in_any_script_lands_on_the_same_family(api, factory, app, given, surname):
+    person = {"given_name": given, "family_name": surname, "date_of_birth": "2013-09-14", "sex": "male",
+              "relationship": "child", "postcode": "NS5 1RT"}
+    first = submit(api, factory, request_body(people=[person]))
+    again = submit(api, factory, request_body(people=[person]))
+    assert first["match"]["status"] == "new"
+    assert again["family_id"] == first["family_id"] and again["match"]["status"] == "linked"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Family)) == 1
+    # ... and the family is found by the name as typed.
+    token = factory.token(factory.user("front_door"))
+    found = api.get("/api/v1/families", token, query_string={"q": f"{given} {surname}"}).get_json()
+    assert [f["id"] for f in found["items"]] == [first["family_id"]]
