@@ -6,7 +6,7 @@ No schema change: the key columns exist; their contents change. The key function
 here as they are at this revision, so this migration does what it did whatever the code becomes.
 
 Revision ID: 0010
-Revises: 0009  (another branch adds 0009; the lead re-chains 0010 after it)
+Revises: 0009
 Create Date: 2026-12-02 12:00:00.000000
 """
 import re
