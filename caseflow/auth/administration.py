@@ -26,6 +26,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _id(raw_id: str | None) -> str | None:
+    """An id from a URL or form, if it can be one; otherwise None (audited as no object)."""
+    raw_id = (raw_id or "").strip()
+    return raw_id if raw_id and len(raw_id) <= 32 and not _CONTROL.search(raw_id) else None
+
+
+def _get(model, raw_id: str | None):
+    """The row with this id, or None for anything that cannot be an id (too long, control
+    characters: a NUL in a URL or a form would otherwise reach PostgreSQL and fail there)."""
+    raw_id = _id(raw_id)
+    return db.session.get(model, raw_id) if raw_id else None
+
+
 def _clean(raw: dict, name: str, label: str, errors: dict, *, max_length: int = 200,
            required: bool = True) -> str | None:
     value = (raw.get(name) or "").strip()
@@ -51,7 +64,7 @@ def _team_for(raw: dict, org: Organisation | None, errors: dict) -> Team | None:
     team_id = (raw.get("team_id") or "").strip()
     if not team_id:
         return None
-    team = db.session.get(Team, team_id[:32])
+    team = _get(Team, team_id)
     if team is None or org is None or team.organisation_id != org.id:
         errors["team_id"] = ["Choose a team in the person's organisation"]
         return None
@@ -69,7 +82,7 @@ def _capacity(raw: dict, errors: dict) -> int | None:
 
 
 def _user(user_id: str) -> User:
-    user = db.session.get(User, (user_id or "")[:32])
+    user = _get(User, user_id)
     if user is None:
         raise NotFound("No such person.")
     return user
@@ -88,7 +101,7 @@ def list_users(actor) -> list[User]:
 
 
 def view_user(actor, user_id: str) -> User:
-    require(actor, "admin.users.manage", object_type="user", object_id=user_id, purpose=PURPOSE)
+    require(actor, "admin.users.manage", object_type="user", object_id=_id(user_id), purpose=PURPOSE)
     return _user(user_id)
 
 
@@ -102,7 +115,7 @@ def add_person(actor, raw: dict) -> tuple[User, str]:
     role = raw.get("role") or ""
     if role not in {r.value for r in Role}:
         errors["role"] = ["Choose a role"]
-    org = db.session.get(Organisation, (raw.get("organisation_id") or "")[:32]) if raw.get("organisation_id") else None
+    org = _get(Organisation, raw.get("organisation_id"))
     if org is None:
         errors["organisation_id"] = ["Choose the organisation they work for"]
     team = _team_for(raw, org, errors)
@@ -121,7 +134,7 @@ def add_person(actor, raw: dict) -> tuple[User, str]:
 
 def update_access(actor, user_id: str, role: str | None, active: bool) -> User:
     """A person's role, and whether their account is switched on."""
-    require(actor, "admin.users.manage", object_type="user", object_id=user_id, purpose=PURPOSE)
+    require(actor, "admin.users.manage", object_type="user", object_id=_id(user_id), purpose=PURPOSE)
     user = _user(user_id)
     if role not in {r.value for r in Role}:
         raise ServiceValidationError("Choose a role.", {"role": ["Choose a role from the list"]})
@@ -141,11 +154,11 @@ def update_access(actor, user_id: str, role: str | None, active: bool) -> User:
 
 def update_person(actor, user_id: str, raw: dict) -> User:
     """Name, organisation, team and caseload capacity."""
-    require(actor, "admin.users.manage", object_type="user", object_id=user_id, purpose=PURPOSE)
+    require(actor, "admin.users.manage", object_type="user", object_id=_id(user_id), purpose=PURPOSE)
     user = _user(user_id)
     errors: dict[str, list[str]] = {}
     name = _clean(raw, "name", "their full name", errors)
-    org = db.session.get(Organisation, (raw.get("organisation_id") or "")[:32]) if raw.get("organisation_id") else None
+    org = _get(Organisation, raw.get("organisation_id"))
     if org is None:
         errors["organisation_id"] = ["Choose the organisation they work for"]
     team = _team_for(raw, org, errors)
@@ -168,7 +181,7 @@ def update_person(actor, user_id: str, raw: dict) -> User:
 def reset_password(actor, user_id: str) -> tuple[User, str]:
     """A new generated password, shown once; the person must change it when they sign in, and is
     signed out everywhere now."""
-    require(actor, "admin.users.manage", object_type="user", object_id=user_id, purpose=PURPOSE)
+    require(actor, "admin.users.manage", object_type="user", object_id=_id(user_id), purpose=PURPOSE)
     user = _user(user_id)
     if user.id == actor.id:
         raise ServiceValidationError("Change your own password from your account.", {"_form": [
@@ -181,7 +194,7 @@ def reset_password(actor, user_id: str) -> tuple[User, str]:
 
 def reset_two_factor(actor, user_id: str) -> User:
     """For a lost phone: the person sets up their authenticator app again at next sign-in."""
-    require(actor, "admin.users.manage", object_type="user", object_id=user_id, purpose=PURPOSE)
+    require(actor, "admin.users.manage", object_type="user", object_id=_id(user_id), purpose=PURPOSE)
     user = _user(user_id)
     if user.totp_enabled_at is None:
         raise ServiceValidationError("Two-factor sign-in is not set up.", {"_form": [
@@ -201,8 +214,8 @@ def list_organisations(actor) -> list[Organisation]:
 
 
 def view_organisation(actor, org_id: str) -> Organisation:
-    require(actor, "admin.orgs.manage", object_type="organisation", object_id=org_id, purpose=PURPOSE)
-    org = db.session.get(Organisation, (org_id or "")[:32])
+    require(actor, "admin.orgs.manage", object_type="organisation", object_id=_id(org_id), purpose=PURPOSE)
+    org = _get(Organisation, org_id)
     if org is None:
         raise NotFound("No such organisation.")
     return org
@@ -211,10 +224,10 @@ def view_organisation(actor, org_id: str) -> Organisation:
 def save_organisation(actor, org_id: str | None, raw: dict) -> Organisation:
     """Add an organisation (org_id None) or change its name and type. Its duty email and
     webhook are notification settings (caseflow.notify.partners), saved by the same form."""
-    require(actor, "admin.orgs.manage", object_type="organisation", object_id=org_id, purpose=PURPOSE)
+    require(actor, "admin.orgs.manage", object_type="organisation", object_id=_id(org_id), purpose=PURPOSE)
     org = None
     if org_id:
-        org = db.session.get(Organisation, org_id[:32])
+        org = _get(Organisation, org_id)
         if org is None:
             raise NotFound("No such organisation.")
     errors: dict[str, list[str]] = {}
@@ -258,7 +271,7 @@ def save_team(actor, org_id: str, team_id: str | None, raw: dict) -> Team:
             errors["team_name"] = [f"{org.name} already has a team with this name"]
     team = None
     if team_id:
-        team = db.session.get(Team, team_id[:32])
+        team = _get(Team, team_id)
         if team is None or team.organisation_id != org.id:
             raise NotFound("No such team in this organisation.")
     if errors:
@@ -285,8 +298,8 @@ def list_tokens(actor) -> list[ApiToken]:
 
 def revoke(actor, token_id: str) -> ApiToken:
     """From now on the token is refused (401) on every API call."""
-    require(actor, "admin.tokens.manage", object_type="api_token", object_id=token_id, purpose=PURPOSE)
-    record = db.session.get(ApiToken, (token_id or "")[:32])
+    require(actor, "admin.tokens.manage", object_type="api_token", object_id=_id(token_id), purpose=PURPOSE)
+    record = _get(ApiToken, token_id)
     if record is None:
         raise NotFound("No such API token.")
     if record.revoked_at is not None:

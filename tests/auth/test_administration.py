@@ -268,3 +268,13 @@ def test_nobody_but_an_administrator_gets_any_administration_page(client, factor
         assert db.session.get(User, target.id).name != "Hijack"
         assert db.session.scalar(select(ApiToken.revoked_at)) is None
         assert not db.session.get(User, target.id).must_change_password
+
+
+def test_ids_that_cannot_be_ids_are_not_found_not_errors(admin_client):
+    client, org, _ = admin_client
+    token = csrf_token(client, "/admin/users")
+    for method, path in [("GET", "/admin/users/a%00b"), ("POST", "/admin/users/a%00b/reset-password"),
+                         ("GET", "/admin/organisations/" + "x" * 300), ("POST", "/admin/tokens/%00/revoke"),
+                         ("POST", f"/admin/organisations/{org.id}/teams/%00")]:
+        response = client.open(path, method=method, data={"csrf_token": token, "team_name": "A team"})
+        assert response.status_code == 404, (method, path, response.status_code)
