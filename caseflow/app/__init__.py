@@ -50,7 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.agreements.views import bp as agreements_bp
     from caseflow.allocation.api import bp as allocation_api
     from caseflow.allocation.views import bp as allocation_bp
-    from caseflow.auth.admin import bp as admin_bp
+    from caseflow.admin.views import bp as admin_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.readmodels.case_api import bp as cases_api
     from caseflow.readmodels.case_views import bp as cases_bp

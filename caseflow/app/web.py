@@ -43,10 +43,16 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
         from caseflow.auth.models import User
 
-        return db.session.get(User, user_id)
+        # "<user id>:<session version>" (User.get_id). A session signed in before the password
+        # was changed or reset carries an old version and loads no one: it is signed out.
+        user_id, _, version = session_id.partition(":")
+        user = db.session.get(User, user_id)
+        if user is None or str(user.session_version or 0) != (version or "0"):
+            return None
+        return user
 
     @app.before_request
     def _per_request():
@@ -79,7 +85,9 @@ def init_app(app: Flask) -> None:
 
             return unacknowledged_count(current_user) if current_user.is_authenticated else 0
 
-        return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count}
+        # The council's name and contacts, as the area configured them, for the public pages.
+        return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count,
+                "council": app.extensions["caseflow.settings"]}
 
     # Refusals and unknown ids answer with a 4xx page: whatever the request had changed is
     # thrown away, but its audit events (the refusal itself, the reads before it) are kept, for
@@ -171,7 +179,8 @@ def init_app(app: Flask) -> None:
         return {"status": "ok"}
 
 
-SIGNED_IN_EXEMPT = {"static", "auth.sign_out", "auth.two_factor_setup", "auth.sign_in", "auth.sign_in_code", "health"}
+SIGNED_IN_EXEMPT = {"static", "auth.sign_out", "auth.two_factor_setup", "auth.sign_in", "auth.sign_in_code", "health",
+                    "auth.change_password", "frontdoor.privacy", "frontdoor.accessibility", "frontdoor.cookies"}
 
 
 def _session_rules():
@@ -195,6 +204,8 @@ def _session_rules():
               "families' information. Sign in again to carry on.", "info")
         return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
     session["last_seen"] = now
+    if request.endpoint not in SIGNED_IN_EXEMPT and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
     if request.endpoint not in SIGNED_IN_EXEMPT and two_factor.needs_enrolment(current_user, settings):
         return redirect(url_for("auth.two_factor_setup"))
     return None

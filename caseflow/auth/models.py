@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedText
@@ -65,6 +65,13 @@ class User(UserMixin, Base):
     # Two-factor sign-in (TOTP, RFC 6238): the shared secret, encrypted; set once confirmed.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sessions are signed cookies, so the server cannot delete them: each one carries the
+    # version it was signed in under, and changing or resetting the password moves the version
+    # on, which ends every other session at its next request (see get_id and the user loader).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A password an administrator set (a new account, a reset) is known to two people: the
+    # holder must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -73,6 +80,11 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """What the session cookie holds (Flask-Login): the id and the session version, so a
+        session signed in before the password changed no longer loads its user."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -176,3 +176,64 @@ def user_for_token(token: str) -> User | None:
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         record.last_used_at = now
     return record.user
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+MAX_PASSWORD_LENGTH = 256  # long passphrases are welcome; megabytes to hash are not
+
+
+def new_password_problem(password: str | None, confirm: str | None) -> str | None:
+    """What is wrong with a chosen password, in the Design System's words, or None."""
+    if not password:
+        return "Enter a new password"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if "\x00" in password:
+        return "Password must not contain control characters"
+    if password != (confirm or ""):
+        return "Enter the same password twice"
+    return None
+
+
+def change_password(user: User, current: str | None, new: str | None, confirm: str | None) -> User:
+    """The holder changes their own password: every other session they have ends (the session
+    version moves on; the caller signs the current session in again under the new version)."""
+    from caseflow.core.errors import ServiceValidationError
+
+    errors: dict[str, list[str]] = {}
+    if not current or not _verify(user.password_hash or _DUMMY_HASH, current[:MAX_PASSWORD_LENGTH]):
+        errors["current_password"] = ["Enter your current password correctly"]
+    problem = new_password_problem(new, confirm)
+    if problem:
+        errors["new_password" if "same password" not in problem else "confirm_password"] = [problem]
+    elif current and new == current:
+        errors["new_password"] = ["Choose a password different from your current one"]
+    if errors:
+        audit.record(user, "auth.password_change_failed", "user", user.id)
+        raise ServiceValidationError("Some answers need changing.", errors)
+    user.password_hash = _hasher.hash(new)
+    user.must_change_password = False
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+    audit.record(user, "auth.password_changed", "user", user.id, purpose="other sessions signed out")
+    return user
+
+
+def issue_temporary_password(user: User) -> str:
+    """A generated password to hand over once; it must be changed at first sign-in, and any
+    session the account had ends."""
+    temporary = secrets.token_urlsafe(12)
+    user.password_hash = _hasher.hash(temporary)
+    user.must_change_password = True
+    user.session_version = (user.session_version or 0) + 1
+    user.failed_login_count = 0
+    user.locked_until = None
+    return temporary
+
+
+def revoke_token(record: ApiToken) -> None:
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()

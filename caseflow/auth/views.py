@@ -25,10 +25,18 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parsed.scheme and not parsed.netloc and target.startswith("/") else None
 
 
+# Where each role starts after signing in: a page of their own work they are allowed to see
+# (administrators and analysts may not search families; a keyworker's day starts at their caseload).
+HOME_PAGES = {
+    Role.FRONT_DOOR: "frontdoor.queue", Role.TEAM_MANAGER: "frontdoor.queue", Role.PANEL_CHAIR: "frontdoor.queue",
+    Role.KEYWORKER: "allocation.caseload",
+    Role.ADMIN: "admin.users",
+    Role.ANALYST: "socialcare.figures",
+}
+
+
 def home_for(user) -> str:
-    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR}:
-        return url_for("frontdoor.queue")
-    return url_for("families.search")
+    return url_for(HOME_PAGES.get(user.role, "families.search"))
 
 
 @bp.route("/")
@@ -65,6 +73,30 @@ def sign_in():
 def _complete_sign_in(user) -> None:
     login_user(user)
     session["last_seen"] = utcnow().timestamp()
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Current password, then the new one twice. Every other session of the account ends; this
+    one carries on under the new session version."""
+    errors = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            with savepoint():  # a refused change keeps only the audit of the attempt
+                services.change_password(current_user, form.get("current_password"), form.get("new_password"),
+                                         form.get("confirm_password"))
+        except ServiceValidationError as exc:
+            errors = {field: messages[0] for field, messages in exc.fields.items()}
+        else:
+            login_user(current_user._get_current_object())  # this session: the new version
+            flash("Your password has been changed. Any other place you were signed in has been signed out.",
+                  "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/change_password.html", errors=errors, title="Change your password",
+                           forced=current_user.must_change_password,
+                           min_length=services.MIN_PASSWORD_LENGTH), (400 if errors else 200)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])

@@ -67,6 +67,14 @@ class Settings:
     self_referral_rate_limit: str = "5 per minute;30 per hour"
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"
+    # The council running the service, named on the public pages (privacy notice, accessibility
+    # statement, cookies): each area sets its own through CASEFLOW_COUNCIL_* and CASEFLOW_DPO_*.
+    council_name: str = "Northshire County Council"
+    council_email: str = "earlyhelp@northshire.example"
+    council_phone: str = "01632 960000"
+    dpo_email: str = "dpo@northshire.example"
+    # The day the accessibility statement was last checked against the site (ISO date).
+    accessibility_reviewed_on: str = "2026-12-01"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -104,6 +112,8 @@ class Settings:
             mail_from=overrides.pop("mail_from", os.environ.get("CASEFLOW_MAIL_FROM") or "caseflow@localhost"),
             public_url=overrides.pop("public_url", os.environ.get("CASEFLOW_PUBLIC_URL") or "http://127.0.0.1:5000"),
             api_rate_limit=overrides.pop("api_rate_limit", os.environ.get("CASEFLOW_API_RATE_LIMIT") or "600 per minute"),
+            **{name: overrides.pop(name, os.environ.get(f"CASEFLOW_{name.upper()}") or default)
+               for name, default in PUBLIC_PAGE_SETTINGS.items()},
             **overrides,
         )
 
@@ -132,6 +142,13 @@ class Settings:
             "RATELIMIT_SWALLOW_ERRORS": True,
         }
 
+
+# What the public pages say about the council, each readable from CASEFLOW_<NAME>
+# (CASEFLOW_COUNCIL_NAME, CASEFLOW_COUNCIL_EMAIL, CASEFLOW_COUNCIL_PHONE, CASEFLOW_DPO_EMAIL,
+# CASEFLOW_ACCESSIBILITY_REVIEWED_ON), with the defaults declared on Settings.
+PUBLIC_PAGE_SETTINGS = {name: Settings.__dataclass_fields__[name].default
+                        for name in ("council_name", "council_email", "council_phone", "dpo_email",
+                                     "accessibility_reviewed_on")}
 
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",

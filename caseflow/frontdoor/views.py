@@ -21,7 +21,6 @@ from caseflow.web.paging import current_page
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
 
 QUEUE_PER_PAGE = 50
-SELF_REFERRAL_PEOPLE = 4
 
 
 @bp.app_template_filter("concern_label")
@@ -86,12 +85,31 @@ def submitted(request_id):
                            can_see_family=bool(family_view_decision(current_user, req.family_id)))
 
 
+def _people_shown(form) -> int:
+    """How many people after the applicant the self-referral form shows: at least one, every row
+    already filled in, and one more each time they press "Add another person"."""
+    try:
+        shown = int(form.get("people_shown", "1"))
+    except ValueError:
+        shown = 1
+    filled = [i for i in range(1, forms.MAX_PEOPLE)
+              if any(form.get(f"people-{i}-{f}", "").strip() for f in ("given_name", "family_name", "dob-year"))]
+    shown = max(shown, *filled, 1)
+    if form.get("add_person"):
+        shown += 1
+    return min(shown, forms.MAX_PEOPLE - 1)
+
+
+def _adding_a_person() -> bool:
+    return request.method == "POST" and bool(request.form.get("add_person"))
+
+
 @bp.route("/ask-for-help", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.extensions["caseflow.settings"].self_referral_rate_limit,
-               methods=["POST"])
+               methods=["POST"], exempt_when=_adding_a_person)  # room for one more person sends nothing
 def self_referral():
     errors, summary = {}, []
-    if request.method == "POST":
+    if request.method == "POST" and not request.form.get("add_person"):
         submission, problems = _submit(self_referral=True)
         if submission is not None:
             return render_template("frontdoor/self_referral_done.html",
@@ -101,8 +119,34 @@ def self_referral():
         errors, summary = problems
     return render_template("frontdoor/self_referral.html", errors=errors, error_summary=summary,
                            form=request.form, problems=HEADLINE_PROBLEMS,
-                           max_people=SELF_REFERRAL_PEOPLE,
+                           max_people=forms.MAX_PEOPLE, people_shown=_people_shown(request.form),
                            title="Ask for help for your family"), (400 if summary else 200)
+
+
+# --- the public pages families read: privacy, accessibility, cookies (public layout) ------------
+
+@bp.route("/privacy")
+def privacy():
+    settings = current_app.extensions["caseflow.settings"]
+    return render_template("frontdoor/privacy.html", retention_years=settings.retention_years,
+                           title="Privacy notice")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    settings = current_app.extensions["caseflow.settings"]
+    try:
+        reviewed = timescales.format_uk_date(settings.accessibility_reviewed_on)
+    except ValueError:  # not an ISO date: show it as the council wrote it
+        reviewed = settings.accessibility_reviewed_on
+    return render_template("frontdoor/accessibility.html", reviewed=reviewed, title="Accessibility statement")
+
+
+@bp.route("/cookies")
+def cookies():
+    settings = current_app.extensions["caseflow.settings"]
+    return render_template("frontdoor/cookies.html", session_cookie=current_app.config["SESSION_COOKIE_NAME"],
+                           session_idle_minutes=settings.session_idle_minutes, title="Cookies")
 
 
 @bp.route("/front-door")

@@ -593,11 +593,25 @@ def _case_view(user, case):
     return case_decision(user, case)
 
 
-@rule("users.admin")
-def _users_admin(user, obj):
+@rule("admin.users.manage")
+def _admin_users(user, obj):
     if user.role == Role.ADMIN:
-        return allow("Administrators manage users.", set(), basis=None)
-    return deny("Only administrators manage users and roles.")
+        return allow("Administrators manage people's accounts.", set(), basis=None)
+    return deny("Only administrators add people and manage their accounts and roles.")
+
+
+@rule("admin.orgs.manage")
+def _admin_orgs(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators manage organisations and teams.", set(), basis=None)
+    return deny("Only administrators add and change organisations and teams.")
+
+
+@rule("admin.tokens.manage")
+def _admin_tokens(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators see and revoke API tokens.", set(), basis=None)
+    return deny("Only administrators see and revoke API tokens.")
 
 
 @rule("family.access_log")

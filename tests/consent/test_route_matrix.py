@@ -47,9 +47,23 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/"): PUBLIC, ("GET", "/sign-in"): PUBLIC, ("POST", "/sign-in"): PUBLIC,
     ("GET", "/sign-in/code"): PUBLIC, ("POST", "/sign-in/code"): PUBLIC, ("GET", "/healthz"): PUBLIC,
     ("GET", "/ask-for-help"): PUBLIC, ("POST", "/ask-for-help"): PUBLIC, ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/privacy"): PUBLIC, ("GET", "/accessibility"): PUBLIC, ("GET", "/cookies"): PUBLIC,
     ("GET", "/account/two-factor"): OWN_ACCOUNT, ("POST", "/account/two-factor"): OWN_ACCOUNT,
+    ("GET", "/account/password"): OWN_ACCOUNT, ("POST", "/account/password"): OWN_ACCOUNT,
     ("POST", "/sign-out"): OWN_ACCOUNT,
     ("GET", "/admin/users"): {"admin"}, ("POST", "/admin/users"): {"admin"},
+    # administration: people, organisations and teams, API tokens (the targets are a spare
+    # account, its token and a team of their own, so the resets and revocation touch no subject)
+    ("GET", "/admin/users/new"): {"admin"}, ("POST", "/admin/users/new"): {"admin"},
+    ("GET", "/admin/users/<user_id>"): {"admin"}, ("POST", "/admin/users/<user_id>"): {"admin"},
+    ("POST", "/admin/users/<user_id>/reset-password"): {"admin"},
+    ("POST", "/admin/users/<user_id>/reset-two-factor"): {"admin"},
+    ("GET", "/admin/organisations"): {"admin"},
+    ("GET", "/admin/organisations/new"): {"admin"}, ("POST", "/admin/organisations/new"): {"admin"},
+    ("GET", "/admin/organisations/<org_id>"): {"admin"}, ("POST", "/admin/organisations/<org_id>"): {"admin"},
+    ("POST", "/admin/organisations/<org_id>/teams"): {"admin"},
+    ("POST", "/admin/organisations/<org_id>/teams/<team_id>"): {"admin"},
+    ("GET", "/admin/tokens"): {"admin"}, ("POST", "/admin/tokens/<token_id>/revoke"): {"admin"},
     ("GET", "/admin/local-criteria"): {"admin"}, ("POST", "/admin/local-criteria"): {"admin"},
     # inbox: everyone reads their own
     ("GET", "/inbox"): EVERYONE, ("POST", "/inbox/<notification_id>/acknowledge"): EVERYONE,
@@ -236,6 +250,15 @@ def world(app, api, factory):
             users[subject] = factory.user("partner", org=factory.org(f"{subject} organisation", type=kind))
     tokens = {role: factory.token(user) for role, user in users.items()}
     kw = tokens["keyworker"]
+    spare = factory.user("partner", org=school, team="Spare team")  # what the administration rows act on
+    factory.token(spare)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from caseflow.auth.models import ApiToken
+
+        spare_token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == spare.id))
+        spare_team_id = db.session.get(User, spare.id).team_id
 
     created = case_at_panel(api, tokens["referrer"], tokens["front_door"], "Walsh")
     case_id = created["case_id"]
@@ -292,7 +315,8 @@ def world(app, api, factory):
     params = {"case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
               "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
-              "org_id": school.id, "action_id": action_id}
+              "org_id": school.id, "action_id": action_id, "user_id": spare.id, "token_id": spare_token_id,
+              "team_id": spare_team_id}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)

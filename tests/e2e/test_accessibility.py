@@ -50,9 +50,10 @@ def check(page, path, problems, action=None):
 
 def test_public_pages_meet_wcag_aa(open_page):
     page, problems = open_page(), {}
-    for path in ["/", "/sign-in", "/ask-for-help"]:
+    for path in ["/", "/sign-in", "/ask-for-help", "/privacy", "/accessibility", "/cookies"]:
         check(page, path, problems)
     check(page, "/ask-for-help", problems, lambda p: p.get_by_role("button", name="Send").click())
+    check(page, "/ask-for-help", problems, lambda p: p.get_by_role("button", name="Add another person").click())
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
@@ -157,4 +158,29 @@ def test_notification_pages_meet_wcag_aa(open_page, api, factory):
     for path in ["/admin/routing", "/admin/deliveries", f"/admin/organisations/{w.orgs['school'].id}/notifications"]:
         check(admin, path, problems)
     check(admin, "/admin/routing", problems, lambda p: p.get_by_role("button", name="Save rule").click())
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_administration_and_account_pages_meet_wcag_aa(open_page, factory):
+    org = factory.org("Northshire Early Help")
+    admin = factory.user("admin", org=org)
+    keyworker = factory.user("keyworker", org=org, team="North")
+    factory.token(factory.user("partner_system", org=factory.org("Northshire Police", type="police")))
+    problems = {}
+    page = open_page(admin)
+    for path in ["/admin/users", "/admin/users/new", f"/admin/users/{keyworker.id}", "/admin/organisations",
+                 "/admin/organisations/new", f"/admin/organisations/{org.id}", "/admin/tokens", "/account/password"]:
+        check(page, path, problems)
+    check(page, "/admin/users/new", problems, lambda p: p.get_by_role("button", name="Add person").click())
+    check(page, "/admin/organisations/new", problems, lambda p: p.get_by_role("button", name="Add organisation").click())
+    check(page, "/account/password", problems, lambda p: p.get_by_role("button", name="Change password").click())
+
+    def add_keyworker(p):
+        p.get_by_label("Full name").fill("Sam Okafor")
+        p.get_by_label("Email address").fill("sam.okafor@northshire.example")
+        p.get_by_label("Role").select_option("keyworker")
+        p.get_by_label("Organisation").select_option(org.id)
+        p.get_by_role("button", name="Add person").click()
+
+    check(page, "/admin/users/new", problems, add_keyworker)  # the page that shows the password once
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
