@@ -11,7 +11,7 @@ from caseflow.auth.forms import SignInForm
 from caseflow.core.roles import Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
-from caseflow.core.extensions import db, limiter
+from caseflow.core.extensions import db, limiter, sign_in_account_key
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 
@@ -40,6 +40,8 @@ def index():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"])
+@limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"],
+               key_func=sign_in_account_key, scope="sign-in-account")
 def sign_in():
     form = SignInForm()
     error = None
@@ -69,6 +71,8 @@ def _complete_sign_in(user) -> None:
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"])
+@limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"],
+               key_func=sign_in_account_key, scope="sign-in-account")
 def sign_in_code():
     """The second step: the code from the authenticator app, within 5 minutes of the password."""
     from caseflow.auth.models import User
