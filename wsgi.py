@@ -1,16 +1,3 @@
-"""WSGI entry point for production servers, e.g. `gunicorn wsgi:app`.
-
-The process refuses to start (with the reasons on stderr) when its settings are not understood,
-the database cannot be reached or is not migrated, or its encryption keys cannot decrypt the
-database's data (caseflow.core.readiness)."""
-import sys
-
-from caseflow.app import create_app
-from caseflow.core.readiness import refuse_to_start_unless_fit
-from caseflow.core.settings import SettingsError
-
-try:
-    app = create_app()
-except SettingsError as exc:
-    sys.exit(f"CaseFlow cannot start: {exc}")
-refuse_to_start_unless_fit(app)
+"""WSGI entry point when serving from a source checkout: `gunicorn wsgi:app`. An installed
+CaseFlow serves the same app as `gunicorn caseflow.wsgi:app` (see docs/operations.md)."""
+from caseflow.wsgi import app  # noqa: F401
