@@ -13,7 +13,13 @@ from caseflow.core.unit_of_work import unit_of_work
 
 
 def _app_factory():
-    return create_app()
+    from caseflow.core.settings import SettingsError
+
+    try:
+        return create_app()
+    except SettingsError as exc:  # a setting not understood stops every command, with its name
+        click.echo(f"CaseFlow cannot start: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=True,
@@ -180,7 +186,10 @@ def worker(burst):
 
     from caseflow.jobs import run_worker, sweep_forever, sweep_once
 
+    from caseflow.core.readiness import refuse_to_start_unless_fit
+
     app = current_app._get_current_object()
+    refuse_to_start_unless_fit(app)  # wrong keys or an unmigrated database: stop, say why
     if not current_app.extensions["caseflow.settings"].redis_url:
         click.echo("CASEFLOW_REDIS_URL is not set: deliveries run in-process; sweeping retries and escalations.")
         if burst:
@@ -191,6 +200,75 @@ def worker(burst):
         sweep_forever(app, threading.Event(), 5.0)
         return
     run_worker(burst=burst)
+
+
+# --- operations -------------------------------------------------------------------------------
+
+@main.command("check")
+@with_appcontext
+def check():
+    """Print the verdicts /readyz gives (database, migrations, keys, Redis, workers); exit 1 if any fails.
+
+    Settings are checked before this runs: one that is not understood stops the command."""
+    from caseflow.core.readiness import verdicts
+
+    settings = current_app.extensions["caseflow.settings"]
+    click.echo(f"settings: ok ({settings.environment.value})")
+    found = verdicts()
+    for verdict in found:
+        click.echo(f"{verdict.name}: {'ok' if verdict.ok else 'FAILED'} ({verdict.detail})")
+    sys.exit(0 if all(v.ok for v in found) else 1)
+
+
+@main.command("backup")
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path),
+              help="The backup file to write.")
+@click.option("--keys-to", type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path), default=None,
+              help="Also copy the encryption keys here. Keep it apart from the backup: together they read everything.")
+@with_appcontext
+def backup_command(target, keys_to):
+    """Back up the database (pg_dump, or SQLite's online backup). The keys are never inside it."""
+    import json
+    import os
+
+    from caseflow.core import backup, crypto
+
+    try:
+        backup.backup(db.engine, target)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Database backed up to {target}.")
+    if keys_to:
+        keys_to.write_text(json.dumps({"fernet_keys": crypto.current_keys()}, indent=2))
+        os.chmod(keys_to, 0o600)
+        click.echo(f"Encryption keys copied to {keys_to}: store them apart from the backup.")
+    else:
+        click.echo("The encryption keys are NOT in the backup: without them it cannot be read. Back up "
+                   "CASEFLOW_KEYS_FILE (or CASEFLOW_ENCRYPTION_KEYS) separately, or use --keys-to.")
+
+
+@main.command("restore")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already has data.")
+@with_appcontext
+def restore_command(source, replace):
+    """Restore a backup into the configured database, then check its keys and audit chain."""
+    from caseflow.core import backup
+    from caseflow.core.audit import verify_chain
+    from caseflow.core.readiness import check_keys, check_migrations
+
+    try:
+        backup.restore(db.engine, source, replace=replace)
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Restored {source}.")
+    verdicts = [check_migrations(), check_keys()]
+    for verdict in verdicts:
+        click.echo(f"{verdict.name}: {'ok' if verdict.ok else 'FAILED'} ({verdict.detail})")
+    with unit_of_work():  # reads only
+        report = verify_chain()
+    click.echo(f"audit: {report.events_checked} events checked, {'chain intact' if report.ok else 'TAMPERING DETECTED'}")
+    sys.exit(0 if report.ok and all(v.ok for v in verdicts) else 1)
 
 
 # --- keys -----------------------------------------------------------------------------------

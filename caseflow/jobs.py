@@ -32,21 +32,35 @@ def run_job(path: str, args: tuple, kwargs: dict):
     from caseflow.core.extensions import db
 
     if has_app_context():
-        try:
-            with unit_of_work():
-                return resolve(path)(*args, **kwargs)
-        finally:
-            db.session.remove()
+        return _run_logged(path, args, kwargs)
     from caseflow.app import create_app
 
     if _worker_app is None:
         _worker_app = create_app()
     with _worker_app.app_context():
-        try:
-            with unit_of_work():
-                return resolve(path)(*args, **kwargs)
-        finally:
-            db.session.remove()
+        return _run_logged(path, args, kwargs)
+
+
+def _run_logged(path: str, args: tuple, kwargs: dict):
+    """One job, one unit of work, one log line (its name, outcome and time; never its arguments,
+    which may name people)."""
+    import logging
+
+    from caseflow.core.extensions import db
+
+    log = logging.getLogger("caseflow.jobs")
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        with unit_of_work():
+            result = resolve(path)(*args, **kwargs)
+        outcome = "done"
+        return result
+    finally:
+        db.session.remove()
+        ms = (time.perf_counter() - started) * 1000
+        log.info("job %s %s %.1fms", path, outcome, ms,
+                 extra={"event": "job", "job": path, "outcome": outcome, "duration_ms": round(ms, 1)})
 
 
 def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:

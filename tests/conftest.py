@@ -47,7 +47,9 @@ def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     _reset_schema(url)
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app(instance_path=instance, database_url=url)
+    # "development": the suite's PostgreSQL run generates its keys like the embedded default does
+    # (production refuses to; tests/test_settings.py covers that).
+    application = create_app(instance_path=instance, database_url=url, environment="development")
     application.config.update(TESTING=True)
     with application.app_context():
         upgrade("head")
@@ -59,7 +61,8 @@ def _clean_database(request, app):
     """Every test starts with empty tables (schema kept) and fresh rate-limit counters."""
     yield
     db.session.remove()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    # The key canary is written once by the migrations, like the schema: it stays.
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "key_canary"]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

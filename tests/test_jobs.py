@@ -4,7 +4,9 @@ import pytest
 from caseflow import jobs  # noqa: F401
 from caseflow.core import queue
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+from tests import redis_db
+
+REDIS_URL = redis_db.redis_url() or "redis://127.0.0.1:6379/15"
 
 
 def _redis_or_skip():
@@ -23,7 +25,7 @@ def test_without_redis_jobs_run_in_process(app_ctx):
 
 def test_with_redis_a_worker_runs_the_queued_job(app_ctx):
     conn = _redis_or_skip()
-    conn.flushdb()
+    redis_db.clear()
     settings = app_ctx.extensions["caseflow.settings"]
     settings.redis_url = REDIS_URL
     try:
@@ -34,4 +36,4 @@ def test_with_redis_a_worker_runs_the_queued_job(app_ctx):
         assert job.get_status() == "finished" and job.return_value() == "inbox/item"
     finally:
         settings.redis_url = None
-        conn.flushdb()
+        redis_db.clear()

@@ -70,3 +70,8 @@ def in_force_today() -> list[SharingAgreement]:
 def party_names(agreements) -> dict[str, str]:
     ids = {p.organisation_id for a in agreements for p in a.parties}
     return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) if ids else {}
+
+
+def names() -> dict[str, str]:
+    """Every agreement's name by id (a rule may cite one that has since ended)."""
+    return dict(db.session.execute(select(SharingAgreement.id, SharingAgreement.name)).all())

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from caseflow.auth import services as directory
 from caseflow.core import timescales
 from caseflow.agreements import forms, services
 from caseflow.agreements.models import STATUS_LABELS
-from caseflow.auth.models import Organisation
 from caseflow.core import vocab
 from caseflow.core.access import can
-from caseflow.core.extensions import db
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, error_fields
 
@@ -44,6 +42,6 @@ def new():
         if done is not None:
             flash(f"{done.name} added to the register.", "success")
             return redirect(url_for("agreements.index"))
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    orgs = directory.organisations()
     return render_template("agreements/new.html", orgs=orgs, errors=errors, form=form, vocab=vocab,
                            title="Add an information sharing agreement"), (400 if errors else 200)

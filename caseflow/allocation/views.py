@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from caseflow.auth import services as directory
 from caseflow.allocation import services
 from caseflow.allocation.schemas import WAITING_STAGES
-from caseflow.auth.models import Team
 from caseflow.cases import services as cases
-from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.vocab import Rag
@@ -42,7 +40,7 @@ def allocate(case_id):
         except IllegalTransition as exc:
             errors = {"keyworker_id": exc.reason}
     rows = services.caseloads(current_user)
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    teams = directory.teams()
     leads = services.lead_professional_options(current_user)
     return render_template("allocation/allocate.html", case=case, rows=rows, teams=teams, errors=errors, leads=leads,
                            warning=warning, form=request.form, title=f"Allocate {case.reference}"), \

@@ -18,7 +18,7 @@ from caseflow.api.errors import ApiError, error_response
 from caseflow.api.schemas import ErrorSchema, OneOf
 from caseflow.core.errors import flatten_messages
 from caseflow.core.schemas import load_input
-from caseflow.core.extensions import db, limiter
+from caseflow.core.extensions import api_client_key, db, limiter
 from caseflow.core.unit_of_work import discard_changes
 
 API_PREFIX = "/api/v1"
@@ -76,7 +76,8 @@ def api_blueprint(name: str, import_name: str) -> Blueprint:
 
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
     csrf.exempt(bp)  # token-authenticated only: session cookies are never accepted here
-    limiter.limit(lambda: current_app.extensions["caseflow.settings"].api_rate_limit)(bp)
+    limiter.limit(lambda: current_app.extensions["caseflow.settings"].api_rate_limit, key_func=api_client_key,
+                  scope="api")(bp)  # per token: one limit for all of a caller's API requests
     return bp
 
 

@@ -15,6 +15,17 @@ def create_app(settings=None, **overrides) -> Flask:
     app = Flask("caseflow", instance_path=str(settings.instance_path), static_folder="static")
     app.config.update(settings.flask_config())
     app.extensions["caseflow.settings"] = settings
+    if settings.trusted_proxy_hops:
+        # Behind the TLS proxy: the client's address, scheme and host are what the trusted hops
+        # say, so rate limits and audit rows see the real client, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    from caseflow.app import observability
+
+    observability.configure_logging(settings)
 
     from caseflow.core import crypto
 
@@ -37,6 +48,7 @@ def create_app(settings=None, **overrides) -> Flask:
     from caseflow.app import web as web_setup
 
     web_setup.init_app(app)
+    observability.init_app(app)  # request ids, request log lines, /healthz, /readyz, /metrics
 
     from caseflow.api import init_app as init_api
 

@@ -174,13 +174,11 @@ def init_app(app: Flask) -> None:
             return error_response(500, "internal_error", "Something went wrong on our side. Nothing you sent was lost if you received a reference.")
         return render_template("errors/500.html"), 500
 
-    @app.route("/healthz", endpoint="health")
-    def _health():
-        return {"status": "ok"}
 
 
 SIGNED_IN_EXEMPT = {"static", "auth.sign_out", "auth.two_factor_setup", "auth.sign_in", "auth.sign_in_code", "health",
-                    "auth.change_password", "frontdoor.privacy", "frontdoor.accessibility", "frontdoor.cookies"}
+                    "ready", "metrics", "auth.change_password", "frontdoor.privacy", "frontdoor.accessibility",
+                    "frontdoor.cookies"}
 
 
 def _session_rules():

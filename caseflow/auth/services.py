@@ -15,6 +15,7 @@ from caseflow.auth.models import ApiToken, Organisation, Team, User
 from caseflow.core.roles import OrgType, Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
+from caseflow.core.errors import NotFound
 from caseflow.core.extensions import db
 
 _hasher = PasswordHasher()
@@ -237,3 +238,43 @@ def issue_temporary_password(user: User) -> str:
 def revoke_token(record: ApiToken) -> None:
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+
+
+# --- the directory: organisations, teams and staff, for pick-lists and names on pages -----------
+# Staff and organisations are not families' personal data: pages list them without a policy
+# check, but always through these, never by querying the session themselves.
+
+def organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def get_organisation(org_id: str) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("No organisation with that id.")
+    return org
+
+
+def teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def get_user(user_id: str | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
+def users_by_id(user_ids) -> dict[str, User]:
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def active_staff(*roles: str, organisation_id: str | None = None) -> list[User]:
+    """Active accounts, by name: of these roles (all when none is named), of one organisation."""
+    query = select(User).where(User.active).order_by(User.name)
+    if roles:
+        query = query.where(User.role.in_(roles))
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    return list(db.session.scalars(query))

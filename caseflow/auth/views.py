@@ -11,7 +11,7 @@ from caseflow.auth.forms import SignInForm
 from caseflow.core.roles import Role
 from caseflow.core import audit
 from caseflow.core.database import utcnow
-from caseflow.core.extensions import db, limiter
+from caseflow.core.extensions import limiter, sign_in_account_key
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 
@@ -48,6 +48,8 @@ def index():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"])
+@limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"],
+               key_func=sign_in_account_key, scope="sign-in-account")
 def sign_in():
     form = SignInForm()
     error = None
@@ -101,9 +103,10 @@ def change_password():
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"])
+@limiter.limit(lambda: current_app.extensions["caseflow.settings"].login_rate_limit, methods=["POST"],
+               key_func=sign_in_account_key, scope="sign-in-account")
 def sign_in_code():
     """The second step: the code from the authenticator app, within 5 minutes of the password."""
-    from caseflow.auth.models import User
 
     user_id, started = session.get("pending_user"), session.get("pending_at", 0)
     if not user_id and current_user.is_authenticated:
@@ -115,7 +118,7 @@ def sign_in_code():
         return redirect(url_for("auth.sign_in"))
     error = None
     if request.method == "POST":
-        user = db.session.get(User, user_id)
+        user = services.get_user(user_id)
         if user is not None and two_factor.code_is_valid(user.totp_secret, request.form.get("code")):
             target = session.get("pending_next") or home_for(user)
             session.clear()

@@ -324,6 +324,14 @@ SIGNED_COPY_TYPES = {"application/pdf": (b"%PDF-", "pdf"), "image/jpeg": (b"\xff
 UPLOAD_ERROR = "The signed form must be a PDF, JPEG or PNG file smaller than 2 MB"
 
 
+def family_of_consent(consent_id: str) -> str:
+    """Which family a consent belongs to (to check the reader may open that family first)."""
+    consent = db.session.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound("No consent with that id.")
+    return consent.family_id
+
+
 def _consent_and_family(consent_id: str) -> tuple[Consent, Family]:
     consent = db.session.get(Consent, consent_id)
     if consent is None:

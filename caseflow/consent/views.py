@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from caseflow.core import timescales
-from caseflow.agreements.models import SharingAgreement
-from caseflow.auth.models import Organisation, User
+from caseflow.auth import services as directory
 from caseflow.core.roles import ORG_TYPE_LABELS, Role
 from caseflow.core.vocab import CATEGORY_LABELS
+from caseflow.agreements.services import in_force_today
 from caseflow.consent import consent_form, records, vocab
-from caseflow.consent.models import Consent
 from caseflow.core.access import require
-from caseflow.core.extensions import db
 from caseflow.readmodels import family_view as families
-from caseflow.core.errors import NotFound
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
 
@@ -31,7 +26,7 @@ def _recipients(form) -> dict:
 
 
 def _choices():
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    orgs = directory.organisations()
     return {"orgs": orgs, "org_types": ORG_TYPE_LABELS, "vocab": vocab, "category_labels": CATEGORY_LABELS}
 
 
@@ -78,7 +73,7 @@ def withdraw(consent_id):
 def lawful_basis(family_id):
     view = families.view_family(current_user, family_id, purpose="lawful basis")
     records.for_family(current_user, family_id)  # the people working with the family, not partners
-    managers = db.session.scalars(select(User).where(User.role == Role.TEAM_MANAGER, User.active).order_by(User.name)).all()
+    managers = directory.active_staff(Role.TEAM_MANAGER)
     errors, form = {}, request.form
     if request.method == "POST":
         review, review_error = parse_date(form, "review_on", "Review date")
@@ -90,8 +85,7 @@ def lawful_basis(family_id):
         if done is not None:
             flash("Lawful basis recorded. It is on the managers' sharing report.", "success")
             return redirect(url_for("consent.consents", family_id=family_id))
-    today = timescales.today_london()
-    agreements = [a for a in db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.name)) if a.in_force(today)]
+    agreements = in_force_today()
     return render_template("consent/lawful_basis.html", view=view, managers=managers, errors=errors, form=form,
                            agreements=agreements, title=f"Share without consent, {view.family.display_name}",
                            **_choices()), (400 if errors else 200)
@@ -155,10 +149,7 @@ def _consent_page(consent_id, errors=None, status=200):
 
 
 def _family_of(consent_id: str) -> str:
-    consent = db.session.get(Consent, consent_id)
-    if consent is None:
-        raise NotFound("No consent with that id.")
-    return consent.family_id
+    return records.family_of_consent(consent_id)
 
 
 @bp.route("/consents/<consent_id>/signed-copy", methods=["GET", "POST"])

@@ -59,8 +59,8 @@ GENESIS_HASH = "0" * 64
 def _request_id() -> str | None:
     if not has_request_context():
         return None
-    if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    if "request_id" not in g:  # set by the app on every request (caseflow.app.observability)
+        g.request_id = uuid.uuid4().hex
     return g.request_id
 
 

@@ -12,8 +12,13 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Text
+from datetime import datetime
+
+from sqlalchemy import Integer, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from caseflow.core.database import Base, UTCDateTime, utcnow
 
 _fernet: MultiFernet | None = None
 _keys: list[str] = []
@@ -42,6 +47,11 @@ def configure(keys: list[str]) -> None:
     global _fernet, _keys
     _keys = list(keys)
     _fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def current_keys() -> list[str]:
+    """The keys this process holds, newest first (for `caseflow backup --keys-to`)."""
+    return list(_keys)
 
 
 def fernet() -> MultiFernet:
@@ -145,3 +155,30 @@ def rotate_key_file(keys_file: Path, retire_old: bool = False) -> list[str]:
     keys_file.write_text(json.dumps({"fernet_keys": new}, indent=2))
     os.chmod(keys_file, 0o600)
     return new
+
+
+# --- the key canary ----------------------------------------------------------------------------
+# One known value under the keys in use, written by the first migration to head and re-encrypted
+# by `caseflow rotate-keys` like every encrypted column: caseflow.core.readiness decrypts it to
+# tell whether this process's keys fit the database.
+
+CANARY_PLAINTEXT = "caseflow key canary"
+
+
+class KeyCanary(Base):
+    """One row: a known value under the keys in use (re-encrypted by `caseflow rotate-keys`,
+    like every encrypted column)."""
+
+    __tablename__ = "key_canary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def ensure_key_canary(connection) -> bool:
+    """Write the canary if the database has none (first migration). Returns whether it wrote."""
+    if connection.execute(select(KeyCanary.id)).first() is not None:
+        return False
+    connection.execute(KeyCanary.__table__.insert().values(id=1, value=CANARY_PLAINTEXT, created_at=utcnow()))
+    return True

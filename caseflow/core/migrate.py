@@ -21,3 +21,12 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(revision: str = "head", url: str | None = None) -> None:
     command.upgrade(alembic_config(url), revision)
+    if revision == "head" and url is None:
+        # The key canary is data, not schema: written under the keys this process holds, by the
+        # first upgrade (caseflow.core.readiness explains it). A connection of its own, committed
+        # here: upgrading is a command of its own, not part of anyone's unit of work.
+        from caseflow.core.extensions import db
+        from caseflow.core.crypto import ensure_key_canary
+
+        with db.engine.begin() as conn:
+            ensure_key_canary(conn)

@@ -366,3 +366,11 @@ def case_history_for_families(family_ids: list[str]) -> dict[str, list[Case]]:
                                   .order_by(Case.opened_at.desc())):
         history[row.family_id].append(row)
     return history
+
+
+def concerns_raised(case_id: str) -> set[str]:
+    """Every headline problem the requests behind a case raised (triage starts from them)."""
+    concerns: set[str] = set()
+    for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case_id)):
+        concerns.update(req.concerns)
+    return concerns

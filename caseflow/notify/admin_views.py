@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from caseflow.auth.models import Organisation, User
+from caseflow.auth import services as directory
 from caseflow.core.access import require
-from caseflow.core.extensions import db
 from caseflow.notify import dashboard, outbox, partners, rules
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
-from caseflow.core.errors import NotFound
 from caseflow.web.forms import parse_date, text
 from caseflow.web.paging import current_page
 from caseflow.web.submit import attempt, submit
@@ -33,14 +30,13 @@ def routing():
             flash("Routing rule saved. It applies to the next event.", "success")
             return redirect(url_for("notify_admin.routing"))
     rules.seed_defaults()
-    from caseflow.agreements.services import in_force_today
-    from caseflow.agreements.models import SharingAgreement
+    from caseflow.agreements import services as agreements
 
-    agreement_names = dict(db.session.execute(select(SharingAgreement.id, SharingAgreement.name)).all())
+    agreement_names = agreements.names()
     return render_template("notify/routing.html", rules=rules.all_rules(current_user), holidays=rules.school_holidays(),
-                           agreements=in_force_today(), agreement_names=agreement_names,
+                           agreements=agreements.in_force_today(), agreement_names=agreement_names,
                            types=EVENT_TYPES, recipients=RECIPIENTS, channels=CHANNELS, deadlines=DEADLINES,
-                           organisations=db.session.scalars(select(Organisation).order_by(Organisation.name)).all(),
+                           organisations=directory.organisations(),
                            errors=errors, form=form, title="Notification routing"), (400 if errors else 200)
 
 
@@ -76,9 +72,7 @@ def replay(delivery_id):
 @login_required
 def organisation(org_id):
     require(current_user, "routing.manage", object_type="organisation", object_id=org_id, audit=False)
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound("No organisation with that id.")
+    org = directory.get_organisation(org_id)
     errors, form, secret = {}, request.form, None
     if request.method == "POST":
         raw = {"duty_contact_id": form.get("duty_contact_id", ""), "key_adult_id": form.get("key_adult_id", ""),
@@ -88,6 +82,6 @@ def organisation(org_id):
         if done is not None:
             org, secret = done
             flash("Saved.", "success")
-    people = db.session.scalars(select(User).where(User.organisation_id == org_id, User.active).order_by(User.name)).all()
+    people = directory.active_staff(organisation_id=org_id)
     return render_template("notify/organisation.html", org=org, people=people, errors=errors, form=form, secret=secret,
                            title=f"Notifications for {org.name}"), (400 if errors else 200)

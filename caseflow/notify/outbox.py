@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from caseflow.core.database import rollback_boundary, utcnow
@@ -110,22 +110,23 @@ def dispatch(rows: list[tuple[str, str]]) -> None:
     routes = [i for i, kind in rows if kind == DeliveryKind.ROUTE]
     others = [i for i, kind in rows if kind != DeliveryKind.ROUTE]
     if _settings().redis_url:
-        woken = False
         try:
             if routes:
-                woken = wake_router()
+                wake_router()
             if others:
                 _enqueue(others)
-        except Exception as exc:  # Redis down: the sweeper queues them when it is back
-            log.warning("outbox: could not queue %d deliveries (%s); the sweeper will", len(rows), exc)
+        except Exception as exc:  # Redis down: deliver them here, as without Redis
+            log.warning("outbox: could not queue %d deliveries (%s); delivering them in-process", len(rows), exc)
             with db.engine.begin() as conn:  # a connection of its own: the session is mid-commit
                 conn.execute(update(Delivery).where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == DeliveryStatus.QUEUED)
                              .values(status=DeliveryStatus.PENDING, queued_at=None))
+            # Should this fail too, the rows stay pending for the sweeper: still never lost.
+            _in_thread(app, others, routes)
             return
-        if routes and not woken and _routers_behind():  # a job was already waiting: is it late?
-            # A burst is arriving faster than the workers route it (or no worker is running):
-            # this request routes its own events now. Its sender waits a little longer; nobody's
-            # notification waits behind the whole burst. Rows a worker already holds are skipped.
+        if routes and _no_worker_took(routes):
+            # No worker running, or all of them busy with a burst: this request routes its own
+            # events now. Its sender waits a little longer; no partner's alert waits for a
+            # worker that is not coming. Rows a worker already holds are skipped.
             _in_thread(app, [], routes)
         return
     _in_thread(app, others, routes)
@@ -139,29 +140,35 @@ def _in_thread(app, ids: list[str], routes: list[str]) -> None:
     worker.join()
 
 
-_keeping_up = {"since": float("-inf")}
-_KEEPING_UP_SECONDS = 0.1  # once the workers are seen keeping up, trust that for this long
+_workers_seen = {"at": float("-inf"), "alive": 0}
+_WORKERS_SEEN_SECONDS = 1.0  # how long a count of live workers is trusted
+_POLL_SECONDS = 0.02
 
 
-def _routers_behind() -> bool:
-    """Has the oldest routing row queued for a worker waited longer than the setting allows?
-    (Asked only while a routing job is waiting to start; a "no" is remembered briefly, so a
-    steady stream of single events does not ask on every one.)"""
+def _no_worker_took(ids: list[str]) -> bool:
+    """Wait up to CASEFLOW_ROUTE_INLINE_AFTER_MS for a worker to take these routing rows. True
+    when none did: no worker is alive (then without waiting), or they are all behind."""
     now = time.monotonic()
-    if now - _keeping_up["since"] < _KEEPING_UP_SECONDS:
-        return False
+    if now - _workers_seen["at"] > _WORKERS_SEEN_SECONDS:
+        from caseflow.core.readiness import live_workers
+
+        _workers_seen.update(at=now, alive=live_workers() or 0)
+    if not _workers_seen["alive"]:
+        return True
+    deadline = now + _settings().route_inline_after_ms / 1000
     try:
-        with db.engine.connect() as conn:  # a connection of its own: the session is mid-commit
-            oldest = conn.execute(select(Delivery.next_attempt_at).where(
-                Delivery.status == DeliveryStatus.QUEUED, Delivery.kind == DeliveryKind.ROUTE)
-                .order_by(Delivery.next_attempt_at).limit(1)).scalar()
-    except Exception:  # the event is committed and a worker will route it: never fail the caller
-        log.warning("outbox: could not tell whether the routers are behind", exc_info=True)
+        while True:
+            with db.engine.connect() as conn:  # a connection of its own: the session is mid-commit
+                waiting = conn.execute(select(func.count()).select_from(Delivery).where(
+                    Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED)).scalar()
+            if not waiting:
+                return False
+            if time.monotonic() >= deadline:
+                return True
+            time.sleep(_POLL_SECONDS)
+    except Exception:  # the events are committed and the sweeper will queue them: never fail the caller
+        log.warning("outbox: could not tell whether a worker took the events", exc_info=True)
         return False
-    behind = oldest is not None and utcnow() - oldest > timedelta(milliseconds=_settings().route_inline_after_ms)
-    if not behind:
-        _keeping_up["since"] = now
-    return behind
 
 
 def _run_in_process(app, ids: list[str], routes: list[str] = ()) -> None:

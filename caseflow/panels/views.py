@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from caseflow.auth import services as directory
 from caseflow.allocation import services as allocation
-from caseflow.auth.models import Organisation, Team, User
 from caseflow.core.roles import Role
-from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.panels import amendments, pdf, services
@@ -35,7 +33,7 @@ def panels():
         except ServiceValidationError as exc:
             errors = error_fields(exc.fields, date_fields=())
     upcoming = services.list_panels(current_user)
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    orgs = directory.organisations()
     return render_template("panels/panels.html", panels=upcoming, orgs=orgs, errors=errors,
                            next_date=services.next_panel_date(), form=request.form,
                            title="Panels"), (400 if errors else 200)
@@ -47,7 +45,7 @@ def panel(panel_id):
     agenda = services.agenda(current_user, panel_id, page=current_page())
     panel, items, decision = agenda.panel, agenda.items, agenda.decision
     keyworkers = allocation.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    teams = directory.teams()
     return render_template("panels/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
                            keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
                            errors=request.args.get("error_case"), title=f"{panel.name}")
@@ -108,7 +106,6 @@ def minutes(panel_id):
     if request.path.endswith(".pdf"):
         return Response(pdf.minutes_pdf(panel, decided, decision), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="panel-minutes-{panel.meets_on}.pdf"'})
-    users = {u.id: u for u in db.session.scalars(select(User).where(
-        User.id.in_({i.decided.keyworker_id for i in decided if i.decided.keyworker_id})))}
+    users = directory.users_by_id(i.decided.keyworker_id for i in decided)
     return render_template("panels/minutes.html", panel=panel, items=decided, decision=decision,
                            users=users, title=f"Minutes: {panel.name}")

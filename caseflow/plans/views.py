@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from caseflow.auth import services as directory
 from caseflow.core import timescales
 from caseflow.core.database import utcnow
-from caseflow.core.extensions import db
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.plans import assessments, closure, contacts, family_plan, forms, overdue, pdf, reviews, taf
 from caseflow.readmodels import chronology
@@ -98,14 +98,10 @@ def addendum(case_id):
 # --- plan -----------------------------------------------------------------------------------------------
 
 def _owner_options():
-    from sqlalchemy import select
-
-    from caseflow.auth.models import Organisation, User
     from caseflow.core.roles import Role
 
-    users = db.session.scalars(select(User).where(User.active, User.role.in_(
-        [Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER])).order_by(User.name)).all()
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    users = directory.active_staff(Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+    orgs = directory.organisations()
     return ([{"value": f"user:{u.id}", "text": f"{u.name} ({u.organisation.name})"} for u in users],
             [{"value": f"org:{o.id}", "text": o.name} for o in orgs])
 
@@ -247,10 +243,8 @@ def new_review(case_id):
 
 
 def _review_team(case):
-    from caseflow.auth.models import User
-
     people = [user for _, user in taf.members(case.id)]
-    keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
+    keyworker = directory.get_user(case.keyworker_id)
     return ([keyworker] if keyworker else []) + [u for u in people if u is not keyworker]
 
 

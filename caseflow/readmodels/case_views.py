@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from caseflow.auth.models import User
+from caseflow.auth import services as directory
 from caseflow.cases import services
 from caseflow.core.access import can
-from caseflow.core.extensions import db
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -17,12 +16,12 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 def show(case_id):
     from caseflow.readmodels import chronology
     from caseflow.plans import summary, taf
-    from caseflow.socialcare.views import case_panel
+    from caseflow.socialcare.services import case_panel
     from caseflow.triage.services import timeliness
 
     view = services.read_case(current_user, case_id)
     case = view.case
-    keyworker = db.session.get(User, case.keyworker_id) if case.keyworker_id else None
+    keyworker = directory.get_user(case.keyworker_id)
     work = summary.for_case(current_user, case)
     _, entries = chronology.chronology(current_user, case.id, action="case.view")
     return render_template("cases/show.html", case=case, view=view, actions=view.actions,

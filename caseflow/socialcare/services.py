@@ -14,22 +14,24 @@ from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import Team, User
 from caseflow.core.roles import Role
 from caseflow.core import audit
+from caseflow.core.access import can
 from caseflow.core import signals
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.plans.common import case_for
-from caseflow.plans.models import Assessment, Plan, TafMember
+from caseflow.plans.models import Assessment, Plan, Review, TafMember
 from caseflow.core.errors import Conflict, ServiceValidationError, load
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
 from caseflow.socialcare.oscillation import check_oscillation
 from caseflow.socialcare.schemas import (KeyworkerRoleSchema, SocialWorkerSchema, StatusSchema, StepDownSchema,
                                          StepUpSchema)
-from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, URGENCIES, StepUpUrgency
+from caseflow.socialcare import vocab as socialcare_vocab
+from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_UP_RESPONSES, URGENCIES, StepUpUrgency
 from caseflow.notify.vocab import NotificationType
 from caseflow.core.vocab import KeyworkerRole, Urgency
-from caseflow.plans.vocab import AssessmentStatus, PlanStatus
+from caseflow.plans.vocab import AssessmentStatus, PlanStatus, ReviewDecision
 
 CATEGORIES = ["identity", "social_care", "case_notes"]
 
@@ -275,3 +277,36 @@ def _step_up_at_triage(actor, *, case, rationale):
     # Triage and panels sit below social care, so they ask through the signal; the step-up is
     # the same one the keyworker's form makes (same record, messages and audit event).
     return step_up(actor, case.id, triage_step_up(case, rationale))
+
+
+# --- what pages show ---------------------------------------------------------------------------
+
+def social_workers() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.SOCIAL_WORKER, User.active)
+                                   .order_by(User.name)))
+
+
+def review_that_decided_step_up(case) -> Review | None:
+    """The latest TAF review that decided to step up: the step-up form starts from its words."""
+    return db.session.scalar(select(Review).where(Review.case_id == case.id, Review.decision == ReviewDecision.STEP_UP)
+                             .order_by(Review.recorded_at.desc()).limit(1))
+
+
+def case_panel(actor, case, decision) -> dict:
+    """What the case page shows of social care (the case view was already allowed, with
+    `decision`): nothing at all to a reader without the social care category."""
+    if "social_care" not in decision.categories:
+        return {"shown": False}
+    step_up = db.session.scalar(select(StepUp).where(StepUp.case_id == case.id)
+                                .order_by(StepUp.requested_at.desc()).limit(1))
+    worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
+    in_social_care = case.stage == flow.Stage.SOCIAL_CARE
+    return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
+            "can_respond": in_social_care and step_up is not None and step_up.response is None
+            and bool(can(actor, "socialcare.respond", case)),
+            "can_amend_response": in_social_care and step_up is not None and step_up.response is not None
+            and bool(can(actor, "socialcare.response.amend", case)),
+            "responses": STEP_UP_RESPONSES,
+            "status": current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
+            and case.stage == flow.Stage.SOCIAL_CARE, "workers": social_workers(), "vocab": socialcare_vocab,
+            "can_pack": bool(can(actor, "case.handover_pack", case))}

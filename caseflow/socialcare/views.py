@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from caseflow.auth import services as directory
 from caseflow.core import timescales
-from caseflow.auth.models import Team, User
 from caseflow.core.roles import Role
 from caseflow.core.access import can
-from caseflow.core.extensions import db
 from caseflow.plans.common import case_for
-from caseflow.plans.models import Review
 from caseflow.readmodels import handover
 from caseflow.socialcare import oscillation, responses, services, vocab
 from caseflow.web.forms import parse_date, text
 from caseflow.web.submit import submit
-from caseflow.plans.vocab import ReviewDecision
-from caseflow.core.stages import Stage
 
 bp = Blueprint("socialcare", __name__, template_folder="templates")
 
 
 def _social_workers():
-    return db.session.scalars(select(User).where(User.role == Role.SOCIAL_WORKER, User.active).order_by(User.name)).all()
+    return directory.active_staff(Role.SOCIAL_WORKER)
 
 
 @bp.route("/cases/<case_id>/step-up", methods=["GET", "POST"])
@@ -32,8 +27,7 @@ def _social_workers():
 def step_up(case_id):
     case, _ = case_for(current_user, case_id, "case.step_up", "step-up to children's social care")
     # A TAF review that decided to step up has already said why: start from its words.
-    decided = db.session.scalar(select(Review).where(Review.case_id == case.id, Review.decision == ReviewDecision.STEP_UP)
-                                .order_by(Review.recorded_at.desc()).limit(1))
+    decided = services.review_that_decided_step_up(case)
     workers = _social_workers()
     errors, form = {}, request.form
     if request.method == "POST":
@@ -62,7 +56,7 @@ def _review_reason(review) -> str:
 @login_required
 def step_down(case_id):
     case, _ = case_for(current_user, case_id, "case.step_down", "step-down to early help")
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    teams = directory.teams()
     errors, form = {}, request.form
     if request.method == "POST":
         meeting, date_error = parse_date(form, "handover_meeting_on", "Handover date")
@@ -148,25 +142,3 @@ def figures():
     return render_template("socialcare/figures.html", months=months, families=families,
                            show_families=bool(can(current_user, "reports.oscillation")),
                            title="Step-ups, step-downs and re-referrals")
-
-
-def case_panel(actor, case, decision) -> dict:
-    """What the case page shows of social care (the case view was already allowed, with
-    `decision`): nothing at all to a reader without the social care category."""
-    from caseflow.socialcare.models import StepUp
-
-    if "social_care" not in decision.categories:
-        return {"shown": False}
-    step_up = db.session.scalar(select(StepUp).where(StepUp.case_id == case.id)
-                                .order_by(StepUp.requested_at.desc()).limit(1))
-    worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
-    in_social_care = case.stage == Stage.SOCIAL_CARE
-    return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
-            "can_respond": in_social_care and step_up is not None and step_up.response is None
-            and bool(can(actor, "socialcare.respond", case)),
-            "can_amend_response": in_social_care and step_up is not None and step_up.response is not None
-            and bool(can(actor, "socialcare.response.amend", case)),
-            "responses": vocab.STEP_UP_RESPONSES,
-            "status": services.current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
-            and case.stage == Stage.SOCIAL_CARE, "workers": _social_workers(), "vocab": vocab,
-            "can_pack": bool(can(actor, "case.handover_pack", case))}

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from caseflow.cases import services as cases
-from caseflow.core.extensions import db
 from caseflow.core.stages import IllegalTransition
 from caseflow.frontdoor import services as frontdoor
 from caseflow.core.access import can
-from caseflow.frontdoor.models import RequestForHelp
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
@@ -86,9 +83,7 @@ def amend_triage(case_id):
 
 
 def _triage_page(case, errors, form):
-    concerns = set()
-    for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)):
-        concerns.update(req.concerns)
+    concerns = frontdoor.concerns_raised(case.id)
     made = services.current_triage(case.id)
     can_amend = made is not None and bool(can(current_user, "case.triage.amend", case))
     if made is not None and not form:  # the amendment form starts from the decision as it stands

@@ -19,7 +19,10 @@ from caseflow.core import queue
 from tests.notify.helpers import inbox, incident, open_family
 from tests.notify.receivers import WebhookReceiver
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+from tests import redis_db
+
+# A database of the test Redis that held nothing when the suite started (tests/redis_db.py).
+REDIS_URL = redis_db.redis_url() or "redis://127.0.0.1:6379/15"
 CASEFLOW = str(Path(sys.executable).parent / "caseflow")
 
 
@@ -68,9 +71,9 @@ def redis():
         conn.ping()
     except Exception:  # pragma: no cover - .ci/run always starts Redis
         pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    conn.flushdb()
+    redis_db.clear()
     yield conn
-    conn.flushdb()
+    redis_db.clear()
 
 
 def _counts(app, event_ids):
@@ -87,16 +90,26 @@ def _counts(app, event_ids):
 
 
 def test_a_police_incident_reaches_the_keyworker_and_school_through_redis_and_a_worker(api, factory, app, redis):
+    """With a worker running, the worker routes the event (the accepting request only routes an
+    event no worker takes in time)."""
     w = open_family(api, factory)
-    with queue_on(app, REDIS_URL):
-        accepted = api.post("/api/v1/notifications", w.t["police"], json=incident())
-    assert accepted.status_code == 202
-    assert not [n for n in inbox(api, w.t["sam"]) if n["event_id"] == accepted.get_json()["id"]]  # queued, not run
-    worker = start_worker(app, burst=True)
-    assert worker.wait(timeout=60) == 0, worker.stdout.read().decode()
-    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == accepted.get_json()["id"]]
-    school = [n for n in inbox(api, w.t["key_adult"]) if n["event_id"] == accepted.get_json()["id"]]
+    worker = start_worker(app)
+    try:
+        wait_for(lambda: _live_workers(app) > 0, what="the worker to report in")
+        with queue_on(app, REDIS_URL):
+            accepted = api.post("/api/v1/notifications", w.t["police"], json=incident())
+        assert accepted.status_code == 202
+        event_id = accepted.get_json()["id"]
+        wait_for(lambda: bool([n for n in inbox(api, w.t["sam"]) if n["event_id"] == event_id]),
+                 what="the worker to route the event")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    school = [n for n in inbox(api, w.t["key_adult"]) if n["event_id"] == event_id]
     assert len(school) == 1 and "verbal argument" not in school[0]["body"]
+    log = worker.stdout.read().decode()
+    assert "job caseflow.notify.outbox.route_pending done" in log, log  # the worker routed it
+    assert _counts(app, [event_id])[1] == 0
 
 
 def test_killing_the_worker_mid_delivery_loses_nothing_and_duplicates_nothing(api, factory, app, redis):
@@ -140,7 +153,9 @@ def test_killing_the_worker_mid_delivery_loses_nothing_and_duplicates_nothing(ap
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server (.ci/run installs it)")
-def test_redis_down_at_submission_loses_nothing(api, factory, app, tmp_path):
+def test_redis_down_at_submission_delivers_in_process_and_never_twice(api, factory, app, tmp_path):
+    """Redis down when the police submit: the event is routed by the accepting request (as
+    without Redis), and a worker starting later, once Redis is back, does not route it again."""
     from caseflow.core.extensions import db
     from caseflow.notify.models import Delivery
 
@@ -150,9 +165,10 @@ def test_redis_down_at_submission_loses_nothing(api, factory, app, tmp_path):
     with queue_on(app, url):  # nothing listens there yet: Redis is down
         accepted = api.post("/api/v1/notifications", w.t["police"], json=incident())
     assert accepted.status_code == 202  # the police system is told it was received
+    event_id = accepted.get_json()["id"]
+    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == event_id]  # arrived already
     with app.app_context():
-        row = db.session.scalar(select(Delivery).where(Delivery.event_id == accepted.get_json()["id"]))
-        assert row.status == "pending"
+        assert db.session.scalar(select(Delivery.status).where(Delivery.event_id == event_id)) == "delivered"
         db.session.remove()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
@@ -163,8 +179,8 @@ def test_redis_down_at_submission_loses_nothing(api, factory, app, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
-    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == accepted.get_json()["id"]]
-    assert _counts(app, [accepted.get_json()["id"]])[1] == 0
+    notes, undelivered = _counts(app, [event_id])
+    assert undelivered == 0 and notes and all(n == 1 for _, _, n in notes)
 
 
 def _answers(port: int) -> bool:
@@ -175,21 +191,32 @@ def _answers(port: int) -> bool:
 
 
 def test_two_workers_share_a_burst_and_route_every_event_exactly_once(api, factory, app, redis):
-    """A batch of incidents wakes the router once; two workers take the waiting rows in batches
-    (each skipping rows the other holds) and every event reaches each recipient once."""
+    """A batch of incidents wakes the router, not one job per event; two running workers take the
+    waiting rows in batches (each skipping rows the other holds) and every event reaches each
+    recipient once."""
     from caseflow.notify import outbox
 
     w = open_family(api, factory)
     count = outbox.ROUTE_BATCH + 30  # more than one routing batch
-    with queue_on(app, REDIS_URL):
-        sent = api.post("/api/v1/notifications/batch", w.t["police"],
-                        json={"events": [incident(f"NP-W{i}") for i in range(count)]})
-    assert sent.status_code == 202, sent.get_json()
-    events = [i["id"] for i in sent.get_json()["items"]]
-    assert len(redis.keys("rq:job:*")) == 1  # one routing job for the whole burst, not one per event
-    workers = [start_worker(app, burst=True) for _ in range(2)]
-    for worker in workers:
-        assert worker.wait(timeout=120) == 0, worker.stdout.read().decode()
+    settings = app.extensions["caseflow.settings"]
+    workers = [start_worker(app) for _ in range(2)]
+    patience, settings.route_inline_after_ms = settings.route_inline_after_ms, 60_000  # the workers route it all
+    try:
+        wait_for(lambda: _live_workers(app) >= 2, what="both workers to report in")
+        with queue_on(app, REDIS_URL):
+            sent = api.post("/api/v1/notifications/batch", w.t["police"],
+                            json={"events": [incident(f"NP-W{i}") for i in range(count)]})
+        assert sent.status_code == 202, sent.get_json()
+        events = [i["id"] for i in sent.get_json()["items"]]
+        wait_for(lambda: _counts(app, events)[1] == 0, timeout=120, what="every event to be routed")
+    finally:
+        settings.route_inline_after_ms = patience
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+    logs = "".join(worker.stdout.read().decode() for worker in workers)
+    routing_jobs = logs.count("job caseflow.notify.outbox.route_pending done")
+    assert 1 <= routing_jobs <= 4, logs  # a job per batch of ROUTE_BATCH events at most, not per event
     notes, undelivered = _counts(app, events)
     assert undelivered == 0
     assert all(n == 1 for _, _, n in notes)  # never twice
@@ -200,22 +227,23 @@ def test_two_workers_share_a_burst_and_route_every_event_exactly_once(api, facto
     assert all({w.p["sam"].id, w.p["key_adult"].id} <= people for people in by_event.values())
 
 
-def test_when_the_workers_fall_behind_the_accepting_request_routes_its_own_event(api, factory, app, redis):
-    """A burst faster than the workers (or no worker at all): events wait in the queue only so
-    long; after that each accepting request routes its own, so alerts keep flowing."""
-    import time as clock
-
+def test_a_lone_event_with_no_worker_running_still_reaches_the_inbox(api, factory, app, redis):
+    """Redis is up but no worker runs (all crashed, or none started yet): a single police
+    incident must not wait for ever. The accepting request routes it itself."""
     w = open_family(api, factory)
-    settings = app.extensions["caseflow.settings"]
     with queue_on(app, REDIS_URL):
-        first = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-L1")).get_json()["id"]
-        assert not [n for n in inbox(api, w.t["sam"]) if n["event_id"] == first]  # queued for a worker
-        clock.sleep(settings.route_inline_after_ms / 1000 + 0.1)  # ...and no worker has taken it
-        second = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-L2")).get_json()["id"]
-    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == second]  # routed by its own request
-    assert not [n for n in inbox(api, w.t["sam"]) if n["event_id"] == first]  # not someone else's
-    worker = start_worker(app, burst=True)
+        accepted = api.post("/api/v1/notifications", w.t["police"], json=incident("NP-L1"))
+    assert accepted.status_code == 202
+    event_id = accepted.get_json()["id"]
+    assert [n for n in inbox(api, w.t["sam"]) if n["event_id"] == event_id]
+    worker = start_worker(app, burst=True)  # the routing job it queued finds nothing left to do
     assert worker.wait(timeout=60) == 0, worker.stdout.read().decode()
-    notes, undelivered = _counts(app, [first, second])
-    assert undelivered == 0 and all(n == 1 for _, _, n in notes)
-    assert {e for e, _, _ in notes} == {first, second}
+    notes, undelivered = _counts(app, [event_id])
+    assert undelivered == 0 and notes and all(n == 1 for _, _, n in notes)
+
+
+def _live_workers(app) -> int:
+    from caseflow.core.readiness import live_workers
+
+    with app.app_context(), queue_on(app, REDIS_URL):
+        return live_workers() or 0
