@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from caseflow.auth import administration
-from caseflow.auth.models import Organisation, Team
+from caseflow.auth import services as directory
 from caseflow.core.errors import ServiceValidationError
-from caseflow.core.extensions import db
 from caseflow.core.roles import ORG_TYPE_LABELS, ROLE_LABELS
 from caseflow.notify import partners
 from caseflow.web.submit import attempt, submit
@@ -28,8 +26,8 @@ def _raw(fields) -> dict:
 
 
 def _organisations_and_teams():
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    organisations = directory.organisations()
+    teams = directory.teams()
     names = {o.id: o.name for o in organisations}
     return ([(o.id, o.name) for o in organisations],
             [(t.id, f"{t.name} ({names.get(t.organisation_id, '')})") for t in teams])
@@ -94,10 +92,7 @@ def person(user_id):
 
 
 def person_tokens(user_id: str):
-    from caseflow.auth.models import ApiToken
-
-    return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                              .order_by(ApiToken.created_at.desc())).all()
+    return directory.tokens_of(user_id)
 
 
 @bp.route("/admin/users/<user_id>/reset-password", methods=["POST"])
@@ -130,7 +125,7 @@ def reset_two_factor(user_id):
 @login_required
 def organisations():
     orgs = administration.list_organisations(current_user)
-    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    teams = directory.teams()
     by_org: dict[str, list] = {}
     for team in teams:
         by_org.setdefault(team.organisation_id, []).append(team)
@@ -147,7 +142,7 @@ def _save_organisation(org_id: str | None):
         org = administration.save_organisation(current_user, org_id, raw)
     except ServiceValidationError as exc:
         errors.update(exc.fields)
-        org = db.session.get(Organisation, org_id) if org_id else None
+        org = directory.find_organisation_by_id(org_id)
     secret = None
     if org is not None and not {"duty_email", "webhook_url"} & set(errors):
         try:
@@ -192,8 +187,8 @@ def organisation(org_id):
                                        title=f"{org.name} saved")
             flash(f"{org.name} is saved.", "success")
             return redirect(url_for("admin.organisation", org_id=org_id))
-        org = db.session.get(Organisation, org_id)
-    teams = db.session.scalars(select(Team).where(Team.organisation_id == org_id).order_by(Team.name)).all()
+        org = directory.find_organisation_by_id(org_id)
+    teams = directory.teams(organisation_id=org_id)
     return render_template("admin/organisation_form.html", org=org, teams=teams, form=request.form, errors=errors,
                            types=ORG_TYPE_LABELS, title=org.name), (400 if errors else 200)
 

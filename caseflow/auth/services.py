@@ -255,8 +255,21 @@ def get_organisation(org_id: str) -> Organisation:
     return org
 
 
-def teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
+def find_organisation_by_id(org_id: str | None) -> Organisation | None:
+    return db.session.get(Organisation, org_id) if org_id else None
+
+
+def teams(organisation_id: str | None = None) -> list[Team]:
+    query = select(Team).order_by(Team.name)
+    if organisation_id is not None:
+        query = query.where(Team.organisation_id == organisation_id)
+    return list(db.session.scalars(query))
+
+
+def tokens_of(user_id: str) -> list[ApiToken]:
+    """A person's API tokens, newest first (for the administrator who may revoke them)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                                   .order_by(ApiToken.created_at.desc())))
 
 
 def get_user(user_id: str | None) -> User | None:
