@@ -23,7 +23,7 @@ bp = Blueprint("allocation", __name__, template_folder="templates")
 @bp.route("/cases/<case_id>/allocate", methods=["GET", "POST"])
 @login_required
 def allocate(case_id):
-    case = cases.view_case(current_user, case_id)
+    case = cases.load_case(current_user, case_id)[0]
     errors, warning = {}, None
     if request.method == "POST":
         raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}

@@ -13,20 +13,30 @@ from caseflow.core.errors import NotFound
 from caseflow.core.extensions import db
 
 
+def load_case(actor, case_id: str, action: str = "case.view", purpose: str = "case view", *,
+              lock: bool = False, history: bool = False) -> tuple[Case, Decision]:
+    """The one way to open a case for someone: the row (locked for a write, so two people
+    changing the same case queue rather than interleave), then the policy's answer for this
+    action, audited against the family. NotFound for an unknown id; AccessDenied (403) when the
+    policy says no. `history` loads the stage transitions with it (the case page shows them)."""
+    query = select(Case).where(Case.id == case_id)
+    if history:
+        query = query.options(selectinload(Case.transitions))
+    if lock:
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    case = db.session.scalar(query)
+    if case is None:
+        raise NotFound("No case with that id.")
+    decision = require(actor, action, case, object_type="case", family_id=case.family_id, purpose=purpose)
+    return case, decision
+
+
 def get_case(case_id: str) -> Case:
-    """The case, or NotFound. No policy check: the caller asks the policy about its own action."""
+    """The case, or NotFound, with no policy question: only for code that already asked it (an
+    API handler showing the case its service just changed, a panel deciding on its agenda)."""
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound("No case with that id.")
-    return case
-
-
-def view_case(actor, case_id: str, action: str = "case.view", purpose: str = "case view") -> Case:
-    case = db.session.scalar(select(Case).where(Case.id == case_id)
-                             .options(selectinload(Case.transitions)))
-    if case is None:
-        raise NotFound("No case with that id.")
-    require(actor, action, case, object_type="case", family_id=case.family_id, purpose=purpose)
     return case
 
 
@@ -51,5 +61,5 @@ def describe(actor, case: Case, decision: Decision | None = None) -> CaseView:
 
 def read_case(actor, case_id: str) -> CaseView:
     """The case page and GET /cases/{id}: the audited read, then what it shows."""
-    case = view_case(actor, case_id)
-    return describe(actor, case)
+    case, decision = load_case(actor, case_id, history=True)
+    return describe(actor, case, decision)

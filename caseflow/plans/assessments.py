@@ -23,7 +23,7 @@ from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.plans import deadlines
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.models import Assessment, AssessmentAddendum
 from caseflow.plans.schemas import AddendumSchema, AssessmentSchema
 from caseflow.plans.vocab import DOMAINS, AssessmentStatus
@@ -47,7 +47,7 @@ class AssessmentView:
 
 
 def view(actor, case_id: str) -> AssessmentView:
-    case, decision = case_for(actor, case_id, "casework.view", "assessment")
+    case, decision = load_case(actor, case_id, "casework.view", "assessment")
     assessment = _assessment(case.id)
     content = _content(assessment) if assessment else prefill(case)
     content["members"] = members_for(decision, content["members"])
@@ -139,7 +139,7 @@ def _previous_assessment(case: Case) -> Assessment | None:
 
 def save_draft(actor, case_id: str, raw: dict) -> Assessment:
     """Create or update the draft. The first save starts the assessment (allocated -> assessing)."""
-    case, _ = case_for(actor, case_id, "casework.record", "assessment", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "assessment", lock=True)
     data = load(AssessmentSchema, raw)
     assessment = _assessment(case.id)
     if assessment is not None and assessment.status == AssessmentStatus.COMPLETE:
@@ -231,7 +231,7 @@ def completeness_problems(assessment: Assessment) -> dict[str, list[str]]:
 def complete(actor, case_id: str) -> Assessment:
     """Check the saved assessment is whole, and lock it. (The pages and the API save what was
     sent with the request first, as a draft that stands even if completing is refused.)"""
-    case, _ = case_for(actor, case_id, "casework.record", "assessment", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "assessment", lock=True)
     assessment = _assessment(case.id)
     if assessment is None:
         raise Conflict("Start the assessment before completing it.")
@@ -250,7 +250,7 @@ def complete(actor, case_id: str) -> Assessment:
 
 
 def add_addendum(actor, case_id: str, raw: dict) -> AssessmentAddendum:
-    case, _ = case_for(actor, case_id, "casework.record", "assessment addendum", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "assessment addendum", lock=True)
     data = load(AddendumSchema, raw)
     assessment = _assessment(case.id)
     if assessment is None or assessment.status != AssessmentStatus.COMPLETE:

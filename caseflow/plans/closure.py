@@ -11,7 +11,7 @@ from caseflow.core import audit
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.plans.assessments import _flush
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import EngagementExtension
 from caseflow.plans.schemas import CloseSchema, EngagementSchema
@@ -20,7 +20,7 @@ from caseflow.core.errors import Conflict, ServiceValidationError, load
 
 
 def close(actor, case_id: str, raw: dict):
-    case, _ = case_for(actor, case_id, "casework.record", "case closure", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "case closure", lock=True)
     data = load(CloseSchema, raw)
     if not case.is_open:
         raise Conflict("This case is already closed.")
@@ -67,7 +67,7 @@ def current_extension(case_id: str) -> EngagementExtension | None:
 
 def extend_engagement(actor, case_id: str, raw: dict) -> EngagementExtension:
     """A manager keeps the case open for a family who has not engaged yet, with a reason."""
-    case, _ = case_for(actor, case_id, "engagement.extend", "engagement period", lock=True)
+    case, _ = load_case(actor, case_id, "engagement.extend", "engagement period", lock=True)
     data = load(EngagementSchema, raw)
     if not case.is_open:
         raise Conflict("This case is closed.")

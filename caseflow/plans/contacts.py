@@ -7,7 +7,8 @@ from caseflow.core import timescales
 from caseflow.core import audit
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
-from caseflow.plans.common import case_for, must_be_open
+from caseflow.cases.services import load_case
+from caseflow.plans.common import must_be_open
 from caseflow.plans.models import Contact
 from caseflow.plans.schemas import ContactSchema
 from caseflow.core.errors import ServiceValidationError, load
@@ -15,7 +16,7 @@ from caseflow.plans.vocab import ContactType
 
 
 def record(actor, case_id: str, raw: dict) -> Contact:
-    case, _ = case_for(actor, case_id, "casework.record", "visit or contact", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "visit or contact", lock=True)
     must_be_open(case, "record a contact")
     data = load(ContactSchema, raw)
     errors: dict[str, list[str]] = {}
@@ -41,7 +42,7 @@ def record(actor, case_id: str, raw: dict) -> Contact:
 def listing(actor, case_id: str, page: int = 1, per_page: int = 50):
     """A page of contacts, their total, and the reader's decision (to name only the people
     seen whom the reader may see)."""
-    case, decision = case_for(actor, case_id, "casework.view", "visits and contacts")
+    case, decision = load_case(actor, case_id, "casework.view", "visits and contacts")
     clause = Contact.case_id == case.id
     total = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
     rows = db.session.scalars(select(Contact).where(clause).order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc())

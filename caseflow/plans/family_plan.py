@@ -21,7 +21,8 @@ from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
 from caseflow.plans.assessments import _flush
-from caseflow.plans.common import case_for, must_be_open
+from caseflow.cases.services import load_case
+from caseflow.plans.common import must_be_open
 from caseflow.plans.models import Assessment, Plan, PlanAction, PlanOutcome, Review, TafMember
 from caseflow.plans.schemas import ActionProgressSchema, AgreePlanSchema, PlanSchema
 from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS, AssessmentStatus, PlanStatus
@@ -42,13 +43,13 @@ def confirmed_problems(case_id: str) -> list[str]:
 
 
 def view(actor, case_id: str) -> tuple[Case, Plan | None, Decision]:
-    case, decision = case_for(actor, case_id, "plan.view", "family plan")
+    case, decision = load_case(actor, case_id, "plan.view", "family plan")
     plan = get_plan(case.id)
     return case, plan, decision
 
 
 def save(actor, case_id: str, raw: dict) -> Plan:
-    case, _ = case_for(actor, case_id, "casework.record", "family plan", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "family plan", lock=True)
     must_be_open(case, "change the plan")
     problems = confirmed_problems(case.id)
     if not problems:
@@ -172,7 +173,7 @@ def _replace(plan: Plan, data: dict) -> None:
 
 def agree(actor, case_id: str, raw: dict) -> Plan:
     """The family agrees the plan: the case moves to reviewing and the first TAF review is due."""
-    case, _ = case_for(actor, case_id, "casework.record", "family plan", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "family plan", lock=True)
     data = load(AgreePlanSchema, raw)
     plan = get_plan(case.id)
     if plan is None:

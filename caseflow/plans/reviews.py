@@ -10,7 +10,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.plans import deadlines
 from caseflow.plans.assessments import _flush
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.family_plan import _tell_taf, get_plan
 from caseflow.plans.models import Assessment, Review
 from caseflow.plans.schemas import ReviewSchema
@@ -19,7 +19,7 @@ from caseflow.plans.vocab import OutcomeStatus
 
 
 def record(actor, case_id: str, raw: dict) -> Review:
-    case, _ = case_for(actor, case_id, "casework.record", "TAF review", lock=True)
+    case, _ = load_case(actor, case_id, "casework.record", "TAF review", lock=True)
     if case.stage != flow.Stage.REVIEWING:
         raise Conflict("TAF reviews start once the family has agreed the plan.")
     data = load(ReviewSchema, raw)
@@ -76,7 +76,7 @@ def record(actor, case_id: str, raw: dict) -> Review:
 
 
 def listing(actor, case_id: str) -> list[Review]:
-    case, _ = case_for(actor, case_id, "casework.view", "TAF reviews")
+    case, _ = load_case(actor, case_id, "casework.view", "TAF reviews")
     rows = db.session.scalars(select(Review).where(Review.case_id == case.id)
                               .order_by(Review.held_on.desc(), Review.recorded_at.desc())).all()
     return list(rows)

@@ -10,7 +10,8 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify import lookups
 from caseflow.notify.services import notify
-from caseflow.plans.common import case_for, must_be_open
+from caseflow.cases.services import load_case
+from caseflow.plans.common import must_be_open
 from caseflow.plans.models import TafMember
 from caseflow.plans.schemas import TafMemberSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
@@ -32,7 +33,7 @@ def candidates() -> list[User]:
 
 
 def add(actor, case_id: str, raw: dict) -> TafMember:
-    case, _ = case_for(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
+    case, _ = load_case(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
     must_be_open(case, "change the Team Around the Family")
     data = load(TafMemberSchema, raw)
     user = db.session.get(User, data["user_id"])
@@ -56,7 +57,7 @@ def add(actor, case_id: str, raw: dict) -> TafMember:
 
 
 def remove(actor, case_id: str, member_id: str) -> TafMember:
-    case, _ = case_for(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
+    case, _ = load_case(actor, case_id, "taf.manage", "Team Around the Family", lock=True)
     member = db.session.get(TafMember, member_id)
     if member is None or member.case_id != case.id or member.left_at is not None:
         raise NotFound("That person is not in this Team Around the Family.")

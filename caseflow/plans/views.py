@@ -12,7 +12,7 @@ from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.plans import assessments, closure, contacts, family_plan, forms, overdue, pdf, reviews, taf
 from caseflow.readmodels import chronology
 from caseflow.plans import vocab
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 from caseflow.web.forms import date_parts, parse_date, text
@@ -177,7 +177,7 @@ def plan_pdf(case_id):
 @bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
 @login_required
 def new_contact(case_id):
-    case, _ = case_for(current_user, case_id, "casework.record", "visit or contact")
+    case, _ = load_case(current_user, case_id, "casework.record", "visit or contact")
     members = assessments.prefill(case)["members"]
     errors, form = {}, request.form
     if request.method == "POST":
@@ -210,7 +210,7 @@ def _attendees(form, team) -> list[dict]:
 @bp.route("/cases/<case_id>/reviews/new", methods=["GET", "POST"])
 @login_required
 def new_review(case_id):
-    case, _ = case_for(current_user, case_id, "casework.record", "TAF review")
+    case, _ = load_case(current_user, case_id, "casework.record", "TAF review")
     current = family_plan.get_plan(case.id)
     team = _review_team(case)
     errors, form = {}, request.form
@@ -271,7 +271,7 @@ def remove_taf_member(case_id, member_id):
 @bp.route("/cases/<case_id>/close", methods=["GET", "POST"])
 @login_required
 def close(case_id):
-    case, _ = case_for(current_user, case_id, "casework.record", "case closure")
+    case, _ = load_case(current_user, case_id, "casework.record", "case closure")
     current = family_plan.get_plan(case.id)
     errors, form = {}, request.form
     if request.method == "POST":
@@ -290,7 +290,7 @@ def close(case_id):
 @bp.route("/cases/<case_id>/engagement", methods=["GET", "POST"])
 @login_required
 def engagement(case_id):
-    case, _ = case_for(current_user, case_id, "engagement.extend", "engagement period")
+    case, _ = load_case(current_user, case_id, "engagement.extend", "engagement period")
     errors, form = {}, request.form
     if request.method == "POST":
         until, date_error = parse_date(form, "until")

@@ -19,7 +19,7 @@ from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
 from caseflow.panels.models import PanelItem
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
 from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
 from caseflow.socialcare.models import StepUp
@@ -58,7 +58,7 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     the rule for its own data: moves into or out of social care, and decisions to step up, are
     social care data; triage and panel reasons are referral data; notifications to other people
     and the keyworker's notes are case notes."""
-    case, decision = case_for(actor, case_id, action, "case chronology")
+    case, decision = load_case(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
     referral_ok = "referral" in decision.categories
     social_care_ok = "social_care" in decision.categories

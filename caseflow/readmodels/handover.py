@@ -15,7 +15,7 @@ from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.core.pdf import Document
 from caseflow.readmodels import chronology as chronology_service
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.family_plan import get_plan
 from caseflow.plans.models import Assessment
 from caseflow.plans.vocab import ACTION_STATUSES, DOMAINS, OUTCOME_STATUSES
@@ -49,7 +49,7 @@ class HandoverPack:
 
 
 def build(actor, case_id: str) -> HandoverPack:
-    case, decision = case_for(actor, case_id, "case.handover_pack", "handover pack")
+    case, decision = load_case(actor, case_id, "case.handover_pack", "handover pack")
     seen = decision.categories
     everyone = list(db.session.scalars(
         select(FamilyMember).where(FamilyMember.family_id == case.family_id).order_by(FamilyMember.created_at)))

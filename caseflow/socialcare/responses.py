@@ -17,7 +17,7 @@ from caseflow.core import audit
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.services import notify
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.core.errors import Conflict, load
 from caseflow.socialcare.models import StepUp
 from caseflow.socialcare.schemas import StepUpResponseAmendmentSchema, StepUpResponseSchema
@@ -27,7 +27,7 @@ from caseflow.notify.vocab import NotificationType
 
 
 def _step_up(actor, case_id: str, action: str, purpose: str):
-    case, _ = case_for(actor, case_id, action, purpose, lock=True)
+    case, _ = load_case(actor, case_id, action, purpose, lock=True)
     if case.stage != flow.Stage.SOCIAL_CARE:
         raise Conflict("This case is not with children's social care: there is no step-up to respond to.")
     record = latest(StepUp, case.id)

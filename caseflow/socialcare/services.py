@@ -20,7 +20,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.plans.models import Assessment, Plan, Review, TafMember
 from caseflow.core.errors import Conflict, ServiceValidationError, load
 from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
@@ -62,7 +62,7 @@ def step_up(actor, case_id: str, raw: dict) -> StepUp:
     """Step a case up to children's social care, from any open stage: the keyworker's or a
     manager's form (with the concern, evidence and urgency), or a triage or panel decision
     (`triage_step_up` says what such a decision knows). The same record and messages either way."""
-    case, _ = case_for(actor, case_id, "case.step_up", "step-up to children's social care", lock=True)
+    case, _ = load_case(actor, case_id, "case.step_up", "step-up to children's social care", lock=True)
     # Joint working or stepping back is recorded explicitly, never assumed.
     errors = {"keyworker_role": ["Choose whether the keyworker stays involved or steps back"]} \
         if case.keyworker_id and not raw.get("keyworker_role") else {}
@@ -138,7 +138,7 @@ def _tell_taf(case, key: str, title: str, body: str) -> None:
 # --- the social care episode --------------------------------------------------------------------------
 
 def _in_social_care(actor, case_id: str, purpose: str):
-    case, _ = case_for(actor, case_id, "socialcare.record", purpose, lock=True)
+    case, _ = load_case(actor, case_id, "socialcare.record", purpose, lock=True)
     if case.stage != flow.Stage.SOCIAL_CARE:
         raise Conflict("This case is not with children's social care.")
     return case
@@ -200,7 +200,7 @@ def set_keyworker_role(actor, case_id: str, raw: dict):
 # --- step-down ---------------------------------------------------------------------------------------
 
 def step_down(actor, case_id: str, raw: dict) -> StepDown:
-    case, _ = case_for(actor, case_id, "case.step_down", "step-down to early help", lock=True)
+    case, _ = load_case(actor, case_id, "case.step_down", "step-down to early help", lock=True)
     data = load(StepDownSchema, raw)
     today = timescales.today_london()
     due = timescales.add_working_days(today, _settings().step_down_handover_working_days)

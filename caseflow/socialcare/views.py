@@ -9,7 +9,7 @@ from caseflow.auth import services as directory
 from caseflow.core import timescales
 from caseflow.core.roles import Role
 from caseflow.core.access import can
-from caseflow.plans.common import case_for
+from caseflow.cases.services import load_case
 from caseflow.readmodels import handover
 from caseflow.socialcare import oscillation, responses, services, vocab
 from caseflow.web.forms import parse_date, text
@@ -25,7 +25,7 @@ def _social_workers():
 @bp.route("/cases/<case_id>/step-up", methods=["GET", "POST"])
 @login_required
 def step_up(case_id):
-    case, _ = case_for(current_user, case_id, "case.step_up", "step-up to children's social care")
+    case, _ = load_case(current_user, case_id, "case.step_up", "step-up to children's social care")
     # A TAF review that decided to step up has already said why: start from its words.
     decided = services.review_that_decided_step_up(case)
     workers = _social_workers()
@@ -55,7 +55,7 @@ def _review_reason(review) -> str:
 @bp.route("/cases/<case_id>/step-down", methods=["GET", "POST"])
 @login_required
 def step_down(case_id):
-    case, _ = case_for(current_user, case_id, "case.step_down", "step-down to early help")
+    case, _ = load_case(current_user, case_id, "case.step_down", "step-down to early help")
     teams = directory.teams()
     errors, form = {}, request.form
     if request.method == "POST":

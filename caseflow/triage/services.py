@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from caseflow.core import stages as flow, timescales
 from caseflow.cases.amendments import DecisionMade
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.cases.services import get_case
+from caseflow.cases.services import load_case
 from caseflow.core import audit, signals
 from caseflow.core.access import require
 from caseflow.core.extensions import db
@@ -50,9 +50,8 @@ def current_triage(case_id: str) -> TriageDecision | None:
 
 
 def triage(actor, case_id: str, raw: dict) -> TriageDecision:
-    case = get_case(case_id)
-    require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
-            purpose="triage")
+    # Locked: two people triaging the same case at once queue, and the second finds it decided.
+    case, _ = load_case(actor, case_id, "case.triage", "triage", lock=True)
     # A decision is made once: a second, different one would silently undo the first (take a
     # case off the panel's agenda). Changing it is an amendment, with a reason.
     made = current_triage(case.id)
@@ -225,9 +224,7 @@ class SignpostLetter:
 
 def signpost_letter(actor, case_id: str) -> SignpostLetter:
     """A plain-English letter telling the family where they have been signposted (Journey 4)."""
-    case = get_case(case_id)
-    require(actor, "case.triage", case, object_type="case", family_id=case.family_id,
-            purpose="signposting letter")
+    case, _ = load_case(actor, case_id, "case.triage", "signposting letter")
     if case.stage != flow.Stage.SIGNPOSTED:
         raise Conflict("Only a case closed at the door by signposting has a signposting letter.")
     family = db.session.get(Family, case.family_id)

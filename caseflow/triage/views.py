@@ -57,7 +57,7 @@ def _record_triage(call, case, problems: list[dict]) -> dict[str, str]:
 @bp.route("/cases/<case_id>/triage", methods=["GET", "POST"])
 @login_required
 def triage(case_id):
-    case = cases.view_case(current_user, case_id, action="triage.view", purpose="triage")
+    case = cases.load_case(current_user, case_id, "triage.view", "triage")[0]
     errors, form = {}, request.form
     if request.method == "POST":
         raw, problems = _triage_form(form)
@@ -73,7 +73,7 @@ def triage(case_id):
 @login_required
 def amend_triage(case_id):
     """Changing a recorded triage decision: a manager's act, with a reason, on the record."""
-    case = cases.view_case(current_user, case_id, action="triage.view", purpose="triage")
+    case = cases.load_case(current_user, case_id, "triage.view", "triage")[0]
     raw, problems = _triage_form(request.form)
     errors = _record_triage(lambda: amendments.amend_triage(current_user, case.id, raw), case, problems)
     if not errors:
