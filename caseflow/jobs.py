@@ -24,12 +24,11 @@ def run_job(path: str, args: tuple, kwargs: dict):
     using connections inherited across a fork.
 
     Each job is one unit of work: it commits when the job returns and rolls back if it raises
-    (the outbox's own jobs commit per row and per batch as they go: see caseflow.notify.outbox).
+    (the outbox's own jobs commit per row and per batch as they go: see caseflow.notify.dispatcher).
     """
     global _worker_app
     from flask import has_app_context
 
-    from caseflow.core.extensions import db
 
     if has_app_context():
         return _run_logged(path, args, kwargs)
@@ -94,13 +93,13 @@ def sweep_once(app) -> int:
     import logging
 
     from caseflow.core.extensions import db
-    from caseflow.notify import escalation, outbox
+    from caseflow.notify import dispatcher, escalation
     from caseflow.plans.overdue import notify_overdue_reviews
 
     with app.app_context():
         try:
             with unit_of_work():  # the outbox's sweep commits what it hands on before it runs it
-                done = outbox.sweep() + escalation.escalate_due()
+                done = dispatcher.sweep() + escalation.escalate_due()
                 global _overdue_checked
                 if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
                     _overdue_checked = time.monotonic()

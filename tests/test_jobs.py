@@ -37,3 +37,12 @@ def test_with_redis_a_worker_runs_the_queued_job(app_ctx):
     finally:
         settings.redis_url = None
         redis_db.clear()
+
+
+def test_a_delivery_job_queued_under_its_old_name_before_an_upgrade_still_runs():
+    """RQ stores the job's dotted name: jobs waiting in Redis when the outbox's jobs moved to
+    caseflow.notify.dispatcher must still find their function after the upgrade."""
+    from caseflow.notify import dispatcher
+
+    assert queue.resolve("caseflow.notify.outbox.run") is dispatcher.run
+    assert queue.resolve("caseflow.notify.outbox.route_pending") is dispatcher.route_pending

@@ -1,6 +1,6 @@
 """Background jobs: RQ on Redis when CASEFLOW_REDIS_URL is set, the same code in-process otherwise.
 
-Callers use `enqueue("caseflow.notify.outbox.run", delivery_id)`; the job function is named by
+Callers use `enqueue("caseflow.notify.dispatcher.run", delivery_id)`; the job function is named by
 its dotted path so RQ workers and the in-process runner import it the same way. Jobs must be
 idempotent: RQ may run one again after a worker dies mid-job. The worker itself (and the
 function RQ calls, JOB_RUNNER) is caseflow.jobs, an entry point above everything else.
@@ -16,7 +16,15 @@ JOB_RUNNER = "caseflow.jobs.run_job"
 QUEUE_NAME = "caseflow"
 
 
+# Jobs queued under an old name before an upgrade still run after it (an RQ job stores the name).
+RENAMED_JOBS = {
+    "caseflow.notify.outbox.run": "caseflow.notify.dispatcher.run",
+    "caseflow.notify.outbox.route_pending": "caseflow.notify.dispatcher.route_pending",
+}
+
+
 def resolve(path: str):
+    path = RENAMED_JOBS.get(path, path)
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
 

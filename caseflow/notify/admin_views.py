@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from caseflow.auth import services as directory
 from caseflow.core.access import require
-from caseflow.notify import dashboard, outbox, partners, rules
+from caseflow.notify import dashboard, dispatcher, partners, rules
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
 from caseflow.web.forms import parse_date, text
 from caseflow.web.paging import current_page
@@ -63,7 +63,7 @@ def deliveries():
 @bp.route("/admin/deliveries/<delivery_id>/replay", methods=["POST"])
 @login_required
 def replay(delivery_id):
-    done, exc = attempt(lambda: outbox.replay(current_user, delivery_id))
+    done, exc = attempt(lambda: dispatcher.replay(current_user, delivery_id))
     flash("Sent again." if done else str(exc), "success" if done else "error")
     return redirect(url_for("notify_admin.deliveries"))
 

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
-from caseflow.notify import dashboard, events, flags, outbox, partners, rules, schemas, services
+from caseflow.notify import dashboard, dispatcher, events, flags, partners, rules, schemas, services
 from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, OrganisationSettingsInSchema,
                                      PartnerEventBatchSchema, PartnerEventSchema, ReviewResolutionSchema,
                                      RoutingRuleSchema)
@@ -109,7 +109,7 @@ def list_deliveries(user, data):
 @endpoint(bp, "/deliveries/<delivery_id>/replay", "POST", summary="Send a dead delivery again",
           response=schemas.DeliveryOutSchema)
 def replay_delivery(user, data, delivery_id):
-    return schemas.DeliveryOutSchema().dump(outbox.replay(user, delivery_id))
+    return schemas.DeliveryOutSchema().dump(dispatcher.replay(user, delivery_id))
 
 
 @endpoint(bp, "/routing-rules", "GET", summary="The routing rules (administrators)", response=schemas.RoutingRulesSchema)

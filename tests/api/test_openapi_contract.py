@@ -393,14 +393,14 @@ def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review
 
 def _dead_letter(app) -> None:
     """Run the outbox's retries until the failing webhook delivery is dead (as time passes)."""
-    from caseflow.notify import outbox
+    from caseflow.notify import dispatcher, outbox
 
     moment = datetime.now(timezone.utc)
     with app.app_context():
         for _ in range(outbox.MAX_ATTEMPTS + 1):
             moment += timedelta(hours=2)
             with time_machine.travel(moment, tick=False):
-                outbox.sweep()
+                dispatcher.sweep()
 
 
 def error_sweep(api: RecordingApi, doc, done: Journey) -> None:

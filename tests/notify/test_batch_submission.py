@@ -79,7 +79,7 @@ def test_repeated_references_and_oversized_batches_are_refused(api, factory):
 def test_an_event_that_cannot_be_routed_fails_alone_and_the_rest_of_its_batch_is_delivered(api, factory, app):
     from caseflow.core.audit import verify_chain
     from caseflow.core.extensions import db
-    from caseflow.notify import outbox
+    from caseflow.notify import dispatcher
     from caseflow.notify.models import Delivery, PartnerEvent
 
     w = open_family(api, factory)
@@ -91,7 +91,7 @@ def test_an_event_that_cannot_be_routed_fails_alone_and_the_rest_of_its_batch_is
         broken = db.session.get(PartnerEvent, bad)  # as if a partner's data broke the router
         broken.people = [{**LEAH, "date_of_birth": "2 June 2011"}]
         db.session.commit()
-        assert outbox.route_pending() == 3
+        assert dispatcher.route_pending() == 3
         rows = {r.event_id: r for r in db.session.scalars(select(Delivery).where(Delivery.kind == "route"))}
         assert rows[good].status == rows[later].status == "delivered"
         assert rows[bad].status == "pending" and rows[bad].attempts == 1  # retried later, with backoff

@@ -42,7 +42,7 @@ def test_the_schools_system_gets_a_correctly_signed_webhook(api, factory, receiv
 
 def test_a_failing_webhook_retries_with_backoff_then_dead_letters_and_an_admin_replays_it(api, factory, app):
     from caseflow.core.extensions import db
-    from caseflow.notify import outbox
+    from caseflow.notify import dispatcher, outbox
     from caseflow.notify.models import Delivery
 
     receiver = WebhookReceiver(failures=100, fail_with=503)
@@ -56,12 +56,12 @@ def test_a_failing_webhook_retries_with_backoff_then_dead_letters_and_an_admin_r
             row = db.session.scalar(select(Delivery).where(Delivery.kind == "webhook"))
             assert (row.status, row.attempts) == ("pending", 1) and "503" in row.last_error
             delivery_id, first_retry = row.id, row.next_attempt_at
-            assert outbox.sweep() == 0  # not due yet: it backs off
+            assert dispatcher.sweep() == 0  # not due yet: it backs off
             moment = datetime.now(timezone.utc)
             for _ in range(outbox.MAX_ATTEMPTS):
                 moment += timedelta(hours=2)
                 with time_machine.travel(moment, tick=False):
-                    outbox.sweep()
+                    dispatcher.sweep()
             row = db.session.get(Delivery, delivery_id)
             db.session.refresh(row)
             assert row.status == "dead" and row.attempts == outbox.MAX_ATTEMPTS and first_retry > row.created_at
@@ -99,7 +99,7 @@ def test_email_says_a_notification_is_waiting_without_case_details(api, factory,
 def test_consent_withdrawn_while_a_delivery_waits_withholds_its_content(api, factory, app, receiver):
     """A TAF partner's webhook queued (its first try failed) when the family withdraws consent:
     the retry carries no content."""
-    from caseflow.notify import outbox
+    from caseflow.notify import dispatcher
 
     w = open_family(api, factory)
     leah = api.get(f"/api/v1/families/{w.family_id}", w.t["sam"]).get_json()["members"][1]["id"]
@@ -121,7 +121,7 @@ def test_consent_withdrawn_while_a_delivery_waits_withholds_its_content(api, fac
     assert len(receiver.calls) == 1  # failed; waiting to retry
     assert api.post(f"/api/v1/consents/{consent['id']}/withdraw", w.t["sam"], json={"reason": "Mum asked"}).status_code == 200
     with app.app_context(), time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=10), tick=False):
-        outbox.sweep()
+        dispatcher.sweep()
     retry = receiver.payloads()[-1]
     assert len(receiver.calls) == 2 and "appointment" not in retry["title"] + retry["body"]
     assert "no longer read" in retry["title"]

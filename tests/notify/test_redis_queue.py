@@ -108,7 +108,7 @@ def test_a_police_incident_reaches_the_keyworker_and_school_through_redis_and_a_
     school = [n for n in inbox(api, w.t["key_adult"]) if n["event_id"] == event_id]
     assert len(school) == 1 and "verbal argument" not in school[0]["body"]
     log = worker.stdout.read().decode()
-    assert "job caseflow.notify.outbox.route_pending done" in log, log  # the worker routed it
+    assert "job caseflow.notify.dispatcher.route_pending done" in log, log  # the worker routed it
     assert _counts(app, [event_id])[1] == 0
 
 
@@ -215,7 +215,7 @@ def test_two_workers_share_a_burst_and_route_every_event_exactly_once(api, facto
             worker.send_signal(signal.SIGTERM)
             worker.wait(timeout=30)
     logs = "".join(worker.stdout.read().decode() for worker in workers)
-    routing_jobs = logs.count("job caseflow.notify.outbox.route_pending done")
+    routing_jobs = logs.count("job caseflow.notify.dispatcher.route_pending done")
     assert 1 <= routing_jobs <= 4, logs  # a job per batch of ROUTE_BATCH events at most, not per event
     notes, undelivered = _counts(app, events)
     assert undelivered == 0
