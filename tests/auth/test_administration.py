@@ -70,12 +70,9 @@ def test_an_administrator_adds_a_person_who_signs_in_and_must_choose_their_own_p
 
 @pytest.mark.parametrize("overrides, field, message", [
     ({"name": "x" * 201}, "name", "200 characters or fewer"),
-    ({"name": "Sam\x00Okafor"}, "name", "must not contain control characters"),
     ({"email": "not an email"}, "email", "correct format"),
-    ({"email": "a\x00b@example.org"}, "email", "control characters"),
     ({"email": ("x" * 250) + "@example.org"}, "email", "254 characters or fewer"),
     ({"role": "emperor"}, "role", "Choose a role"),
-    ({"organisation_id": "nope\x00"}, "organisation_id", "Choose the organisation"),
     ({"caseload_capacity": "-3"}, "caseload_capacity", "whole number from 0 to 100"),
     ({"caseload_capacity": "9" * 40}, "caseload_capacity", "whole number from 0 to 100"),
 ])
@@ -88,6 +85,22 @@ def test_bad_answers_when_adding_a_person_are_form_errors(admin_client, app, ove
     assert f'href="#{field}"' in html and message in html
     with app.app_context():
         assert db.session.scalar(select(User).where(User.name == "Sam Okafor")) is None
+
+
+@pytest.mark.parametrize("path, overrides", [
+    ("/admin/users/new", {"name": "Sam\x00Okafor"}), ("/admin/users/new", {"email": "a\x00b@example.org"}),
+    ("/admin/users/new", {"organisation_id": "nope\x00"}),
+])
+def test_a_nul_in_any_answer_is_refused_at_the_door_and_nothing_is_saved(admin_client, app, path, overrides):
+    """NUL cannot be stored (PostgreSQL refuses it): every form is refused with a 400 page that
+    says so, before any service sees it (caseflow.app.input_guard)."""
+    client, org, _ = admin_client
+    token = csrf_token(client, path)
+    response = client.post(path, data=_person_form(token, org, **overrides))
+    assert response.status_code == 400
+    assert "Something you entered cannot be saved" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.name.like("Sam%Okafor"))) is None
 
 
 def test_a_second_account_with_the_same_email_in_any_case_is_refused(admin_client, factory, app):
@@ -221,7 +234,6 @@ def test_an_administrator_adds_and_edits_organisations_and_teams(admin_client, a
 @pytest.mark.parametrize("form, message", [
     ({"name": "Northshire Early Help", "type": "early_help"}, "already an organisation with this name"),
     ({"name": "NORTHSHIRE early help", "type": "early_help"}, "already an organisation with this name"),
-    ({"name": "A\x00B", "type": "school"}, "control characters"),
     ({"name": "y" * 300, "type": "school"}, "200 characters or fewer"),
     ({"name": "Fine name", "type": "castle"}, "Choose the type of organisation"),
     ({"name": "Fine name", "type": "school", "webhook_url": "http://insecure.example"}, "starting https://"),
