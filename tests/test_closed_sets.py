@@ -5,7 +5,6 @@ Migration 0009 adds the constraints to an existing database without touching its
 refuses to run (naming what is wrong) when rows already hold values outside a set."""
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timezone
 
 import pytest
@@ -16,6 +15,7 @@ import caseflow.models  # noqa: F401  (every model on Base.metadata)
 from caseflow.core.database import Base
 from caseflow.core.extensions import db
 from caseflow.core.migrate import alembic_config
+from tests.migration_db import empty_database
 
 NOT_IN_ANY_SET = "bogus"  # short enough for every column (rag is VARCHAR(8))
 
@@ -137,20 +137,7 @@ def test_every_column_named_like_a_closed_set_is_an_enum_or_allowed_to_be_loose(
 
 @pytest.fixture
 def database_url(tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own on PostgreSQL."""
-    url = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS migration_0009 CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA migration_0009"))
-    yield url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dmigration_0009"
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA migration_0009 CASCADE"))
-    engine.dispose()
+    yield from empty_database(tmp_path, "migration_0009")
 
 
 def _seed_at_0008(engine, stage: str = "assessing", role: str = "keyworker") -> None:

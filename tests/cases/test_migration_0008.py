@@ -3,30 +3,17 @@ beside each decision, social care's response to a step-up, an action owner's pro
 it the schema is exactly what the models declare, and a downgrade takes it back to 0007."""
 from __future__ import annotations
 
-import os
 
 import pytest
 import sqlalchemy as sa
 
 from caseflow.core.migrate import alembic_config
+from tests.migration_db import empty_database
 
 
 @pytest.fixture
 def database_url(tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own on PostgreSQL."""
-    url = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS migration_0008 CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA migration_0008"))
-    yield url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dmigration_0008"
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA migration_0008 CASCADE"))
-    engine.dispose()
+    yield from empty_database(tmp_path, "migration_0008")
 
 
 def test_the_schema_after_0008_is_what_the_models_declare_and_downgrades_cleanly(database_url):

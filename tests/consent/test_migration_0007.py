@@ -3,33 +3,20 @@ into the per-person tables, without losing who may receive what, and back again 
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from caseflow.core.migrate import alembic_config
+from tests.migration_db import empty_database
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def database_url(tmp_path):
-    """An empty database of its own: a SQLite file, or a schema of its own on PostgreSQL."""
-    url = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS migration_0007 CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA migration_0007"))
-    yield url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dmigration_0007"
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA migration_0007 CASCADE"))
-    engine.dispose()
+    yield from empty_database(tmp_path, "migration_0007")
 
 
 def _insert(conn, table: str, **values):

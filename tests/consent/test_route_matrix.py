@@ -46,6 +46,9 @@ OWN_ACCOUNT = "own account"  # every signed-in user, about their own account: no
 MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/"): PUBLIC, ("GET", "/sign-in"): PUBLIC, ("POST", "/sign-in"): PUBLIC,
     ("GET", "/sign-in/code"): PUBLIC, ("POST", "/sign-in/code"): PUBLIC, ("GET", "/healthz"): PUBLIC,
+    # Operators' probes: no personal data (readiness verdicts; request and queue figures, served
+    # to the loopback address or a CASEFLOW_METRICS_TOKEN holder, tests/test_operations.py).
+    ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): PUBLIC,
     ("GET", "/ask-for-help"): PUBLIC, ("POST", "/ask-for-help"): PUBLIC, ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/privacy"): PUBLIC, ("GET", "/accessibility"): PUBLIC, ("GET", "/cookies"): PUBLIC,
     ("GET", "/account/two-factor"): OWN_ACCOUNT, ("POST", "/account/two-factor"): OWN_ACCOUNT,
