@@ -25,7 +25,9 @@ engine with itself. The rules it states:
   partner system: its organisation), staff who may see the family, and whoever leads the case; a
   partner's consent for the referral category does not open another agency's referral. A partner
   event's summary is for the front door, its sender's organisation, and readers with its category
-  for a person it names. The Team Around the Family (current members, not removed ones) reads the
+  for a person it names. The TAF reads the plan and, where it does (the plan, the handover
+  pack's plan, its inbox), sees every member named. A notification in a partner's inbox is read while the partner may still
+  name every person it is about (or is in the TAF). The Team Around the Family (current members, not removed ones) reads the
   plan. Triage's working (rationale, evidence) is the front door's: partners hear the outcome.
   Analysts and administrators see no family.
 """
@@ -43,6 +45,10 @@ from tests.consent.differential_world import (
 ALL = frozenset(CATEGORIES)
 CASEWORK = frozenset({"identity", "referral", "case_notes", "plan"})
 PARTNER_ROLES = {"partner", "partner_system", "panel_member"}
+# The doors through which the TAF reads the plan (plan.view, the handover pack's plan, news
+# about the family): there, every member is named (rules.py: plan.view gives identity and plan
+# with no per-person cut: the family agreed the plan, for the TAF).
+TAF_SURFACES = {"plan", "handover", "inbox"}
 
 
 @dataclass
@@ -135,10 +141,16 @@ class Oracle:
                 return True
             if role in PARTNER_ROLES and ORG_OF[user] == "police":  # the sender's organisation
                 return True
+        if marker.record == "notification":  # in the recipient's inbox while the sharing lasts
+            spec = self.w.families[fi]
+            if user != spec.told:
+                return False
+            return self.in_taf(user, fi) or (access is not None and "identity" in access.people.get(marker.person, ()))
         if marker.record.startswith("triage") and role in PARTNER_ROLES:
             return False  # partners hear triage's outcome, not its working
-        if marker.category == "plan" and self.in_taf(user, fi):
-            return True
+        if self.in_taf(user, fi) and (marker.category == "plan" or (
+                marker.category == "identity" and surface.split(" ")[0] in TAF_SURFACES)):
+            return True  # the plan is shared with the TAF, naming the family it is for
         if access is None:
             return False
         if marker.person is None:

@@ -82,6 +82,8 @@ class FamilySpec:
     taf: list[tuple[str, bool]]        # (user, removed)
     event_person: int | None           # a police incident about this person
     event_sender: str                  # police or police_system
+    told: str | None = None            # a partner whose inbox has a notification about the event's person
+    given_by_long: bool = False        # consents name the giver at length (long audit bases)
 
 
 @dataclass
@@ -132,8 +134,9 @@ def families(draw) -> FamilySpec:
     taf = draw(st.lists(st.tuples(st.sampled_from(PARTNER_PRACTITIONERS), st.booleans()), max_size=2,
                         unique_by=lambda t: t[0])) if stage not in UNALLOCATED else []
     event_person = draw(st.none() | st.integers(0, size - 1))
+    told = draw(st.none() | st.sampled_from(PARTNER_PRACTITIONERS)) if event_person is not None else None
     return FamilySpec(size, stage, team, keyworker, lead, referrer, referred, taf, event_person,
-                      draw(st.sampled_from(["police", "police_system"])))
+                      draw(st.sampled_from(["police", "police_system"])), told, draw(st.booleans()))
 
 
 @st.composite
@@ -206,6 +209,7 @@ class Built:
     cases: list = field(default_factory=list)        # per family: case id
     requests: list = field(default_factory=list)     # per family: request id
     events: list = field(default_factory=list)       # per family: event id or None
+    notifications: list = field(default_factory=list)  # (notification id, recipient key)
     consents: list = field(default_factory=list)     # consent ids
     markers: list = field(default_factory=list)
     identifiers: dict = field(default_factory=dict)  # (family, person) -> {"upn":..., "nhs_number":...}
@@ -225,7 +229,7 @@ def build(world: World) -> Built:
     from caseflow.families.matching import normalise_name
     from caseflow.families.models import Family, FamilyMember, Person
     from caseflow.frontdoor.models import RequestForHelp, RequestPerson
-    from caseflow.notify.models import PartnerEvent
+    from caseflow.notify.models import Notification, PartnerEvent
     from caseflow.plans.models import Assessment, Contact, Plan, PlanAction, PlanOutcome, TafMember
     from caseflow.socialcare.models import StepUp
     from caseflow.triage.models import TriageDecision
@@ -399,6 +403,16 @@ def build(world: World) -> Built:
             s.flush()
             event_id = event.id
             b.markers.append(Marker(summary, "police", fi, spec.event_person, "event_summary"))
+            if spec.told:
+                note_text = _token("Nt")
+                note = Notification(delivery_key=_token("dk"), recipient_id=b.users[spec.told], type="police_contact",
+                                    case_id=case.id, family_id=family.id,
+                                    title=f"Police contact: {person.given_name} {person.family_name}",
+                                    body=f"Note {note_text}", event_id=event.id, basis=None, person_ids=[person.id])
+                s.add(note)
+                s.flush()
+                b.notifications.append((note.id, spec.told))
+                b.markers.append(Marker(note_text, "identity", fi, spec.event_person, "notification"))
         b.events.append(event_id)
 
     agreements = {}
@@ -409,7 +423,9 @@ def build(world: World) -> Built:
         if grant.kind == "consent":
             given_on = TODAY + timedelta(days=5) if grant.state == "future" else TODAY - timedelta(days=60)
             consent = Consent(person_id=people[0], family_id=family_id, purpose="taf_information_sharing",
-                              given_by="A parent", given_by_relationship="self", method="signed_form",
+                              given_by=("A parent" if not world.families[grant.family].given_by_long else
+                                        "Mrs Abigail Constance Fotheringham-Whitworth (mother, holding parental "
+                                        "responsibility)"), given_by_relationship="self", method="signed_form",
                               given_on=given_on,
                               expires_on=TODAY - timedelta(days=1) if grant.state == "expired" else TODAY + timedelta(days=300),
                               withdrawn_at=NOW - timedelta(days=1) if grant.state == "withdrawn" else None,

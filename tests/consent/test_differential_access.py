@@ -106,6 +106,14 @@ def check_world(app, b) -> list[str]:
         family_surfaces = [s for fi in range(len(b.families)) for s in _family_surfaces(b, fi)]
         surfaces = family_surfaces + LIST_SURFACES if FULL else (
             rng.sample(family_surfaces, 2) + rng.sample(LIST_SURFACES, 1 if rng.random() < 0.5 else 0))
+        for note_id, recipient in b.notifications:
+            if recipient != user:
+                continue
+            # The inbox, and acknowledging (which returns the notification), make the same cut.
+            check_nothing_more(oracle, findings, user, "inbox API", response_text(get("/api/v1/inbox", True)))
+            response = api.post(f"/api/v1/inbox/{note_id}/acknowledge", headers={"Authorization": f"Bearer {token}"})
+            STATS["requests"] += 1
+            check_nothing_more(oracle, findings, user, "inbox acknowledge API", response_text(response))
         for name, path, is_api in surfaces:
             response = get(path, is_api)
             if response.status_code >= 500 or response.status_code == 429:

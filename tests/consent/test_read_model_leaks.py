@@ -95,3 +95,24 @@ def test_a_prefilled_assessment_carries_only_the_referrals_and_triage_the_reader
     assert details not in housing and evidence not in housing
     keyworker = read("keyworker_north")
     assert details in keyworker and evidence in keyworker
+
+
+@pytest.mark.parametrize("surface", ["case page", "chronology API"])
+def test_triage_reasons_stay_with_the_front_door_in_the_chronology(app, surface):
+    """The police system that referred the family (referral category) read triage's rationale
+    in the case page's chronology; a school with case-notes and referral consent read it in the
+    chronology API. Partners hear triage's outcome, not its working."""
+    built = _world(app, _family(stage="triaged", team=None, keyworker=None, referrer="police_system"),
+                   [GrantSpec("consent", 0, [0, 1], ("org", "school_a"), ["identity", "referral", "case_notes"], "current")],
+                   ["police_system", "school_a", "front_door"])
+    case, rationale = built.cases[0], _marker(built, "triage_rationale")
+    readers = {"case page": ["police_system", "school_a"], "chronology API": ["school_a"]}[surface]
+    for user in readers:
+        if surface == "case page":
+            response = web_client(app, built.users[user]).get(f"/cases/{case}")
+        else:
+            response = _api(app, built, user, f"/api/v1/cases/{case}/chronology")
+        assert response.status_code == 200, user
+        text = response_text(response)
+        assert "Triage: level 3" in text and rationale not in text, user  # the outcome, not the working
+    assert rationale in response_text(_api(app, built, "front_door", f"/api/v1/cases/{case}/chronology"))
