@@ -116,3 +116,23 @@ def test_triage_reasons_stay_with_the_front_door_in_the_chronology(app, surface)
         text = response_text(response)
         assert "Triage: level 3" in text and rationale not in text, user  # the outcome, not the working
     assert rationale in response_text(_api(app, built, "front_door", f"/api/v1/cases/{case}/chronology"))
+
+
+def test_a_long_audit_basis_is_cut_to_its_column_not_a_server_error(app):
+    """A partner under several consents, each naming at length who gave it, read the family: the
+    audit basis (every grant's wording) outgrew its column, and PostgreSQL refused the read (500)."""
+    from sqlalchemy import select
+
+    from caseflow.core.audit import AuditEvent
+    from caseflow.core.extensions import db
+
+    built = _world(app, _family(given_by_long=True),
+                   [GrantSpec("consent", 0, [0], ("org", "school_a"), ["identity", "education"], "current"),
+                    GrantSpec("consent", 0, [1], ("org", "school_a"), ["identity", "education"], "current"),
+                    GrantSpec("consent", 0, [0], ("type", "school"), ["health"], "current")],
+                   ["school_a"])
+    response = _api(app, built, "school_a", f"/api/v1/families/{built.families[0]}")
+    assert response.status_code == 200
+    with app.app_context():
+        basis = db.session.scalar(select(AuditEvent.basis).where(AuditEvent.action == "family.view"))
+        assert basis.startswith("consent given") and len(basis) <= AuditEvent.__table__.c.basis.type.length
