@@ -486,10 +486,7 @@ def clear_tables() -> None:
 
     db.session.remove()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+    with db.engine.begin() as conn:  # a world is a few dozen rows: DELETE beats TRUNCATE on PostgreSQL
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
     limiter.reset()
