@@ -134,7 +134,8 @@ def families(draw) -> FamilySpec:
     taf = draw(st.lists(st.tuples(st.sampled_from(PARTNER_PRACTITIONERS), st.booleans()), max_size=2,
                         unique_by=lambda t: t[0])) if stage not in UNALLOCATED else []
     event_person = draw(st.none() | st.integers(0, size - 1))
-    told = draw(st.none() | st.sampled_from(PARTNER_PRACTITIONERS)) if event_person is not None else None
+    # Partners told about the event: a practitioner's inbox, or (webhook) the police's own system.
+    told = draw(st.sampled_from(["police_system", *PARTNER_PRACTITIONERS])) if event_person is not None else None
     return FamilySpec(size, stage, team, keyworker, lead, referrer, referred, taf, event_person,
                       draw(st.sampled_from(["police", "police_system"])), told, draw(st.booleans()))
 
@@ -164,7 +165,9 @@ def worlds(draw) -> World:
         family = draw(st.integers(0, len(fams) - 1))
         glass.append(GlassSpec(draw(st.sampled_from(["manager_south", "manager_north"])), family, _people_subset(draw, sizes[family]), draw(st.booleans())))
     # Partners are the interesting readers; always one, and some service staff.
-    viewers = [draw(st.sampled_from(PARTNERS)), draw(st.sampled_from([k for k in USER_KEYS if k not in PARTNERS]))]
+    told = [f.told for f in fams if f.told]
+    partner = draw(st.sampled_from(told)) if told and draw(st.booleans()) else draw(st.sampled_from(PARTNERS))
+    viewers = [partner, draw(st.sampled_from([k for k in USER_KEYS if k not in PARTNERS]))]
     return World(fams, gs, glass, viewers, draw(st.integers(0, 2**32 - 1)))
 
 
@@ -210,6 +213,8 @@ class Built:
     requests: list = field(default_factory=list)     # per family: request id
     events: list = field(default_factory=list)       # per family: event id or None
     notifications: list = field(default_factory=list)  # (notification id, recipient key)
+    webhooks: list = field(default_factory=list)     # (delivery id, recipient key, family index)
+    family_consents: list = field(default_factory=list)  # per family: consent ids
     consents: list = field(default_factory=list)     # consent ids
     markers: list = field(default_factory=list)
     identifiers: dict = field(default_factory=dict)  # (family, person) -> {"upn":..., "nhs_number":...}
@@ -229,7 +234,7 @@ def build(world: World) -> Built:
     from caseflow.families.matching import normalise_name
     from caseflow.families.models import Family, FamilyMember, Person
     from caseflow.frontdoor.models import RequestForHelp, RequestPerson
-    from caseflow.notify.models import Notification, PartnerEvent
+    from caseflow.notify.models import Delivery, Notification, PartnerEvent
     from caseflow.plans.models import Assessment, Contact, Plan, PlanAction, PlanOutcome, TafMember
     from caseflow.socialcare.models import StepUp
     from caseflow.triage.models import TriageDecision
@@ -238,7 +243,9 @@ def build(world: World) -> Built:
     s = db.session
     run = secrets.token_hex(3)
     for key, org_type in ORGS.items():
-        org = Organisation(name=f"{key} {run}", type=org_type)
+        org = Organisation(name=f"{key} {run}", type=org_type,
+                           webhook_url="https://police.example/hook" if key == "police" else None,
+                           webhook_secret="webhook-secret" if key == "police" else None)
         s.add(org)
         s.flush()
         b.orgs[key] = org.id
@@ -412,10 +419,16 @@ def build(world: World) -> Built:
                 s.add(note)
                 s.flush()
                 b.notifications.append((note.id, spec.told))
+                if ROLE_OF[spec.told] == "partner_system":  # its organisation's system hears by webhook
+                    delivery = Delivery(kind="webhook", notification_id=note.id, target="https://police.example/hook")
+                    s.add(delivery)
+                    s.flush()
+                    b.webhooks.append((delivery.id, spec.told, fi))
                 b.markers.append(Marker(note_text, "identity", fi, spec.event_person, "notification"))
         b.events.append(event_id)
 
     agreements = {}
+    b.family_consents = [[] for _ in world.families]
     for gi, grant in enumerate(world.grants):
         family_id, people = b.families[grant.family], [b.people[grant.family][pi] for pi in grant.people]
         org_id = b.orgs[grant.recipient[1]] if grant.recipient[0] == "org" else None
@@ -433,6 +446,7 @@ def build(world: World) -> Built:
             s.add(consent)
             s.flush()
             b.consents.append(consent.id)
+            b.family_consents[grant.family].append(consent.id)
             for position, person_id in enumerate(people):
                 s.add(ConsentPerson(consent_id=consent.id, person_id=person_id,
                                     given_by_relationship="self" if position == 0 else "parent_carer", position=position))

@@ -26,7 +26,7 @@ WORLDS = int(os.environ.get("DIFFERENTIAL_WORLDS", "200"))
 # Exploring: collect every problem of every world into a file instead of stopping at the first.
 COLLECT = os.environ.get("DIFFERENTIAL_COLLECT")
 FULL = bool(os.environ.get("DIFFERENTIAL_FULL"))
-STATS = {"worlds": 0, "requests": 0, "started": None}
+STATS = {"worlds": 0, "requests": 0, "webhooks": 0, "acknowledged": 0, "started": None}
 
 
 def _family_surfaces(b, fi):
@@ -65,6 +65,8 @@ def _family_surfaces(b, fi):
         ids = b.identifiers[(fi, pi)]
         surfaces += [(f"search API (UPN of person {pi})", f"/api/v1/families?q={ids['upn']}", True),
                      (f"search API (NHS number of person {pi})", f"/api/v1/families?q={ids['nhs_number']}", True)]
+    if b.family_consents[fi]:  # the common consent form, printed
+        surfaces.append(("consent form PDF", f"/consents/{b.family_consents[fi][0]}/form.pdf", False))
     if event:
         surfaces += [("event API", f"/api/v1/notifications/{event}", True), ("event page", f"/events/{event}", False)]
     return surfaces
@@ -78,6 +80,38 @@ LIST_SURFACES = [
     ("inbox API", "/api/v1/inbox", True), ("inbox page", "/inbox", False), ("panels page", "/panels", False),
     ("access report API", "/api/v1/reports/access", True), ("home page", "/", False),
 ]
+
+
+def webhook_body(app, delivery_id: str) -> str:
+    """What the partner's system would receive: the signed body, caught at the outbound boundary
+    (urllib), sent by the real delivery job."""
+    from unittest import mock
+
+    from caseflow.core.extensions import db
+    from caseflow.notify import channels
+    from caseflow.notify.models import Delivery
+
+    sent = []
+
+    class Answer:
+        status = 200
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def capture(request, timeout=None):
+        sent.append(request.data.decode())
+        return Answer()
+
+    with app.test_request_context(), mock.patch.object(channels.urllib.request, "urlopen", capture):
+        channels.send_webhook(db.session.get(Delivery, delivery_id))
+        db.session.rollback()
+    STATS["requests"] += 1
+    STATS["webhooks"] += len(sent)
+    return "".join(sent)
 
 
 def _search_hits(response) -> set[str]:
@@ -113,7 +147,11 @@ def check_world(app, b) -> list[str]:
             check_nothing_more(oracle, findings, user, "inbox API", response_text(get("/api/v1/inbox", True)))
             response = api.post(f"/api/v1/inbox/{note_id}/acknowledge", headers={"Authorization": f"Bearer {token}"})
             STATS["requests"] += 1
+            STATS["acknowledged"] += response.status_code == 200
             check_nothing_more(oracle, findings, user, "inbox acknowledge API", response_text(response))
+        for delivery_id, recipient, _ in b.webhooks:
+            if recipient == user:
+                check_nothing_more(oracle, findings, user, "inbox webhook body", webhook_body(app, delivery_id))
         for name, path, is_api in surfaces:
             response = get(path, is_api)
             if response.status_code >= 500 or response.status_code == 429:
@@ -181,5 +219,7 @@ def test_the_differential_run_covered_enough_worlds():
 
         pytest.skip("the differential test did not run in this session")
     elapsed = time.monotonic() - STATS["started"]
-    print(f"\ndifferential access: {STATS['worlds']} worlds, {STATS['requests']} requests, {elapsed:.1f}s")
+    print(f"\ndifferential access: {STATS['worlds']} worlds, {STATS['requests']} requests "
+          f"({STATS['webhooks']} webhook bodies, {STATS['acknowledged']} acknowledgements), {elapsed:.1f}s")
     assert STATS["worlds"] >= WORLDS
+    assert STATS["webhooks"] and STATS["acknowledged"]  # the outbound boundary and the inbox were read

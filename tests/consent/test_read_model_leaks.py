@@ -136,3 +136,24 @@ def test_a_long_audit_basis_is_cut_to_its_column_not_a_server_error(app):
     with app.app_context():
         basis = db.session.scalar(select(AuditEvent.basis).where(AuditEvent.action == "family.view"))
         assert basis.startswith("consent given") and len(basis) <= AuditEvent.__table__.c.basis.type.length
+
+
+@pytest.mark.parametrize("surface", ["api", "page"])
+def test_a_request_read_under_break_glass_names_only_the_people_the_glass_covers(app, surface):
+    """A duty manager of another team broke glass for the mother only; the request for help
+    (its own page and API) still named every person the request was about."""
+    from tests.consent.differential_world import GlassSpec
+
+    with app.app_context():
+        built = build(World([_family(team="south", keyworker="keyworker_south", referred=[0, 1])], [],
+                            [GlassSpec("manager_north", 0, [0], True)], ["manager_north", "front_door"]))
+    path = f"/api/v1/requests/{built.requests[0]}" if surface == "api" else f"/requests/{built.requests[0]}"
+
+    def read(user):
+        response = _api(app, built, user, path) if surface == "api" else web_client(app, built.users[user]).get(path)
+        assert response.status_code == 200, user
+        return response_text(response)
+
+    manager = read("manager_north")
+    assert _marker(built, "name", 0) in manager and _marker(built, "name", 1) not in manager
+    assert _marker(built, "name", 1) in read("front_door")
