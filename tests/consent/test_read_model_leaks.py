@@ -157,3 +157,23 @@ def test_a_request_read_under_break_glass_names_only_the_people_the_glass_covers
     manager = read("manager_north")
     assert _marker(built, "name", 0) in manager and _marker(built, "name", 1) not in manager
     assert _marker(built, "name", 1) in read("front_door")
+
+
+@pytest.mark.parametrize("surface", ["api", "pdf"])
+def test_the_handover_pack_keeps_social_care_records_from_a_partner_without_social_care(app, surface):
+    """A GP leading a case stepped up to social care (case notes by the case role, no social
+    care grant) read the step-up's reason and concern in the handover pack."""
+    built = _world(app, _family(stage="social_care", lead_professional="gp"), [], ["gp", "keyworker_north"])
+    concern = _marker(built, "step_up")
+
+    def read(user):
+        if surface == "api":
+            response = _api(app, built, user, f"/api/v1/cases/{built.cases[0]}/handover-pack")
+        else:
+            response = web_client(app, built.users[user]).get(f"/cases/{built.cases[0]}/handover-pack.pdf")
+        assert response.status_code == 200, user
+        return response_text(response)
+
+    gp = read("gp")
+    assert concern not in gp and "Step-up and step-down records and statutory status" in gp
+    assert concern in read("keyworker_north")
