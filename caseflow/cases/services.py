@@ -11,6 +11,7 @@ from caseflow.cases.models import Case
 from caseflow.core.access import Decision, can, require, shown_stage
 from caseflow.core.errors import NotFound
 from caseflow.core.extensions import db
+from caseflow.core.vocab import Category
 
 
 def load_case(actor, case_id: str, action: str = "case.view", purpose: str = "case view", *,
@@ -52,6 +53,13 @@ class CaseView:
     @property
     def stage_label(self) -> str:
         return flow.STAGE_LABELS.get(self.stage, "Open")
+
+    @property
+    def shows_working(self) -> bool:
+        """A case's working (level of need, risk, how and why it closed) is case notes data,
+        as in the family view: a partner whose grants do not cover case notes sees the household
+        facts only."""
+        return Category.CASE_NOTES in self.decision.categories
 
 
 def describe(actor, case: Case, decision: Decision | None = None) -> CaseView:

@@ -62,7 +62,10 @@ def get_request(user, data, request_id):
         hidden.append("details")
     if not can(user, "request.resolve_match", req):
         hidden.append("people.candidates")
-    return RequestDetailSchema(exclude=hidden).dump(req)
+    body = RequestDetailSchema(exclude=hidden).dump(req)
+    shown = {rp.id for rp in services.shown_people(req, decision)}
+    body["people"] = [p for p in body["people"] if p["id"] in shown]  # person by person
+    return body
 
 
 @endpoint(bp, "/requests/<request_id>/people/<person_id>/match", "POST",

@@ -275,6 +275,14 @@ def view_request(actor, request_id: str):
     return request, decision
 
 
+def shown_people(request: RequestForHelp, decision) -> list[RequestPerson]:
+    """The people a request names, as this reader may see them: a reader who sees the family
+    person by person (a duty manager's break-glass for one child) sees only those people."""
+    if decision.people is None:
+        return list(request.people)
+    return [rp for rp in request.people if decision.shows_person(rp.person_id)]
+
+
 @dataclass
 class MatchReview:
     """What the officer compares side by side: the known people each candidate points at, their

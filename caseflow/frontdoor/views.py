@@ -172,6 +172,7 @@ def show_request(request_id):
     req, decision = services.view_request(current_user, request_id)
     review = services.match_review(current_user, req)
     return render_template("frontdoor/request.html", req=req, decision=decision, review=review,
+                           people=services.shown_people(req, decision),
                            can_triage=req.status == RequestStatus.NEW and bool(can(current_user, "case.triage")),
                            waiting=timescales.working_hours_between(req.received_at, utcnow()),
                            title=f"Request {req.reference}")

@@ -137,6 +137,26 @@ class EventView:
     def withheld(self) -> str:
         return WITHHELD_SUMMARY.format(category=self.category.replace("_", " "))
 
+    @property
+    def people_named(self) -> list[dict]:
+        """Who the event names, as this reader may see them. Whoever may name everyone (the front
+        door, the sender, the family's workers) sees the details as sent; a reader who sees the
+        family person by person sees only the matched people their grants name, from the record,
+        never the details as sent (which would name a sibling no one agreed to share)."""
+        if self.decision.people is None:
+            return list(self.event.people or [])
+        from caseflow.families.models import Person
+
+        ids = [p for p in self.event.person_ids or [] if self.decision.shows_person(p)]
+        people = db.session.scalars(select(Person).where(Person.id.in_(ids))).all() if ids else []
+        return [{"given_name": p.given_name, "family_name": p.family_name,
+                 "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None} for p in people]
+
+    @property
+    def people_withheld(self) -> bool:
+        """Someone the event names is not shown to this reader (said, without naming anyone)."""
+        return len(self.people_named) < len(self.event.people or [])
+
 
 def read(actor, event_id: str) -> EventView:
     """The event page: the audited read (with the categories it opened) and what it shows."""

@@ -20,6 +20,7 @@ from caseflow.core import audit
 from caseflow.core.access import Decision, can
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.core.vocab import Category
 from caseflow.families.models import FamilyMember
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.plans import deadlines
@@ -49,7 +50,7 @@ class AssessmentView:
 def view(actor, case_id: str) -> AssessmentView:
     case, decision = load_case(actor, case_id, "casework.view", "assessment")
     assessment = _assessment(case.id)
-    content = _content(assessment) if assessment else prefill(case)
+    content = _content(assessment) if assessment else prefill(case, reader=actor)
     content["members"] = members_for(decision, content["members"])
     return AssessmentView(case, assessment, content, decision, bool(can(actor, "casework.record", case)))
 
@@ -93,21 +94,30 @@ def _member_facts(membership: FamilyMember) -> dict:
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None}
 
 
-def prefill(case: Case) -> dict:
-    """A new assessment, started from what the service already knows."""
+def prefill(case: Case, reader=None) -> dict:
+    """A new assessment, started from what the service already knows. Shown to a `reader`, it
+    carries only what that reader may read through its own door: each request's text under
+    request.view (a partner reads its own referral, not another agency's), triage's evidence
+    under triage.view (partners hear triage's outcome, not its working)."""
     members = [{**_member_facts(m), "worked_with": True, "voice": ""} for m in _family_members(case)]
     needs: dict[str, list[str]] = {}
     confirmed: list[str] = []
+    shows_triage = reader is None or bool(can(reader, "triage.view", case))
     for decision in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)
                                        .order_by(TriageDecision.decided_at)):
         for problem in decision.headline_problems:
             if problem["code"] not in confirmed:
                 confirmed.append(problem["code"])
-            if problem.get("evidence"):
+            if problem.get("evidence") and shows_triage:
                 needs.setdefault(problem["code"], []).append(f"Triage evidence: {problem['evidence']}")
+
+    def readable(request) -> bool:
+        return reader is None or Category.REFERRAL in can(reader, "request.view", request).categories
+
     summary = [f"Request for help ({request.received_at:%d %B %Y}): {request.details}"
                for request in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id)
-                                                 .order_by(RequestForHelp.received_at)) if request.details]
+                                                 .order_by(RequestForHelp.received_at))
+               if request.details and readable(request)]
     domains = {code: {"strengths": "", "needs": "\n".join(lines)} for code, lines in needs.items()}
     content = {"members": members, "domains": domains, "family_views": "", "summary": "\n".join(summary),
                "confirmed_problems": confirmed, "baseline": {}, "version": None}

@@ -56,12 +56,16 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     """The merged timeline. The case page asks with "case.view": a partner then sees what
     happened and when, with the detail withheld by category (and saying so). Each entry follows
     the rule for its own data: moves into or out of social care, and decisions to step up, are
-    social care data; triage and panel reasons are referral data; notifications to other people
+    social care data; triage and panel reasons are referral data and the front door's working
+    (never a partner's); notifications to other people
     and the keyworker's notes are case notes."""
     case, decision = load_case(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
     referral_ok = "referral" in decision.categories
     social_care_ok = "social_care" in decision.categories
+    # Triage's and the panel's reasons are the front door's working (triage.view): partners
+    # hear the outcome, not the working, even when a grant gives them the referral category.
+    reasons_ok = referral_ok and bool(can(actor, "triage.view", case))
     entries: list[Entry] = []
 
     def add(moment: datetime, kind: str, title: str, detail=None, by_id=None):
@@ -77,11 +81,11 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     for t in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id == case.id)):
         if t.decision != TriageOutcome.STEP_UP or social_care_ok:
             add(t.decided_at, "triage", f"Triage: level {t.level_of_need}, {t.rag} risk",
-                t.rationale if referral_ok else None, t.decided_by_id)
+                t.rationale if reasons_ok else None, t.decided_by_id)
     for p in db.session.scalars(select(PanelItem).where(PanelItem.case_id == case.id)):
         if p.decision != PanelOutcome.STEP_UP or social_care_ok:
             add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}",
-                p.rationale if referral_ok else None, p.decided_by_id)
+                p.rationale if reasons_ok else None, p.decided_by_id)
     for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):
         if shows_move(decision, t.from_stage, t.to_stage):
             add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}", t.reason, t.actor_id)

@@ -55,7 +55,9 @@ def build(actor, case_id: str) -> HandoverPack:
         select(FamilyMember).where(FamilyMember.family_id == case.family_id).order_by(FamilyMember.created_at)))
     shown = [m for m in everyone if decision.shows_person(m.person_id)]  # each person by their own grants
     pack = HandoverPack(case, decision, shown, others_withheld=len(shown) < len(everyone))
-    if {"social_care", "case_notes"} & seen:
+    # Step-ups, step-downs and statutory status are social care data (as in the chronology and
+    # the case's stage): case notes alone (a partner leading the casework) do not open them.
+    if "social_care" in seen:
         pack.step_ups = list(db.session.scalars(select(StepUp).where(StepUp.case_id == case.id).order_by(StepUp.requested_at)))
         pack.step_downs = list(db.session.scalars(select(StepDown).where(StepDown.case_id == case.id).order_by(StepDown.requested_at)))
         pack.statuses = list(db.session.scalars(select(StatutoryStatus).where(StatutoryStatus.case_id == case.id)
