@@ -89,16 +89,6 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def _fit(text: str | None, column: str) -> str | None:
-    """Cut free text to its column: a basis lists every grant a read relied on, and a read must
-    not fail (PostgreSQL refuses an over-long value; SQLite would keep it) because a partner has
-    many consents. The cut is marked, and the grants themselves stay on their own records."""
-    limit = AuditEvent.__table__.c[column].type.length
-    if text is None or len(text) <= limit:
-        return text
-    return text[:limit - 1] + "…"
-
-
 def record(actor, action: str, object_type: str, object_id: str | None = None, *,
            family_id: str | None = None, categories=(), purpose: str | None = None,
            basis: str | None = None, session=None) -> AuditEvent:
@@ -115,8 +105,8 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
         object_id=object_id,
         family_id=family_id,
         categories=sorted(set(categories)),
-        purpose=_fit(purpose, "purpose"),
-        basis=_fit(basis, "basis"),
+        purpose=purpose,
+        basis=basis,
         request_id=_request_id(),
         ip=_client_ip(),
     )
