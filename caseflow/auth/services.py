@@ -161,7 +161,9 @@ def check_second_factor(user_id: str, code: str | None) -> User | None:
     from caseflow.auth import two_factor
 
     settings = current_app.extensions["caseflow.settings"]
-    user = db.session.get(User, user_id, with_for_update=True, populate_existing=True) if user_id else None
+    user = db.session.scalar(  # of=User: the joined organisation is not locked (nor lockable)
+        select(User).where(User.id == user_id).with_for_update(of=User)
+        .execution_options(populate_existing=True)) if user_id else None
     if user is None:
         audit.record("anonymous", "auth.two_factor_failed", "user", user_id)
         return None
