@@ -351,7 +351,10 @@ def spec_document(app) -> dict:
         for code in op.error_statuses:
             operation["responses"][str(code)] = {"description": ERROR_DESCRIPTIONS[code],
                                                  "content": json_body(ErrorSchema)}
-        operation["responses"]["default"] = {"description": "Something went wrong on our side (500, internal_error).",
+        operation["responses"]["default"] = {"description": ("Something went wrong on our side (500, internal_error), or the "
+                                                            "database is not available just now (503, service_unavailable, "
+                                                            "with Retry-After): the request may not have been saved; send "
+                                                            "it again with the same Idempotency-Key."),
                                              "content": json_body(ErrorSchema)}
         if not op.public:
             operation["security"] = [{"bearer": []}]

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from caseflow.core import timescales
@@ -151,6 +151,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        # A failure outside the view (the commit after the response) arrives wrapped in a 500.
+        if database_unavailable(getattr(exc, "original_exception", None)):
+            return _database_error(exc.original_exception)
         discard_changes()  # e.g. abort(400) part-way through a view
         # The exception's own headers (Allow on a 405, Retry-After...) go with our body.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
@@ -164,15 +167,57 @@ def init_app(app: Flask) -> None:
             exc.code, "errors/400.html")
         return render_template(template, message=exc.description, reason=exc.description), exc.code, headers
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
-        db.session.rollback()  # a 500 keeps nothing, not even its audit events
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        # The database cannot be reached (down, restarting, the connection dropped mid-request):
+        # a 503 that says to try again, not a 500. Whatever the request had written is rolled
+        # back with its transaction, so a retry starts clean. Any other database error is a bug.
+        if not database_unavailable(exc):
+            return _unexpected(exc)
+        app.logger.error("database unavailable: %s", exc.orig)
+        _rollback_quietly()
+        # Render as nobody: the page must not need the database it says is down (the signed-in
+        # user, the inbox count in the navigation).
+        g._login_user = login_manager.anonymous_user()
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):
             from caseflow.api.errors import error_response
 
-            return error_response(500, "internal_error", "Something went wrong on our side. Nothing you sent was lost if you received a reference.")
+            body, code = error_response(503, "service_unavailable", DATABASE_DOWN_API_MESSAGE)
+            return body, code, headers
+        return render_template("errors/503.html"), 503, headers
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        _rollback_quietly()  # a 500 keeps nothing, not even its audit events
+        if request.path.startswith("/api/"):
+            from caseflow.api.errors import error_response
+
+            # We cannot know what was kept (the failure may be the commit itself): the sender
+            # retries with the same Idempotency-Key, which returns the first result if there was one.
+            return error_response(500, "internal_error", "Something went wrong on our side. Your request may not "
+                                  "have been saved: send it again with the same Idempotency-Key.")
         return render_template("errors/500.html"), 500
+
+
+DATABASE_RETRY_AFTER_SECONDS = 30
+DATABASE_DOWN_API_MESSAGE = ("The service cannot reach its database just now. Your request may not have been "
+                             "saved: send it again in a minute with the same Idempotency-Key.")
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be used at all (refused or dropped connection), as opposed to a
+    statement it refused: those are the caller's bad input (DataError) or our bug."""
+    return isinstance(exc, DBAPIError) and (
+        bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError)))
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is already gone: there is nothing left to undo
+        db.session.remove()
 
 
 

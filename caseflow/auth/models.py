@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedText
@@ -65,9 +65,14 @@ class User(UserMixin, Base):
     # Two-factor sign-in (TOTP, RFC 6238): the shared secret, encrypted; set once confirmed.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time-step of the last code accepted: a code is good once, so one seen over
+    # a shoulder or replayed from a captured request is refused (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Sessions are signed cookies, so the server cannot delete them: each one carries the
-    # version it was signed in under, and changing or resetting the password moves the version
-    # on, which ends every other session at its next request (see get_id and the user loader).
+    # version it was signed in under, and signing out or changing or resetting the password
+    # moves the version on, which ends every session signed in before at its next request (see
+    # get_id and the user loader). Signing out therefore ends the person's sessions on other
+    # devices too: a copied cookie must stop working, and the version is all the server keeps.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A password an administrator set (a new account, a reset) is known to two people: the
     # holder must choose their own before doing anything else.

@@ -116,19 +116,15 @@ def authenticate(email: str, password: str) -> SignInResult:
         _verify(_DUMMY_HASH, password)
         audit.record(email or "anonymous", "auth.sign_in_failed", "user", None)
         return SignInResult(None, GENERIC_SIGN_IN_ERROR)
+    # A locked account answers exactly as an unknown email or a wrong password does (the
+    # password is still checked, so the time taken is the same too): "locked" would tell an
+    # attacker which emails have accounts. The holder learns of the lock from an administrator.
     if user.locked_until and user.locked_until > now:
+        _verify(user.password_hash, password)
         audit.record(user, "auth.sign_in_refused_locked", "user", user.id)
-        return SignInResult(None, "This account is locked after too many failed sign-in attempts. "
-                                  f"Try again after {settings.lockout_minutes} minutes, or ask an administrator.")
+        return SignInResult(None, GENERIC_SIGN_IN_ERROR)
     if not _verify(user.password_hash, password):
-        user.failed_login_count = (user.failed_login_count or 0) + 1
-        if user.failed_login_count >= settings.lockout_threshold:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_login_count = 0
-            audit.record(user, "auth.account_locked", "user", user.id)
-            return SignInResult(None, "This account is now locked after too many failed sign-in "
-                                      f"attempts. Try again after {settings.lockout_minutes} minutes.")
-        audit.record(user, "auth.sign_in_failed", "user", user.id)
+        _count_failure(user, settings, now, "auth.sign_in_failed")
         return SignInResult(None, GENERIC_SIGN_IN_ERROR)
     if not user.is_active:
         audit.record(user, "auth.sign_in_refused_inactive", "user", user.id)
@@ -140,6 +136,53 @@ def authenticate(email: str, password: str) -> SignInResult:
     user.last_login_at = now
     audit.record(user, "auth.sign_in", "user", user.id)
     return SignInResult(user)
+
+
+def _count_failure(user: User, settings, now, action: str) -> None:
+    """One more wrong password or two-factor code in a row; the threshold-th locks the account."""
+    user.failed_login_count = (user.failed_login_count or 0) + 1
+    if user.failed_login_count >= settings.lockout_threshold:
+        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+        user.failed_login_count = 0
+        audit.record(user, "auth.account_locked", "user", user.id)
+    else:
+        audit.record(user, action, "user", user.id)
+
+
+def is_locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
+def check_second_factor(user_id: str, code: str | None) -> User | None:
+    """The two-factor step of a sign-in: the user when the code is right, unused and the account
+    is not locked; None otherwise. Wrong codes count towards the lock like wrong passwords (a
+    password alone must not buy unlimited guesses at six digits). The user's row is locked so
+    two requests with the same code cannot both be accepted."""
+    from caseflow.auth import two_factor
+
+    settings = current_app.extensions["caseflow.settings"]
+    user = db.session.scalar(  # of=User: the joined organisation is not locked (nor lockable)
+        select(User).where(User.id == user_id).with_for_update(of=User)
+        .execution_options(populate_existing=True)) if user_id else None
+    if user is None:
+        audit.record("anonymous", "auth.two_factor_failed", "user", user_id)
+        return None
+    if is_locked(user):
+        audit.record(user, "auth.sign_in_refused_locked", "user", user.id)
+        return None
+    if not user.is_active or not two_factor.accept_code(user, code):
+        _count_failure(user, settings, utcnow(), "auth.two_factor_failed")
+        return None
+    user.failed_login_count = 0
+    audit.record(user, "auth.sign_in_two_factor", "user", user.id)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out: the session version moves on, so this session's cookie, and any copy of it,
+    loads no one from now on (sessions are signed cookies the server cannot delete). The
+    person's sessions on other devices end with it."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def _verify(hash_: str, password: str) -> bool:

@@ -4,7 +4,9 @@ The secret is stored encrypted; it becomes active only after the user proves the
 Partner API clients use tokens, not passwords, so this is for people signing in."""
 from __future__ import annotations
 
+import hmac
 import io
+from datetime import timedelta
 
 import pyotp
 import qrcode
@@ -34,16 +36,39 @@ def qr_svg(uri: str) -> str:
     return buffer.getvalue().decode()
 
 
-def code_is_valid(secret: str | None, code: str | None) -> bool:
+def matching_step(secret: str | None, code: str | None) -> int | None:
+    """The time-step whose code this is (the current one, or one either side for a slow typist or
+    clock), or None when it is no code of this secret."""
     code = (code or "").replace(" ", "")
-    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp, now = pyotp.TOTP(secret), utcnow()
+    for offset in (0, -1, 1):
+        at = now + timedelta(seconds=offset * totp.interval)
+        if hmac.compare_digest(totp.at(at), code):
+            return totp.timecode(at)
+    return None
+
+
+def accept_code(user, code: str | None) -> bool:
+    """A right code not used before: its time-step is recorded so it, and every code before it,
+    is refused from now on. The caller holds the user's row lock, so two requests sending the
+    same code at once cannot both get in."""
+    step = matching_step(user.totp_secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def enable(user, secret: str, code: str) -> None:
-    if not code_is_valid(secret, code):
+    step = matching_step(secret, code)
+    if step is None:
         raise ServiceValidationError("That code is not right.", {"code": [
             "Enter the 6-digit code your authenticator app shows now"]})
-    user.totp_secret, user.totp_enabled_at = secret, utcnow()
+    # The code that proved the app has the secret is spent too: it cannot then be sent again
+    # as the second step of a sign-in.
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     audit.record(user, "auth.two_factor_enabled", "user", user.id)
 
 

@@ -118,15 +118,13 @@ def sign_in_code():
         return redirect(url_for("auth.sign_in"))
     error = None
     if request.method == "POST":
-        user = services.get_user(user_id)
-        if user is not None and two_factor.code_is_valid(user.totp_secret, request.form.get("code")):
+        user = services.check_second_factor(user_id, request.form.get("code"))
+        if user is not None:
             target = session.get("pending_next") or home_for(user)
             session.clear()
             session.permanent = True
             _complete_sign_in(user)
-            audit.record(user, "auth.sign_in_two_factor", "user", user.id)
             return redirect(target)
-        audit.record(user or "anonymous", "auth.two_factor_failed", "user", user_id)
         error = "Enter the 6-digit code your authenticator app shows now"
     return render_template("auth/code.html", error=error, title="Enter your code"), (401 if error else 200)
 
@@ -158,6 +156,7 @@ def two_factor_setup():
 @login_required
 def sign_out():
     audit.record(current_user, "auth.sign_out", "user", current_user.id)
+    services.end_sessions(current_user)  # a copy of this cookie no longer signs anyone in
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -44,13 +44,20 @@ def overdue(actor, page: int = 1, per_page: int = 50, keyworker_id: str | None =
 def notify_overdue_reviews(limit: int = 500) -> int:
     """The service's own 'review overdue' event, through the same notification queue: the
     keyworker and their team manager hear once per missed review date (the delivery key names
-    the case and the date, so a sweep run again, or by two workers, tells nobody twice)."""
+    the case and the date, so a sweep run again tells nobody twice).
+
+    Two workers sweeping at the same moment would both find no notification yet and both write
+    one, and the loser's whole sweep would fail on the unique delivery key. So each sweep locks
+    the cases it tells about and passes over those another sweep holds (SKIP LOCKED): the other
+    sweep tells them, and a later sweep finds its notifications. (SQLite runs one writing
+    transaction at a time, so there the sweeps simply queue.) The locks last one short sweep."""
     from caseflow.notify.routing import team_managers
     from caseflow.notify.services import notify
 
     today = timescales.today_london()
     cases = db.session.scalars(select(Case).where(Case.stage == flow.Stage.REVIEWING, Case.review_due_on < today)
-                               .order_by(Case.review_due_on).limit(limit)).all()
+                               .order_by(Case.review_due_on).limit(limit)
+                               .with_for_update(of=Case, skip_locked=True)).all()
     for case in cases:
         due = timescales.format_uk_date(case.review_due_on)
         for user_id in [case.keyworker_id, *team_managers(case)]:

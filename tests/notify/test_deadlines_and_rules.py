@@ -85,3 +85,65 @@ def test_an_overdue_review_is_told_once_through_the_same_queue(api, factory, app
     overdue = [n for n in inbox(api, w.t["sam"]) if n["type"] == "review_overdue"]
     assert len(overdue) == 1 and "TAF review overdue" in overdue[0]["title"]
     assert len([n for n in inbox(api, w.t["manager"]) if n["type"] == "review_overdue"]) == 1
+
+
+def test_two_workers_sweeping_at_once_tell_each_overdue_review_once(api, factory, app, monkeypatch):
+    """Two workers start together: both find the same overdue review. Neither may fail (a failed
+    sweep also loses the outbox work it carried) and each person is told once."""
+    import threading
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from caseflow.cases.models import Case
+    from caseflow.core.extensions import db
+    from caseflow.core.unit_of_work import unit_of_work
+    from caseflow.notify import services as notify_services
+    from caseflow.notify.models import Notification
+    from caseflow.plans.overdue import notify_overdue_reviews
+    from tests.plans.helpers import agreed_plan, complete_assessment
+
+    w = open_family(api, factory)
+    complete_assessment(api, w.t["sam"], w.case_id)
+    agreed_plan(api, w.t["sam"], w.case_id, w.p["sam"].id)
+    with app.app_context():
+        db.session.get(Case, w.case_id).review_due_on = date.today() - timedelta(days=3)
+        db.session.commit()
+
+    # Hold each worker just before it tells anyone, until the other has got as far (or plainly
+    # will not): without this the first would usually finish before the second starts looking.
+    both_looking = threading.Barrier(2, timeout=3)
+    original = notify_services.notify
+
+    def notify_when_both_are_looking(*args, **kwargs):
+        try:
+            both_looking.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(notify_services, "notify", notify_when_both_are_looking)
+    outcomes: list = []
+
+    def worker():
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    outcomes.append(notify_overdue_reviews())
+            except Exception as exc:  # noqa: BLE001 - the test reports what a worker raised
+                outcomes.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 2 and not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    with app.app_context():
+        told = db.session.execute(select(Notification.recipient_id, func.count())
+                                  .where(Notification.type == "review_overdue")
+                                  .group_by(Notification.recipient_id)).all()
+    assert told and all(count == 1 for _, count in told)
+    assert {recipient for recipient, _ in told} >= {w.p["sam"].id}
