@@ -219,3 +219,36 @@ def test_triage_evidence_is_encrypted_at_rest_and_shows_on_the_triage_page(api, 
     sign_in(client, p["manager"])
     page = client.get(f"/cases/{case_id}/triage").get_data(as_text=True)
     assert "School attendance data: 68%" in page
+
+
+def test_migration_0014_encrypts_existing_evidence_and_keeps_old_audit_rows_at_version_1(app, tmp_path):
+    """On a database written before 0014 (SQLite: foreign keys are not enforced, so the rows
+    need no cases or users around them)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from caseflow.core import crypto
+    from caseflow.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'before_0014.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0012")
+    engine = sa.create_engine(url)
+    problems = [{"code": "education", "evidence": "School attendance data: 68%"}]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO triage_decisions (id, case_id, decided_by_id, decided_at, level_of_need, headline_problems, "
+            "local_criteria, eligible, rag, decision, rationale) VALUES ('t1', 'c1', 'u1', '2026-01-01 00:00:00', 3, "
+            ":problems, '[]', 1, 'amber', 'panel', 'x')"), {"problems": json.dumps(problems)})
+        conn.execute(text(
+            "INSERT INTO audit_events (seq, at, actor_label, action, object_type, categories, prev_hash, hash) "
+            "VALUES (1, '2026-01-01 00:00:00', 'a', 'family.view', 'family', '[]', :g, :g)"), {"g": "0" * 64})
+    command.upgrade(config, "0014")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT headline_problems FROM triage_decisions")).scalar()
+        assert "School attendance" not in stored and json.loads(crypto.decrypt(stored)) == problems
+        assert conn.execute(text("SELECT hash_version FROM audit_events")).scalar() == 1
+    command.downgrade(config, "0012")
+    with engine.connect() as conn:
+        assert json.loads(conn.execute(text("SELECT headline_problems FROM triage_decisions")).scalar()) == problems
+    engine.dispose()
