@@ -140,14 +140,38 @@ def audit_group():
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
+    """Check the hash chain, and the chain against the signed checkpoints of its head."""
     from caseflow.core.audit import verify_chain
+    from caseflow.core.audit_checkpoints import checkpoint_file, read_checkpoints
 
+    checkpoints = read_checkpoints()
     with unit_of_work():  # reads only
-        report = verify_chain()
+        report = verify_chain(checkpoints=checkpoints)
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}")
+    if checkpoints.latest is None:
+        click.echo(f"WARNING: no signed checkpoints in {checkpoint_file()}: events cut off the end of the "
+                   f"chain cannot be detected (run `caseflow audit checkpoint`, or the worker)")
+    else:
+        click.echo(f"{len(checkpoints.entries)} checkpoints checked, the latest at event {checkpoints.latest.seq} "
+                   f"({checkpoints.latest.at})")
     click.echo(f"{report.events_checked} audit events checked: {'chain intact' if report.ok else 'TAMPERING DETECTED'}")
     sys.exit(0 if report.ok else 1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Append a signed checkpoint of the chain head to the checkpoint file (the worker does this
+    every CASEFLOW_AUDIT_CHECKPOINT_MINUTES)."""
+    from caseflow.core.audit_checkpoints import checkpoint_file, write_checkpoint
+
+    with unit_of_work():  # reads only
+        written = write_checkpoint()
+    if written is None:
+        click.echo(f"no new audit events since the last checkpoint in {checkpoint_file()}")
+    else:
+        click.echo(f"checkpoint at event {written.seq} written to {checkpoint_file()}")
 
 
 # --- retention ----------------------------------------------------------------------------

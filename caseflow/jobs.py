@@ -87,6 +87,7 @@ def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
 
 OVERDUE_CHECK_SECONDS = 15 * 60  # overdue reviews change by the day: no need to look every sweep
 _overdue_checked = float("-inf")
+_checkpointed = float("-inf")
 
 
 def sweep_once(app) -> int:
@@ -104,12 +105,25 @@ def sweep_once(app) -> int:
                 if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
                     _overdue_checked = time.monotonic()
                     done += notify_overdue_reviews()
+            _checkpoint_when_due(app)
             return done
         except Exception:  # a database blip must not stop the worker; try again next time
             logging.getLogger(__name__).exception("sweep failed")
             return 0
         finally:
             db.session.remove()
+
+
+def _checkpoint_when_due(app) -> None:
+    """Every CASEFLOW_AUDIT_CHECKPOINT_MINUTES, a signed checkpoint of the audit chain's head
+    (caseflow.core.audit_checkpoints): what shows later that no rows were cut off its end."""
+    from caseflow.core.audit_checkpoints import write_checkpoint
+
+    global _checkpointed
+    every = app.extensions["caseflow.settings"].audit_checkpoint_minutes * 60
+    if time.monotonic() - _checkpointed > every:
+        _checkpointed = time.monotonic()
+        write_checkpoint()
 
 
 def sweep_forever(app, stop, every: float) -> None:

@@ -2,6 +2,12 @@
 
 Each event's hash covers its own fields and the previous event's hash, so editing or deleting any
 row breaks the chain from that point on: `verify_chain()` (and `caseflow audit verify`) finds it.
+Cutting rows off the end (and moving the head back) leaves a shorter chain that is still whole:
+signed checkpoints of the head, kept outside the database (caseflow.core.audit_checkpoints), are
+what show it.
+
+Rows carry the version of the hash that sealed them: version 1 (before migration 0014) left out
+the client address; version 2 covers every column. Each row is checked by its own version.
 Events are added to the caller's transaction, so a change and its audit record commit together.
 """
 from __future__ import annotations
@@ -41,6 +47,7 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
 
 
 class AuditChainHead(Base):
@@ -68,23 +75,30 @@ def _client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    payload = {
-        "seq": event.seq,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "actor_org_id": event.actor_org_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "family_id": event.family_id,
-        "categories": sorted(event.categories or []),
-        "purpose": event.purpose,
-        "basis": event.basis,
-        "request_id": event.request_id,
-        "prev_hash": prev_hash,
-    }
+HASH_VERSION = 2  # what new rows are sealed with
+
+# The columns each hash version covers. Version 2 is every column but the hash itself
+# (tests/consent/test_audit_anchoring.py checks that a new column cannot be left out).
+_HASHED_COLUMNS = {
+    1: ("seq", "at", "actor_id", "actor_label", "actor_org_id", "action", "object_type", "object_id",
+        "family_id", "categories", "purpose", "basis", "request_id"),
+    2: ("seq", "at", "actor_id", "actor_label", "actor_org_id", "action", "object_type", "object_id",
+        "family_id", "categories", "purpose", "basis", "request_id", "ip", "hash_version"),
+}
+
+
+def event_hash(event: AuditEvent, prev_hash: str, version: int | None = None) -> str:
+    """The hash of one row under its version (or the one given), chained to prev_hash."""
+    version = version or event.hash_version or 1
+    payload = {}
+    for column in _HASHED_COLUMNS[version]:
+        value = getattr(event, column)
+        if column == "at":
+            value = value.isoformat(timespec="microseconds")
+        elif column == "categories":
+            value = sorted(value or [])
+        payload[column] = value
+    payload["prev_hash"] = prev_hash
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -109,6 +123,7 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
         basis=basis,
         request_id=_request_id(),
         ip=_client_ip(),
+        hash_version=HASH_VERSION,
     )
     _fit_columns(entry)
     session.info.setdefault(_PENDING_KEY, []).append(entry)
@@ -224,12 +239,15 @@ class ChainReport:
     problems: list[str]
 
 
-def verify_chain(session=None, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order; report every broken link, gap or edited row."""
+def verify_chain(session=None, batch: int = 5000, checkpoints=None) -> ChainReport:
+    """Walk the chain in order; report every broken link, gap or edited row. With checkpoints
+    (caseflow.core.audit_checkpoints.CheckpointLog.read()), also every signed head the chain no
+    longer reaches or no longer matches: rows cut off the end, or the chain rewritten."""
     session = session or db.session
-    problems: list[str] = []
+    problems: list[str] = list(checkpoints.problems) if checkpoints is not None else []
+    anchors = {c.seq: c.hash for c in checkpoints.entries} if checkpoints is not None else {}
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seen = 0
+    last_seen, newest_version = 0, 1
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.seq > last_seen).order_by(AuditEvent.seq).limit(batch)
@@ -241,12 +259,25 @@ def verify_chain(session=None, batch: int = 5000) -> ChainReport:
                 problems.append(f"events {expected_seq}..{ev.seq - 1} are missing (deleted?)")
             if ev.prev_hash != prev_hash:
                 problems.append(f"event {ev.seq}: link to the previous event is broken")
-            if event_hash(ev, ev.prev_hash) != ev.hash:
+            if ev.hash_version not in _HASHED_COLUMNS:
+                problems.append(f"event {ev.seq}: unknown hash version {ev.hash_version} (edited?)")
+            elif event_hash(ev, ev.prev_hash) != ev.hash:
                 problems.append(f"event {ev.seq}: contents do not match its hash (edited?)")
+            elif ev.hash_version < newest_version:
+                # Versions only go up: a row marked older than the one before it was marked down
+                # to escape the columns the newer hash covers.
+                problems.append(f"event {ev.seq}: sealed with an older hash version than the event before it")
+            newest_version = max(newest_version, ev.hash_version or 1)
+            if anchors and ev.seq in anchors and anchors[ev.seq] != ev.hash:
+                problems.append(f"event {ev.seq}: differs from the signed checkpoint of the chain at that event")
             prev_hash, expected_seq, last_seen = ev.hash, ev.seq + 1, ev.seq
             checked += 1
         session.expunge_all()
     head = session.get(AuditChainHead, 1)
     if head is not None and head.last_seq != last_seen:
         problems.append(f"the chain should end at event {head.last_seq} but ends at {last_seen}")
+    beyond = [seq for seq in anchors if seq > last_seen]
+    if beyond:
+        problems.append(f"a signed checkpoint names event {max(beyond)}, but the chain ends at {last_seen} "
+                        f"(events were cut off the end)")
     return ChainReport(ok=not problems, events_checked=checked, problems=problems)

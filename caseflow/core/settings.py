@@ -106,6 +106,13 @@ class Settings:
     log_level: str = "INFO"
     # /metrics is served to a bearer of this token; without one, only to the loopback address.
     metrics_token: str | None = None
+    # Audit checkpoints (caseflow.core.audit_checkpoints): the chain head, signed with this key
+    # (derived from the secret key when not set), appended to this file every N minutes by the
+    # worker's sweeper and by `caseflow audit checkpoint`. Keep the file on other storage than
+    # the database, or ship it off the box: it is what shows the trail's tail was not cut off.
+    audit_anchor_key: str | None = None
+    audit_anchor_file: str | None = None  # default: audit_checkpoints.jsonl in the instance folder
+    audit_checkpoint_minutes: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -142,6 +149,10 @@ class Settings:
         return cls(instance_path=instance_path, database_url=database_url, environment=environment,
                    redis_url=values.pop("redis_url", None), secret_key=secret_key,
                    keys_file=Path(keys_file or instance_path / "keys.json"), **values)
+
+    @property
+    def audit_checkpoint_file(self) -> Path:
+        return Path(self.audit_anchor_file) if self.audit_anchor_file else self.instance_path / "audit_checkpoints.jsonl"
 
     @property
     def production(self) -> bool:
@@ -273,6 +284,9 @@ VARIABLES: dict[str, tuple[str, Callable]] = {
     "CASEFLOW_METRICS_TOKEN": ("metrics_token", _text),
     "CASEFLOW_LOCKOUT_THRESHOLD": ("lockout_threshold", _positive_int),
     "CASEFLOW_LOCKOUT_MINUTES": ("lockout_minutes", _positive_int),
+    "CASEFLOW_AUDIT_ANCHOR_KEY": ("audit_anchor_key", _text),
+    "CASEFLOW_AUDIT_ANCHOR_FILE": ("audit_anchor_file", _text),
+    "CASEFLOW_AUDIT_CHECKPOINT_MINUTES": ("audit_checkpoint_minutes", _positive_int),
 }
 
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.

@@ -18,7 +18,8 @@ from caseflow.core.vocab import Category
 from caseflow.core.access import (
     SOCIAL_CARE_STAGES, Decision, can, family_visibility_clause, require, require_list, shown_stage, shows_move,
 )
-from caseflow.policy.rules import people_decisions, person_visibility_clause
+from caseflow.consent.models import BreakGlass
+from caseflow.policy.rules import BREAK_GLASS_BASIS, people_decisions, person_visibility_clause
 from caseflow.core.extensions import db
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
@@ -318,4 +319,42 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(per_page)
                                 .offset((page - 1) * per_page)).all()
-    return family, events, total
+    return family, _with_break_glass_reasons(events), total
+
+
+class AccessLogEntry:
+    """An audit event as the access log shows it: a break-glass event with its reason, read from
+    the grant it names (the reason is kept encrypted there, never in the audit row)."""
+
+    def __init__(self, event: AuditEvent, reason: str | None):
+        self._event, self._reason = event, reason
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
+
+    @property
+    def purpose(self) -> str | None:
+        if self._reason is not None and self._event.action == "BREAK_GLASS":
+            return f"{self._event.purpose}: {self._reason}"
+        return self._event.purpose
+
+    @property
+    def basis(self) -> str | None:  # a read the break-glass allowed
+        if self._reason is not None and self._event.action != "BREAK_GLASS":
+            return f"{self._event.basis}: {self._reason}"
+        return self._event.basis
+
+
+def _break_glass_grant(event: AuditEvent) -> str | None:
+    """The grant an audit row names in its basis ("break-glass <id>" or "break-glass <id> until ...")."""
+    words = (event.basis or "").split()
+    if len(words) >= 2 and words[0] == BREAK_GLASS_BASIS:
+        return words[1]
+    return None
+
+
+def _with_break_glass_reasons(events) -> list[AccessLogEntry]:
+    grants = {g for g in map(_break_glass_grant, events) if g}
+    reasons = dict(db.session.execute(select(BreakGlass.id, BreakGlass.reason)
+                                      .where(BreakGlass.id.in_(grants))).all()) if grants else {}
+    return [AccessLogEntry(e, reasons.get(_break_glass_grant(e))) for e in events]

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caseflow.core.crypto import EncryptedText
+from caseflow.core.crypto import EncryptedJSON, EncryptedText
 from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
 from caseflow.core.vocab import Rag
 
@@ -40,8 +40,9 @@ class TriageDecision(Base):
     decided_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     level_of_need: Mapped[int] = mapped_column(Integer)
-    # [{"code": "education", "evidence": "School attendance data: 68%"}]
-    headline_problems: Mapped[list] = mapped_column(JSON, default=list)
+    # [{"code": "education", "evidence": "School attendance data: 68%"}]: the evidence is free
+    # text about the family, so the list is encrypted like the rationale (migration 0014).
+    headline_problems: Mapped[list] = mapped_column(EncryptedJSON, default=list)
     local_criteria: Mapped[list] = mapped_column(JSON, default=list)
     eligible: Mapped[bool] = mapped_column(Boolean)
     rag: Mapped[Rag] = mapped_column(closed_set(Rag, "rag", 8))
