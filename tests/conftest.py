@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, text
 
 from caseflow.app import create_app
+from caseflow.core.crypto import ensure_key_canary
 from caseflow.core.database import Base
 from caseflow.core.extensions import db, limiter
 
@@ -61,14 +62,16 @@ def _clean_database(request, app):
     """Every test starts with empty tables (schema kept) and fresh rate-limit counters."""
     yield
     db.session.remove()
-    # The key canary is written once by the migrations, like the schema: it stays.
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "key_canary"]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+        # As the migrations leave it: the key canary, under the keys in use (a test that
+        # rotated keys re-encrypted it under keys it has since put back).
+        ensure_key_canary(conn)
     limiter.reset()
     # The audit checkpoints sign the chain that was just emptied: they go with it.
     app.extensions["caseflow.settings"].audit_checkpoint_file.unlink(missing_ok=True)

@@ -9,7 +9,7 @@
   running the migration (`caseflow db upgrade` configures them).
 
 Revision ID: 0014
-Revises: 0013 (chained to 0012 until 0013 is merged)
+Revises: 0013
 Create Date: 2026-12-14 10:00:00.000000
 """
 import json
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0012'  # TEMPORARY: 0013 is on another branch; the lead re-chains this to '0013'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
