@@ -88,7 +88,8 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
                 p.rationale if reasons_ok else None, p.decided_by_id)
     for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):
         if shows_move(decision, t.from_stage, t.to_stage):
-            add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}", t.reason, t.actor_id)
+            add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}",
+                t.reason if notes_ok else None, t.actor_id)  # why it moved is the case's working
     if social_care_ok:
         for s in db.session.scalars(select(StepUp).where(StepUp.case_id == case.id, StepUp.response.is_not(None))):
             add(s.responded_at, "step_up_response", f"Social care's response: {STEP_UP_RESPONSES[s.response]}",
@@ -96,7 +97,10 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     for a in amendments.for_case(case.id):
         if social_care_ok or not amendments.involves_step_up(a):
             title, detail = amendments.summary(a, STEP_UP_RESPONSES)
-            add(a.amended_at, "amendment", title, detail if referral_ok or social_care_ok else None, a.amended_by_id)
+            # An amended decision's reasons are the working of whoever made it: the front door's
+            # (triage, panel) or social care's (its response to a step-up).
+            shows = social_care_ok if amendments.involves_step_up(a) else reasons_ok
+            add(a.amended_at, "amendment", title, detail if shows else None, a.amended_by_id)
     assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
     if assessment is not None:
         for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
@@ -111,7 +115,7 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
                              r.notes if notes_ok else None, r.recorded_by_id))
     for e in db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case.id)):
         add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
-            e.reason, e.granted_by_id)
+            e.reason if notes_ok else None, e.granted_by_id)
     if notes_ok:  # what others were told is theirs, and may say more than this reader may see
         for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
             # A notification's title can name a child (a school's Operation Encompass notice):

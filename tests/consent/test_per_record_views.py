@@ -108,3 +108,25 @@ def test_acknowledging_returns_no_more_than_the_inbox_shows(api, client, factory
     assert body["title"] == withheld["title"] and body["body"] == withheld["body"]
     assert body["acknowledged_at"]
     assert LEAH["given_name"]  # the helper's person, for readers of this test
+
+
+def test_a_partner_without_case_notes_reads_that_the_time_to_engage_was_extended_not_why(api, client, factory):
+    """The chronology gave every reader of the case page the manager's reason for extending the
+    time to engage (and each stage move's reason): the case's working, which is case notes."""
+    from datetime import timedelta
+
+    from caseflow.core.timescales import today_london
+
+    w = open_family(api, factory)
+    _education_consent(api, w, _leah(api, w))
+    reason = "Mum has had bad experiences with services; try a joint visit with the school."
+    extended = api.post(f"/api/v1/cases/{w.case_id}/engagement-extension", w.t["manager"], json={
+        "until": (today_london() + timedelta(days=28)).isoformat(), "reason": reason})
+    assert extended.status_code == 201, extended.get_json()
+    sign_in(client, w.p["key_adult"])
+    page = client.get(f"/cases/{w.case_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Engagement period extended" in html and "bad experiences with services" not in html
+    keyworker = api.get(f"/api/v1/cases/{w.case_id}/chronology", w.t["sam"]).get_json()
+    assert reason in str(keyworker)
