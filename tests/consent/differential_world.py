@@ -305,7 +305,7 @@ def build(world: World) -> Built:
                     social_worker_id=b.users["social_worker"] if stage in WENT_TO_SOCIAL_CARE else None,
                     keyworker_role="joint" if stage == "social_care" else None,
                     level_of_need=3, rag="amber", closed_at=NOW if closed else None,
-                    closure_reason="needs_met" if stage == "closed" else ("signposted" if closed else None))
+                    closure_reason="outcomes_achieved" if stage == "closed" else ("signposted" if closed else None))
         if stage == "closed":
             summary = _token("Cs")
             case.closure_summary = f"Closure {summary}"
@@ -322,7 +322,7 @@ def build(world: World) -> Built:
         referrer = spec.referrer
         referrer_org = b.orgs[ORG_OF[referrer]]
         details = _token("Rf")
-        request = RequestForHelp(reference=_token("R")[:12].upper(), source="professional", status="accepted",
+        request = RequestForHelp(reference=_token("R")[:12].upper(), source="professional", status="triaged",
                                  match_status="confirmed", case_id=case.id, family_id=family.id,
                                  submitted_by_id=b.users[referrer], referrer_name=f"User {referrer}",
                                  referrer_organisation=f"{ORG_OF[referrer]} {run}", referrer_organisation_id=referrer_org,
@@ -412,7 +412,7 @@ def build(world: World) -> Built:
             b.markers.append(Marker(summary, "police", fi, spec.event_person, "event_summary"))
             if spec.told:
                 note_text = _token("Nt")
-                note = Notification(delivery_key=_token("dk"), recipient_id=b.users[spec.told], type="police_contact",
+                note = Notification(delivery_key=_token("dk"), recipient_id=b.users[spec.told], type="partner_event",
                                     case_id=case.id, family_id=family.id,
                                     title=f"Police contact: {person.given_name} {person.family_name}",
                                     body=f"Note {note_text}", event_id=event.id, basis=None, person_ids=[person.id])
