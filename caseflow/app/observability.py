@@ -182,13 +182,14 @@ class _QueueCollector:
                                    "Age of the oldest delivery not yet done (0 when none waits)")
         dead = GaugeMetricFamily("caseflow_dead_letters", "Deliveries that gave up after every retry")
         with self.app.app_context():
+            # The session's own connection (see caseflow.core.readiness: SQLite's write lock).
             try:
-                with db.engine.connect() as conn:
-                    rows = conn.execute(select(Delivery.kind, Delivery.status, func.count())
-                                        .group_by(Delivery.kind, Delivery.status)).all()
-                    first = conn.execute(select(func.min(Delivery.created_at))
-                                         .where(Delivery.status.in_(("pending", "queued")))).scalar()
+                rows = db.session.execute(select(Delivery.kind, Delivery.status, func.count())
+                                          .group_by(Delivery.kind, Delivery.status)).all()
+                first = db.session.execute(select(func.min(Delivery.created_at))
+                                           .where(Delivery.status.in_(("pending", "queued")))).scalar()
             except Exception:  # a scrape must not fail because the database is away: /readyz says so
+                db.session.rollback()
                 return
             dead_count = 0
             for kind, state, count in rows:

@@ -32,11 +32,22 @@ class Verdict:
     fatal: bool = False
 
 
+# The checks read through the session's own connection: on SQLite every transaction takes the
+# write lock (caseflow.core.database), so a second connection opened inside a request would wait
+# for the request's own transaction and report a healthy database as locked.
+
+def _failed_read() -> None:
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.remove()
+
+
 def check_database() -> Verdict:
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error: the verdict names it, the caller decides
+        _failed_read()
         return Verdict("database", False, f"cannot reach the database: {type(exc).__name__}", fatal=True)
     return Verdict("database", True, f"reachable ({db.engine.dialect.name})")
 
@@ -49,9 +60,9 @@ def check_migrations() -> Verdict:
 
     heads = set(ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_heads())
     try:
-        with db.engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
+        current = set(MigrationContext.configure(db.session.connection()).get_current_heads())
     except Exception as exc:
+        _failed_read()
         return Verdict("migrations", False, f"cannot read the schema version: {type(exc).__name__}", fatal=True)
     if current == heads:
         return Verdict("migrations", True, f"at head ({', '.join(sorted(heads))})")
@@ -61,9 +72,9 @@ def check_migrations() -> Verdict:
 
 def check_keys() -> Verdict:
     try:
-        with db.engine.connect() as conn:
-            raw = conn.execute(text("SELECT value FROM key_canary WHERE id = 1")).scalar()
+        raw = db.session.execute(text("SELECT value FROM key_canary WHERE id = 1")).scalar()
     except Exception as exc:
+        _failed_read()
         return Verdict("keys", False, f"cannot read the key canary: {type(exc).__name__}", fatal=True)
     if raw is None:
         return Verdict("keys", False, "no key canary yet: run 'caseflow db upgrade'", fatal=True)

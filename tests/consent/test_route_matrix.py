@@ -40,15 +40,17 @@ PARTNERS = {"panel_member", "referrer", "taf_partner", "removed_taf", "stranger_
     | CONSENTED | UNCONSENTED
 FAMILY_READERS = WORKERS | {"referrer"} | CONSENTED          # the family view and the case page
 PUBLIC = "public"
+OPERATOR = frozenset()  # no role: the loopback address or a CASEFLOW_METRICS_TOKEN holder only
 OWN_ACCOUNT = "own account"  # every signed-in user, about their own account: no one else's data, no policy question
 
 # (method, rule) -> roles allowed. Rules use the app's own URL rules, exactly.
 MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/"): PUBLIC, ("GET", "/sign-in"): PUBLIC, ("POST", "/sign-in"): PUBLIC,
     ("GET", "/sign-in/code"): PUBLIC, ("POST", "/sign-in/code"): PUBLIC, ("GET", "/healthz"): PUBLIC,
-    # Operators' probes: no personal data (readiness verdicts; request and queue figures, served
-    # to the loopback address or a CASEFLOW_METRICS_TOKEN holder, tests/test_operations.py).
-    ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): PUBLIC,
+    # Operators' probes, no personal data: readiness verdicts for anyone (a load balancer asks);
+    # request and queue figures for no role at all, only the loopback address or a bearer of
+    # CASEFLOW_METRICS_TOKEN (tests/test_operations.py). The matrix's clients come from 10.0.x.x.
+    ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): OPERATOR,
     ("GET", "/ask-for-help"): PUBLIC, ("POST", "/ask-for-help"): PUBLIC, ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/privacy"): PUBLIC, ("GET", "/accessibility"): PUBLIC, ("GET", "/cookies"): PUBLIC,
     ("GET", "/account/two-factor"): OWN_ACCOUNT, ("POST", "/account/two-factor"): OWN_ACCOUNT,
@@ -410,6 +412,7 @@ def test_every_role_gets_exactly_what_the_matrix_declares(world, app):
             response = _call(anonymous, None, method, path, None)
             anonymous_ok = response.status_code < 500 and (
                 expected == PUBLIC or response.status_code == 401 or
+                (expected is OPERATOR and response.status_code == 403) or
                 (response.status_code == 302 and "/sign-in" in response.headers.get("Location", "")) or
                 (method != "GET" and response.status_code == 400))  # a form without a session's CSRF token
             if not anonymous_ok:
