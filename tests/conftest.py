@@ -204,9 +204,11 @@ def count_queries():
 
 # --- a real server for the browser ----------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(app):
-    """The app served by a real WSGI server on 127.0.0.1 in a background thread."""
+    """The app served by a real WSGI server on 127.0.0.1 in a background thread, for one test
+    module: its plain-HTTP cookie setting must not outlive the module (the other tests check that
+    cookies are Secure)."""
     from werkzeug.serving import make_server
 
     # Plain HTTP on loopback: cookies cannot be Secure here (they are everywhere else).
