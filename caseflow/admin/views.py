@@ -155,6 +155,15 @@ def _save_organisation(org_id: str | None):
     return org, secret
 
 
+def _saved(org, secret, *, title: str, message: str):
+    """After an organisation is saved: a new webhook secret is shown once, on this answer;
+    otherwise back to the organisation's page."""
+    if secret:
+        return render_template("admin/secret_shown.html", org=org, secret=secret, title=title)
+    flash(message, "success")
+    return redirect(url_for("admin.organisation", org_id=org.id))
+
+
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
 @login_required
 def add_organisation():
@@ -163,12 +172,7 @@ def add_organisation():
     if request.method == "POST":
         done, errors = submit(lambda: _save_organisation(None))
         if done is not None:
-            org, secret = done
-            if secret:
-                return render_template("admin/secret_shown.html", org=org, secret=secret,
-                                       title=f"{org.name} added")
-            flash(f"{org.name} added. Add its teams below.", "success")
-            return redirect(url_for("admin.organisation", org_id=org.id))
+            return _saved(*done, title=f"{done[0].name} added", message=f"{done[0].name} added. Add its teams below.")
     return render_template("admin/organisation_form.html", org=None, form=request.form, errors=errors,
                            types=ORG_TYPE_LABELS, title="Add an organisation"), (400 if errors else 200)
 
@@ -181,12 +185,7 @@ def organisation(org_id):
     if request.method == "POST":
         done, errors = submit(lambda: _save_organisation(org_id))
         if done is not None:
-            org, secret = done
-            if secret:
-                return render_template("admin/secret_shown.html", org=org, secret=secret,
-                                       title=f"{org.name} saved")
-            flash(f"{org.name} is saved.", "success")
-            return redirect(url_for("admin.organisation", org_id=org_id))
+            return _saved(*done, title=f"{done[0].name} saved", message=f"{done[0].name} is saved.")
         org = directory.find_organisation_by_id(org_id)
     teams = directory.teams(organisation_id=org_id)
     return render_template("admin/organisation_form.html", org=org, teams=teams, form=request.form, errors=errors,
