@@ -93,6 +93,7 @@ _checkpointed = float("-inf")
 def sweep_once(app) -> int:
     import logging
 
+    from caseflow.core import rate_limits
     from caseflow.core.extensions import db
     from caseflow.notify import dispatcher, escalation
     from caseflow.plans.overdue import notify_overdue_reviews
@@ -105,6 +106,8 @@ def sweep_once(app) -> int:
                 if time.monotonic() - _overdue_checked > OVERDUE_CHECK_SECONDS:
                     _overdue_checked = time.monotonic()
                     done += notify_overdue_reviews()
+                    # housekeeping at the same pace: rate-limit windows long over
+                    rate_limits.delete_windows_over(db.session.connection())
             _checkpoint_when_due(app)
             return done
         except Exception:  # a database blip must not stop the worker; try again next time

@@ -1,6 +1,7 @@
 """Imports every model module so Base.metadata is complete (Alembic, tests, demo)."""
 from caseflow.core import audit as audit_models  # noqa: F401
 from caseflow.core import crypto as key_canary_model  # noqa: F401
+from caseflow.core import rate_limits as rate_limit_model  # noqa: F401
 from caseflow.agreements import models as agreement_models  # noqa: F401
 from caseflow.allocation import models as allocation_models  # noqa: F401
 from caseflow.api import models as api_models  # noqa: F401

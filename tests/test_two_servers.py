@@ -93,12 +93,9 @@ def _get(proxy_port: int, path: str, token: str, source: str) -> tuple[int, dict
     return answer.status, dict(answer.getheaders()), (json.loads(body) if body else {})
 
 
-@pytest.fixture
-def two_servers(app, tmp_path):
-    url = redis_db.redis_url()
-    if url is None:  # pragma: no cover - .ci/run always starts Redis
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    redis_db.clear()
+def _start_servers(app, tmp_path, redis_url: str | None) -> tuple[list[int], list[subprocess.Popen]]:
+    """Two gunicorn servers on free ports with their own instance folders (and, with Redis, a
+    queue worker beside them, as the production profile has), ready to answer."""
     settings = app.extensions["caseflow.settings"]
     ports, servers = [_free_port(), _free_port()], []
     for n, port in enumerate(ports):
@@ -106,32 +103,52 @@ def two_servers(app, tmp_path):
         instance.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_") or k.startswith("CASEFLOW_TEST_")}
         env.update({
-            "CASEFLOW_DATABASE_URL": settings.database_url, "CASEFLOW_REDIS_URL": url,
+            "CASEFLOW_DATABASE_URL": settings.database_url,
             "CASEFLOW_KEYS_FILE": str(settings.keys_file), "CASEFLOW_SECRET_KEY": settings.secret_key,
             "CASEFLOW_INSTANCE_PATH": str(instance), "CASEFLOW_TRUSTED_PROXY_HOPS": "1",
             "CASEFLOW_API_RATE_LIMIT": "6 per minute",
             # The suite's SQLite run shares one file between the two servers on this machine.
             "CASEFLOW_ENVIRONMENT": "production" if settings.database_url.startswith("postgresql") else "development",
         })
+        if redis_url:
+            env["CASEFLOW_REDIS_URL"] = redis_url
         servers.append(subprocess.Popen(
             [GUNICORN, "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", "caseflow.wsgi:app"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-        if n == 0:  # the production profile: a queue worker beside the web servers (/readyz asks for one)
+        if n == 0 and redis_url:  # the production profile: a queue worker beside the web servers (/readyz asks for one)
             servers.append(subprocess.Popen([str(Path(sys.executable).parent / "caseflow"), "worker"], env=env,
                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
     try:
-        for server, port in zip([servers[0], servers[2]], ports):
+        for server, port in zip([s for s in servers if "gunicorn" in s.args[0]], ports):
             _wait_ready(server, port)
+    except BaseException:
+        _stop(servers)
+        raise
+    return ports, servers
+
+
+def _stop(servers: list[subprocess.Popen]) -> None:
+    for server in servers:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture
+def two_servers(app, tmp_path):
+    url = redis_db.redis_url()
+    if url is None:  # pragma: no cover - .ci/run always starts Redis
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    redis_db.clear()
+    ports, servers = _start_servers(app, tmp_path, url)
+    try:
         proxy = RoundRobinProxy(ports)
         yield proxy, ports
         proxy.close()
     finally:
-        for server in servers:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        _stop(servers)
         redis_db.clear()
 
 
@@ -186,3 +203,19 @@ def test_rate_limits_are_shared_by_both_servers_and_counted_per_client(app, api,
     assert set(proxy.served_by) == set(ports)
     # Another caller (another token, another address) still has its own allowance.
     assert _get(proxy.port, "/api/v1/inbox", w.t["key_adult"], "127.0.0.3")[0] == 200
+
+
+def test_without_redis_the_servers_share_rate_limits_through_the_database(app, api, factory, tmp_path):
+    """The embedded deployment, or one without Redis: each process used to keep its own count,
+    so two servers allowed twice the limit. The counts now live in the shared database."""
+    ports, servers = _start_servers(app, tmp_path, redis_url=None)
+    try:
+        w = open_family(api, factory)
+        # Alternate between the two servers, as a load balancer would, from one client.
+        statuses = [_get(port, "/api/v1/inbox", w.t["sam"], "127.0.0.1")[0] for port in ports * 4][:7]
+        assert statuses == [200] * 6 + [429]
+        # The same count holds on either server, and another token keeps its own allowance.
+        assert _get(ports[0], "/api/v1/inbox", w.t["sam"], "127.0.0.1")[0] == 429
+        assert _get(ports[1], "/api/v1/inbox", w.t["key_adult"], "127.0.0.1")[0] == 200
+    finally:
+        _stop(servers)

@@ -176,7 +176,9 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the session
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "JSON_SORT_KEYS": False,
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Without Redis the counts live in the database (caseflow.core.rate_limits), so every
+            # worker and web server behind it shares them.
+            "RATELIMIT_STORAGE_URI": self.redis_url or "caseflowdb://",
             "RATELIMIT_HEADERS_ENABLED": True,
             # Redis down must not turn away a police incident: count in memory until it is back.
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
