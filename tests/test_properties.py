@@ -1,6 +1,12 @@
 """Properties that must hold for every input, checked by hypothesis (issue 14, item 5):
 working-day arithmetic (statutory timescales) and the case stage graph. Derandomized so CI runs
-the same examples every time."""
+the same examples every time.
+
+Consent evaluation has its own hypothesis property, with an oracle written independently of the
+policy: tests/consent/test_differential_access.py draws 200 worlds of families, consents
+(current, expired, withdrawn, not yet given), lawful bases (current, ended, on an expired
+agreement) and break-glass grants, and checks every surface shows each user exactly what the
+oracle allows, person by person and category by category."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -206,8 +206,12 @@ def test_rate_limits_are_shared_by_both_servers_and_counted_per_client(app, api,
 
 
 def test_without_redis_the_servers_share_rate_limits_through_the_database(app, api, factory, tmp_path):
-    """The embedded deployment, or one without Redis: each process used to keep its own count,
-    so two servers allowed twice the limit. The counts now live in the shared database."""
+    """A deployment without Redis: each process used to keep its own count, so two servers
+    allowed twice the limit. The counts now live in the shared PostgreSQL database. (SQLite is
+    the embedded single-process default, which production refuses: its one process's memory
+    holds the counts, so there is nothing to share there.)"""
+    if app.extensions["caseflow.settings"].database_url.startswith("sqlite"):
+        pytest.skip("several web processes need PostgreSQL; SQLite is the single-process default")
     ports, servers = _start_servers(app, tmp_path, redis_url=None)
     try:
         w = open_family(api, factory)

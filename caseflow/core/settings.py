@@ -176,9 +176,13 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,  # the CSRF token lives as long as the session
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "JSON_SORT_KEYS": False,
-            # Without Redis the counts live in the database (caseflow.core.rate_limits), so every
-            # worker and web server behind it shares them.
-            "RATELIMIT_STORAGE_URI": self.redis_url or "caseflowdb://",
+            # Without Redis the counts live in PostgreSQL (caseflow.core.rate_limits), so every
+            # worker and web server behind it shares them. SQLite is the embedded default: one
+            # process (`caseflow demo`, threaded; production refuses SQLite), whose memory every
+            # thread shares. There, a second connection writing counts would wait on the request's
+            # own write lock (SQLite transactions begin IMMEDIATE, caseflow.core.database).
+            "RATELIMIT_STORAGE_URI": self.redis_url or (
+                "memory://" if self.database_url.startswith("sqlite") else "caseflowdb://"),
             "RATELIMIT_HEADERS_ENABLED": True,
             # Redis down must not turn away a police incident: count in memory until it is back.
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
