@@ -11,7 +11,10 @@ Alembic migration, then sends a labelled set of incoming people through the real
 Labelled set: existing people re-submitted with realistic corruption (typos in either name,
 nicknames, swapped names, missing NHS number, day/month swap, a new postcode), and genuinely
 new people, some deliberately similar to existing ones (same surname and postcode, or a sibling's
-date of birth). Precision counts automatic links only; recall counts a true person found either
+date of birth). One household in six writes its names in another script (Arabic, Cyrillic,
+Chinese, Devanagari or Bengali, from Faker's locales); besides the corruptions above, their people
+come back spelt in Latin letters by whoever typed the request ("transliterated"). Results are
+printed per kind of corruption and per script. Precision counts automatic links only; recall counts a true person found either
 by an automatic link or among the candidates an officer is shown (officer-confirmed).
 """
 from __future__ import annotations
@@ -54,6 +57,33 @@ def postcode_pool(rng: random.Random, n: int) -> list[str]:
     return sorted(codes)
 
 
+# Households whose names are written in another script, and Faker's locale for each.
+OTHER_SCRIPTS = {"arabic": "ar_AA", "cyrillic": "ru_RU", "han": "zh_CN", "devanagari": "hi_IN",
+                 "bengali": "bn_BD"}
+OTHER_SCRIPT_SHARE = 1 / 6
+
+
+def script_pools() -> dict[str, tuple[list[str], list[str], list[str]]]:
+    """Per script: surnames, female and male given names."""
+    import importlib
+
+    pools = {}
+    for script, locale in OTHER_SCRIPTS.items():
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        surnames = list(getattr(provider, "last_names_female", None) or provider.last_names)
+        pools[script] = (surnames, list(provider.first_names_female), list(provider.first_names_male))
+    return pools
+
+
+def script_of(name: str) -> str:
+    """The script a name is written in, as this bench labels it ("latin" for a-z and accents)."""
+    import unicodedata
+
+    letter = next((c for c in name if c.isalpha()), "a")
+    label = unicodedata.name(letter, "LATIN").split()[0].lower()
+    return {"cjk": "han"}.get(label, label)
+
+
 def name_pools():
     from faker.providers.person.en_GB import Provider as P
 
@@ -75,11 +105,13 @@ def build_population(target: int, already: int = 0, seed: int = 20261124) -> Non
     made = 0
     now = utcnow()
     started = time.perf_counter()
+    scripts = script_pools()
     while made < target:
         families, people, members = [], [], []
         for _ in range(min(4000, (target - made) // 2 + 1)):
             fid = new_id()
-            surname = rng.choices(surnames, weights)[0]
+            script = rng.choice(sorted(scripts)) if rng.random() < OTHER_SCRIPT_SHARE else "latin"
+            surname = rng.choices(surnames, weights)[0] if script == "latin" else rng.choice(scripts[script][0])
             postcode = rng.choice(postcodes)
             families.append({"id": fid, "reference": f"FAM-{fid[:16].upper()}", "name": surname,
                              "created_at": now})
@@ -87,7 +119,10 @@ def build_population(target: int, already: int = 0, seed: int = 20261124) -> Non
             parent_dob = today - timedelta(days=rng.randint(20 * 365, 60 * 365))
             for i in range(size):
                 sex = rng.choice(["female", "male"])
-                given = rng.choice(female if sex == "female" else male)
+                if script == "latin":
+                    given = rng.choice(female if sex == "female" else male)
+                else:
+                    given = rng.choice(scripts[script][1] if sex == "female" else scripts[script][2])
                 dob = parent_dob if i == 0 else today - timedelta(days=rng.randint(0, 18 * 365))
                 pid = new_id()
                 people.append({
@@ -129,12 +164,35 @@ def typo(rng: random.Random, word: str) -> str:
     return word[:i] + rng.choice(string.ascii_lowercase) + word[i + 1:]
 
 
+def drop_letter(rng: random.Random, word: str) -> str:
+    """A typing slip in any script: one character left out (never the first)."""
+    if len(word) < 3:
+        return word
+    i = rng.randint(1, len(word) - 1)
+    return word[:i] + word[i + 1:]
+
+
 def corrupt(rng: random.Random, p, postcodes: list[str]) -> tuple[SubmittedPerson, str]:
+    from anyascii import anyascii
+
     s = SubmittedPerson(given_name=p.given_name, family_name=p.family_name, date_of_birth=p.date_of_birth,
                         sex=p.sex, postcode=p.postcode, nhs_number=None)
-    kind = rng.choice(["surname_typo", "given_typo", "nickname", "swapped", "dob_swap",
-                       "moved", "exact_no_nhs", "with_nhs", "typo_and_moved"])
-    if kind == "surname_typo":
+    kinds = ["surname_typo", "given_typo", "nickname", "swapped", "dob_swap",
+             "moved", "exact_no_nhs", "with_nhs", "typo_and_moved"]
+    if script_of(p.family_name) != "latin":
+        kinds += ["transliterated"] * 3
+    kind = rng.choice(kinds)
+    if kind == "transliterated":
+        # Spelt in Latin letters by a referrer who heard the name: "Ольга Иванова" -> "Olga Ivanova".
+        s.given_name, s.family_name = anyascii(p.given_name).title(), anyascii(p.family_name).title()
+    elif script_of(p.family_name) != "latin" and kind in {"surname_typo", "given_typo", "typo_and_moved"}:
+        if kind == "given_typo":
+            s.given_name = drop_letter(rng, p.given_name)
+        else:
+            s.family_name = drop_letter(rng, p.family_name)
+        if kind == "typo_and_moved":
+            s.postcode = rng.choice(postcodes)
+    elif kind == "surname_typo":
         s.family_name = typo(rng, p.family_name)
     elif kind == "given_typo":
         s.given_name = typo(rng, p.given_name)
@@ -156,10 +214,17 @@ def corrupt(rng: random.Random, p, postcodes: list[str]) -> tuple[SubmittedPerso
 
 def new_people(rng: random.Random, n: int, sample_existing: list, postcodes: list[str]):
     surnames, weights, female, male = name_pools()
+    scripts = script_pools()
     out = []
     for i in range(n):
         sex = rng.choice(["female", "male"])
         given = rng.choice(female if sex == "female" else male)
+        if rng.random() < OTHER_SCRIPT_SHARE:  # a family new to the service, writing in another script
+            pool = scripts[rng.choice(sorted(scripts))]
+            out.append(SubmittedPerson(rng.choice(pool[1] if sex == "female" else pool[2]), rng.choice(pool[0]),
+                                       date(rng.randint(1960, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+                                       sex, rng.choice(postcodes)))
+            continue
         if i % 2 == 0 and sample_existing:
             # A new baby or a new partner in a known household: same surname and postcode.
             near = rng.choice(sample_existing)
@@ -212,6 +277,7 @@ def main() -> None:
                 existing.append(row)
         postcodes = [e.postcode for e in existing]
         labelled = [(corrupt(rng, p, postcodes), p.id) for p in existing]
+        script_by_person = {p.id: script_of(p.family_name) for p in existing}
         labelled += [((s, "new"), None) for s in new_people(rng, args.requests - n_existing, existing, postcodes)]
         rng.shuffle(labelled)
         db.session.expunge_all()
@@ -226,6 +292,7 @@ def main() -> None:
             db.session.rollback()
         elapsed = time.perf_counter() - started
 
+    scripts_seen = [(script_by_person[t], k, t, r) for k, t, r in outcomes if t is not None]
     auto = [(k, t, r) for k, t, r in outcomes if r.status == "linked"]
     correct_auto = sum(1 for k, t, r in auto if r.person_id == t)
     truly_existing = [(k, t, r) for k, t, r in outcomes if t is not None]
@@ -250,6 +317,15 @@ def main() -> None:
     for kind, statuses in sorted(by_kind.items()):
         print(f"  {kind:15s} n={len(statuses):4d}  linked {statuses.count('linked'):4d}  "
               f"review {statuses.count('needs_review'):4d}  new {statuses.count('new'):4d}")
+    print("By script of the stored name (existing people re-submitted):")
+    for script in sorted({sc for sc, _, _, _ in scripts_seen}):
+        rows = [(t, r) for sc, _, t, r in scripts_seen if sc == script]
+        auto_s = [(t, r) for t, r in rows if r.status == "linked"]
+        found_s = sum(1 for t, r in rows if (r.status == "linked" and r.person_id == t)
+                      or (r.status == "needs_review" and t in {c.person_id for c in r.candidates}))
+        wrong = sum(1 for t, r in auto_s if r.person_id != t)
+        print(f"  {script:11s} n={len(rows):4d}  recall {found_s / max(len(rows), 1):.4f}  "
+              f"automatic links {len(auto_s):4d}, wrong {wrong}")
 
 
 if __name__ == "__main__":
