@@ -151,7 +151,11 @@ def main() -> None:
     Redis.from_url(args.redis_url).flushdb()
     env = {**os.environ, "CASEFLOW_DATABASE_URL": args.database_url, "CASEFLOW_REDIS_URL": args.redis_url,
            "CASEFLOW_INSTANCE_PATH": str(instance), "CASEFLOW_SECURE_COOKIES": "false",
-           "CASEFLOW_API_RATE_LIMIT": "1000000 per minute"}
+           "CASEFLOW_API_RATE_LIMIT": "1000000 per minute",
+           # Plain HTTP on 127.0.0.1 with keys generated into the run's own instance folder:
+           # production (the default on PostgreSQL) refuses both. bench/run.py measures the
+           # production profile itself.
+           "CASEFLOW_ENVIRONMENT": "development"}
     if args.workers_only or args.route_after:  # accepting requests never route, however far behind
         env["CASEFLOW_ROUTE_INLINE_AFTER_MS"] = str(24 * 3600 * 1000)
     os.environ.update(env)

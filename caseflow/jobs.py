@@ -108,6 +108,7 @@ def sweep_once(app) -> int:
                     done += notify_overdue_reviews()
                     # housekeeping at the same pace: rate-limit windows long over
                     rate_limits.delete_windows_over(db.session.connection())
+            done += _seal_leftover_audit_events()
             _checkpoint_when_due(app)
             return done
         except Exception:  # a database blip must not stop the worker; try again next time
@@ -115,6 +116,20 @@ def sweep_once(app) -> int:
             return 0
         finally:
             db.session.remove()
+
+
+def _seal_leftover_audit_events() -> int:
+    """Audit events whose transaction committed but whose process died before sealing them
+    (caseflow.core.audit): onto the chain, so nothing committed stays off it."""
+    from caseflow.core import audit
+    from caseflow.core.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return 0
+    with db.engine.connect() as connection:
+        sealed = audit.seal_pending(connection)
+        connection.commit()
+    return sealed
 
 
 def _checkpoint_when_due(app) -> None:

@@ -42,6 +42,8 @@ def create_app(settings=None, **overrides) -> Flask:
 
     unit_of_work.init_app(app)  # each request commits once, at the end (services only flush)
     csrf.init_app(app)
+    from caseflow.core import rate_limits  # noqa: F401  (registers the caseflowdb:// store the limiter may use)
+
     limiter.init_app(app)
     login_manager.init_app(app)
 

@@ -8,7 +8,23 @@ what show it.
 
 Rows carry the version of the hash that sealed them: version 1 (before migration 0014) left out
 the client address; version 2 covers every column. Each row is checked by its own version.
+
 Events are added to the caller's transaction, so a change and its audit record commit together.
+How they join the chain depends on the database:
+
+- SQLite (one process): at commit, under the chain head's lock, as part of the same transaction.
+- PostgreSQL (many web processes): every read is audited, so every request commits audit rows;
+  if each commit took the head's lock, the whole service could commit no faster than one commit
+  and its fsync at a time (about 150 a second on the bench machine, whatever the number of web
+  workers: bench/audit_contention.py). So a transaction that finds the chain busy (the sealing
+  lock, an advisory lock that writes nothing, is held) commits its events into `audit_pending`
+  with its change, waiting for no one, and once committed seals them: it waits for the sealing
+  lock and moves every committed pending event onto the chain in one batch, one head update and
+  one fsync for however many requests committed meanwhile. A transaction that finds the chain
+  free chains its events in its own commit, as on SQLite. A request that gets the lock to find its events already sealed
+  by another's batch commits nothing. Each request still returns only once its events are on the
+  chain; events left pending by a process that died between its commit and its seal are sealed
+  by the worker's sweep (`seal_pending`).
 """
 from __future__ import annotations
 
@@ -16,10 +32,13 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import g, has_request_context, request
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, insert, select
+import logging
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Identity, Integer, String, delete, event, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm import Session
 
@@ -60,7 +79,36 @@ class AuditChainHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+class PendingAuditEvent(Base):
+    """An event committed with the change it records, waiting to be sealed onto the chain
+    (PostgreSQL; see the module's docstring). The same columns as AuditEvent but the chain's."""
+
+    __tablename__ = "audit_pending"
+
+    # Commit order is not id order (ids are taken at insert); sealing takes whatever is committed.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    actor_org_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(32))
+    family_id: Mapped[str | None] = mapped_column(String(32))
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    purpose: Mapped[str | None] = mapped_column(String(120))
+    basis: Mapped[str | None] = mapped_column(String(120))
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(Integer)
+
+
 GENESIS_HASH = "0" * 64
+# The advisory lock sealers queue on (any constant: it names the lock, PostgreSQL-wide).
+SEAL_LOCK = 0x0CA5EF10A
+SEAL_BATCH = 5000
+PENDING_OVERDUE = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
 def _request_id() -> str | None:
@@ -194,6 +242,80 @@ def _locked_head(session) -> AuditChainHead:
     return head
 
 
+_STAGED_KEY = "caseflow.audit.staged"
+_CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
+_STAGED_COLUMNS = [c for c in _AUDIT_COLUMNS if c not in _CHAIN_COLUMNS]
+
+
+def _seals_after_commit(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def stage_pending(session) -> None:
+    """Commit this transaction's events as pending, with its change; sealed once it commits."""
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    ids = session.execute(insert(PendingAuditEvent).returning(PendingAuditEvent.id),
+                          [{column: getattr(entry, column) for column in _STAGED_COLUMNS} for entry in pending]
+                          ).scalars().all()
+    session.info.setdefault(_STAGED_KEY, []).extend(ids)
+
+
+def seal_pending(connection, waiting_for=None) -> int:
+    """Put every committed pending event on the chain, in batches; returns how many. With
+    `waiting_for` (a committed transaction's own pending ids), does nothing once those are
+    sealed already (another transaction's batch took them). PostgreSQL only; runs in the
+    caller's transaction on `connection`, which the caller commits."""
+    connection.execute(select(func.pg_advisory_xact_lock(SEAL_LOCK)))
+    table = PendingAuditEvent.__table__
+    if waiting_for is not None and not connection.execute(
+            select(func.count()).select_from(table).where(table.c.id.in_(waiting_for))).scalar():
+        return 0
+    head = connection.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                              .where(AuditChainHead.id == 1).with_for_update()).first()
+    if head is None:
+        connection.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+        last_seq, last_hash = 0, GENESIS_HASH
+    else:
+        last_seq, last_hash = head
+    sealed = 0
+    while True:
+        oldest = select(table.c.id).order_by(table.c.id).limit(SEAL_BATCH).scalar_subquery()
+        rows = sorted(connection.execute(delete(table).where(table.c.id.in_(oldest)).returning(*table.c)).all(),
+                      key=lambda row: row.id)
+        if not rows:
+            break
+        chained = []
+        for row in rows:
+            entry = AuditEvent(**{column: getattr(row, column) for column in _STAGED_COLUMNS})
+            entry.seq, entry.prev_hash = last_seq + 1, last_hash
+            entry.hash = event_hash(entry, last_hash)
+            last_seq, last_hash = entry.seq, entry.hash
+            chained.append({column: getattr(entry, column) for column in _AUDIT_COLUMNS})
+        connection.execute(insert(AuditEvent), chained)
+        sealed += len(rows)
+        if len(rows) < SEAL_BATCH:
+            break
+    if sealed:
+        connection.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
+                           .values(last_seq=last_seq, last_hash=last_hash))
+    return sealed
+
+
+def _seal_committed(session, ids) -> None:
+    """After a commit: seal its events, on a connection of its own (the session's transaction is
+    over). If the database fails here, the change and its events are already committed; the
+    events wait in audit_pending for the worker's sweep, so the request still succeeds."""
+    try:
+        with session.get_bind().connect() as connection:
+            seal_pending(connection, waiting_for=ids)
+            connection.commit()
+    except SQLAlchemyError:
+        log.warning("audit events %s..%s committed but not yet sealed; the sweep will seal them",
+                    min(ids), max(ids), exc_info=True)
+
+
 @event.listens_for(Session, "before_commit")
 def _chain_before_commit(session):
     # SQLAlchemy also calls this when a savepoint is released: that is not yet a commit, and
@@ -202,7 +324,11 @@ def _chain_before_commit(session):
         return
     if session.info.get(_PENDING_KEY):
         session.flush()  # the transaction's own changes first, outside the chain's lock
-        chain_pending(session)
+        if _seals_after_commit(session) and not session.execute(
+                select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
+            stage_pending(session)  # another transaction is on the chain: seal after committing
+        else:
+            chain_pending(session)  # nobody else is: on the chain in this very commit
 
 
 @event.listens_for(Session, "after_commit")
@@ -210,6 +336,9 @@ def _committed(session):
     if session.in_nested_transaction():  # a savepoint released: the transaction goes on
         return
     session.info.pop(_HEAD_KEY, None)  # the lock ended with the transaction
+    staged = session.info.pop(_STAGED_KEY, None)
+    if staged:
+        _seal_committed(session, staged)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -220,6 +349,7 @@ def _rolled_back(session, previous_transaction):
         return
     session.info.pop(_HEAD_KEY, None)
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_STAGED_KEY, None)  # staged rows went with the rolled-back transaction
 
 
 def take_pending(session) -> list:
@@ -276,6 +406,13 @@ def verify_chain(session=None, batch: int = 5000, checkpoints=None) -> ChainRepo
     head = session.get(AuditChainHead, 1)
     if head is not None and head.last_seq != last_seen:
         problems.append(f"the chain should end at event {head.last_seq} but ends at {last_seen}")
+    # Events committed but never sealed (their process died between commit and seal, and no
+    # worker has swept since) are not on the chain yet: say so once they are overdue.
+    overdue = session.scalar(select(func.count()).select_from(PendingAuditEvent)
+                             .where(PendingAuditEvent.at < utcnow() - PENDING_OVERDUE))
+    if overdue:
+        problems.append(f"{overdue} committed audit events have waited over "
+                        f"{PENDING_OVERDUE.seconds // 60} minutes to be sealed (is a worker sweeping?)")
     beyond = [seq for seq in anchors if seq > last_seen]
     if beyond:
         problems.append(f"a signed checkpoint names event {max(beyond)}, but the chain ends at {last_seen} "

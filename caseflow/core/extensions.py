@@ -8,7 +8,6 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from caseflow.core import rate_limits  # noqa: F401  (registers the caseflowdb:// rate-limit store)
 from caseflow.core.database import Database
 
 

@@ -12,7 +12,8 @@ from caseflow.auth.models import Organisation, User
 from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.extensions import db
-from caseflow.core.errors import NotFound, ServiceValidationError
+from caseflow.core.errors import NotFound, ServiceValidationError, load
+from caseflow.notify.schemas import OrganisationSettingsInSchema
 
 
 def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
@@ -21,6 +22,9 @@ def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
     org = db.session.get(Organisation, org_id)
     if org is None:
         raise NotFound("No organisation with that id.")
+    # Types first (a duty email sent as an object is a 422 naming the field, not a crash); only
+    # the keys sent are in what loads, so a key left out keeps its value.
+    raw = load(OrganisationSettingsInSchema, raw)
     errors: dict[str, list[str]] = {}
     for field in ("duty_contact_id", "key_adult_id"):
         if field in raw:

@@ -127,3 +127,16 @@ def test_consent_withdrawn_while_a_delivery_waits_withholds_its_content(api, fac
     assert "no longer read" in retry["title"]
     assert sign("s", "1", b"x") != sign("s", "2", b"x")  # the timestamp is signed too
     assert inbox(api, w.t["camhs"])[0]["title"] == retry["title"]
+
+
+def test_notification_settings_of_the_wrong_type_are_422_and_change_nothing(api, factory, app):
+    """Found by a deeper generated-request run (CASEFLOW_TEST_SCHEMATHESIS_EXAMPLES=120): a duty
+    email sent as an object was a 500. Each field of the wrong type is named; the saved settings stay."""
+    w = open_family(api, factory)
+    url = f"/api/v1/organisations/{w.orgs['school'].id}/notification-settings"
+    assert api.put(url, w.t["admin"], json={"duty_email": "dsl@school.example"}).status_code == 200
+    refused = api.put(url, w.t["admin"], json={"duty_email": {"": ["x"]}, "webhook_url": 12, "new_secret": "maybe"})
+    assert refused.status_code == 422, refused.get_json()
+    assert set(refused.get_json()["error"]["fields"]) == {"duty_email", "webhook_url", "new_secret"}
+    kept = api.put(url, w.t["admin"], json={}).get_json()
+    assert kept["duty_email"] == "dsl@school.example" and kept["webhook_url"] is None

@@ -1,0 +1,111 @@
+"""Audit events on PostgreSQL reach the chain in batches (issue 16, item 3: audit writes that do
+not serialise every request on one row; caseflow.core.audit explains the design).
+
+What must hold: a request's change and its audit events commit together without waiting for
+any other request's audit work; by the time the request returns its events are on the chain;
+a process that dies between its commit and its seal loses nothing (the worker's sweep seals
+what it left), and the chain verifies throughout.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from caseflow.core import audit
+from caseflow.core.audit import AuditEvent, PendingAuditEvent, verify_chain
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(app):
+    if not app.extensions["caseflow.settings"].database_url.startswith("postgresql"):
+        pytest.skip("SQLite is one process: its transactions chain their events at commit")
+
+
+def _count(model) -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(model)).scalar()
+
+
+def _read_a_family(app, family_id: str, done: list) -> None:
+    """One request's worth of work: an audited read, committed by its entry point."""
+    with app.app_context():
+        audit.record("keyworker@example.gov.uk", "family.view", "family", family_id, family_id=family_id,
+                     categories=["identity"], purpose="test")
+        db.session.commit()
+        done.append(family_id)
+        db.session.remove()
+
+
+def test_requests_commit_while_the_chain_is_busy_and_return_with_their_events_sealed(app, app_ctx):
+    before = _count(AuditEvent)
+    readers = 12
+    done: list[str] = []
+    with db.engine.connect() as busy:
+        # Another transaction is putting events on the chain, and takes its time.
+        busy.execute(select(func.pg_advisory_xact_lock(audit.SEAL_LOCK)))
+        threads = [threading.Thread(target=_read_a_family, args=(app, f"fam{i:02d}", done)) for i in range(readers)]
+        for thread in threads:
+            thread.start()
+        # Every reader's transaction commits (its events are durable) without waiting for it...
+        deadline = time.monotonic() + 30
+        while _count(PendingAuditEvent) < readers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _count(PendingAuditEvent) == readers
+        # ...but none has returned: each returns once its events are on the chain.
+        assert done == []
+        busy.rollback()  # the busy transaction ends
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(done) == [f"fam{i:02d}" for i in range(readers)]
+    assert _count(PendingAuditEvent) == 0
+    sealed = db.session.scalars(select(AuditEvent).where(AuditEvent.seq > before).order_by(AuditEvent.seq)).all()
+    assert sorted(e.family_id for e in sealed) == sorted(done)
+    assert [e.seq for e in sealed] == list(range(before + 1, before + 1 + readers))  # no gaps, no forks
+    report = verify_chain()
+    assert report.ok, report.problems
+
+
+def test_events_a_dying_process_committed_but_never_sealed_are_sealed_by_the_sweep(app, app_ctx, monkeypatch):
+    from caseflow import jobs
+
+    real_seal = audit.seal_pending
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("seal", {}, Exception("server closed the connection unexpectedly"))
+
+    audit.record("keyworker@example.gov.uk", "family.view", "family", "famA", family_id="famA", purpose="test")
+    db.session.commit()  # first sets up the chain (free: chained in its own commit)
+    with db.engine.connect() as busy:  # the chain is busy, so the next commit stages its events
+        busy.execute(select(func.pg_advisory_xact_lock(audit.SEAL_LOCK)))
+        monkeypatch.setattr(audit, "seal_pending", database_gone)  # and the database goes before it seals
+        audit.record("keyworker@example.gov.uk", "family.view", "family", "famB", family_id="famB", purpose="test")
+        db.session.commit()  # the request itself still succeeds: its change and events are committed
+        busy.rollback()
+    monkeypatch.setattr(audit, "seal_pending", real_seal)
+    assert _count(PendingAuditEvent) == 1
+    assert verify_chain().ok  # waiting a moment is not a problem...
+    with db.engine.begin() as connection:
+        connection.execute(update(PendingAuditEvent).values(at=utcnow() - timedelta(minutes=11)))
+    overdue = verify_chain()  # ...waiting past ten minutes is
+    assert not overdue.ok and "waited over 10 minutes" in overdue.problems[0]
+
+    jobs.sweep_once(app)
+    assert _count(PendingAuditEvent) == 0
+    newest = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(2)).all()
+    assert [e.family_id for e in newest] == ["famB", "famA"]
+    assert verify_chain().ok
+
+
+def test_an_uncontended_commit_chains_its_events_itself(app_ctx):
+    audit.record("keyworker@example.gov.uk", "family.view", "family", "famC", family_id="famC", purpose="test")
+    db.session.commit()
+    assert _count(PendingAuditEvent) == 0
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT family_id FROM audit_events ORDER BY seq DESC LIMIT 1")).scalar() == "famC"
