@@ -55,9 +55,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
 
-import figures  # noqa: E402  (bench/ is not a package: these sit beside this script)
+from bench import figures  # noqa: E402  (run as a script from any folder)
 
 REDIS_MARK = "caseflow-bench:owner"
 
