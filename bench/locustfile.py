@@ -10,7 +10,10 @@ records its figures under.
 Read from the environment (bench/run.py sets them):
 - BENCH_LOGINS_FILE: the JSON logins file `caseflow seed --logins-file` writes
   ({"password", "keyworkers", "front_door", "managers", "partner_tokens"});
-- BENCH_THINK_SECONDS: the mean pause between one user's tasks (default 1).
+- BENCH_THINK_SECONDS: the mean pause between one user's tasks (default 1);
+- BENCH_WARMUP_SECONDS: once every user has started, how long to run before the statistics are
+  reset and the measured window begins (default 10): each gunicorn worker compiles its
+  templates and opens its database connections on its first requests.
 """
 from __future__ import annotations
 
@@ -23,13 +26,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
+import gevent
 from faker import Faker
-from locust import FastHttpUser, between, constant, task  # noqa: F401 - task kept for by-hand edits
+from locust import FastHttpUser, between, constant, events
 
 from mix import PERSONAS, Operation
 
 LOGINS = json.loads(open(os.environ["BENCH_LOGINS_FILE"]).read())
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "1"))
+WARMUP = float(os.environ.get("BENCH_WARMUP_SECONDS", "10"))
 FAKE = Faker("en_GB")
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -42,6 +47,19 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # Each simulated member of staff takes the next account of their kind, round the list.
 _ACCOUNTS = {kind: itertools.cycle(LOGINS.get(kind) or [None]) for kind in ("keyworkers", "front_door", "managers")}
 _TOKENS = itertools.cycle(LOGINS.get("partner_tokens") or [None])
+
+
+_environment: dict = {}
+
+
+@events.init.add_listener
+def _remember_environment(environment, **kwargs):
+    _environment["it"] = environment
+
+
+@events.spawning_complete.add_listener
+def _measure_after_warming_up(user_count, **kwargs):
+    gevent.spawn_later(WARMUP, _environment["it"].stats.reset_all)
 
 
 def _weighted(persona: str, tasks: dict) -> dict:

@@ -234,13 +234,14 @@ def production_profile(target: Target, args, redis_url: str):
 # --- the load -----------------------------------------------------------------------------------
 
 def drive(base_url: str, target: Target, args, out: Path) -> list[dict]:
-    """The mix for --duration seconds after a ramp of --ramp seconds (statistics are reset when
-    every user has started); locust's per-operation statistics."""
+    """The mix: --ramp seconds to start every user, --warmup seconds unmeasured, then --duration
+    seconds measured (bench/locustfile.py resets the statistics); locust's per-operation figures."""
     out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BENCH_LOGINS_FILE": str(target.logins_file), "BENCH_THINK_SECONDS": str(args.think)}
+    env = {**os.environ, "BENCH_LOGINS_FILE": str(target.logins_file), "BENCH_THINK_SECONDS": str(args.think),
+           "BENCH_WARMUP_SECONDS": str(args.warmup)}
     command = [str(BIN / "locust"), "-f", str(BENCH / "locustfile.py"), "--headless", "--host", base_url,
                "--users", str(args.users), "--spawn-rate", str(max(args.users / max(args.ramp, 1), 1)),
-               "--run-time", f"{args.ramp + args.duration}s", "--reset-stats", "--only-summary",
+               "--run-time", f"{args.ramp + args.warmup + args.duration}s", "--only-summary",
                "--stop-timeout", "10", "--json-file", str(out / "stats"), "--csv", str(out / "locust"),
                "--loglevel", "WARNING", "--exit-code-on-error", "0"]
     with open(out / "locust.log", "wb") as log:
@@ -265,7 +266,8 @@ def failures(out: Path, limit: int = 8) -> list[str]:
 
 def measure(target: Target, args, redis_url: str, out: Path) -> figures.RunFigures:
     with production_profile(target, args, redis_url) as (base_url, instance):
-        print(f"{target.label}: {args.users} users for {args.duration} s after a {args.ramp} s ramp "
+        print(f"{target.label}: {args.users} users for {args.duration} s after a {args.ramp} s ramp and "
+              f"{args.warmup} s warm-up "
               f"against {base_url} ({args.web_workers} gunicorn workers x {args.threads} threads, "
               f"{args.rq_workers} queue worker(s))", flush=True)
         entries = drive(base_url, target, args, out)
@@ -309,6 +311,7 @@ def parse_args(argv=None):
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between one user's tasks")
     parser.add_argument("--duration", type=int, default=60, help="seconds measured, after the ramp")
     parser.add_argument("--ramp", type=int, default=10, help="seconds to start every user (not measured)")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds run after the ramp, not measured")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--rq-workers", type=int, default=1, help="`caseflow worker` processes")

@@ -197,7 +197,7 @@ def test_a_short_run_drives_every_operation_against_the_production_profile(app, 
     finished = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--database-url", settings.database_url,
          "--logins-file", str(logins), "--keys-file", str(settings.keys_file), "--redis-url", url,
-         "--users", "16", "--think", "0.2", "--duration", "10", "--ramp", "1", "--web-workers", "2",
+         "--users", "16", "--think", "0.2", "--duration", "10", "--ramp", "1", "--warmup", "3", "--web-workers", "2",
          "--threads", "2", "--out", str(tmp_path / "out"), "--report", str(report)],
         capture_output=True, text=True, timeout=240, cwd=tmp_path)
     assert finished.returncode == 0, finished.stdout + finished.stderr
