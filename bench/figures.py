@@ -24,6 +24,9 @@ import math
 from dataclasses import asdict, dataclass
 
 FLOOR = "healthz"  # the locust request name of the bare /healthz probe
+# /healthz answers in a few milliseconds on an idle server; a floor p95 past this means requests
+# wait for a free worker, or for the CPU, before any work starts.
+SATURATED_FLOOR_MS = 50
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class RunFigures:
 
     def operation(self, name: str) -> OperationFigures | None:
         return next((op for op in self.operations if op.name == name), None)
+
+    @property
+    def saturated(self) -> bool:
+        """The floor itself was slow: every figure is mostly queueing, and the ratios understate
+        what the operations cost (the floor waited in the same queue)."""
+        floor = self.operation(FLOOR)
+        return floor is not None and floor.p95_ms >= SATURATED_FLOOR_MS
 
 
 def percentile(histogram: dict, fraction: float) -> float:
@@ -144,7 +154,14 @@ def table(run: RunFigures) -> str:
     for op in run.operations:
         lines.append(f"{op.name:{width}}{op.requests_per_second:>8.1f}{op.p50_ms:>9.0f}{op.p95_ms:>9.0f}"
                      f"{op.p99_ms:>9.0f}{op.errors:>8}{_ratio(op.floor_ratio):>11}")
+    if run.saturated:
+        lines.append(_SATURATED.format(ms=run.operation(FLOOR).p95_ms))
     return "\n".join(lines)
+
+
+_SATURATED = ("note: the floor's p95 is {ms:.0f} ms (an idle server answers /healthz in a few): requests queued for "
+              "a free worker or for the CPU, so these figures are mostly queueing. Use fewer --users, a longer "
+              "--think, or a quieter machine.")
 
 
 def ratio_table(small: RunFigures, large: RunFigures) -> str:
@@ -164,7 +181,8 @@ def markdown(runs: list[RunFigures], settings: dict) -> str:
     for run in runs:
         out += [f"## {run.label}", "",
                 f"{run.total_requests} requests in {run.seconds:.0f} s ({run.requests_per_second:.1f} requests/s), "
-                f"{run.total_errors} errors.", "",
+                f"{run.total_errors} errors." + (" " + _SATURATED.format(ms=run.operation(FLOOR).p95_ms)
+                                                 if run.saturated else ""), "",
                 "| operation | req/s | p50 ms | p95 ms | p99 ms | errors | p95 / floor |",
                 "|---|---:|---:|---:|---:|---:|---:|"]
         out += [f"| {op.name} | {op.requests_per_second:.1f} | {op.p50_ms:.0f} | {op.p95_ms:.0f} | {op.p99_ms:.0f} "
@@ -182,6 +200,7 @@ def as_json(runs: list[RunFigures], settings: dict) -> str:
     document = {"settings": settings,
                 "runs": [{"label": r.label, "seconds": r.seconds, "requests": r.total_requests,
                           "errors": r.total_errors, "requests_per_second": r.requests_per_second,
+                          "saturated": r.saturated,
                           "operations": [asdict(op) for op in r.operations]} for r in runs]}
     if len(runs) == 2:
         document["p95_ratios"] = size_ratios(*runs)

@@ -84,7 +84,7 @@ class Staff(FastHttpUser):
     def sign_in(self):
         """A fresh browser: no cookie, the sign-in form, then the page the person starts at."""
         self.client.cookiejar.clear()
-        token = self.form_token("/sign-in", Operation.SIGN_IN_FORM)
+        token, _ = self.form("/sign-in", Operation.SIGN_IN_FORM)
         if token is None:
             return
         with self.client.post("/sign-in", name=Operation.SIGN_IN, headers=FORM, allow_redirects=False,
@@ -100,24 +100,22 @@ class Staff(FastHttpUser):
     def open_home(self):
         return self.page(self.home_path, self.home)
 
-    def page(self, path: str, operation: Operation) -> str | None:
-        """GET a page that must answer 200; its HTML, or None (counted as an error)."""
+    def page(self, path: str, operation: Operation, expect: re.Pattern | None = None) -> str | None:
+        """GET a page that must answer 200 (and hold `expect`): its HTML, or None, counted as an
+        error."""
         with self.client.get(path, name=operation, catch_response=True) as answer:
             if answer.status_code != 200:
                 answer.failure(f"{path} answered {answer.status_code}")
                 return None
+            if expect is not None and not expect.search(answer.text or ""):
+                answer.failure(f"{path} has no {expect.pattern}")
+                return None
             return answer.text
 
-    def form_token(self, path: str, operation: Operation, html_out: list | None = None) -> str | None:
-        html = self.page(path, operation)
-        match = CSRF.search(html or "")
-        if html is not None and match is None:
-            self.environment.events.request.fire(  # an error on its own line, not a crash
-                request_type="GET", name=operation, response_time=0, response_length=0,
-                exception=AssertionError(f"no CSRF token on {path}"), context={})
-        if html_out is not None:
-            html_out.append(html or "")
-        return match.group(1) if match else None
+    def form(self, path: str, operation: Operation) -> tuple[str, str] | tuple[None, None]:
+        """A form page: its CSRF token and HTML."""
+        html = self.page(path, operation, expect=CSRF)
+        return (CSRF.search(html).group(1), html) if html else (None, None)
 
 
 class Keyworker(Staff):
@@ -150,23 +148,19 @@ class Keyworker(Staff):
     def open_family(self):
         if not self.cases:
             return
-        html = self.page(f"/cases/{random.choice(self.cases)}", Operation.CASE_PAGE)
-        family = FAMILY_LINK.search(html or "")
-        if html is not None and family is None:
-            return
-        if family:
-            self.page(f"/families/{family.group(1)}", Operation.FAMILY_VIEW)
+        html = self.page(f"/cases/{random.choice(self.cases)}", Operation.CASE_PAGE, expect=FAMILY_LINK)
+        if html is not None:
+            self.page(f"/families/{FAMILY_LINK.search(html).group(1)}", Operation.FAMILY_VIEW)
 
     def record_contact(self):
         if not self.cases:
             return
         case_id = random.choice(self.cases)
         path = f"/cases/{case_id}/contacts/new"
-        form: list[str] = []
-        token = self.form_token(path, Operation.CONTACT_FORM, form)
+        token, html = self.form(path, Operation.CONTACT_FORM)
         if token is None:
             return
-        members = [a or b for a, b in PERSON_SEEN.findall(form[0])]
+        members = [a or b for a, b in PERSON_SEEN.findall(html)]
         today = datetime.now(timezone.utc).date()
         kind = random.choice(["home_visit", "home_visit", "phone_call", "phone_call", "school_meeting",
                               "office_visit", "text_or_email"])

@@ -94,6 +94,13 @@ def test_a_floor_under_a_millisecond_counts_as_one():
     assert run.operation("caseload").floor_ratio == 50
 
 
+def test_a_slow_floor_is_called_out_as_saturation():
+    calm = figures.run_figures([locust_entry("healthz", {3: 100}), locust_entry("caseload", {30: 100})], "x")
+    busy = figures.run_figures([locust_entry("healthz", {3: 50, 400: 50}), locust_entry("caseload", {900: 100})], "x")
+    assert not calm.saturated and "queueing" not in figures.table(calm)
+    assert busy.saturated and "floor's p95 is 400 ms" in figures.table(busy)
+
+
 def test_two_sizes_compare_p95_per_operation():
     small = figures.run_figures([locust_entry("healthz", {3: 100}), locust_entry("family view", {40: 100}),
                                  locust_entry("search", {60: 100})], "100,000 people")
