@@ -95,6 +95,7 @@ class Target:
     database_url: str
     logins_file: Path
     keys_file: Path
+    secret_key: str | None = None  # None: a new one per run (only this run's sessions use it)
 
 
 def _psycopg_url(url: str) -> str:
@@ -132,12 +133,12 @@ def seeded_database(people: int, args) -> Target:
     name = f"{args.database_prefix}_{people}"
     url = f"{args.postgres_url.rstrip('/')}/{name}"
     state = args.state_dir / name
-    logins, keys = state / "logins.json", state / "keys.json"
+    logins, keys, secret = state / "logins.json", state / "keys.json", state / "secret_key"
     label = f"{people:,} people"
     if _database_exists(args.postgres_url, name):
         if logins.is_file() and keys.is_file():
             print(f"{label}: reusing database {name} (seeded earlier; its keys and logins are in {state})")
-            return Target(label, url, logins, keys)
+            return Target(label, url, logins, keys, secret.read_text() if secret.is_file() else None)
         raise BenchRefused(f"Database {name} exists but {state} has no keys.json and logins.json for it: drop it "
                            f"(dropdb {name}) to seed it again, or pass --database-url, --logins-file and --keys-file.")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEFLOW_")}
@@ -148,9 +149,12 @@ def seeded_database(people: int, args) -> Target:
     from cryptography.fernet import Fernet
 
     keys.write_text(json.dumps({"fernet_keys": [Fernet.generate_key().decode()]}))
-    os.chmod(keys, 0o600)
+    # The secret signs sessions and (through HKDF) the audit checkpoints: one per database.
+    secret.write_text(secrets.token_urlsafe(48))
+    for path in (keys, secret):
+        os.chmod(path, 0o600)
     _create_database(args.postgres_url, name)
-    target = Target(label, url, logins, keys)
+    target = Target(label, url, logins, keys, secret.read_text())
     env = production_env(target, redis_url=None, instance=state)
     print(f"{label}: seeding database {name} (caseflow seed --people {people} --seed {args.seed})")
     started = time.monotonic()
@@ -169,7 +173,7 @@ def production_env(target: Target, redis_url: str | None, instance: Path) -> dic
         "CASEFLOW_ENVIRONMENT": "production",
         "CASEFLOW_DATABASE_URL": target.database_url,
         "CASEFLOW_KEYS_FILE": str(target.keys_file),
-        "CASEFLOW_SECRET_KEY": secrets.token_urlsafe(48),  # sessions of this run only
+        "CASEFLOW_SECRET_KEY": target.secret_key or secrets.token_urlsafe(48),
         "CASEFLOW_INSTANCE_PATH": str(instance),
         # Raised, not removed: every simulated user is 127.0.0.1 and a small county has few
         # accounts. Each request is still counted in Redis.
@@ -271,7 +275,8 @@ def measure(target: Target, args, redis_url: str, out: Path) -> figures.RunFigur
               f"against {base_url} ({args.web_workers} gunicorn workers x {args.threads} threads, "
               f"{args.rq_workers} queue worker(s))", flush=True)
         entries = drive(base_url, target, args, out)
-        shutil.copy(instance / "servers.log", out / "servers.log")
+    shutil.copy(instance / "servers.log", out / "servers.log")  # once the servers have stopped and said all
+    shutil.rmtree(instance, ignore_errors=True)
     run = figures.run_figures(entries, target.label)
     print("\n" + figures.table(run))
     for line in failures(out):
