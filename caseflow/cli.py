@@ -363,8 +363,11 @@ def seed_command(people, seed_value, as_of, logins_file, password):
     if logins_file is not None:
         write_logins(logins_file, report)
         click.echo(f"Logins written to {logins_file}")
+    click.echo(f"  {'table':22s} {'rows':>12s} {'load s':>8s}")
     for table, count in sorted(report.rows.items()):
-        click.echo(f"  {table:22s} {count:>12,}")
+        click.echo(f"  {table:22s} {count:>12,} {report.load_seconds.get(table, 0):8.1f}")
+    click.echo(f"  waiting for the generator: {report.waiting_seconds:.1f} s; "
+               f"building indexes after the load: {report.index_seconds:.1f} s")
     click.echo(f"{report.people:,} people in {report.families:,} families in {elapsed:.0f} s "
                f"({report.people / max(elapsed, 0.001):,.0f} people/s)")
 

@@ -986,7 +986,7 @@ class History:
                          choice(pools.next_steps) if random_() < 0.4 else None, keyworker.id, recorded))
             g._audit(recorded, keyworker, "contact.record", "contact", contact_id, self.family_id, ["case_notes"],
                      "visit or contact")
-            if random_() < 0.3:  # the keyworker opened the family's page before recording it
+            if random_() < 0.15:  # the keyworker opened the family's page before recording it
                 g._audit(recorded - timedelta(minutes=3), keyworker, "family.view", "family", self.family_id,
                          self.family_id, ["case_notes", "identity", "plan"], "casework", "case role")
             day = self.clock.after(day, low, high)

@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import time as clock
 import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -40,6 +41,9 @@ class SeedReport:
     people: int = 0
     families: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    load_seconds: dict[str, float] = field(default_factory=dict)  # writing each table (COPY or inserts)
+    index_seconds: float = 0.0  # building the indexes dropped for the load
+    waiting_seconds: float = 0.0  # waiting for the generator: the loader was ahead of it
     logins: dict = field(default_factory=dict)
 
 
@@ -72,9 +76,28 @@ def seed_county(session, people: int, seed: int, as_of: date | None, password: s
     postgres = session.get_bind().dialect.name == "postgresql"
     writer = _CopyWriter(session) if postgres else _SqliteWriter(session)
     session.commit()  # the checks above read only; each chunk is its own transaction from here
-    stream = _forked_chunks(arguments) if postgres else _chunks_here(arguments, _sqlite_rows)
+    if postgres:
+        deferred = _drop_secondary_indexes(session)
+        try:
+            _load(session, writer, _forked_chunks(arguments), arguments, report, progress)
+        finally:  # even when the load fails: an index missing would go unnoticed for a long time
+            started = clock.monotonic()
+            _create_indexes(session, deferred)
+            report.index_seconds = clock.monotonic() - started
+        session.execute(text("ANALYZE"))
+        session.commit()
+    else:
+        _load(session, writer, _chunks_here(arguments, _sqlite_rows), arguments, report, progress)
+    report.logins["password"] = password
+    return report
+
+
+def _load(session, writer, stream, arguments: dict, report: SeedReport, progress) -> None:
+    chain_head = arguments["chain_head"]
     last_seq, last_hash = chain_head
+    asked = clock.monotonic()
     for kind, payload in stream:
+        report.waiting_seconds += clock.monotonic() - asked
         if kind == "setup":
             tables, logins = payload
             report.logins = logins
@@ -86,18 +109,39 @@ def seed_county(session, people: int, seed: int, as_of: date | None, password: s
             report.people += chunk_people
             report.families += chunk_families
         for table in LOAD_ORDER:
+            started = clock.monotonic()
             count = writer.write(table, tables.get(table))
             report.rows[table] = report.rows.get(table, 0) + count
+            report.load_seconds[table] = report.load_seconds.get(table, 0.0) + clock.monotonic() - started
         if kind != "setup":
             _move_head(session.connection(), last_seq, last_hash)
         session.commit()
         if progress is not None and kind != "setup":
             progress.update(chunk_people)
-    report.logins["password"] = password
-    if postgres:
-        session.execute(text("ANALYZE"))
+        asked = clock.monotonic()
+
+
+def _drop_secondary_indexes(session) -> list[tuple[str, str]]:
+    """Drop the plain (non-constraint) indexes of the tables the seed fills, returning their
+    definitions. Building an index once over a loaded table is a sort; keeping it up to date
+    row by row through millions of random ids is random I/O once it outgrows memory, and made
+    the load slower as the county grew."""
+    indexes = session.execute(text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+        "AND i.tablename = ANY(:tables) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE c.conname = i.indexname) ORDER BY i.indexname"), {"tables": list(COLUMNS)}).all()
+    for name, _ in indexes:
+        session.execute(text(f'DROP INDEX "{name}"'))
+    session.commit()
+    return [(name, definition) for name, definition in indexes]
+
+
+def _create_indexes(session, indexes: list[tuple[str, str]]) -> None:
+    session.rollback()  # a failed load's transaction, if any
+    for _, definition in indexes:
+        session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        session.execute(text(definition))
         session.commit()
-    return report
 
 
 def write_logins(path: Path, report: SeedReport) -> None:
@@ -260,6 +304,11 @@ class _CopyWriter:
             # A seed cut short is started again on an empty database: nothing is lost if the
             # last commits before a crash were not yet on disk.
             cursor.execute("SET LOCAL synchronous_commit TO off")
+            # Foreign keys are not checked row by row during the load: every row the generator
+            # makes points at rows loaded before it (tests/test_seed.py loads the same county
+            # on SQLite with foreign keys enforced), and a check per row is an index probe per
+            # row. The constraints stay and hold for everything written afterwards.
+            cursor.execute("SET LOCAL session_replication_role = replica")
             with cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
                 step = 8 << 20
                 for start in range(0, len(data), step):
