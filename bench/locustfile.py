@@ -40,7 +40,7 @@ FAKE = Faker("en_GB")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/cases/([^"/?]+)"')
 FAMILY_LINK = re.compile(r'href="/families/([^"/?]+)"')
-REQUEST_LINK = re.compile(r'href="/requests/([^"/?]+)"')
+REQUEST_LINK = re.compile(r'href="/requests/(?!new")([^"/?]+)"')  # a request, not the form for a new one
 PERSON_SEEN = re.compile(r'name="people_seen"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="people_seen"')
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
