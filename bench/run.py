@@ -278,7 +278,10 @@ def measure(target: Target, args, redis_url: str, out: Path) -> figures.RunFigur
     shutil.copy(instance / "servers.log", out / "servers.log")  # once the servers have stopped and said all
     shutil.rmtree(instance, ignore_errors=True)
     run = figures.run_figures(entries, target.label)
+    busy = os.getloadavg()[0]
     print("\n" + figures.table(run))
+    print(f"  load average at the end: {busy:.1f} on {os.cpu_count()} CPUs (the bench's own processes included; "
+          "more than the CPUs means other work shared the machine)")
     for line in failures(out):
         print("  " + line)
     print(f"  (locust's files and the servers' log: {out})\n", flush=True)
@@ -337,7 +340,8 @@ def parse_args(argv=None):
 def settings_of(args) -> dict:
     return {"users": args.users, "think seconds": args.think, "measured seconds": args.duration,
             "gunicorn workers": args.web_workers, "threads": args.threads, "queue workers": args.rq_workers,
-            "CPUs": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+            "CPUs": os.cpu_count(), "load average (1 min) at the end": round(os.getloadavg()[0], 1),
+            "machine": platform.machine(), "python": platform.python_version(),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
