@@ -16,6 +16,9 @@ the time of the first and last request. From it, per operation:
   the same run. `/healthz` does no database work, so it is what a request costs on this machine
   under this load before CaseFlow does anything; the ratio is the figure to compare between
   machines. A ratio of 8 means "eight times the cost of the emptiest request".
+
+Between two sizes: each operation's p95 at the larger over its p95 at the smaller, and the same
+for the floor ratios (which leaves out a machine busier during one run than the other).
 """
 from __future__ import annotations
 
@@ -139,6 +142,18 @@ def size_ratios(small: RunFigures, large: RunFigures) -> dict[str, float]:
     return ratios
 
 
+def floor_size_ratios(small: RunFigures, large: RunFigures) -> dict[str, float]:
+    """The same comparison on the floor ratios: (p95 / floor) at the larger size over the same at
+    the smaller. The two runs happen minutes apart; when the machine is busier during one (other
+    work, a cold cache) its floor rises with it, and this ratio leaves that out."""
+    ratios = {}
+    for op in small.operations:
+        other = large.operation(op.name)
+        if other is not None and op.floor_ratio and other.floor_ratio is not None:
+            ratios[op.name] = other.floor_ratio / op.floor_ratio
+    return ratios
+
+
 # --- printing ---------------------------------------------------------------------------------
 
 def _ratio(value: float | None) -> str:
@@ -165,14 +180,18 @@ _SATURATED = ("note: the floor's p95 is {ms:.0f} ms (an idle server answers /hea
 
 
 def ratio_table(small: RunFigures, large: RunFigures) -> str:
-    ratios = size_ratios(small, large)
+    ratios, floored = size_ratios(small, large), floor_size_ratios(small, large)
     width = max(len(name) for name in ratios) + 2 if ratios else 12
-    lines = [f"p95 at {large.label} over p95 at {small.label}",
-             f"{'operation':{width}}{'small p95':>11}{'large p95':>11}{'ratio':>8}"]
+    lines = [f"p95 at {large.label} over p95 at {small.label} (and the same for p95/floor)",
+             f"{'operation':{width}}{'small p95':>11}{'large p95':>11}{'ratio':>8}{'of p95/floor':>14}"]
     for name, ratio in ratios.items():
         lines.append(f"{name:{width}}{small.operation(name).p95_ms:>11.0f}{large.operation(name).p95_ms:>11.0f}"
-                     f"{ratio:>7.2f}x")
+                     f"{ratio:>7.2f}x{_times(floored.get(name)):>14}")
     return "\n".join(lines)
+
+
+def _times(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
 
 
 def markdown(runs: list[RunFigures], settings: dict) -> str:
@@ -190,8 +209,11 @@ def markdown(runs: list[RunFigures], settings: dict) -> str:
         out.append("")
     if len(runs) == 2:
         small, large = runs
-        out += [f"## p95 at {large.label} over p95 at {small.label}", "", "| operation | ratio |", "|---|---:|"]
-        out += [f"| {name} | {ratio:.2f}x |" for name, ratio in size_ratios(small, large).items()]
+        floored = floor_size_ratios(small, large)
+        out += [f"## p95 at {large.label} over p95 at {small.label}", "",
+                "| operation | p95 ratio | ratio of p95/floor |", "|---|---:|---:|"]
+        out += [f"| {name} | {ratio:.2f}x | {_times(floored.get(name))} |"
+                for name, ratio in size_ratios(small, large).items()]
         out.append("")
     return "\n".join(out)
 
@@ -204,4 +226,5 @@ def as_json(runs: list[RunFigures], settings: dict) -> str:
                           "operations": [asdict(op) for op in r.operations]} for r in runs]}
     if len(runs) == 2:
         document["p95_ratios"] = size_ratios(*runs)
+        document["p95_over_floor_ratios"] = floor_size_ratios(*runs)
     return json.dumps(document, indent=2)

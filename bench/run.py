@@ -5,7 +5,8 @@ profile on this machine (gunicorn with several workers serving the app, PostgreS
 `caseflow worker`), drive the mix of bench/mix.py with locust (headless, bench/locustfile.py),
 and print per operation: requests/s, p50/p95/p99, errors, and p95 over the p95 of the bare
 `/healthz` request measured in the same run (the floor; bench/figures.py), so the figures
-compare across machines. With two sizes it prints, per operation, the ratio of their p95s.
+compare across machines. With two sizes it prints, per operation, the ratio of their p95s, and
+of their p95/floor (which discounts a machine that was busier during one run than the other).
 
     pip install -e '.[bench]'
     .venv/bin/python bench/run.py --sizes 2000 --duration 60

@@ -113,6 +113,16 @@ def test_two_sizes_compare_p95_per_operation():
     assert "1,000,000 people over p95 at 100,000 people" in printed and "1.25x" in printed
 
 
+def test_the_size_ratio_of_floor_ratios_leaves_out_a_busier_machine():
+    # The larger run happened while the machine was twice as busy: every request, the floor
+    # included, took twice as long. The raw ratio says 2.5; measured against the floor, 1.25.
+    small = figures.run_figures([locust_entry("healthz", {3: 100}), locust_entry("family view", {40: 100})], "s")
+    large = figures.run_figures([locust_entry("healthz", {6: 100}), locust_entry("family view", {100: 100})], "l")
+    assert figures.size_ratios(small, large)["family view"] == pytest.approx(2.5)
+    assert figures.floor_size_ratios(small, large)["family view"] == pytest.approx(1.25)
+    assert figures.floor_size_ratios(small, large)["healthz"] == pytest.approx(1.0)
+
+
 def test_the_report_holds_every_figure_in_json_and_markdown():
     runs = [figures.run_figures([locust_entry("healthz", {3: 100}), locust_entry("caseload", {30: 100})], label)
             for label in ("100,000 people", "1,000,000 people")]
@@ -120,10 +130,11 @@ def test_the_report_holds_every_figure_in_json_and_markdown():
     assert document["settings"] == {"users": 100}
     caseload = next(op for op in document["runs"][0]["operations"] if op["name"] == "caseload")
     assert caseload["p95_ms"] == 30 and caseload["floor_ratio"] == 10
-    assert document["p95_ratios"]["caseload"] == 1.0
+    assert document["p95_ratios"]["caseload"] == 1.0 and document["p95_over_floor_ratios"]["caseload"] == 1.0
     markdown = figures.markdown(runs, {"users": 100})
     assert "| caseload | 1.7 | 30 | 30 | 30 | 0 | 10.0x |" in markdown
     assert "## p95 at 1,000,000 people over p95 at 100,000 people" in markdown
+    assert "| caseload | 1.00x | 1.00x |" in markdown
 
 
 # --- the mix ---------------------------------------------------------------------------------------------
