@@ -13,7 +13,8 @@ Read from the environment (bench/run.py sets them):
 - BENCH_THINK_SECONDS: the mean pause between one user's tasks (default 1);
 - BENCH_WARMUP_SECONDS: once every user has started, how long to run before the statistics are
   reset and the measured window begins (default 10): each gunicorn worker compiles its
-  templates and opens its database connections on its first requests.
+  templates and opens its database connections on its first requests. 0: no reset, every
+  request counts (each user's first round of every task included).
 """
 from __future__ import annotations
 
@@ -59,7 +60,16 @@ def _remember_environment(environment, **kwargs):
 
 @events.spawning_complete.add_listener
 def _measure_after_warming_up(user_count, **kwargs):
-    gevent.spawn_later(WARMUP, _environment["it"].stats.reset_all)
+    if WARMUP > 0:  # 0: measure everything, from each user's first request
+        gevent.spawn_later(WARMUP, _environment["it"].stats.reset_all)
+
+
+def first_round(user) -> None:
+    """Each of the user's tasks once, in bench/mix.py's order, before the weighted mix: every
+    operation works from the start, however short the run (in the warm-up, unless --warmup 0)."""
+    for function in dict.fromkeys(user.tasks):  # locust repeats each task by its weight
+        if function.__name__ != "sign_in_again":  # just signed in
+            function(user)
 
 
 def _weighted(persona: str, tasks: dict) -> dict:
@@ -80,6 +90,7 @@ class Staff(FastHttpUser):
     def on_start(self):
         self.email = next(_ACCOUNTS[self.accounts])
         self.sign_in()
+        first_round(self)
 
     def sign_in(self):
         """A fresh browser: no cookie, the sign-in form, then the page the person starts at."""
@@ -131,7 +142,8 @@ class Keyworker(Staff):
             self.email = next(_ACCOUNTS[self.accounts])
             self.sign_in()
             if self.cases:
-                return
+                break
+        first_round(self)
 
     def open_home(self):
         html = super().open_home()
@@ -219,6 +231,7 @@ class PartnerSystem(FastHttpUser):
 
     def on_start(self):
         self.headers = {"Authorization": f"Bearer {next(_TOKENS)}"}
+        first_round(self)
 
     def send_request(self):
         surname = FAKE.last_name()

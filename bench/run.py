@@ -320,7 +320,8 @@ def parse_args(argv=None):
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between one user's tasks")
     parser.add_argument("--duration", type=int, default=60, help="seconds measured, after the ramp")
     parser.add_argument("--ramp", type=int, default=10, help="seconds to start every user (not measured)")
-    parser.add_argument("--warmup", type=int, default=10, help="seconds run after the ramp, not measured")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="seconds run after the ramp, not measured (0: measure from the first request)")
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--rq-workers", type=int, default=1, help="`caseflow worker` processes")
