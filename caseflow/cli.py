@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -325,6 +326,50 @@ def rotate_keys(retire_old):
             count = crypto.reencrypt_all(db.session, Base.metadata)  # anything written meanwhile
         settings.keys_file.write_text(__import__("json").dumps({"fernet_keys": keys[:1]}, indent=2))
         click.echo(f"{count} values confirmed under the current key; old keys retired.")
+
+
+# --- a synthetic county ------------------------------------------------------------------------
+
+@main.command("seed")
+@click.option("--people", type=click.IntRange(min=1), required=True, help="How many people the county holds.")
+@click.option("--seed", "seed_value", type=int, default=2026, show_default=True,
+              help="The same seed gives the same county.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Nothing is dated after this day (default: today).")
+@click.option("--logins-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the staff's password, logins and partner API tokens here (JSON).")
+@click.option("--password", default=None, help="The password every seeded member of staff signs in with "
+              "(default: a random one, written to the logins file).")
+@with_appcontext
+def seed_command(people, seed_value, as_of, logins_file, password):
+    """Load a synthetic county of PEOPLE into the (migrated, empty) database, in bulk."""
+    import time as clock
+
+    from caseflow.core.audit_checkpoints import write_checkpoint
+    from caseflow.seed.loader import SeedError, seed_county, write_logins
+
+    started = clock.monotonic()
+    settings = current_app.extensions["caseflow.settings"]
+    try:
+        with click.progressbar(length=people, label="Seeding the county", show_pos=True) as bar:
+            # unit-of-work exception: bulk loading commits one chunk of households at a time.
+            report = seed_county(db.session, people, seed_value, as_of.date() if as_of else None, password,
+                                 settings, progress=bar)
+    except SeedError as exc:
+        _fail(str(exc))
+    with unit_of_work():  # reads only: sign the chain head the seed left
+        write_checkpoint()
+    elapsed = clock.monotonic() - started
+    if logins_file is not None:
+        write_logins(logins_file, report)
+        click.echo(f"Logins written to {logins_file}")
+    click.echo(f"  {'table':22s} {'rows':>12s} {'load s':>8s}")
+    for table, count in sorted(report.rows.items()):
+        click.echo(f"  {table:22s} {count:>12,} {report.load_seconds.get(table, 0):8.1f}")
+    click.echo(f"  waiting for the generator: {report.waiting_seconds:.1f} s; "
+               f"building indexes after the load: {report.index_seconds:.1f} s")
+    click.echo(f"{report.people:,} people in {report.families:,} families in {elapsed:.0f} s "
+               f"({report.people / max(elapsed, 0.001):,.0f} people/s)")
 
 
 # --- demo -----------------------------------------------------------------------------------
