@@ -40,8 +40,10 @@ DOMAIN = "northshire.example"
 PROBLEM_CODES = [str(code) for code in HEADLINE_PROBLEMS]
 HELD_STAGES = ("allocated", "assessing", "planning", "reviewing")
 # Share of families holding an open, allocated case on the as-of date, measured on seeded
-# counties (the journeys below): sizes the keyworker workforce so caseloads sit near 80%.
-OPEN_HELD_SHARE = 0.03
+# counties (the journeys below; 100,000 people: about 4%): sizes the keyworker workforce so
+# caseloads sit near 80% of capacity. A case that finds no keyworker with room waits for
+# allocation, as it would in a county short of staff.
+OPEN_HELD_SHARE = 0.042
 TARGET_UTILISATION = 0.8
 # Contacts are what a county has most of (about five per person): the gap between two visits.
 CONTACT_GAP_DAYS = (4, 10)
