@@ -468,7 +468,7 @@ class Generator:
         history = History(self, family_id, members, county.localities[locality], postcode)
         history.run(first_request)
         # A few from the start, so even a small county has some for the front door to check.
-        if rng.random() < POSSIBLE_MATCH_SHARE or self.families_made <= 3:
+        if (rng.random() < POSSIBLE_MATCH_SHARE or self.families_made <= 3) and not self.done:
             history.possible_match()
 
     # the audit trail
