@@ -188,8 +188,10 @@ def test_a_seeded_keyworker_signs_in_and_opens_a_family_and_their_caseload(app, 
         case = db.session.scalars(select(Case).where(Case.stage.in_(HELD_STAGES)).order_by(Case.id)).first()
         keyworker = db.session.get(User, case.keyworker_id)
         assert keyworker.email in logins["keyworkers"]
-        member = db.session.scalars(select(FamilyMember).where(FamilyMember.family_id == case.family_id)).first()
+        member = db.session.scalars(select(FamilyMember).where(FamilyMember.family_id == case.family_id,
+                                                               FamilyMember.relationship_to_family == "parent_carer")).first()
         given_name, family_name = member.person.given_name, member.person.family_name
+        born, postcode = member.person.date_of_birth.isoformat(), member.person.postcode
     assert sign_in(client, keyworker, password=logins["password"]).status_code == 302
     caseload = client.get("/caseload")
     assert caseload.status_code == 200 and family_name in caseload.get_data(as_text=True)
@@ -201,6 +203,17 @@ def test_a_seeded_keyworker_signs_in_and_opens_a_family_and_their_caseload(app, 
         "type": "domestic_abuse", "occurred_at": "2026-11-29T22:15:00+00:00", "source_reference": "NP-SEED-1",
         "summary": "Officers attended.", "people": [{"given_name": given_name, "family_name": family_name}]})
     assert response.status_code in (200, 201, 202), response.get_json()
+    # And a request for help about a seeded parent finds her record (the matcher reads the
+    # normalised name keys the seed stored).
+    response = api.post("/api/v1/requests", logins["partner_tokens"][-1], json={
+        "referrer": {"name": "Duty officer", "organisation": "Northshire Police", "role": "Officer",
+                     "email": "duty@police.example"},
+        "people": [{"given_name": given_name, "family_name": family_name, "date_of_birth": born,
+                    "relationship": "parent_carer", "postcode": postcode}],
+        "concerns": ["domestic_abuse"], "details": "Repeat incidents at the address.", "consent_given": True,
+        "urgency": "routine"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["match"]["status"] == "linked"
 
 
 def test_a_second_seed_into_a_seeded_database_is_refused(app, tmp_path):

@@ -89,6 +89,7 @@ def seed_county(session, people: int, seed: int, as_of: date | None, password: s
     else:
         _load(session, writer, _chunks_here(arguments, _sqlite_rows), arguments, report, progress)
     report.logins["password"] = password
+    report.families = report.rows.get("families", 0)  # with the provisional ones of possible matches
     return report
 
 
