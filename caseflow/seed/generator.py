@@ -40,11 +40,13 @@ DOMAIN = "northshire.example"
 PROBLEM_CODES = [str(code) for code in HEADLINE_PROBLEMS]
 HELD_STAGES = ("allocated", "assessing", "planning", "reviewing")
 # Share of families holding an open, allocated case on the as-of date, measured on seeded
-# counties (the journeys below): sizes the keyworker workforce so caseloads sit near 80%.
-OPEN_HELD_SHARE = 0.03
+# counties (the journeys below; 100,000 people: about 4%): sizes the keyworker workforce so
+# caseloads sit near 80% of capacity. A case that finds no keyworker with room waits for
+# allocation, as it would in a county short of staff.
+OPEN_HELD_SHARE = 0.042
 TARGET_UTILISATION = 0.8
 # Contacts are what a county has most of (about five per person): the gap between two visits.
-CONTACT_GAP_DAYS = (3, 9)
+CONTACT_GAP_DAYS = (4, 10)
 # Fresh requests in the front door's queue that look like someone already known (a surname
 # spelt differently): the officer must confirm or reject the match before triage.
 POSSIBLE_MATCH_SHARE = 0.004
@@ -294,9 +296,11 @@ class County:
             self.rows["users"].append((user.id, user.email, user.name, user.role, user.organisation_id, user.team_id,
                                        password_hash, True, user.capacity, 0, 0, False, created))
         # The school's key adult hears about domestic abuse incidents (Operation Encompass).
+        # Early help's duty contact (the first locality manager) takes escalations.
+        duty_contacts = {early_help: self.localities[0][2].id}
         self.rows["organisations"] = [
-            row[:5] + ((self.school_dsl[row[0]].id,) if row[0] in self.school_dsl else (None,)) + row[6:]
-            for row in self.rows["organisations"]]
+            row[:4] + (duty_contacts.get(row[0]), self.school_dsl[row[0]].id if row[0] in self.school_dsl else None)
+            + row[6:] for row in self.rows["organisations"]]
         for code, label in (("cp_step_down", "Child stepping down from a child protection plan"),
                             ("parental_substance_misuse", "Parental substance misuse"),
                             ("ehc_plan", "Child with an education, health and care plan")):
@@ -463,7 +467,8 @@ class Generator:
         self._chunk.people += len(members)
         history = History(self, family_id, members, county.localities[locality], postcode)
         history.run(first_request)
-        if rng.random() < POSSIBLE_MATCH_SHARE:
+        # A few from the start, so even a small county has some for the front door to check.
+        if (rng.random() < POSSIBLE_MATCH_SHARE or self.families_made <= 3) and not self.done:
             history.possible_match()
 
     # the audit trail
@@ -970,7 +975,11 @@ class History:
         seen_pair = dumps([p.person_id for p in people[:2]])
         seen_one = dumps([people[0].person_id])
         low, high = CONTACT_GAP_DAYS
-        new_id, choice, random_ = g.new_id, rng.choice, rng.random
+        new_id, random_ = g.new_id, rng.random
+
+        def choice(options):  # rng.choice, without its bookkeeping: contacts are the most rows
+            return options[int(random_() * len(options))]
+
         notes, missed = pools.contact_notes, pools.missed_notes
         while day < end:
             recorded = day + timedelta(hours=2)

@@ -89,17 +89,16 @@ def seed_county(session, people: int, seed: int, as_of: date | None, password: s
     else:
         _load(session, writer, _chunks_here(arguments, _sqlite_rows), arguments, report, progress)
     report.logins["password"] = password
+    report.families = report.rows.get("families", 0)  # with the provisional ones of possible matches
     return report
 
 
 def _load(session, writer, stream, arguments: dict, report: SeedReport, progress) -> None:
-    chain_head = arguments["chain_head"]
-    last_seq, last_hash = chain_head
     asked = clock.monotonic()
     for kind, payload in stream:
         report.waiting_seconds += clock.monotonic() - asked
         if kind == "setup":
-            tables, logins = payload
+            tables, logins, (last_seq, last_hash) = payload
             report.logins = logins
             token_rows, tokens = _partner_tokens(logins.pop("partner_system_ids"), arguments["as_of"])
             report.logins["partner_tokens"] = tokens
@@ -113,8 +112,7 @@ def _load(session, writer, stream, arguments: dict, report: SeedReport, progress
             count = writer.write(table, tables.get(table))
             report.rows[table] = report.rows.get(table, 0) + count
             report.load_seconds[table] = report.load_seconds.get(table, 0.0) + clock.monotonic() - started
-        if kind != "setup":
-            _move_head(session.connection(), last_seq, last_hash)
+        _move_head(session.connection(), last_seq, last_hash)  # the chain ends where the rows end
         session.commit()
         if progress is not None and kind != "setup":
             progress.update(chunk_people)
@@ -184,7 +182,8 @@ def _generate(arguments: dict, prepare):
     setup = generator.setup_rows()
     logins = county.logins()
     logins["partner_system_ids"] = [u.id for u in county.partner_systems]
-    yield "setup", ({table: prepare(table, rows) for table, rows in setup.items() if rows}, logins)
+    yield "setup", ({table: prepare(table, rows) for table, rows in setup.items() if rows}, logins,
+                    (generator.seq, generator.prev_hash))
     while not generator.done:
         chunk = generator.chunk()
         yield "chunk", ({table: prepare(table, rows) for table, rows in chunk.rows.items() if rows}, chunk.people,
