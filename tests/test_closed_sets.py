@@ -24,6 +24,7 @@ NOT_IN_ANY_SET = "bogus"  # short enough for every column (rag is VARCHAR(8))
 # string fails here rather than drifting into the data.
 ALLOWED_LOOSE = {
     ("audit_events", "object_type"),     # any kind of record the audit trail names; grows with features
+    ("audit_pending", "object_type"),    # the same events, waiting to be sealed onto the chain
     ("consent_documents", "content_type"),  # a MIME type, checked against the upload rules at upload
     ("requests_for_help", "referrer_role"),  # the referrer's job title, in their words
     ("taf_members", "role"),             # a practitioner's role in the TAF, e.g. "SENCo", free text
