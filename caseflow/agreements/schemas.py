@@ -69,4 +69,4 @@ class AgreementOutSchema(ResponseSchema):
 
 class AgreementListSchema(ResponseSchema):
     items = many(AgreementOutSchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()

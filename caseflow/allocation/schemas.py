@@ -33,7 +33,7 @@ class UnallocatedQuery(PageQuerySchema):
 
 class CaseListSchema(ResponseSchema):
     items = many(CaseSummarySchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class CaseloadSchema(CaseListSchema):

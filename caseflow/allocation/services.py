@@ -21,6 +21,7 @@ from caseflow.core import audit
 from caseflow.core.access import require, require_list
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.core.keyset import bounded_count
 from caseflow.families.models import Family
 from caseflow.frontdoor.services import referrer_ids
 from caseflow.notify.services import notify
@@ -127,7 +128,7 @@ def unallocated(actor, page: int = 1, per_page: int = 50, stage: str | None = No
     if rag:
         clauses.append(Case.rag == rag)
     query = select(Case, Family).join(Family, Family.id == Case.family_id).where(*clauses)
-    total = db.session.scalar(select(func.count()).select_from(Case).where(*clauses))
+    total = bounded_count(select(Case.id).where(*clauses))  # counted up to 1,000 ("1,000+")
     rows = db.session.execute(query.order_by(Case.opened_at).limit(per_page).offset((page - 1) * per_page)).all()
     audit.record_reads(actor, "cases.unallocated", "case_list", [f.id for _, f in rows],
                        categories=decision.categories, purpose="unallocated cases", basis=decision.basis)
@@ -154,13 +155,16 @@ def lead_professional_options(actor) -> list[User]:
 def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:
     """Every keyworker with the number of families they hold: two queries."""
     require(actor, "caseload.view", None, object_type="caseloads", purpose="allocation")
-    counts = dict(db.session.execute(
-        select(Case.keyworker_id, func.count()).where(Case.stage.in_(HELD_STAGES), Case.keyworker_id.is_not(None))
-        .group_by(Case.keyworker_id)).all())
     query = select(User).where(User.role == Role.KEYWORKER, User.active)
     if team_id:
         query = query.where(User.team_id == team_id)
     keyworkers = db.session.scalars(query.order_by(User.name)).all()
+    # Only the listed keyworkers' cases, found through ix_cases_keyworker_id: never every case the
+    # county holds (a whole-table count once closed cases run to hundreds of thousands).
+    counts = dict(db.session.execute(
+        select(Case.keyworker_id, func.count()).where(Case.keyworker_id.in_([k.id for k in keyworkers]),
+                                                      Case.stage.in_(HELD_STAGES))
+        .group_by(Case.keyworker_id)).all()) if keyworkers else {}
     return [CaseloadRow(k, counts.get(k.id, 0)) for k in keyworkers]
 
 

@@ -136,11 +136,48 @@ def many_of(schemas, choose, description=None, *, nullable=False, optional=False
     return fields.List(OneOf(schemas, choose), **_common(description, nullable, optional, **extra))
 
 
+def _listed(obj, name):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def page_fields() -> dict:
-    """The paging fields of every list (docs/api.md "Paging": {items, page, per_page, total})."""
+    """The paging fields of every list (docs/api.md "Paging": {items, page, per_page, total,
+    total_capped}). A long list is counted up to 1,000 (core.keyset.bounded_count)."""
     return {"page": whole("This page's number, from 1."),
             "per_page": whole("Items per page (for an unpaginated list: how many there are)."),
-            "total": whole("Items in the whole list.")}
+            "total": whole("Items in the whole list, counted up to 1,000 (see total_capped)."),
+            "total_capped": derived(flag("True when the list holds more than `total` items: counting "
+                                         "stops at 1,000."),
+                                    lambda obj: bool(getattr(_listed(obj, "total"), "capped", False)))}
+
+
+class Cursor(fields.String):
+    """?before=: the next_cursor a list gave, read back into the keys of its last row."""
+
+    def __init__(self, keys: int, **kwargs):
+        super().__init__(**kwargs)
+        self.keys = keys
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from marshmallow import ValidationError
+
+        from caseflow.core.keyset import BadCursor, decode_cursor
+
+        try:
+            return decode_cursor(super()._deserialize(value, attr, data, **kwargs), self.keys)
+        except BadCursor:
+            raise ValidationError("Not a cursor this list gave: send next_cursor back as it came.") from None
+
+
+def cursor_query(keys: int) -> Cursor:
+    return Cursor(keys, load_default=None, metadata={
+        "description": "The next_cursor of the previous page: the page of items older than its last one "
+                       "(faster than ?page= far down a long list; page is then ignored)."})
+
+
+def cursor_field():
+    """The keyset cursor of a list read newest first (docs/api.md "Paging")."""
+    return text("Send it back as ?before= for the next, older page; null on the last page.", nullable=True)
 
 
 # --- errors (docs/api.md "Errors") ----------------------------------------------------------------

@@ -40,7 +40,7 @@ class Case(Base):
     level_of_need: Mapped[int | None] = mapped_column(Integer)
     rag: Mapped[Rag | None] = mapped_column(closed_set(Rag, "rag", 8))
     eligible: Mapped[bool | None] = mapped_column(Boolean)
-    lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    lead_professional_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), index=True)
     keyworker_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Casework deadlines (caseflow.plans), indexed for the overdue dashboards.

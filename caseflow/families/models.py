@@ -68,6 +68,12 @@ class Person(Base):
         # Look-up paths of families.matching (blocking): see _blocks() there.
         Index("ix_people_phonetic_dob", "name_phonetic", "date_of_birth"),
         Index("ix_people_names", "family_name_norm", "given_name_norm"),
+        # Family search matches a name by its start (LIKE 'wal%') on either name: on PostgreSQL
+        # only a pattern_ops index serves LIKE under a collation other than C (migration 0017).
+        Index("ix_people_given_name_prefix", "given_name_norm",
+              postgresql_ops={"given_name_norm": "varchar_pattern_ops"}),
+        Index("ix_people_family_name_prefix", "family_name_norm",
+              postgresql_ops={"family_name_norm": "varchar_pattern_ops"}),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -204,7 +204,7 @@ class RequestSummarySchema(ResponseSchema):
 
 class RequestListSchema(ResponseSchema):
     items = many(RequestSummarySchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class ReferrerOutSchema(ResponseSchema):

@@ -25,6 +25,7 @@ from caseflow.core import audit
 from caseflow.core.access import SERVICE_BASIS, can, require, require_list
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.core.keyset import bounded_count
 from caseflow.families import services as families
 from caseflow.families.matching import PersonMatch, SubmittedPerson, match_person
 from caseflow.families.models import Family, Person
@@ -346,7 +347,7 @@ def front_door_queue(actor, status: str | None = None, urgency: str | None = Non
     query = select(RequestForHelp).where(RequestForHelp.status.in_(statuses))
     if urgency:
         query = query.where(RequestForHelp.urgency == urgency)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = bounded_count(query)  # counted up to 1,000 ("1,000+"): a queue never reads the whole table
     order = [RequestForHelp.received_at, RequestForHelp.id]
     if sort == "urgency":
         order.insert(0, sql_case({str(k): v for k, v in URGENCY_ORDER.items()},

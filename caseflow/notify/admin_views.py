@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow.auth import services as directory
+from caseflow.core import keyset
 from caseflow.core.access import require
 from caseflow.notify import dashboard, dispatcher, partners, rules
 from caseflow.notify.vocab import CHANNELS, DEADLINES, EVENT_TYPES, RECIPIENTS
@@ -56,8 +57,10 @@ def add_holiday():
 @login_required
 def deliveries():
     status = request.args.get("status") or "dead"
-    rows, total = dashboard.deliveries(current_user, status, current_page(), 50)
-    return render_template("notify/deliveries.html", rows=rows, total=total, status=status, title="Deliveries")
+    before = keyset.cursor_or_none(request.args.get("before"), dashboard.DELIVERY_KEYS)
+    rows, total, next_cursor = dashboard.deliveries(current_user, status, current_page(), 50, before)
+    return render_template("notify/deliveries.html", rows=rows, total=total, status=status, page=current_page(),
+                           before=before, next_cursor=next_cursor, title="Deliveries")
 
 
 @bp.route("/admin/deliveries/<delivery_id>/replay", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint, json_object
-from caseflow.api.schemas import PageQuerySchema
+from caseflow.api.schemas import PageQuerySchema, cursor_query
 from caseflow.notify import dashboard, dispatcher, events, flags, partners, rules, schemas, services
 from caseflow.notify.schemas import (EventDecisionSchema, FlagQuerySchema, OrganisationSettingsInSchema,
                                      PartnerEventBatchSchema, PartnerEventSchema, ReviewResolutionSchema,
@@ -16,17 +16,20 @@ bp = api_blueprint("notify_api", __name__)
 
 class InboxQuery(PageQuerySchema):
     unacknowledged = fields.Boolean(load_default=False)
+    before = cursor_query(services.INBOX_KEYS)
 
 
 class DeliveryQuery(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(list(DeliveryStatus)))
+    before = cursor_query(dashboard.DELIVERY_KEYS)
 
 
 @endpoint(bp, "/inbox", "GET", summary="Your notifications, newest first", query=InboxQuery, response=schemas.InboxSchema)
 def inbox(user, data):
-    items, total = services.inbox(user, data["page"], data["per_page"], data["unacknowledged"])
+    items, total, next_cursor = services.inbox(user, data["page"], data["per_page"], data["unacknowledged"],
+                                               data["before"])
     return schemas.InboxSchema().dump({"items": items, "page": data["page"], "per_page": data["per_page"],
-                                       "total": total})
+                                       "total": total, "next_cursor": next_cursor})
 
 
 @endpoint(bp, "/inbox/<notification_id>/acknowledge", "POST", summary="Acknowledge a notification",
@@ -101,9 +104,10 @@ def decide_event(user, data, event_id):
 @endpoint(bp, "/deliveries", "GET", summary="Deliveries by status (administrators; e.g. ?status=dead)",
           query=DeliveryQuery, response=schemas.DeliveryListSchema)
 def list_deliveries(user, data):
-    rows, total = dashboard.deliveries(user, data["status"], data["page"], data["per_page"])
+    rows, total, next_cursor = dashboard.deliveries(user, data["status"], data["page"], data["per_page"],
+                                                    data["before"])
     return schemas.DeliveryListSchema().dump({"items": rows, "page": data["page"], "per_page": data["per_page"],
-                                              "total": total})
+                                              "total": total, "next_cursor": next_cursor})
 
 
 @endpoint(bp, "/deliveries/<delivery_id>/replay", "POST", summary="Send a dead delivery again",

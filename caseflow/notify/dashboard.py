@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseflow.auth.models import User
-from caseflow.core import audit
+from caseflow.core import audit, keyset
 from caseflow.core.access import require, require_list
 from caseflow.core.extensions import db
 from caseflow.notify.models import Delivery, Notification
@@ -36,11 +36,16 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
     return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
 
 
-def deliveries(actor, status: str | None, page: int, per_page: int):
+DELIVERY_KEYS = 2  # keyset paged on (created_at, id): ix_deliveries_newest, ix_deliveries_status_newest
+
+
+def deliveries(actor, status: str | None, page: int, per_page: int, before: tuple | None = None):
+    """A page of deliveries, newest first, their total (counted up to 1,000) and the cursor of
+    the next (older) page."""
     require(actor, "outbox.manage", object_type="delivery", audit=False)
     query = select(Delivery)
     if status:
         query = query.where(Delivery.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(db.session.scalars(query.order_by(Delivery.created_at.desc()).limit(per_page).offset((page - 1) * per_page)))
-    return rows, total
+    total = keyset.bounded_count(query)
+    rows, next_cursor = keyset.page(query, (Delivery.created_at, Delivery.id), before, per_page, page)
+    return rows, total, next_cursor

@@ -15,11 +15,14 @@ from caseflow.notify.vocab import (Channel, Deadline, DeliveryKind, DeliveryStat
 
 class Notification(Base):
     __tablename__ = "notifications"
+    # Someone's inbox, newest first, a page at a time from a keyset cursor (migration 0017
+    # replaced recipient_id's own index with this one).
+    __table_args__ = (Index("ix_notifications_inbox", "recipient_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     # Idempotency: the same event never notifies the same person twice.
     delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
-    recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     type: Mapped[NotificationType] = mapped_column(closed_set(NotificationType, "type", 40))
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     family_id: Mapped[str | None] = mapped_column(String(32))
@@ -106,7 +109,10 @@ class Delivery(Base):
     dispatcher puts it on the queue; the job is idempotent and marks the row delivered. Failures
     retry with backoff and end as 'dead' for an administrator to replay."""
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),
+                      # The administrators' list, newest first, whole or by status (keyset paged).
+                      Index("ix_deliveries_newest", "created_at", "id"),
+                      Index("ix_deliveries_status_newest", "status", "created_at", "id"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[DeliveryKind] = mapped_column(closed_set(DeliveryKind, "kind", 16))

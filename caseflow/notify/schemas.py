@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, page_fields, text, whole
+from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, cursor_field, page_fields, text, whole
 from caseflow.core.database import utcnow
 from caseflow.core.schemas import DateWindow, not_blank
 from caseflow.frontdoor.schemas import CandidateOutSchema, PersonSchema
@@ -101,7 +101,8 @@ class NotificationOutSchema(ResponseSchema):
 
 class InboxSchema(ResponseSchema):
     items = many(NotificationOutSchema, "Newest first.")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
+    next_cursor = cursor_field()
 
 
 class EventOutSchema(ResponseSchema):
@@ -188,8 +189,9 @@ class DeliveryOutSchema(ResponseSchema):
 
 
 class DeliveryListSchema(ResponseSchema):
-    items = many(DeliveryOutSchema)
-    page, per_page, total = page_fields().values()
+    items = many(DeliveryOutSchema, "Newest first.")
+    page, per_page, total, total_capped = page_fields().values()
+    next_cursor = cursor_field()
 
 
 class RoutingRuleOutSchema(ResponseSchema):

@@ -88,16 +88,20 @@ def _add_outbox_rows(note_id: str, user, channels) -> None:
         outbox.add(DeliveryKind.WEBHOOK, notification_id=note_id, target=user.organisation.webhook_url)
 
 
-def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False):
-    from caseflow.core import audit
+INBOX_KEYS = 2  # keyset paged on (created_at, id): ix_notifications_inbox
+
+
+def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = False, before: tuple | None = None):
+    """A page of the actor's notifications, newest first, its total (counted up to 1,000) and
+    the cursor of the next (older) page."""
+    from caseflow.core import audit, keyset
 
     decision = require_list(actor, "inbox.view", object_type="inbox", purpose="inbox")
     query = select(Notification).where(Notification.recipient_id == actor.id)
     if unacknowledged_only:
         query = query.where(Notification.acknowledged_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Notification.created_at.desc())
-                               .limit(per_page).offset((page - 1) * per_page)).all()
+    total = keyset.bounded_count(query)
+    items, next_cursor = keyset.page(query, (Notification.created_at, Notification.id), before, per_page, page)
     now = utcnow()
     unread = [n.id for n in items if n.read_at is None]
     if unread:
@@ -107,7 +111,7 @@ def inbox(actor, page: int = 1, per_page: int = 50, unacknowledged_only: bool = 
     audit.record_reads(actor, "inbox.view", "inbox", [n.family_id for n in items if n.id not in withheld],
                        categories=decision.categories, purpose="inbox", basis=decision.basis)
     _withhold(items, withheld)
-    return items, total
+    return items, total, next_cursor
 
 
 def _withhold(items, withheld: set[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from caseflow.core import keyset
 from caseflow.core.access import can
 from caseflow.notify import dashboard, events, services
 from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
@@ -20,8 +21,10 @@ bp = Blueprint("notify", __name__, template_folder="templates")
 @login_required
 def inbox():
     page = current_page()
-    items, total = services.inbox(current_user, page=page)
-    return render_template("notify/inbox.html", items=items, total=total, page=page, title="Inbox")
+    before = keyset.cursor_or_none(request.args.get("before"), services.INBOX_KEYS)
+    items, total, next_cursor = services.inbox(current_user, page=page, before=before)
+    return render_template("notify/inbox.html", items=items, total=total, page=page, before=before,
+                           next_cursor=next_cursor, title="Inbox")
 
 
 @bp.route("/inbox/<notification_id>/acknowledge", methods=["POST"])

@@ -25,6 +25,7 @@ from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.core.keyset import bounded_count
 from caseflow.families.models import Family
 from caseflow.panels.models import Panel, PanelItem, PanelMember, PanelOutcome
 from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
@@ -113,7 +114,7 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
     if not waiting:  # minutes: only what this panel decided
         awaiting = Case.id.is_(None)
-    waiting_total = db.session.scalar(select(func.count()).select_from(Case).where(awaiting))
+    waiting_total = bounded_count(select(Case.id).where(awaiting))  # counted up to 1,000 ("1,000+")
     waiting = db.session.execute(
         select(Case, Family).join(Family, Family.id == Case.family_id).where(awaiting)
         .order_by(priority, risk, Case.opened_at, Case.id).limit(per_page).offset((page - 1) * per_page)).all()

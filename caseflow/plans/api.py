@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from caseflow.api.kit import DomainErrorTypes, api_blueprint, endpoint, json_body, json_object, refusal
-from caseflow.api.schemas import PageQuerySchema
+from caseflow.api.schemas import PageQuerySchema, cursor_query
 from caseflow.core.unit_of_work import savepoint
 from caseflow.plans import assessments, closure, contacts, family_plan, overdue, reviews, taf
 from caseflow.readmodels import chronology
@@ -108,12 +108,18 @@ def post_contact(user, data, case_id):
     return schemas.ContactOutSchema().dump(schemas.ContactForReader(contacts.record(user, case_id, json_object()))), 201
 
 
-@endpoint(bp, "/cases/<case_id>/contacts", "GET", summary="Visits and contacts, newest first", query=PageQuerySchema,
+class ContactQuery(PageQuerySchema):
+    before = cursor_query(contacts.CONTACT_KEYS)
+
+
+@endpoint(bp, "/cases/<case_id>/contacts", "GET", summary="Visits and contacts, newest first", query=ContactQuery,
           response=schemas.ContactListSchema)
 def list_contacts(user, data, case_id):
-    rows, total, decision = contacts.listing(user, case_id, data["page"], data["per_page"])
+    rows, total, decision, next_cursor = contacts.listing(user, case_id, data["page"], data["per_page"],
+                                                          data["before"])
     return schemas.ContactListSchema().dump({"items": [schemas.ContactForReader(c, decision) for c in rows],
-                                             "page": data["page"], "per_page": data["per_page"], "total": total})
+                                             "page": data["page"], "per_page": data["per_page"], "total": total,
+                                             "next_cursor": next_cursor})
 
 
 @endpoint(bp, "/cases/<case_id>/reviews", "POST", summary="Record a TAF review", status=201,

@@ -1,10 +1,10 @@
 """Visits and contacts: what a keyworker records after seeing (or failing to see) the family."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseflow.core import timescales
-from caseflow.core import audit
+from caseflow.core import audit, keyset
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
 from caseflow.cases.services import load_case
@@ -39,15 +39,19 @@ def record(actor, case_id: str, raw: dict) -> Contact:
     return contact
 
 
-def listing(actor, case_id: str, page: int = 1, per_page: int = 50):
-    """A page of contacts, their total, and the reader's decision (to name only the people
-    seen whom the reader may see)."""
+CONTACT_KEYS = 3  # keyset paged on (occurred_on, recorded_at, id): ix_contacts_case_newest
+
+
+def listing(actor, case_id: str, page: int = 1, per_page: int = 50, before: tuple | None = None):
+    """A page of contacts, newest first, their total (counted up to 1,000), the reader's
+    decision (to name only the people seen whom the reader may see) and the cursor of the next
+    (older) page."""
     case, decision = load_case(actor, case_id, "casework.view", "visits and contacts")
-    clause = Contact.case_id == case.id
-    total = db.session.scalar(select(func.count()).select_from(Contact).where(clause))
-    rows = db.session.scalars(select(Contact).where(clause).order_by(Contact.occurred_on.desc(), Contact.recorded_at.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, total, decision
+    query = select(Contact).where(Contact.case_id == case.id)
+    total = keyset.bounded_count(query)
+    rows, next_cursor = keyset.page(query, (Contact.occurred_on, Contact.recorded_at, Contact.id), before,
+                                    per_page, page)
+    return rows, total, decision, next_cursor
 
 
 def missed_in_a_row(case_id: str) -> int:

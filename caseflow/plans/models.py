@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
@@ -126,9 +126,11 @@ class Contact(Base):
     """A visit, call or meeting with the family, or a visit they missed."""
 
     __tablename__ = "contacts"
+    # A case's contacts newest first, a page at a time from a keyset cursor (core.keyset).
+    __table_args__ = (Index("ix_contacts_case_newest", "case_id", "occurred_on", "recorded_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))  # indexed by ix_contacts_case_newest
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
     contact_type: Mapped[ContactType] = mapped_column(closed_set(ContactType, "contact_type", 32))
     people_seen: Mapped[list] = mapped_column(JSON, default=list)  # person ids

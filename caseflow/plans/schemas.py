@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseflow.api.schemas import (ResponseSchema, day, derived, flag, iso_text, many, moment, number, page_fields, text,
+from caseflow.api.schemas import (ResponseSchema, cursor_field, day, derived, flag, iso_text, many, moment, number, page_fields, text,
                                   texts, whole)
 from caseflow.core.schemas import DateWindow, Strict, free_text
 from caseflow.core.stages import Stage
@@ -301,7 +301,8 @@ class ContactOutSchema(ResponseSchema):
 
 class ContactListSchema(ResponseSchema):
     items = many(ContactOutSchema, "Newest first.")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
+    next_cursor = cursor_field()
 
 
 class AttendeeOutSchema(ResponseSchema):
@@ -335,7 +336,7 @@ class ReviewOutSchema(ResponseSchema):
 
 class ReviewListSchema(ResponseSchema):
     items = many(ReviewOutSchema, "Newest first (all of them: page is 1).")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class TafMemberOutSchema(ResponseSchema):
@@ -367,7 +368,7 @@ class ChronologyEntrySchema(ResponseSchema):
 
 class ChronologySchema(ResponseSchema):
     items = many(ChronologyEntrySchema, "Oldest first (all of them: page is 1).")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class OverdueCaseSchema(ResponseSchema):
@@ -385,4 +386,4 @@ class OverdueCaseSchema(ResponseSchema):
 
 class OverdueListSchema(ResponseSchema):
     items = many(OverdueCaseSchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()

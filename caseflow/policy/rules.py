@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import StrEnum
 
-from sqlalchemy import String, and_, exists, false, literal, or_, select, true, union_all
+from sqlalchemy import String, and_, exists, false, literal, or_, select, true, union, union_all
 
 from caseflow.core.access import (
     ALL_CATEGORIES, SERVICE_BASIS, Decision, allow, can, deny, provide_family_scope, public, rule,
@@ -324,7 +324,12 @@ def family_visibility_clause(user):
     lists filter in the database and never reveal families the user may not know about."""
     from caseflow.families.models import Family
 
-    return or_(_job_role_visibility_clause(user), Family.id.in_(_led_families(user)))
+    by_role = _job_role_families(user)
+    if by_role is None:  # the service's own roles: every family
+        return true()
+    # One IN over a UNION of index look-ups, never an OR of IN (...): PostgreSQL can only test an
+    # OR family by family, reading all 250,000 of a county (tests/test_query_plans.py).
+    return Family.id.in_(union(_led_families(user), *by_role))
 
 
 def _led_families(user):
@@ -335,26 +340,25 @@ def _led_families(user):
     return select(Case.family_id).where(or_(Case.keyworker_id == user.id, Case.lead_professional_id == user.id))
 
 
-def _job_role_visibility_clause(user):
-    """family_view_decision as SQL: the job role, team, referrals and consent."""
+def _job_role_families(user) -> list | None:
+    """family_view_decision as SQL: SELECTs of the family ids the job role, team, referrals and
+    consent open to the user (None: every family)."""
     from caseflow.cases.models import Case
-    from caseflow.families.models import Family
 
     if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER} or (
             user.role == Role.TEAM_MANAGER and not user.team_id):
-        return true()
+        return None
     if user.role == Role.TEAM_MANAGER:
-        return or_(Family.id.in_(_manager_families(user)),
-                   Family.id.in_(select(_active_break_glass(user).subquery().c.family_id)))
+        return [_manager_families(user), select(_active_break_glass(user).subquery().c.family_id)]
     if user.role == Role.KEYWORKER:
-        clause = Case.keyworker_id == user.id
+        held = [select(Case.family_id).where(Case.keyworker_id == user.id)]
         if user.team_id:
-            clause = or_(clause, Case.team_id == user.team_id)
-        return Family.id.in_(select(Case.family_id).where(clause))
+            held.append(select(Case.family_id).where(Case.team_id == user.team_id))
+        return held
     if user.role in PARTNER_ROLES:
         referred = _referred_people_query(user).subquery()
-        return or_(Family.id.in_(select(referred.c.family_id)), Family.id.in_(select(_grants(user).c.family_id)))
-    return false()
+        return [select(referred.c.family_id), select(_grants(user).c.family_id)]
+    return []
 
 
 def person_visibility_clause(user, category: str = Category.IDENTITY):

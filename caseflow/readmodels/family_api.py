@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint
-from caseflow.api.schemas import PageQuerySchema
+from caseflow.api.schemas import PageQuerySchema, cursor_query
 from caseflow.readmodels import family_view as services
 from caseflow.readmodels.schemas import AccessLogSchema, FamilySearchSchema, FamilyViewSchema
 
@@ -33,9 +33,14 @@ def get_family(user, data, family_id):
     return FamilyViewSchema(exclude=withheld).dump(view)
 
 
+class AccessLogQuerySchema(PageQuerySchema):
+    before = cursor_query(services.ACCESS_LOG_KEYS)
+
+
 @endpoint(bp, "/families/<family_id>/access-log", "GET",
-          summary="Who read or changed this family's records", query=PageQuerySchema, response=AccessLogSchema)
+          summary="Who read or changed this family's records", query=AccessLogQuerySchema, response=AccessLogSchema)
 def get_access_log(user, data, family_id):
-    family, events, total = services.access_log(user, family_id, data["page"], data["per_page"])
+    family, events, total, next_cursor = services.access_log(user, family_id, data["page"], data["per_page"],
+                                                             data["before"])
     return AccessLogSchema().dump({"items": events, "page": data["page"], "per_page": data["per_page"],
-                                   "total": total})
+                                   "total": total, "next_cursor": next_cursor})

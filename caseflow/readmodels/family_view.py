@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from caseflow.cases.models import Case
@@ -21,6 +21,8 @@ from caseflow.core.access import (
 from caseflow.consent.models import BreakGlass
 from caseflow.policy.rules import BREAK_GLASS_BASIS, people_decisions, person_visibility_clause
 from caseflow.core.extensions import db
+from caseflow.core import keyset
+from caseflow.core.keyset import bounded_count
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import name_words
@@ -241,18 +243,20 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
     person_match, category = _person_clause(q)
     upper = q.upper()
-    by_reference = or_(
-        Family.reference == upper,
-        Family.id.in_(select(Case.family_id).where(Case.reference == upper)),
-        Family.id.in_(select(RequestForHelp.family_id).where(RequestForHelp.reference == upper)),
-    )
+    # The families found each way, as one UNION of index look-ups: an OR across these tables
+    # would make PostgreSQL read every family to test each branch (tests/test_query_plans.py).
     # Only people the user may see in the searched-for category are matched: a school finds a
     # family by a pupil number only when it may see that pupil's education data.
-    matching = or_(by_reference, Family.id.in_(
+    matching_ids = union(
+        select(Family.id).where(Family.reference == upper),
+        select(Case.family_id).where(Case.reference == upper),
+        select(RequestForHelp.family_id).where(RequestForHelp.reference == upper,
+                                               RequestForHelp.family_id.is_not(None)),
         select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
-        .where(person_match, person_visibility_clause(actor, category))))
-    query = select(Family).where(matching, family_visibility_clause(actor))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        .where(person_match, person_visibility_clause(actor, category)),
+    )
+    query = select(Family).where(Family.id.in_(matching_ids), family_visibility_clause(actor))
+    total = bounded_count(query)
     families = db.session.scalars(
         query.order_by(Family.name, Family.reference).limit(per_page).offset((page - 1) * per_page)
         .options(selectinload(Family.memberships).joinedload(FamilyMember.person))).all()
@@ -308,7 +312,11 @@ def _person_clause(q: str):
     return and_(*clauses), Category.IDENTITY
 
 
-def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
+ACCESS_LOG_KEYS = 1  # keyset paged on AuditEvent.seq (ix_audit_events_family_seq)
+
+
+def access_log(actor, family_id: str, page: int = 1, per_page: int = 50, before: tuple | None = None):
+    """A page of the family's access log, newest first, with the cursor of the next (older) page."""
     family = db.session.get(Family, family_id)
     if family is None:
         raise NotFound("No family with that id.")
@@ -316,10 +324,9 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50):
             purpose="access log")
     audit.chain_pending()  # this reading is on the trail it shows
     query = select(AuditEvent).where(AuditEvent.family_id == family.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    events = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(per_page)
-                                .offset((page - 1) * per_page)).all()
-    return family, _with_break_glass_reasons(events), total
+    total = bounded_count(query)  # a family read every day for years: "1,000+"
+    events, next_cursor = keyset.page(query, (AuditEvent.seq,), before, per_page, page)
+    return family, _with_break_glass_reasons(events), total, next_cursor
 
 
 class AccessLogEntry:

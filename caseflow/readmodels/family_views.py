@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from caseflow.readmodels import family_view as services
 from caseflow.families.models import RELATIONSHIP_LABELS
 from caseflow.web.paging import current_page
+from caseflow.core import keyset
 from caseflow.core.errors import ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
@@ -43,6 +44,9 @@ def show(family_id):
 @bp.route("/families/<family_id>/access-log")
 @login_required
 def access_log(family_id):
-    family, events, total = services.access_log(current_user, family_id, page=current_page())
-    return render_template("families/access_log.html", family=family, events=events,
-                           total=total, page=current_page(), title=f"Who has seen {family.display_name}")
+    before = keyset.cursor_or_none(request.args.get("before"), services.ACCESS_LOG_KEYS)
+    family, events, total, next_cursor = services.access_log(current_user, family_id, page=current_page(),
+                                                             before=before)
+    return render_template("families/access_log.html", family=family, events=events, total=total,
+                           page=current_page(), before=before, next_cursor=next_cursor,
+                           title=f"Who has seen {family.display_name}")

@@ -10,7 +10,7 @@ from datetime import date
 
 from marshmallow import fields, missing, validate
 
-from caseflow.api.schemas import (ResponseSchema, day, derived, flag, iso_text, many, many_of, moment, one,
+from caseflow.api.schemas import (ResponseSchema, cursor_field, day, derived, flag, iso_text, many, many_of, moment, one,
                                   page_fields, text, texts, whole)
 from caseflow.consent.vocab import BASES, GIVEN_BY, PURPOSES
 from caseflow.core.roles import OrgType
@@ -201,7 +201,7 @@ class FamilyFoundSchema(ResponseSchema):
 
 class FamilySearchSchema(ResponseSchema):
     items = many(FamilyFoundSchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class AccessLogEntrySchema(ResponseSchema):
@@ -219,7 +219,8 @@ class AccessLogEntrySchema(ResponseSchema):
 
 class AccessLogSchema(ResponseSchema):
     items = many(AccessLogEntrySchema, "Newest first.")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
+    next_cursor = cursor_field()
 
 
 # --- subject access (GET /people/{person_id}/subject-access) ----------------------------------------

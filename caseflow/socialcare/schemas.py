@@ -238,7 +238,7 @@ class MonthSchema(ResponseSchema):
 
 class TransitionsSchema(ResponseSchema):
     items = many(MonthSchema, "The last 12 months, oldest first (all of them: page is 1).")
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
 
 
 class OscillatingSchema(ResponseSchema):
@@ -251,4 +251,4 @@ class OscillatingSchema(ResponseSchema):
 
 class OscillatingListSchema(ResponseSchema):
     items = many(OscillatingSchema)
-    page, per_page, total = page_fields().values()
+    page, per_page, total, total_capped = page_fields().values()
