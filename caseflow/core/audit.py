@@ -246,6 +246,7 @@ def _locked_head(session) -> AuditChainHead:
 
 
 _STAGED_KEY = "caseflow.audit.staged"
+_SEAL_CONNECTION_KEY = "caseflow.audit.seal_connection"
 _CHAIN_COLUMNS = ("seq", "prev_hash", "hash")
 _STAGED_COLUMNS = [c for c in _AUDIT_COLUMNS if c not in _CHAIN_COLUMNS]
 
@@ -306,14 +307,15 @@ def seal_pending(connection, waiting_for=None) -> int:
     return sealed
 
 
-def _seal_committed(session, ids) -> None:
-    """After a commit: seal its events, on a connection of its own (the session's transaction is
-    over). If the database fails here, the change and its events are already committed; the
-    events wait in audit_pending for the worker's sweep, so the request still succeeds."""
+def _seal_committed(connection, ids) -> None:
+    """After a commit: seal its events in a new transaction on the connection the session just
+    committed on (the session's own transaction is over, and it hands the connection back to the
+    pool only after this: a second connection would make every waiting request hold two). If the
+    database fails here, the change and its events are already committed; the events wait in
+    audit_pending for the worker's sweep, so the request still succeeds."""
     try:
-        with session.get_bind().connect() as connection:
+        with connection.begin():
             seal_pending(connection, waiting_for=ids)
-            connection.commit()
     except SQLAlchemyError:
         log.warning("audit events %s..%s committed but not yet sealed; the sweep will seal them",
                     min(ids), max(ids), exc_info=True)
@@ -330,6 +332,7 @@ def _chain_before_commit(session):
         if _seals_after_commit(session) and not session.execute(
                 select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
             stage_pending(session)  # another transaction is on the chain: seal after committing
+            session.info[_SEAL_CONNECTION_KEY] = session.connection()
         else:
             chain_pending(session)  # nobody else is: on the chain in this very commit
 
@@ -340,8 +343,9 @@ def _committed(session):
         return
     session.info.pop(_HEAD_KEY, None)  # the lock ended with the transaction
     staged = session.info.pop(_STAGED_KEY, None)
-    if staged:
-        _seal_committed(session, staged)
+    connection = session.info.pop(_SEAL_CONNECTION_KEY, None)
+    if staged and connection is not None:
+        _seal_committed(connection, staged)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -353,6 +357,7 @@ def _rolled_back(session, previous_transaction):
     session.info.pop(_HEAD_KEY, None)
     session.info.pop(_PENDING_KEY, None)
     session.info.pop(_STAGED_KEY, None)  # staged rows went with the rolled-back transaction
+    session.info.pop(_SEAL_CONNECTION_KEY, None)
 
 
 def take_pending(session) -> list:

@@ -149,3 +149,33 @@ def _refuse_what_columns_cannot_hold(session, _flush_context, _instances):
     if problems:
         raise ServiceValidationError("Some answers are too long or contain characters that cannot be saved.",
                                      problems)
+
+
+# --- answers remembered until the data could have changed ---------------------------------------
+
+_MEMO_KEY = "caseflow.memo"
+
+
+def remembered(session, key: tuple, compute):
+    """`compute()`, asked once per key until this session next writes or its transaction ends.
+
+    For look-ups a page asks many times over with the same arguments (the access policy asks
+    what a user is to a case for every panel and link of the case page). Any flush (a write in
+    this transaction), commit or rollback forgets every answer, so a change of allocation or
+    TAF membership is seen by the very next question."""
+    if session.new or session.dirty or session.deleted:
+        return compute()  # changes not yet flushed: the look-up's own query flushes them first
+    memo = session.info.get(_MEMO_KEY, {})
+    if key in memo:
+        return memo[key]
+    value = compute()  # may begin the transaction, which forgets: remember after it
+    session.info.setdefault(_MEMO_KEY, {})[key] = value
+    return value
+
+
+def _forget(session, *_args) -> None:
+    session.info.pop(_MEMO_KEY, None)
+
+
+for _moment in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback", "after_begin"):
+    event.listen(Session, _moment, _forget)

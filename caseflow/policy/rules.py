@@ -16,6 +16,7 @@ from sqlalchemy import String, and_, exists, false, literal, or_, select, true, 
 from caseflow.core.access import (
     ALL_CATEGORIES, SERVICE_BASIS, Decision, allow, can, deny, provide_family_scope, public, rule,
 )
+from caseflow.core.database import remembered
 from caseflow.core.extensions import db
 from caseflow.core.roles import Role
 from caseflow.core.vocab import Category, KeyworkerRole
@@ -64,7 +65,8 @@ def _works_with_family(user, family_id: str) -> bool:
     clause = Case.keyworker_id == user.id
     if user.team_id:
         clause = clause | (Case.team_id == user.team_id)
-    return db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar()
+    return remembered(db.session, ("works_with_family", user.id, user.team_id, family_id),
+                      lambda: db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar())
 
 
 # --- consent, lawful bases and break-glass, per person ------------------------------------------
@@ -416,9 +418,8 @@ CASE_ROLE_BASIS = "case role: the family agreed to early help with this lead"
 
 def case_roles(user, case) -> frozenset[CaseRole]:
     """What `user` is to `case`, read from the database on every request, so removal from the
-    TAF or a re-allocation takes effect at once."""
-    from caseflow.plans.models import Plan, PlanAction, TafMember
-
+    TAF or a re-allocation takes effect at once (a page asking many times is answered from the
+    first asking until the transaction writes: core.database.remembered)."""
     if case is None or user is None:
         return frozenset()
     roles = set()
@@ -434,16 +435,22 @@ def case_roles(user, case) -> frozenset[CaseRole]:
         roles.add(CaseRole.TEAM_MANAGER)
     if case.id is None:
         return frozenset(roles)
+    return frozenset(roles | remembered(db.session, ("taf_roles", case.id, user.id), lambda: _taf_roles(user, case)))
+
+
+def _taf_roles(user, case) -> frozenset[CaseRole]:
+    """The user's part in the case's Team Around the Family and plan (case_roles' queries)."""
+    from caseflow.plans.models import Plan, PlanAction, TafMember
+
     memberships = list(db.session.scalars(select(TafMember.left_at).where(
         TafMember.case_id == case.id, TafMember.user_id == user.id)))
     if any(left is None for left in memberships):
-        roles.add(CaseRole.TAF_MEMBER)
-    removed = bool(memberships) and CaseRole.TAF_MEMBER not in roles
-    # Removal from the TAF ends every part in the plan, even an action still in their name.
-    if not removed and db.session.execute(select(exists().where(
-            PlanAction.plan_id == Plan.id, Plan.case_id == case.id, PlanAction.owner_user_id == user.id))).scalar():
-        roles.add(CaseRole.ACTION_OWNER)
-    return frozenset(roles)
+        return frozenset({CaseRole.TAF_MEMBER})
+    if memberships:  # removal from the TAF ends every part in the plan, even an action still in their name
+        return frozenset()
+    owns_an_action = db.session.execute(select(exists().where(
+        PlanAction.plan_id == Plan.id, Plan.case_id == case.id, PlanAction.owner_user_id == user.id))).scalar()
+    return frozenset({CaseRole.ACTION_OWNER}) if owns_an_action else frozenset()
 
 
 def _manages_case(user, case) -> bool:
