@@ -12,12 +12,11 @@ same number of statements. An N+1 (a query per row shown) shows as a difference.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
 
 from caseflow.core.extensions import db
+from tests.conftest import count_queries
 from tests.consent.test_route_matrix import _path, world  # noqa: F401  (the world fixture)
 from tests.test_query_plans import NOT_2XX, every_read
 from tests.triage.helpers import TRIAGE_TO_PANEL, new_case
@@ -110,20 +109,6 @@ class Growth:
             self.unit()
 
 
-@contextmanager
-def statement_count():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
-
 def count_every_read(app, world_state, reads) -> dict[str, tuple[int, int, int | None]]:
     """(status, statements, the list's total when it is an API list) for each read, keyed by
     role and path."""
@@ -133,7 +118,7 @@ def count_every_read(app, world_state, reads) -> dict[str, tuple[int, int, int |
         client, _ = clients[role]
         path = _path(rule.format(**params) if "{" in rule else rule, params, rp_id)
         headers = {"Authorization": f"Bearer {tokens[role]}"} if path.startswith("/api/") else {}
-        with app.app_context(), statement_count() as statements:
+        with app.app_context(), count_queries() as statements:
             response = client.get(path, headers=headers)
         body = response.get_json(silent=True) if path.startswith("/api/") else None
         total = body.get("total") if isinstance(body, dict) else None
