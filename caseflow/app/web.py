@@ -83,7 +83,12 @@ def init_app(app: Flask) -> None:
         def inbox_count() -> int:  # called only by the navigation, so pages without it pay nothing
             from caseflow.notify.services import unacknowledged_count
 
-            return unacknowledged_count(current_user) if current_user.is_authenticated else 0
+            if not current_user.is_authenticated:
+                return 0
+            # Counted once a request: the navigation is rendered by more than one template block.
+            if "inbox_count" not in g:
+                g.inbox_count = unacknowledged_count(current_user)
+            return g.inbox_count
 
         # The council's name and contacts, as the area configured them, for the public pages.
         return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count,
