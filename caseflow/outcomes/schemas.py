@@ -37,8 +37,8 @@ class EvidenceSchema(Strict):
 
     @validates_schema(skip_on_field_errors=True)
     def _shape(self, data, **kwargs):
-        kind, errors = data["kind"], {}
-        if data.get("period_end") and data["period_end"] < data["period_start"]:
+        kind, errors = data.get("kind"), {}
+        if data.get("period_end") and data.get("period_start") and data["period_end"] < data["period_start"]:
             errors["period_end"] = ["The end date must be on or after the start date"]
         if kind == EvidenceKind.ATTENDANCE and data.get("value") is None:
             errors["value"] = ["Enter the attendance percentage for the term"]
@@ -96,7 +96,7 @@ class OutcomeRuleSchema(Strict):
     @validates_schema(skip_on_field_errors=True)
     def _thresholds(self, data, **kwargs):
         needs = {Measure.ATTENDANCE: ("threshold_pct", "terms"), Measure.INCIDENT_REDUCTION: ("reductions", "months"),
-                 Measure.KEYWORKER_CONFIRMED: ("months",), Measure.CONTINUOUS_EMPLOYMENT: ()}[data["measure"]]
+                 Measure.KEYWORKER_CONFIRMED: ("months",)}.get(data.get("measure"), ())
         missing = {name: ["Enter this for the measure chosen"] for name in needs if not data.get(name)}
         if missing:
             raise ValidationError(missing)
@@ -122,9 +122,9 @@ class EmploymentRuleSchema(Strict):
 
     @validates_schema(skip_on_field_errors=True)
     def _windows(self, data, **kwargs):
-        if data["weeks"] > data["window_weeks"]:
+        if data.get("weeks", 0) > data.get("window_weeks", 104):
             raise ValidationError({"weeks": ["The weeks in work cannot be more than the window"]})
-        if data["short_weeks"] > data["short_window_weeks"]:
+        if data.get("short_weeks", 0) > data.get("short_window_weeks", 104):
             raise ValidationError({"short_weeks": ["The weeks in work cannot be more than the window"]})
 
 
@@ -135,7 +135,7 @@ class DefinitionSchema(Strict):
 
     @validates_schema(skip_on_field_errors=True)
     def _unique(self, data, **kwargs):
-        codes = [p["code"] for p in data["problems"]]
+        codes = [p["code"] for p in data.get("problems", [])]
         if len(codes) != len(set(codes)):
             raise ValidationError({"problems": ["Each problem needs its own code"]})
 
