@@ -51,28 +51,33 @@ def _evidence_dict(e) -> dict:
 
 
 def _snapshot(outcome: FamilyOutcome, inputs: progress.FamilyInputs | None, version: OutcomesPlanVersion,
-              result: str, as_of: date) -> dict:
-    """The plan version's definition, the status of each problem, the evidence, as of `as_of`."""
-    if inputs is not None and inputs.version.id != version.id:
-        inputs.version = version  # a claim is judged by the version it was made under, always
-    family = progress.rules.family_progress(version.definition, inputs.confirmed, inputs.evidence,
-                                            inputs.plan_started_on, as_of) if inputs else None
-    problems = ([{"code": p.code, "label": p.label, "measure": p.measure, "status": p.status.status,
-                  "met_since": p.status.met_since.isoformat() if p.status.met_since else None,
-                  "sustained_on": p.status.sustained_on.isoformat() if p.status.sustained_on else None,
-                  "reason": p.status.reason} for p in family.problems] if family else outcome.problems)
+              result: str, as_of: date, recompute: bool = True) -> dict:
+    """The plan version's definition, the status of each problem, the evidence, as of `as_of`.
+    `recompute=False` takes the statuses from the family's progress just computed for `as_of`
+    under the same version (the claims run); otherwise they are computed again under `version`,
+    the version the claim was made under (submission)."""
+    family = None
+    if recompute and inputs is not None:
+        family = progress.rules.family_progress(version.definition, inputs.confirmed, inputs.evidence,
+                                                inputs.plan_started_on, as_of)
+    if family is not None:
+        problems = [{"code": p.code, "label": p.label, "measure": p.measure, "status": p.status.status,
+                     "met_since": p.status.met_since.isoformat() if p.status.met_since else None,
+                     "sustained_on": p.status.sustained_on.isoformat() if p.status.sustained_on else None,
+                     "reason": p.status.reason} for p in family.problems]
+        employment = {"status": family.employment.status, "person_id": family.employment.person_id,
+                      "sustained_on": family.employment.sustained_on.isoformat() if family.employment.sustained_on else None}
+    else:
+        problems = outcome.problems
+        employment = {"status": outcome.employment_status, "person_id": outcome.employment_person_id,
+                      "sustained_on": outcome.employment_sustained_on.isoformat() if outcome.employment_sustained_on else None}
     evidence = sorted((_evidence_dict(e) for e in (inputs.evidence if inputs else [])),
                       key=lambda e: (e["kind"], e["period_start"], e["person_id"]))
     return {"as_of": as_of.isoformat(), "result": result,
             "plan_version": {"id": version.id, "number": version.number, "framework": version.framework,
                              "definition": version.definition},
-            "plan_started_on": (inputs.plan_started_on if inputs else outcome.plan_started_on).isoformat(),
-            "problems": problems,
-            "employment": {"status": family.employment.status if family else outcome.employment_status,
-                           "sustained_on": (family.employment.sustained_on.isoformat()
-                                            if family and family.employment.sustained_on else None),
-                           "person_id": family.employment.person_id if family else outcome.employment_person_id},
-            "evidence": evidence}
+            "plan_started_on": outcome.plan_started_on.isoformat(),
+            "problems": problems, "employment": employment, "evidence": evidence}
 
 
 def _live_claim(family_id, result):
@@ -120,15 +125,15 @@ def propose(actor, as_of: date | None = None, batch: int = progress.BATCH, on_ba
             after = candidates[-1].family_id
             inputs = {i.family_id: i for i in progress.gather([c.family_id for c in candidates],
                                                               outcomes_plan.VersionsInForce())}
-            for outcome in candidates:
-                version = versions[outcome.plan_version_id]
-                _new_claim(actor, outcome, result, _achieved(outcome, result),
-                           _snapshot(outcome, inputs.get(outcome.family_id), version, result, as_of))
+            made_now = [_new_claim(actor, outcome, result, _achieved(outcome, result),
+                                   _snapshot(outcome, inputs.get(outcome.family_id), versions[outcome.plan_version_id],
+                                             result, as_of, recompute=False)) for outcome in candidates]
             db.session.flush()
             audit.record_reads(actor, "outcomes.claim.propose", "outcome_claim", [c.family_id for c in candidates],
                                categories=CATEGORIES, purpose=PURPOSE, basis="payment by results")
             made[result.value] += len(candidates)
-            db.session.expunge_all()
+            for done in [*candidates, *made_now]:  # a county's claims need not all stay in memory
+                db.session.expunge(done)
             if on_batch:
                 on_batch(made)
     return made

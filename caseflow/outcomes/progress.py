@@ -149,7 +149,6 @@ def recompute_all(as_of: date | None = None, on_batch: Callable[[int], None] | N
             return done
         done += recompute(family_ids, as_of, versions)
         after = family_ids[-1]
-        db.session.expunge_all()
         if on_batch:
             on_batch(done)
 

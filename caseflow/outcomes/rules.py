@@ -16,7 +16,8 @@ Measures (their thresholds are the keys of the outcome definition):
 - incident_reduction (reductions {kind: percent}, months): per kind, the incidents allowed in a
   period are the number in the `months` before the plan started, less the percentage (rounded
   down); more than that since the period began breaks it, and a new period begins the next day.
-  Sustained `months` after the period began.
+  Sustained `months` after the period began. With no incidents recorded before the plan there is
+  no fall to show: not met.
 - continuous_employment (weeks, window_weeks; short_weeks, short_window_weeks for claimants of
   `short_benefits`): an adult who was on an out-of-work benefit before the plan started has at
   least `weeks` weeks in work (days on an out-of-work benefit do not count) within a window of
@@ -146,9 +147,13 @@ def incident_reduction(evidence: list[Evidence], outcome: dict, plan_start: date
     months = int(outcome.get("months", 6))
     reductions = {kind: float(pct) for kind, pct in (outcome.get("reductions") or {}).items()}
     baseline_from = add_months(plan_start, -months)
-    allowed = {kind: floor(sum(1 for e in evidence if e.kind == kind and baseline_from <= e.start < plan_start)
-                           * (100 - pct) / 100 + 1e-9)
-               for kind, pct in reductions.items()}
+    before = {kind: sum(1 for e in evidence if e.kind == kind and baseline_from <= e.start < plan_start)
+              for kind in reductions}
+    if not any(before.values()):
+        # No record of the problem before the plan: a fall cannot be shown from nothing (the
+        # police data is missing, or the problem was identified another way).
+        return Status(NOT_MET, reason=f"No incidents recorded in the {months} months before the plan to measure a fall against.")
+    allowed = {kind: floor(before[kind] * (100 - reductions[kind]) / 100 + 1e-9) for kind in reductions}
     since = plan_start
     counts = dict.fromkeys(reductions, 0)
     breaks = 0

@@ -99,8 +99,15 @@ def test_one_offence_before_allows_none_after():
     assert status.met_since == date(2025, 12, 2) and status.status == MET
 
 
+def test_no_incidents_before_the_plan_means_no_fall_to_show():
+    assert rules.incident_reduction([], CRIME, PLAN_START, date(2026, 6, 1)).status == NOT_MET
+    after_only = [asb(date(2025, 10, 1))]
+    assert rules.incident_reduction(after_only, CRIME, PLAN_START, date(2026, 6, 1)).status == NOT_MET
+
+
 def test_an_incident_on_the_day_asked_is_not_met():
-    evidence = [Evidence("mum", "domestic_abuse_incident", date(2025, 10, 1))]
+    evidence = [Evidence("mum", "domestic_abuse_incident", date(2025, 8, 1)),
+                Evidence("mum", "domestic_abuse_incident", date(2025, 10, 1))]
     outcome = {"measure": "incident_reduction", "reductions": {"domestic_abuse_incident": 100}, "months": 6}
     assert rules.incident_reduction(evidence, outcome, PLAN_START, date(2025, 10, 1)).status == NOT_MET
 
