@@ -148,8 +148,9 @@ def claim(claim_id):
                 flash(f"Claim {done.reference}: {vocab.CLAIM_STATES[done.state].lower()}.", "success")
                 return redirect(url_for("outcomes.claim", claim_id=claim_id))
     record, family_row = claims.claim_page(current_user, claim_id)
-    return render_template("outcomes/claim.html", claim=record, family=family_row, snapshot=record.snapshot or {},
-                           evidence=claims.shown_evidence(record.snapshot or {}), vocab=vocab, errors=errors,
+    snapshot = claims.shown_snapshot(record)
+    return render_template("outcomes/claim.html", claim=record, family=family_row, snapshot=snapshot,
+                           evidence=claims.shown_evidence(snapshot), vocab=vocab, errors=errors,
                            form=form, can_validate=bool(can(current_user, "outcomes.claim.validate", record)),
                            can_approve=bool(can(current_user, "outcomes.claim.approve", record)),
                            title=f"Claim {record.reference}"), (400 if errors else 200)
