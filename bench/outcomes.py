@@ -181,6 +181,7 @@ def main() -> None:
         measured = progress.recompute_all(today)
         db.session.commit()
         t1 = time.perf_counter()
+        print(f"  (computed {measured:,} families in {t1 - t0:.1f} s)", flush=True)
         analyst = db.session.scalar(select(User).where(User.email == "analyst@bench.example"))
         made = claims.propose(analyst, today)
         db.session.commit()
