@@ -111,4 +111,22 @@ CALLERS: dict[str, str] = {
     "GET /api/v1/routing-rules": ADMIN,
     "PUT /api/v1/routing-rules": ADMIN,
     "PUT /api/v1/organisations/{org_id}/notification-settings": ADMIN,
+    # outcomes and payment by results
+    "POST /api/v1/outcomes/evidence": ("keyworker, team_manager or analyst who may see the family; partner_system of "
+                                       "a school (education), police force (incidents) or Jobcentre (employment, "
+                                       "benefits) for its own kind of evidence"),
+    "GET /api/v1/outcomes/plan": "every user with a token (the plan holds no personal data)",
+    "POST /api/v1/outcomes/plan/versions": ADMIN,
+    "GET /api/v1/families/{family_id}/outcomes": "analyst; " + SERVICE_STAFF,
+    "GET /api/v1/outcomes/claims": "analyst, team_manager",
+    "POST /api/v1/outcomes/claims": "analyst, team_manager",
+    "GET /api/v1/outcomes/claims/{claim_id}": "analyst, team_manager",
+    "POST /api/v1/outcomes/claims/{claim_id}/validate": "analyst",
+    "POST /api/v1/outcomes/claims/{claim_id}/reject": "analyst, team_manager",
+    "POST /api/v1/outcomes/claims/{claim_id}/approve": "team_manager",
+    "POST /api/v1/outcomes/claims/{claim_id}/paid": "analyst",
+    "POST /api/v1/outcomes/claims/submissions": "analyst, team_manager",
+    "POST /api/v1/outcomes/runs": "analyst, team_manager (claims runs); analyst (returns)",
+    "GET /api/v1/outcomes/runs/{run_id}": "analyst, team_manager (claims runs); analyst (returns)",
+    "GET /api/v1/outcomes/runs/{run_id}/output": "analyst (returns)",
 }

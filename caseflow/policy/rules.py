@@ -1111,6 +1111,122 @@ def _routing_manage(user, obj):
     return deny("Only administrators edit routing rules.")
 
 
+
+# --- outcomes and payment by results (caseflow.outcomes) ----------------------------------------
+#
+# Analysts work the outcomes evidence and the claims for the whole programme, on the basis the
+# programme's data-sharing gives them (payment by results), in the categories outcomes are
+# measured in, never case notes. Casework staff see and record a family's outcomes as they see the
+# family. Partner systems send the evidence of their own kind (a school attendance, the police
+# incidents, the Jobcentre employment) and read nothing back.
+
+PBR_BASIS = "payment by results: the programme's outcomes data-sharing"
+OUTCOME_CATEGORIES = frozenset({Category.IDENTITY, Category.EDUCATION, Category.POLICE, Category.FINANCES,
+                                Category.PLAN})
+PARTNER_EVIDENCE = {"school": {Category.EDUCATION}, "police": {Category.POLICE},
+                    "jobcentre": {Category.FINANCES}}
+OUTCOME_CASEWORK_ROLES = {Role.KEYWORKER, Role.TEAM_MANAGER, Role.FRONT_DOOR, Role.PANEL_CHAIR, Role.SOCIAL_WORKER}
+
+
+@rule("outcomes.plan.view")
+def _outcomes_plan_view(user, obj):
+    return allow("The Outcomes Plan is the area's published framework (no personal data).", set(), basis=None)
+
+
+@rule("outcomes.plan.edit")
+def _outcomes_plan_edit(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators keep the Outcomes Plan and the unit costs.", set(), basis=None)
+    return deny("Only an administrator edits the Outcomes Plan.")
+
+
+@rule("outcomes.view")
+def _outcomes_view(user, target):
+    """A family's outcomes and the evidence behind them. `target` is {"family_id"}."""
+    family_id = (target or {}).get("family_id")
+    if not family_id:
+        return deny("No family given.")
+    if user.role == Role.ANALYST:
+        return allow("Analysts measure outcomes for the programme.", OUTCOME_CATEGORIES, basis=PBR_BASIS)
+    if user.role in OUTCOME_CASEWORK_ROLES:
+        return family_decision(user, family_id)
+    return deny("Only the service's staff and its analysts see a family's outcomes.")
+
+
+@rule("outcomes.evidence.record")
+def _outcomes_evidence_record(user, target):
+    """Record evidence about a person: {"family_id", "person_id", "category"}."""
+    target = target or {}
+    category = target.get("category")
+    if user.role == Role.PARTNER_SYSTEM:
+        org_type = getattr(getattr(user, "organisation", None), "type", None)
+        if category in PARTNER_EVIDENCE.get(org_type, set()):
+            return allow("Partner systems send the outcomes evidence they hold.", {Category.IDENTITY, category},
+                         basis="information sharing agreement (outcomes evidence)")
+        return deny("Your organisation does not send this kind of evidence.")
+    if user.role not in {Role.ANALYST, Role.KEYWORKER, Role.TEAM_MANAGER}:
+        return deny("Only keyworkers, managers, analysts and partner systems record outcomes evidence.")
+    decision = _outcomes_view(user, target)
+    if decision and category in decision.categories_for(target.get("person_id")):
+        return decision
+    return decision if not decision else deny("You may not record this kind of evidence about this person.")
+
+
+@rule("outcomes.claims.view")
+def _outcomes_claims_view(user, obj):
+    if user.role in {Role.ANALYST, Role.TEAM_MANAGER}:
+        return allow("Analysts and team managers work the payment-by-results claims.", OUTCOME_CATEGORIES,
+                     basis=PBR_BASIS)
+    return deny("Only analysts and team managers see claims.")
+
+
+@rule("outcomes.claims.run")
+def _outcomes_claims_run(user, obj):
+    return _outcomes_claims_view(user, obj)
+
+
+@rule("outcomes.claim.validate")
+def _outcomes_claim_validate(user, claim):
+    if user.role == Role.ANALYST:
+        return allow("Analysts validate each claim against its evidence.", OUTCOME_CATEGORIES, basis=PBR_BASIS)
+    return deny("Only an analyst validates a claim.")
+
+
+@rule("outcomes.claim.reject")
+def _outcomes_claim_reject(user, claim):
+    return _outcomes_claims_view(user, claim)
+
+
+@rule("outcomes.claim.approve")
+def _outcomes_claim_approve(user, claim):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Team managers approve claims an analyst has validated.", OUTCOME_CATEGORIES, basis=PBR_BASIS)
+    return deny("Only a team manager approves a claim.")
+
+
+@rule("outcomes.claims.submit")
+def _outcomes_claims_submit(user, obj):
+    return _outcomes_claims_view(user, obj)
+
+
+@rule("outcomes.claim.paid")
+def _outcomes_claim_paid(user, claim):
+    return _outcomes_claim_validate(user, claim)
+
+
+@rule("outcomes.returns")
+def _outcomes_returns(user, obj):
+    if user.role == Role.ANALYST:
+        return allow("Analysts produce the national returns, with pseudonymous identifiers.", OUTCOME_CATEGORIES,
+                     basis=PBR_BASIS)
+    return deny("Only analysts produce the national returns.")
+
+
+@rule("outcomes.unit_costs.edit")
+def _outcomes_unit_costs_edit(user, obj):
+    return _outcomes_plan_edit(user, obj)
+
+
 # The family decision lower packages ask is the whole one: job role, relationships, consent and
 # the casework a case role adds (family_visibility_clause is its SQL form).
 provide_family_scope(decision=family_decision, clause=family_visibility_clause, visible=visible_families,
