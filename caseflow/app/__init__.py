@@ -81,15 +81,17 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.panels.views import bp as panels_bp
     from caseflow.plans.api import bp as plans_api
     from caseflow.plans.views import bp as plans_bp
+    from caseflow.records.api import bp as records_api
+    from caseflow.records.views import bp as records_bp
     from caseflow.socialcare.api import bp as socialcare_api
     from caseflow.socialcare.views import bp as socialcare_bp
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
-               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp):
+               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, records_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api):
+               cases_api, notify_api, agreements_api, records_api):
         app.register_blueprint(bp)
