@@ -50,14 +50,17 @@ class LeaveSchema(Strict):
         [r.value for r in LeaveReason], error="Say why they left: moved_out, moved_to_household or died"),
         error_messages={"required": "Say why they left"})
     moved_to_family_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    moved_to_family_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                                              metadata={"description": "Instead of the id: the family's reference"})
     relationship_there = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         [r.value for r in Relationship], error="Relationship must be one of: parent_carer, child, significant_adult"))
     note = free_text(max_length=2000)
 
     @validates_schema
     def _where(self, data, **kwargs):
-        if data.get("reason") == LeaveReason.MOVED_TO_HOUSEHOLD and not data.get("moved_to_family_id"):
-            raise ValidationError("Choose the household they moved to", "moved_to_family_id")
+        if data.get("reason") == LeaveReason.MOVED_TO_HOUSEHOLD and not (
+                data.get("moved_to_family_id") or data.get("moved_to_family_reference")):
+            raise ValidationError("Enter the reference of the family record they moved to", "moved_to_family_id")
 
 
 class RelationshipSchema(Strict):
@@ -88,6 +91,12 @@ def get_family(family_id: str) -> Family:
     if family is None:
         raise NotFound("No family with that id.")
     return family
+
+
+def require_change(actor, family_id: str, purpose: str = "change the household"):
+    """For a page that checks its form before calling a service: ask first, so a refusal is a
+    refusal whatever the form says."""
+    return _require_change(actor, get_family(family_id), purpose)
 
 
 def _require_change(actor, family: Family, purpose: str):
@@ -166,7 +175,7 @@ def leave(actor, family_id: str, person_id: str, raw: dict) -> FamilyMember:
                "leave_reason": [None, data["reason"]]}
     target = None
     if data["reason"] == LeaveReason.MOVED_TO_HOUSEHOLD:
-        target = get_family(data["moved_to_family_id"])
+        target = _target_family(data)
         if target.id == family.id:
             raise ServiceValidationError("Choose another household.", {"moved_to_family_id": ["Choose another household"]})
         _require_change(actor, target, "record someone joining the household")
@@ -190,6 +199,17 @@ def leave(actor, family_id: str, person_id: str, raw: dict) -> FamilyMember:
     audit.record(actor, "household.leave", "person", person.id, family_id=family.id, categories=["identity"],
                  purpose="household change")
     return member
+
+
+def _target_family(data: dict) -> Family:
+    if data.get("moved_to_family_id"):
+        return get_family(data["moved_to_family_id"])
+    reference = data["moved_to_family_reference"].strip().upper()
+    family = db.session.scalar(select(Family).where(Family.reference == reference))
+    if family is None:
+        raise ServiceValidationError("No family record has that reference.",
+                                     {"moved_to_family_id": ["No family record has that reference, like FAM-BCD-234"]})
+    return family
 
 
 def household_on(family: Family, day: date) -> list[FamilyMember]:

@@ -524,3 +524,24 @@ def scan_for_duplicates(limit: int | None = None, min_score: float = 0.0) -> int
 def pair_records(candidate: DuplicateCandidate) -> tuple:
     kind = RecordKind(candidate.kind)
     return _load(kind, candidate.record_a_id), _load(kind, candidate.record_b_id)
+
+
+def unmerge_preview(actor, kind: str, record_id: str) -> RecordMerge | None:
+    """The merge an unmerge of this record would undo (None when there is none), for the page."""
+    kind = RecordKind(kind)
+    record = _load(kind, record_id)
+    require(actor, "records.merge", record, object_type=kind.value, object_id=record.id,
+            family_id=next(iter(_family_ids(kind, record)), None), purpose="undo a merge")
+    return merge_of(kind, record.id)
+
+
+def split_options(actor, person_id: str):
+    """The person, and each request that names them (what a split can move to someone new)."""
+    from caseflow.frontdoor.models import RequestPerson
+
+    person = get_person(person_id)
+    require(actor, "records.merge", person, object_type="person", object_id=person.id,
+            family_id=next(iter(family_ids_of(person.id)), None), purpose="split a wrong link")
+    links = list(db.session.scalars(select(RequestPerson).where(RequestPerson.person_id == person.id)
+                                    .order_by(RequestPerson.id)))
+    return person, links
