@@ -500,11 +500,13 @@ def dismiss(actor, candidate_id: str) -> DuplicateCandidate:
     return candidate
 
 
-def scan_for_duplicates(limit: int | None = None, min_score: float = 0.0) -> int:
+def scan_for_duplicates(limit: int | None = None, min_score: float = 0.0, created_since=None) -> int:
     """Ask the front door's matcher about every person already held, as if they were named on a
     new request: any other known person it finds is a likely duplicate for the list. Returns
     how many pairs were added or refreshed. Run by `caseflow records scan-duplicates`."""
     query = select(Person).where(Person.merged_into_id.is_(None)).order_by(Person.created_at, Person.id)
+    if created_since is not None:  # the nightly run: only records made since the last one
+        query = query.where(Person.created_at >= created_since)
     if limit:
         query = query.limit(limit)
     dismissed = {(r.record_a_id, r.record_b_id) for r in db.session.scalars(select(DuplicateCandidate).where(
