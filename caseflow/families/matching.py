@@ -33,7 +33,7 @@ from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import and_, false, or_, select, true, union
 
-from caseflow.families.models import FamilyMember, MatchStatus, Person, PersonName
+from caseflow.families.models import Family, FamilyMember, MatchStatus, Person, PersonName
 
 # Agreement weights (roughly log2 odds of "same person" for each level of agreement).
 W_GIVEN = {"exact": 6.0, "nickname": 5.0, "typo": 4.0, "similar": 1.0, "differ": -6.0}
@@ -359,9 +359,12 @@ def _families_of(session, person_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {pid: [] for pid in person_ids}
     if not person_ids:
         return out
+    # Their households now first (someone who moved on is found where they live); a family
+    # record merged into another is never offered (its survivor holds the person).
     rows = session.execute(select(FamilyMember.person_id, FamilyMember.family_id)
-                           .where(FamilyMember.person_id.in_(person_ids))
-                           .order_by(FamilyMember.created_at)).all()
+                           .join(Family, Family.id == FamilyMember.family_id)
+                           .where(FamilyMember.person_id.in_(person_ids), Family.merged_into_id.is_(None))
+                           .order_by(FamilyMember.left_on.is_not(None), FamilyMember.created_at)).all()
     for pid, fid in rows:
         out[pid].append(fid)
     return out

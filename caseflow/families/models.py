@@ -151,7 +151,7 @@ class FamilyMember(Base):
     joined_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
     leave_reason: Mapped[LeaveReason | None] = mapped_column(closed_set(LeaveReason, "leave_reason", 24))
-    moved_to_family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"))
+    moved_to_family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     family: Mapped[Family] = relationship(back_populates="memberships", foreign_keys=[family_id])

@@ -70,7 +70,9 @@ class SplitSchema(Strict):
 
 
 def unmerge_period() -> timedelta:
-    return timedelta(days=int(current_app.config.get("UNMERGE_DAYS", DEFAULT_UNMERGE_DAYS)))
+    """CASEFLOW_UNMERGE_DAYS (core.settings): after it, a wrong merge is put right by a split."""
+    settings = current_app.extensions.get("caseflow.settings")
+    return timedelta(days=getattr(settings, "unmerge_days", DEFAULT_UNMERGE_DAYS))
 
 
 # --- which columns point at a record -----------------------------------------------------------

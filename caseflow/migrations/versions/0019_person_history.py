@@ -54,6 +54,10 @@ def upgrade() -> None:
         batch_op.create_foreign_key(op.f('fk_family_members_moved_to_family_id_families'), 'families',
                                     ['moved_to_family_id'], ['id'])
         batch_op.create_check_constraint(op.f('ck_family_members_leave_reason'), _in('leave_reason', LEAVE_REASONS))
+        batch_op.create_index(op.f('ix_family_members_moved_to_family_id'), ['moved_to_family_id'])
+    # A merge finds every reference to the record it merges by an index (caseflow.records.merging).
+    op.create_index(op.f('ix_consents_given_by_person_id'), 'consents', ['given_by_person_id'])
+    op.create_index(op.f('ix_notifications_family_id'), 'notifications', ['family_id'])
 
     op.create_table(
         'person_names',
@@ -194,7 +198,10 @@ def downgrade() -> None:
                  'ix_person_names_phonetic', 'ix_person_names_person_id'):
         op.drop_index(name, table_name='person_names')
     op.drop_table('person_names')
+    op.drop_index(op.f('ix_notifications_family_id'), table_name='notifications')
+    op.drop_index(op.f('ix_consents_given_by_person_id'), table_name='consents')
     with op.batch_alter_table('family_members', schema=None) as batch_op:
+        batch_op.drop_index(op.f('ix_family_members_moved_to_family_id'))
         batch_op.drop_constraint(op.f('ck_family_members_leave_reason'), type_='check')
         batch_op.drop_constraint(op.f('fk_family_members_moved_to_family_id_families'), type_='foreignkey')
         batch_op.drop_column('moved_to_family_id')
