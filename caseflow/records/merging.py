@@ -143,7 +143,7 @@ def _repoint_all(merge: RecordMerge, kind: RecordKind, old_id: str, new_id: str)
             key = _key(table, row)
             db.session.execute(table.update().where(*_where_key(table, key)).values({column_name: new_ids}))
             db.session.add(MergeMove(merge_id=merge.id, table_name=table_name, column_name=column_name,
-                                     row_key=key, old_value={"value": ids, "list": True}))
+                                     row_key=key, old_value={"value": ids, "list": True, "set": new_ids}))
             moved += 1
     db.session.flush()
     db.session.expire_all()  # the rows changed under the ORM's feet
@@ -167,9 +167,14 @@ def _move_back(merge: RecordMerge) -> int:
             current = list(row[move.column_name] or [])
             if merge.survivor_id not in current:
                 continue
-            keep_survivor = merge.survivor_id in old
-            value = [i for i in current if i != merge.survivor_id or keep_survivor]
-            value = list(dict.fromkeys([*value, merge.merged_id]))
+            if current == move.old_value.get("set"):
+                value = old  # untouched since the merge: exactly as it was
+            else:  # changed since: the merged person back in the survivor's place, the rest kept
+                keep_survivor = merge.survivor_id in old
+                value = list(dict.fromkeys(merge.merged_id if i == merge.survivor_id and not keep_survivor else i
+                                           for i in current))
+                if keep_survivor and merge.merged_id not in value:
+                    value.append(merge.merged_id)
         else:
             if row[move.column_name] != merge.survivor_id or _clashes(table, column, row, old):
                 continue
