@@ -16,6 +16,13 @@ Chinese, Devanagari or Bengali, from Faker's locales); besides the corruptions a
 come back spelt in Latin letters by whoever typed the request ("transliterated"). Results are
 printed per kind of corruption and per script. Precision counts automatic links only; recall counts a true person found either
 by an automatic link or among the candidates an officer is shown (officer-confirmed).
+
+Missed matches (`--missed`, issue 21): that many existing people are copied, with the same
+corruptions, straight into the database as new records, as a request would have made them had
+the matcher (or an officer) missed the link. The potential-duplicates scan
+(caseflow.records.merging.scan_for_duplicates, over the records made since) then fills the
+review list, and the bench prints how many of the seeded duplicates the list holds, and what else
+it holds. All of it is rolled back: the population is unchanged.
 """
 from __future__ import annotations
 
@@ -249,6 +256,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="labelled incoming people")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--missed", type=int, default=200, help="seeded missed matches for the duplicates list")
     args = parser.parse_args()
 
     data_dir = ROOT / "bench" / ".data"
@@ -292,6 +300,8 @@ def main() -> None:
             db.session.rollback()
         elapsed = time.perf_counter() - started
 
+        review_list = seeded_missed_matches(rng, args.missed, postcodes) if args.missed else None
+
     scripts_seen = [(script_by_person[t], k, t, r) for k, t, r in outcomes if t is not None]
     auto = [(k, t, r) for k, t, r in outcomes if r.status == "linked"]
     correct_auto = sum(1 for k, t, r in auto if r.person_id == t)
@@ -326,6 +336,57 @@ def main() -> None:
         wrong = sum(1 for t, r in auto_s if r.person_id != t)
         print(f"  {script:11s} n={len(rows):4d}  recall {found_s / max(len(rows), 1):.4f}  "
               f"automatic links {len(auto_s):4d}, wrong {wrong}")
+    if review_list is not None:
+        print_review_list(review_list)
+
+
+def seeded_missed_matches(rng: random.Random, n: int, postcodes: list[str]) -> dict:
+    """Copy `n` existing people (corrupted as above) in as new records, run the duplicates scan
+    over them, and say which seeded pairs the review list holds. Rolled back afterwards."""
+    from caseflow.families.matching import normalise
+    from caseflow.families.models import DuplicateCandidate
+    from caseflow.records.merging import scan_for_duplicates
+
+    originals = []
+    while len(originals) < n:
+        prefix = "".join(rng.choice("0123456789abcdef") for _ in range(4))
+        row = db.session.scalar(select(Person).where(Person.id >= prefix, Person.merged_into_id.is_(None))
+                                .order_by(Person.id).limit(1))
+        if row is not None and row.id not in {o.id for o in originals}:
+            originals.append(row)
+    started_at = utcnow()
+    seeded, kinds = {}, {}
+    for original in originals:
+        submitted, kind = corrupt(rng, original, postcodes)
+        copy = Person(given_name=submitted.given_name, family_name=submitted.family_name,
+                      date_of_birth=submitted.date_of_birth, sex=submitted.sex or "unknown",
+                      postcode=submitted.postcode, nhs_number=submitted.nhs_number, created_at=utcnow())
+        normalise(copy)
+        db.session.add(copy)
+        db.session.flush()
+        seeded[tuple(sorted((copy.id, original.id)))] = kind
+    t0 = time.perf_counter()
+    pairs_added = scan_for_duplicates(created_since=started_at)
+    elapsed = time.perf_counter() - t0
+    listed = {(c.record_a_id, c.record_b_id) for c in db.session.scalars(
+        select(DuplicateCandidate).where(DuplicateCandidate.status == "open"))}
+    db.session.rollback()
+    return {"seeded": seeded, "listed": listed, "elapsed": elapsed, "pairs": pairs_added}
+
+
+def print_review_list(result: dict) -> None:
+    seeded, listed = result["seeded"], result["listed"]
+    found = [pair for pair in seeded if pair in listed]
+    others = len(listed) - len(found)
+    print(f"\nMissed matches seeded: {len(seeded)}; the duplicates review list found {len(found)} "
+          f"({len(found) / max(len(seeded), 1):.1%}) after one scan of the new records "
+          f"({result['elapsed']:.1f} s, {result['elapsed'] * 1000 / max(len(seeded), 1):.1f} ms a record)")
+    print(f"  other pairs on the list (look-alikes for an officer to dismiss): {others}")
+    by_kind: dict[str, list[bool]] = {}
+    for pair, kind in seeded.items():
+        by_kind.setdefault(kind, []).append(pair in listed)
+    for kind, hits in sorted(by_kind.items()):
+        print(f"  {kind:15s} n={len(hits):4d}  on the list {sum(hits):4d}")
 
 
 if __name__ == "__main__":

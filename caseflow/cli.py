@@ -197,6 +197,25 @@ def retention_run(dry_run):
         click.echo(f"{report.events_purged} partner events about people not open to the service erased.")
 
 
+# --- family records over time --------------------------------------------------------------
+
+@main.group("records")
+def records_group():
+    """Family records over time: the potential-duplicates list."""
+
+
+@records_group.command("scan-duplicates")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Scan only this many people (oldest first).")
+@with_appcontext
+def records_scan_duplicates(limit):
+    """Ask the front door's matcher about every person held; likely duplicates join the list."""
+    from caseflow.records.merging import scan_for_duplicates
+
+    with unit_of_work():
+        found = scan_for_duplicates(limit=limit)
+    click.echo(f"{found} likely duplicate pairs on the list for an officer.")
+
+
 # --- queue --------------------------------------------------------------------------------
 
 @main.command("worker")

@@ -39,6 +39,9 @@ LIST_READS = [
     ("keyworker", "/api/v1/cases/{case_id}/contacts?per_page=200"),
     ("admin", "/admin/deliveries?status=pending"), ("admin", "/api/v1/deliveries?per_page=200"),
     ("team_manager", "/api/v1/caseloads/{keyworker_id}?per_page=200"),
+    ("team_manager", "/api/v1/people/{person_id}/compare?other_id={person_id}"),
+    ("team_manager", "/api/v1/families/{family_id}/compare?other_id={family_id}"),
+    ("team_manager", "/api/v1/families/{family_id}/household?as_of=2026-01-01"),
     ("keyworker", "/overdue"), ("team_manager", "/api/v1/cases/overdue?per_page=200"),
 ]
 

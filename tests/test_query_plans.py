@@ -57,6 +57,8 @@ NOT_2XX = {
     "/api/v1/flags": "asked about no one (the person's details are query parameters, read in EXTRA_READS)",
     "/cases/<case_id>/signpost-letter": "the case was allocated, not signposted (409)",
     "/consents/<consent_id>/signed-copy/download": "no signed copy was uploaded (404)",
+    "/api/v1/people/<person_id>/compare": "compared with no one (the other record is a query parameter: EXTRA_READS)",
+    "/api/v1/families/<family_id>/compare": "compared with no one (the other record is a query parameter: EXTRA_READS)",
 }
 
 # Who requests each route: the first of these the authorisation matrix allows.
@@ -88,6 +90,12 @@ EXTRA_READS = [
     ("admin", f"/api/v1/deliveries?before={encode_cursor([LATER, 'z'])}"),
     ("keyworker", f"/api/v1/cases/{{case_id}}/contacts?before={encode_cursor([LATER.date(), LATER, 'z'])}"),
     ("partner_system", "/api/v1/flags?given_name=Leah&family_name=Walsh&date_of_birth=2011-06-02"),
+    # family records over time: the household on a date, two records side by side
+    ("team_manager", "/families/{family_id}?as_of=2026-01-01"),
+    ("team_manager", "/api/v1/families/{family_id}/household?as_of=2026-01-01"),
+    ("team_manager", "/api/v1/people/{person_id}/compare?other_id={person_id}"),
+    ("team_manager", "/api/v1/families/{family_id}/compare?other_id={family_id}"),
+    ("team_manager", "/people/{person_id}/merge?other_id={person_id}"),
 ]
 
 

@@ -18,6 +18,7 @@ CASEWORK_RECORD = ("the case's keyworker or lead professional (whatever organisa
 CASE_MANAGER = "team_manager of the team holding the case (any manager for work not yet allocated to a team)"
 ADMIN = "admin"
 NOT_ADMIN_OR_ANALYST = "every role except admin and analyst"
+RECORD_KEEPERS = "front_door, team_manager"
 
 CALLERS: dict[str, str] = {
     # the document itself
@@ -129,4 +130,21 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/outcomes/runs": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}/output": "analyst (returns)",
+    # family records over time: corrections, households, merges (caseflow.records)
+    "GET /api/v1/people/{person_id}": SERVICE_STAFF,
+    "POST /api/v1/people/{person_id}/corrections": SERVICE_STAFF,
+    "GET /api/v1/families/{family_id}/household": FAMILY,
+    "POST /api/v1/families/{family_id}/household/members": SERVICE_STAFF,
+    "POST /api/v1/families/{family_id}/household/members/{person_id}/leave": (
+        SERVICE_STAFF + " (and may see the household they moved to)"),
+    "POST /api/v1/families/{family_id}/relationships": SERVICE_STAFF,
+    "GET /api/v1/people/{person_id}/compare": RECORD_KEEPERS,
+    "GET /api/v1/families/{family_id}/compare": RECORD_KEEPERS,
+    "POST /api/v1/people/{person_id}/merge": RECORD_KEEPERS,
+    "POST /api/v1/families/{family_id}/merge": RECORD_KEEPERS,
+    "POST /api/v1/people/{person_id}/unmerge": RECORD_KEEPERS,
+    "POST /api/v1/families/{family_id}/unmerge": RECORD_KEEPERS,
+    "POST /api/v1/people/{person_id}/split": RECORD_KEEPERS,
+    "GET /api/v1/duplicates": RECORD_KEEPERS,
+    "POST /api/v1/duplicates/{candidate_id}/dismiss": RECORD_KEEPERS,
 }

@@ -83,15 +83,17 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.plans.views import bp as plans_bp
     from caseflow.outcomes.api import bp as outcomes_api
     from caseflow.outcomes.views import bp as outcomes_bp
+    from caseflow.records.api import bp as records_api
+    from caseflow.records.views import bp as records_bp
     from caseflow.socialcare.api import bp as socialcare_api
     from caseflow.socialcare.views import bp as socialcare_bp
     from caseflow.triage.api import bp as triage_api
     from caseflow.triage.views import bp as triage_bp
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
-               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp):
+               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api, outcomes_api):
+               cases_api, notify_api, agreements_api, outcomes_api, records_api):
         app.register_blueprint(bp)

@@ -34,7 +34,7 @@ class Consent(Base):
     purpose: Mapped[ConsentPurpose] = mapped_column(closed_set(ConsentPurpose, "purpose", 40))
     # Who gave it: their name, and the family member it was when they are one.
     given_by: Mapped[str] = mapped_column(String(200))
-    given_by_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"))
+    given_by_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)  # merges follow it
     # How the giver stands to `person_id`: self | parent_carer (each covered person has their own).
     given_by_relationship: Mapped[GivenBy] = mapped_column(closed_set(GivenBy, "given_by_relationship", 20))
     competence_note: Mapped[str | None] = mapped_column(EncryptedText)

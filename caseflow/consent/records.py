@@ -32,6 +32,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.notify.services import notify
+from caseflow.records.household import parental_responsibility
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, load
 from caseflow.notify.vocab import NotificationType
 
@@ -90,8 +91,8 @@ def _covered_people(person: Person, data: dict, members: dict[str, FamilyMember]
         elif relationship == "self" and giver_id != person.id:
             errors["given_by_person_id"] = [f"{person.given_name} gave their own consent: choose them, "
                                             "or say a parent or carer gave it"]
-        elif relationship == "parent_carer" and (giver_id == person.id or giver.relationship_to_family != "parent_carer"):
-            errors["given_by_person_id"] = ["Only a parent or carer can consent for a child: choose one"]
+        elif relationship == "parent_carer" and (problem := _responsibility_problem(giver, person, given_on)):
+            errors["given_by_person_id"] = [problem]
     covered = [(person.id, relationship)]
     also = [p for p in dict.fromkeys(data.get("also_covers") or []) if p != person.id]
     if also and competent_child:
@@ -108,8 +109,27 @@ def _covered_people(person: Person, data: dict, members: dict[str, FamilyMember]
             errors["also_covers"] = [f"{member.person.given_name} is {child_age}: a young person of "
                                      f"{OWN_CONSENT_AGE} or over gives their own consent"]
             continue
+        giver = members.get(giver_id or "")
+        if giver is not None and (problem := _responsibility_problem(giver, member.person, given_on)):
+            errors["also_covers"] = [problem]
+            continue
         covered.append((person_id, "parent_carer"))
     return covered
+
+
+def _responsibility_problem(giver: FamilyMember, child: Person, given_on) -> str | None:
+    """Consent for a child comes from someone with parental responsibility for them: the
+    household's recorded relationships say who holds it; where none are recorded for the child,
+    a parent or carer in the family (as before relationships were kept)."""
+    if giver.person_id == child.id:
+        return "Only a parent or carer can consent for a child: choose one"
+    holds = parental_responsibility(giver.person_id, child.id, given_on)
+    if holds is False:
+        return (f"{giver.person.full_name} does not have parental responsibility for {child.given_name}: "
+                "consent must come from someone who does")
+    if holds is None and giver.relationship_to_family != "parent_carer":
+        return "Only a parent or carer can consent for a child: choose one"
+    return None
 
 
 def record_consent(actor, person_id: str, raw: dict) -> Consent:

@@ -72,6 +72,7 @@ class Settings:
     # records are erased N years after their last case closed; staff must use two-factor
     # sign-in when require_totp is on (CASEFLOW_REQUIRE_TOTP; production should turn it on).
     break_glass_minutes: int = 60
+    unmerge_days: int = 30  # how long a merge of duplicate records can be undone (caseflow.records)
     retention_years: int = 6
     require_totp: bool = False
     # Notifications (caseflow.notify): events about people not open to the service are kept N
@@ -300,7 +301,7 @@ TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_ca
                       "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
                       "oscillation_transitions", "oscillation_months", "break_glass_minutes",
                       "retention_years", "session_idle_minutes", "unmatched_event_days",
-                      "outbox_requeue_seconds", "route_inline_after_ms")
+                      "outbox_requeue_seconds", "route_inline_after_ms", "unmerge_days")
 VARIABLES.update({f"CASEFLOW_{name.upper()}": (name, _positive_int) for name in TIMESCALE_SETTINGS})
 
 

@@ -31,9 +31,9 @@ from importlib import resources
 import jellyfish
 from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, false, or_, select, true, union
 
-from caseflow.families.models import FamilyMember, MatchStatus, Person
+from caseflow.families.models import Family, FamilyMember, MatchStatus, Person, PersonName
 
 # Agreement weights (roughly log2 odds of "same person" for each level of agreement).
 W_GIVEN = {"exact": 6.0, "nickname": 5.0, "typo": 4.0, "similar": 1.0, "differ": -6.0}
@@ -146,6 +146,13 @@ def normalise(person: Person) -> None:
     person.family_name_norm = normalise_name(person.family_name)
     person.postcode_norm = normalise_postcode(person.postcode)
     person.name_phonetic = phonetic(person.family_name)
+
+
+def normalise_previous_name(name: PersonName) -> None:
+    """A previous name is keyed exactly as a current one, so every look-up finds it the same way."""
+    name.given_name_norm = normalise_name(name.given_name)
+    name.family_name_norm = normalise_name(name.family_name)
+    name.name_phonetic = phonetic(name.family_name)
 
 
 def _district(postcode_norm: str | None) -> str | None:
@@ -267,6 +274,8 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
                 reasons.append(_REASON[key][levels[key]].format(a=a, b=b))
             if len(sexes) == 2:
                 reasons.append("recorded sex differs")
+            if getattr(row, "previous_name", False):
+                reasons.insert(0, f"matches a previous name ({row.given_name} {row.family_name})")
             best = _Scored(row, score, levels, reasons, swapped)
     return best
 
@@ -282,7 +291,18 @@ def _auto_linkable(best: _Scored) -> bool:
 
 _COLUMNS = (Person.id, Person.given_name, Person.family_name, Person.given_name_norm,
             Person.family_name_norm, Person.date_of_birth, Person.postcode_norm, Person.sex,
-            Person.nhs_number, Person.upn)
+            Person.nhs_number, Person.upn, false().label("previous_name"))
+# The same columns with a previous name in place of the current one: a corrected or changed
+# name is still found (a mother who remarried, a surname mistyped at the front door).
+_PREVIOUS_NAME_COLUMNS = (Person.id, PersonName.given_name, PersonName.family_name, PersonName.given_name_norm,
+                          PersonName.family_name_norm, Person.date_of_birth, Person.postcode_norm, Person.sex,
+                          Person.nhs_number, Person.upn, true().label("previous_name"))
+# A record merged into another is never a candidate: its survivor is.
+_LIVE = Person.merged_into_id.is_(None)
+
+
+def _previous_names():
+    return select(*_PREVIOUS_NAME_COLUMNS).join(Person, Person.id == PersonName.person_id).where(_LIVE)
 
 
 def _blocks(s: SubmittedPerson, s_norm: dict):
@@ -312,21 +332,25 @@ def _block_statement(by_dob: bool, by_sound: bool, by_postcode: bool):
 
     statements = []
     if by_dob:
-        statements.append(select(*_COLUMNS).where(Person.date_of_birth.in_(bindparam("dobs", expanding=True)))
-                          .limit(BLOCK_LIMIT))
+        dobs = Person.date_of_birth.in_(bindparam("dobs", expanding=True))
+        statements.append(select(*_COLUMNS).where(dobs, _LIVE).limit(BLOCK_LIMIT))
+        statements.append(_previous_names().where(dobs).limit(BLOCK_LIMIT))
         if by_sound:
+            near = Person.date_of_birth.between(bindparam("dob_from"), bindparam("dob_to"))
             statements.append(select(*_COLUMNS).where(
-                Person.name_phonetic.in_(bindparam("keys", expanding=True)),
-                Person.date_of_birth.between(bindparam("dob_from"), bindparam("dob_to")),
-            ).limit(BLOCK_LIMIT))
+                Person.name_phonetic.in_(bindparam("keys", expanding=True)), near, _LIVE).limit(BLOCK_LIMIT))
+            statements.append(_previous_names().where(
+                PersonName.name_phonetic.in_(bindparam("keys", expanding=True)), near).limit(BLOCK_LIMIT))
     else:
         given, family = bindparam("given"), bindparam("family")
-        statements.append(select(*_COLUMNS).where(or_(
-            and_(Person.family_name_norm == family, Person.given_name_norm == given),
-            and_(Person.family_name_norm == given, Person.given_name_norm == family),
-        )).limit(BLOCK_LIMIT))
+        for names, base in ((Person, select(*_COLUMNS).where(_LIVE)), (PersonName, _previous_names())):
+            statements.append(base.where(or_(
+                and_(names.family_name_norm == family, names.given_name_norm == given),
+                and_(names.family_name_norm == given, names.given_name_norm == family),
+            )).limit(BLOCK_LIMIT))
     if by_postcode:
-        statements.append(select(*_COLUMNS).where(Person.postcode_norm == bindparam("postcode")).limit(BLOCK_LIMIT))
+        statements.append(select(*_COLUMNS).where(Person.postcode_norm == bindparam("postcode"), _LIVE)
+                          .limit(BLOCK_LIMIT))
     # One round trip: the blocks are unioned in the database (duplicates removed there).
     return union(*[st.subquery().select() for st in statements]) if len(statements) > 1 else statements[0]
 
@@ -335,9 +359,12 @@ def _families_of(session, person_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {pid: [] for pid in person_ids}
     if not person_ids:
         return out
+    # Their households now first (someone who moved on is found where they live); a family
+    # record merged into another is never offered (its survivor holds the person).
     rows = session.execute(select(FamilyMember.person_id, FamilyMember.family_id)
-                           .where(FamilyMember.person_id.in_(person_ids))
-                           .order_by(FamilyMember.created_at)).all()
+                           .join(Family, Family.id == FamilyMember.family_id)
+                           .where(FamilyMember.person_id.in_(person_ids), Family.merged_into_id.is_(None))
+                           .order_by(FamilyMember.left_on.is_not(None), FamilyMember.created_at)).all()
     for pid, fid in rows:
         out[pid].append(fid)
     return out
@@ -360,7 +387,7 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
 
     statement, params = _blocks(submitted, s_norm)
     rows = session.execute(statement, params).all()
-    scored = sorted((_score(submitted, s_norm, r) for r in rows), key=lambda x: -x.score)
+    scored = _best_per_person(_score(submitted, s_norm, r) for r in rows)
     scored = [x for x in scored if x.score >= REVIEW_SCORE]
     if not scored:
         return PersonMatch(MatchStatus.NEW)
@@ -379,6 +406,16 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
     return PersonMatch(MatchStatus.NEEDS_REVIEW, None, candidates[0].score, candidates)
 
 
+def _best_per_person(scored) -> list[_Scored]:
+    """Best first, one entry per person: someone found under their current and a previous name
+    is one candidate, scored by the better reading."""
+    best: dict[str, _Scored] = {}
+    for x in scored:
+        if x.row.id not in best or x.score > best[x.row.id].score:
+            best[x.row.id] = x
+    return sorted(best.values(), key=lambda x: -x.score)
+
+
 def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch | None:
     clauses = []
     if s.nhs_number:
@@ -387,7 +424,7 @@ def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch 
         clauses.append(Person.upn == s.upn)
     if not clauses:
         return None
-    rows = session.execute(select(*_COLUMNS).where(or_(*clauses)).limit(5)).all()
+    rows = session.execute(select(*_COLUMNS).where(or_(*clauses), _LIVE).limit(5)).all()
     if not rows:
         return None
     scored = sorted((_score(s, s_norm, r) for r in rows), key=lambda x: -x.score)
@@ -404,3 +441,30 @@ def _identifier_match(session, s: SubmittedPerson, s_norm: dict) -> PersonMatch 
         candidates[0].score = 1.0
         return PersonMatch(MatchStatus.LINKED, best.row.id, 1.0, candidates)
     return PersonMatch(MatchStatus.NEEDS_REVIEW, None, candidates[0].score, candidates)
+
+
+def similar_people(session, person: Person, limit: int = MAX_CANDIDATES_SHOWN) -> list[Candidate]:
+    """Other people already held whom the matcher would offer for review (or link) if `person`
+    were named on a new request: the likely duplicates of a record (the potential-duplicates
+    scan asks this of everyone). Same blocking, weights and threshold as `match_person`."""
+    submitted = SubmittedPerson(person.given_name, person.family_name, person.date_of_birth, person.sex,
+                                person.postcode)
+    s_norm = {"given": normalise_name(submitted.given_name), "family": normalise_name(submitted.family_name),
+              "postcode": normalise_postcode(submitted.postcode)}
+    statement, params = _blocks(submitted, s_norm)
+    rows = [r for r in session.execute(statement, params).all() if r.id != person.id]
+    if person.nhs_number or person.upn:  # the same identifier on two records is a duplicate whatever the names
+        clauses = [c for c in (Person.nhs_number == person.nhs_number if person.nhs_number else None,
+                               Person.upn == person.upn if person.upn else None) if c is not None]
+        rows += [r for r in session.execute(select(*_COLUMNS).where(or_(*clauses), _LIVE, Person.id != person.id)
+                                            .limit(5)).all()]
+    scored = _best_per_person(_score(submitted, s_norm, r) for r in rows)
+    shared_id = {r.id for r in rows if (person.nhs_number and r.nhs_number == person.nhs_number)
+                 or (person.upn and r.upn == person.upn)}
+    scored = [x for x in scored if x.score >= REVIEW_SCORE or x.row.id in shared_id][:limit]
+    families = _families_of(session, [x.row.id for x in scored])
+    out = [_candidate(x, families) for x in scored]
+    for c in out:
+        if c.person_id in shared_id:
+            c.reasons.insert(0, "same NHS number or pupil number")
+    return out

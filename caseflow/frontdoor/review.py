@@ -18,6 +18,8 @@ from caseflow.core.access import require
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families import services as families
+from caseflow.families.duplicates import suggest_duplicate
+from caseflow.families.matching import CLEAR_WINNER_MARGIN, MAX_SCORE
 from caseflow.families.models import Family, FamilyMember, Person
 from caseflow.frontdoor.models import MatchStatus, RequestForHelp, RequestPerson, RequestStatus
 from caseflow.frontdoor.services import _fill_gaps, apply_re_referral, get_request, open_case_of
@@ -49,6 +51,7 @@ def resolve_match(actor, request_person_id: str, decision: str, candidate_person
             raise ServiceValidationError("Choose one of the listed candidates.",
                                          {"person_id": ["Choose one of the listed candidates"]})
         provisional = _on_provisional_family(request)
+        _suggest_close_rivals(rp, candidate)
         _merge_person(rp, existing)
         rp.match_status = MatchStatus.CONFIRMED
         target = _known_family(candidate, request.family_id)
@@ -64,6 +67,17 @@ def resolve_match(actor, request_person_id: str, decision: str, candidate_person
         _finish_review(actor, request)
     db.session.flush()
     return request
+
+
+def _suggest_close_rivals(rp: RequestPerson, chosen: dict) -> None:
+    """Candidates the matcher could hardly tell from the one the officer chose are likely the same
+    person held twice: they go on the potential-duplicates list for an officer to compare."""
+    margin = CLEAR_WINNER_MARGIN / MAX_SCORE
+    for other in rp.candidates:
+        if other["person_id"] != chosen["person_id"] and other["score"] >= chosen["score"] - margin \
+                and db.session.get(Person, other["person_id"]) is not None:
+            suggest_duplicate("person", chosen["person_id"], other["person_id"], source="matcher",
+                              score=other["score"], reasons=other.get("reasons", []))
 
 
 def _on_provisional_family(request: RequestForHelp) -> bool:

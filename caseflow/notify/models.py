@@ -25,7 +25,8 @@ class Notification(Base):
     recipient_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     type: Mapped[NotificationType] = mapped_column(closed_set(NotificationType, "type", 40))
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    family_id: Mapped[str | None] = mapped_column(String(32))
+    # Indexed so a merge of duplicate family records finds its notifications (caseflow.records).
+    family_id: Mapped[str | None] = mapped_column(String(32), index=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1002,6 +1002,41 @@ def _lawful_basis_record(user, family):
     return _consent_view(user, family)
 
 
+# --- family records over time: corrections, households, merges (caseflow.records) -------------
+
+@rule("person.correct")
+def _person_correct(user, family):
+    """The people working with the family keep its records right."""
+    return _consent_view(user, family)
+
+
+@rule("person.history")
+def _person_history(user, family):
+    return _consent_view(user, family)
+
+
+@rule("household.change")
+def _household_change(user, family):
+    return _consent_view(user, family)
+
+
+RECORD_KEEPERS = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER})
+
+
+@rule("records.merge")
+def _records_merge(user, obj):
+    """Merging, unmerging and splitting records is the front door's matching work, like
+    confirming a possible match: the officers who confirm matches, and managers."""
+    if user.role in RECORD_KEEPERS:
+        return allow("Front-door officers and managers put duplicate records right.")
+    return deny("Only front-door officers and managers merge, unmerge or split records.")
+
+
+@rule("records.duplicates")
+def _records_duplicates(user, obj):
+    return _records_merge(user, obj)
+
+
 @rule("break_glass.use")
 def _break_glass_use(user, family):
     if user.role == Role.TEAM_MANAGER:

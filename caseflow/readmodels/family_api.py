@@ -1,7 +1,7 @@
 """Family search, the single family view and the access log as JSON (API.md)."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from caseflow.api.kit import api_blueprint, endpoint
 from caseflow.api.schemas import PageQuerySchema, cursor_query
@@ -24,9 +24,18 @@ def search_families(user, data):
                                       "total": total})
 
 
-@endpoint(bp, "/families/<family_id>", "GET", summary="The single family view", response=FamilyViewSchema)
+class FamilyViewQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    as_of = fields.Date(load_default=None, metadata={
+        "description": "YYYY-MM-DD: the household as it was on that day (default today)."})
+
+
+@endpoint(bp, "/families/<family_id>", "GET", summary="The single family view", query=FamilyViewQuerySchema,
+          response=FamilyViewSchema)
 def get_family(user, data, family_id):
-    view = services.view_family(user, family_id)
+    view = services.view_family(user, family_id, as_of=data.get("as_of"))
     withheld = [s for s in ("members", "cases", "requests") if not view.shows(s)]
     if not view.shows("members"):
         withheld.append("other_members_withheld")  # it would say something about the members

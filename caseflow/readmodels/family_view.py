@@ -26,7 +26,7 @@ from caseflow.core.keyset import bounded_count
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.families.identifiers import clean_nhs_number, format_postcode
 from caseflow.families.matching import name_words
-from caseflow.families.models import Family, FamilyMember, Person
+from caseflow.families.models import Family, FamilyMember, Person, PersonName
 from caseflow.core.errors import NotFound, ServiceValidationError
 
 # --- single family view and search ------------------------------------------------------------
@@ -147,6 +147,9 @@ class FamilyView:
     workers: dict = field(default_factory=dict)  # user id -> User, for each case's keyworker
     partner_events: list = field(default_factory=list)  # police, A&E, school notifications, newest first
     others_withheld: bool = False  # someone in the household is not covered by the reader's grants
+    as_of: date | None = None  # the household as it was on this day (None: today)
+    former_members: list = field(default_factory=list)  # on the record, not living there on that day
+    merged_into: Family | None = None  # this record was merged into another (caseflow.records)
 
     @property
     def flagged(self) -> bool:
@@ -169,7 +172,10 @@ class FamilyView:
         return [MemberShown(m, self.categories_for(m.person_id)) for m in self.members]
 
 
-def view_family(actor, family_id: str, purpose: str = "single family view") -> FamilyView:
+def view_family(actor, family_id: str, purpose: str = "single family view", as_of: date | None = None) -> FamilyView:
+    """`as_of`: the household as it was on that day (who lived there, from the membership
+    dates); by default, today."""
+    from caseflow.core.timescales import today_london
     from caseflow.frontdoor.models import RequestForHelp
 
     family = db.session.scalar(
@@ -203,9 +209,15 @@ def view_family(actor, family_id: str, purpose: str = "single family view") -> F
 
         partner_events = db.session.scalars(select(PartnerEvent).where(PartnerEvent.family_id == family.id)
                                             .order_by(PartnerEvent.received_at.desc())).all()
-    members = [m for m in family.memberships if decision.shows_person(m.person_id)]
+    day = as_of or today_london()
+    on_record = [m for m in family.memberships if m.person.merged_into_id is None]  # merged: shown as the survivor
+    household = [m for m in on_record if m.lived_there_on(day)]
+    members = [m for m in household if decision.shows_person(m.person_id)]
+    former = [m for m in on_record if not m.lived_there_on(day) and decision.shows_person(m.person_id)]
+    merged_into = db.session.get(Family, family.merged_into_id) if family.merged_into_id else None
     return FamilyView(family, decision, members, [seen_case(c, decision) for c in cases], requests, hidden,
-                      workers, list(partner_events), others_withheld=len(members) < len(family.memberships))
+                      workers, list(partner_events), others_withheld=len(members) < len(household),
+                      as_of=as_of, former_members=former, merged_into=merged_into)
 
 
 @dataclass
@@ -243,6 +255,7 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
     person_match, category = _person_clause(q)
     upper = q.upper()
+    previous = _name_clause(q, PersonName)  # a corrected or changed name still finds them
     # The families found each way, as one UNION of index look-ups: an OR across these tables
     # would make PostgreSQL read every family to test each branch (tests/test_query_plans.py).
     # Only people the user may see in the searched-for category are matched: a school finds a
@@ -253,9 +266,14 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         select(RequestForHelp.family_id).where(RequestForHelp.reference == upper,
                                                RequestForHelp.family_id.is_not(None)),
         select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
-        .where(person_match, person_visibility_clause(actor, category)),
+        .where(person_match, Person.merged_into_id.is_(None), person_visibility_clause(actor, category)),
+        *([] if previous is None else [
+            select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+            .join(PersonName, PersonName.person_id == Person.id)
+            .where(previous, Person.merged_into_id.is_(None), person_visibility_clause(actor, Category.IDENTITY))]),
     )
-    query = select(Family).where(Family.id.in_(matching_ids), family_visibility_clause(actor))
+    query = select(Family).where(Family.id.in_(matching_ids), Family.merged_into_id.is_(None),
+                                 family_visibility_clause(actor))
     total = bounded_count(query)
     families = db.session.scalars(
         query.order_by(Family.name, Family.reference).limit(per_page).offset((page - 1) * per_page)
@@ -295,13 +313,23 @@ def _person_clause(q: str):
     postcode = format_postcode(q)
     if postcode is not None:
         return Person.postcode_norm == postcode.replace(" ", ""), Category.IDENTITY
+    clause = _name_clause(q, Person)
+    return (Person.id.is_(None) if clause is None else clause), Category.IDENTITY
+
+
+def _name_clause(q: str, names):
+    """Every word typed starts a first or last name of `names` (Person, or PersonName for the
+    names someone had before); None when what was typed is not a name (a date, a number)."""
+    if (_parse_search_date(q) is not None or re.fullmatch(r"\d{10}", clean_nhs_number(q))
+            or re.fullmatch(r"[A-Za-z]\d{11}[0-9A-Za-z]", q) or format_postcode(q) is not None):
+        return None
     words = name_words(q)  # in any script: compared by transliteration (families.matching)
     if not words:
-        return Person.id.is_(None), Category.IDENTITY
+        return None
 
     def starts_a_name(key: str):
-        return or_(Person.given_name_norm.startswith(key),
-                   Person.family_name_norm.startswith(key))
+        return or_(names.given_name_norm.startswith(key),
+                   names.family_name_norm.startswith(key))
 
     clauses = []
     for whole, *characters in words:  # every word must match a first or last name, in either order
@@ -309,7 +337,7 @@ def _person_clause(q: str):
         if characters:  # "李伟": the whole word, or each character starting a name
             clause = or_(clause, and_(*[starts_a_name(c) for c in characters]))
         clauses.append(clause)
-    return and_(*clauses), Category.IDENTITY
+    return and_(*clauses)
 
 
 ACCESS_LOG_KEYS = 1  # keyset paged on AuditEvent.seq (ix_audit_events_family_seq)
@@ -323,7 +351,13 @@ def access_log(actor, family_id: str, page: int = 1, per_page: int = 50, before:
     require(actor, "family.access_log", family, object_type="family", family_id=family.id,
             purpose="access log")
     audit.chain_pending()  # this reading is on the trail it shows
-    query = select(AuditEvent).where(AuditEvent.family_id == family.id)
+    # Audit rows are never rewritten: a family that absorbed duplicates shows their trail too,
+    # through the merge records (caseflow.records.merging.absorbed_ids).
+    from caseflow.records.merging import absorbed_ids
+
+    family_ids = [family.id, *absorbed_ids("family", family.id)]
+    query = select(AuditEvent).where(AuditEvent.family_id.in_(family_ids) if len(family_ids) > 1
+                                     else AuditEvent.family_id == family.id)
     total = bounded_count(query)  # a family read every day for years: "1,000+"
     events, next_cursor = keyset.page(query, (AuditEvent.seq,), before, per_page, page)
     return family, _with_break_glass_reasons(events), total, next_cursor

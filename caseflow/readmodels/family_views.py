@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from caseflow.readmodels import family_view as services
 from caseflow.families.models import RELATIONSHIP_LABELS
+from caseflow.web.forms import parse_date
 from caseflow.web.paging import current_page
 from caseflow.core import keyset
 from caseflow.core.errors import ServiceValidationError
@@ -29,10 +30,23 @@ def search():
                            page=current_page(), error=error, today=date.today(), title="Find a family")
 
 
+def as_of_day(args) -> date | None:
+    """?as_of=2026-09-01, or the date boxes of a form (as_of-day, -month, -year); None for today
+    or anything that is not a date."""
+    raw = (args.get("as_of") or "").strip()
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            return None
+    parsed, _ = parse_date(args, "as_of")
+    return date.fromisoformat(parsed) if parsed else None
+
+
 @bp.route("/families/<family_id>")
 @login_required
 def show(family_id):
-    view = services.view_family(current_user, family_id)
+    view = services.view_family(current_user, family_id, as_of=as_of_day(request.args))
     from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 
     return render_template("families/show.html", view=view, today=date.today(),

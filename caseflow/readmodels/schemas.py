@@ -215,6 +215,8 @@ class AccessLogEntrySchema(ResponseSchema):
     categories = texts()
     purpose = text(nullable=True)
     basis = text(nullable=True)
+    family_id = text("The family record the event was recorded against: a record merged into this one keeps "
+                     "its own id here (audit rows are never rewritten).", nullable=True)
 
 
 class AccessLogSchema(ResponseSchema):

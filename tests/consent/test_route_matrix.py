@@ -39,6 +39,7 @@ CASEWORK = {"keyworker", "team_manager"}                     # recording on an e
 PARTNERS = {"panel_member", "referrer", "taf_partner", "removed_taf", "stranger_partner", "partner_system"} \
     | CONSENTED | UNCONSENTED
 FAMILY_READERS = WORKERS | {"referrer"} | CONSENTED          # the family view and the case page
+RECORD_KEEPERS = {"front_door", "team_manager", "other_manager"}  # merging, unmerging, splitting records
 PUBLIC = "public"
 OPERATOR = frozenset()  # no role: the loopback address or a CASEFLOW_METRICS_TOKEN holder only
 OWN_ACCOUNT = "own account"  # every signed-in user, about their own account: no one else's data, no policy question
@@ -209,6 +210,32 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/admin/deliveries"): {"admin"}, ("POST", "/admin/deliveries/<delivery_id>/replay"): {"admin"},
     ("GET", "/admin/organisations/<org_id>/notifications"): {"admin"},
     ("POST", "/admin/organisations/<org_id>/notifications"): {"admin"},
+    # family records over time: the people working with the family correct it and record its
+    # household; the front door and managers merge, unmerge and split records
+    ("GET", "/people/<person_id>"): WORKERS, ("GET", "/api/v1/people/<person_id>"): WORKERS,
+    ("GET", "/people/<person_id>/correct"): WORKERS, ("POST", "/people/<person_id>/correct"): WORKERS,
+    ("POST", "/api/v1/people/<person_id>/corrections"): WORKERS,
+    ("GET", "/families/<family_id>/household"): FAMILY_READERS,
+    ("GET", "/api/v1/families/<family_id>/household"): FAMILY_READERS,
+    ("POST", "/families/<family_id>/household/join"): WORKERS, ("POST", "/families/<family_id>/household/leave"): WORKERS,
+    ("POST", "/api/v1/families/<family_id>/household/members"): WORKERS,
+    ("POST", "/api/v1/families/<family_id>/household/members/<person_id>/leave"): WORKERS,
+    ("POST", "/families/<family_id>/relationships"): WORKERS,
+    ("POST", "/api/v1/families/<family_id>/relationships"): WORKERS,
+    ("GET", "/people/<person_id>/merge"): RECORD_KEEPERS, ("POST", "/people/<person_id>/merge"): RECORD_KEEPERS,
+    ("GET", "/families/<family_id>/merge"): RECORD_KEEPERS, ("POST", "/families/<family_id>/merge"): RECORD_KEEPERS,
+    ("GET", "/people/<person_id>/unmerge"): RECORD_KEEPERS, ("POST", "/people/<person_id>/unmerge"): RECORD_KEEPERS,
+    ("GET", "/families/<family_id>/unmerge"): RECORD_KEEPERS, ("POST", "/families/<family_id>/unmerge"): RECORD_KEEPERS,
+    ("GET", "/people/<person_id>/split"): RECORD_KEEPERS, ("POST", "/people/<person_id>/split"): RECORD_KEEPERS,
+    ("GET", "/duplicates"): RECORD_KEEPERS, ("POST", "/duplicates/<candidate_id>/dismiss"): RECORD_KEEPERS,
+    ("GET", "/api/v1/people/<person_id>/compare"): RECORD_KEEPERS,
+    ("GET", "/api/v1/families/<family_id>/compare"): RECORD_KEEPERS,
+    ("POST", "/api/v1/people/<person_id>/merge"): RECORD_KEEPERS,
+    ("POST", "/api/v1/families/<family_id>/merge"): RECORD_KEEPERS,
+    ("POST", "/api/v1/people/<person_id>/unmerge"): RECORD_KEEPERS,
+    ("POST", "/api/v1/families/<family_id>/unmerge"): RECORD_KEEPERS,
+    ("POST", "/api/v1/people/<person_id>/split"): RECORD_KEEPERS,
+    ("GET", "/api/v1/duplicates"): RECORD_KEEPERS, ("POST", "/api/v1/duplicates/<candidate_id>/dismiss"): RECORD_KEEPERS,
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
