@@ -105,7 +105,9 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
         case.closure_summary = "The family has met the goals in their plan and knows where to turn."
         case.family_feedback = "Having one worker who knew us made the difference."
     else:
-        case.review_due_on = deadlines.next_review_on(held if held <= end.date() else agreed)
+        # The next review is due on the cadence from the last one held (or from the plan's
+        # agreement): `held` is that date, past for the one case in five whose team runs late.
+        case.review_due_on = held
 
 
 def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
@@ -130,10 +132,14 @@ def _social_care(rng, case, moments, users) -> None:
         return
     up = moments["step_up"]
     worker = users["socialworker"]
-    db.session.add(StepUp(case_id=case.id, from_stage="triaged", requested_by_id=users["frontdoor"].id, requested_at=up,
+    # Social care decided within the step-up's deadline (its MASH answers within hours).
+    db.session.add(StepUp(case_id=case.id, from_stage="requested", requested_by_id=users["frontdoor"].id, requested_at=up,
                           reason="Disclosure at school: section 47 threshold met.",
                           concern="Child at risk of significant harm.", informed=["School DSL"], family_informed=True,
-                          urgency="immediate", respond_by=up))
+                          urgency="immediate", respond_by=up + timedelta(hours=2),
+                          response=rng.choice(["accepted_for_assessment", "strategy_discussion"]),
+                          response_note="Single assessment opened.", responded_by_id=users["socialworker"].id,
+                          responded_at=up + timedelta(minutes=rng.randint(20, 110))))
     case.social_worker_id = worker.id
     started = timescales.to_london(up).date() + timedelta(days=rng.randint(1, 10))
     down = moments.get("step_down")
