@@ -127,6 +127,7 @@ def _social_care(rng, case, moments, users) -> None:
     """Step-up and step-down records behind the demo's social care journeys."""
     from caseflow.core import timescales
     from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
+    from caseflow.socialcare.services import respond_by
 
     if "step_up" not in moments:
         return
@@ -136,10 +137,10 @@ def _social_care(rng, case, moments, users) -> None:
     db.session.add(StepUp(case_id=case.id, from_stage="requested", requested_by_id=users["frontdoor"].id, requested_at=up,
                           reason="Disclosure at school: section 47 threshold met.",
                           concern="Child at risk of significant harm.", informed=["School DSL"], family_informed=True,
-                          urgency="immediate", respond_by=up + timedelta(hours=2),
+                          urgency="immediate", respond_by=respond_by("immediate", up),
                           response=rng.choice(["accepted_for_assessment", "strategy_discussion"]),
                           response_note="Single assessment opened.", responded_by_id=users["socialworker"].id,
-                          responded_at=up + timedelta(minutes=rng.randint(20, 110))))
+                          responded_at=min(respond_by("immediate", up), up + timedelta(minutes=rng.randint(20, 110)))))
     case.social_worker_id = worker.id
     started = timescales.to_london(up).date() + timedelta(days=rng.randint(1, 10))
     down = moments.get("step_down")
