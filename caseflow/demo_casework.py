@@ -121,6 +121,11 @@ def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
                                people_seen=[] if missed else [p.id for p in people[:2]],
                                notes="No answer; card left." if missed else "Talked through how the week had gone."))
         day, count = day + timedelta(days=rng.randint(7, 21)), count + 1
+    if not closure and count:
+        # The keyworker booked the next visit at the last one: within the next fortnight.
+        latest = db.session.new and [c for c in db.session.new if isinstance(c, Contact) and c.case_id == case.id]
+        if latest:
+            max(latest, key=lambda c: c.occurred_on).next_visit_on = now.date() + timedelta(days=rng.randint(1, 14))
 
 
 def _social_care(rng, case, moments, users) -> None:

@@ -54,14 +54,8 @@ def new_supervision(case_id):
             flash(f"Supervision recorded. Next due {timescales.format_uk_date(done.next_due_on)}.", "success")
             return redirect(url_for("oversight.case_oversight", case_id=case_id))
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
-    return render_template("oversight/supervision_form.html", case=case, errors=_dated(errors), form=form,
+    return render_template("oversight/supervision_form.html", case=case, errors=errors, form=form,
                            defaults=defaults, title=f"Record supervision, {case.reference}"), (400 if errors else 200)
-
-
-def _dated(errors: dict) -> dict:
-    """A service's message about a date field belongs on its day box (where the summary links)."""
-    return {(f"{k}-day" if k in ("date", "next_due_on", "period_start", "period_end") else k): v
-            for k, v in errors.items()}
 
 
 @bp.route("/supervision/overdue")
@@ -91,7 +85,7 @@ def case_audits():
             return redirect(url_for("oversight.audit_sample", sample_id=done.id))
     drawn = audits.samples(current_user)
     teams = directory.teams(current_user.organisation_id)
-    return render_template("oversight/audits.html", samples=drawn, teams=teams, errors=_dated(errors), form=form,
+    return render_template("oversight/audits.html", samples=drawn, teams=teams, errors=errors, form=form,
                            grades=audits.grades_over_time(current_user), title="Case file audits"), \
         (400 if errors else 200)
 

@@ -1,6 +1,6 @@
 """Oversight (issue 20): supervision records per case, and case file audits (the checklist, the
 samples managers draw and each file's grades). Discussions, findings and actions are encrypted
-text, like every case note.
+text, like every case note. A contact records the next visit booked.
 
 Revision ID: 0020_oversight
 Revises: 0017_county_scale_indexes
@@ -88,9 +88,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_supervisions_case_newest', ['case_id', 'held_on', 'recorded_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_supervisions_next_due_on'), ['next_due_on'], unique=False)
 
+    # The next visit a keyworker books when recording a contact (the caseload shows it).
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('next_visit_on', sa.Date(), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_column('next_visit_on')
     with op.batch_alter_table('supervisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervisions_next_due_on'))
         batch_op.drop_index('ix_supervisions_case_newest')
