@@ -113,19 +113,18 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
 def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
     start = moments["start_assessment"]
     end = case.closed_at or now
-    day, count = start, 0
+    day, count, last = start, 0, None
     while day < end and count < 12:
         missed = closure == "family_disengaged" or rng.random() < 0.1
-        db.session.add(Contact(case_id=case.id, occurred_on=day.date(), recorded_by_id=keyworker_id, recorded_at=day,
-                               contact_type="missed_visit" if missed else rng.choice(["home_visit", "home_visit", "phone_call", "school_meeting"]),
-                               people_seen=[] if missed else [p.id for p in people[:2]],
-                               notes="No answer; card left." if missed else "Talked through how the week had gone."))
+        last = Contact(case_id=case.id, occurred_on=day.date(), recorded_by_id=keyworker_id, recorded_at=day,
+                       contact_type="missed_visit" if missed else rng.choice(["home_visit", "home_visit", "phone_call", "school_meeting"]),
+                       people_seen=[] if missed else [p.id for p in people[:2]],
+                       notes="No answer; card left." if missed else "Talked through how the week had gone.")
+        db.session.add(last)
         day, count = day + timedelta(days=rng.randint(7, 21)), count + 1
-    if not closure and count:
-        # The keyworker booked the next visit at the last one: within the next fortnight.
-        latest = db.session.new and [c for c in db.session.new if isinstance(c, Contact) and c.case_id == case.id]
-        if latest:
-            max(latest, key=lambda c: c.occurred_on).next_visit_on = now.date() + timedelta(days=rng.randint(1, 14))
+    if last is not None and not closure:
+        # The keyworker booked the next visit at the last one: it is in the next fortnight.
+        last.next_visit_on = now.date() + timedelta(days=rng.randint(1, 14))
 
 
 def _social_care(rng, case, moments, users) -> None:

@@ -81,7 +81,8 @@ def case_audits():
         done, errors = submit(lambda: audits.draw_sample(current_user, {k: v for k, v in raw.items() if v is not None}),
                                early)
         if done is not None:
-            flash(f"{len(done.audits)} case files drawn at random from {done.eligible}.", "success")
+            drawn = len(done.audits)
+            flash(f"{drawn} case file{'s' if drawn != 1 else ''} drawn at random from {done.eligible}.", "success")
             return redirect(url_for("oversight.audit_sample", sample_id=done.id))
     drawn = audits.samples(current_user)
     teams = directory.teams(current_user.organisation_id)
