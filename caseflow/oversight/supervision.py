@@ -80,26 +80,27 @@ def overdue(actor, page: int = 1, per_page: int = 50):
     decision = require_list(actor, "supervision.overdue", object_type="case_list", purpose="overdue supervision")
     today = timescales.today_london()
     first_due_before = datetime.combine(today - interval(), time(0), timescales.LONDON)
-    latest = (select(Supervision.case_id, func.max(Supervision.next_due_on).label("due"),
-                     func.max(Supervision.held_on).label("last"))
-              .group_by(Supervision.case_id).subquery())
-    allocated = (select(CaseTransition.case_id, func.max(CaseTransition.at).label("at"))
-                 .where(CaseTransition.action == "allocate").group_by(CaseTransition.case_id).subquery())
+    # Correlated look-ups per held case (ix_supervisions_case_newest, ix_case_transitions_case_id),
+    # never a pass over every supervision or move the county has recorded.
+    due = (select(func.max(Supervision.next_due_on)).where(Supervision.case_id == Case.id)
+           .correlate(Case).scalar_subquery())
+    last = (select(func.max(Supervision.held_on)).where(Supervision.case_id == Case.id)
+            .correlate(Case).scalar_subquery())
+    allocated = (select(func.max(CaseTransition.at)).where(CaseTransition.case_id == Case.id,
+                                                          CaseTransition.action == "allocate")
+                 .correlate(Case).scalar_subquery())
     clauses = [Case.stage.in_(HELD_STAGES), managed_cases_clause(actor),
-               or_(latest.c.due < today, and_(latest.c.due.is_(None), allocated.c.at < first_due_before))]
-    base = (select(Case.id).outerjoin(latest, latest.c.case_id == Case.id)
-            .outerjoin(allocated, allocated.c.case_id == Case.id).where(*clauses))
-    total = keyset.bounded_count(base)
+               or_(due < today, and_(due.is_(None), allocated < first_due_before))]
+    total = keyset.bounded_count(select(Case.id).where(*clauses))
     rows = db.session.execute(
-        select(Case, Family, User, latest.c.due, latest.c.last, allocated.c.at)
+        select(Case, Family, User, due.label("due"), last.label("last"), allocated.label("allocated"))
         .join(Family, Family.id == Case.family_id).outerjoin(User, User.id == Case.keyworker_id)
-        .outerjoin(latest, latest.c.case_id == Case.id).outerjoin(allocated, allocated.c.case_id == Case.id)
-        .where(*clauses).order_by(latest.c.due.is_not(None), latest.c.due, allocated.c.at, Case.reference)
+        .where(*clauses).order_by(due.is_not(None), due, allocated, Case.reference)
         .limit(per_page).offset((page - 1) * per_page)).all()
     out = []
-    for case, family, keyworker, due, last, allocated_at in rows:
-        due = due or (timescales.to_london(allocated_at).date() + interval())
-        out.append({"case": case, "family": family, "keyworker": keyworker, "due_on": due, "last_held_on": last})
+    for case, family, keyworker, due_on, last_on, allocated_at in rows:
+        due_on = due_on or (timescales.to_london(allocated_at).date() + interval())
+        out.append({"case": case, "family": family, "keyworker": keyworker, "due_on": due_on, "last_held_on": last_on})
     audit.record_reads(actor, "supervision.overdue", "case_list", [r["family"].id for r in out],
                        categories=decision.categories, purpose="overdue supervision", basis=decision.basis)
     return out, total, today
