@@ -1,5 +1,7 @@
-"""Demo data: an invented council area ("Northshire") with every kind of organisation, one user
-per role, and a few hundred families with plausible histories.
+"""Demo data: an invented council area ("Northshire") with every kind of organisation, a user for
+every role (six keyworkers and two managers in two locality teams), and a few hundred families
+with plausible histories: every moment in the past, caseloads within capacity, reviews on the
+cadence the chronology shows (tests/test_demo_invariants.py checks these).
 
 Passwords are generated on first load (never stored in the repository) and written, with the
 logins, to instance/demo-logins.txt so `caseflow demo` can print them again on later runs.
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from faker import Faker
@@ -21,7 +23,7 @@ from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.auth.services import create_organisation, create_team, create_user
 from caseflow.cases.models import Case
-from caseflow.core import audit
+from caseflow.core import audit, timescales
 from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.families.identifiers import random_nhs_number
@@ -61,7 +63,12 @@ DEMO_USERS = [
     ("panelmember", "Sgt Claire Dunn", "panel_member", "Northshire Police", None),
     ("keyworker", "Sam Taylor", "keyworker", "Northshire Council Early Help", "North Locality Team"),
     ("keyworker2", "Aaron Mensah", "keyworker", "Northshire Council Early Help", "South Locality Team"),
+    ("keyworker3", "Nadia Hussain", "keyworker", "Northshire Council Early Help", "North Locality Team"),
+    ("keyworker4", "Callum Reilly", "keyworker", "Northshire Council Early Help", "North Locality Team"),
+    ("keyworker5", "Beth Owusu", "keyworker", "Northshire Council Early Help", "South Locality Team"),
+    ("keyworker6", "Daniel Kowalski", "keyworker", "Northshire Council Early Help", "South Locality Team"),
     ("manager", "Helen Briggs", "team_manager", "Northshire Council Early Help", "North Locality Team"),
+    ("manager2", "Rachel Adeyemi", "team_manager", "Northshire Council Early Help", "South Locality Team"),
     ("socialworker", "Joanne Reid", "social_worker", "Northshire Children's Social Care", "Children in Need Team"),
     ("dsl", "Ms Anita Patel", "partner", "Riverside Academy", None),
     ("policesystem", "Northshire Police records system", "partner_system", "Northshire Police", None),
@@ -123,11 +130,15 @@ def _load(family_count: int) -> list[str]:
         user, _ = create_user(f"{local}@northshire.example", name, role, org, password,
                               team=teams.get(team), actor="demo")
         users[local] = user
+        if local in CAPACITY:
+            user.caseload_capacity = CAPACITY[local]
         lines.append(f"{role:15s} {user.email:32s} password: {password}")
 
     schools = [o for o in orgs.values() if o.type == "school"]
     gps = [o for o in orgs.values() if o.type == "gp"]
     now = datetime.now(timezone.utc)
+    _CASELOAD.clear()
+    _CASELOAD.update({name: 0 for name in KEYWORKERS})
     for index in range(family_count):
         _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs)
         if index % 50 == 49:
@@ -156,7 +167,7 @@ def _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs):
     for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
         sex = rng.choice(["female", "male"])
         given = fake.first_name_female() if sex == "female" else fake.first_name_male()
-        dob = date(rng.randint(max(parent_dob.year + 17, 2009), 2025), rng.randint(1, 12), rng.randint(1, 28))
+        dob = date(rng.randint(max(parent_dob.year + 17, 2009), date.today().year - 1), rng.randint(1, 12), rng.randint(1, 28))
         school = rng.choice(schools) if date.today().year - dob.year >= 4 else None
         children.append(_person(rng, family, given, surname, dob, sex, postcode, address, "child", gps, school))
     if rng.random() < 0.25:
@@ -199,34 +210,100 @@ JOURNEYS = [
 ]
 
 ACTOR_FOR = {"signpost": "frontdoor", "send_to_panel": "frontdoor", "allocate": "panelchair",
-             "start_assessment": "keyworker", "complete_assessment": "keyworker",
-             "agree_plan": "keyworker", "close": "keyworker", "step_up": "frontdoor",
-             "step_down": "socialworker"}
+             "step_up": "frontdoor", "step_down": "socialworker"}  # casework moves: the case's keyworker
+
+# Days between one move and the next, so each stage lasts about as long as it does in a real
+# service (an assessment takes most of its six weeks; a social care episode months).
+GAP_DAYS = {"send_to_panel": (1, 4), "signpost": (1, 3), "allocate": (3, 10), "start_assessment": (2, 9),
+            "complete_assessment": (15, 38), "agree_plan": (5, 18), "close": (30, 200), "step_up": (1, 5),
+            "step_down": (60, 300)}
+# Days since the last move, by the move: a case waiting for panel joins next week's, one just
+# allocated has not been visited yet, an agreed plan has been reviewed for months.
+SINCE_LAST_MOVE = {"send_to_panel": (1, 5), "signpost": (5, 400), "allocate": (1, 8),
+                   "start_assessment": (3, 30), "complete_assessment": (2, 16), "agree_plan": (10, 200),
+                   "close": (5, 400), "step_up": (20, 300), "step_down": (1, 5)}
+# A journey's stage when it stops: a keyworker holds the case in these (their caseload).
+HELD = {"allocate", "start_assessment", "complete_assessment", "agree_plan"}
+KEYWORKERS = ["keyworker", "keyworker2", "keyworker3", "keyworker4", "keyworker5", "keyworker6"]
+CAPACITY = {"keyworker": 12, "keyworker2": 15, "keyworker3": 15, "keyworker4": 12, "keyworker5": 15, "keyworker6": 12}
 
 
 def _history(rng, family, parent, children, now, users, teams, orgs, index):
     weights = [w for w, _, _ in JOURNEYS]
     _, steps, closure = rng.choices(JOURNEYS, weights)[0]
-    recent = steps == ["requested"]
-    opened = now - (timedelta(hours=rng.randint(1, 90)) if recent else timedelta(days=rng.randint(20, 700)))
     if closure == "outcomes_achieved" and rng.random() < 0.3:
         # An earlier piece of work, closed months ago: today's request is a re-referral.
-        _case_with_request(rng, family, parent, children, now - timedelta(days=rng.randint(120, 300)),
-                           steps, closure, users, teams, orgs)
-        _case_with_request(rng, family, parent, children, now - timedelta(hours=rng.randint(1, 60)),
-                           ["requested"], None, users, teams, orgs, previous_closed=True)
+        _case_with_request(rng, family, parent, children, now, steps, closure, users, teams, orgs,
+                           since_last_move=(60, 300))
+        _case_with_request(rng, family, parent, children, now, ["requested"], None, users, teams, orgs,
+                           previous_closed=True)
         return
-    _case_with_request(rng, family, parent, children, opened, steps, closure, users, teams, orgs)
+    _case_with_request(rng, family, parent, children, now, steps, closure, users, teams, orgs)
 
 
-def _case_with_request(rng, family, parent, children, opened, steps, closure, users, teams, orgs,
-                       previous_closed=False):
+def _recent_request_moment(rng, now: datetime) -> datetime:
+    """When a request still waiting for triage came in. Most arrived in the last few hours (not
+    yet due: triage is due by the end of the next working day); about one in four has waited
+    several working days and is overdue, as a busy front door's queue looks."""
+    from caseflow.core import timescales
+
+    if rng.random() < 0.75:
+        return now - timedelta(minutes=rng.randint(10, 8 * 60))
+    day = timescales.to_london(now).date()
+    for _ in range(rng.randint(3, 6)):
+        day -= timedelta(days=1)
+        while not timescales.is_working_day(day):
+            day -= timedelta(days=1)
+    at = datetime.combine(day, time(rng.randint(9, 15), rng.randint(0, 59)), timescales.LONDON)
+    return at.astimezone(timezone.utc)
+
+
+def _journey_moments(rng, steps, now, since_last_move=None) -> tuple[datetime, list[datetime]]:
+    """When the case opened and when each move happened: laid back from today, so every moment
+    of the demo's history is in the past."""
+    gaps = [timedelta(days=rng.randint(*GAP_DAYS[a]), hours=rng.randint(0, 6)) for a in steps]
+    low, high = since_last_move or SINCE_LAST_MOVE[steps[-1]]
+    moment = now - timedelta(days=rng.randint(low, high), hours=rng.randint(1, 8))
+    moments = []
+    for gap in reversed(gaps):
+        moments.append(moment)
+        moment -= gap
+    return moment, list(reversed(moments))
+
+
+def _keyworker_with_room(rng, users, held: bool):
+    """A keyworker for the case; one the case stays with must have room on their caseload."""
+    names = [n for n in KEYWORKERS if not held or _CASELOAD[n] < CAPACITY[n]]
+    if not names:
+        return None
+    name = rng.choice(names)
+    if held:
+        _CASELOAD[name] += 1
+    return users[name]
+
+
+_CASELOAD: dict[str, int] = {}
+
+
+def _case_with_request(rng, family, parent, children, now, steps, closure, users, teams, orgs,
+                       previous_closed=False, since_last_move=None):
     concerns = rng.sample(list(HEADLINE_PROBLEMS), rng.choice([1, 2, 2, 3, 3, 4]))
     child = children[0] if children else parent
     details = " ".join(rng.choice(DETAILS[c]).format(child=child.given_name, parent=parent.given_name,
                                                      pct=rng.randint(55, 85)) for c in concerns)
     referrer_org = rng.choice([o for o in orgs.values() if o.type not in ("early_help",)])
     source = rng.choice(["professional", "professional", "professional", "self_referral", "partner_system"])
+    steps = [a for a in steps if a != "requested"]
+    if steps:
+        opened, at = _journey_moments(rng, steps, now, since_last_move)
+    else:
+        opened, at = _recent_request_moment(rng, now), []
+    keyworker = None
+    if "allocate" in steps:
+        keyworker = _keyworker_with_room(rng, users, held=closure is None and steps[-1] in HELD)
+        if keyworker is None:  # every caseload is full: the case waits for the next panel instead
+            cut = steps.index("allocate")
+            steps, at = steps[:cut], at[:cut]
     previous = None
     if previous_closed:
         previous = db.session.scalar(select(Case).where(Case.family_id == family.id)
@@ -238,7 +315,7 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
     db.session.flush()
     request = RequestForHelp(
         reference=families.new_reference("RFH"), source=source,
-        status="new" if steps == ["requested"] else "triaged", match_status="new",
+        status="triaged" if steps else "new", match_status="new",
         case_id=case.id, family_id=family.id,
         submitted_by_id=users["dsl"].id if source == "professional" and referrer_org.name == "Riverside Academy" else None,
         referrer_name=parent.full_name if source == "self_referral" else _FAKE.name(),
@@ -256,21 +333,19 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
             person_id=person.id, match_status="new", candidates=[]))
     db.session.add(request)
     flow.open_case(db.session, case, None, reason=f"Request for help {request.reference}").at = opened
-    moment, moments = opened, {}
-    for action in steps:
-        if action == "requested":
-            continue
-        moment = moment + timedelta(days=rng.randint(1, 30))
-        actor = users[ACTOR_FOR[action]]
+    moments = {}
+    for action, moment in zip(steps, at):
+        actor = users[ACTOR_FOR[action]] if action in ACTOR_FOR else keyworker
         data = {"reason": "demo history", "rationale": "Demo: decision recorded at the time"}
         if action == "allocate":
-            keyworker = users[rng.choice(["keyworker", "keyworker2"])]
             case.keyworker_id, case.team_id = keyworker.id, keyworker.team_id
             data["keyworker_id"] = keyworker.id
         if action == "signpost":
             data["signposted_to"] = case.signposted_to = rng.choice([
                 "Riverside children's centre parenting group", "Family Action Northshire drop-in",
                 "Northshire Homes tenancy support", "School nurse drop-in"])
+        if not moments:  # the first move after the request is triage's decision
+            _triage_decision(rng, case, action, concerns, moment, users)
         record = flow.transition(db.session, case, action, actor, **data)
         record.at = moments[action] = moment
         if action in ("signpost", "close"):
@@ -278,6 +353,24 @@ def _case_with_request(rng, family, parent, children, opened, steps, closure, us
             case.closure_reason = closure
     db.session.flush()
     demo_casework.seed(rng, case, [parent] + children, concerns, moments, closure, users, orgs)
+
+
+def _triage_decision(rng, case, action, concerns, moment, users):
+    """Triage's decision behind the first move: a level of need and risk rating on every case
+    that went past the front door (the panel and the keyworker's caseload show them)."""
+    from caseflow.triage.models import TriageDecision
+
+    level = {"signpost": rng.choice([1, 2]), "step_up": 4}.get(action, rng.choice([2, 3, 3, 3]))
+    rag = {1: "green", 2: rng.choice(["green", "amber"]), 3: rng.choice(["amber", "amber", "red"]), 4: "red"}[level]
+    decision = {"signpost": "signpost", "step_up": "step_up"}.get(action, "panel")
+    case.level_of_need, case.rag, case.eligible = level, rag, len(concerns) >= 2
+    db.session.add(TriageDecision(
+        case_id=case.id, decided_by_id=users["frontdoor"].id, decided_at=moment, level_of_need=level,
+        headline_problems=[{"code": c, "evidence": "From the request for help"} for c in sorted(concerns)],
+        local_criteria=[], eligible=case.eligible, rag=rag, decision=decision,
+        rationale={"signpost": "Needs can be met by universal services: signposted with the family's agreement.",
+                   "step_up": "Risk of significant harm: referred to children's social care."}.get(
+            action, f"Level {level}: several needs across the family; for the multi-agency panel.")))
 
 
 def _possible_matches(rng, users):
@@ -300,7 +393,7 @@ def _possible_matches(rng, users):
 
 def _panel_and_criteria(users, orgs):
     """Local criteria for triage and the next weekly panel, with its partner members."""
-    from caseflow.panels.services import create_panel, next_panel_date
+    from caseflow.panels.services import create_panel
     from caseflow.triage.models import LocalCriterion
 
     for code, label in (("cp_step_down", "Child stepping down from a child protection plan"),
@@ -310,4 +403,11 @@ def _panel_and_criteria(users, orgs):
     members = [org.id for org in orgs.values()
                if org.type in ("early_help", "police", "health_visiting", "school", "housing", "jobcentre")]
     create_panel(users["panelchair"], {"name": "Northshire allocation panel",
-                                       "date": next_panel_date(date.today()).isoformat(), "members": members})
+                                       "date": next_week_panel_date(timescales.today_london()).isoformat(),
+                                       "members": members})
+
+
+def next_week_panel_date(today: date) -> date:
+    """The README's "next week's panel": the Wednesday of next week (or the next working day)."""
+    monday = today + timedelta(days=7 - today.weekday())
+    return timescales.working_day_on_or_after(monday + timedelta(days=2))

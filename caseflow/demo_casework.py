@@ -105,35 +105,46 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
         case.closure_summary = "The family has met the goals in their plan and knows where to turn."
         case.family_feedback = "Having one worker who knew us made the difference."
     else:
-        case.review_due_on = deadlines.next_review_on(held if held <= end.date() else agreed)
+        # The next review is due on the cadence from the last one held (or from the plan's
+        # agreement): `held` is that date, past for the one case in five whose team runs late.
+        case.review_due_on = held
 
 
 def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:
     start = moments["start_assessment"]
     end = case.closed_at or now
-    day, count = start, 0
+    day, count, last = start, 0, None
     while day < end and count < 12:
         missed = closure == "family_disengaged" or rng.random() < 0.1
-        db.session.add(Contact(case_id=case.id, occurred_on=day.date(), recorded_by_id=keyworker_id, recorded_at=day,
-                               contact_type="missed_visit" if missed else rng.choice(["home_visit", "home_visit", "phone_call", "school_meeting"]),
-                               people_seen=[] if missed else [p.id for p in people[:2]],
-                               notes="No answer; card left." if missed else "Talked through how the week had gone."))
+        last = Contact(case_id=case.id, occurred_on=day.date(), recorded_by_id=keyworker_id, recorded_at=day,
+                       contact_type="missed_visit" if missed else rng.choice(["home_visit", "home_visit", "phone_call", "school_meeting"]),
+                       people_seen=[] if missed else [p.id for p in people[:2]],
+                       notes="No answer; card left." if missed else "Talked through how the week had gone.")
+        db.session.add(last)
         day, count = day + timedelta(days=rng.randint(7, 21)), count + 1
+    if last is not None and not closure:
+        # The keyworker booked the next visit at the last one: it is in the next fortnight.
+        last.next_visit_on = now.date() + timedelta(days=rng.randint(1, 14))
 
 
 def _social_care(rng, case, moments, users) -> None:
     """Step-up and step-down records behind the demo's social care journeys."""
     from caseflow.core import timescales
     from caseflow.socialcare.models import StatutoryStatus, StepDown, StepUp
+    from caseflow.socialcare.services import respond_by
 
     if "step_up" not in moments:
         return
     up = moments["step_up"]
     worker = users["socialworker"]
-    db.session.add(StepUp(case_id=case.id, from_stage="triaged", requested_by_id=users["frontdoor"].id, requested_at=up,
+    # Social care decided within the step-up's deadline (its MASH answers within hours).
+    db.session.add(StepUp(case_id=case.id, from_stage="requested", requested_by_id=users["frontdoor"].id, requested_at=up,
                           reason="Disclosure at school: section 47 threshold met.",
                           concern="Child at risk of significant harm.", informed=["School DSL"], family_informed=True,
-                          urgency="immediate", respond_by=up))
+                          urgency="immediate", respond_by=respond_by("immediate", up),
+                          response=rng.choice(["accepted_for_assessment", "strategy_discussion"]),
+                          response_note="Single assessment opened.", responded_by_id=users["socialworker"].id,
+                          responded_at=min(respond_by("immediate", up), up + timedelta(minutes=rng.randint(20, 110)))))
     case.social_worker_id = worker.id
     started = timescales.to_london(up).date() + timedelta(days=rng.randint(1, 10))
     down = moments.get("step_down")

@@ -34,6 +34,8 @@ SMALL_TABLES = {
     "organisations", "teams", "users", "api_tokens", "panels", "panel_members", "routing_rules",
     "local_criteria", "school_holidays", "sharing_agreements", "agreement_parties", "audit_chain_head",
     "key_canary", "rate_limit_counters", "alembic_version",
+    # an area's audit checklist (a dozen questions) and the samples managers draw (a few a month)
+    "audit_checklist_items", "audit_samples",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at

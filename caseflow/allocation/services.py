@@ -168,6 +168,35 @@ def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:
     return [CaseloadRow(k, counts.get(k.id, 0)) for k in keyworkers]
 
 
+CASELOAD_KEYS = 2  # keyset paged on (opened_at, id), newest first
+
+
+def caseload_page(actor, keyworker_id: str, before: tuple | None = None, per_page: int = 50, page: int = 1):
+    """The caseload page: every family the keyworker holds, a page at a time from a keyset
+    cursor (so the page never stops at the first 50), with each case's next visit (the latest
+    booked on a contact) and next TAF review. Returns (keyworker, rows of (case, family, next
+    visit), total, next cursor); four queries whatever the caseload."""
+    from caseflow.core import keyset
+    from caseflow.plans.models import Contact
+
+    keyworker = db.session.get(User, keyworker_id)
+    if keyworker is None:
+        raise NotFound("No such keyworker.")
+    decision = require_list(actor, "caseload.view", keyworker, object_type="caseload", purpose="caseload")
+    query = select(Case).where(Case.keyworker_id == keyworker.id, Case.stage.in_(HELD_STAGES))
+    total = keyset.bounded_count(query)
+    cases, next_cursor = keyset.page(query, (Case.opened_at, Case.id), before, per_page, page)
+    ids = [c.id for c in cases]
+    families = {f.id: f for f in db.session.scalars(select(Family).where(
+        Family.id.in_({c.family_id for c in cases})))} if cases else {}
+    visits = dict(db.session.execute(select(Contact.case_id, func.max(Contact.next_visit_on)).where(
+        Contact.case_id.in_(ids), Contact.next_visit_on.is_not(None)).group_by(Contact.case_id)).all()) if ids else {}
+    rows = [(c, families[c.family_id], visits.get(c.id)) for c in cases]
+    audit.record_reads(actor, "caseload.view", "caseload", [c.family_id for c in cases], object_id=keyworker.id,
+                       categories=decision.categories, purpose="caseload", basis=decision.basis)
+    return keyworker, rows, total, next_cursor
+
+
 def caseload(actor, keyworker_id: str, page: int = 1, per_page: int = 50):
     keyworker = db.session.get(User, keyworker_id)
     if keyworker is None:

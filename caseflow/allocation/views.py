@@ -9,6 +9,7 @@ from caseflow.auth import services as directory
 from caseflow.allocation import services
 from caseflow.allocation.schemas import WAITING_STAGES
 from caseflow.cases import services as cases
+from caseflow.core import keyset, timescales
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.vocab import Rag
@@ -63,10 +64,12 @@ def unallocated():
 @bp.route("/caseload/<keyworker_id>")
 @login_required
 def caseload(keyworker_id=None):
-    keyworker, rows, total = services.caseload(current_user, keyworker_id or current_user.id, page=current_page())
+    before = keyset.cursor_or_none(request.args.get("before"), services.CASELOAD_KEYS)
+    keyworker, rows, total, next_cursor = services.caseload_page(current_user, keyworker_id or current_user.id,
+                                                                 before, page=current_page())
     return render_template("allocation/caseload.html", keyworker=keyworker, rows=rows, total=total,
-                           timeliness=timeliness_many([c for c, _ in rows]),
-                           title=f"Caseload: {keyworker.name}")
+                           next_cursor=next_cursor, before=before, keyworker_id=keyworker_id,
+                           today=timescales.today_london(), title=f"Caseload: {keyworker.name}")
 
 
 @bp.route("/caseloads")

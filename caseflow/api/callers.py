@@ -76,6 +76,14 @@ CALLERS: dict[str, str] = {
                                              "case's keyworker or lead professional, or a keyworker in the team "
                                              "holding it"),
     "POST /api/v1/cases/{case_id}/step-up/response": "social_worker (once: then it is amended)",
+    # oversight: supervision and case file audit
+    "POST /api/v1/cases/{case_id}/supervisions": "team_manager of the team holding the case",
+    "GET /api/v1/cases/{case_id}/supervisions": "the case's keyworker; team_manager of the team holding the case",
+    "GET /api/v1/supervision/overdue": "team_manager (the cases their teams hold)",
+    "POST /api/v1/case-audits/samples": "team_manager (a team of their organisation)",
+    "GET /api/v1/case-audits/samples/{sample_id}": "team_manager (of the sample's organisation)",
+    "POST /api/v1/case-audits/files/{audit_id}/grade": "team_manager (of the sample's organisation)",
+    "GET /api/v1/case-audits/grades": "team_manager (counts only)",
     "POST /api/v1/cases/{case_id}/step-up/response/amendments": "social_worker, with a reason",
     "POST /api/v1/cases/{case_id}/step-down": "social_worker; " + CASE_MANAGER,
     "POST /api/v1/cases/{case_id}/statutory-status": "social_worker; " + CASE_MANAGER,

@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
     from caseflow.notify.views import bp as notify_bp
+    from caseflow.oversight.api import bp as oversight_api
+    from caseflow.oversight.views import bp as oversight_bp
     from caseflow.panels.api import bp as panels_api
     from caseflow.panels.views import bp as panels_bp
     from caseflow.plans.api import bp as plans_api
@@ -91,9 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.triage.views import bp as triage_bp
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
-               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp):
+               socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp, oversight_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api, outcomes_api, records_api):
+               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api):
         app.register_blueprint(bp)

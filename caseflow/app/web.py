@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     app.add_template_filter(timescales.format_uk_date, "uk_date")
     app.add_template_filter(timescales.format_uk_datetime, "uk_datetime")
+    app.add_template_filter(timescales.format_uk_month, "uk_month")
+    app.add_template_filter(timescales.format_hours, "hours_minutes")
     app.add_template_global(ROLE_LABELS, "ROLE_LABELS")
     app.add_template_global(ORG_TYPE_LABELS, "ORG_TYPE_LABELS")
     app.add_template_global(STAGE_LABELS, "STAGE_LABELS")

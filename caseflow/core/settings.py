@@ -63,6 +63,9 @@ class Settings:
     # Casework (caseflow.plans): assessment due N weeks after allocation; TAF reviews every N weeks.
     assessment_due_weeks: int = 6
     review_interval_weeks: int = 6
+    # Oversight (caseflow.oversight): each held case is supervised every N weeks, the first
+    # supervision due N weeks after allocation.
+    supervision_interval_weeks: int = 4
     # Step-down (caseflow.socialcare): the joint handover meeting within N working days; families
     # stepping up or down N+ times within M months are flagged to managers.
     step_down_handover_working_days: int = 10
@@ -298,7 +301,8 @@ VARIABLES: dict[str, tuple[str, Callable]] = {
 
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.
 TIMESCALE_SETTINGS = ("re_referral_months", "triage_due_working_days", "panel_cadence_days",
-                      "assessment_due_weeks", "review_interval_weeks", "step_down_handover_working_days",
+                      "assessment_due_weeks", "review_interval_weeks", "supervision_interval_weeks",
+                      "step_down_handover_working_days",
                       "oscillation_transitions", "oscillation_months", "break_glass_minutes",
                       "retention_years", "session_idle_minutes", "unmatched_event_days",
                       "outbox_requeue_seconds", "route_inline_after_ms", "unmerge_days")

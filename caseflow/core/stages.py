@@ -51,6 +51,16 @@ EARLY_HELP_OPEN = frozenset(
      Stage.ASSESSING, Stage.PLANNING, Stage.REVIEWING, Stage.STEPPED_DOWN}
 )
 
+def step_up_return_stage(from_stage) -> Stage:
+    """Where a step-up social care did not accept sends the case back to."""
+    return Stage.TRIAGED if from_stage == Stage.REQUESTED else Stage(from_stage)
+
+
+def step_up_returns_by(stage) -> str:
+    """The move back to early help after a step-up was not accepted, to `stage`."""
+    return f"not_accepted_back_to_{Stage(stage).value}"
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -82,6 +92,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("resume_planning", {Stage.ALLOCATED}, Stage.PLANNING, "Carry on with the plan after step-down"),
     _t("resume_reviews", {Stage.ALLOCATED}, Stage.REVIEWING, "Carry on with the agreed plan after step-down"),
     _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED, "Close the case", ["reason"]),
+    # Social care does not accept a step-up (advice back to early help): the case goes back to
+    # the early help stage it left, its keyworker and plan as they were. A request stepped up
+    # before triage finished comes back triaged (its triage decision was the step-up). Made by
+    # social care's response, never offered as a separate action.
+    *(_t(step_up_returns_by(stage), {Stage.SOCIAL_CARE}, stage,
+         f"Back to early help ({STAGE_LABELS[stage].lower()}): step-up not accepted", ["reason"])
+      for stage in sorted(EARLY_HELP_OPEN - {Stage.REQUESTED})),
 )
 
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -95,7 +112,9 @@ class IllegalTransition(Exception):
         self.reason = reason
 
 
-AUTOMATIC = frozenset({"resume_planning", "resume_reviews"})  # done by allocation, not offered
+# Done by allocation (resuming) or by social care's response (a step-up not accepted), not offered.
+AUTOMATIC = frozenset({"resume_planning", "resume_reviews",
+                       *(t.action for t in TRANSITIONS if t.action.startswith("not_accepted_back_to_"))})
 
 
 def move_rule(action: str) -> str:

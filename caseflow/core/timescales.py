@@ -105,6 +105,36 @@ def format_uk_date(value: date | datetime | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def format_uk_month(value: date | datetime | str | None) -> str:
+    """A month as people write it: "January 2026" (from a date, or "2026-01")."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:7] + "-01")
+    if isinstance(value, datetime):
+        value = to_london(value)
+    return f"{value:%B %Y}"
+
+
+def format_hours(hours: float | None) -> str:
+    """Working time as people say it: "2 hours 5 minutes", "45 minutes", "1 hour"."""
+    if hours is None:
+        return ""
+    minutes = int(round(hours * 60))
+    h, m = divmod(minutes, 60)
+    parts = ([f"{h} hour{'s' if h != 1 else ''}"] if h else []) + ([f"{m} minute{'s' if m != 1 else ''}"] if m else [])
+    return " ".join(parts) or "0 minutes"
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight (London) at the start of `day`, as UTC: the first moment of a UK date."""
+    return datetime.combine(day, time(0, 0), LONDON).astimezone(timezone.utc)
+
+
+def start_of_day_after(day: date) -> datetime:
+    return start_of_day(day + timedelta(days=1))
+
+
 def format_uk_datetime(value: datetime | None) -> str:
     if value is None:
         return ""

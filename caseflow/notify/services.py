@@ -14,8 +14,8 @@ from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.notify.models import Notification
 from caseflow.notify.sharing import WITHHELD_BODY, WITHHELD_TITLE, no_longer_shared
-from caseflow.core.errors import NotFound
-from caseflow.notify.vocab import Channel, DeliveryKind
+from caseflow.core.errors import Conflict, NotFound
+from caseflow.notify.vocab import ANSWERED_BY_ACTION, Channel, DeliveryKind
 
 
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
@@ -125,11 +125,31 @@ def _withhold(items, withheld: set[str]) -> None:
             note.title, note.body = WITHHELD_TITLE, WITHHELD_BODY
 
 
+def answered_by_action(note: Notification) -> str | None:
+    """What answers this notification, when reading it does not (its deadline still runs)."""
+    if note.deadline_at is not None and note.acknowledged_at is None:
+        return ANSWERED_BY_ACTION.get(note.type)
+    return None
+
+
+def answer(delivery_key: str) -> int:
+    """The action a notification asked for is done (social care decided on a step-up): its
+    deadline notifications, under the delivery key the sender gave, are settled, so none
+    escalates. Returns how many were still open."""
+    result = db.session.execute(
+        update(Notification).where(Notification.delivery_key.startswith(f"{delivery_key}:", autoescape=True),
+                                   Notification.deadline_at.is_not(None), Notification.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow()).execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
 def acknowledge(actor, notification_id: str) -> Notification:
     require(actor, "inbox.view", object_type="inbox", audit=False)  # the inbox's own rule
     note = db.session.get(Notification, notification_id)
     if note is None or note.recipient_id != actor.id:
         raise NotFound("No notification with that id in your inbox.")
+    if answered_by_action(note):
+        raise Conflict(answered_by_action(note))
     if note.acknowledged_at is None:
         note.acknowledged_at = utcnow()
         from caseflow.core import audit

@@ -24,7 +24,7 @@ def inbox():
     before = keyset.cursor_or_none(request.args.get("before"), services.INBOX_KEYS)
     items, total, next_cursor = services.inbox(current_user, page=page, before=before)
     return render_template("notify/inbox.html", items=items, total=total, page=page, before=before,
-                           next_cursor=next_cursor, title="Inbox")
+                           next_cursor=next_cursor, title="Inbox", answered_by_action=services.answered_by_action)
 
 
 @bp.route("/inbox/<notification_id>/acknowledge", methods=["POST"])

@@ -137,6 +137,14 @@ class NotificationType(StrEnum):
     BREAK_GLASS = "break_glass"
 
 
+# Notifications answered by doing something rather than by reading them: a step-up is answered
+# by social care's decision. Acknowledging one from the inbox would stop its deadline escalating
+# while nothing was decided, so the action settles it (services.answer) and the inbox says where.
+ANSWERED_BY_ACTION = {
+    NotificationType.STEP_UP: "Record social care's decision on the case page: that answers this step-up.",
+}
+
+
 class DeliveryKind(StrEnum):
     """The job an outbox row stands for."""
     ROUTE = "route"      # match and route a partner event

@@ -92,6 +92,11 @@ class AgendaItem:
     waiting_working_days: int
     previous_deferrals: list[PanelItem]
     decided: PanelItem | None
+    # What the panel reads before deciding (referral data: shown only with that category):
+    # the request's concerns and its account, and triage's level, problems and reasoning.
+    concerns: list[str] = None
+    request_summary: str | None = None
+    triage: object | None = None
 
 
 @dataclass
@@ -129,12 +134,33 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
                 PanelItem.panel_id != panel.id).order_by(PanelItem.decided_at)):
             deferrals.setdefault(item.case_id, []).append(item)
     today = timescales.to_london(utcnow()).date()
+    rows = list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]
+    requests, decisions = _what_the_panel_reads([c.id for c, _ in rows])
     items = [AgendaItem(c, f, timescales.working_days_between(timescales.to_london(c.opened_at).date(), today),
-                        deferrals.get(c.id, []), decided.get(c.id))
-             for c, f in list(waiting) + [r for r in decided_rows if r[0].id not in case_ids]]
+                        deferrals.get(c.id, []), decided.get(c.id),
+                        concerns=list(requests[c.id].concerns or []) if c.id in requests else [],
+                        request_summary=requests[c.id].details if c.id in requests else None,
+                        triage=decisions.get(c.id))
+             for c, f in rows]
     audit.record_reads(actor, "panel.view", "panel", [i.family.id for i in items], object_id=panel.id,
                        categories=decision.categories, purpose="panel", basis=decision.basis)
     return Agenda(panel, items, decision, waiting_total, page, per_page)
+
+
+def _what_the_panel_reads(case_ids: list[str]):
+    """Each case's request for help and latest triage decision: two queries for the page."""
+    from caseflow.frontdoor.models import RequestForHelp
+    from caseflow.triage.models import TriageDecision
+
+    requests, decisions = {}, {}
+    if case_ids:
+        for request in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id.in_(case_ids))
+                                          .order_by(RequestForHelp.received_at)):
+            requests[request.case_id] = request  # the latest request on the case
+        for decision in db.session.scalars(select(TriageDecision).where(TriageDecision.case_id.in_(case_ids))
+                                           .order_by(TriageDecision.decided_at)):
+            decisions[decision.case_id] = decision
+    return requests, decisions
 
 
 def decide(actor, panel_id: str, raw: dict) -> PanelItem:

@@ -48,7 +48,15 @@ def panel(panel_id):
     teams = directory.teams()
     return render_template("panels/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
                            keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
+                           deciding=_deciding(items, request.args.get("decide")),
                            errors=request.args.get("error_case"), title=f"{panel.name}")
+
+
+def _deciding(items, asked: str | None) -> str | None:
+    """The one agenda item whose decision form is open: the one asked for, else the first
+    waiting for a decision (the panel works down its agenda one family at a time)."""
+    waiting = [i.case.id for i in items if i.decided is None]
+    return asked if asked in waiting else (waiting[0] if waiting else None)
 
 
 @bp.route("/panels/<panel_id>/attendance", methods=["POST"])

@@ -22,6 +22,8 @@ def record(actor, case_id: str, raw: dict) -> Contact:
     errors: dict[str, list[str]] = {}
     if data["date"] > timescales.today_london():
         errors["date"] = ["The date of a contact cannot be in the future"]
+    if data.get("next_visit_on") is not None and data["next_visit_on"] < data["date"]:
+        errors["next_visit_on"] = ["The next visit must be on or after this contact"]
     elif data["date"] < timescales.to_london(case.opened_at).date():
         errors["date"] = ["The date cannot be before the case was opened"]
     members = set(db.session.scalars(select(FamilyMember.person_id).where(FamilyMember.family_id == case.family_id)))
@@ -31,7 +33,8 @@ def record(actor, case_id: str, raw: dict) -> Contact:
         raise ServiceValidationError("Some answers need changing.", errors)
     contact = Contact(case_id=case.id, occurred_on=data["date"], contact_type=data["type"],
                       people_seen=list(dict.fromkeys(data["people_seen"])), notes=data["notes"].strip(),
-                      next_steps=(data.get("next_steps") or "").strip() or None, recorded_by_id=actor.id)
+                      next_steps=(data.get("next_steps") or "").strip() or None,
+                      next_visit_on=data.get("next_visit_on"), recorded_by_id=actor.id)
     db.session.add(contact)
     db.session.flush()
     audit.record(actor, "contact.record", "contact", contact.id, family_id=case.family_id,

@@ -136,6 +136,8 @@ class Contact(Base):
     people_seen: Mapped[list] = mapped_column(JSON, default=list)  # person ids
     notes: Mapped[str] = mapped_column(EncryptedText)
     next_steps: Mapped[str | None] = mapped_column(EncryptedText)
+    # The next visit booked with the family (the caseload shows the latest one booked).
+    next_visit_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

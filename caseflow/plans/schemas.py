@@ -105,6 +105,8 @@ class ContactSchema(Strict):
     people_seen = fields.List(fields.String(), load_default=list)
     notes = free_text("Write what happened")
     next_steps = free_text(max_length=5000)
+    next_visit_on = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED},
+                                error_messages={"invalid": "Date must be a real date"})
 
 
 class AttendeeSchema(Strict):
@@ -295,6 +297,7 @@ class ContactOutSchema(ResponseSchema):
     people_seen = texts("Person ids of the people seen whom you may name.")
     notes = text()
     next_steps = text(nullable=True)
+    next_visit_on = day("The next visit booked, if one was.", nullable=True)
     recorded_by_id = text()
     recorded_at = moment()
 

@@ -182,11 +182,12 @@ def new_contact(case_id):
     errors, form = {}, request.form
     if request.method == "POST":
         when, date_error = parse_date(form, "date")
+        next_visit, next_error = parse_date(form, "next_visit_on", "Next visit")
         raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
-               "notes": text(form, "notes"), "next_steps": text(form, "next_steps")}
+               "notes": text(form, "notes"), "next_steps": text(form, "next_steps"), "next_visit_on": next_visit}
         raw = {k: v for k, v in raw.items() if v is not None}
-        done, errors = submit(lambda: contacts.record(current_user, case_id, raw),
-                               {"date": [date_error]} if date_error else None)
+        early = {k: [v] for k, v in {"date": date_error, "next_visit_on": next_error}.items() if v}
+        done, errors = submit(lambda: contacts.record(current_user, case_id, raw), early or None)
         if done is not None:
             flash(f"{vocab.CONTACT_TYPES[done.contact_type]} recorded.", "success")
             return _case_link(case_id)

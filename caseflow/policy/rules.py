@@ -20,6 +20,7 @@ from caseflow.core.database import remembered
 from caseflow.core.extensions import db
 from caseflow.core.roles import Role
 from caseflow.core.vocab import Category, KeyworkerRole
+from caseflow.core.stages import TRANSITIONS
 
 # Roles whose job is the whole front door and caseload: they see everything the service holds,
 # on the lawful basis of the council's early help function (recorded as the basis).
@@ -950,6 +951,8 @@ MOVE_RULES = {
     "start_assessment": "casework.record", "complete_assessment": "casework.record",
     "agree_plan": "casework.record", "close": "case.close",
     "step_up": "case.step_up", "step_down": "case.step_down",
+    # A step-up social care did not accept goes back by its response (or an amended one).
+    **{t.action: "socialcare.respond" for t in TRANSITIONS if t.action.startswith("not_accepted_back_to_")},
 }
 
 
@@ -1266,3 +1269,56 @@ def _outcomes_unit_costs_edit(user, obj):
 # the casework a case role adds (family_visibility_clause is its SQL form).
 provide_family_scope(decision=family_decision, clause=family_visibility_clause, visible=visible_families,
                      managed_cases=managed_cases_clause)
+
+
+# --- oversight: supervision and case file audit (caseflow.oversight) ------------------------------
+#
+# Supervision notes are between the keyworker and the managers overseeing the case: nobody else
+# (not the lead professional, the TAF, the front door, social care) reads them.
+
+@rule("supervision.record")
+def _supervision_record(user, case):
+    if case is None:
+        return deny("No case given.")
+    if user.role == Role.TEAM_MANAGER and CaseRole.TEAM_MANAGER in case_roles(user, case):
+        return allow("You manage the team holding this case: you supervise its work.", {Category.IDENTITY, Category.CASE_NOTES})
+    return deny("Only the manager of the team holding the case records its supervision.")
+
+
+@rule("supervision.view")
+def _supervision_view(user, case):
+    if case is None:
+        return deny("No case given.")
+    if user.role == Role.TEAM_MANAGER and CaseRole.TEAM_MANAGER in case_roles(user, case):
+        return allow("You manage the team holding this case.", {Category.IDENTITY, Category.CASE_NOTES})
+    if user.role == Role.KEYWORKER and case.keyworker_id == user.id:
+        return allow("Your own supervision on the case you hold.", {Category.IDENTITY, Category.CASE_NOTES})
+    return deny("Supervision is seen by the case's keyworker and the managers overseeing it only.")
+
+
+@rule("supervision.overdue")
+def _supervision_overdue(user, obj):
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Managers see which of their team's cases are due supervision.", {Category.IDENTITY})
+    return deny("Only managers see overdue supervision.")
+
+
+@rule("audit.manage")
+def _case_audit_manage(user, obj):
+    """Drawing samples, grading files and changing the checklist: managers' quality assurance.
+    Grading a file reads it: each graded case is audited against its family."""
+    if user.role == Role.TEAM_MANAGER:
+        return allow("Managers audit their service's case files.", {Category.IDENTITY, Category.CASE_NOTES, Category.PLAN})
+    return deny("Only managers audit case files.")
+
+
+@rule("audit.actions")
+def _case_audit_actions(user, case):
+    """The actions an audit set for the keyworker: the keyworker and the case's managers."""
+    if case is None:
+        return deny("No case given.")
+    if user.role == Role.TEAM_MANAGER and CaseRole.TEAM_MANAGER in case_roles(user, case):
+        return allow("You manage the team holding this case.", {Category.IDENTITY, Category.CASE_NOTES})
+    if user.role == Role.KEYWORKER and case.keyworker_id == user.id:
+        return allow("Actions from an audit of your case file.", {Category.IDENTITY, Category.CASE_NOTES})
+    return deny("Audit actions are for the case's keyworker and managers.")

@@ -29,4 +29,5 @@ def show(case_id):
                            taf_candidates=taf.candidates() if work.can_record else [],
                            social=case_panel(current_user, case, view.decision),
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),
+                           can_see_supervision=bool(can(current_user, "supervision.view", case)),
                            title=f"Case {case.reference}")

@@ -8,7 +8,7 @@ words the policy lets each of them see.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import Team, User
@@ -18,8 +18,10 @@ from caseflow.core.access import can
 from caseflow.core import signals
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.notify.deadlines import add_working_hours
 from caseflow.notify.services import notify
 from caseflow.plans import deadlines
+from caseflow.cases.models import CaseTransition
 from caseflow.cases.services import load_case
 from caseflow.plans.models import Assessment, Plan, Review, TafMember
 from caseflow.core.errors import Conflict, ServiceValidationError, load
@@ -28,7 +30,8 @@ from caseflow.socialcare.oscillation import check_oscillation
 from caseflow.socialcare.schemas import (KeyworkerRoleSchema, SocialWorkerSchema, StatusSchema, StepDownSchema,
                                          StepUpSchema)
 from caseflow.socialcare import vocab as socialcare_vocab
-from caseflow.socialcare.vocab import KEYWORKER_ROLES, STATUTORY_STATUSES, STEP_UP_RESPONSES, URGENCIES, StepUpUrgency
+from caseflow.socialcare.vocab import (KEYWORKER_ROLES, RESPONSE_WORKING_HOURS, STATUTORY_STATUSES, STEP_UP_RESPONSES,
+                                      URGENCIES, StepUpUrgency)
 from caseflow.notify.vocab import NotificationType
 from caseflow.core.vocab import KeyworkerRole, Urgency
 from caseflow.plans.vocab import AssessmentStatus, PlanStatus, ReviewDecision
@@ -40,11 +43,12 @@ def _settings():
     return current_app.extensions["caseflow.settings"]
 
 
-def _respond_by(urgency: str, now):
-    """Immediate and strategy-discussion step-ups are for today; the rest within 1 working day."""
-    if urgency == StepUpUrgency.WITHIN_1_WORKING_DAY:
-        return timescales.working_deadline(now, 1)
-    return now
+def respond_by(urgency: str, now):
+    """When social care must decide, in working time (09:00-17:00, English bank holidays
+    skipped): an immediate step-up within 2 working hours, one asking for a strategy discussion
+    within 4, the rest within a working day (socialcare.vocab.RESPONSE_WORKING_HOURS). Unanswered
+    by then, the step-up escalates to social care's duty contact (caseflow.notify.escalation)."""
+    return add_working_hours(now, RESPONSE_WORKING_HOURS[StepUpUrgency(urgency)])
 
 
 def _social_worker(user_id: str | None, field: str) -> User | None:
@@ -82,7 +86,7 @@ def step_up(actor, case_id: str, raw: dict) -> StepUp:
                     informed=[i.strip() for i in data["informed"] if i.strip()],
                     family_informed=data["family_informed"],
                     family_not_informed_reason=(data.get("family_not_informed_reason") or "").strip() or None,
-                    urgency=data["urgency"], respond_by=_respond_by(data["urgency"], now),
+                    urgency=data["urgency"], respond_by=respond_by(data["urgency"], now),
                     keyworker_role=data.get("keyworker_role") if case.keyworker_id else None)
     db.session.add(record)
     _into_social_care(actor, case, record, worker)
@@ -112,9 +116,13 @@ def _into_social_care(actor, case, record: StepUp, worker: User | None) -> None:
     recipients = [case.social_worker_id] if case.social_worker_id else list(db.session.scalars(
         select(User.id).where(User.role == Role.SOCIAL_WORKER, User.active)))
     for user_id in recipients:
+        # The decision is due by `respond_by`: recording it answers this notification
+        # (responses.respond); unanswered by then, the sweeper escalates it to the duty contact.
         notify(user_id, NotificationType.STEP_UP, f"step-up:{record.id}", f"Step-up: {family.display_name} ({case.reference})",
-               f"{URGENCIES[record.urgency].split(':')[0]}: respond by {when}. Reason: {record.reason}. "
-               "The handover pack has the assessment, plan and chronology.", case_id=case.id, family_id=case.family_id)
+               f"{URGENCIES[record.urgency].split(':')[0]}: decide by {when} (accept for assessment, strategy "
+               f"discussion, or not accepted with advice back to early help). Reason: {record.reason}. "
+               "The handover pack has the assessment, plan and chronology.", case_id=case.id, family_id=case.family_id,
+               deadline_at=record.respond_by)
     if case.keyworker_id and case.keyworker_id != actor.id:
         notify(case.keyworker_id, NotificationType.STEP_UP, f"step-up:{record.id}",
                f"{family.display_name} has been stepped up to children's social care",
@@ -267,6 +275,31 @@ def resume_after_step_down(actor, case) -> None:
         else case.assessment_due_on
 
 
+def returned_to_early_help(case, record: StepUp | None) -> bool:
+    """Social care did not accept the step-up and the case is still where that sent it: the
+    response may yet be amended (and the case stepped up after all)."""
+    return (record is not None and record.response == socialcare_vocab.StepUpResponse.NOT_ACCEPTED
+            and case.stage == flow.step_up_return_stage(record.from_stage))
+
+
+def back_to_early_help(case) -> None:
+    """A step-up social care did not accept: the keyworker leads again and the casework
+    deadlines stepping up cleared run again from where the work stood."""
+    case.keyworker_role = None
+    if case.stage == flow.Stage.REVIEWING:
+        last = db.session.scalar(select(Review).where(Review.case_id == case.id)
+                                 .order_by(Review.held_on.desc()).limit(1))
+        plan = db.session.scalar(select(Plan).where(Plan.case_id == case.id))
+        since = last.held_on if last is not None else (plan.agreed_at if plan is not None and plan.agreed_at else utcnow())
+        case.review_due_on = deadlines.next_review_on(since)
+    elif case.stage in (flow.Stage.ALLOCATED, flow.Stage.ASSESSING):
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+        allocated = db.session.scalar(select(func.max(CaseTransition.at)).where(
+            CaseTransition.case_id == case.id, CaseTransition.action == "allocate"))
+        case.assessment_due_on = assessment.due_on if assessment is not None and assessment.due_on else (
+            deadlines.assessment_due_on(allocated) if allocated else None)
+
+
 def latest(model, case_id: str):
     return db.session.scalar(select(model).where(model.case_id == case_id)
                              .order_by(model.requested_at.desc()).limit(1))
@@ -304,8 +337,8 @@ def case_panel(actor, case, decision) -> dict:
     return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
             "can_respond": in_social_care and step_up is not None and step_up.response is None
             and bool(can(actor, "socialcare.respond", case)),
-            "can_amend_response": in_social_care and step_up is not None and step_up.response is not None
-            and bool(can(actor, "socialcare.response.amend", case)),
+            "can_amend_response": (in_social_care or returned_to_early_help(case, step_up)) and step_up is not None
+            and step_up.response is not None and bool(can(actor, "socialcare.response.amend", case)),
             "responses": STEP_UP_RESPONSES,
             "status": current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
             and case.stage == flow.Stage.SOCIAL_CARE, "workers": social_workers(), "vocab": socialcare_vocab,

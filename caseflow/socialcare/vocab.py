@@ -20,6 +20,14 @@ URGENCIES = {
 }
 
 
+# Working hours (09:00-17:00, working days) social care has to decide on a step-up.
+RESPONSE_WORKING_HOURS = {
+    StepUpUrgency.IMMEDIATE: 2,
+    StepUpUrgency.STRATEGY_DISCUSSION: 4,
+    StepUpUrgency.WITHIN_1_WORKING_DAY: 8,
+}
+
+
 class StatutoryStatusKind(StrEnum):
     """A child's statutory status while social care works with the family."""
     CHILD_IN_NEED = "child_in_need"

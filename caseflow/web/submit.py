@@ -5,7 +5,8 @@ from caseflow.core.stages import IllegalTransition
 from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 
-DATE_FIELDS = ("date", "until", "next_review_date", "started_on", "handover_meeting_on")
+DATE_FIELDS = ("date", "until", "next_review_date", "started_on", "handover_meeting_on", "next_visit_on",
+               "next_due_on", "period_start", "period_end")
 
 
 def attempt(call):

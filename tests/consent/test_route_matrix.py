@@ -16,6 +16,7 @@ sign-in page (web) or 401 (API) unless a route is public.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 
@@ -236,6 +237,24 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/families/<family_id>/unmerge"): RECORD_KEEPERS,
     ("POST", "/api/v1/people/<person_id>/split"): RECORD_KEEPERS,
     ("GET", "/api/v1/duplicates"): RECORD_KEEPERS, ("POST", "/api/v1/duplicates/<candidate_id>/dismiss"): RECORD_KEEPERS,
+    # oversight: supervision (the case's keyworker and its managers only) and case file audit
+    ("GET", "/cases/<case_id>/oversight"): {"keyworker", "team_manager"},
+    ("GET", "/cases/<case_id>/supervision/new"): {"team_manager"},
+    ("POST", "/cases/<case_id>/supervision/new"): {"team_manager"},
+    ("POST", "/api/v1/cases/<case_id>/supervisions"): {"team_manager"},
+    ("GET", "/api/v1/cases/<case_id>/supervisions"): {"keyworker", "team_manager"},
+    ("GET", "/supervision/overdue"): {"team_manager", "other_manager"},
+    ("GET", "/api/v1/supervision/overdue"): {"team_manager", "other_manager"},
+    ("GET", "/case-audits"): {"team_manager", "other_manager"}, ("POST", "/case-audits"): {"team_manager", "other_manager"},
+    ("GET", "/case-audits/samples/<sample_id>"): {"team_manager", "other_manager"},
+    ("GET", "/case-audits/files/<audit_id>"): {"team_manager", "other_manager"},
+    ("POST", "/case-audits/files/<audit_id>"): {"team_manager", "other_manager"},
+    ("GET", "/case-audits/checklist"): {"team_manager", "other_manager"},
+    ("POST", "/case-audits/checklist"): {"team_manager", "other_manager"},
+    ("POST", "/api/v1/case-audits/samples"): {"team_manager", "other_manager"},
+    ("GET", "/api/v1/case-audits/samples/<sample_id>"): {"team_manager", "other_manager"},
+    ("POST", "/api/v1/case-audits/files/<audit_id>/grade"): {"team_manager", "other_manager"},
+    ("GET", "/api/v1/case-audits/grades"): {"team_manager", "other_manager"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -344,7 +363,12 @@ def world(app, api, factory):
         db.session.add(dead)
         db.session.commit()
         note_id, delivery_id = note.id, dead.id
-    params = {"case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,
+    sample = api.post("/api/v1/case-audits/samples", tokens["team_manager"], json={
+        "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
+        "period_end": date.today().isoformat()})
+    assert sample.status_code == 201, sample.get_json()
+    params = {"sample_id": sample.get_json()["id"], "audit_id": sample.get_json()["audits"][0]["id"],
+              "case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
               "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
               "org_id": school.id, "action_id": action_id, "user_id": spare.id, "token_id": spare_token_id,
@@ -357,6 +381,14 @@ def world(app, api, factory):
         assert signed.status_code == 302, (role, signed.status_code, signed.get_data(as_text=True)[:3000])
         clients[role] = (client, csrf_token(client, "/inbox"))
     return params, rp_id, clients, tokens
+
+
+def db_team_id(app, user) -> str:
+    from caseflow.auth.models import User
+    from caseflow.core.extensions import db
+
+    with app.app_context():
+        return db.session.get(User, user.id).team_id
 
 
 DESTRUCTIVE_LAST = ["/taf/<member_id>/remove", "/withdraw", "/sign-out"]
