@@ -15,3 +15,4 @@ from caseflow.panels import models as panel_models  # noqa: F401
 from caseflow.plans import models as plan_models  # noqa: F401
 from caseflow.socialcare import models as socialcare_models  # noqa: F401
 from caseflow.triage import models as triage_models  # noqa: F401
+from caseflow.readmodels import models as report_models  # noqa: F401
