@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import and_, case as when, func, literal, or_, select
+from sqlalchemy import and_, case as when, func, literal_column, select
 
 from caseflow.auth.models import Organisation, Team, User
 from caseflow.cases.models import Case, CaseTransition
@@ -133,7 +133,9 @@ def _month(column):
     stores UTC wall time and has no zones, so there a move in the first hour of a BST month
     counts in the month before."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Europe/London", column), "YYYY-MM")
+        # Literal SQL, not bound parameters: PostgreSQL must see the GROUP BY expression as the
+        # very same expression as the one selected.
+        return func.to_char(func.timezone(literal_column("'Europe/London'"), column), literal_column("'YYYY-MM'"))
     return func.strftime("%Y-%m", column)
 
 
@@ -318,7 +320,7 @@ def workload(user, f: Filters) -> Dashboard:
     today = timescales.today_london()
     scope = _case_filters(user, f)
     open_stages = [s for s in Stage if s not in CLOSED_STAGES]
-    team_name = func.coalesce(Team.name, literal("No team yet"))
+    team_name = Team.name  # NULL: no team holds the case yet
     by_stage = db.session.execute(
         select(Case.stage, func.count()).where(*scope, Case.stage.in_(open_stages)).group_by(Case.stage)).all()
     by_team_stage = db.session.execute(
@@ -354,7 +356,7 @@ def workload(user, f: Filters) -> Dashboard:
     stage_counts = dict(by_stage)
     team_rows: dict[str, Counter] = {}
     for name, stage, n in by_team_stage:
-        team_rows.setdefault(name, Counter())[stage] = n
+        team_rows.setdefault(name or "No team yet", Counter())[stage] = n
     tables = [
         Table("by_stage", "Open cases by stage", [Column("Stage", TEXT), Column("Open cases")],
               [[STAGE_LABELS[s], stage_counts.get(s, 0)] for s in open_stages],
@@ -416,9 +418,8 @@ def flows(user, f: Filters) -> Dashboard:
     days = _days_between(Case.opened_at, Case.closed_at)
     band = when(*[((days < hi) if lo == 0 else (and_(days >= lo, days < hi) if hi else days >= lo), label)
                   for lo, hi, label in TIME_OPEN_BANDS])
-    bands = dict(db.session.execute(select(band, func.count()).where(*closed,
-                                                                     Case.closure_reason != ClosureReason.SIGNPOSTED)
-                                    .group_by(band)).all())
+    banded = select(band.label("band")).where(*closed, Case.closure_reason != ClosureReason.SIGNPOSTED).subquery()
+    bands = dict(db.session.execute(select(banded.c.band, func.count()).group_by(banded.c.band)).all())
     tables = [
         Table("moves", "Step-ups and step-downs per month",
               [Column("Month", TEXT), Column("Step-ups"), Column("Step-downs")],
