@@ -193,3 +193,18 @@ def test_only_analysts_take_extracts_and_only_their_own(app):
     manager = signed_in(app, w, "service_lead")
     assert manager.get(started.headers["Location"]).status_code == 403
     assert manager.get(started.headers["Location"] + ".csv").status_code == 403
+
+
+def test_the_dashboards_working_days_agree_with_the_timescales_helper():
+    from datetime import datetime, timedelta, timezone
+
+    from caseflow.core import timescales
+    from caseflow.readmodels.reports import WorkingDays
+
+    counter, start = WorkingDays(), datetime(2026, 12, 20, 10, tzinfo=timezone.utc)
+    for offset in (40, 0, 3, 9, 17, -5, 120, 1):
+        opened = start + timedelta(days=offset)
+        for length in (0, 1, 2, 6, 13, 30):
+            reached = opened + timedelta(days=length, hours=3)
+            assert counter.between(opened, reached) == timescales.working_days_between(
+                timescales.to_london(opened).date(), timescales.to_london(reached).date()), (opened, reached)
