@@ -1040,6 +1040,19 @@ def report_request_clause(user):
     return report_case_clause(user)
 
 
+def report_daily_clause(user, team_column, organisation_column):
+    """report_case_clause and report_request_clause over the dashboards' daily aggregates, kept
+    by team and requesting organisation ('' for none): a team manager counts their team and
+    what no team holds yet; a partner what its organisation asked for; others all."""
+    if user.role == Role.TEAM_MANAGER:
+        return or_(team_column == user.team_id, team_column == "") if user.team_id else true()
+    if user.role in {Role.PANEL_CHAIR, Role.ANALYST}:
+        return true()
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM} and user.organisation_id:
+        return organisation_column == user.organisation_id
+    return false()
+
+
 def report_notification_clause(user):
     """SQL over Notification: a partner counts the notifications its own organisation's people
     received; a team manager those on cases they oversee or sent to their team; others all."""

@@ -48,3 +48,28 @@ class ReportJob(Base):
         if self.status == JobStatus.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class DailyCount(Base):
+    """The dashboards' pre-computed daily aggregates (readmodels.report_aggregates): how many
+    of something happened on one London day, for one team and one organisation, by one
+    category. Rebuilt whole by the refresh job; '' in team_id / organisation_id means none."""
+
+    __tablename__ = "report_daily_counts"
+
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(60), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class AggregateRefresh(Base):
+    """When the daily aggregates were last rebuilt (one row per refresh, newest kept)."""
+
+    __tablename__ = "report_refreshes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)

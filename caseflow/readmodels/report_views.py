@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from caseflow.core.access import can
-from caseflow.readmodels import extracts, report_exports, reports
+from caseflow.readmodels import extracts, report_aggregates, report_exports, reports
 from caseflow.readmodels.charts import bar_chart
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -80,10 +80,31 @@ def dashboard(key):
     f, errors = _filters(key)
     board = reports.build(current_user, key, f)
     return render_template("reports/dashboard.html", board=board, errors=errors, bar_chart=bar_chart,
+                           can_see_cases=bool(can(current_user, "reports.case_list")),
                            dashboards=reports.dashboards_for(current_user),
                            teams=reports.team_choices(current_user),
                            organisations=reports.organisation_choices(current_user),
                            args=f.as_args(), title=board.title), (400 if errors else 200)
+
+
+@bp.route("/reports/timeliness/missed")
+@login_required
+def missed():
+    f, errors = _filters("timeliness")
+    table = reports.missed_cases(current_user, f)
+    board = reports.Dashboard("timeliness", "Cases that missed a timeliness target", f, [table], None)
+    return render_template("reports/missed.html", board=board, table=table, errors=errors, bar_chart=bar_chart,
+                           args=f.as_args(), title=board.title), (400 if errors else 200)
+
+
+@bp.route("/reports/<key>/refresh", methods=["POST"])
+@login_required
+def refresh(key):
+    _dashboard_or_404(key)
+    report_aggregates.request_refresh(current_user, key)
+    flash("The daily totals are being worked out again. Figures update when that has finished.")
+    return redirect(url_for("reports.dashboard", key=key, **{k: v for k, v in request.args.items()
+                                                             if k in ("from", "to", "team", "organisation")}))
 
 
 @bp.route("/reports/<key>/<table>.csv")
@@ -91,8 +112,10 @@ def dashboard(key):
 def table_csv(key, table):
     _dashboard_or_404(key)
     f, _ = _filters(key)
-    board = reports.build(current_user, key, f)
-    found = next((t for t in board.tables if t.key == table), None)
+    if (key, table) == ("timeliness", "missed"):
+        found = reports.missed_cases(current_user, f)
+    else:
+        found = next((t for t in reports.build(current_user, key, f).tables if t.key == table), None)
     if found is None:
         abort(404)
     return Response(report_exports.table_csv(found), mimetype="text/csv", headers={

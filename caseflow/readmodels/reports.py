@@ -30,9 +30,9 @@ from caseflow.frontdoor.models import RequestForHelp, Source
 from caseflow.notify.models import Notification
 from caseflow.plans.overdue import HELD
 from caseflow.plans.vocab import CLOSURE_REASONS
-from caseflow.policy.rules import (
-    report_case_clause, report_notification_clause, report_request_clause,
-)
+from caseflow.policy.rules import report_case_clause, report_daily_clause, report_notification_clause
+from caseflow.readmodels.models import DailyCount
+from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, last_refresh, milestone_columns
 
 DASHBOARDS = {
     "demand": "Demand",
@@ -45,6 +45,9 @@ SOURCE_LABELS = {Source.PROFESSIONAL: "Professional (web form)", Source.SELF_REF
                  Source.PARTNER_SYSTEM: "Partner system (API)"}
 CLOSURE_LABELS = {**CLOSURE_REASONS, ClosureReason.SIGNPOSTED: "Signposted at the door"}
 COUNT, NUMBER, TEXT = "count", "number", "text"
+# Summed from the daily aggregates (readmodels.report_aggregates); workload and outcomes are
+# today's state of the open and recently closed cases, counted live.
+AGGREGATED = frozenset({"demand", "timeliness", "flows"})
 
 
 @dataclass
@@ -106,8 +109,12 @@ class Dashboard:
     title: str
     filters: Filters
     tables: list[Table]
-    computed_at: datetime
+    computed_at: datetime | None  # when counted (live) or when the daily aggregates were refreshed
     headline: list[tuple[str, object]] = field(default_factory=list)
+
+    @property
+    def from_aggregates(self) -> bool:
+        return self.key in AGGREGATED
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -126,23 +133,6 @@ def _case_filters(user, f: Filters) -> list:
 
 def _in_period(column, f: Filters):
     return and_(column >= f.since, column < f.until)
-
-
-def _month(column):
-    """The calendar month (YYYY-MM) of a timestamp, in SQL: London time on PostgreSQL; SQLite
-    stores UTC wall time and has no zones, so there a move in the first hour of a BST month
-    counts in the month before."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Literal SQL, not bound parameters: PostgreSQL must see the GROUP BY expression as the
-        # very same expression as the one selected.
-        return func.to_char(func.timezone(literal_column("'Europe/London'"), column), literal_column("'YYYY-MM'"))
-    return func.strftime("%Y-%m", column)
-
-
-def _days_between(start, end):
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 86400.0
-    return func.julianday(end) - func.julianday(start)
 
 
 def _months_in(f: Filters) -> list[str]:
@@ -175,27 +165,38 @@ def _authorise(user, key: str, f: Filters) -> None:
 
 # --- demand --------------------------------------------------------------------------------------
 
+def _daily(user, f: Filters, measure: str, *columns, requests: bool = False):
+    """SELECT columns, SUM(n) over the daily aggregates of one measure in the period, scoped by
+    the policy, filtered by team and organisation (for requests, the requesting organisation;
+    otherwise the organisation the team belongs to), grouped by the columns."""
+    clauses = [DailyCount.measure == measure if measure else DailyCount.measure.like("wd.%"), DailyCount.day >= f.start, DailyCount.day <= f.end,
+               report_daily_clause(user, DailyCount.team_id, DailyCount.organisation_id)]
+    if f.team_id:
+        clauses.append(DailyCount.team_id == f.team_id)
+    if f.organisation_id:
+        clauses.append(DailyCount.organisation_id == f.organisation_id if requests else
+                       DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
+    query = select(*columns, func.sum(DailyCount.n)).select_from(DailyCount).where(*clauses)
+    if any(getattr(c, "table", None) is Organisation.__table__ for c in columns):
+        query = query.outerjoin(Organisation, Organisation.id == DailyCount.organisation_id)
+    return db.session.execute(query.group_by(*columns) if columns else query).all()
+
+
+def _by_month(rows) -> Counter:
+    months: Counter = Counter()
+    for day, *rest, n in rows:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        months[(day.strftime("%Y-%m"), *rest)] += n
+    return months
+
+
 def demand(user, f: Filters) -> Dashboard:
     _authorise(user, "demand", f)
-    scope = [report_request_clause(user), _in_period(RequestForHelp.received_at, f)]
-    if f.team_id:
-        scope.append(Case.team_id == f.team_id)
-    if f.organisation_id:
-        scope.append(RequestForHelp.referrer_organisation_id == f.organisation_id)
-    base = select().select_from(RequestForHelp).join(Case, Case.id == RequestForHelp.case_id).where(*scope)
-
-    by_route = dict(db.session.execute(base.add_columns(RequestForHelp.source, func.count())
-                                       .group_by(RequestForHelp.source)).all())
-    agency_type = Organisation.type  # NULL: a self-referral, or a request naming no organisation
-    by_agency = dict(db.session.execute(
-        base.add_columns(agency_type, func.count())
-        .outerjoin(Organisation, Organisation.id == RequestForHelp.referrer_organisation_id)
-        .group_by(agency_type)).all())
-    months = dict(db.session.execute(base.add_columns(_month(RequestForHelp.received_at), func.count())
-                                     .group_by(_month(RequestForHelp.received_at))).all())
-    re_referrals, signposted = db.session.execute(base.add_columns(
-        func.count(when((RequestForHelp.is_re_referral.is_(True), 1))),
-        func.count(when((Case.closure_reason == ClosureReason.SIGNPOSTED, 1))))).one()
+    by_route = {k: int(n) for k, n in _daily(user, f, "request.route", DailyCount.category, requests=True)}
+    by_agency = {k: int(n) for k, n in _daily(user, f, "request.route", Organisation.type, requests=True)}
+    months = {m: n for (m,), n in _by_month(_daily(user, f, "request.route", DailyCount.day, requests=True)).items()}
+    re_referrals = int(_daily(user, f, "request.re_referral", requests=True)[0][0] or 0)
+    signposted = int(_daily(user, f, "request.signposted", requests=True)[0][0] or 0)
     total = sum(by_route.values())
 
     settings = current_app.extensions["caseflow.settings"]
@@ -221,7 +222,7 @@ def demand(user, f: Filters) -> Dashboard:
               "months before it arrived (recorded when the request is received). Signposted: the request's case "
               "was closed at triage or panel with a pointer to another service."),
     ]
-    return Dashboard("demand", DASHBOARDS["demand"], f, tables, utcnow(),
+    return Dashboard("demand", DASHBOARDS["demand"], f, tables, last_refresh(),
                      headline=[("Requests for help", total), ("Re-referrals", re_referrals),
                                ("Signposted at the door", signposted)])
 
@@ -237,22 +238,11 @@ MILESTONES = (  # key, label, the setting holding its target
 )
 
 
-def _milestone_columns():
-    first = func.min
-    return (
-        first(when((CaseTransition.from_stage == Stage.REQUESTED, CaseTransition.at))).label("triage"),
-        first(when((CaseTransition.to_stage == Stage.AWAITING_PANEL, CaseTransition.at))).label("panel"),
-        first(when((CaseTransition.action == "allocate", CaseTransition.at))).label("allocation"),
-        first(when((CaseTransition.action == "complete_assessment", CaseTransition.at))).label("assessment"),
-        first(when((CaseTransition.action == "agree_plan", CaseTransition.at))).label("plan"),
-    )
-
-
 def case_milestones(user, f: Filters):
     """Per case opened in the period: (case id, reference, opened, first time it reached each
     milestone). One GROUP BY over the cases' transitions."""
     return db.session.execute(
-        select(Case.id, Case.reference, Case.opened_at, *_milestone_columns())
+        select(Case.id, Case.reference, Case.opened_at, *milestone_columns())
         .outerjoin(CaseTransition, CaseTransition.case_id == Case.id)
         .where(*_case_filters(user, f), _in_period(Case.opened_at, f))
         .group_by(Case.id, Case.reference, Case.opened_at)).all()
@@ -293,28 +283,19 @@ class WorkingDays:
 
 
 def timeliness(user, f: Filters) -> Dashboard:
+    """Summed from the daily aggregates' histograms of working days per milestone, so the
+    targets (settings) and the median apply to whatever period is asked for."""
     _authorise(user, "timeliness", f)
     settings = current_app.extensions["caseflow.settings"]
-    rows = case_milestones(user, f)
-    show_cases = bool(can(user, "reports.case_list"))
-    summary, missed = [], []
-    # Working days skip weekends and English bank holidays (core.timescales): the calendar is
-    # Python's, so the counting of days is done per case here, over the rows SQL grouped.
-    working_days = WorkingDays()
-    for position, (key, label, setting) in enumerate(MILESTONES):
-        target = getattr(settings, setting)
-        days = []
-        for row in rows:
-            reached = row[3 + position]
-            if reached is None:
-                continue
-            taken = working_days.between(row.opened_at, reached)
-            days.append(taken)
-            if taken > target:
-                missed.append((row.id, row.reference, label, taken, target))
-        within = sum(1 for d in days if d <= target)
-        summary.append([label, target, len(days), within, len(days) - within,
-                        round(median(days), 1) if days else None])
+    histogram: dict[str, Counter] = {key: Counter() for key, *_ in MILESTONES}
+    for measure, days, n in _daily(user, f, None, DailyCount.measure, DailyCount.category):
+        histogram[measure.removeprefix("wd.")][int(days)] += int(n)
+    summary = []
+    for key, label, setting in MILESTONES:
+        target, counts = getattr(settings, setting), histogram[key]
+        reached = sum(counts.values())
+        within = sum(n for d, n in counts.items() if d <= target)
+        summary.append([label, target, reached, within, reached - within, _median(counts)])
     tables = [
         Table("summary", "Working days from request to each step, against the area's targets",
               [Column("Step", TEXT), Column("Target (working days)", NUMBER), Column("Cases reaching it"),
@@ -324,27 +305,53 @@ def timeliness(user, f: Filters) -> Dashboard:
               "skipped) from the request for help to the first time the case reached the step: triage is its "
               "first move out of 'requested', panel when it was first sent to panel. Targets are the area's "
               "settings (CASEFLOW_TARGET_*_WORKING_DAYS). Cases that have not reached a step are not counted for it."),
+        Table("missed_by_step", "Cases that missed each target", [Column("Step", TEXT), Column("Cases")],
+              [[r[0], r[4]] for r in summary], "The 'missed target' column above, drawn."),
     ]
-    chart_rows = [[r[0], r[4]] for r in summary]
-    tables.append(Table("missed_by_step", "Cases that missed each target", [Column("Step", TEXT), Column("Cases")],
-                        chart_rows, "The 'missed target' column above, drawn."))
-    if show_cases:
-        missed.sort(key=lambda m: (-(m[3] - m[4]), m[1]))
-        shown = missed[:200]
-        tables.append(Table("missed", "Cases that missed a target",
-                            [Column("Case", TEXT), Column("Step", TEXT), Column("Working days", NUMBER),
-                             Column("Target", NUMBER)],
-                            [[ref, label, taken, target] for _, ref, label, taken, target in shown],
-                            "Longest over target first (the first 200). Only managers see the cases behind a figure.",
-                            chart=False, links=[case_id for case_id, *_ in shown]))
-        require(user, "reports.case_list", object_type="case_list", purpose="cases that missed a timeliness target",
-                audit=False)
-        audit.record_reads(user, "reports.case_list", "case_list",
-                           list(db.session.scalars(select(Case.family_id).where(Case.id.in_([m[0] for m in shown]))))
-                           if shown else [], purpose="cases that missed a timeliness target")
-    return Dashboard("timeliness", DASHBOARDS["timeliness"], f, tables, utcnow(),
-                     headline=[("Cases opened", len(rows)),
-                               ("Missed at least one target", len({m[0] for m in missed}))])
+    return Dashboard("timeliness", DASHBOARDS["timeliness"], f, tables, last_refresh(),
+                     headline=[("Cases reaching triage", summary[0][2]),
+                               ("Missed the triage target", summary[0][4])])
+
+
+def _median(counts: Counter):
+    total = sum(counts.values())
+    if not total:
+        return None
+    ordered, seen, middle = sorted(counts.items()), 0, []
+    for wanted in sorted({(total - 1) // 2, total // 2}):
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen > wanted:
+                middle.append(value)
+                break
+    return round(sum(middle) / len(middle), 1)
+
+
+def missed_cases(user, f: Filters, limit: int = 200) -> Table:
+    """The cases behind the 'missed target' figures, live (a manager acts on them today): longest
+    over target first. Managers only; each family shown is in its access log."""
+    decision = require(user, "reports.case_list", object_type="case_list",
+                       purpose="cases that missed a timeliness target", audit=False)
+    settings = current_app.extensions["caseflow.settings"]
+    working_days, missed = WorkingDays(), []
+    for row in case_milestones(user, f):
+        for position, (key, label, setting) in enumerate(MILESTONES):
+            reached, target = row[3 + position], getattr(settings, setting)
+            if reached is not None and (taken := working_days.between(row.opened_at, reached)) > target:
+                missed.append((row.id, row.reference, label, taken, target))
+    missed.sort(key=lambda m: (-(m[3] - m[4]), m[1]))
+    shown = missed[:limit]
+    audit.record_reads(user, "reports.case_list", "case_list",
+                       list(db.session.scalars(select(Case.family_id).where(Case.id.in_([m[0] for m in shown]))))
+                       if shown else [], categories=decision.categories, purpose="cases that missed a timeliness target",
+                       basis=decision.basis)
+    return Table("missed", "Cases that missed a target",
+                 [Column("Case", TEXT), Column("Step", TEXT), Column("Working days", NUMBER), Column("Target", NUMBER)],
+                 [[ref, label, taken, target] for _, ref, label, taken, target in shown],
+                 f"Cases opened in the period, longest over target first (the first {limit}); counted live. "
+                 "Only managers see the cases behind a figure.", chart=False,
+                 links=[case_id for case_id, *_ in shown])
 
 
 # --- workload ------------------------------------------------------------------------------------
@@ -426,34 +433,19 @@ def workload(user, f: Filters) -> Dashboard:
 
 # --- flows ---------------------------------------------------------------------------------------
 
-TIME_OPEN_BANDS = ((0, 91, "Under 3 months"), (91, 182, "3 to 6 months"), (182, 274, "6 to 9 months"),
-                   (274, 365, "9 to 12 months"), (365, None, "12 months or more"))
-
-
 def flows(user, f: Filters) -> Dashboard:
     _authorise(user, "flows", f)
     settings = current_app.extensions["caseflow.settings"]
     scope = _case_filters(user, f)
-    month = _month(CaseTransition.at)
-    moves = db.session.execute(
-        select(month, CaseTransition.action, func.count()).join(Case, Case.id == CaseTransition.case_id)
-        .where(*scope, CaseTransition.action.in_(("step_up", "step_down")), _in_period(CaseTransition.at, f))
-        .group_by(month, CaseTransition.action)).all()
-    per_month = Counter({(m, a): n for m, a, n in moves})
+    per_month = _by_month(_daily(user, f, "move", DailyCount.day, DailyCount.category))
     # Oscillating: families with N+ step-ups and step-downs in the period (the same threshold as
-    # the managers' watch list), counted in SQL: a GROUP BY family HAVING, counted again.
+    # the managers' watch list), counted live in SQL: a GROUP BY family HAVING, counted again.
     per_family = (select(Case.family_id).join(CaseTransition, CaseTransition.case_id == Case.id)
                   .where(*scope, CaseTransition.action.in_(("step_up", "step_down")), _in_period(CaseTransition.at, f))
                   .group_by(Case.family_id).having(func.count() >= settings.oscillation_transitions).subquery())
     oscillating = db.session.execute(select(func.count()).select_from(per_family)).scalar()
-    closed = [*scope, _in_period(Case.closed_at, f), Case.stage.in_(CLOSED_STAGES)]
-    reasons = dict(db.session.execute(select(Case.closure_reason, func.count()).where(*closed)
-                                      .group_by(Case.closure_reason)).all())
-    days = _days_between(Case.opened_at, Case.closed_at)
-    band = when(*[((days < hi) if lo == 0 else (and_(days >= lo, days < hi) if hi else days >= lo), label)
-                  for lo, hi, label in TIME_OPEN_BANDS])
-    banded = select(band.label("band")).where(*closed, Case.closure_reason != ClosureReason.SIGNPOSTED).subquery()
-    bands = dict(db.session.execute(select(banded.c.band, func.count()).group_by(banded.c.band)).all())
+    reasons = {r: int(n) for r, n in _daily(user, f, "closure", DailyCount.category)}
+    bands = {b: int(n) for b, n in _daily(user, f, "time_open", DailyCount.category)}
     tables = [
         Table("moves", "Step-ups and step-downs per month",
               [Column("Month", TEXT), Column("Step-ups"), Column("Step-downs")],
@@ -473,7 +465,7 @@ def flows(user, f: Filters) -> Dashboard:
               "Cases closed in the period (not counting those signposted at the door), by the time from the "
               "case opening to its closure; three months is 91 days."),
     ]
-    return Dashboard("flows", DASHBOARDS["flows"], f, tables, utcnow(),
+    return Dashboard("flows", DASHBOARDS["flows"], f, tables, last_refresh(),
                      headline=[("Step-ups", sum(n for (_, a), n in per_month.items() if a == "step_up")),
                                ("Step-downs", sum(n for (_, a), n in per_month.items() if a == "step_down")),
                                ("Oscillating families", oscillating), ("Cases closed", sum(reasons.values()))])

@@ -62,11 +62,13 @@ def test_every_dashboard_opens_for_a_manager_and_an_analyst_with_a_table_per_cha
 def test_the_manager_sees_which_cases_missed_a_target_and_the_analyst_does_not(app):
     w = World(app)
     w.add(Spec(date(2026, 6, 1), "north", moves=[("triage", "requested", "triaged", date(2026, 6, 10))]))
-    manager = signed_in(app, w, "manager_north").get(f"/reports/timeliness?{PERIOD}").get_data(as_text=True)
-    analyst = signed_in(app, w, "analyst").get(f"/reports/timeliness?{PERIOD}").get_data(as_text=True)
-    reference = "CASE-T"
-    assert reference in manager and f"/cases/{w.specs[0].case_id}" in manager
-    assert reference not in analyst
+    manager_client, analyst_client = signed_in(app, w, "manager_north"), signed_in(app, w, "analyst")
+    dashboard = manager_client.get(f"/reports/timeliness?{PERIOD}").get_data(as_text=True)
+    assert "/reports/timeliness/missed?" in dashboard
+    manager = manager_client.get(f"/reports/timeliness/missed?{PERIOD}").get_data(as_text=True)
+    assert "CASE-T" in manager and f"/cases/{w.specs[0].case_id}" in manager
+    assert "/reports/timeliness/missed?" not in analyst_client.get(f"/reports/timeliness?{PERIOD}").get_data(as_text=True)
+    assert analyst_client.get(f"/reports/timeliness/missed?{PERIOD}").status_code == 403
 
 
 def test_keyworkers_and_administrators_have_no_dashboards_and_partners_only_demand(app):
@@ -208,3 +210,24 @@ def test_the_dashboards_working_days_agree_with_the_timescales_helper():
             reached = opened + timedelta(days=length, hours=3)
             assert counter.between(opened, reached) == timescales.working_days_between(
                 timescales.to_london(opened).date(), timescales.to_london(reached).date()), (opened, reached)
+
+
+def test_the_daily_totals_show_when_they_were_refreshed_and_a_refresh_brings_in_new_requests(app):
+    w = small_county(app, n_north=6, n_south=0)
+    client = signed_in(app, w, "service_lead")
+    page = client.get(f"/reports/demand?{PERIOD}").get_data(as_text=True)
+    assert "last refreshed at" in page
+    from caseflow.core.extensions import db
+    from caseflow.readmodels.models import DailyCount
+
+    with app.app_context():  # a request arrives after the night's refresh
+        db.session.query(DailyCount).delete()
+        db.session.commit()
+    stale = client.get(f"/reports/demand/by_route.csv?{PERIOD}").get_data(as_text=True)
+    assert "Professional (web form),0" in stale
+    token = csrf_token(client, f"/reports/demand?{PERIOD}")
+    assert client.post(f"/reports/demand/refresh?{PERIOD}", data={"csrf_token": token}).status_code == 302
+    fresh = client.get(f"/reports/demand/by_route.csv?{PERIOD}").get_data(as_text=True)
+    assert "Professional (web form),6" in fresh
+    keyworker = signed_in(app, w, "kw_north")
+    assert keyworker.post("/reports/demand/refresh", data={"csrf_token": csrf_token(keyworker, "/caseload")}).status_code == 403

@@ -118,3 +118,8 @@ class World:
                 s.case_id, s.family_id = case.id, family_id
                 self.specs.append(s)
             db.session.commit()
+            # the dashboards read the daily totals: work them out as the nightly job would
+            from caseflow.readmodels import report_aggregates
+
+            report_aggregates.refresh()
+            db.session.commit()

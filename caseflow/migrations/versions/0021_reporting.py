@@ -1,5 +1,5 @@
 """The analyst's extract jobs (issue 19): queued, with progress, and the pseudonymised file each
-made, encrypted at rest.
+made, encrypted at rest; the dashboards' daily aggregates and when they were last refreshed.
 
 Revision ID: 0021_reporting
 Revises: 0017 (county-scale indexes)
@@ -39,9 +39,31 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_report_jobs_requested_by_id'), 'report_jobs', ['requested_by_id'], unique=False)
     op.create_index(op.f('ix_report_jobs_created_at'), 'report_jobs', ['created_at'], unique=False)
+    op.create_table(
+        'report_daily_counts',
+        sa.Column('measure', sa.String(length=40), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('team_id', sa.String(length=32), nullable=False),
+        sa.Column('organisation_id', sa.String(length=32), nullable=False),
+        sa.Column('category', sa.String(length=60), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('measure', 'day', 'team_id', 'organisation_id', 'category',
+                                name=op.f('pk_report_daily_counts')),
+    )
+    op.create_table(
+        'report_refreshes',
+        sa.Column('id', sa.String(length=32), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('rows', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_report_refreshes')),
+    )
+    op.create_index(op.f('ix_report_refreshes_finished_at'), 'report_refreshes', ['finished_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_report_refreshes_finished_at'), table_name='report_refreshes')
+    op.drop_table('report_refreshes')
+    op.drop_table('report_daily_counts')
     op.drop_index(op.f('ix_report_jobs_created_at'), table_name='report_jobs')
     op.drop_index(op.f('ix_report_jobs_requested_by_id'), table_name='report_jobs')
     op.drop_table('report_jobs')
