@@ -17,7 +17,7 @@ organisation for requests, '' otherwise):
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, and_, case as when, cast, delete, func, insert, literal_column, select
 
@@ -33,6 +33,40 @@ from caseflow.readmodels.models import AggregateRefresh, DailyCount
 TIME_OPEN_BANDS = ((0, 91, "Under 3 months"), (91, 182, "3 to 6 months"), (182, 274, "6 to 9 months"),
                    (274, 365, "9 to 12 months"), (365, None, "12 months or more"))
 MILESTONE_KEYS = ("triage", "panel", "allocation", "assessment", "plan")
+
+
+class WorkingDays:
+    """core.timescales.working_days_between for many pairs of instants: each London day's
+    running count of working days is worked out once, so a pair costs two look-ups (a county's
+    year of cases is tens of thousands of pairs)."""
+
+    def __init__(self):
+        self._ordinal: dict[date, int] = {}
+
+    def _index(self, day: date) -> int:
+        if day not in self._ordinal:
+            if not self._ordinal:
+                self._ordinal[day] = 0
+            else:
+                first, last = min(self._ordinal), max(self._ordinal)
+                if day > last:
+                    current, n = last, self._ordinal[last]
+                    while current < day:
+                        current += timedelta(days=1)
+                        n += timescales.is_working_day(current)
+                        self._ordinal[current] = n
+                else:
+                    current, n = first, self._ordinal[first]
+                    while current > day:
+                        n -= timescales.is_working_day(current)
+                        current -= timedelta(days=1)
+                        self._ordinal[current] = n
+        return self._ordinal[day]
+
+    def between(self, start: datetime, end: datetime) -> int:
+        """Working days after start's London day, up to and including end's (0 if not after)."""
+        first, last = timescales.to_london(start).date(), timescales.to_london(end).date()
+        return max(0, self._index(last) - self._index(first)) if last > first else 0
 
 
 def london_day(column):
@@ -76,8 +110,6 @@ def _grouped(counts: Counter, measure: str, query) -> None:
 
 def refresh() -> int:
     """Rebuild every daily aggregate in the caller's transaction (the job commits), and note when."""
-    from caseflow.readmodels.reports import WorkingDays
-
     counts: Counter = Counter()
     org = func.coalesce(RequestForHelp.referrer_organisation_id, literal_column("''"))
     received = london_day(RequestForHelp.received_at)

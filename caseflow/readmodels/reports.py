@@ -32,7 +32,7 @@ from caseflow.plans.overdue import HELD
 from caseflow.plans.vocab import CLOSURE_REASONS
 from caseflow.policy.rules import report_case_clause, report_daily_clause, report_notification_clause
 from caseflow.readmodels.models import DailyCount
-from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, last_refresh, milestone_columns
+from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, WorkingDays, last_refresh, milestone_columns
 
 DASHBOARDS = {
     "demand": "Demand",
@@ -246,40 +246,6 @@ def case_milestones(user, f: Filters):
         .outerjoin(CaseTransition, CaseTransition.case_id == Case.id)
         .where(*_case_filters(user, f), _in_period(Case.opened_at, f))
         .group_by(Case.id, Case.reference, Case.opened_at)).all()
-
-
-class WorkingDays:
-    """core.timescales.working_days_between for many pairs of instants: each London day's
-    running count of working days is worked out once, so a pair costs two look-ups (a county's
-    year of cases is tens of thousands of pairs)."""
-
-    def __init__(self):
-        self._ordinal: dict[date, int] = {}
-
-    def _index(self, day: date) -> int:
-        if day not in self._ordinal:
-            if not self._ordinal:
-                self._ordinal[day] = 0
-            else:
-                first, last = min(self._ordinal), max(self._ordinal)
-                if day > last:
-                    current, n = last, self._ordinal[last]
-                    while current < day:
-                        current += timedelta(days=1)
-                        n += timescales.is_working_day(current)
-                        self._ordinal[current] = n
-                else:
-                    current, n = first, self._ordinal[first]
-                    while current > day:
-                        n -= timescales.is_working_day(current)
-                        current -= timedelta(days=1)
-                        self._ordinal[current] = n
-        return self._ordinal[day]
-
-    def between(self, start: datetime, end: datetime) -> int:
-        """Working days after start's London day, up to and including end's (0 if not after)."""
-        first, last = timescales.to_london(start).date(), timescales.to_london(end).date()
-        return max(0, self._index(last) - self._index(first)) if last > first else 0
 
 
 def timeliness(user, f: Filters) -> Dashboard:

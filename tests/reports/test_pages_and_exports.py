@@ -201,7 +201,7 @@ def test_the_dashboards_working_days_agree_with_the_timescales_helper():
     from datetime import datetime, timedelta, timezone
 
     from caseflow.core import timescales
-    from caseflow.readmodels.reports import WorkingDays
+    from caseflow.readmodels.report_aggregates import WorkingDays
 
     counter, start = WorkingDays(), datetime(2026, 12, 20, 10, tzinfo=timezone.utc)
     for offset in (40, 0, 3, 9, 17, -5, 120, 1):
