@@ -108,6 +108,7 @@ def sweep_once(app) -> int:
                     done += notify_overdue_reviews()
                     # housekeeping at the same pace: rate-limit windows long over
                     rate_limits.delete_windows_over(db.session.connection())
+            _refresh_report_totals_when_due()
             done += _seal_leftover_audit_events()
             _checkpoint_when_due(app)
             return done
@@ -116,6 +117,15 @@ def sweep_once(app) -> int:
             return 0
         finally:
             db.session.remove()
+
+
+def _refresh_report_totals_when_due() -> None:
+    """The dashboards' daily totals (caseflow.readmodels.report_aggregates), rebuilt once a day."""
+    from caseflow.readmodels import report_aggregates
+
+    with unit_of_work():
+        if report_aggregates.due():
+            report_aggregates.refresh()
 
 
 def _seal_leftover_audit_events() -> int:

@@ -18,3 +18,4 @@ from caseflow.socialcare import models as socialcare_models  # noqa: F401
 from caseflow.triage import models as triage_models  # noqa: F401
 from caseflow.outcomes import models as outcome_models  # noqa: F401
 from caseflow.records import models as record_models  # noqa: F401
+from caseflow.readmodels import models as report_models  # noqa: F401

@@ -26,12 +26,13 @@ def _safe_next(target: str | None) -> str | None:
 
 
 # Where each role starts after signing in: a page of their own work they are allowed to see
-# (administrators and analysts may not search families; a keyworker's day starts at their caseload).
+# (administrators and analysts may not search families; a keyworker's day starts at their caseload;
+# an analyst's at their workspace of dashboards and extracts).
 HOME_PAGES = {
     Role.FRONT_DOOR: "frontdoor.queue", Role.TEAM_MANAGER: "frontdoor.queue", Role.PANEL_CHAIR: "frontdoor.queue",
     Role.KEYWORKER: "allocation.caseload",
     Role.ADMIN: "admin.users",
-    Role.ANALYST: "socialcare.figures",
+    Role.ANALYST: "reports.workspace",
 }
 
 

@@ -77,6 +77,16 @@ class Settings:
     break_glass_minutes: int = 60
     unmerge_days: int = 30  # how long a merge of duplicate records can be undone (caseflow.records)
     retention_years: int = 6
+    # Reporting (caseflow.readmodels.reports): the area's timeliness targets, in working days
+    # from the request for help to each step, and the key that makes an extract's pseudonyms
+    # (HMAC; derived from the secret key when not set, so set it to keep pseudonyms stable
+    # across a secret-key rotation).
+    target_triage_working_days: int = 1
+    target_panel_working_days: int = 10
+    target_allocation_working_days: int = 15
+    target_assessment_working_days: int = 45
+    target_plan_working_days: int = 55
+    pseudonym_key: str | None = None
     require_totp: bool = False
     # Notifications (caseflow.notify): events about people not open to the service are kept N
     # days; a delivery queued but not done after N seconds is queued again (its worker died).
@@ -328,6 +338,11 @@ VARIABLES.update({
     "CASEFLOW_DPO_EMAIL": ("dpo_email", _text),
     "CASEFLOW_ACCESSIBILITY_REVIEWED_ON": ("accessibility_reviewed_on", _iso_date),
 })
+
+VARIABLES.update({f"CASEFLOW_{name.upper()}": (name, _positive_int) for name in (
+    "target_triage_working_days", "target_panel_working_days", "target_allocation_working_days",
+    "target_assessment_working_days", "target_plan_working_days")})
+VARIABLES["CASEFLOW_PSEUDONYM_KEY"] = ("pseudonym_key", _text)
 
 # Read elsewhere, before the settings exist: the instance folder, the database, the environment,
 # keys given inline (caseflow.core.crypto), and the test harness's own variables.

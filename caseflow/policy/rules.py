@@ -981,6 +981,100 @@ def _reports_oscillation(user, obj):
     return deny("Only managers see which families keep moving between services.")
 
 
+# --- dashboards and the analyst's workspace (caseflow.readmodels.reports) -------------------------
+
+REPORT_STAFF = frozenset({Role.TEAM_MANAGER, Role.PANEL_CHAIR, Role.ANALYST})
+# A partner's figures are about its own organisation's requests and notifications: the demand
+# dashboard only, counted over what the organisation sent and received.
+PARTNER_DASHBOARDS = frozenset({"demand"})
+
+
+@rule("reports.dashboard")
+def _reports_dashboard(user, dashboard):
+    if user.role in REPORT_STAFF:
+        return allow("Managers and analysts see the service's figures (counts, no personal data).",
+                     set(), basis=None)
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM} and user.organisation_id and dashboard in PARTNER_DASHBOARDS:
+        return allow("Partners see figures about their own organisation's requests and notifications.",
+                     set(), basis=None)
+    return deny("Only managers, analysts and (for their own requests) partners see the service's figures.")
+
+
+@rule("reports.case_list")
+def _reports_case_list(user, obj):
+    """The case references behind a figure (the cases that missed a target), to act on them."""
+    if user.role in {Role.TEAM_MANAGER, Role.PANEL_CHAIR}:
+        return allow("Managers see which of the cases they oversee missed a target, to act on them.",
+                     {Category.IDENTITY})
+    return deny("Only managers see which cases are behind a figure; analysts see counts and pseudonymised rows.")
+
+
+@rule("reports.extract")
+def _reports_extract(user, obj):
+    if user.role == Role.ANALYST:
+        return allow("Analysts take pseudonymised record-level extracts (no names, no notes, ages in bands).",
+                     set(), basis="UK GDPR Article 6(1)(e): pseudonymised for service planning")
+    return deny("Only analysts take pseudonymised extracts.")
+
+
+def report_case_clause(user):
+    """SQL over Case: the cases a user's figures count. A team manager's dashboard counts the
+    cases they oversee (managed_cases_clause: their team's, and those no team holds yet); panel
+    chairs and analysts the whole service; a partner the cases its organisation asked for."""
+    from caseflow.cases.models import Case
+    from caseflow.frontdoor.models import RequestForHelp
+
+    if user.role == Role.TEAM_MANAGER:
+        return managed_cases_clause(user)
+    if user.role in {Role.PANEL_CHAIR, Role.ANALYST}:
+        return true()
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM} and user.organisation_id:
+        return exists().where(RequestForHelp.case_id == Case.id,
+                              RequestForHelp.referrer_organisation_id == user.organisation_id)
+    return false()
+
+
+def report_request_clause(user):
+    """SQL over RequestForHelp (joined to its Case): the requests a user's figures count."""
+    from caseflow.frontdoor.models import RequestForHelp
+
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM}:
+        return RequestForHelp.referrer_organisation_id == user.organisation_id if user.organisation_id else false()
+    return report_case_clause(user)
+
+
+def report_daily_clause(user, team_column, organisation_column):
+    """report_case_clause and report_request_clause over the dashboards' daily aggregates, kept
+    by team and requesting organisation ('' for none): a team manager counts their team and
+    what no team holds yet; a partner what its organisation asked for; others all."""
+    if user.role == Role.TEAM_MANAGER:
+        return or_(team_column == user.team_id, team_column == "") if user.team_id else true()
+    if user.role in {Role.PANEL_CHAIR, Role.ANALYST}:
+        return true()
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM} and user.organisation_id:
+        return organisation_column == user.organisation_id
+    return false()
+
+
+def report_notification_clause(user):
+    """SQL over Notification: a partner counts the notifications its own organisation's people
+    received; a team manager those on cases they oversee or sent to their team; others all."""
+    from caseflow.auth.models import User
+    from caseflow.cases.models import Case
+    from caseflow.notify.models import Notification
+
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM}:
+        if not user.organisation_id:
+            return false()
+        return Notification.recipient_id.in_(select(User.id).where(User.organisation_id == user.organisation_id))
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        return or_(Notification.case_id.in_(select(Case.id).where(managed_cases_clause(user))),
+                   Notification.recipient_id.in_(select(User.id).where(User.team_id == user.team_id)))
+    if user.role in REPORT_STAFF:
+        return true()
+    return false()
+
+
 # --- consent, lawful basis, break-glass, subject access (caseflow.consent.records) ---------------
 
 CASEWORK_ROLES = {Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR, Role.KEYWORKER, Role.SOCIAL_WORKER}

@@ -75,7 +75,7 @@ def test_changing_your_password_needs_a_session_and_the_csrf_token(client, facto
 
 
 @pytest.mark.parametrize("role, home", [
-    ("admin", "/admin/users"), ("analyst", "/reports/step-up-step-down"), ("keyworker", "/caseload"),
+    ("admin", "/admin/users"), ("analyst", "/analysis"), ("keyworker", "/caseload"),
     ("front_door", "/front-door"), ("team_manager", "/front-door"), ("partner", "/families"),
 ])
 def test_each_role_lands_on_a_page_of_its_own_work_it_may_see(client, factory, role, home):

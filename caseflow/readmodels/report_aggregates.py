@@ -1,0 +1,177 @@
+"""The dashboards' pre-computed daily aggregates. At county scale, counting a year of requests,
+moves, closures and timeliness live takes seconds; so a job rebuilds, once a day (and when a
+manager or analyst asks), one row per (measure, London day, team, organisation, category) with
+its count, and the demand, timeliness and flows dashboards sum those rows over the period.
+Each dashboard shows when the aggregates were last refreshed.
+
+Measures (team_id: the team holding the case at the refresh; organisation_id: the requesting
+organisation for requests, '' otherwise):
+- request.route: requests received, by route (source);
+- request.re_referral / request.signposted: requests that were re-referrals / whose case was
+  signposted at the door;
+- move: step-ups and step-downs, by action, on the day they happened;
+- closure: cases closed or signposted, by reason; time_open: by time-open band (not signposted);
+- wd.<milestone>: cases by the working days from request to the milestone (a histogram, so the
+  targets and the median are applied when the dashboard is read), on the day the case opened.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, and_, case as when, cast, delete, func, insert, literal_column, select
+
+from caseflow.cases.models import Case, CaseTransition
+from caseflow.core import timescales
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.core.stages import CLOSED_STAGES
+from caseflow.core.vocab import ClosureReason
+from caseflow.frontdoor.models import RequestForHelp
+from caseflow.readmodels.models import AggregateRefresh, DailyCount
+
+TIME_OPEN_BANDS = ((0, 91, "Under 3 months"), (91, 182, "3 to 6 months"), (182, 274, "6 to 9 months"),
+                   (274, 365, "9 to 12 months"), (365, None, "12 months or more"))
+MILESTONE_KEYS = ("triage", "panel", "allocation", "assessment", "plan")
+
+
+class WorkingDays:
+    """core.timescales.working_days_between for many pairs of instants: each London day's
+    running count of working days is worked out once, so a pair costs two look-ups (a county's
+    year of cases is tens of thousands of pairs)."""
+
+    def __init__(self):
+        self._ordinal: dict[date, int] = {}
+
+    def _index(self, day: date) -> int:
+        if day not in self._ordinal:
+            if not self._ordinal:
+                self._ordinal[day] = 0
+            else:
+                first, last = min(self._ordinal), max(self._ordinal)
+                if day > last:
+                    current, n = last, self._ordinal[last]
+                    while current < day:
+                        current += timedelta(days=1)
+                        n += timescales.is_working_day(current)
+                        self._ordinal[current] = n
+                else:
+                    current, n = first, self._ordinal[first]
+                    while current > day:
+                        n -= timescales.is_working_day(current)
+                        current -= timedelta(days=1)
+                        self._ordinal[current] = n
+        return self._ordinal[day]
+
+    def between(self, start: datetime, end: datetime) -> int:
+        """Working days after start's London day, up to and including end's (0 if not after)."""
+        first, last = timescales.to_london(start).date(), timescales.to_london(end).date()
+        return max(0, self._index(last) - self._index(first)) if last > first else 0
+
+
+def london_day(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(literal_column("'Europe/London'"), column), Date)
+    return func.date(column)  # SQLite keeps UTC wall time and has no zones
+
+
+def _days_between(start, end):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def _team():
+    return func.coalesce(Case.team_id, literal_column("''"))
+
+
+def milestone_columns():
+    first = func.min
+    return (
+        first(when((CaseTransition.from_stage == "requested", CaseTransition.at))).label("triage"),
+        first(when((CaseTransition.to_stage == "awaiting_panel", CaseTransition.at))).label("panel"),
+        first(when((CaseTransition.action == "allocate", CaseTransition.at))).label("allocation"),
+        first(when((CaseTransition.action == "complete_assessment", CaseTransition.at))).label("assessment"),
+        first(when((CaseTransition.action == "agree_plan", CaseTransition.at))).label("plan"),
+    )
+
+
+def _grouped(counts: Counter, measure: str, query) -> None:
+    """Add a (day, team, organisation, category, n) query's rows to `counts` under `measure`,
+    grouping in SQL by a subquery's columns (the same expression selected and grouped)."""
+    sub = query.subquery()
+    cols = list(sub.c)
+    for day, team, organisation, category, n in db.session.execute(
+            select(*cols, func.count()).group_by(*cols)):
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        counts[(measure, day, team or "", organisation or "", str(category if category is not None else ""))] += n
+
+
+def refresh() -> int:
+    """Rebuild every daily aggregate in the caller's transaction (the job commits), and note when."""
+    counts: Counter = Counter()
+    org = func.coalesce(RequestForHelp.referrer_organisation_id, literal_column("''"))
+    received = london_day(RequestForHelp.received_at)
+    requests = select(received.label("day"), _team().label("team"), org.label("org")).select_from(
+        RequestForHelp).join(Case, Case.id == RequestForHelp.case_id)
+    _grouped(counts, "request.route", requests.add_columns(RequestForHelp.source.label("category")))
+    _grouped(counts, "request.re_referral", requests.add_columns(literal_column("''").label("category"))
+             .where(RequestForHelp.is_re_referral.is_(True)))
+    _grouped(counts, "request.signposted", requests.add_columns(literal_column("''").label("category"))
+             .where(Case.closure_reason == ClosureReason.SIGNPOSTED))
+    _grouped(counts, "move", select(london_day(CaseTransition.at).label("day"), _team().label("team"),
+                                    literal_column("''").label("org"), CaseTransition.action.label("category"))
+             .join(Case, Case.id == CaseTransition.case_id).where(CaseTransition.action.in_(("step_up", "step_down"))))
+    closed = select(london_day(Case.closed_at).label("day"), _team().label("team"), literal_column("''").label("org")
+                    ).where(Case.stage.in_(CLOSED_STAGES), Case.closed_at.is_not(None))
+    _grouped(counts, "closure", closed.add_columns(Case.closure_reason.label("category")))
+    days = _days_between(Case.opened_at, Case.closed_at)
+    band = when(*[((days < hi) if lo == 0 else (and_(days >= lo, days < hi) if hi else days >= lo),
+                   literal_column(f"'{label}'")) for lo, hi, label in TIME_OPEN_BANDS])
+    _grouped(counts, "time_open", closed.add_columns(band.label("category"))
+             .where(Case.closure_reason != ClosureReason.SIGNPOSTED))
+    # Working days need the bank-holiday calendar (core.timescales): the cases' milestones come
+    # from one GROUP BY, streamed, and are counted here.
+    working_days = WorkingDays()
+    rows = db.session.execute(
+        select(Case.opened_at, func.coalesce(Case.team_id, ""), *milestone_columns())
+        .join(CaseTransition, CaseTransition.case_id == Case.id)
+        .group_by(Case.id, Case.opened_at, Case.team_id).execution_options(yield_per=5000))
+    for opened, team, *reached in rows:
+        day = timescales.to_london(opened).date()
+        for key, at in zip(MILESTONE_KEYS, reached):
+            if at is not None:
+                counts[(f"wd.{key}", day, team, "", str(working_days.between(opened, at)))] += 1
+    db.session.execute(delete(DailyCount))
+    payload = [{"measure": m, "day": d, "team_id": t, "organisation_id": o, "category": c, "n": n}
+               for (m, d, t, o, c), n in counts.items()]
+    for start in range(0, len(payload), 5000):
+        db.session.execute(insert(DailyCount), payload[start:start + 5000])
+    db.session.add(AggregateRefresh(finished_at=utcnow(), rows=len(payload)))
+    db.session.flush()
+    return len(payload)
+
+
+def request_refresh(user, key: str):
+    """A manager or analyst asks for the totals again (queued: at county scale it takes a while)."""
+    from caseflow.core.access import require
+    from caseflow.core.queue import enqueue
+
+    require(user, "reports.dashboard", key, object_type="report", object_id=key, purpose="refresh the daily totals")
+    return enqueue("caseflow.readmodels.report_aggregates.run_refresh", job_id="report-aggregates-refresh")
+
+
+def run_refresh() -> int:
+    """The queued job (caseflow.core.queue): one unit of work, committed by the job runner."""
+    return refresh()
+
+
+def last_refresh():
+    return db.session.scalars(select(AggregateRefresh.finished_at).order_by(AggregateRefresh.finished_at.desc())
+                              .limit(1)).first()
+
+
+def due(hours: int = 24) -> bool:
+    last = last_refresh()
+    return last is None or (utcnow() - last).total_seconds() > hours * 3600

@@ -1,0 +1,477 @@
+"""The dashboards a service lead runs the service from: demand, timeliness, workload, flows and
+outcomes, each a list of tables (a chart draws a table; the CSV and XLSX downloads are the same
+table). Every count is a GROUP BY over the cases the user's figures may count
+(policy.rules.report_case_clause and friends, the one access policy), filtered by period, team
+and organisation. A dashboard read is audited as a report read (counts only, no family named).
+
+Localities: CaseFlow has no locality record yet, so the team holding a case (and the
+organisation the team belongs to) stands in for it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from flask import current_app
+from sqlalchemy import and_, case as when, func, literal_column, select
+
+from caseflow.auth.models import Organisation, Team, User
+from caseflow.cases.models import Case, CaseTransition
+from caseflow.core import audit, timescales
+from caseflow.core.access import can, require
+from caseflow.core.database import utcnow
+from caseflow.core.extensions import db
+from caseflow.core.roles import ORG_TYPE_LABELS, Role
+from caseflow.core.stages import CLOSED_STAGES, STAGE_LABELS, Stage
+from caseflow.core.vocab import ClosureReason
+from caseflow.frontdoor.models import RequestForHelp, Source
+from caseflow.notify.models import Notification
+from caseflow.plans.overdue import HELD
+from caseflow.plans.vocab import CLOSURE_REASONS
+from caseflow.policy.rules import report_case_clause, report_daily_clause, report_notification_clause
+from caseflow.readmodels.models import DailyCount
+from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, WorkingDays, last_refresh, milestone_columns
+
+DASHBOARDS = {
+    "demand": "Demand",
+    "timeliness": "Timeliness",
+    "workload": "Workload",
+    "flows": "Flows between early help and social care",
+    "outcomes": "Outcomes",
+}
+SOURCE_LABELS = {Source.PROFESSIONAL: "Professional (web form)", Source.SELF_REFERRAL: "Self-referral",
+                 Source.PARTNER_SYSTEM: "Partner system (API)"}
+CLOSURE_LABELS = {**CLOSURE_REASONS, ClosureReason.SIGNPOSTED: "Signposted at the door"}
+COUNT, NUMBER, TEXT = "count", "number", "text"
+# Summed from the daily aggregates (readmodels.report_aggregates); workload and outcomes are
+# today's state of the open and recently closed cases, counted live.
+AGGREGATED = frozenset({"demand", "timeliness", "flows"})
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = COUNT  # counts are what small-number suppression hides in downloads
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    note: str  # "how this is counted"
+    chart: bool = True  # a bar chart of the first numeric column by the first column
+    links: list[str | None] | None = None  # per row, a case to open (managers only)
+
+    def total(self, column: int = 1) -> int:
+        return sum(r[column] or 0 for r in self.rows)
+
+
+@dataclass
+class Filters:
+    start: date
+    end: date  # inclusive
+    team_id: str | None = None
+    organisation_id: str | None = None
+
+    @classmethod
+    def default(cls) -> "Filters":
+        today = timescales.today_london()
+        first = today.replace(day=1)
+        for _ in range(11):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return cls(start=first, end=today)
+
+    @property
+    def since(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=timescales.LONDON)
+
+    @property
+    def until(self) -> datetime:  # exclusive
+        after = self.end + timedelta(days=1)
+        return datetime(after.year, after.month, after.day, tzinfo=timescales.LONDON)
+
+    def as_args(self) -> dict:
+        args = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.team_id:
+            args["team"] = self.team_id
+        if self.organisation_id:
+            args["organisation"] = self.organisation_id
+        return args
+
+
+@dataclass
+class Dashboard:
+    key: str
+    title: str
+    filters: Filters
+    tables: list[Table]
+    computed_at: datetime | None  # when counted (live) or when the daily aggregates were refreshed
+    headline: list[tuple[str, object]] = field(default_factory=list)
+
+    @property
+    def from_aggregates(self) -> bool:
+        return self.key in AGGREGATED
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+# --- scope and filters ---------------------------------------------------------------------------
+
+def _case_filters(user, f: Filters) -> list:
+    clauses = [report_case_clause(user)]
+    if f.team_id:
+        clauses.append(Case.team_id == f.team_id)
+    if f.organisation_id:
+        clauses.append(Case.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
+    return clauses
+
+
+def _in_period(column, f: Filters):
+    return and_(column >= f.since, column < f.until)
+
+
+def _months_in(f: Filters) -> list[str]:
+    out, month = [], f.start.replace(day=1)
+    while month <= f.end:
+        out.append(month.strftime("%Y-%m"))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def team_choices(user) -> list[tuple[str, str]]:
+    """The teams a user may filter by: a team manager's own team; everyone else every team."""
+    query = select(Team.id, Team.name).order_by(Team.name)
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        query = query.where(Team.id == user.team_id)
+    return [(i, n) for i, n in db.session.execute(query)]
+
+
+def organisation_choices(user) -> list[tuple[str, str]]:
+    query = select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM}:
+        query = query.where(Organisation.id == user.organisation_id)
+    return [(i, n) for i, n in db.session.execute(query)]
+
+
+def _authorise(user, key: str, f: Filters) -> None:
+    require(user, "reports.dashboard", key, object_type="report", object_id=key,
+            purpose=f"{key} dashboard {f.start.isoformat()} to {f.end.isoformat()}")
+
+
+# --- demand --------------------------------------------------------------------------------------
+
+def _daily(user, f: Filters, measure: str, *columns, requests: bool = False):
+    """SELECT columns, SUM(n) over the daily aggregates of one measure in the period, scoped by
+    the policy, filtered by team and organisation (for requests, the requesting organisation;
+    otherwise the organisation the team belongs to), grouped by the columns."""
+    clauses = [DailyCount.measure == measure if measure else DailyCount.measure.like("wd.%"), DailyCount.day >= f.start, DailyCount.day <= f.end,
+               report_daily_clause(user, DailyCount.team_id, DailyCount.organisation_id)]
+    if f.team_id:
+        clauses.append(DailyCount.team_id == f.team_id)
+    if f.organisation_id:
+        clauses.append(DailyCount.organisation_id == f.organisation_id if requests else
+                       DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
+    query = select(*columns, func.sum(DailyCount.n)).select_from(DailyCount).where(*clauses)
+    if any(getattr(c, "table", None) is Organisation.__table__ for c in columns):
+        query = query.outerjoin(Organisation, Organisation.id == DailyCount.organisation_id)
+    return db.session.execute(query.group_by(*columns) if columns else query).all()
+
+
+def _by_month(rows) -> Counter:
+    months: Counter = Counter()
+    for day, *rest, n in rows:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        months[(day.strftime("%Y-%m"), *rest)] += n
+    return months
+
+
+def demand(user, f: Filters) -> Dashboard:
+    _authorise(user, "demand", f)
+    by_route = {k: int(n) for k, n in _daily(user, f, "request.route", DailyCount.category, requests=True)}
+    by_agency = {k: int(n) for k, n in _daily(user, f, "request.route", Organisation.type, requests=True)}
+    months = {m: n for (m,), n in _by_month(_daily(user, f, "request.route", DailyCount.day, requests=True)).items()}
+    re_referrals = int(_daily(user, f, "request.re_referral", requests=True)[0][0] or 0)
+    signposted = int(_daily(user, f, "request.signposted", requests=True)[0][0] or 0)
+    total = sum(by_route.values())
+
+    settings = current_app.extensions["caseflow.settings"]
+    tables = [
+        Table("by_route", "Requests for help by route", [Column("Route", TEXT), Column("Requests")],
+              [[SOURCE_LABELS[s], by_route.get(s, 0)] for s in Source],
+              "Each request for help received in the period, by how it reached the front door. "
+              "Data identification (analysts matching partner datasets) is not yet a route CaseFlow records."),
+        Table("by_source", "Requests for help by referring agency",
+              [Column("Referring agency", TEXT), Column("Requests")],
+              [[ORG_TYPE_LABELS.get(k, "Family or not recorded"), n]
+               for k, n in sorted(by_agency.items(), key=lambda kv: (-kv[1], str(kv[0])))],
+              "Each request received in the period, by the type of organisation that made it; "
+              "self-referrals and requests naming no organisation count as 'family or not recorded'."),
+        Table("by_month", "Requests for help per month", [Column("Month", TEXT), Column("Requests")],
+              [[m, months.get(m, 0)] for m in _months_in(f)],
+              "Requests received in each calendar month of the period."),
+        Table("door", "Re-referrals and signposting",
+              [Column("Measure", TEXT), Column("Requests")],
+              [[f"Re-referrals (a case closed within {settings.re_referral_months} months)", re_referrals],
+               ["Signposted at the door", signposted]],
+              f"A re-referral is a request for a family with a case closed in the {settings.re_referral_months} "
+              "months before it arrived (recorded when the request is received). Signposted: the request's case "
+              "was closed at triage or panel with a pointer to another service."),
+    ]
+    return Dashboard("demand", DASHBOARDS["demand"], f, tables, last_refresh(),
+                     headline=[("Requests for help", total), ("Re-referrals", re_referrals),
+                               ("Signposted at the door", signposted)])
+
+
+# --- timeliness ----------------------------------------------------------------------------------
+
+MILESTONES = (  # key, label, the setting holding its target
+    ("triage", "Request to triage decision", "target_triage_working_days"),
+    ("panel", "Request to panel", "target_panel_working_days"),
+    ("allocation", "Request to allocation", "target_allocation_working_days"),
+    ("assessment", "Request to assessment completed", "target_assessment_working_days"),
+    ("plan", "Request to plan agreed", "target_plan_working_days"),
+)
+
+
+def case_milestones(user, f: Filters):
+    """Per case opened in the period: (case id, reference, opened, first time it reached each
+    milestone). One GROUP BY over the cases' transitions."""
+    return db.session.execute(
+        select(Case.id, Case.reference, Case.opened_at, *milestone_columns())
+        .outerjoin(CaseTransition, CaseTransition.case_id == Case.id)
+        .where(*_case_filters(user, f), _in_period(Case.opened_at, f))
+        .group_by(Case.id, Case.reference, Case.opened_at)).all()
+
+
+def timeliness(user, f: Filters) -> Dashboard:
+    """Summed from the daily aggregates' histograms of working days per milestone, so the
+    targets (settings) and the median apply to whatever period is asked for."""
+    _authorise(user, "timeliness", f)
+    settings = current_app.extensions["caseflow.settings"]
+    histogram: dict[str, Counter] = {key: Counter() for key, *_ in MILESTONES}
+    for measure, days, n in _daily(user, f, None, DailyCount.measure, DailyCount.category):
+        histogram[measure.removeprefix("wd.")][int(days)] += int(n)
+    summary = []
+    for key, label, setting in MILESTONES:
+        target, counts = getattr(settings, setting), histogram[key]
+        reached = sum(counts.values())
+        within = sum(n for d, n in counts.items() if d <= target)
+        summary.append([label, target, reached, within, reached - within, _median(counts)])
+    tables = [
+        Table("summary", "Working days from request to each step, against the area's targets",
+              [Column("Step", TEXT), Column("Target (working days)", NUMBER), Column("Cases reaching it"),
+               Column("Within target"), Column("Missed target"), Column("Median working days", NUMBER)],
+              summary,
+              "Cases opened in the period. For each, the working days (weekends and English bank holidays "
+              "skipped) from the request for help to the first time the case reached the step: triage is its "
+              "first move out of 'requested', panel when it was first sent to panel. Targets are the area's "
+              "settings (CASEFLOW_TARGET_*_WORKING_DAYS). Cases that have not reached a step are not counted for it."),
+        Table("missed_by_step", "Cases that missed each target", [Column("Step", TEXT), Column("Cases")],
+              [[r[0], r[4]] for r in summary], "The 'missed target' column above, drawn."),
+    ]
+    return Dashboard("timeliness", DASHBOARDS["timeliness"], f, tables, last_refresh(),
+                     headline=[("Cases reaching triage", summary[0][2]),
+                               ("Missed the triage target", summary[0][4])])
+
+
+def _median(counts: Counter):
+    total = sum(counts.values())
+    if not total:
+        return None
+    ordered, seen, middle = sorted(counts.items()), 0, []
+    for wanted in sorted({(total - 1) // 2, total // 2}):
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen > wanted:
+                middle.append(value)
+                break
+    return round(sum(middle) / len(middle), 1)
+
+
+def missed_cases(user, f: Filters, limit: int = 200) -> Table:
+    """The cases behind the 'missed target' figures, live (a manager acts on them today): longest
+    over target first. Managers only; each family shown is in its access log."""
+    decision = require(user, "reports.case_list", object_type="case_list",
+                       purpose="cases that missed a timeliness target", audit=False)
+    settings = current_app.extensions["caseflow.settings"]
+    working_days, missed = WorkingDays(), []
+    for row in case_milestones(user, f):
+        for position, (key, label, setting) in enumerate(MILESTONES):
+            reached, target = row[3 + position], getattr(settings, setting)
+            if reached is not None and (taken := working_days.between(row.opened_at, reached)) > target:
+                missed.append((row.id, row.reference, label, taken, target))
+    missed.sort(key=lambda m: (-(m[3] - m[4]), m[1]))
+    shown = missed[:limit]
+    audit.record_reads(user, "reports.case_list", "case_list",
+                       list(db.session.scalars(select(Case.family_id).where(Case.id.in_([m[0] for m in shown]))))
+                       if shown else [], categories=decision.categories, purpose="cases that missed a timeliness target",
+                       basis=decision.basis)
+    return Table("missed", "Cases that missed a target",
+                 [Column("Case", TEXT), Column("Step", TEXT), Column("Working days", NUMBER), Column("Target", NUMBER)],
+                 [[ref, label, taken, target] for _, ref, label, taken, target in shown],
+                 f"Cases opened in the period, longest over target first (the first {limit}); counted live. "
+                 "Only managers see the cases behind a figure.", chart=False,
+                 links=[case_id for case_id, *_ in shown])
+
+
+# --- workload ------------------------------------------------------------------------------------
+
+def workload(user, f: Filters) -> Dashboard:
+    _authorise(user, "workload", f)
+    today = timescales.today_london()
+    scope = _case_filters(user, f)
+    open_stages = [s for s in Stage if s not in CLOSED_STAGES]
+    team_name = Team.name  # NULL: no team holds the case yet
+    by_stage = db.session.execute(
+        select(Case.stage, func.count()).where(*scope, Case.stage.in_(open_stages)).group_by(Case.stage)).all()
+    by_team_stage = db.session.execute(
+        select(team_name, Case.stage, func.count()).select_from(Case).outerjoin(Team, Team.id == Case.team_id)
+        .where(*scope, Case.stage.in_(open_stages)).group_by(team_name, Case.stage)).all()
+    # Caseload against capacity: the open cases each team's keyworkers hold, against the sum of
+    # those keyworkers' capacities (two GROUP BYs: one over users, one over cases).
+    keyworkers = select(User.team_id, func.count(), func.sum(User.caseload_capacity)).where(
+        User.role == Role.KEYWORKER, User.active.is_(True), User.team_id.is_not(None))
+    if f.team_id:
+        keyworkers = keyworkers.where(User.team_id == f.team_id)
+    if f.organisation_id:
+        keyworkers = keyworkers.where(User.organisation_id == f.organisation_id)
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        keyworkers = keyworkers.where(User.team_id == user.team_id)
+    capacity = {t: (n, cap or 0) for t, n, cap in db.session.execute(keyworkers.group_by(User.team_id))}
+    held = dict(db.session.execute(
+        select(User.team_id, func.count()).select_from(Case).join(User, User.id == Case.keyworker_id)
+        .where(*scope, Case.stage.in_(HELD)).group_by(User.team_id)).all())
+    names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(list(capacity) or [""]))).all())
+    assessments, reviews = db.session.execute(select(
+        func.count(when((and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING))), 1))),
+        func.count(when((and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING), 1))))
+        .where(*scope, Case.stage.in_(HELD))).one()
+    now = utcnow()
+    notes = select(Notification.type, func.count()).where(
+        report_notification_clause(user), Notification.acknowledged_at.is_(None),
+        Notification.deadline_at.is_not(None), Notification.deadline_at < now)
+    if f.team_id or f.organisation_id:
+        notes = notes.where(Notification.case_id.in_(select(Case.id).where(*scope)))
+    unacknowledged = dict(db.session.execute(notes.group_by(Notification.type)).all())
+
+    stage_counts = dict(by_stage)
+    team_rows: dict[str, Counter] = {}
+    for name, stage, n in by_team_stage:
+        team_rows.setdefault(name or "No team yet", Counter())[stage] = n
+    tables = [
+        Table("by_stage", "Open cases by stage", [Column("Stage", TEXT), Column("Open cases")],
+              [[STAGE_LABELS[s], stage_counts.get(s, 0)] for s in open_stages],
+              "Every case not closed or signposted, today, by the stage it is at. The period does not apply."),
+        Table("by_team", "Open cases by team and stage",
+              [Column("Team", TEXT), *[Column(STAGE_LABELS[s]) for s in open_stages], Column("Total")],
+              [[name, *[c.get(s, 0) for s in open_stages], sum(c.values())] for name, c in sorted(team_rows.items())],
+              "Open cases today by the team holding them; cases no team holds yet (at the front door, panel or "
+              "stepped down) are 'No team yet'.", chart=False),
+        Table("capacity", "Caseloads against capacity",
+              [Column("Team", TEXT), Column("Cases held"), Column("Keyworkers"), Column("Capacity"),
+               Column("Per cent of capacity", NUMBER)],
+              [[names.get(t, t), held.get(t, 0), n, cap, round(100 * held.get(t, 0) / cap) if cap else None]
+               for t, (n, cap) in sorted(capacity.items(), key=lambda kv: names.get(kv[0], kv[0]))],
+              "Cases allocated to each team's active keyworkers and still held (allocated to reviewing, or stepped "
+              "down), against the sum of those keyworkers' caseload capacities."),
+        Table("overdue", "Assessments and reviews overdue", [Column("Work", TEXT), Column("Cases")],
+              [["Assessments overdue", assessments], ["TAF reviews overdue", reviews]],
+              "Today: cases allocated or assessing whose assessment due date has passed, and cases in review "
+              "whose next TAF review date has passed."),
+        Table("notifications", "Notifications unacknowledged past their deadline",
+              [Column("Notification", TEXT), Column("Notifications")],
+              [[t.replace("_", " ").capitalize(), n] for t, n in sorted(unacknowledged.items())]
+              or [["None", 0]],
+              "Notifications with a deadline that has passed and that nobody has acknowledged yet, by type. "
+              "A partner counts those its own people received."),
+    ]
+    return Dashboard("workload", DASHBOARDS["workload"], f, tables, utcnow(),
+                     headline=[("Open cases", sum(stage_counts.values())), ("Assessments overdue", assessments),
+                               ("Reviews overdue", reviews),
+                               ("Notifications past deadline", sum(unacknowledged.values()))])
+
+
+# --- flows ---------------------------------------------------------------------------------------
+
+def flows(user, f: Filters) -> Dashboard:
+    _authorise(user, "flows", f)
+    settings = current_app.extensions["caseflow.settings"]
+    scope = _case_filters(user, f)
+    per_month = _by_month(_daily(user, f, "move", DailyCount.day, DailyCount.category))
+    # Oscillating: families with N+ step-ups and step-downs in the period (the same threshold as
+    # the managers' watch list), counted live in SQL: a GROUP BY family HAVING, counted again.
+    per_family = (select(Case.family_id).join(CaseTransition, CaseTransition.case_id == Case.id)
+                  .where(*scope, CaseTransition.action.in_(("step_up", "step_down")), _in_period(CaseTransition.at, f))
+                  .group_by(Case.family_id).having(func.count() >= settings.oscillation_transitions).subquery())
+    oscillating = db.session.execute(select(func.count()).select_from(per_family)).scalar()
+    reasons = {r: int(n) for r, n in _daily(user, f, "closure", DailyCount.category)}
+    bands = {b: int(n) for b, n in _daily(user, f, "time_open", DailyCount.category)}
+    tables = [
+        Table("moves", "Step-ups and step-downs per month",
+              [Column("Month", TEXT), Column("Step-ups"), Column("Step-downs")],
+              [[m, per_month[(m, "step_up")], per_month[(m, "step_down")]] for m in _months_in(f)],
+              "Moves recorded on a case in each month: a step-up to children's social care and a step-down back "
+              "to early help. A case moved twice counts twice."),
+        Table("oscillating", "Families moving back and forth", [Column("Measure", TEXT), Column("Families")],
+              [[f"Families with {settings.oscillation_transitions} or more moves in the period", oscillating]],
+              "Families whose cases stepped up or down at least the area's oscillation threshold "
+              "(CASEFLOW_OSCILLATION_TRANSITIONS) times in the period. Managers see who they are on the "
+              "step-up and step-down figures page.", chart=False),
+        Table("closures", "Closures by reason", [Column("Reason", TEXT), Column("Cases closed")],
+              [[CLOSURE_LABELS.get(r, str(r)), n] for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], str(kv[0])))],
+              "Cases closed (or signposted at the door) in the period, by the reason recorded."),
+        Table("time_open", "Time open before closing", [Column("Time open", TEXT), Column("Cases closed")],
+              [[label, bands.get(label, 0)] for *_, label in TIME_OPEN_BANDS],
+              "Cases closed in the period (not counting those signposted at the door), by the time from the "
+              "case opening to its closure; three months is 91 days."),
+    ]
+    return Dashboard("flows", DASHBOARDS["flows"], f, tables, last_refresh(),
+                     headline=[("Step-ups", sum(n for (_, a), n in per_month.items() if a == "step_up")),
+                               ("Step-downs", sum(n for (_, a), n in per_month.items() if a == "step_down")),
+                               ("Oscillating families", oscillating), ("Cases closed", sum(reasons.values()))])
+
+
+# --- outcomes (a marked place: outcomes and claims are being built in another piece of work) ------
+
+def outcomes(user, f: Filters) -> Dashboard:
+    """What CaseFlow holds today about outcomes: families' feedback at closure and the scored
+    assessment's distance travelled. Outcomes met and sustained, and claims by state, join this
+    dashboard when the outcomes work lands."""
+    _authorise(user, "outcomes", f)
+    scope = _case_filters(user, f)
+    closed = [*scope, _in_period(Case.closed_at, f), Case.stage == Stage.CLOSED]
+    with_feedback, total = db.session.execute(select(
+        func.count(Case.family_feedback), func.count()).where(*closed)).one()
+    tables = [
+        Table("feedback", "Families' feedback at closure", [Column("Closures", TEXT), Column("Cases")],
+              [["Closed with the family's feedback recorded", with_feedback],
+               ["Closed without feedback", total - with_feedback]],
+              "Cases closed in the period (signposting at the door not counted) and whether the closing keyworker "
+              "recorded the family's own feedback. What the family said is never shown here."),
+    ]
+    tables.extend(distance_travelled(scope, f))
+    return Dashboard("outcomes", DASHBOARDS["outcomes"], f, tables, utcnow(),
+                     headline=[("Cases closed", total), ("With the family's feedback", with_feedback)])
+
+
+def distance_travelled(scope, f: Filters) -> list[Table]:
+    """Scored tools' change from baseline, where CaseFlow holds later scores; it holds baseline
+    scores only today (plans.assessments), so this is the place the outcomes work fills in."""
+    return []
+
+
+BUILDERS = {"demand": demand, "timeliness": timeliness, "workload": workload, "flows": flows, "outcomes": outcomes}
+
+
+def build(user, key: str, f: Filters) -> Dashboard:
+    return BUILDERS[key](user, f)
+
+
+def dashboards_for(user) -> list[tuple[str, str]]:
+    return [(k, t) for k, t in DASHBOARDS.items() if can(user, "reports.dashboard", k)]
