@@ -361,8 +361,10 @@ def _rolled_back(session, previous_transaction):
 
 
 def take_pending(session) -> list:
-    """The events recorded in this transaction and not yet chained (see unit_of_work)."""
-    return list(session.info.get(_PENDING_KEY, ()))
+    """The events recorded in this transaction and not yet chained, taken off the session for
+    the caller to put back (see unit_of_work). Taken, not copied: a rollback with no
+    transaction open clears nothing, and putting a copy back would then record them twice."""
+    return list(session.info.pop(_PENDING_KEY, None) or ())
 
 
 def restore_pending(session, pending: list) -> None:

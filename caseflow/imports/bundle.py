@@ -452,18 +452,19 @@ def read_rows(source: Source, spec: FileSpec, report: CheckReport) -> Iterator[R
             return
         positions = {name: header.index(name) for name in spec.column_names if name in header}
         while True:
+            start = reader.line_num + 1  # a quoted cell may span lines: a row is named by its first
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                report.add(Problem(spec.name, reader.line_num + 1,
-                                   "is not UTF-8 text from here on: save the file as 'CSV UTF-8' and try again"))
+                report.add(Problem(spec.name, start,
+                                   "is not UTF-8 text (from about this line): save the file as 'CSV UTF-8' and try again"))
                 return
             except csv.Error as exc:
-                report.add(Problem(spec.name, reader.line_num, f"cannot be read as CSV here ({exc})"))
+                report.add(Problem(spec.name, start, f"cannot be read as CSV here ({exc})"))
                 return
-            line = reader.line_num  # the physical line the row ends on (a quoted cell may span lines)
+            line = start
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
