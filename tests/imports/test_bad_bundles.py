@@ -175,3 +175,15 @@ def test_the_problems_download_neutralises_formulas(app_ctx):
         Problem("people.csv", 4, "=cmd|' /C calc'!A0", "sex").as_dict()]))))
     assert rows[0] == ["file", "line", "column", "problem"]
     assert rows[1] == ["people.csv", "4", "sex", "'=cmd|' /C calc'!A0"]
+
+
+def test_the_bundle_layout_is_documented_column_by_column():
+    from pathlib import Path
+
+    from caseflow.imports.bundle import FILES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "migration-bundle.md").read_text()
+    for spec in FILES:
+        section = doc.split(f"### {spec.name}\n", 1)[1].split("###", 1)[0]
+        documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+        assert documented == spec.column_names, spec.name
