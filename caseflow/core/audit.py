@@ -361,15 +361,16 @@ def _rolled_back(session, previous_transaction):
 
 
 def take_pending(session) -> list:
-    """The events recorded in this transaction and not yet chained, taken off the session for
-    the caller to put back (see unit_of_work). Taken, not copied: a rollback with no
-    transaction open clears nothing, and putting a copy back would then record them twice."""
-    return list(session.info.pop(_PENDING_KEY, None) or ())
+    """The events recorded in this transaction and not yet chained (see unit_of_work)."""
+    return list(session.info.get(_PENDING_KEY, ()))
 
 
 def restore_pending(session, pending: list) -> None:
+    """Put back the events `take_pending` returned, after a rollback. Put back, not added: a
+    rollback with no transaction open (a refusal before any query) clears nothing, and adding
+    them again would then record each one twice."""
     if pending:
-        session.info.setdefault(_PENDING_KEY, []).extend(pending)
+        session.info[_PENDING_KEY] = list(pending)
 
 
 @dataclass
