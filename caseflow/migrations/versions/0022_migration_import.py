@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.CheckConstraint(_one_of('kind', KINDS), name=op.f('ck_migration_records_kind')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_records')),
     sa.UniqueConstraint('source_system', 'kind', 'source_id',
-                        name=op.f('uq_migration_records_source_system_kind_source_id'))
+                        name=op.f('uq_migration_records_source_system'))
     )
     op.create_index('ix_migration_records_record', 'migration_records', ['kind', 'record_id'])
     op.create_index(op.f('ix_migration_records_family_id'), 'migration_records', ['family_id'])
