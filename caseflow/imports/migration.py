@@ -111,6 +111,7 @@ class _Writer:
     def __init__(self, actor, source_system: str, job_id: str | None):
         self.actor, self.system, self.job_id = actor, source_system, job_id
         self.teams: dict[tuple[str, str], str] = {}
+        self.user_teams: dict[str, str | None] = {}
         self.purpose = f"migration from {source_system}"
 
     def write(self, spec: FileSpec, rows, progress: Progress) -> None:
@@ -193,6 +194,12 @@ class _Writer:
             self.teams[key] = team.id
         return self.teams[key]
 
+    def _team_of(self, user_id: str) -> str | None:
+        """The keyworker's team, which the case is held by (a team manager's view of it)."""
+        if user_id not in self.user_teams:
+            self.user_teams[user_id] = db.session.scalar(select(User.team_id).where(User.id == user_id))
+        return self.user_teams[user_id]
+
     def _family(self, v, refs):
         family = Family(id=new_id(), reference=unused_reference(Family, "FAM"), name=v["name"],
                         created_at=v["created_at"] or utcnow())
@@ -223,7 +230,7 @@ class _Writer:
         users = refs.get(K.USER, {})
         keyworker = users[v["keyworker_id"]].record_id if v["keyworker_id"] else None
         lead = users[v["lead_professional_id"]].record_id if v["lead_professional_id"] else None
-        team_id = db.session.scalar(select(User.team_id).where(User.id == keyworker)) if keyworker else None
+        team_id = self._team_of(keyworker) if keyworker else None
         case = Case(id=new_id(), reference=unused_reference(Case, "CF"), family_id=family.record_id,
                     stage=v["stage"], opened_at=v["opened_at"], closed_at=v["closed_at"],
                     closure_reason=v["closure_reason"], closure_summary=v["closure_summary"],
