@@ -391,6 +391,73 @@ def seed_command(people, seed_value, as_of, logins_file, password):
                f"({report.people / max(elapsed, 0.001):,.0f} people/s)")
 
 
+# --- data in --------------------------------------------------------------------------------
+
+@main.group("import")
+def import_group():
+    """Bring data in from other systems."""
+
+
+@import_group.command("migration")
+@click.argument("bundle", type=click.Path(exists=True, path_type=Path))
+@click.option("--source-system", required=True,
+              help="The name of the system the bundle came from (e.g. 'Liquidlogic EHM'); re-runs must use the same.")
+@click.option("--by", "by_email", required=True, help="The email of the analyst or administrator importing it.")
+@click.option("--dry-run", is_flag=True, help="Check the whole bundle and report its problems; write nothing.")
+@click.option("--batch-size", type=click.IntRange(min=1, max=10_000), default=500, show_default=True)
+@with_appcontext
+def import_migration(bundle, source_system, by_email, dry_run, batch_size):
+    """Import BUNDLE (a directory or zip of CSV files: docs/migration-bundle.md) from the case
+    management system the area used before. The whole bundle is checked first; nothing is written
+    unless it has no problems. Running it again changes nothing already imported."""
+    from sqlalchemy import select
+
+    from caseflow.auth.models import User
+    from caseflow.core.access import AccessDenied
+    from caseflow.imports import bundle as bundles, migration
+
+    settings = current_app.extensions["caseflow.settings"]
+    actor = db.session.scalar(select(User).where(User.email == by_email.strip().lower()))
+    if actor is None:
+        _fail(f"no user has the email {by_email}")
+    try:
+        migration.authorise(actor)
+    except AccessDenied as exc:
+        _fail(str(exc))
+    source = bundles.open_source(bundle)
+    try:
+        report = bundles.check(source, settings.import_max_file_mb * 1024 * 1024,
+                               known_elsewhere=migration.known_elsewhere(source_system))
+        db.session.rollback()  # the check only read
+        for name, rows in report.rows.items():
+            click.echo(f"  {name:22s} {rows:>10,} rows")
+        if not report.ok:
+            for problem in report.problems:
+                click.echo(str(problem), err=True)
+            if report.problem_count > len(report.problems):
+                click.echo(f"... and {report.problem_count - len(report.problems):,} more", err=True)
+            _fail(f"the bundle has {report.problem_count:,} problems; nothing was imported")
+        if dry_run:
+            click.echo(f"The bundle is ready to import ({report.total_rows:,} rows). Nothing was written (dry run).")
+            return
+        progress = None
+        with click.progressbar(length=report.total_rows, label="Importing", show_pos=True) as bar:
+            done = 0
+            # The entry point commits each batch the service has flushed, so a stopped run keeps
+            # whole batches and a second run carries on from them.
+            for progress in migration.run(actor, source, source_system, report, batch_size=batch_size):
+                db.session.commit()
+                bar.update(progress.rows_done - done)
+                done = progress.rows_done
+    finally:
+        source.close()
+    created = progress.created if progress else {}
+    for name, count in created.items():
+        click.echo(f"  {name:22s} {count:>10,} created")
+    click.echo(f"{sum(created.values()):,} records imported from {source_system}; "
+               f"{progress.skipped if progress else 0:,} were already here.")
+
+
 # --- demo -----------------------------------------------------------------------------------
 
 @main.command("demo")

@@ -62,6 +62,46 @@ def _run_logged(path: str, args: tuple, kwargs: dict):
                  extra={"event": "job", "job": path, "outcome": outcome, "duration_ms": round(ms, 1)})
 
 
+def run_import(job_id: str, batch_size: int = 500) -> None:
+    """An import job from the import page (caseflow.imports): check the uploaded bundle, then
+    import it a batch at a time.
+
+    unit-of-work exception: the job commits its status, then each batch with its progress, so the
+    page's progress bar moves, a cancel (asked from another request) is seen between batches, and
+    a stopped or cancelled import keeps whole batches that a second run skips (it is idempotent
+    on the source ids, so RQ running it again after a worker died is safe too)."""
+    import logging
+
+    from caseflow.core.extensions import db
+    from caseflow.imports import services as imports
+    from caseflow.imports.models import ImportStatus
+
+    job = imports.claim(job_id)
+    if job is None:
+        return
+    db.session.commit()
+    try:
+        with imports.unpacked(job_id) as source:
+            report = imports.check(job, source)
+            db.session.commit()
+            if job.finished:
+                return
+            for _ in imports.batches(job, source, report, batch_size=batch_size):
+                db.session.commit()
+                if imports.cancel_requested(job_id):
+                    imports.finish(job, ImportStatus.CANCELLED)
+                    db.session.commit()
+                    return
+            imports.finish(job, ImportStatus.DONE)
+            db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        logging.getLogger(__name__).exception("import %s failed", job_id)
+        imports.fail(job_id, f"The import stopped: {type(exc).__name__}. Batches already imported are kept; "
+                             "importing the bundle again carries on from them.")
+        db.session.commit()
+
+
 def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
     """`caseflow worker`: an RQ worker whose jobs run in this app's context, beside a sweeper
     thread that queues what the outbox still holds (Redis was down; a worker died mid-job;

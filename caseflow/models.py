@@ -10,6 +10,7 @@ from caseflow.cases import models as case_models  # noqa: F401
 from caseflow.consent import models as consent_models  # noqa: F401
 from caseflow.families import models as family_models  # noqa: F401
 from caseflow.frontdoor import models as frontdoor_models  # noqa: F401
+from caseflow.imports import models as import_models  # noqa: F401
 from caseflow.notify import models as notify_models  # noqa: F401
 from caseflow.oversight import models as oversight_models  # noqa: F401
 from caseflow.panels import models as panel_models  # noqa: F401

@@ -366,8 +366,11 @@ def take_pending(session) -> list:
 
 
 def restore_pending(session, pending: list) -> None:
+    """Put back the events `take_pending` returned, after a rollback. Put back, not added: a
+    rollback with no transaction open (a refusal before any query) clears nothing, and adding
+    them again would then record each one twice."""
     if pending:
-        session.info.setdefault(_PENDING_KEY, []).extend(pending)
+        session.info[_PENDING_KEY] = list(pending)
 
 
 @dataclass

@@ -87,6 +87,10 @@ class Settings:
     target_assessment_working_days: int = 45
     target_plan_working_days: int = 55
     pseudonym_key: str | None = None
+    # Migration import (caseflow.imports): the largest single CSV file of a bundle, and the
+    # largest zipped bundle the import page accepts.
+    import_max_file_mb: int = 500
+    import_max_upload_mb: int = 100
     require_totp: bool = False
     # Notifications (caseflow.notify): events about people not open to the service are kept N
     # days; a delivery queued but not done after N seconds is queued again (its worker died).
@@ -307,6 +311,8 @@ VARIABLES: dict[str, tuple[str, Callable]] = {
     "CASEFLOW_AUDIT_ANCHOR_KEY": ("audit_anchor_key", _text),
     "CASEFLOW_AUDIT_ANCHOR_FILE": ("audit_anchor_file", _text),
     "CASEFLOW_AUDIT_CHECKPOINT_MINUTES": ("audit_checkpoint_minutes", _positive_int),
+    "CASEFLOW_IMPORT_MAX_FILE_MB": ("import_max_file_mb", _positive_int),
+    "CASEFLOW_IMPORT_MAX_UPLOAD_MB": ("import_max_upload_mb", _positive_int),
 }
 
 # Local timescales an area sets for itself, each readable from CASEFLOW_<NAME>.

@@ -631,6 +631,15 @@ def _admin_tokens(user, obj):
     return deny("Only administrators see and revoke API tokens.")
 
 
+@rule("imports.run")
+def _imports_run(user, obj):
+    """The migration import (caseflow.imports): bringing a whole area's records in is a data
+    job, not casework. What it brings in is then seen only as every family is: by this policy."""
+    if user.role in {Role.ADMIN, Role.ANALYST}:
+        return allow("Analysts and administrators import data.", set(), basis=None)
+    return deny("Only analysts and administrators import data.")
+
+
 @rule("family.access_log")
 def _family_access_log(user, family):
     if user.role in {Role.FRONT_DOOR, Role.PANEL_CHAIR}:

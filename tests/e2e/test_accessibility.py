@@ -184,3 +184,32 @@ def test_administration_and_account_pages_meet_wcag_aa(open_page, factory):
 
     check(page, "/admin/users/new", problems, add_keyworker)  # the page that shows the password once
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_import_pages_meet_wcag_aa(open_page, factory, tmp_path):
+    """The import page, its form with errors, and a finished import with its problems."""
+    import io
+    import zipfile
+
+    from tests.imports.helpers import copy_sample
+
+    analyst = factory.user("analyst")
+    bundle = copy_sample(tmp_path)
+    (bundle / "cases.csv").write_text((bundle / "cases.csv").read_text().replace("C20,F200,closed", "C20,F200,shut"))
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(bundle.iterdir()):
+            out.write(path, path.name)
+    problems = {}
+    page = open_page(analyst)
+    check(page, "/imports", problems)
+    check(page, "/imports", problems, lambda p: p.get_by_role("button", name="Upload and check").click())
+
+    def upload(p):
+        p.get_by_label("Which system do the records come from?").fill("Northshire EHM")
+        p.get_by_label("The bundle (a zip file)").set_input_files(str(archive))
+        p.get_by_role("button", name="Upload and check").click()
+
+    check(page, "/imports", problems, upload)  # the finished import, with its problems listed
+    assert "problems to put right" in page.content()
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())

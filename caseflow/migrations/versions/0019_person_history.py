@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_person_history'
-down_revision = '0018_outcomes'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0020_oversight'
-down_revision = '0019_person_history'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_reporting'
-down_revision = '0020_oversight'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
