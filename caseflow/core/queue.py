@@ -42,16 +42,18 @@ def redis_connection(url: str):
     return _connections[url]
 
 
-def enqueue(path: str, *args, job_id: str | None = None, **kwargs):
+def enqueue(path: str, *args, job_id: str | None = None, job_timeout: int | None = None, **kwargs):
     """Queue a job (RQ) or run it now (no Redis configured). Returns the RQ job or the result.
-    Run now, the job is part of the caller's unit of work: it commits with the caller."""
+    Run now, the job is part of the caller's unit of work: it commits with the caller.
+    `job_timeout` (seconds) is for the few long jobs (an import): RQ stops others after 3 minutes."""
     settings = current_app.extensions["caseflow.settings"]
     if settings.redis_url:
         from rq import Queue, Retry
 
         queue = Queue(QUEUE_NAME, connection=redis_connection(settings.redis_url))
+        extra = {"job_timeout": job_timeout} if job_timeout else {}
         return queue.enqueue(JOB_RUNNER, path, args, kwargs, job_id=job_id,
-                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]))
+                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]), **extra)
     return resolve(path)(*args, **kwargs)
 
 

@@ -230,6 +230,7 @@ def _queue_after_commit(session):
             _enqueue(job_id)
 
 
+IMPORT_TIMEOUT_SECONDS = 12 * 60 * 60  # a whole area's history, at worst; cancelling stops it sooner
 JOB = "caseflow.jobs.run_import"  # named, not imported: the worker is an entry point above this
 
 
@@ -239,7 +240,7 @@ def _enqueue(job_id: str) -> None:
         from caseflow.core.queue import enqueue
 
         try:
-            enqueue(JOB, job_id, job_id=f"import-{job_id}")
+            enqueue(JOB, job_id, job_id=f"import-{job_id}", job_timeout=IMPORT_TIMEOUT_SECONDS)
             return
         except Exception as exc:  # Redis down: run it here rather than leave it queued for ever
             log.warning("imports: could not queue import %s (%s); running it in-process", job_id, exc)
