@@ -357,6 +357,23 @@ def _journey(api, factory, app, receiver) -> Journey:
     api.get(f"{API}/reports/transitions", t["manager"], expect=200)
     api.get(f"{API}/reports/oscillating-families", t["manager"], expect=200)
 
+    # Oversight: the manager supervises the case and audits a sample of the team's case files.
+    api.post(f"{API}/cases/{case_id}/supervisions", t["manager"], json={
+        "date": TODAY.isoformat(), "discussion": "Leah's safety plan and school.", "decisions": "Joint visit next week.",
+        "actions": "Sam to ring the school."}, expect=201)
+    api.get(f"{API}/cases/{case_id}/supervisions", t["sam"], expect=200)
+    api.get(f"{API}/supervision/overdue", t["manager"], expect=200)
+    sample = api.post(f"{API}/case-audits/samples", t["manager"], json={
+        "team_id": p["sam"].team_id, "period_start": (TODAY - timedelta(days=60)).isoformat(),
+        "period_end": TODAY.isoformat(), "size": 2}, expect=201).get_json()
+    api.get(f"{API}/case-audits/samples/{sample['id']}", t["manager"], expect=200)
+    from caseflow.oversight.vocab import DEFAULT_CHECKLIST
+
+    api.post(f"{API}/case-audits/files/{sample['audits'][0]['id']}/grade", t["manager"], json={
+        "answers": {code: "good" for code, _ in DEFAULT_CHECKLIST}, "grade": "good",
+        "findings": "A clear plan.", "actions": "Add the school's view."}, expect=200)
+    api.get(f"{API}/case-audits/grades", t["manager"], expect=200)
+
     # Closure, then a police report about the recently closed family: the keyworker decides.
     api.post(f"{API}/cases/{other['case_id']}/close", t["aaron"], json={
         "reason": "moved_away", "summary": "The family moved to Southshire; their team has the case."},
@@ -372,7 +389,7 @@ def _journey(api, factory, app, receiver) -> Journey:
     return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
                     "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
                     "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
-                    "org_id": orgs["school"].id,
+                    "org_id": orgs["school"].id, "sample_id": sample["id"], "audit_id": sample["audits"][0]["id"],
                     "action_id": plan["actions"][0]["id"]}, t)
 
 
