@@ -105,6 +105,7 @@ def _grouped(counts: Counter, measure: str, query) -> None:
             select(*cols, func.count()).group_by(*cols)):
         if isinstance(day, str):
             day = date.fromisoformat(day)
+        day = day.replace(day=1)  # kept by month: a day per team would be a row per case at county scale
         counts[(measure, day, team or "", organisation or "", str(category if category is not None else ""))] += n
 
 
@@ -139,7 +140,7 @@ def refresh() -> int:
         .join(CaseTransition, CaseTransition.case_id == Case.id)
         .group_by(Case.id, Case.opened_at, Case.team_id).execution_options(yield_per=5000))
     for opened, team, *reached in rows:
-        day = timescales.to_london(opened).date()
+        day = timescales.to_london(opened).date().replace(day=1)
         for key, at in zip(MILESTONE_KEYS, reached):
             if at is not None:
                 counts[(f"wd.{key}", day, team, "", str(working_days.between(opened, at)))] += 1

@@ -169,7 +169,7 @@ def _daily(user, f: Filters, measure: str, *columns, requests: bool = False):
     """SELECT columns, SUM(n) over the daily aggregates of one measure in the period, scoped by
     the policy, filtered by team and organisation (for requests, the requesting organisation;
     otherwise the organisation the team belongs to), grouped by the columns."""
-    clauses = [DailyCount.measure == measure if measure else DailyCount.measure.like("wd.%"), DailyCount.day >= f.start, DailyCount.day <= f.end,
+    clauses = [DailyCount.measure == measure if measure else DailyCount.measure.like("wd.%"), DailyCount.day >= f.start.replace(day=1), DailyCount.day <= f.end,  # kept by month (its first day)
                report_daily_clause(user, DailyCount.team_id, DailyCount.organisation_id)]
     if f.team_id:
         clauses.append(DailyCount.team_id == f.team_id)
