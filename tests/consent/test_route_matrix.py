@@ -44,6 +44,12 @@ RECORD_KEEPERS = {"front_door", "team_manager", "other_manager"}  # merging, unm
 PUBLIC = "public"
 OPERATOR = frozenset()  # no role: the loopback address or a CASEFLOW_METRICS_TOKEN holder only
 OWN_ACCOUNT = "own account"  # every signed-in user, about their own account: no one else's data, no policy question
+OUTCOME_READERS = WORKERS | {"analyst"}                 # a family's outcomes: who may see the family, and analysts
+EVIDENCE_RECORDERS = {"keyworker", "team_manager", "analyst"}
+CLAIMS = {"analyst", "team_manager", "other_manager"}       # payment-by-results claims
+REPORT_STAFF = {"team_manager", "other_manager", "panel_chair", "analyst"}
+DASHBOARD_PARTNERS = {"referrer", "taf_partner", "removed_taf", "stranger_partner", "partner_system"} \
+    | CONSENTED | UNCONSENTED                               # the demand dashboard, their own organisation's
 
 # (method, rule) -> roles allowed. Rules use the app's own URL rules, exactly.
 MATRIX: dict[tuple[str, str], set[str] | str] = {
@@ -255,6 +261,49 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/case-audits/samples/<sample_id>"): {"team_manager", "other_manager"},
     ("POST", "/api/v1/case-audits/files/<audit_id>/grade"): {"team_manager", "other_manager"},
     ("GET", "/api/v1/case-audits/grades"): {"team_manager", "other_manager"},
+    # outcomes and payment by results (docs/outcomes.md, caseflow/policy/rules.py outcomes.*): the
+    # Outcomes Plan is published to everyone and kept by administrators; a family's outcomes are
+    # seen by the staff who may see the family and by analysts; evidence is recorded by the
+    # keyworker, managers, analysts and partner systems (here a police force's) for their own kind;
+    # claims are worked by analysts and team managers (any team's: the programme's claims), an
+    # analyst validates and records payment, a manager approves; the national returns and unit costs
+    # are analysts' and administrators'. The run is a claims run, the batch a submitted month.
+    ("GET", "/outcomes/plan"): EVERYONE, ("POST", "/outcomes/plan"): {"admin"},
+    ("GET", "/api/v1/outcomes/plan"): EVERYONE, ("POST", "/api/v1/outcomes/plan/versions"): {"admin"},
+    ("GET", "/outcomes/plan/problems/<code>"): {"admin"}, ("POST", "/outcomes/plan/problems/<code>"): {"admin"},
+    ("GET", "/families/<family_id>/outcomes"): OUTCOME_READERS,
+    ("GET", "/api/v1/families/<family_id>/outcomes"): OUTCOME_READERS,
+    ("POST", "/families/<family_id>/outcomes"): EVIDENCE_RECORDERS,
+    ("POST", "/api/v1/outcomes/evidence"): EVIDENCE_RECORDERS | {"partner_system"},
+    ("GET", "/outcomes/claims"): CLAIMS, ("GET", "/api/v1/outcomes/claims"): CLAIMS,
+    ("POST", "/api/v1/outcomes/claims"): CLAIMS,
+    ("GET", "/outcomes/claims/<claim_id>"): CLAIMS, ("GET", "/api/v1/outcomes/claims/<claim_id>"): CLAIMS,
+    ("POST", "/outcomes/claims/<claim_id>"): CLAIMS,  # validate, reject or approve: which one is asked again
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/validate"): {"analyst"},
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/reject"): CLAIMS,
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/approve"): {"team_manager", "other_manager"},
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/paid"): {"analyst"},
+    ("POST", "/outcomes/claims/submit"): CLAIMS, ("POST", "/api/v1/outcomes/claims/submissions"): CLAIMS,
+    ("GET", "/outcomes/batches/<batch_id>.csv"): CLAIMS,
+    ("POST", "/outcomes/runs"): CLAIMS, ("POST", "/api/v1/outcomes/runs"): CLAIMS,  # returns runs: analysts only
+    ("GET", "/outcomes/runs/<run_id>"): CLAIMS, ("GET", "/api/v1/outcomes/runs/<run_id>"): CLAIMS,
+    ("GET", "/outcomes/runs/<run_id>/output.csv"): CLAIMS, ("GET", "/api/v1/outcomes/runs/<run_id>/output"): CLAIMS,
+    ("GET", "/outcomes/returns"): {"analyst", "admin"},  # the returns (analysts) and unit costs (admins)
+    ("POST", "/outcomes/returns"): {"admin"},  # a unit cost
+    # dashboards: managers, panel chairs and analysts see the service's figures (aggregates only);
+    # partners the demand dashboard about their own organisation; the cases behind a missed target
+    # only managers; the analyst's workspace (pseudonymised extracts) only analysts. <key> is the
+    # timeliness dashboard.
+    ("GET", "/reports"): REPORT_STAFF | DASHBOARD_PARTNERS,
+    ("GET", "/reports/<key>"): REPORT_STAFF, ("GET", "/reports/<key>.xlsx"): REPORT_STAFF,
+    ("GET", "/reports/<key>/<table>.csv"): REPORT_STAFF, ("POST", "/reports/<key>/refresh"): REPORT_STAFF,
+    ("GET", "/reports/timeliness/missed"): {"team_manager", "other_manager", "panel_chair"},
+    ("GET", "/analysis"): {"analyst"}, ("POST", "/analysis/extracts"): {"analyst"},
+    ("GET", "/analysis/extracts/<job_id>"): {"analyst"}, ("GET", "/analysis/extracts/<job_id>.csv"): {"analyst"},
+    # the migration import: a data job, for analysts and administrators only (imports.run)
+    ("GET", "/imports"): {"analyst", "admin"}, ("POST", "/imports"): {"analyst", "admin"},
+    ("GET", "/imports/<job_id>"): {"analyst", "admin"}, ("POST", "/imports/<job_id>/cancel"): {"analyst", "admin"},
+    ("GET", "/imports/<job_id>/problems.csv"): {"analyst", "admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
