@@ -15,6 +15,8 @@ sign-in page (web) or 401 (API) unless a route is public.
 """
 from __future__ import annotations
 
+import io
+import zipfile
 from contextlib import contextmanager
 from datetime import date
 
@@ -22,6 +24,8 @@ import pytest
 
 from caseflow.core.roles import OrgType
 from tests.conftest import _https_client, csrf_token, sign_in
+from tests.imports.helpers import SAMPLE
+from tests.outcomes.helpers import attendance, claims, claims_run, family_on_programme
 from tests.plans.helpers import complete_assessment, members, plan_body
 from tests.triage.helpers import case_at_panel
 
@@ -416,12 +420,30 @@ def world(app, api, factory):
         "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
         "period_end": date.today().isoformat()})
     assert sample.status_code == 201, sample.get_json()
+    # outcomes: a second family on the programme whose child's attendance is sustained, claimed by
+    # a claims run, validated, approved and submitted in this month's batch (tests/outcomes)
+    outcome_people = {"referrer": users["referrer"], "officer": users["front_door"], "chair": users["team_manager"],
+                      "sam": users["keyworker"]}
+    outcome_tokens = {"referrer": tokens["referrer"], "officer": tokens["front_door"],
+                      "chair": tokens["team_manager"], "sam": kw}
+    _, _, outcome_people_ids = family_on_programme(app, api, outcome_people, outcome_tokens, surname="Okafor")
+    attendance(api, kw, outcome_people_ids["child"], [93, 95, 91])
+    run = claims_run(api, tokens["analyst"])
+    [claim] = claims(api, tokens["analyst"])
+    for action, token in (("validate", "analyst"), ("approve", "team_manager")):
+        acted = api.post(f"/api/v1/outcomes/claims/{claim['id']}/{action}", tokens[token],
+                         json={"version": claim["version"]})
+        assert acted.status_code == 200, acted.get_json()
+        claim = acted.get_json()
+    batch = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": date.today().strftime("%Y-%m")})
+    assert batch.status_code == 201, batch.get_json()
     params = {"sample_id": sample.get_json()["id"], "audit_id": sample.get_json()["audits"][0]["id"],
               "case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
               "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
               "org_id": school.id, "action_id": action_id, "user_id": spare.id, "token_id": spare_token_id,
-              "team_id": spare_team_id}
+              "team_id": spare_team_id, "claim_id": claim["id"], "run_id": run["id"], "batch_id": batch.get_json()["id"],
+              "code": "education", "key": "timeliness", "table": "summary"}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)
@@ -429,6 +451,23 @@ def world(app, api, factory):
         signed = sign_in(client, user)
         assert signed.status_code == 302, (role, signed.status_code, signed.get_data(as_text=True)[:3000])
         clients[role] = (client, csrf_token(client, "/inbox"))
+    # the analyst's pseudonymised extract (tests/reports) and an administrator's dry-run import of
+    # the sample bundle (tests/imports): <job_id> is one or the other, by route (_path)
+    analyst, analyst_csrf = clients["analyst"]
+    extract = analyst.post("/analysis/extracts", data={"csrf_token": analyst_csrf, "purpose": "evaluation",
+                                                        "from": "2026-06-01", "to": "2026-08-31"})
+    assert extract.status_code == 302, extract.get_data(as_text=True)[:3000]
+    params["extract_job_id"] = extract.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    admin, admin_csrf = clients["admin"]
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(SAMPLE.iterdir()):
+            archive.write(path, "bundle/" + path.name)
+    uploaded = admin.post("/imports", data={"csrf_token": admin_csrf, "source_system": "Northshire EHM", "dry_run": "yes",
+                                            "bundle": (io.BytesIO(bundle.getvalue()), "northshire.zip")},
+                          content_type="multipart/form-data")
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[:3000]
+    params["import_job_id"] = uploaded.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     return params, rp_id, clients, tokens
 
 
@@ -446,6 +485,8 @@ DESTRUCTIVE_LAST = ["/taf/<member_id>/remove", "/withdraw", "/sign-out"]
 def _path(rule: str, params: dict, rp_id: str) -> str:
     if "/people/<person_id>/match" in rule:
         rule = rule.replace("<person_id>", rp_id)
+    job = params["extract_job_id"] if rule.startswith("/analysis/") else params["import_job_id"]
+    rule = rule.replace("<job_id>", job)
     for name, value in params.items():
         rule = rule.replace(f"<{name}>", value)
     return rule
