@@ -61,10 +61,16 @@ def _claim(claim) -> dict:
             "plan_version": outcomes_plan.get(claim.plan_version_id).number}
 
 
-@endpoint(bp, "/outcomes/claims", "POST", status=201, body=ClaimFamilySchema,
+@endpoint(bp, "/outcomes/claims", "POST", status=201, documented_body=ClaimFamilySchema,
           summary="Propose a claim for one family and result (refused if not achieved or already claimed)",
           response=schemas.ClaimSchema, errors=(409,))
 def claim_family(user, data):
+    from caseflow.core.access import require
+    from caseflow.core.errors import load
+
+    # The policy before the body (the endpoint's schema would answer a 422 to anyone).
+    require(user, "outcomes.claims.run", object_type="outcome_claims", audit=False)
+    data = load(ClaimFamilySchema, json_object())
     return schemas.ClaimSchema().dump(_claim(claims.claim_family(user, data["family_id"], data["result"]))), 201
 
 

@@ -231,8 +231,8 @@ def shown_snapshot(claim: Claim) -> dict:
 
 
 def _acting_on(actor, claim_id: str, action: str, schema, raw: dict, allowed_from: set) -> tuple[Claim, dict]:
+    claim = load_claim(actor, claim_id, action, lock=True)  # the policy first, then the body
     data = load(schema, raw)
-    claim = load_claim(actor, claim_id, action, lock=True)
     if data["version"] != claim.version:
         raise StaleVersion("Someone else acted on this claim since you opened it: reload it.")
     if claim.state not in allowed_from:

@@ -26,6 +26,8 @@ FIELDS = ("kind", "period_start", "period_end", "value", "code", "note", "source
 
 def record(actor, raw: dict, source: EvidenceSource | str | None = None) -> tuple[Evidence, bool, int]:
     """Record one measurement: (the row, whether it is new, families recomputed)."""
+    # The policy before the body: only those who may record some evidence get their body checked.
+    require(actor, "outcomes.evidence.send", object_type="person", purpose="outcomes evidence", audit=False)
     data = load(EvidenceSchema, raw)
     source = EvidenceSource(source) if source else (
         EvidenceSource.PARTNER_SYSTEM if actor.role == "partner_system" else EvidenceSource.KEYWORKER)

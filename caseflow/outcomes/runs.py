@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from caseflow.core import audit, timescales
-from caseflow.core.access import require
+from caseflow.core.access import can, require
 from caseflow.core.database import utcnow
 from caseflow.core.errors import Conflict, NotFound, load
 from caseflow.core.extensions import db
@@ -42,6 +42,9 @@ def _queued() -> bool:
 
 
 def start(actor, raw: dict) -> OutcomesRun:
+    # The policy before the body: someone who may start no kind of run is refused whatever they sent.
+    if not any(can(actor, action) for action in sorted(set(ACTIONS.values()))):
+        require(actor, "outcomes.claims.run", object_type="outcomes_run", purpose="start a run")
     data = load(RunStartSchema, raw)
     kind = RunKind(data["kind"])
     require(actor, ACTIONS[kind], object_type="outcomes_run", purpose=f"start a {kind.value.replace('_', ' ')} run")

@@ -1313,6 +1313,22 @@ def _outcomes_evidence_record(user, target):
     return decision if not decision else deny("You may not record this kind of evidence about this person.")
 
 
+@rule("outcomes.evidence.send")
+def _outcomes_evidence_send(user, obj):
+    """Whether someone records outcomes evidence at all, asked before the evidence is read; each
+    record is then decided by outcomes.evidence.record (the person, their family, the kind)."""
+    if user.role == Role.PARTNER_SYSTEM:
+        org_type = getattr(getattr(user, "organisation", None), "type", None)
+        if PARTNER_EVIDENCE.get(org_type):
+            return allow("Partner systems send the outcomes evidence they hold.", set(),
+                         basis="information sharing agreement (outcomes evidence)")
+        return deny("Your organisation does not send outcomes evidence.")
+    if user.role in {Role.ANALYST, Role.KEYWORKER, Role.TEAM_MANAGER}:
+        return allow("Keyworkers, managers and analysts record outcomes evidence about families they may see.",
+                     set(), basis=None)
+    return deny("Only keyworkers, managers, analysts and partner systems record outcomes evidence.")
+
+
 @rule("outcomes.claims.view")
 def _outcomes_claims_view(user, obj):
     if user.role in {Role.ANALYST, Role.TEAM_MANAGER}:

@@ -148,6 +148,8 @@ def workspace():
 @bp.route("/analysis/extracts", methods=["POST"])
 @login_required
 def start_extract():
+    if not can(current_user, "reports.extract"):
+        abort(403)  # the policy before the form: only analysts get their answers checked
     errors = {}
     purpose = request.form.get("purpose", "")
     if purpose not in extracts.PURPOSES:

@@ -15,6 +15,8 @@ sign-in page (web) or 401 (API) unless a route is public.
 """
 from __future__ import annotations
 
+import io
+import zipfile
 from contextlib import contextmanager
 from datetime import date
 
@@ -22,6 +24,8 @@ import pytest
 
 from caseflow.core.roles import OrgType
 from tests.conftest import _https_client, csrf_token, sign_in
+from tests.imports.helpers import SAMPLE
+from tests.outcomes.helpers import attendance, claims, claims_run, family_on_programme
 from tests.plans.helpers import complete_assessment, members, plan_body
 from tests.triage.helpers import case_at_panel
 
@@ -44,6 +48,12 @@ RECORD_KEEPERS = {"front_door", "team_manager", "other_manager"}  # merging, unm
 PUBLIC = "public"
 OPERATOR = frozenset()  # no role: the loopback address or a CASEFLOW_METRICS_TOKEN holder only
 OWN_ACCOUNT = "own account"  # every signed-in user, about their own account: no one else's data, no policy question
+OUTCOME_READERS = WORKERS | {"analyst"}                 # a family's outcomes: who may see the family, and analysts
+EVIDENCE_RECORDERS = {"keyworker", "team_manager", "analyst"}
+CLAIMS = {"analyst", "team_manager", "other_manager"}       # payment-by-results claims
+REPORT_STAFF = {"team_manager", "other_manager", "panel_chair", "analyst"}
+DASHBOARD_PARTNERS = {"referrer", "taf_partner", "removed_taf", "stranger_partner", "partner_system"} \
+    | CONSENTED | UNCONSENTED                               # the demand dashboard, their own organisation's
 
 # (method, rule) -> roles allowed. Rules use the app's own URL rules, exactly.
 MATRIX: dict[tuple[str, str], set[str] | str] = {
@@ -255,6 +265,52 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/case-audits/samples/<sample_id>"): {"team_manager", "other_manager"},
     ("POST", "/api/v1/case-audits/files/<audit_id>/grade"): {"team_manager", "other_manager"},
     ("GET", "/api/v1/case-audits/grades"): {"team_manager", "other_manager"},
+    # outcomes and payment by results (docs/outcomes.md, caseflow/policy/rules.py outcomes.*): the
+    # Outcomes Plan is published to everyone and kept by administrators; a family's outcomes are
+    # seen by the staff who may see the family and by analysts; evidence is recorded by the
+    # keyworker, managers, analysts and partner systems (here a police force's) for their own kind;
+    # claims are worked by analysts and team managers (any team's: the programme's claims), an
+    # analyst validates and records payment, a manager approves; the national returns and unit costs
+    # are analysts' and administrators'. The run is a claims run, the batch a submitted month.
+    ("GET", "/outcomes/plan"): EVERYONE, ("POST", "/outcomes/plan"): {"admin"},
+    ("GET", "/api/v1/outcomes/plan"): EVERYONE, ("POST", "/api/v1/outcomes/plan/versions"): {"admin"},
+    ("GET", "/outcomes/plan/problems/<code>"): {"admin"}, ("POST", "/outcomes/plan/problems/<code>"): {"admin"},
+    ("GET", "/families/<family_id>/outcomes"): OUTCOME_READERS,
+    ("GET", "/api/v1/families/<family_id>/outcomes"): OUTCOME_READERS,
+    ("POST", "/families/<family_id>/outcomes"): EVIDENCE_RECORDERS,
+    # the person (so the family) is named in the body: the route is open to every keyworker and
+    # manager (outcomes.evidence.send) and each record is decided by outcomes.evidence.record on
+    # the person's family (tests/outcomes); here the body is empty, so no family is named
+    ("POST", "/api/v1/outcomes/evidence"): EVIDENCE_RECORDERS | {"other_keyworker", "other_manager", "partner_system"},
+    ("GET", "/outcomes/claims"): CLAIMS, ("GET", "/api/v1/outcomes/claims"): CLAIMS,
+    ("POST", "/api/v1/outcomes/claims"): CLAIMS,
+    ("GET", "/outcomes/claims/<claim_id>"): CLAIMS, ("GET", "/api/v1/outcomes/claims/<claim_id>"): CLAIMS,
+    ("POST", "/outcomes/claims/<claim_id>"): CLAIMS,  # validate, reject or approve: which one is asked again
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/validate"): {"analyst"},
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/reject"): CLAIMS,
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/approve"): {"team_manager", "other_manager"},
+    ("POST", "/api/v1/outcomes/claims/<claim_id>/paid"): {"analyst"},
+    ("POST", "/outcomes/claims/submit"): CLAIMS, ("POST", "/api/v1/outcomes/claims/submissions"): CLAIMS,
+    ("GET", "/outcomes/batches/<batch_id>.csv"): CLAIMS,
+    ("POST", "/outcomes/runs"): CLAIMS, ("POST", "/api/v1/outcomes/runs"): CLAIMS,  # returns runs: analysts only
+    ("GET", "/outcomes/runs/<run_id>"): CLAIMS, ("GET", "/api/v1/outcomes/runs/<run_id>"): CLAIMS,
+    ("GET", "/outcomes/runs/<run_id>/output.csv"): CLAIMS, ("GET", "/api/v1/outcomes/runs/<run_id>/output"): CLAIMS,
+    ("GET", "/outcomes/returns"): {"analyst", "admin"},  # the returns (analysts) and unit costs (admins)
+    ("POST", "/outcomes/returns"): {"admin"},  # a unit cost
+    # dashboards: managers, panel chairs and analysts see the service's figures (aggregates only);
+    # partners the demand dashboard about their own organisation; the cases behind a missed target
+    # only managers; the analyst's workspace (pseudonymised extracts) only analysts. <key> is the
+    # timeliness dashboard.
+    ("GET", "/reports"): REPORT_STAFF | DASHBOARD_PARTNERS,
+    ("GET", "/reports/<key>"): REPORT_STAFF, ("GET", "/reports/<key>.xlsx"): REPORT_STAFF,
+    ("GET", "/reports/<key>/<table>.csv"): REPORT_STAFF, ("POST", "/reports/<key>/refresh"): REPORT_STAFF,
+    ("GET", "/reports/timeliness/missed"): {"team_manager", "other_manager", "panel_chair"},
+    ("GET", "/analysis"): {"analyst"}, ("POST", "/analysis/extracts"): {"analyst"},
+    ("GET", "/analysis/extracts/<job_id>"): {"analyst"}, ("GET", "/analysis/extracts/<job_id>.csv"): {"analyst"},
+    # the migration import: a data job, for analysts and administrators only (imports.run)
+    ("GET", "/imports"): {"analyst", "admin"}, ("POST", "/imports"): {"analyst", "admin"},
+    ("GET", "/imports/<job_id>"): {"analyst", "admin"}, ("POST", "/imports/<job_id>/cancel"): {"analyst", "admin"},
+    ("GET", "/imports/<job_id>/problems.csv"): {"analyst", "admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -367,12 +423,30 @@ def world(app, api, factory):
         "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
         "period_end": date.today().isoformat()})
     assert sample.status_code == 201, sample.get_json()
+    # outcomes: a second family on the programme whose child's attendance is sustained, claimed by
+    # a claims run, validated, approved and submitted in this month's batch (tests/outcomes)
+    outcome_people = {"referrer": users["referrer"], "officer": users["front_door"], "chair": users["team_manager"],
+                      "sam": users["keyworker"]}
+    outcome_tokens = {"referrer": tokens["referrer"], "officer": tokens["front_door"],
+                      "chair": tokens["team_manager"], "sam": kw}
+    _, _, outcome_people_ids = family_on_programme(app, api, outcome_people, outcome_tokens, surname="Okafor")
+    attendance(api, kw, outcome_people_ids["child"], [93, 95, 91])
+    run = claims_run(api, tokens["analyst"])
+    [claim] = claims(api, tokens["analyst"])
+    for action, token in (("validate", "analyst"), ("approve", "team_manager")):
+        acted = api.post(f"/api/v1/outcomes/claims/{claim['id']}/{action}", tokens[token],
+                         json={"version": claim["version"]})
+        assert acted.status_code == 200, acted.get_json()
+        claim = acted.get_json()
+    batch = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": date.today().strftime("%Y-%m")})
+    assert batch.status_code == 201, batch.get_json()
     params = {"sample_id": sample.get_json()["id"], "audit_id": sample.get_json()["audits"][0]["id"],
               "case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,
               "person_id": person_id, "consent_id": consent["id"], "notification_id": note_id, "member_id": member["id"],
               "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
               "org_id": school.id, "action_id": action_id, "user_id": spare.id, "token_id": spare_token_id,
-              "team_id": spare_team_id}
+              "team_id": spare_team_id, "claim_id": claim["id"], "run_id": run["id"], "batch_id": batch.get_json()["id"],
+              "code": "education", "key": "timeliness", "table": "summary"}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)
@@ -380,6 +454,23 @@ def world(app, api, factory):
         signed = sign_in(client, user)
         assert signed.status_code == 302, (role, signed.status_code, signed.get_data(as_text=True)[:3000])
         clients[role] = (client, csrf_token(client, "/inbox"))
+    # the analyst's pseudonymised extract (tests/reports) and an administrator's dry-run import of
+    # the sample bundle (tests/imports): <job_id> is one or the other, by route (_path)
+    analyst, analyst_csrf = clients["analyst"]
+    extract = analyst.post("/analysis/extracts", data={"csrf_token": analyst_csrf, "purpose": "evaluation",
+                                                        "from": "2026-06-01", "to": "2026-08-31"})
+    assert extract.status_code == 302, extract.get_data(as_text=True)[:3000]
+    params["extract_job_id"] = extract.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    admin, admin_csrf = clients["admin"]
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(SAMPLE.iterdir()):
+            archive.write(path, "bundle/" + path.name)
+    uploaded = admin.post("/imports", data={"csrf_token": admin_csrf, "source_system": "Northshire EHM", "dry_run": "yes",
+                                            "bundle": (io.BytesIO(bundle.getvalue()), "northshire.zip")},
+                          content_type="multipart/form-data")
+    assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[:3000]
+    params["import_job_id"] = uploaded.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     return params, rp_id, clients, tokens
 
 
@@ -397,6 +488,8 @@ DESTRUCTIVE_LAST = ["/taf/<member_id>/remove", "/withdraw", "/sign-out"]
 def _path(rule: str, params: dict, rp_id: str) -> str:
     if "/people/<person_id>/match" in rule:
         rule = rule.replace("<person_id>", rp_id)
+    job = params["extract_job_id"] if rule.startswith("/analysis/") else params["import_job_id"]
+    rule = rule.replace("<job_id>", job)
     for name, value in params.items():
         rule = rule.replace(f"<{name}>", value)
     return rule
