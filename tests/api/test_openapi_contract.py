@@ -26,6 +26,7 @@ from tests.frontdoor.test_api_intake import request_body
 from tests.frontdoor.test_matching_outcomes import lookalike_request
 from tests.notify.helpers import LEAH, incident, open_family
 from tests.notify.receivers import WebhookReceiver
+from tests.outcomes.helpers import TERMS, family_on_programme
 from tests.plans.helpers import TODAY, agreed_plan, complete_assessment
 from tests.socialcare.test_step_up_down_api import STEP_UP
 from tests.triage.helpers import TRIAGE_TO_PANEL, case_at_panel, new_case
@@ -386,11 +387,109 @@ def _journey(api, factory, app, receiver) -> Journey:
     api.post(f"{API}/events/{after['id']}/decision", t["aaron"], json={
         "decision": "no_further_action", "reason": "Isolated incident; the new area knows."}, expect=200)
 
+    # Family records over time, on the Walsh family: a person's record, a correction, the
+    # household on a date, a baby joining, a relationship, someone leaving.
+    officer = t["officer"]
+    api.get(f"{API}/people/{leah}", officer, expect=200)
+    api.post(f"{API}/people/{sharon}/corrections", officer, json={
+        "family_name": "Walsh-Reid", "reason": "Married in June; new surname on her passport"}, expect=200)
+    api.get(f"{API}/families/{family_id}/household?as_of={(TODAY - timedelta(days=30)).isoformat()}", officer,
+            expect=200)
+    joined = api.post(f"{API}/families/{family_id}/household/members", officer, json={
+        "person": {"given_name": "Mia", "family_name": "Walsh", "date_of_birth": TODAY.isoformat(), "sex": "female"},
+        "relationship": "child", "joined_on": TODAY.isoformat(), "reason": "Born"}, expect=201).get_json()
+    mia = next(m["person_id"] for m in joined["members"] if m["given_name"] == "Mia")
+    api.post(f"{API}/families/{family_id}/relationships", officer, json={
+        "person_id": sharon, "related_person_id": mia, "kind": "parent", "parental_responsibility": True},
+        expect=201)
+    # Duplicates: the Quinn family known twice; people compared, merged and unmerged, then the
+    # family records the same way.
+    twin_people = [("Dana", date(1990, 3, 4), "parent_carer", {}), ("Ruby", date(2014, 8, 9), "child", {})]
+    quinn, (dana, ruby) = known_family(app, surname="Quinn", people=twin_people)
+    quinn_again, (dana_again, ruby_again) = known_family(app, surname="Quinn", people=twin_people)
+    api.get(f"{API}/people/{ruby}/compare?other_id={ruby_again}", officer, expect=200)
+    api.post(f"{API}/people/{ruby}/merge", officer, json={
+        "other_id": ruby_again, "keep": "this", "reason": "Same child: same date of birth, school confirmed"},
+        expect=201)
+    api.post(f"{API}/people/{ruby_again}/unmerge", officer, json={"reason": "Twins, not one child"}, expect=200)
+    api.get(f"{API}/families/{quinn}/compare?other_id={quinn_again}", officer, expect=200)
+    api.post(f"{API}/families/{quinn}/merge", officer, json={
+        "other_id": quinn_again, "keep": "this", "reason": "One household: the mother confirmed both addresses"},
+        expect=201)
+    api.post(f"{API}/families/{quinn}/unmerge", officer, json={"reason": "Two households after all"}, expect=200)
+    api.post(f"{API}/families/{quinn_again}/household/members/{dana_again}/leave", officer, json={
+        "left_on": TODAY.isoformat(), "reason": "moved_to_household", "moved_to_family_id": quinn,
+        "relationship_there": "parent_carer", "note": "Moved in with her sister"}, expect=200)
+    # A Hughes child linked at the front door to the wrong person: split off.
+    _, (tia,) = known_family(app, surname="Hughes", people=[("Tia", date(2013, 3, 3), "child", {})])
+    cousin = api.post(f"{API}/requests", t["referrer"], json=request_body(people=[
+        {"given_name": "Tia", "family_name": "Hughes", "date_of_birth": "2013-03-03", "sex": "female",
+         "relationship": "child", "postcode": "NS1 4AB", "school": "Hill Top School"}]), expect=201).get_json()
+    linked = api.get(f"{API}/requests/{cousin['id']}", officer, expect=200).get_json()["people"][0]
+    assert linked["person_id"] == tia, "the journey needs a confident (wrong) link"
+    split_off = api.post(f"{API}/people/{tia}/split", officer, json={
+        "request_person_ids": [linked["id"]], "reason": "A cousin with the same name and birthday"},
+        expect=201).get_json()
+    from caseflow.core.extensions import db
+    from caseflow.families.duplicates import suggest_duplicate
+
+    with app.app_context():
+        candidate_id = suggest_duplicate("person", dana, dana_again, source="import", score=0.6,
+                                         reasons=["same date of birth"]).id
+        db.session.commit()
+    api.get(f"{API}/duplicates", officer, expect=200)
+    api.post(f"{API}/duplicates/{candidate_id}/dismiss", officer, expect=200)
+    assert split_off["id"] != tia
+
+    # Outcomes and payment by results: a family on the programme whose attendance is met and
+    # sustained; evidence (one row sent again, corrected), its progress, a claim proposed by
+    # hand and rejected, then proposed by a claims run, validated, approved, submitted and paid;
+    # a Family Progress Data extract; the Outcomes Plan and a new version of it.
+    p["analyst"] = factory.user("analyst", org=orgs["early_help"], name="Tom Analyst")
+    p["school_system"] = factory.user("partner_system", org=orgs["school"], name="Academy MIS")
+    for key in ("analyst", "school_system"):
+        t[key] = factory.token(p[key])
+    _, programme, who = family_on_programme(app, api, p, t, surname="Nwosu",
+                                           given_names=("Grace", "Esther"))
+    for i, ((start, end), pct) in enumerate(zip(TERMS, [93, 95, 91])):
+        api.post(f"{API}/outcomes/evidence", t["school_system"], json={
+            "person_id": who["child"], "kind": "attendance", "period_start": start.isoformat(),
+            "period_end": end.isoformat(), "value": pct, "source_row_key": f"urn-1:nwosu:{i}"}, expect=201)
+    api.post(f"{API}/outcomes/evidence", t["school_system"], json={  # the school's file sent again, corrected
+        "person_id": who["child"], "kind": "attendance", "period_start": TERMS[0][0].isoformat(),
+        "period_end": TERMS[0][1].isoformat(), "value": 94, "source_row_key": "urn-1:nwosu:0"}, expect=200)
+    api.get(f"{API}/families/{programme}/outcomes", t["sam"], expect=200)
+    by_hand = api.post(f"{API}/outcomes/claims", t["analyst"], json={
+        "family_id": programme, "result": "sustained_progress"}, expect=201).get_json()
+    api.post(f"{API}/outcomes/claims/{by_hand['id']}/reject", t["manager"], json={
+        "version": by_hand["version"], "reason": "The spring term figure is the wrong child's."}, expect=200)
+    run = api.post(f"{API}/outcomes/runs", t["analyst"], json={"kind": "claims_proposal"}, expect=202).get_json()
+    api.get(f"{API}/outcomes/runs/{run['id']}", t["manager"], expect=200)
+    proposed = api.get(f"{API}/outcomes/claims?state=proposed", t["analyst"], expect=200).get_json()["items"]
+    claim = next(c for c in proposed if c["family_id"] == programme)
+    claim = api.post(f"{API}/outcomes/claims/{claim['id']}/validate", t["analyst"],
+                     json={"version": claim["version"]}, expect=200).get_json()
+    claim = api.post(f"{API}/outcomes/claims/{claim['id']}/approve", t["manager"],
+                     json={"version": claim["version"]}, expect=200).get_json()
+    api.post(f"{API}/outcomes/claims/submissions", t["analyst"], json={"month": date.today().strftime("%Y-%m")},
+             expect=201)
+    claim = api.get(f"{API}/outcomes/claims/{claim['id']}", t["manager"], expect=200).get_json()
+    api.post(f"{API}/outcomes/claims/{claim['id']}/paid", t["analyst"], json={
+        "version": claim["version"], "paid_on": date.today().isoformat()}, expect=200)
+    extract = api.post(f"{API}/outcomes/runs", t["analyst"], json={"kind": "progress_data", "sample_percent": 100},
+                       expect=202).get_json()
+    api.get(f"{API}/outcomes/runs/{extract['id']}/output", t["analyst"], expect=200)
+    outcomes_plan = api.get(f"{API}/outcomes/plan", t["admin"], expect=200).get_json()
+    api.post(f"{API}/outcomes/plan/versions", t["admin"], json={
+        "framework": outcomes_plan["framework"], "definition": outcomes_plan["definition"],
+        "change_note": "Reviewed: no change to the outcomes"}, expect=201)
+
     return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
                     "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
                     "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
                     "org_id": orgs["school"].id, "sample_id": sample["id"], "audit_id": sample["audits"][0]["id"],
-                    "action_id": plan["actions"][0]["id"]}, t)
+                    "action_id": plan["actions"][0]["id"], "candidate_id": candidate_id,
+                    "claim_id": claim["id"], "run_id": extract["id"]}, t)
 
 
 def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review_on=None) -> str:
