@@ -61,6 +61,9 @@ NOT_2XX = {
     "/consents/<consent_id>/signed-copy/download": "no signed copy was uploaded (404)",
     "/api/v1/people/<person_id>/compare": "compared with no one (the other record is a query parameter: EXTRA_READS)",
     "/api/v1/families/<family_id>/compare": "compared with no one (the other record is a query parameter: EXTRA_READS)",
+    # The world's run is a claims run: only a returns run writes a file (tests/outcomes reads one).
+    "/api/v1/outcomes/runs/<run_id>/output": "the world's run is a claims run, which has no file (404)",
+    "/outcomes/runs/<run_id>/output.csv": "the world's run is a claims run, which has no file (404)",
 }
 
 # Who requests each route: the first of these the authorisation matrix allows.
