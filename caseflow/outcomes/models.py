@@ -110,6 +110,9 @@ class Claim(Base):
         Index("uq_outcome_claims_family_result", "family_id", "result", unique=True,
               postgresql_where=LIVE, sqlite_where=LIVE),
         Index("ix_outcome_claims_state", "state", "proposed_at"),
+        # the claims list, newest first, whatever the state; a family's claims (merges, the compare page)
+        Index("ix_outcome_claims_proposed_at", "proposed_at", "id"),
+        Index("ix_outcome_claims_family_id", "family_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -158,6 +161,8 @@ class OutcomesRun(Base):
     """A queued claims run or return extract, with its progress for the page that waits on it."""
 
     __tablename__ = "outcome_runs"
+    # the latest run of a kind (the claims page shows the last claims run)
+    __table_args__ = (Index("ix_outcome_runs_kind_created_at", "kind", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[RunKind] = mapped_column(closed_set(RunKind, "kind", 24))
