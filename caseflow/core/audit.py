@@ -32,7 +32,7 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import g, has_request_context, request
@@ -138,7 +138,7 @@ _HASHED_COLUMNS = {
 }
 
 
-def event_hash(event: AuditEvent, prev_hash: str, version: int | None = None) -> str:
+def event_hash(event: AuditEvent | RecordedEvent, prev_hash: str, version: int | None = None) -> str:
     """The hash of one row under its version (or the one given), chained to prev_hash."""
     version = version or event.hash_version or 1
     payload = {}
@@ -154,13 +154,36 @@ def event_hash(event: AuditEvent, prev_hash: str, version: int | None = None) ->
     return hashlib.sha256(encoded).hexdigest()
 
 
+@dataclass(slots=True)
+class RecordedEvent:
+    """An event recorded in this transaction and not yet on the chain: the audit row's values,
+    held as plain attributes. A queue or caseload page records an event per family it shows, and
+    a tracked AuditEvent each cost more than hashing it; rows are inserted in bulk at commit."""
+    at: datetime
+    actor_id: str | None
+    actor_label: str | None
+    actor_org_id: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    family_id: str | None
+    categories: list
+    purpose: str | None
+    basis: str | None
+    request_id: str | None
+    ip: str | None
+    hash_version: int = HASH_VERSION
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
 def record(actor, action: str, object_type: str, object_id: str | None = None, *,
            family_id: str | None = None, categories=(), purpose: str | None = None,
-           basis: str | None = None, session=None) -> AuditEvent:
+           basis: str | None = None, session=None) -> RecordedEvent:
     """Record one event in the current transaction. It joins the chain when the transaction
     commits (see chain_pending), so it is kept exactly when the change it records is kept."""
-    session = session or db.session
-    entry = AuditEvent(
+    entry = _fitted(RecordedEvent(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else "anonymous"),
@@ -174,32 +197,38 @@ def record(actor, action: str, object_type: str, object_id: str | None = None, *
         basis=basis,
         request_id=_request_id(),
         ip=_client_ip(),
-        hash_version=HASH_VERSION,
-    )
-    _fit_columns(entry)
-    session.info.setdefault(_PENDING_KEY, []).append(entry)
+    ))
+    (session or db.session).info.setdefault(_PENDING_KEY, []).append(entry)
     return entry
 
 
-def _fit_columns(entry: AuditEvent) -> None:
+_FITTED_COLUMNS = {column: AuditEvent.__table__.c[column].type.length
+                   for column in ("actor_label", "action", "object_type", "purpose", "basis", "request_id", "ip")}
+
+
+def _fitted(entry: RecordedEvent) -> RecordedEvent:
     """The trail is system text built from other records (a basis naming every consent that
     covers a family, a break-glass reason, a client's X-Request-Id): cut to its column, marked as
     cut, so that recording a read can never fail it (a failed audit write would make the family
     impossible to open). Cut before hashing, so the chain covers what is stored."""
-    for column in ("actor_label", "action", "object_type", "purpose", "basis", "request_id", "ip"):
+    for column, length in _FITTED_COLUMNS.items():
         value = getattr(entry, column)
         if isinstance(value, str):
-            setattr(entry, column, text.fit(value.replace("\x00", ""), AuditEvent.__table__.c[column].type.length))
+            setattr(entry, column, text.fit(value.replace("\x00", ""), length))
+    return entry
 
 
 def record_reads(actor, action: str, object_type: str, family_ids, *, object_id: str | None = None,
                  categories=(), purpose: str | None = None, basis: str | None = None) -> None:
     """A read that showed several families (a search, a queue, an agenda, a caseload, an inbox):
     one event per family, so each family's access log shows it, or one naming no family when it
-    showed none."""
-    for family_id in list(dict.fromkeys(f for f in family_ids if f)) or [None]:
-        record(actor, action, object_type, object_id, family_id=family_id, categories=categories,
-               purpose=purpose, basis=basis)
+    showed none. The events differ only in the family: the first is built, the rest copied."""
+    family_ids = list(dict.fromkeys(f for f in family_ids if f)) or [None]
+    first = record(actor, action, object_type, object_id, family_id=family_ids[0], categories=categories,
+                   purpose=purpose, basis=basis)
+    pending = db.session.info[_PENDING_KEY]
+    for family_id in family_ids[1:]:
+        pending.append(replace(first, family_id=family_id, categories=list(first.categories)))
 
 
 _PENDING_KEY = "caseflow.audit.pending"

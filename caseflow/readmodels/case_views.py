@@ -9,6 +9,8 @@ from caseflow.cases import services
 from caseflow.core.access import can
 
 bp = Blueprint("cases", __name__, template_folder="templates")
+# The case page shows the newest entries of the chronology; the chronology page has them all.
+CHRONOLOGY_ON_CASE_PAGE = 40
 
 
 @bp.route("/cases/<case_id>")
@@ -23,9 +25,11 @@ def show(case_id):
     case = view.case
     keyworker = directory.get_user(case.keyworker_id)
     work = summary.for_case(current_user, case)
-    _, entries = chronology.chronology(current_user, case.id, action="case.view")
+    entries, older_entries = chronology.recent(current_user, case.id, CHRONOLOGY_ON_CASE_PAGE,
+                                               opened=(case, view.decision), assessment=work.assessment)
     return render_template("cases/show.html", case=case, view=view, actions=view.actions,
-                           timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries,
+                           timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries, older_entries=older_entries,
+                           chronology_link=older_entries and bool(can(current_user, "casework.view", case)),
                            taf_candidates=taf.candidates() if work.can_record else [],
                            social=case_panel(current_user, case, view.decision),
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
 from caseflow.cases import amendments
 from caseflow.cases.models import Case, CaseTransition
-from caseflow.core.access import can, shows_move
+from caseflow.core.access import Decision, can, shows_move
 from caseflow.core.extensions import db
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
@@ -47,19 +47,48 @@ class Entry:
         return (self.day, self.at or datetime.min.replace(tzinfo=timescales.LONDON))
 
 
+NOT_READ = object()  # the caller has not read the case's assessment (None: it has none)
+
+
+def _newest(query, newest: int | None, *order):
+    """The whole source, or its `newest` rows (newest first; the caller sorts the merge)."""
+    return query if newest is None else query.order_by(*(column.desc() for column in order)).limit(newest)
+
+
 def _stamp(moment: datetime) -> tuple[date, datetime]:
     local = timescales.to_london(moment)
     return local.date(), local
 
 
-def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case, list[Entry]]:
+def chronology(actor, case_id: str, action: str = "casework.view", *, opened: tuple[Case, Decision] | None = None,
+               assessment: Assessment | None | object = NOT_READ) -> tuple[Case, list[Entry]]:
+    """The whole timeline (the chronology page, the handover pack, the API)."""
+    case, entries = _timeline(actor, case_id, action, opened, assessment, newest=None)
+    return case, entries
+
+
+def recent(actor, case_id: str, newest: int, action: str = "case.view", *,
+           opened: tuple[Case, Decision] | None = None,
+           assessment: Assessment | None | object = NOT_READ) -> tuple[list[Entry], bool]:
+    """The newest entries of the timeline, oldest first, and whether there are older ones: the
+    case page, which a case years long would otherwise fill with every visit and notification.
+    The sources that grow with the case's length (contacts, reviews, addenda, notifications) are
+    read newest first, `newest` + 1 rows each, so the page reads the same whatever the length."""
+    _, entries = _timeline(actor, case_id, action, opened, assessment, newest=newest + 1)
+    return entries[-newest:], len(entries) > newest
+
+
+def _timeline(actor, case_id, action, opened, assessment, newest: int | None) -> tuple[Case, list[Entry]]:
     """The merged timeline. The case page asks with "case.view": a partner then sees what
     happened and when, with the detail withheld by category (and saying so). Each entry follows
     the rule for its own data: moves into or out of social care, and decisions to step up, are
     social care data; triage and panel reasons are referral data and the front door's working
     (never a partner's); notifications to other people
-    and the keyworker's notes are case notes."""
-    case, decision = load_case(actor, case_id, action, "case chronology")
+    and the keyworker's notes are case notes.
+
+    A page that has already opened the case (the policy asked, the read audited) passes it as
+    `opened`, and the case's assessment if it read it, so the case is not read and audited twice."""
+    case, decision = opened if opened is not None else load_case(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
     referral_ok = "referral" in decision.categories
     social_care_ok = "social_care" in decision.categories
@@ -86,7 +115,10 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         if p.decision != PanelOutcome.STEP_UP or social_care_ok:
             add(p.decided_at, "panel", f"Panel {PANEL_DECISIONS.get(p.decision, p.decision)}",
                 p.rationale if reasons_ok else None, p.decided_by_id)
-    for t in db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)):
+    # The case page opens the case with its transitions (load_case(history=True)): use those.
+    transitions = (case.transitions if "transitions" not in inspect(case).unloaded
+                   else db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)))
+    for t in transitions:
         if shows_move(decision, t.from_stage, t.to_stage):
             add(t.at, "transition", f"Stage: {flow.STAGE_LABELS[flow.Stage(t.to_stage)]}",
                 t.reason if notes_ok else None, t.actor_id)  # why it moved is the case's working
@@ -101,15 +133,19 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
             # (triage, panel) or social care's (its response to a step-up).
             shows = social_care_ok if amendments.involves_step_up(a) else reasons_ok
             add(a.amended_at, "amendment", title, detail if shows else None, a.amended_by_id)
-    assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+    if assessment is NOT_READ:
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
     if assessment is not None:
-        for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
+        for a in db.session.scalars(_newest(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id),
+                                            newest, AssessmentAddendum.written_at)):
             add(a.written_at, "addendum", "Addendum to the assessment", a.text if notes_ok else None, a.author_id)
-    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id)):
+    for c in db.session.scalars(_newest(select(Contact).where(Contact.case_id == case.id), newest,
+                                             Contact.occurred_on, Contact.recorded_at)):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
                              CONTACT_TYPES.get(c.contact_type, c.contact_type),
                              c.notes if notes_ok else None, c.recorded_by_id))
-    for r in db.session.scalars(select(Review).where(Review.case_id == case.id)):
+    for r in db.session.scalars(_newest(select(Review).where(Review.case_id == case.id), newest,
+                                            Review.held_on, Review.recorded_at)):
         entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
                              f"TAF review: {REVIEW_DECISIONS[r.decision].split(':')[0].lower()}",
                              r.notes if notes_ok else None, r.recorded_by_id))
@@ -117,7 +153,8 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
         add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
             e.reason if notes_ok else None, e.granted_by_id)
     if notes_ok:  # what others were told is theirs, and may say more than this reader may see
-        for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id)):
+        for n in db.session.scalars(_newest(select(Notification).where(Notification.case_id == case.id), newest,
+                                                    Notification.created_at)):
             # A notification's title can name a child (a school's Operation Encompass notice):
             # partners see that one was sent, not what it said.
             add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,

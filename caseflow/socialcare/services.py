@@ -334,12 +334,14 @@ def case_panel(actor, case, decision) -> dict:
                                 .order_by(StepUp.requested_at.desc()).limit(1))
     worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
     in_social_care = case.stage == flow.Stage.SOCIAL_CARE
+    can_record = bool(can(actor, "socialcare.record", case)) and in_social_care
     return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
             "can_respond": in_social_care and step_up is not None and step_up.response is None
             and bool(can(actor, "socialcare.respond", case)),
             "can_amend_response": (in_social_care or returned_to_early_help(case, step_up)) and step_up is not None
             and step_up.response is not None and bool(can(actor, "socialcare.response.amend", case)),
             "responses": STEP_UP_RESPONSES,
-            "status": current_status(case.id), "can_record": bool(can(actor, "socialcare.record", case))
-            and case.stage == flow.Stage.SOCIAL_CARE, "workers": social_workers(), "vocab": socialcare_vocab,
+            "status": current_status(case.id), "can_record": can_record,
+            # The allocation form's list of every social worker: read only for those shown the form.
+            "workers": social_workers() if can_record else [], "vocab": socialcare_vocab,
             "can_pack": bool(can(actor, "case.handover_pack", case))}

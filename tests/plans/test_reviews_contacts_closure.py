@@ -143,3 +143,41 @@ def test_the_chronology_costs_the_same_queries_however_long_the_case(api, factor
             "date": TODAY.isoformat(), "type": "home_visit", "notes": "Visit", "people_seen": seen})
         api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan))
     assert queries() == before
+
+
+def test_the_case_page_shows_the_newest_of_a_long_chronology_and_links_to_the_whole(api, factory, app, client):
+    """A case years long: the case page shows its latest entries (the newest visit last, as the
+    chronology reads), says so, and links to the chronology page, which has every entry."""
+    from caseflow.plans.models import Contact
+    from caseflow.readmodels.case_views import CHRONOLOGY_ON_CASE_PAGE
+    from tests.conftest import sign_in
+
+    p, t, orgs = team(factory)
+    case_id = allocated_case(api, p, t)
+    visits = CHRONOLOGY_ON_CASE_PAGE + 5
+    with app.app_context():
+        for day in range(visits):  # one visit a week, the oldest first, each with its own words
+            db.session.add(Contact(case_id=case_id, occurred_on=TODAY - timedelta(weeks=visits - day),
+                                   contact_type="home_visit", notes=f"Visit number {day + 1}.",
+                                   recorded_by_id=p["sam"].id))
+        db.session.commit()
+    sign_in(client, p["sam"])
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    shown = page[page.index('data-testid="chronology"'):]
+    assert f"Visit number {visits}." in shown and f"Visit number {visits - 1}." in shown
+    assert "Visit number 1." not in shown and "Visit number 5." not in shown
+    assert shown.index(f"Visit number {visits - 1}.") < shown.index(f"Visit number {visits}.")  # oldest first
+    assert f"The latest {CHRONOLOGY_ON_CASE_PAGE} entries" in page
+    assert f'href="/cases/{case_id}/chronology"' in page
+    whole = client.get(f"/cases/{case_id}/chronology").get_data(as_text=True)
+    assert all(f"Visit number {n}." in whole for n in range(1, visits + 1))
+
+
+def test_a_short_case_page_shows_its_whole_chronology_without_the_note(api, factory, client):
+    from tests.conftest import sign_in
+
+    p, t, orgs = team(factory)
+    case_id = allocated_case(api, p, t)
+    sign_in(client, p["sam"])
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'data-testid="chronology-older"' not in page and "Request for help" in page
