@@ -57,17 +57,35 @@ def app(tmp_path_factory):
     return application
 
 
+def _tables_children_first() -> list[str]:
+    # Asked at each clean-up, not at import: the models are all imported once the app is built.
+    return [t.name for t in reversed(Base.metadata.sorted_tables)]
+
+
+_emptying_script: list[str] = []
+
+
+def _postgresql_emptying_script(conn) -> str:
+    if not _emptying_script:
+        sequences = conn.execute(text("SELECT relname FROM pg_class WHERE relkind = 'S'")).scalars().all()
+        _emptying_script.append("; ".join([f"DELETE FROM {name}" for name in _tables_children_first()]
+                                          + [f"ALTER SEQUENCE {name} RESTART" for name in sequences]))
+    return _emptying_script[0]
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request, app):
     """Every test starts with empty tables (schema kept) and fresh rate-limit counters."""
     yield
     db.session.remove()
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # One script of DELETEs (children first) and sequence restarts, in one round trip:
+            # a test leaves a few rows in a few tables, and TRUNCATE of every table costs about a
+            # second each time (it makes new files for all of them), DELETE a few milliseconds.
+            conn.exec_driver_sql(_postgresql_emptying_script(conn))
         else:
-            for name in tables:
+            for name in _tables_children_first():
                 conn.execute(text(f"DELETE FROM {name}"))
         # As the migrations leave it: the key canary, under the keys in use (a test that
         # rotated keys re-encrypted it under keys it has since put back).
