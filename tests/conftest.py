@@ -10,9 +10,11 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import event, text
 
 from caseflow.app import create_app
+from caseflow.auth import services as auth_services
 from caseflow.core.crypto import ensure_key_canary
 from caseflow.core.database import Base
 from caseflow.core.extensions import db, limiter
@@ -39,6 +41,16 @@ def _reset_schema(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+# argon2 with the product's parameters (64 MiB, three passes) takes tens of milliseconds a hash by
+# design, and the suite creates thousands of accounts and signs in hundreds of times: the tests
+# hash and verify with the same algorithm at its cheapest cost. The product's own parameters are
+# kept here and checked by tests/auth/test_sign_in.py.
+PRODUCT_PASSWORD_HASHER = auth_services._hasher
+_TEST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+auth_services._hasher = _TEST_PASSWORD_HASHER
+auth_services._DUMMY_HASH = _TEST_PASSWORD_HASHER.hash("a password nobody has")
 
 
 @pytest.fixture(scope="session")

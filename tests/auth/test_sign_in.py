@@ -49,6 +49,18 @@ def test_password_is_stored_as_argon2_hash(factory, app):
     assert stored.startswith("$argon2id$") and TEST_PASSWORD not in stored
 
 
+def test_the_product_hashes_passwords_with_argon2id_at_a_recommended_cost():
+    """The suite hashes at argon2's cheapest cost (tests/conftest.py); the product must not: at
+    least OWASP's minimum for argon2id (19 MiB of memory, two passes), and in fact the library's
+    RFC 9106 low-memory profile (64 MiB, three passes)."""
+    from argon2 import Type
+
+    from tests.conftest import PRODUCT_PASSWORD_HASHER as product
+    assert product.type is Type.ID
+    assert product.memory_cost >= 64 * 1024 and product.time_cost >= 3
+    assert product.hash("correct horse battery staple").startswith("$argon2id$v=19$m=65536,t=3,")
+
+
 def test_session_cookie_is_secure_and_httponly(client, factory):
     user = factory.user("front_door")
     response = sign_in(client, user)
