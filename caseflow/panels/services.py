@@ -27,35 +27,12 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.core.keyset import bounded_count
 from caseflow.families.models import Family
-from caseflow.panels.models import Panel, PanelItem, PanelMember, PanelOutcome
+from caseflow.panels import localities
+from caseflow.panels.models import Panel, PanelCadence, PanelItem, PanelKind, PanelMember, PanelOutcome
 from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
 from caseflow.triage import services as triage
 from caseflow.core.vocab import Rag
-
-
-def next_panel_date(after: date | None = None) -> date:
-    """The next meeting date on the configured cadence, moved to a working day."""
-    cadence = current_app.extensions["caseflow.settings"].panel_cadence_days
-    last = db.session.scalar(select(func.max(Panel.meets_on)))
-    start = after or (last + timedelta(days=cadence) if last else date.today())
-    return timescales.working_day_on_or_after(start)
-
-
-def create_panel(actor, raw: dict) -> Panel:
-    require(actor, "panel.manage", object_type="panel", purpose="panel")
-    data = load(PanelSchema, raw)
-    panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
-                  created_by_id=actor.id)
-    for org_id in dict.fromkeys(data["members"]):
-        panel.members.append(PanelMember(organisation_id=org_id))
-    db.session.add(panel)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the failed flush is undone by whoever called (a savepoint, the API)
-        raise ServiceValidationError("Unknown organisation.", {"members": ["Choose organisations from the list"]}) from None
-    audit.record(actor, "panel.create", "panel", panel.id, purpose="panel")
-    return panel
 
 
 def list_panels(actor, limit: int = 20) -> list[Panel]:
@@ -67,6 +44,11 @@ def list_panels(actor, limit: int = 20) -> list[Panel]:
             PanelMember.organisation_id == actor.organisation_id)))
     panels = list(db.session.scalars(query))
     return panels
+
+
+def kind_of(panel_id: str) -> str | None:
+    """Which kind of meeting a panel is (no one's data: the page chooses its template by it)."""
+    return db.session.scalar(select(Panel.kind).where(Panel.id == panel_id))
 
 
 def get_panel(actor, panel_id: str, action: str = "panel.view"):
@@ -117,7 +99,9 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
     risk = sql_case((Case.rag == Rag.RED, 0), (Case.rag == Rag.AMBER, 1), (Case.rag == Rag.GREEN, 2), else_=3)
     awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
-    if not waiting:  # minutes: only what this panel decided
+    if panel.locality_id:  # a locality's panel hears its own families
+        awaiting = awaiting & localities.case_in_locality(panel.locality_id)
+    if not waiting or panel.kind == PanelKind.ESCALATION:  # minutes, or Action and Impact's own agenda
         awaiting = Case.id.is_(None)
     waiting_total = bounded_count(select(Case.id).where(awaiting))  # counted up to 1,000 ("1,000+")
     waiting = db.session.execute(
@@ -165,6 +149,9 @@ def _what_the_panel_reads(case_ids: list[str]):
 
 def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     panel, _ = get_panel(actor, panel_id, "panel.manage")
+    if panel.kind == PanelKind.ESCALATION:
+        raise flow.IllegalTransition("An Action and Impact panel agrees actions on open cases; "
+                                     "allocation decisions are made at an allocation panel.")
     data = load(PanelDecisionSchema, raw)
     case = get_case(data["case_id"])
     if any(item.case_id == case.id for item in panel.items):
