@@ -35,6 +35,48 @@ from caseflow.triage import services as triage
 from caseflow.core.vocab import Rag
 
 
+def next_panel_date(after: date | None = None, kind: str = PanelKind.ALLOCATION, locality=None) -> date:
+    """The next meeting date on its cadence, moved to a working day: a locality's allocation
+    meeting sits on the locality's cadence (daily, weekly...), Action and Impact monthly, and the
+    service-wide allocation panel on the configured number of days."""
+    last = db.session.scalar(select(func.max(Panel.meets_on)).where(
+        Panel.kind == kind, Panel.locality_id == locality.id if locality is not None else Panel.locality_id.is_(None)))
+    if after is None and last is not None:
+        if kind == PanelKind.ESCALATION:
+            after = localities.after_cadence(last, PanelCadence.MONTHLY)
+        elif locality is not None:
+            after = localities.after_cadence(last, locality.cadence)
+        else:
+            after = last + timedelta(days=current_app.extensions["caseflow.settings"].panel_cadence_days)
+    return timescales.working_day_on_or_after(after or date.today())
+
+
+PANEL_NAMES = {PanelKind.ALLOCATION: "Early help allocation panel", PanelKind.ESCALATION: "Action and Impact panel"}
+
+
+def create_panel(actor, raw: dict) -> Panel:
+    require(actor, "panel.manage", object_type="panel", purpose="panel")
+    data = load(PanelSchema, raw)
+    locality = localities.get_locality(data.get("locality_id"))
+    if not raw.get("name") and locality is not None:  # "North Herts daily allocation meeting"
+        meeting = "daily allocation meeting" if locality.cadence == PanelCadence.DAILY else "allocation panel"
+        data["name"] = (f"{locality.name} {meeting}" if data["kind"] == PanelKind.ALLOCATION
+                        else f"{locality.name} Action and Impact panel")[:120]
+    elif not raw.get("name"):
+        data["name"] = PANEL_NAMES[PanelKind(data["kind"])]
+    panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
+                  created_by_id=actor.id, kind=data["kind"], locality_id=locality.id if locality else None)
+    for org_id in dict.fromkeys(data["members"]):
+        panel.members.append(PanelMember(organisation_id=org_id))
+    db.session.add(panel)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the failed flush is undone by whoever called (a savepoint, the API)
+        raise ServiceValidationError("Unknown organisation.", {"members": ["Choose organisations from the list"]}) from None
+    audit.record(actor, "panel.create", "panel", panel.id, purpose="panel")
+    return panel
+
+
 def list_panels(actor, limit: int = 20) -> list[Panel]:
     """Recent and upcoming panels; a partner member sees those their organisation sits on."""
     require(actor, "panel.list", object_type="panel_list", audit=False)
