@@ -43,6 +43,8 @@ LIST_READS = [
     ("team_manager", "/api/v1/families/{family_id}/compare?other_id={family_id}"),
     ("team_manager", "/api/v1/families/{family_id}/household?as_of=2026-01-01"),
     ("keyworker", "/overdue"), ("team_manager", "/api/v1/cases/overdue?per_page=200"),
+    ("consented_school", "/api/v1/panels/{escalation_panel_id}/contributions?per_page=100"),
+    ("consented_school", "/panels/{escalation_panel_id}/contributions"),
 ]
 
 # Surnames the matcher tells apart (its phonetic keys differ), so each request is a new family.
