@@ -157,3 +157,37 @@ def test_a_locality_panel_hears_its_own_families_and_a_daily_locality_meets_each
         locality = db.session.get(Locality, locality_id)
         after = timescales.next_working_day(timescales.working_day_on_or_after(TODAY + timedelta(days=1)))
         assert services.next_panel_date(locality=locality) == after
+
+
+def test_bad_input_to_every_new_write_is_a_4xx_never_a_500(api, factory, app):
+    from tests.test_bad_input import WEIRD_BODIES
+
+    p, t, orgs = team(factory)
+    case_id = allocated_case(api, p, t)
+    panel = _escalation_panel(api, t["chair"], orgs)
+    nomination = api.post(f"/api/v1/cases/{case_id}/action-and-impact", t["sam"], json={
+        "panel_id": panel["id"], "stuck": "Stalled", "ask": "Help"}).get_json()
+    action = api.post(f"/api/v1/panel-nominations/{nomination['id']}/actions", t["chair"], json={
+        "description": "Visit", "owner_organisation_id": orgs["school"].id, "due_on": _future(10)}).get_json()
+    writes = [("post", f"/api/v1/cases/{case_id}/action-and-impact", "sam"),
+              ("post", f"/api/v1/panel-nominations/{nomination['id']}/discussion", "chair"),
+              ("post", f"/api/v1/panel-nominations/{nomination['id']}/actions", "chair"),
+              ("post", f"/api/v1/panel-actions/{action['id']}/follow-up", "chair"),
+              ("put", f"/api/v1/panels/{panel['id']}/contributions/{case_id}", "referrer"),
+              ("post", "/api/v1/panels", "chair")]
+    weird = WEIRD_BODIES + [{"panel_id": {"x": 1}, "status": ["done"], "due_on": "31/02/2026", "body": 7,
+                             "owner_organisation_id": "nope", "kind": "monthly", "locality_id": "nope",
+                             "date": _future(3), "description": "x"}]
+    for method, path, who in writes:
+        for body in weird:
+            status = getattr(api, method)(path, t[who], json=body).status_code
+            assert 400 <= status < 500, (path, body, status)
+    chair = _https_client(app)
+    sign_in(chair, p["chair"])
+    token = csrf_token(chair, "/panels")
+    for path, form in [(f"/panel-nominations/{nomination['id']}/actions",
+                        {"description": "Visit", "owner_organisation_id": "nope", "due_on": "2026-02-31"}),
+                       (f"/panel-actions/{action['id']}/follow-up", {"panel_id": "nope", "status": "maybe"}),
+                       ("/panels", {"kind": "weekly", "locality_id": "nope", "date": "yesterday"})]:
+        status = chair.post(path, data={"csrf_token": token, **form}).status_code
+        assert status in (302, 400), (path, status)
