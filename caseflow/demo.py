@@ -440,8 +440,10 @@ def _localities_and_action_and_impact(rng, users, orgs, teams):
                                         PanelContribution, PanelKind, PanelMember, PanelNomination)
     from caseflow.plans.models import Plan, PlanAction
 
-    north = Locality(name="North Northshire", cadence="weekly", teams=[LocalityTeam(team_id=teams["North Locality Team"].id)])
-    south = Locality(name="South Northshire", cadence="daily", teams=[LocalityTeam(team_id=teams["South Locality Team"].id)])
+    north = Locality(name="North Northshire", cadence="weekly",
+                     teams=[LocalityTeam(team_id=teams["North Locality Team"].id)])
+    south = Locality(name="South Northshire", cadence="daily",
+                     teams=[LocalityTeam(team_id=teams["South Locality Team"].id)])
     db.session.add_all([north, south])
     today = timescales.today_london()
     last_month = timescales.working_day_on_or_after(today - timedelta(days=28))
@@ -459,7 +461,8 @@ def _localities_and_action_and_impact(rng, users, orgs, teams):
         meetings.append(panel)
     db.session.flush()
     stuck = db.session.scalars(select(Case).join(Plan, Plan.case_id == Case.id).where(
-        Case.stage == "reviewing", Case.keyworker_id.is_not(None), Plan.agreed_at < held(last_month) - timedelta(days=14))
+        Case.stage == "reviewing", Case.keyworker_id.is_not(None),
+        Plan.agreed_at < held(last_month) - timedelta(days=14))
         .order_by(Case.reference).limit(len(STUCK_CASES))).all()
     for index, (case, (what, ask, discussion, action_text, owner)) in enumerate(zip(stuck, STUCK_CASES)):
         discussed = bool(discussion)
@@ -468,7 +471,8 @@ def _localities_and_action_and_impact(rng, users, orgs, teams):
         nomination = PanelNomination(panel_id=panel.id, case_id=case.id, stuck=what, ask=ask,
                                      nominated_by_id=case.keyworker_id, nominated_at=nominated_at,
                                      status=NominationStatus.DISCUSSED if discussed else NominationStatus.WAITING,
-                                     discussion=discussion or None, discussed_at=held(last_month) if discussed else None,
+                                     discussion=discussion or None,
+                                     discussed_at=held(last_month) if discussed else None,
                                      discussed_by_id=users["panelchair"].id if discussed else None)
         db.session.add(nomination)
         db.session.flush()
@@ -476,7 +480,8 @@ def _localities_and_action_and_impact(rng, users, orgs, teams):
             db.session.add(PanelContribution(
                 panel_id=panel.id, case_id=case.id, family_id=case.family_id, author_id=users["panelmember"].id,
                 organisation_id=users["panelmember"].organisation_id, updated_at=held(today - timedelta(days=1)),
-                body="One domestic incident logged in the last six months (no further action); no current investigation."))
+                body="One domestic incident logged in the last six months (no further action); "
+                     "no current investigation."))
             continue
         plan = db.session.scalar(select(Plan).where(Plan.case_id == case.id))
         owner_org = next(o for o in orgs.values() if o.name == owner)

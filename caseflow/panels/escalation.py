@@ -66,7 +66,8 @@ def nominate(actor, case_id: str, raw: dict) -> PanelNomination:
     data = load(NominationSchema, raw)
     panel = db.session.get(Panel, data["panel_id"])
     if panel is None or panel.kind != PanelKind.ESCALATION:
-        raise ServiceValidationError("Unknown panel.", {"panel_id": ["Choose an Action and Impact panel from the list"]})
+        raise ServiceValidationError("Unknown panel.", {
+            "panel_id": ["Choose an Action and Impact panel from the list"]})
     if panel.meets_on < timescales.today_london():
         raise ServiceValidationError("That panel has met.", {"panel_id": ["Choose a panel that has not met yet"]})
     nomination = PanelNomination(panel_id=panel.id, case_id=case.id, stuck=data["stuck"].strip(),
@@ -81,7 +82,8 @@ def nominate(actor, case_id: str, raw: dict) -> PanelNomination:
     if panel.chair_id and panel.chair_id != actor.id:
         notify(panel.chair_id, NotificationType.PLAN, f"escalation-nominated:{nomination.id}",
                "A case for Action and Impact",
-               f"Case {case.reference} has been brought to {panel.name} on {timescales.format_uk_date(panel.meets_on)}.",
+               f"Case {case.reference} has been brought to {panel.name} on "
+               f"{timescales.format_uk_date(panel.meets_on)}.",
                case_id=case.id, family_id=case.family_id)
     return nomination
 

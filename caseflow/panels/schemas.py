@@ -196,7 +196,8 @@ class LocalitySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters"),
+    name = fields.String(required=True,
+                         validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters"),
                          error_messages={"required": "Enter the locality's name"})
     cadence = fields.String(load_default=PanelCadence.WEEKLY.value, validate=validate.OneOf(
         list(PanelCadence), error="Choose daily, weekly, fortnightly or monthly"))
@@ -207,7 +208,8 @@ class PlaceFamilySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    family_reference = fields.String(required=True, validate=validate.Length(min=1, max=20, error="Enter a family reference"),
+    family_reference = fields.String(required=True,
+                                     validate=validate.Length(min=1, max=20, error="Enter a family reference"),
                                      error_messages={"required": "Enter the family's reference"})
 
 
