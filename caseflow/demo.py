@@ -145,6 +145,7 @@ def _load(family_count: int) -> list[str]:
             db.session.commit()  # unit-of-work exception: bulk loading, 50 families per transaction
     _possible_matches(rng, users)
     _panel_and_criteria(users, orgs)
+    _localities_and_action_and_impact(rng, users, orgs, teams)
     demo_consent.seed(random.Random(SEED + 11), users, orgs)  # before the police notifications it governs
     demo_notifications.seed(random.Random(SEED + 7), users, orgs)  # its own stream, like the casework
     demo_outcomes.seed(users)  # evidence for a few agreed plans, then a claims run
@@ -411,3 +412,85 @@ def next_week_panel_date(today: date) -> date:
     """The README's "next week's panel": the Wednesday of next week (or the next working day)."""
     monday = today + timedelta(days=7 - today.weekday())
     return timescales.working_day_on_or_after(monday + timedelta(days=2))
+
+
+# What the demo's Action and Impact meetings heard: (what is stuck, what partners were asked, the
+# discussion, the agreed action and its owning organisation).
+STUCK_CASES = [
+    ("Attendance has not moved in two reviews; the school has tried a part-time timetable.",
+     "The school and the health visitor to join a TAF meeting; housing to check the tenancy arrears.",
+     "The school will offer a mentor; housing can pause the arrears action while the family engages.",
+     "School mentor to meet the child weekly", "Riverside Academy"),
+    ("Dad will not engage since the police call-out; mum is struggling with debt.",
+     "The police to share what they can about the call-out; the Jobcentre to fast-track a work coach.",
+     "Police will attend the next TAF; the Jobcentre has a work coach with a slot next week.",
+     "Work coach appointment for mum", "Jobcentre Plus Northshire"),
+    ("The family has missed three health appointments and the baby's weight is dropping.",
+     "The health visitor to do a joint visit with the keyworker; the GP to review the baby.",
+     "", "", ""),
+]
+
+
+def _localities_and_action_and_impact(rng, users, orgs, teams):
+    """Two localities (the North meets weekly; the South allocates at a daily meeting), last
+    month's Action and Impact meeting with the actions it agreed in the family plans, and next
+    month's with a case waiting and the police's contribution. Written straight to the models,
+    back-dated like the casework."""
+    from caseflow.panels.models import (Locality, LocalityTeam, NominationStatus, Panel, PanelAction,
+                                        PanelContribution, PanelKind, PanelMember, PanelNomination)
+    from caseflow.plans.models import Plan, PlanAction
+
+    north = Locality(name="North Northshire", cadence="weekly",
+                     teams=[LocalityTeam(team_id=teams["North Locality Team"].id)])
+    south = Locality(name="South Northshire", cadence="daily",
+                     teams=[LocalityTeam(team_id=teams["South Locality Team"].id)])
+    db.session.add_all([north, south])
+    today = timescales.today_london()
+    last_month = timescales.working_day_on_or_after(today - timedelta(days=28))
+    next_month = timescales.working_day_on_or_after(today + timedelta(days=21))
+    members = [o for o in orgs.values() if o.type in ("early_help", "police", "school", "health_visiting", "housing",
+                                                      "jobcentre")][:8]
+    held = lambda day: datetime.combine(day, time(10, 30), tzinfo=timezone.utc)  # noqa: E731
+    meetings = []
+    for day in (last_month, next_month):
+        panel = Panel(name="Northshire Action and Impact panel", meets_on=day, kind=PanelKind.ESCALATION,
+                      chair_id=users["panelchair"].id, created_by_id=users["panelchair"].id,
+                      created_at=held(last_month - timedelta(days=14)),
+                      members=[PanelMember(organisation_id=o.id, attended=day < today) for o in members])
+        db.session.add(panel)
+        meetings.append(panel)
+    db.session.flush()
+    stuck = db.session.scalars(select(Case).join(Plan, Plan.case_id == Case.id).where(
+        Case.stage == "reviewing", Case.keyworker_id.is_not(None),
+        Plan.agreed_at < held(last_month) - timedelta(days=14))
+        .order_by(Case.reference).limit(len(STUCK_CASES))).all()
+    for index, (case, (what, ask, discussion, action_text, owner)) in enumerate(zip(stuck, STUCK_CASES)):
+        discussed = bool(discussion)
+        panel = meetings[0] if discussed else meetings[1]
+        nominated_at = held(last_month - timedelta(days=10)) if discussed else held(today - timedelta(days=3))
+        nomination = PanelNomination(panel_id=panel.id, case_id=case.id, stuck=what, ask=ask,
+                                     nominated_by_id=case.keyworker_id, nominated_at=nominated_at,
+                                     status=NominationStatus.DISCUSSED if discussed else NominationStatus.WAITING,
+                                     discussion=discussion or None,
+                                     discussed_at=held(last_month) if discussed else None,
+                                     discussed_by_id=users["panelchair"].id if discussed else None)
+        db.session.add(nomination)
+        db.session.flush()
+        if not discussed:  # before next month's meeting: the police add what their systems hold
+            db.session.add(PanelContribution(
+                panel_id=panel.id, case_id=case.id, family_id=case.family_id, author_id=users["panelmember"].id,
+                organisation_id=users["panelmember"].organisation_id, updated_at=held(today - timedelta(days=1)),
+                body="One domestic incident logged in the last six months (no further action); "
+                     "no current investigation."))
+            continue
+        plan = db.session.scalar(select(Plan).where(Plan.case_id == case.id))
+        owner_org = next(o for o in orgs.values() if o.name == owner)
+        due = last_month + timedelta(days=21 + 7 * index)
+        plan_action = PlanAction(plan_id=plan.id, position=len(plan.actions), description=action_text,
+                                 owner_organisation_id=owner_org.id, due_date=due)
+        db.session.add(plan_action)
+        db.session.flush()
+        db.session.add(PanelAction(nomination_id=nomination.id, panel_id=panel.id, case_id=case.id,
+                                   description=action_text, owner_organisation_id=owner_org.id, due_on=due,
+                                   plan_action_id=plan_action.id, agreed_by_id=users["panelchair"].id,
+                                   agreed_at=held(last_month)))

@@ -31,6 +31,8 @@ HAPPENED = {
     "step_ups": ["requested_at", "responded_at"], "step_downs": ["requested_at"],
     "statutory_statuses": ["started_on", "ended_on"], "people": ["date_of_birth", "created_at"],
     "notifications": ["created_at"],
+    "panel_nominations": ["nominated_at", "discussed_at"], "panel_actions": ["agreed_at", "followed_up_at"],
+    "panel_contributions": ["updated_at"],
 }
 
 
@@ -45,6 +47,7 @@ def test_the_generated_demo_looks_like_a_real_service(app):
         requests_waiting_for_triage_are_spread_so_only_some_are_overdue()
         the_panel_meets_next_week_with_cases_waiting_for_it()
         every_case_past_the_front_door_has_a_triage_level()
+        action_and_impact_met_last_month_and_its_actions_are_in_the_family_plans()
 
 
 def _as_moment(value):
@@ -100,7 +103,7 @@ def requests_waiting_for_triage_are_spread_so_only_some_are_overdue():
 
 def the_panel_meets_next_week_with_cases_waiting_for_it():
     today = timescales.today_london()
-    panels = db.session.scalars(select(Panel)).all()
+    panels = db.session.scalars(select(Panel).where(Panel.kind == "allocation")).all()  # not Action and Impact
     assert len(panels) == 1
     meets = panels[0].meets_on
     assert meets.isocalendar()[:2] == (today + timedelta(weeks=1)).isocalendar()[:2] or \
@@ -118,3 +121,21 @@ def every_case_past_the_front_door_has_a_triage_level():
     held_levels = {c.level_of_need for c in past_the_door if c.stage in HELD_STAGES}
     assert held_levels <= {2, 3}
     assert all(c.level_of_need == 4 for c in past_the_door if c.stage == "social_care")
+
+
+def action_and_impact_met_last_month_and_its_actions_are_in_the_family_plans():
+    from caseflow.panels.models import PanelAction, PanelNomination
+    from caseflow.plans.models import PlanAction
+
+    today = timescales.today_london()
+    meetings = db.session.scalars(select(Panel).where(Panel.kind == "escalation").order_by(Panel.meets_on)).all()
+    assert [m.meets_on < today for m in meetings] == [True, False]
+    discussed = db.session.scalars(select(PanelNomination).where(PanelNomination.panel_id == meetings[0].id)).all()
+    assert discussed and all(n.status == "discussed" for n in discussed)
+    actions = db.session.scalars(select(PanelAction)).all()
+    assert len(actions) == len(discussed)
+    for action in actions:
+        in_plan = db.session.get(PlanAction, action.plan_action_id)
+        assert in_plan.description == action.description and in_plan.due_date == action.due_on
+    assert db.session.scalar(select(func.count()).select_from(PanelNomination).where(
+        PanelNomination.panel_id == meetings[1].id, PanelNomination.status == "waiting")) >= 1

@@ -38,6 +38,8 @@ SMALL_TABLES = {
     "audit_checklist_items", "audit_samples",
     # the area's Outcomes Plan versions (a few a year) and its unit-cost table (a row per kind)
     "outcomes_plan_versions", "outcome_unit_costs",
+    # the area's localities and which teams sit in each (a handful)
+    "localities", "locality_teams",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at
@@ -82,6 +84,8 @@ EXTRA_READS = [
     ("team_manager", "/api/v1/families?q=Walsh"), ("team_manager", "/api/v1/families?q=2011-06-02"),
     ("team_manager", "/api/v1/families?q=NS1%204AB"), ("team_manager", "/api/v1/families?q=CF-00000001"),
     ("referrer", "/families?q=Walsh"), ("taf_partner", "/api/v1/families?q=Walsh"),
+    # a partner's contributions page: the agenda cut by its consent (the policy's SQL form)
+    ("consented_school", "/api/v1/panels/{escalation_panel_id}/contributions"),
     ("front_door", "/front-door?page=2"), ("front_door", "/front-door?status=needs_review"),
     ("front_door", "/api/v1/requests?status=new&sort=urgency"), ("front_door", "/api/v1/requests?urgency=urgent"),
     ("team_manager", "/unallocated?page=2"), ("team_manager", "/api/v1/cases/unallocated?page=2"),

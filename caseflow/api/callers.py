@@ -45,6 +45,18 @@ CALLERS: dict[str, str] = {
                                       "whose organisation sits on the panel"),
     "POST /api/v1/panels/{panel_id}/decisions": "panel_chair, team_manager (once per case: then it is amended)",
     "POST /api/v1/panels/{panel_id}/decisions/{case_id}/amendments": "panel_chair; " + CASE_MANAGER + ", with a reason",
+    # Action & Impact (escalation) panels and partners' contributions to an agenda
+    "POST /api/v1/cases/{case_id}/action-and-impact": "the case's keyworker; " + CASE_MANAGER,
+    "POST /api/v1/panel-nominations/{nomination_id}/discussion": "panel_chair, team_manager",
+    "POST /api/v1/panel-nominations/{nomination_id}/actions": "panel_chair, team_manager",
+    "POST /api/v1/panel-actions/{panel_action_id}/follow-up": "panel_chair, team_manager",
+    "GET /api/v1/panels/{panel_id}/contributions": (
+        "front_door, panel_chair, team_manager, social_worker (every organisation's); panel_member, partner or "
+        "partner_system whose organisation sits on the panel (its own, for families its consent or lawful basis "
+        "covers)"),
+    "PUT /api/v1/panels/{panel_id}/contributions/{case_id}": (
+        "panel_member, partner or partner_system whose organisation sits on the panel, where the family's consent "
+        "or a lawful basis covers it; before the meeting"),
     "POST /api/v1/cases/{case_id}/allocation": ("panel_chair, " + CASE_MANAGER + "; re-allocating a case already "
                                                 "held: team_manager of its team only"),
     "GET /api/v1/cases/unallocated": FRONT_DOOR,

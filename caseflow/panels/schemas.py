@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, one, text, whole
+from caseflow.api.schemas import ResponseSchema, day, derived, flag, many, moment, one, text, whole
 from caseflow.cases.amendments import amend_reason
-from caseflow.core.schemas import DateWindow
+from caseflow.core.schemas import DateWindow, free_text
 from caseflow.core.stages import Stage
-from caseflow.panels.models import PanelOutcome
+from caseflow.panels.models import PanelActionStatus, PanelCadence, PanelKind, PanelOutcome
 from caseflow.triage.schemas import CaseRow, CaseSummarySchema
 
 PANEL_DECISIONS = list(PanelOutcome)
@@ -23,6 +23,9 @@ class PanelSchema(Schema):
                        error_messages={"required": "Enter the date of the panel",
                                                        "invalid": "Enter a real date, like 2026-12-01"})
     members = fields.List(fields.String(), load_default=list)
+    kind = fields.String(load_default=PanelKind.ALLOCATION.value, validate=validate.OneOf(
+        list(PanelKind), error="Choose an allocation panel or an Action and Impact panel"))
+    locality_id = fields.String(load_default=None, allow_none=True)
 
 
 class PanelDecisionSchema(Schema):
@@ -98,6 +101,10 @@ class PanelOutSchema(ResponseSchema):
     id = text(attribute="panel.id")
     name = text(attribute="panel.name")
     date = day(attribute="panel.meets_on")
+    kind = text("An allocation panel, or Action and Impact (stuck cases: its agenda is its nominations).",
+                attribute="panel.kind", choices=list(PanelKind))
+    locality_id = text("The locality whose agenda it hears; null for the whole service.",
+                       attribute="panel.locality_id", nullable=True)
     members = many(PanelMemberOutSchema, attribute="panel.members")
     agenda = many(AgendaItemSchema, "Cases awaiting panel (step-downs first, then highest risk, then "
                                     "oldest), a page at a time, and the cases this panel has decided.")
@@ -123,3 +130,139 @@ class PanelAmendedSchema(PanelDecidedSchema):
     reason = text("Why it was amended.", attribute="amendment.reason")
     previous = derived(one(PreviousPanelDecisionSchema, "The decision as it stood before."),
                        lambda body: {"decision": body["amendment"].previous.get("decision")})
+
+
+# --- Action & Impact (escalation) panels, localities and partners' contributions ------------------
+
+CONTRIBUTION_MAX = 2000  # a short note per family: what the partner's own system holds
+
+
+class NominationSchema(Schema):
+    """A stuck case put to an Action & Impact panel: what is stuck, and what partners are asked."""
+    class Meta:
+        unknown = EXCLUDE
+
+    panel_id = fields.String(required=True, error_messages={"required": "Choose the Action and Impact panel"})
+    stuck = free_text("Say what is stuck", max_length=3000)
+    ask = free_text("Say what the panel's partners are asked to do", max_length=3000)
+
+
+class DiscussionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    discussion = free_text("Record what the panel discussed", max_length=5000)
+
+
+class PanelActionSchema(Schema):
+    """An action the panel agreed: who owns it (a person, a partner organisation or both) and when
+    it is due. It is added to the family plan."""
+    class Meta:
+        unknown = EXCLUDE
+
+    description = free_text("Describe the action", max_length=1000)
+    owner_user_id = fields.String(load_default=None, allow_none=True)
+    owner_organisation_id = fields.String(load_default=None, allow_none=True)
+    due_on = fields.Date(required=True, metadata={"window": DateWindow.PLANNED},
+                         error_messages={"required": "Enter the date the action is due",
+                                         "invalid": "Enter a real date, like 2026-12-01"})
+
+    @validates_schema
+    def _owned(self, data, **kwargs):
+        if not data.get("owner_user_id") and not data.get("owner_organisation_id"):
+            raise ValidationError("Choose who owns the action", "owner_organisation_id")
+
+
+class FollowUpSchema(Schema):
+    """An earlier action followed up at a later meeting."""
+    class Meta:
+        unknown = EXCLUDE
+
+    panel_id = fields.String(required=True, error_messages={"required": "Say which meeting followed it up"})
+    status = fields.String(required=True, validate=validate.OneOf(
+        list(PanelActionStatus), error="Choose done, still open or dropped"),
+        error_messages={"required": "Choose done, still open or dropped"})
+    note = free_text("Say what has happened since", max_length=2000)
+
+
+class ContributionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    body = free_text("Write what your organisation's records hold", max_length=CONTRIBUTION_MAX)
+
+
+class LocalitySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True,
+                         validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters"),
+                         error_messages={"required": "Enter the locality's name"})
+    cadence = fields.String(load_default=PanelCadence.WEEKLY.value, validate=validate.OneOf(
+        list(PanelCadence), error="Choose daily, weekly, fortnightly or monthly"))
+    team_ids = fields.List(fields.String(), load_default=list)
+
+
+class PlaceFamilySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    family_reference = fields.String(required=True,
+                                     validate=validate.Length(min=1, max=20, error="Enter a family reference"),
+                                     error_messages={"required": "Enter the family's reference"})
+
+
+# responses
+
+class NominationOutSchema(ResponseSchema):
+    id = text()
+    panel_id = text()
+    case_id = text()
+    status = text(choices=["waiting", "discussed"])
+    stuck = text()
+    ask = text()
+    discussion = text(nullable=True)
+
+
+class PanelActionOutSchema(ResponseSchema):
+    id = text()
+    nomination_id = text()
+    panel_id = text()
+    case_id = text()
+    description = text()
+    owner_user_id = text(nullable=True)
+    owner_organisation_id = text(nullable=True)
+    due_on = day()
+    status = text(choices=list(PanelActionStatus))
+    plan_action_id = text("The same action in the family plan.", nullable=True)
+    follow_up_note = text(nullable=True)
+    followed_up_panel_id = text(nullable=True)
+
+
+class ContributionOutSchema(ResponseSchema):
+    id = text()
+    panel_id = text()
+    case_id = text()
+    organisation_id = text()
+    organisation = text(attribute="organisation.name")
+    body = text()
+    updated_at = moment()
+
+
+class ContributionItemSchema(ResponseSchema):
+    case_id = text(attribute="case.id")
+    case_reference = text(attribute="case.reference")
+    family_id = text(attribute="family.id")
+    family_name = text(attribute="family.name")
+    contributions = many(ContributionOutSchema, "Your organisation's contribution (partners), or every "
+                                               "organisation's (the panel's staff).")
+
+
+class ContributionListSchema(ResponseSchema):
+    panel_id = text()
+    items = many(ContributionItemSchema, "The families on the agenda you may contribute about or read: "
+                                        "a partner sees only families whose consent or lawful basis covers "
+                                        "their organisation.")
+    page = whole()
+    per_page = whole()

@@ -27,26 +27,45 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.core.keyset import bounded_count
 from caseflow.families.models import Family
-from caseflow.panels.models import Panel, PanelItem, PanelMember, PanelOutcome
+from caseflow.panels import localities
+from caseflow.panels.models import Panel, PanelCadence, PanelItem, PanelKind, PanelMember, PanelOutcome
 from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
 from caseflow.triage import services as triage
 from caseflow.core.vocab import Rag
 
 
-def next_panel_date(after: date | None = None) -> date:
-    """The next meeting date on the configured cadence, moved to a working day."""
-    cadence = current_app.extensions["caseflow.settings"].panel_cadence_days
-    last = db.session.scalar(select(func.max(Panel.meets_on)))
-    start = after or (last + timedelta(days=cadence) if last else date.today())
-    return timescales.working_day_on_or_after(start)
+def next_panel_date(after: date | None = None, kind: str = PanelKind.ALLOCATION, locality=None) -> date:
+    """The next meeting date on its cadence, moved to a working day: a locality's allocation
+    meeting sits on the locality's cadence (daily, weekly...), Action and Impact monthly, and the
+    service-wide allocation panel on the configured number of days."""
+    last = db.session.scalar(select(func.max(Panel.meets_on)).where(
+        Panel.kind == kind, Panel.locality_id == locality.id if locality is not None else Panel.locality_id.is_(None)))
+    if after is None and last is not None:
+        if kind == PanelKind.ESCALATION:
+            after = localities.after_cadence(last, PanelCadence.MONTHLY)
+        elif locality is not None:
+            after = localities.after_cadence(last, locality.cadence)
+        else:
+            after = last + timedelta(days=current_app.extensions["caseflow.settings"].panel_cadence_days)
+    return timescales.working_day_on_or_after(after or date.today())
+
+
+PANEL_NAMES = {PanelKind.ALLOCATION: "Early help allocation panel", PanelKind.ESCALATION: "Action and Impact panel"}
 
 
 def create_panel(actor, raw: dict) -> Panel:
     require(actor, "panel.manage", object_type="panel", purpose="panel")
     data = load(PanelSchema, raw)
+    locality = localities.get_locality(data.get("locality_id"))
+    if not raw.get("name") and locality is not None:  # "North Herts daily allocation meeting"
+        meeting = "daily allocation meeting" if locality.cadence == PanelCadence.DAILY else "allocation panel"
+        data["name"] = (f"{locality.name} {meeting}" if data["kind"] == PanelKind.ALLOCATION
+                        else f"{locality.name} Action and Impact panel")[:120]
+    elif not raw.get("name"):
+        data["name"] = PANEL_NAMES[PanelKind(data["kind"])]
     panel = Panel(name=data["name"], meets_on=data["date"], chair_id=actor.id if actor.role == Role.PANEL_CHAIR else None,
-                  created_by_id=actor.id)
+                  created_by_id=actor.id, kind=data["kind"], locality_id=locality.id if locality else None)
     for org_id in dict.fromkeys(data["members"]):
         panel.members.append(PanelMember(organisation_id=org_id))
     db.session.add(panel)
@@ -67,6 +86,11 @@ def list_panels(actor, limit: int = 20) -> list[Panel]:
             PanelMember.organisation_id == actor.organisation_id)))
     panels = list(db.session.scalars(query))
     return panels
+
+
+def kind_of(panel_id: str) -> str | None:
+    """Which kind of meeting a panel is (no one's data: the page chooses its template by it)."""
+    return db.session.scalar(select(Panel.kind).where(Panel.id == panel_id))
 
 
 def get_panel(actor, panel_id: str, action: str = "panel.view"):
@@ -117,7 +141,9 @@ def agenda(actor, panel_id: str, page: int = 1, per_page: int = 25, waiting: boo
     priority = sql_case((Case.stage == flow.Stage.STEPPED_DOWN, 0), else_=1)
     risk = sql_case((Case.rag == Rag.RED, 0), (Case.rag == Rag.AMBER, 1), (Case.rag == Rag.GREEN, 2), else_=3)
     awaiting = Case.stage.in_([flow.Stage.AWAITING_PANEL, flow.Stage.STEPPED_DOWN])
-    if not waiting:  # minutes: only what this panel decided
+    if panel.locality_id:  # a locality's panel hears its own families
+        awaiting = awaiting & localities.case_in_locality(panel.locality_id)
+    if not waiting or panel.kind == PanelKind.ESCALATION:  # minutes, or Action and Impact's own agenda
         awaiting = Case.id.is_(None)
     waiting_total = bounded_count(select(Case.id).where(awaiting))  # counted up to 1,000 ("1,000+")
     waiting = db.session.execute(
@@ -165,6 +191,9 @@ def _what_the_panel_reads(case_ids: list[str]):
 
 def decide(actor, panel_id: str, raw: dict) -> PanelItem:
     panel, _ = get_panel(actor, panel_id, "panel.manage")
+    if panel.kind == PanelKind.ESCALATION:
+        raise flow.IllegalTransition("An Action and Impact panel agrees actions on open cases; "
+                                     "allocation decisions are made at an allocation panel.")
     data = load(PanelDecisionSchema, raw)
     case = get_case(data["case_id"])
     if any(item.case_id == case.id for item in panel.items):

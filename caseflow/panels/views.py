@@ -10,11 +10,12 @@ from caseflow.allocation import services as allocation
 from caseflow.core.roles import Role
 from caseflow.core.stages import IllegalTransition
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.panels import amendments, pdf, services
+from caseflow.panels import amendments, contributions, escalation, localities, pdf, services
+from caseflow.panels.models import PanelKind
 from caseflow.core.errors import Conflict, ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 from caseflow.web.paging import current_page
-from caseflow.web.submit import error_fields
+from caseflow.web.submit import error_fields, submit
 
 bp = Blueprint("panels", __name__, template_folder="templates")
 
@@ -24,8 +25,9 @@ bp = Blueprint("panels", __name__, template_folder="templates")
 def panels():
     errors = {}
     if request.method == "POST":
-        raw = {"name": request.form.get("name") or "Early help allocation panel",
-               "date": request.form.get("date") or None, "members": request.form.getlist("members")}
+        raw = {"name": request.form.get("name") or None, "date": request.form.get("date") or None,
+               "members": request.form.getlist("members"), "kind": request.form.get("kind") or "allocation",
+               "locality_id": request.form.get("locality_id") or None}
         try:
             with savepoint():
                 panel = services.create_panel(current_user, {k: v for k, v in raw.items() if v is not None})
@@ -34,14 +36,21 @@ def panels():
             errors = error_fields(exc.fields, date_fields=())
     upcoming = services.list_panels(current_user)
     orgs = directory.organisations()
+    areas = localities.all_localities()
+    next_dates = [("Allocation panel (whole service)", services.next_panel_date())] + [
+        (f"{a.name} ({localities.CADENCE_LABELS[a.cadence].lower()} allocation)",
+         services.next_panel_date(locality=a)) for a in areas] + [
+        ("Action and Impact panel", services.next_panel_date(kind=PanelKind.ESCALATION))]
     return render_template("panels/panels.html", panels=upcoming, orgs=orgs, errors=errors,
-                           next_date=services.next_panel_date(), form=request.form,
-                           title="Panels"), (400 if errors else 200)
+                           next_date=services.next_panel_date(), next_dates=next_dates, localities=areas,
+                           form=request.form, title="Panels"), (400 if errors else 200)
 
 
 @bp.route("/panels/<panel_id>")
 @login_required
 def panel(panel_id):
+    if services.kind_of(panel_id) == PanelKind.ESCALATION:
+        return _escalation_page(panel_id)
     agenda = services.agenda(current_user, panel_id, page=current_page())
     panel, items, decision = agenda.panel, agenda.items, agenda.decision
     keyworkers = allocation.caseloads(current_user) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else []
@@ -49,6 +58,7 @@ def panel(panel_id):
     return render_template("panels/panel.html", panel=panel, items=items, decision=decision, agenda=agenda,
                            keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
                            deciding=_deciding(items, request.args.get("decide")),
+                           notes=contributions.for_agenda(panel, [i.case.id for i in items], decision),
                            errors=request.args.get("error_case"), title=f"{panel.name}")
 
 
@@ -117,3 +127,134 @@ def minutes(panel_id):
     users = directory.users_by_id(i.decided.keyworker_id for i in decided)
     return render_template("panels/minutes.html", panel=panel, items=decided, decision=decision,
                            users=users, title=f"Minutes: {panel.name}")
+
+
+# --- Action & Impact (escalation) panels ----------------------------------------------------------
+
+def _flash_problem(errors: dict) -> None:
+    flash("; ".join(dict.fromkeys(errors.values())), "error")
+
+
+@bp.route("/cases/<case_id>/action-and-impact", methods=["GET", "POST"])
+@login_required
+def nominate(case_id):
+    """A keyworker or manager brings a stuck case to the next Action and Impact panel."""
+    case, upcoming = escalation.nomination_form(current_user, case_id)  # the policy first
+    errors = {}
+    if request.method == "POST":
+        raw = {k: request.form.get(k) for k in ("panel_id", "stuck", "ask") if request.form.get(k)}
+        nomination, errors = submit(lambda: escalation.nominate(current_user, case_id, raw))
+        if nomination is not None:
+            flash("The case is on the Action and Impact panel's agenda.", "success")
+            return redirect(url_for("cases.show", case_id=case_id))
+    return render_template("panels/nominate.html", case=case, upcoming=upcoming, errors=errors, form=request.form,
+                           title="Bring a stuck case to Action and Impact"), (400 if errors else 200)
+
+
+def _escalation_page(panel_id):
+    panel, decision = services.get_panel(current_user, panel_id)
+    meeting = escalation.agenda(current_user, panel, decision)
+    notes = contributions.for_agenda(panel, [i.case.id for i in meeting.items], decision)
+    owners = escalation.owner_choices(panel) if current_user.role in (Role.PANEL_CHAIR, Role.TEAM_MANAGER) else ([], [])
+    return render_template("panels/escalation.html", panel=panel, meeting=meeting, decision=decision, notes=notes,
+                           owner_orgs=owners[0], owner_people=owners[1], statuses=escalation.STATUS_LABELS,
+                           title=panel.name)
+
+
+@bp.route("/panel-nominations/<nomination_id>/discussion", methods=["POST"])
+@login_required
+def nomination_discussion(nomination_id):
+    raw = {"discussion": request.form.get("discussion")}
+    nomination, errors = submit(lambda: escalation.record_discussion(current_user, nomination_id, raw))
+    if errors:
+        _flash_problem(errors)
+    else:
+        flash("Discussion recorded.", "success")
+    return redirect(_back_to_panel(nomination_id) + f"#nomination-{nomination_id}")
+
+
+@bp.route("/panel-nominations/<nomination_id>/actions", methods=["POST"])
+@login_required
+def nomination_action(nomination_id):
+    raw = {k: request.form.get(k) for k in ("description", "owner_user_id", "owner_organisation_id", "due_on")
+           if request.form.get(k)}
+    action, errors = submit(lambda: escalation.add_action(current_user, nomination_id, raw))
+    if errors:
+        _flash_problem(errors)
+    else:
+        flash("Action agreed and added to the family plan.", "success")
+    return redirect(_back_to_panel(nomination_id) + f"#nomination-{nomination_id}")
+
+
+def _back_to_panel(nomination_id: str) -> str:
+    panel_id = escalation.panel_of_nomination(nomination_id)
+    return url_for("panels.panel", panel_id=panel_id) if panel_id else url_for("panels.panels")
+
+
+@bp.route("/panel-actions/<panel_action_id>/follow-up", methods=["POST"])
+@login_required
+def action_follow_up(panel_action_id):
+    raw = {k: request.form.get(k) for k in ("panel_id", "status", "note") if request.form.get(k)}
+    action, errors = submit(lambda: escalation.follow_up(current_user, panel_action_id, raw))
+    if errors:
+        _flash_problem(errors)
+    else:
+        flash(f"Follow-up recorded: {escalation.STATUS_LABELS[action.status].lower()}.", "success")
+    target = raw.get("panel_id") if isinstance(raw.get("panel_id"), str) else None
+    return redirect((url_for("panels.panel", panel_id=target) if target else url_for("panels.panels"))
+                    + "#follow-ups")
+
+
+# --- partners' contributions before the meeting ---------------------------------------------------
+
+@bp.route("/panels/<panel_id>/contributions", methods=["GET"])
+@login_required
+def panel_contributions(panel_id):
+    found = contributions.page(current_user, panel_id, current_page())
+    return render_template("panels/contributions.html", found=found, panel=found.panel, errors={},
+                           title=f"Contributions: {found.panel.name}")
+
+
+@bp.route("/panels/<panel_id>/contributions/<case_id>", methods=["POST"])
+@login_required
+def contribute(panel_id, case_id):
+    raw = {"body": request.form.get("body")} if request.form.get("body") else {}
+    note, errors = submit(lambda: contributions.contribute(current_user, panel_id, case_id, raw))
+    if errors:
+        _flash_problem(errors)
+    else:
+        flash("Your contribution is saved for the panel.", "success")
+    return redirect(url_for("panels.panel_contributions", panel_id=panel_id) + f"#contribution-{case_id}")
+
+
+# --- localities -------------------------------------------------------------------------------------
+
+@bp.route("/localities", methods=["GET", "POST"])
+@login_required
+def localities_page():
+    found = localities.localities(current_user)  # the policy first
+    errors = {}
+    if request.method == "POST":
+        raw = {"name": request.form.get("name") or None, "cadence": request.form.get("cadence") or "weekly",
+               "team_ids": request.form.getlist("team_ids")}
+        saved, errors = submit(lambda: localities.save_locality(
+            current_user, {k: v for k, v in raw.items() if v is not None}, request.form.get("locality_id") or None))
+        if saved is not None:
+            flash(f"{saved.name} saved.", "success")
+            return redirect(url_for("panels.localities_page"))
+        found = localities.all_localities()
+    return render_template("panels/localities.html", localities=found, teams=directory.teams(), errors=errors,
+                           form=request.form, cadences=localities.CADENCE_LABELS, title="Localities"), \
+        (400 if errors else 200)
+
+
+@bp.route("/localities/<locality_id>/families", methods=["POST"])
+@login_required
+def place_family(locality_id):
+    raw = {"family_reference": request.form.get("family_reference")} if request.form.get("family_reference") else {}
+    placed, errors = submit(lambda: localities.place_family(current_user, locality_id, raw))
+    if errors:
+        _flash_problem(errors)
+    else:
+        flash("Family placed in the locality.", "success")
+    return redirect(url_for("panels.localities_page"))

@@ -726,6 +726,69 @@ def _panel_amend(user, item):
     return deny("Only the panel chair or a manager can amend a panel decision.")
 
 
+# Action & Impact (escalation) panels, partners' contributions, localities (caseflow.panels)
+
+def _sits_on(user, panel) -> bool:
+    return bool(panel is not None and user.organisation_id and any(
+        m.organisation_id == user.organisation_id for m in panel.members))
+
+
+@rule("escalation.nominate")
+def _escalation_nominate(user, case):
+    """Putting a stuck case to the Action & Impact panel: its keyworker or a manager of it."""
+    if case is not None and (case.keyworker_id == user.id or _manages_case(user, case)):
+        return allow("The case's keyworker and managers bring a stuck case to Action and Impact.")
+    return deny("Only the case's keyworker or its team manager can bring it to Action and Impact.")
+
+
+@rule("panel.contributions")
+def _panel_contributions(user, panel):
+    """The contributions page: the panel's staff read every organisation's; a partner whose
+    organisation sits on the panel sees the families it may see and its own notes."""
+    if user.role in FRONT_DOOR_ROLES or user.role == Role.SOCIAL_WORKER:
+        return allow("Service staff read every partner's contribution.")
+    if user.role in PARTNER_ROLES and _sits_on(user, panel):
+        return allow("Your organisation sits on this panel.", set(),
+                     basis="panel membership (information sharing agreement)")
+    return deny("Your organisation is not a member of this panel.")
+
+
+@rule("panel.contribute")
+def _panel_contribute(user, target):
+    """A partner adds what its own systems hold about a family on the agenda: only an
+    organisation on the panel, and only where the family's consent or a lawful basis covers it."""
+    panel, case = target if target else (None, None)
+    if user.role not in PARTNER_ROLES or not _sits_on(user, panel):
+        return deny("Only partner organisations sitting on this panel add contributions.")
+    decision = family_view_decision(user, case.family_id)
+    if not decision:
+        return deny("Your organisation has no consent or lawful basis to share about this family.")
+    return allow("Consent or a lawful basis covers your organisation for this family.", decision.categories,
+                 basis=decision.basis, people=decision.people)
+
+
+@rule("locality.view")
+def _locality_view(user, obj):
+    if user.role == Role.ADMIN or user.role in FRONT_DOOR_ROLES:
+        return allow("Localities and their teams.", set(), basis=None)
+    return deny("Only administrators, the front door, panel chairs and managers see localities.")
+
+
+@rule("locality.manage")
+def _locality_manage(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators maintain localities.", set(), basis=None)
+    return deny("Only administrators maintain localities.")
+
+
+@rule("locality.place_family")
+def _locality_place_family(user, family):
+    """Placing a family in a locality (where it lives), so its requests reach that panel."""
+    if user.role in FRONT_DOOR_ROLES:
+        return allow("The front door, panel chairs and managers place families in localities.", {Category.IDENTITY})
+    return deny("Only the front door, panel chairs and managers place families in localities.")
+
+
 @rule("case.allocate")
 def _case_allocate(user, case):
     if user.role == Role.PANEL_CHAIR or _manages(user, case):

@@ -34,4 +34,5 @@ def show(case_id):
                            social=case_panel(current_user, case, view.decision),
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),
                            can_see_supervision=bool(can(current_user, "supervision.view", case)),
+                           can_nominate=bool(can(current_user, "escalation.nominate", case)),
                            title=f"Case {case.reference}")

@@ -230,6 +230,28 @@ def _journey(api, factory, app, receiver) -> Journey:
         api.post(f"{API}/cases/{case_id}/taf", t["sam"], json={"user_id": p[member].id, "role": "TAF member"},
                  expect=201)
     api.get(f"{API}/cases/{case_id}/plan", t["adviser"], expect=200)  # a TAF partner's cut
+
+    # Action and Impact: the stalled Walsh case goes to the monthly panel; the school (which referred
+    # the family) adds what its records hold; the panel agrees an action, followed up next month.
+    escalation = api.post(f"{API}/panels", t["chair"], json={
+        "date": (TODAY + timedelta(days=5)).isoformat(), "kind": "escalation", "members": [orgs["school"].id]},
+        expect=201).get_json()
+    nomination = api.post(f"{API}/cases/{case_id}/action-and-impact", t["sam"], json={
+        "panel_id": escalation["id"], "stuck": "Attendance has not moved in two reviews.",
+        "ask": "The school to offer a reduced timetable."}, expect=201).get_json()
+    api.put(f"{API}/panels/{escalation['id']}/contributions/{case_id}", t["referrer"], json={
+        "body": "Attendance 71% this half term; two lates a week."}, expect=200)
+    api.get(f"{API}/panels/{escalation['id']}/contributions", t["referrer"], expect=200)
+    api.get(f"{API}/panels/{escalation['id']}/contributions", t["chair"], expect=200)
+    api.post(f"{API}/panel-nominations/{nomination['id']}/discussion", t["chair"], json={
+        "discussion": "The school can start a reduced timetable after half term."}, expect=200)
+    escalation_action = api.post(f"{API}/panel-nominations/{nomination['id']}/actions", t["chair"], json={
+        "description": "Reduced timetable for Leah", "owner_organisation_id": orgs["school"].id,
+        "due_on": (TODAY + timedelta(days=20)).isoformat()}, expect=201).get_json()
+    next_escalation = api.post(f"{API}/panels", t["chair"], json={
+        "date": (TODAY + timedelta(days=35)).isoformat(), "kind": "escalation", "members": []}, expect=201).get_json()
+    api.post(f"{API}/panel-actions/{escalation_action['id']}/follow-up", t["chair"], json={
+        "panel_id": next_escalation["id"], "status": "done", "note": "Started on the 3rd."}, expect=200)
     api.post(f"{API}/cases/{case_id}/contacts", t["sam"], json={
         "date": TODAY.isoformat(), "type": "home_visit", "people_seen": [leah],
         "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo."}, expect=201)
@@ -489,7 +511,8 @@ def _journey(api, factory, app, receiver) -> Journey:
                     "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],
                     "org_id": orgs["school"].id, "sample_id": sample["id"], "audit_id": sample["audits"][0]["id"],
                     "action_id": plan["actions"][0]["id"], "candidate_id": candidate_id,
-                    "claim_id": claim["id"], "run_id": extract["id"]}, t)
+                    "claim_id": claim["id"], "run_id": extract["id"], "nomination_id": nomination["id"],
+                    "panel_action_id": escalation_action["id"]}, t)
 
 
 def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review_on=None) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import zipfile
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -140,6 +140,29 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/panels/<panel_id>/decisions/<case_id>/amend"): {"panel_chair", "team_manager"},
     ("POST", "/api/v1/panels/<panel_id>/decisions/<case_id>/amendments"): {"panel_chair", "team_manager"},
     ("GET", "/cases/<case_id>/allocate"): {"panel_chair", "team_manager"},
+    # Action & Impact (escalation): the case's keyworker or its manager nominates; chairs and
+    # managers run the meeting. Contributions (on the world's Action and Impact panel, which the
+    # police and the consented school sit on): staff read all, a member organisation its own, and
+    # only an organisation the family's consent covers may write.
+    ("GET", "/cases/<case_id>/action-and-impact"): {"keyworker", "team_manager"},
+    ("POST", "/cases/<case_id>/action-and-impact"): {"keyworker", "team_manager"},
+    ("POST", "/api/v1/cases/<case_id>/action-and-impact"): {"keyworker", "team_manager"},
+    ("POST", "/panel-nominations/<nomination_id>/discussion"): {"panel_chair", "team_manager", "other_manager"},
+    ("POST", "/api/v1/panel-nominations/<nomination_id>/discussion"): {"panel_chair", "team_manager", "other_manager"},
+    ("POST", "/panel-nominations/<nomination_id>/actions"): {"panel_chair", "team_manager", "other_manager"},
+    ("POST", "/api/v1/panel-nominations/<nomination_id>/actions"): {"panel_chair", "team_manager", "other_manager"},
+    ("POST", "/panel-actions/<panel_action_id>/follow-up"): {"panel_chair", "team_manager", "other_manager"},
+    ("POST", "/api/v1/panel-actions/<panel_action_id>/follow-up"): {"panel_chair", "team_manager", "other_manager"},
+    ("GET", "/panels/<panel_id>/contributions"): MANAGERS_WORK | {"social_worker", "panel_member", "partner_system",
+                                                                  "consented_school"},
+    ("GET", "/api/v1/panels/<panel_id>/contributions"): MANAGERS_WORK | {"social_worker", "panel_member",
+                                                                         "partner_system", "consented_school"},
+    ("POST", "/panels/<panel_id>/contributions/<case_id>"): {"consented_school"},
+    ("PUT", "/api/v1/panels/<panel_id>/contributions/<case_id>"): {"consented_school"},
+    # localities: administrators maintain them; the front door, chairs and managers place families
+    ("GET", "/localities"): MANAGERS_WORK | {"admin"},
+    ("POST", "/localities"): {"admin"},
+    ("POST", "/localities/<locality_id>/families"): MANAGERS_WORK,
     ("POST", "/cases/<case_id>/allocate"): {"team_manager"},  # the case is held: re-allocation
     ("POST", "/api/v1/cases/<case_id>/allocation"): {"team_manager"},
     ("GET", "/unallocated"): MANAGERS_WORK, ("GET", "/api/v1/cases/unallocated"): MANAGERS_WORK,
@@ -419,6 +442,24 @@ def world(app, api, factory):
         db.session.add(dead)
         db.session.commit()
         note_id, delivery_id = note.id, dead.id
+    # an Action and Impact panel the case is nominated to, with one agreed action, and a locality
+    escalation = api.post("/api/v1/panels", tokens["panel_chair"], json={
+        "date": (date.today() + timedelta(days=10)).isoformat(), "kind": "escalation",
+        "members": [police.id, users["consented_school"].organisation_id]}).get_json()
+    nominated = api.post(f"/api/v1/cases/{case_id}/action-and-impact", kw, json={
+        "panel_id": escalation["id"], "stuck": "Attendance stalled", "ask": "School to review the timetable"})
+    assert nominated.status_code == 201, nominated.get_json()
+    panel_action = api.post(f"/api/v1/panel-nominations/{nominated.get_json()['id']}/actions", tokens["panel_chair"],
+                            json={"description": "Review the timetable", "owner_organisation_id": school.id,
+                                  "due_on": (date.today() + timedelta(days=20)).isoformat()})
+    assert panel_action.status_code == 201, panel_action.get_json()
+    with app.app_context():
+        from caseflow.panels.models import Locality
+
+        locality = Locality(name="North Herts", cadence="daily")
+        db.session.add(locality)
+        db.session.commit()
+        locality_id = locality.id
     sample = api.post("/api/v1/case-audits/samples", tokens["team_manager"], json={
         "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
         "period_end": date.today().isoformat()})
@@ -446,7 +487,9 @@ def world(app, api, factory):
               "keyworker_id": users["keyworker"].id, "event_id": event["id"], "delivery_id": delivery_id,
               "org_id": school.id, "action_id": action_id, "user_id": spare.id, "token_id": spare_token_id,
               "team_id": spare_team_id, "claim_id": claim["id"], "run_id": run["id"], "batch_id": batch.get_json()["id"],
-              "code": "education", "key": "timeliness", "table": "summary"}
+              "code": "education", "key": "timeliness", "table": "summary",
+              "nomination_id": nominated.get_json()["id"], "panel_action_id": panel_action.get_json()["id"],
+              "locality_id": locality_id, "escalation_panel_id": escalation["id"]}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)
@@ -486,6 +529,8 @@ DESTRUCTIVE_LAST = ["/taf/<member_id>/remove", "/withdraw", "/sign-out"]
 
 
 def _path(rule: str, params: dict, rp_id: str) -> str:
+    if "/contributions" in rule:  # partners contribute to the Action and Impact panel the case is on
+        rule = rule.replace("<panel_id>", params["escalation_panel_id"])
     if "/people/<person_id>/match" in rule:
         rule = rule.replace("<person_id>", rp_id)
     job = params["extract_job_id"] if rule.startswith("/analysis/") else params["import_job_id"]
