@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
     from caseflow.notify.views import bp as notify_bp
+    from caseflow.notify import concerns  # noqa: F401  (hears of each request for help: concern patterns)
     from caseflow.oversight.api import bp as oversight_api
     from caseflow.oversight.views import bp as oversight_bp
     from caseflow.panels.api import bp as panels_api

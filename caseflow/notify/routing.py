@@ -17,7 +17,7 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
 from caseflow.families.models import MatchStatus
-from caseflow.notify import deadlines, encompass
+from caseflow.notify import concerns, deadlines, encompass
 from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
 from caseflow.notify.models import PartnerEvent, RoutingRule
 from caseflow.notify.services import notify, notify_many
@@ -124,6 +124,9 @@ def _deliver(placed: list[tuple[PartnerEvent, str]], batch: RoutingBatch, open_c
             _closed_recently(event, family_id)
     notify_many(batch.notes)  # the inbox rows for the whole batch, in one insert
     batch.notes.clear()
+    db.session.flush()  # the batch's events as placed, so each sees the others when looking for patterns
+    for event, _ in placed:
+        concerns.note_event(event)
 
 
 def _closed_recently(event: PartnerEvent, family_id: str) -> None:
