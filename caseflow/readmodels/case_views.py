@@ -30,4 +30,6 @@ def show(case_id):
                            social=case_panel(current_user, case, view.decision),
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),
                            can_see_supervision=bool(can(current_user, "supervision.view", case)),
+                           can_see_risk=bool(can(current_user, "risk.view", case)),
+                           can_see_wheel=bool(can(current_user, "wheel.view", case)),
                            title=f"Case {case.reference}")
