@@ -141,45 +141,50 @@ class ShownConcern:
 WITHHELD = "not shown: outside what you may see"
 
 
-def describe(concerns: list[dict], decision: Decision | None, person_id: str | None = None) -> list[ShownConcern]:
+class Concerns:
+    """The records behind many patterns' concerns, each kind loaded in one query."""
+
+    def __init__(self, concerns: list[dict]):
+        from caseflow.auth.models import Organisation
+        from caseflow.frontdoor.models import RequestForHelp
+
+        request_ids = {c["id"] for c in concerns if c["kind"] == "request"}
+        event_ids = {c["id"] for c in concerns if c["kind"] == "event"}
+        self.requests = {r.id: r for r in db.session.scalars(
+            select(RequestForHelp).where(RequestForHelp.id.in_(request_ids)))} if request_ids else {}
+        self.events = {e.id: e for e in db.session.scalars(
+            select(PartnerEvent).where(PartnerEvent.id.in_(event_ids)))} if event_ids else {}
+        org_ids = {e.source_organisation_id for e in self.events.values() if e.source_organisation_id}
+        self.orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                            .where(Organisation.id.in_(org_ids))).all()) if org_ids else {}
+
+
+def describe(concerns: list[dict], decision: Decision | None, person_id: str | None = None,
+             loaded: Concerns | None = None) -> list[ShownConcern]:
     """Each concern as the reader may see it (decision None: service staff who see everything).
     A request's sender is referral information; an event's kind and sender belong to the event
     type's category (a police incident is police data)."""
-    from caseflow.frontdoor.models import RequestForHelp, Source
+    from caseflow.frontdoor.models import Source
 
-    request_ids = [c["id"] for c in concerns if c["kind"] == "request"]
-    event_ids = [c["id"] for c in concerns if c["kind"] == "event"]
-    requests = {r.id: r for r in db.session.scalars(select(RequestForHelp).where(RequestForHelp.id.in_(request_ids)))} \
-        if request_ids else {}
-    events = {e.id: e for e in db.session.scalars(select(PartnerEvent).where(PartnerEvent.id.in_(event_ids)))} \
-        if event_ids else {}
-    orgs = _organisation_names({e.source_organisation_id for e in events.values()})
+    loaded = loaded or Concerns(concerns)
     held = decision.categories_for(person_id) if decision is not None else None
     out = []
     for c in sorted(concerns, key=lambda c: c["at"]):
         when = timescales.format_uk_datetime(datetime.fromisoformat(c["at"]))
-        if c["kind"] == "request" and c["id"] in requests:
-            r = requests[c["id"]]
+        if c["kind"] == "request" and c["id"] in loaded.requests:
+            r = loaded.requests[c["id"]]
             shown = held is None or Category.REFERRAL in held
             source = ("the family (self-referral)" if r.source == Source.SELF_REFERRAL
                       else r.referrer_organisation or "a professional")
             out.append(ShownConcern(when, f"Request for help {r.reference}" if shown else "Request for help",
                                     source if shown else WITHHELD))
-        elif c["kind"] == "event" and c["id"] in events:
-            e = events[c["id"]]
+        elif c["kind"] == "event" and c["id"] in loaded.events:
+            e = loaded.events[c["id"]]
             shown = held is None or event_category(e.type) in held
             out.append(ShownConcern(when, f"{EVENT_TYPES.get(e.type, e.type)} ({e.reference})" if shown
                                     else "A partner notification",
-                                    orgs.get(e.source_organisation_id, "a partner") if shown else WITHHELD))
+                                    loaded.orgs.get(e.source_organisation_id, "a partner") if shown else WITHHELD))
     return out
-
-
-def _organisation_names(ids) -> dict[str, str]:
-    from caseflow.auth.models import Organisation
-
-    ids = {i for i in ids if i}
-    return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) \
-        if ids else {}
 
 
 @dataclass
@@ -197,5 +202,7 @@ def shown_patterns(family_id: str, decision: Decision, limit: int = 20) -> list[
                                        .order_by(ConcernPattern.last_at.desc()).limit(limit)))
     people = {p.id: p for p in db.session.scalars(select(Person).where(
         Person.id.in_({p.person_id for p in patterns})))} if patterns else {}
-    return [ShownPattern(people[p.person_id], p.first_at, p.last_at, describe(p.concerns, decision, p.person_id))
-            for p in patterns if p.person_id in people and decision.shows_person(p.person_id)]
+    shown = [p for p in patterns if p.person_id in people and decision.shows_person(p.person_id)]
+    loaded = Concerns([c for p in shown for c in p.concerns])  # three queries, however many patterns
+    return [ShownPattern(people[p.person_id], p.first_at, p.last_at, describe(p.concerns, decision, p.person_id, loaded))
+            for p in shown]
