@@ -31,6 +31,8 @@ HAPPENED = {
     "step_ups": ["requested_at", "responded_at"], "step_downs": ["requested_at"],
     "statutory_statuses": ["started_on", "ended_on"], "people": ["date_of_birth", "created_at"],
     "notifications": ["created_at"],
+    "dash_checklists": ["completed_on", "marac_referred_on", "recorded_at"],
+    "wheel_scorings": ["scored_on", "recorded_at"], "concern_patterns": ["first_at", "last_at", "created_at"],
 }
 
 
@@ -45,6 +47,7 @@ def test_the_generated_demo_looks_like_a_real_service(app):
         requests_waiting_for_triage_are_spread_so_only_some_are_overdue()
         the_panel_meets_next_week_with_cases_waiting_for_it()
         every_case_past_the_front_door_has_a_triage_level()
+        the_practice_tools_and_alerts_show_in_the_demo()
 
 
 def _as_moment(value):
@@ -118,3 +121,21 @@ def every_case_past_the_front_door_has_a_triage_level():
     held_levels = {c.level_of_need for c in past_the_door if c.stage in HELD_STAGES}
     assert held_levels <= {2, 3}
     assert all(c.level_of_need == 4 for c in past_the_door if c.stage == "social_care")
+
+
+def the_practice_tools_and_alerts_show_in_the_demo():
+    """DASH checklists (some at the MARAC threshold, referred), outcome wheels scored at
+    assessment and again at reviews, a pattern of concerns told to the front door, and schools
+    told the Operation Encompass minimum data."""
+    from caseflow.notify.models import ConcernPattern, Notification
+    from caseflow.practice.models import DashChecklist, WheelScoring
+
+    checklists = db.session.scalars(select(DashChecklist)).all()
+    assert checklists and any(c.marac_referred_on for c in checklists) and any(not c.marac_reasons for c in checklists)
+    occasions = Counter(db.session.scalars(select(WheelScoring.occasion)))
+    assert occasions["assessment"] and occasions["review"]
+    assert db.session.scalar(select(func.count()).select_from(ConcernPattern)) >= 1
+    alerted = db.session.scalars(select(Notification.title).where(Notification.type == "concern_pattern")).all()
+    assert alerted and all("within 7 days" in title for title in alerted)
+    told = db.session.scalars(select(Notification.body).where(Notification.title.startswith("Operation Encompass"))).all()
+    assert told and all("Police reference: NP-DEMO-" in body and "Place: The family home" in body for body in told)
