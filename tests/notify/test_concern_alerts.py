@@ -44,6 +44,14 @@ def test_two_concerns_about_a_child_within_a_week_are_told_once(api, factory, cl
     assert 'data-testid="concern-pattern"' in page and "3 concerns about Leah Walsh" in page
     assert first["reference"] in page and "Missing episode" in page
 
+    client.get("/sign-out")  # the school that referred: their own request, not what the police said
+    sign_in(client, w.p["referrer"])
+    page = client.get(f"/families/{w.family_id}").get_data(as_text=True)
+    pattern = page[page.index('data-testid="concern-pattern"'):]
+    pattern = pattern[:pattern.index("</ul>")]
+    assert "Request for help RFH-" in pattern and "A partner notification, from not shown" in pattern
+    assert "Northshire Police" not in pattern and first["reference"] not in pattern
+
 
 def test_concerns_more_than_a_week_apart_are_not_a_pattern(api, factory):
     with time_machine.travel(MONDAY, tick=False):
