@@ -38,7 +38,14 @@ def _on_request(sender, *, request, **kwargs):
 
 
 def note_request(request) -> list[ConcernPattern]:
-    """A request for help has arrived: a concern about each child it names."""
+    """A request for help has arrived: a concern about each child it names. A re-referral opened
+    from a partner event (caseflow.notify.events.decide: the event is marked reopened, its new
+    case not yet recorded) is that event again, already counted, not a new concern."""
+    reopening = db.session.scalar(select(PartnerEvent.id).where(
+        PartnerEvent.family_id == request.family_id, PartnerEvent.status == EventStatus.REOPENED,
+        PartnerEvent.new_case_id.is_(None)).limit(1))
+    if reopening is not None:
+        return []
     return _note(request.family_id, [rp.person_id for rp in request.people],
                  {"kind": "request", "id": request.id, "at": request.received_at.isoformat()})
 
