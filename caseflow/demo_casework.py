@@ -65,6 +65,9 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
     if not completed:
         case.assessment_due_on = assessment.due_on
         return
+    wheel_scores = _wheel(rng, case, "assessment", completed.date(), keyworker_id, None)
+    if "domestic_abuse" in problems:
+        _dash(rng, case, parent, completed, keyworker_id, now)
     names = {"child": children[0].given_name if children else parent.given_name, "parent": parent.given_name}
     plan = Plan(case_id=case.id, updated_by_id=keyworker_id, status="draft", outcomes=[], actions=[])
     for position, code in enumerate(problems):
@@ -94,6 +97,7 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
         if held > end.date() or (not closure and rng.random() < 0.2 and held > (now - timedelta(days=60)).date()):
             break
         scores = {c: min(10, s + rng.randint(0, 2)) for c, s in scores.items()}
+        wheel_scores = _wheel(rng, case, "review", held, keyworker_id, wheel_scores)
         db.session.add(Review(case_id=case.id, held_on=held, decision="continue", recorded_by_id=keyworker_id,
                               attendees=[{"name": "Keyworker", "organisation": "Northshire Council Early Help"},
                                          {"name": parent.full_name, "organisation": "Parent"}],
@@ -108,6 +112,46 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
         # The next review is due on the cadence from the last one held (or from the plan's
         # agreement): `held` is that date, past for the one case in five whose team runs late.
         case.review_due_on = held
+
+
+def _wheel(rng, case, occasion, day, keyworker_id, before: dict | None) -> dict:
+    """The outcome wheel scored with the family: a low baseline at assessment, creeping up at
+    each review (the family a little more hopeful than the keyworker)."""
+    from caseflow.practice import wheel
+    from caseflow.practice.models import WheelScore, WheelScoring
+
+    areas = wheel.active_areas()
+    if before is None:
+        scores = {a.id: (rng.randint(2, 5), rng.randint(2, 4)) for a in areas}
+    else:
+        scores = {a.id: (min(10, f + rng.randint(0, 2)), min(10, k + rng.randint(0, 2)))
+                  for a in areas for f, k in [before.get(a.id, (3, 3))]}
+    db.session.add(WheelScoring(case_id=case.id, occasion=occasion, scored_on=day, scored_by_id=keyworker_id,
+                                comment=rng.choice(WHEEL_COMMENTS),
+                                scores=[WheelScore(area_id=area_id, family_score=f, worker_score=k)
+                                        for area_id, (f, k) in scores.items()]))
+    return scores
+
+
+WHEEL_COMMENTS = ["Mum said mornings are still the hardest part of the day.",
+                  "The children chose their own scores for school and routines.",
+                  "Dad scored home and money low: the rent arrears worry him.", None]
+
+
+def _dash(rng, case, parent, completed, keyworker_id, now) -> None:
+    """A DASH checklist with the adult victim at assessment; at the MARAC threshold, the referral."""
+    from caseflow.practice.models import DashChecklist
+    from caseflow.practice.vocab import DASH_CODES, MARAC_THRESHOLD
+
+    yes = set(rng.sample(DASH_CODES, rng.randint(6, 18)))
+    checklist = DashChecklist(case_id=case.id, victim_id=parent.id, completed_on=completed.date(),
+                              answers={c: "yes" if c in yes else rng.choice(["no", "no", "not_known"]) for c in DASH_CODES},
+                              notes={"injury": "Bruising to the arm, seen by the GP."} if "injury" in yes else None,
+                              escalation=rng.random() < 0.1, completed_by_id=keyworker_id)
+    referred = completed + timedelta(days=1)
+    if (len(yes) >= MARAC_THRESHOLD or checklist.escalation) and referred < now:
+        checklist.marac_referred_on = referred.date()
+    db.session.add(checklist)
 
 
 def _contacts(rng, case, people, moments, closure, keyworker_id, now) -> None:

@@ -19,7 +19,8 @@ from caseflow.notify import events, partners
 def seed(rng: random.Random, users: dict, orgs: dict) -> None:
     admin, police = users["admin"], users["policesystem"]
     partners.configure(admin, orgs["Riverside Academy"].id, {"key_adult_id": users["dsl"].id})
-    partners.configure(admin, orgs["Northshire Council Early Help"].id, {"duty_contact_id": users["manager"].id})
+    partners.configure(admin, orgs["Northshire Council Early Help"].id, {"duty_contact_id": users["manager"].id,
+                                                                          "encompass_lead_id": users["frontdoor"].id})
     open_children = _children(Case.stage.in_([flow.Stage.ALLOCATED, flow.Stage.ASSESSING, flow.Stage.PLANNING,
                                               flow.Stage.REVIEWING]), school=orgs["Riverside Academy"].id)
     from caseflow.frontdoor.services import open_case_of
@@ -27,9 +28,18 @@ def seed(rng: random.Random, users: dict, orgs: dict) -> None:
     closed = [p for p in _children(Case.closed_at >= utcnow() - timedelta(days=120))
               if open_case_of(p.memberships[0].family_id) is None]
     now = utcnow()
-    for number, child in enumerate(rng.sample(open_children, min(3, len(open_children)))):
-        events.accept(police, _event(f"NP-DEMO-{number + 1:03d}", "domestic_abuse", now - timedelta(hours=10 + number),
-                                     child, "Officers attended a domestic abuse incident at the home; the child was present."))
+    chosen = rng.sample(open_children, min(3, len(open_children)))
+    for number, child in enumerate(chosen):
+        body = _event(f"NP-DEMO-{number + 1:03d}", "domestic_abuse", now - timedelta(hours=10 + number),
+                      child, "Officers attended a domestic abuse incident at the home; the child was present.")
+        body["encompass"] = {"place": "The family home", "children": [{
+            "person": 0, "present": number != 2,
+            "said_or_did": "Was upset and asked to go to a friend's house." if number != 2 else None}],
+            "circumstances": "A verbal argument between the adults that became physical; no injuries to the child."}
+        events.accept(police, body)
+    if chosen:  # a second concern about the first child within the week: the front door sees a pattern
+        events.accept(police, _event("NP-DEMO-301", "anti_social_behaviour", now - timedelta(days=2), chosen[0],
+                                     "Seen with older youths damaging bus shelters; taken home."))
     if closed:
         child = rng.choice(closed)
         events.accept(police, _event("NP-DEMO-101", "police_contact", now - timedelta(hours=30), child,

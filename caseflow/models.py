@@ -13,6 +13,7 @@ from caseflow.frontdoor import models as frontdoor_models  # noqa: F401
 from caseflow.imports import models as import_models  # noqa: F401
 from caseflow.notify import models as notify_models  # noqa: F401
 from caseflow.oversight import models as oversight_models  # noqa: F401
+from caseflow.practice import models as practice_models  # noqa: F401
 from caseflow.panels import models as panel_models  # noqa: F401
 from caseflow.plans import models as plan_models  # noqa: F401
 from caseflow.socialcare import models as socialcare_models  # noqa: F401

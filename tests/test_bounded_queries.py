@@ -103,6 +103,18 @@ class Growth:
             "people": [{"given_name": "Unknown", "family_name": SURNAMES[-1 - i], "date_of_birth": "1990-01-01"}]})
         assert event.status_code == 202, event.get_json()
         with self.app.app_context():
+            from caseflow.practice import wheel
+            from caseflow.practice.models import DashChecklist, WheelScore, WheelScoring
+            from caseflow.practice.vocab import DASH_CODES
+
+            # The world's case: another DASH checklist and another outcome wheel scoring.
+            db.session.add(DashChecklist(case_id=self.params["case_id"], victim_id=self.params["person_id"],
+                                         completed_on=date.today(), answers={c: "no" for c in DASH_CODES},
+                                         completed_by_id=self.params["keyworker_id"]))
+            db.session.add(WheelScoring(case_id=self.params["case_id"], occasion="review", scored_on=date.today(),
+                                        scored_by_id=self.params["keyworker_id"],
+                                        scores=[WheelScore(area_id=a.id, family_score=i % 10 + 1, worker_score=5)
+                                                for a in wheel.active_areas()]))
             note = notify(self.params["keyworker_id"], "plan", f"grow:{i}", f"Notification {i}", "For the count")
             db.session.flush()
             db.session.add(Delivery(kind="webhook", notification_id=note.id, status="pending"))

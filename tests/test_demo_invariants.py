@@ -33,6 +33,8 @@ HAPPENED = {
     "notifications": ["created_at"],
     "panel_nominations": ["nominated_at", "discussed_at"], "panel_actions": ["agreed_at", "followed_up_at"],
     "panel_contributions": ["updated_at"],
+    "dash_checklists": ["completed_on", "marac_referred_on", "recorded_at"],
+    "wheel_scorings": ["scored_on", "recorded_at"], "concern_patterns": ["first_at", "last_at", "created_at"],
 }
 
 
@@ -48,6 +50,7 @@ def test_the_generated_demo_looks_like_a_real_service(app):
         the_panel_meets_next_week_with_cases_waiting_for_it()
         every_case_past_the_front_door_has_a_triage_level()
         action_and_impact_met_last_month_and_its_actions_are_in_the_family_plans()
+        the_practice_tools_and_alerts_show_in_the_demo()
 
 
 def _as_moment(value):
@@ -139,3 +142,21 @@ def action_and_impact_met_last_month_and_its_actions_are_in_the_family_plans():
         assert in_plan.description == action.description and in_plan.due_date == action.due_on
     assert db.session.scalar(select(func.count()).select_from(PanelNomination).where(
         PanelNomination.panel_id == meetings[1].id, PanelNomination.status == "waiting")) >= 1
+
+
+def the_practice_tools_and_alerts_show_in_the_demo():
+    """DASH checklists (some at the MARAC threshold, referred), outcome wheels scored at
+    assessment and again at reviews, a pattern of concerns told to the front door, and schools
+    told the Operation Encompass minimum data."""
+    from caseflow.notify.models import ConcernPattern, Notification
+    from caseflow.practice.models import DashChecklist, WheelScoring
+
+    checklists = db.session.scalars(select(DashChecklist)).all()
+    assert checklists and any(c.marac_referred_on for c in checklists) and any(not c.marac_reasons for c in checklists)
+    occasions = Counter(db.session.scalars(select(WheelScoring.occasion)))
+    assert occasions["assessment"] and occasions["review"]
+    assert db.session.scalar(select(func.count()).select_from(ConcernPattern)) >= 1
+    alerted = db.session.scalars(select(Notification.title).where(Notification.type == "concern_pattern")).all()
+    assert alerted and all("within 7 days" in title for title in alerted)
+    told = db.session.scalars(select(Notification.body).where(Notification.title.startswith("Operation Encompass"))).all()
+    assert told and all("Police reference: NP-DEMO-" in body and "Place: The family home" in body for body in told)

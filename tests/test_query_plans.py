@@ -40,6 +40,8 @@ SMALL_TABLES = {
     "outcomes_plan_versions", "outcome_unit_costs",
     # the area's localities and which teams sit in each (a handful)
     "localities", "locality_teams",
+    # the outcome wheel's areas (ten in use, a few retired)
+    "wheel_areas",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at

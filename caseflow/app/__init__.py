@@ -79,10 +79,12 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
     from caseflow.notify.views import bp as notify_bp
+    from caseflow.notify import concerns  # noqa: F401  (hears of each request for help: concern patterns)
     from caseflow.oversight.api import bp as oversight_api
     from caseflow.oversight.views import bp as oversight_bp
     from caseflow.panels.api import bp as panels_api
     from caseflow.panels.views import bp as panels_bp
+    from caseflow.practice.views import bp as practice_bp
     from caseflow.plans.api import bp as plans_api
     from caseflow.plans.views import bp as plans_bp
     from caseflow.outcomes.api import bp as outcomes_api
@@ -96,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
                socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp,
-               oversight_bp, reports_bp, imports_bp):
+               oversight_bp, practice_bp, reports_bp, imports_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,

@@ -25,6 +25,9 @@ class Organisation(Base):
     # foreign key: users belong to organisations, so a key here would make a cycle.
     duty_contact_id: Mapped[str | None] = mapped_column(String(32))
     key_adult_id: Mapped[str | None] = mapped_column(String(32))
+    # The council's named Operation Encompass lead: told, instead of a school, about children
+    # home-educated or not on a school roll (caseflow.notify.encompass).
+    encompass_lead_id: Mapped[str | None] = mapped_column(String(32))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,10 @@ _signals = Namespace()
 # step-up record.
 step_up_at_triage = _signals.signal("step-up-at-triage")
 
+# A request for help has been recorded (caseflow.frontdoor): the notification queue looks for a
+# pattern of concerns about the children it names. Sent with request=...
+concern_received = _signals.signal("concern-received")
+
 
 def send_handled(signal, sender, **kwargs):
     """Send a signal that must be acted on; refuse loudly if nothing is listening, rather than

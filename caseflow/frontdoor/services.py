@@ -21,7 +21,7 @@ from caseflow.core import stages as flow, timescales
 from caseflow.core.errors import flatten_messages
 from caseflow.core.schemas import load_input
 from caseflow.cases.models import Case
-from caseflow.core import audit
+from caseflow.core import audit, signals
 from caseflow.core.access import SERVICE_BASIS, can, require, require_list
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
@@ -118,6 +118,8 @@ def submit_request(actor, raw: dict, source: str) -> Submission:
     audit.record(actor or "self-referral (public form)", action, "request_for_help", request.id,
                  family_id=family.id, categories=decision.categories, purpose="request for help",
                  basis="consent" if request.consent_given else "safeguarding")
+    # Two or more concerns about a child within a week are told as a pattern (caseflow.notify.concerns).
+    signals.send_handled(signals.concern_received, actor, request=request)
     return Submission(request, case, family)
 
 

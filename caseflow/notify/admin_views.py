@@ -79,6 +79,7 @@ def organisation(org_id):
     errors, form, secret = {}, request.form, None
     if request.method == "POST":
         raw = {"duty_contact_id": form.get("duty_contact_id", ""), "key_adult_id": form.get("key_adult_id", ""),
+               "encompass_lead_id": form.get("encompass_lead_id", ""),
                "duty_email": form.get("duty_email", ""), "webhook_url": form.get("webhook_url", ""),
                "new_secret": form.get("new_secret") == "yes"}
         done, errors = submit(lambda: partners.configure(current_user, org_id, raw))

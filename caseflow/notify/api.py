@@ -128,7 +128,7 @@ def put_rule(user, data):
 
 
 @endpoint(bp, "/organisations/<org_id>/notification-settings", "PUT",
-          summary="Duty contact and email, school key adult, webhook address (administrators)",
+          summary="Duty contact and email, school key adult, Operation Encompass lead, webhook address (administrators)",
           documented_body=OrganisationSettingsInSchema, response=schemas.OrganisationSettingsSchema)
 def organisation_settings(user, data, org_id):
     org, secret = partners.configure(user, org_id, json_object())

@@ -87,7 +87,8 @@ def _new_event(actor, data: dict) -> PartnerEvent:
                         source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
                         source_reference=data["source_reference"], type=data["type"],
                         occurred_at=data["occurred_at"], summary=data.get("summary"),
-                        people=[_jsonable(p) for p in data["people"]], status=EventStatus.RECEIVED, received_at=utcnow())
+                        people=[_jsonable(p) for p in data["people"]], encompass=data.get("encompass"),
+                        status=EventStatus.RECEIVED, received_at=utcnow())
 
 
 def _jsonable(person: dict) -> dict:
@@ -199,6 +200,10 @@ def resolve_review(actor, event_id: str, raw: dict) -> PartnerEvent:
     if family_id is None or data["person_id"] not in offered:
         raise ServiceValidationError("Choose one of the people offered.", {"person_id": ["Choose one of the people offered"]})
     event.person_ids = [data["person_id"]]
+    from caseflow.notify import encompass
+
+    encompass.place_children(event, {i: data["person_id"] for i, named in enumerate(event.candidates or [])
+                                     if data["person_id"] in {c.get("person_id") for c in named.get("candidates", [])}})
     audit.record(actor, "event.match_confirmed", "partner_event", event.id, family_id=family_id,
                  categories=["identity"], purpose="partner notification")
     routing.deliver_to_family(event, family_id)
@@ -249,5 +254,6 @@ def purge_expired(today) -> int:
                                                              PartnerEvent.status != EventStatus.PURGED)))
     for event in rows:
         event.people, event.summary, event.candidates, event.status = None, None, None, "purged"
+        event.encompass = None
     db.session.flush()
     return len(rows)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caseflow.core import stages as flow
-from caseflow.auth.models import Organisation, User
+from caseflow.core import stages as flow, timescales
+from caseflow.auth.models import Organisation, Team, User
 from caseflow.core.roles import Role
 from caseflow.cases.models import Case
 from caseflow.core.extensions import db
@@ -29,6 +29,8 @@ class RoutingBatch:
         self.users: dict[str, User] = {}
         self.orgs: dict[str, Organisation] = {}
         self._visible: dict[str, dict[str, bool]] = {}
+        self._leads: dict[str, str] | None = None  # organisation id -> its Operation Encompass lead
+        self._team_orgs: dict[str, str | None] = {}
         self.loaded: list = []
         self.notes: list[dict] = []
 
@@ -124,6 +126,20 @@ class RoutingBatch:
             answers.update({f: f in visible for f in unasked})
         return answers[case.family_id]
 
+    def encompass_leads(self, case: Case) -> list[str]:
+        """The council's named Operation Encompass lead for this case: the one its team's
+        organisation names, else the one any early help organisation names."""
+        if self._leads is None:  # a handful of organisations name one: asked once per batch
+            self._leads = {org_id: lead for org_id, org_type, lead in db.session.execute(
+                select(Organisation.id, Organisation.type, Organisation.encompass_lead_id)
+                .where(Organisation.encompass_lead_id.is_not(None)).order_by(Organisation.type != OrgType.EARLY_HELP,
+                                                                            Organisation.name))}
+        if case.team_id and case.team_id not in self._team_orgs:
+            self._team_orgs[case.team_id] = db.session.scalar(select(Team.organisation_id).where(Team.id == case.team_id))
+        own = self._leads.get(self._team_orgs.get(case.team_id)) if case.team_id else None
+        fallback = next(iter(self._leads.values()), None)
+        return [lead for lead in [own or fallback] if lead]
+
     def organisation(self, org_id: str) -> Organisation | None:
         if org_id not in self.orgs:
             self.orgs[org_id] = db.session.get(Organisation, org_id)
@@ -160,6 +176,28 @@ class FamilyAtSchool:
         named = [p for p in pupils if p.id in (named_ids or [])]
         return list(dict.fromkeys(self.school_of[p.id].key_adult_id for p in (named or pupils)
                                   if self.school_of[p.id].key_adult_id))
+
+
+    def encompass_children(self, event) -> list[Person]:
+        """The children an Operation Encompass notice is about: those the event names, or every
+        child in the family when it names adults alone (a child lives where the incident was)."""
+        from caseflow.notify.encompass import is_child
+
+        on = timescales.to_london(event.occurred_at).date()
+        children = [p for p in self.people if is_child(p, on) or (p.date_of_birth is None and self.school_of.get(p.id))]
+        named = [p for p in children if p.id in (event.person_ids or [])]
+        return named or children
+
+    def on_roll(self, person: Person) -> bool:
+        return self.school_of.get(person.id) is not None
+
+    def on_roll_at(self, person: Person, school_id: str | None) -> bool:
+        school = self.school_of.get(person.id)
+        return school is not None and school_id is not None and school.id == school_id
+
+    def key_adults_of(self, children: list[Person]) -> list[str]:
+        return list(dict.fromkeys(self.school_of[p.id].key_adult_id for p in children
+                                  if self.on_roll(p) and self.school_of[p.id].key_adult_id))
 
 
 class _NoSchool:

@@ -60,6 +60,9 @@ class PartnerEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(EncryptedText)
     people: Mapped[list | None] = mapped_column(EncryptedJSON)  # identifying details as sent
+    # Operation Encompass minimum data sent with a domestic abuse incident: place, circumstances
+    # and, per child, whether present and what they said or did (caseflow.notify.encompass).
+    encompass: Mapped[dict | None] = mapped_column(EncryptedJSON)
     status: Mapped[EventStatus] = mapped_column(closed_set(EventStatus, "status", 24), default=EventStatus.RECEIVED,
                                                index=True)
     family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"), index=True)
@@ -128,3 +131,23 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConcernPattern(Base):
+    """Two or more concerns about the same child within seven days (requests for help, partner
+    events): the front door and the family's keyworkers are told once, when the pattern forms;
+    later concerns join it without telling them again (caseflow.notify.concerns)."""
+    __tablename__ = "concern_patterns"
+    # A child's latest pattern (is this concern part of one still running?), and a family's patterns.
+    __table_args__ = (Index("ix_concern_patterns_person_latest", "person_id", "last_at"),
+                      Index("ix_concern_patterns_family_latest", "family_id", "last_at"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    family_id: Mapped[str] = mapped_column(ForeignKey("families.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [{"kind": "request" | "event", "id": ..., "at": ISO timestamp}] in the order they arrived:
+    # references only; what each concern says is read through the policy from its own record.
+    concerns: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

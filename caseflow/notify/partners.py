@@ -1,5 +1,6 @@
 """An organisation's notification settings, set by administrators: the duty contact who takes
-escalations (and a duty email address), a school's key adult (Operation Encompass), and the
+escalations (and a duty email address), a school's key adult (Operation Encompass), the council's
+named Operation Encompass lead (for children not on a school roll), and the
 partner system that takes signed webhooks. The webhook secret is generated here and shown once."""
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def configure(actor, org_id: str, raw: dict) -> tuple[Organisation, str | None]:
     # the keys sent are in what loads, so a key left out keeps its value.
     raw = load(OrganisationSettingsInSchema, raw)
     errors: dict[str, list[str]] = {}
-    for field in ("duty_contact_id", "key_adult_id"):
+    for field in ("duty_contact_id", "key_adult_id", "encompass_lead_id"):
         if field in raw:
             user_id = raw.get(field) or None
             if user_id is not None:

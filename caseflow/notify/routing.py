@@ -17,11 +17,11 @@ from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.families.matching import SubmittedPerson, match_person
 from caseflow.families.models import MatchStatus
-from caseflow.notify import deadlines
+from caseflow.notify import concerns, deadlines, encompass
 from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
 from caseflow.notify.models import PartnerEvent, RoutingRule
 from caseflow.notify.services import notify, notify_many
-from caseflow.notify.vocab import EVENT_TYPES, EventStatus, NotificationType, Recipient
+from caseflow.notify.vocab import EVENT_TYPES, EventStatus, EventType, NotificationType, Recipient
 
 
 def _settings():
@@ -55,6 +55,8 @@ def _route_events(event_ids: list[str]) -> None:
             _to_review(event, matches, batch)  # ambiguous, or nobody recognised: a person checks before it is dropped
         else:
             linked[event.id] = [m.person_id for m in matches if m.status == MatchStatus.LINKED]
+            encompass.place_children(event, {i: m.person_id for i, m in enumerate(matches)
+                                             if m.status == MatchStatus.LINKED})
     families_of = batch.families_of_people({p for ids in linked.values() for p in ids})
     open_cases = batch.open_cases({f for fs in families_of.values() for f in fs})
     placed = []
@@ -122,6 +124,9 @@ def _deliver(placed: list[tuple[PartnerEvent, str]], batch: RoutingBatch, open_c
             _closed_recently(event, family_id)
     notify_many(batch.notes)  # the inbox rows for the whole batch, in one insert
     batch.notes.clear()
+    db.session.flush()  # the batch's events as placed, so each sees the others when looking for patterns
+    for event, _ in placed:
+        concerns.note_event(event)
 
 
 def _closed_recently(event: PartnerEvent, family_id: str) -> None:
@@ -170,7 +175,13 @@ def _recipient_ids(kind: str, event: PartnerEvent, case: Case, batch: RoutingBat
     if kind == Recipient.TEAM_MANAGER:
         return batch.team_managers(case)
     if kind == Recipient.SCHOOL_KEY_ADULT:
-        return batch.families[case.family_id].key_adults(event.person_ids)
+        family = batch.families[case.family_id]
+        if event.type != EventType.DOMESTIC_ABUSE:
+            return family.key_adults(event.person_ids)
+        # Operation Encompass: each child's school, and the council's lead for any child not on a roll.
+        children = family.encompass_children(event)
+        leads = batch.encompass_leads(case) if any(not family.on_roll(p) for p in children) else []
+        return [*family.key_adults_of(children), *leads]
     if kind == Recipient.HEALTH_VISITOR:
         return batch.visitors.get(case.id, [])
     return []
@@ -214,8 +225,20 @@ def message_for(user: User, event: PartnerEvent, case: Case, family: FamilyAtSch
     when = f"{timescales.to_london(event.occurred_at):%d %B %Y at %H:%M}"
     name = case.family.display_name
     if user.role in STAFF_ROLES and batch.may_see(user, case):  # the policy's case.view, asked per batch
-        return (f"{label}: {name}", f"{event.reference} from {source}, {when}. "
-                f"{event.summary or ''} Case {case.reference}.", None)
+        body = f"{event.reference} from {source}, {when}. {event.summary or ''} Case {case.reference}."
+        if event.type == EventType.DOMESTIC_ABUSE and event.encompass:  # what the schools were told, too
+            body += "\n\n" + encompass.render([encompass.child_notice(event, p)
+                                                 for p in family.encompass_children(event)])
+        return f"{label}: {name}", body, None
+    if event.type == EventType.DOMESTIC_ABUSE:
+        # Operation Encompass: the minimum data set for the children this school has on its roll
+        # (and, to the council's lead, the children on no school's roll), and nothing else.
+        children = family.encompass_children(event)
+        told = [p for p in children if family.on_roll_at(p, user.organisation_id)]
+        if user.id in batch.encompass_leads(case):
+            told += [p for p in children if not family.on_roll(p)]
+        return (encompass.title(told) if told else f"{encompass.TITLE}: {name}",
+                encompass.render([encompass.child_notice(event, p) for p in told]), ENCOMPASS_BASIS)
     # Per person: the children the event is about who are on this school's roll (every pupil
     # there only when the event names adults alone), never their brothers and sisters.
     pupils = family.pupils_at(user.organisation_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from caseflow.api.schemas import ResponseSchema, flag, iso_text, many, moment, cursor_field, page_fields, text, whole
 from caseflow.core.database import utcnow
@@ -12,6 +12,27 @@ from caseflow.frontdoor.schemas import CandidateOutSchema, PersonSchema
 from caseflow.families.models import MatchStatus
 from caseflow.notify.vocab import (CHANNELS, DEADLINES, EVENT_STATUSES, EVENT_TYPES, RECIPIENTS, DeliveryKind,
                                    DeliveryStatus, FlagStatus)
+
+
+class EncompassChildSchema(Schema):
+    """What one child named on the event saw and did (Operation Encompass)."""
+    person = fields.Integer(required=True, validate=validate.Range(min=0, max=19), metadata={
+        "description": "The child's position in `people` (0 for the first person named)."})
+    present = fields.Boolean(required=True, metadata={"description": "Whether the child was present."})
+    said_or_did = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "What the child said or did."})
+
+
+class EncompassSchema(Schema):
+    """The Operation Encompass minimum data of a domestic abuse incident, beyond what the event
+    already carries (the police reference is source_reference; date and time are occurred_at).
+    A school's key adult receives this and the child's name and date of birth, nothing else."""
+    place = fields.String(load_default=None, validate=validate.Length(max=300), metadata={
+        "description": "Where the incident happened."})
+    circumstances = fields.String(load_default=None, validate=validate.Length(max=4000), metadata={
+        "description": "The circumstances of the incident, as a school may be told them."})
+    children = fields.List(fields.Nested(EncompassChildSchema), load_default=list,
+                           validate=validate.Length(max=20))
 
 
 class PartnerEventSchema(Schema):
@@ -34,6 +55,21 @@ class PartnerEventSchema(Schema):
     def _not_future(self, value, **kwargs):
         if value > utcnow() + timedelta(minutes=5):
             raise ValidationError("occurred_at cannot be in the future")
+
+    encompass = fields.Nested(EncompassSchema, load_default=None, allow_none=True, metadata={
+        "description": "Operation Encompass minimum data (domestic_abuse events only)."})
+
+    @validates_schema(skip_on_field_errors=True)
+    def _encompass_fits(self, data, **kwargs):
+        encompass = data.get("encompass")
+        if not encompass:
+            return
+        if data["type"] != "domestic_abuse":
+            raise ValidationError("encompass is sent only with a domestic_abuse event", "encompass")
+        positions = [c["person"] for c in encompass["children"]]
+        if any(p >= len(data["people"]) for p in positions) or len(set(positions)) < len(positions):
+            raise ValidationError("Each child's person is the position of a different entry in people",
+                                  "encompass")
 
 
 BATCH_MAX = 500
@@ -220,6 +256,9 @@ class OrganisationSettingsInSchema(Schema):
     duty_contact_id = fields.String(allow_none=True, metadata={"description": "A user of this organisation."})
     duty_email = fields.String(allow_none=True)
     key_adult_id = fields.String(allow_none=True, metadata={"description": "A user of this organisation (schools)."})
+    encompass_lead_id = fields.String(allow_none=True, metadata={
+        "description": "A user of this organisation (the council): the named Operation Encompass lead, told "
+                       "about children home-educated or not on a school roll."})
     webhook_url = fields.String(allow_none=True, metadata={
         "description": "https:// (http:// only on this machine); setting a new one generates a signing secret."})
     new_secret = fields.Boolean(metadata={"description": "true: generate a new webhook signing secret."})
@@ -231,6 +270,7 @@ class OrganisationSettingsSchema(ResponseSchema):
     duty_contact_id = text(attribute="org.duty_contact_id", nullable=True)
     duty_email = text(attribute="org.duty_email", nullable=True)
     key_adult_id = text(attribute="org.key_adult_id", nullable=True)
+    encompass_lead_id = text(attribute="org.encompass_lead_id", nullable=True)
     webhook_url = text(attribute="org.webhook_url", nullable=True)
     webhook_secret = text("The webhook signing secret: shown once, when the webhook address is set.",
                           optional=True)

@@ -135,6 +135,7 @@ class NotificationType(StrEnum):
     JOINT_WORKING = "joint_working"        # the keyworker's role while social care leads
     OSCILLATION = "oscillation"            # a family moving back and forth between services
     BREAK_GLASS = "break_glass"
+    CONCERN_PATTERN = "concern_pattern"    # two or more concerns about a child within seven days
 
 
 # Notifications answered by doing something rather than by reading them: a step-up is answered

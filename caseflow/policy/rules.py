@@ -1504,3 +1504,39 @@ def _case_audit_actions(user, case):
     if user.role == Role.KEYWORKER and case.keyworker_id == user.id:
         return allow("Actions from an audit of your case file.", {Category.IDENTITY, Category.CASE_NOTES})
     return deny("Audit actions are for the case's keyworker and managers.")
+
+
+# --- practice tools (caseflow.practice) ------------------------------------------------------------
+
+@rule("risk.view")
+def _risk_view(user, case):
+    """A DASH checklist holds what an adult victim told their worker about the abuse: the people
+    doing the casework and their managers, and a partner only when they lead the case (a TAF
+    member's consent to case notes does not open it)."""
+    if case is None:
+        return deny("No case given.")
+    if user.role in PARTNER_ROLES and not (case_roles(user, case) & LEADS_CASEWORK):
+        return deny("A DASH risk checklist is seen by the people doing the casework and their managers.")
+    return _casework_view(user, case)
+
+
+@rule("risk.record")
+def _risk_record(user, case):
+    return _casework_record(user, case)
+
+
+@rule("wheel.view")
+def _wheel_view(user, case):
+    return _casework_view(user, case)
+
+
+@rule("wheel.record")
+def _wheel_record(user, case):
+    return _casework_record(user, case)
+
+
+@rule("wheel.areas.manage")
+def _wheel_areas_manage(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators maintain the outcome wheel's areas.", set(), basis=None)
+    return deny("Only administrators change the outcome wheel's areas.")

@@ -35,4 +35,6 @@ def show(case_id):
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),
                            can_see_supervision=bool(can(current_user, "supervision.view", case)),
                            can_nominate=bool(can(current_user, "escalation.nominate", case)),
+                           can_see_risk=bool(can(current_user, "risk.view", case)),
+                           can_see_wheel=bool(can(current_user, "wheel.view", case)),
                            title=f"Case {case.reference}")

@@ -150,6 +150,9 @@ class FamilyView:
     as_of: date | None = None  # the household as it was on this day (None: today)
     former_members: list = field(default_factory=list)  # on the record, not living there on that day
     merged_into: Family | None = None  # this record was merged into another (caseflow.records)
+    # Two or more concerns about a child within seven days (caseflow.notify.concerns), as the
+    # reader may see them: children they may not name are left out.
+    concern_patterns: list = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
@@ -215,9 +218,12 @@ def view_family(actor, family_id: str, purpose: str = "single family view", as_o
     members = [m for m in household if decision.shows_person(m.person_id)]
     former = [m for m in on_record if not m.lived_there_on(day) and decision.shows_person(m.person_id)]
     merged_into = db.session.get(Family, family.merged_into_id) if family.merged_into_id else None
+    from caseflow.notify.concerns import shown_patterns
+
     return FamilyView(family, decision, members, [seen_case(c, decision) for c in cases], requests, hidden,
                       workers, list(partner_events), others_withheld=len(members) < len(household),
-                      as_of=as_of, former_members=former, merged_into=merged_into)
+                      as_of=as_of, former_members=former, merged_into=merged_into,
+                      concern_patterns=shown_patterns(family.id, decision))
 
 
 @dataclass

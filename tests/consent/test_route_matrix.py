@@ -288,6 +288,16 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/case-audits/samples/<sample_id>"): {"team_manager", "other_manager"},
     ("POST", "/api/v1/case-audits/files/<audit_id>/grade"): {"team_manager", "other_manager"},
     ("GET", "/api/v1/case-audits/grades"): {"team_manager", "other_manager"},
+    # practice tools: a case's DASH checklists are read by the people working with the family
+    # (risk.view: casework.view, and a partner only when leading the case) and completed by those
+    # doing its casework; the outcome wheel likewise; its areas are administrators'.
+    ("GET", "/cases/<case_id>/dash"): WORKERS, ("GET", "/cases/<case_id>/dash/<checklist_id>"): WORKERS,
+    ("GET", "/cases/<case_id>/dash/new"): CASEWORK, ("POST", "/cases/<case_id>/dash/new"): CASEWORK,
+    ("POST", "/cases/<case_id>/dash/<checklist_id>/marac"): CASEWORK,
+    ("GET", "/cases/<case_id>/outcome-wheel"): WORKERS,
+    ("GET", "/cases/<case_id>/outcome-wheel/new"): CASEWORK, ("POST", "/cases/<case_id>/outcome-wheel/new"): CASEWORK,
+    ("GET", "/admin/outcome-wheel"): {"admin"}, ("POST", "/admin/outcome-wheel"): {"admin"},
+    ("GET", "/admin/outcome-wheel/<area_id>"): {"admin"}, ("POST", "/admin/outcome-wheel/<area_id>"): {"admin"},
     # outcomes and payment by results (docs/outcomes.md, caseflow/policy/rules.py outcomes.*): the
     # Outcomes Plan is published to everyone and kept by administrators; a family's outcomes are
     # seen by the staff who may see the family and by analysts; evidence is recorded by the
@@ -464,6 +474,19 @@ def world(app, api, factory):
         "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
         "period_end": date.today().isoformat()})
     assert sample.status_code == 201, sample.get_json()
+    # practice tools: a DASH checklist on the case (at the MARAC threshold, so its referral form
+    # shows) and the outcome wheel's areas
+    with app.app_context():
+        from caseflow.practice import wheel
+        from caseflow.practice.models import DashChecklist
+        from caseflow.practice.vocab import DASH_CODES
+
+        checklist = DashChecklist(case_id=case_id, victim_id=person_id, completed_on=date.today(),
+                                  answers={code: "yes" for code in DASH_CODES}, completed_by_id=users["keyworker"].id)
+        db.session.add(checklist)
+        area_id = wheel.active_areas()[0].id
+        db.session.commit()
+        checklist_id = checklist.id
     # outcomes: a second family on the programme whose child's attendance is sustained, claimed by
     # a claims run, validated, approved and submitted in this month's batch (tests/outcomes)
     outcome_people = {"referrer": users["referrer"], "officer": users["front_door"], "chair": users["team_manager"],
@@ -489,7 +512,8 @@ def world(app, api, factory):
               "team_id": spare_team_id, "claim_id": claim["id"], "run_id": run["id"], "batch_id": batch.get_json()["id"],
               "code": "education", "key": "timeliness", "table": "summary",
               "nomination_id": nominated.get_json()["id"], "panel_action_id": panel_action.get_json()["id"],
-              "locality_id": locality_id, "escalation_panel_id": escalation["id"]}
+              "locality_id": locality_id, "escalation_panel_id": escalation["id"], "checklist_id": checklist_id,
+              "area_id": area_id}
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)

@@ -28,7 +28,7 @@ def test_a_police_incident_reaches_the_keyworker_and_the_school_key_adult(api, f
     school = [n for n in inbox(api, w.t["key_adult"]) if n["event_id"] == event["id"]]
     assert len(school) == 1 and "Leah Walsh" in school[0]["title"]
     assert "verbal argument" not in school[0]["body"]  # the school hears the fact, not the detail
-    assert "key adult" in school[0]["body"]
+    assert "Operation Encompass" in school[0]["title"]
     # Operation Encompass: told on Friday 20 November at 22:40 -> before school on Monday 23rd.
     due = datetime.fromisoformat(school[0]["deadline_at"]).astimezone(LONDON)
     assert (due.date().isoformat(), due.hour, due.minute) == ("2026-11-23", 9, 0)
