@@ -336,13 +336,14 @@ def workload(user, f: Filters) -> Dashboard:
     keyworker = aliased(User)
     assessment_late = and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING)))
     review_late = and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING)
-    open_rows = db.session.execute(
-        select(Case.team_id, Case.stage, keyworker.team_id, when((assessment_late, 1), else_=0),
-               when((review_late, 1), else_=0), func.count())
-        .select_from(Case).outerjoin(keyworker, keyworker.id == Case.keyworker_id)
-        .where(*scope, Case.stage.in_(open_stages))
-        .group_by(Case.team_id, Case.stage, keyworker.team_id, when((assessment_late, 1), else_=0),
-                  when((review_late, 1), else_=0))).all()
+    open_cases = (select(Case.team_id.label("team_id"), Case.stage.label("stage"),
+                         keyworker.team_id.label("keyworker_team"),
+                         when((assessment_late, 1), else_=0).label("assessment_late"),
+                         when((review_late, 1), else_=0).label("review_late"))
+                  .select_from(Case).outerjoin(keyworker, keyworker.id == Case.keyworker_id)
+                  .where(*scope, Case.stage.in_(open_stages)).subquery())
+    columns = list(open_cases.c)
+    open_rows = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
     stage_counts: Counter = Counter()
     by_team_stage: Counter = Counter()
     held: Counter = Counter()
