@@ -109,6 +109,10 @@ EXTRA_READS = [
     ("team_manager", "/api/v1/people/{person_id}/compare?other_id={person_id}"),
     ("team_manager", "/api/v1/families/{family_id}/compare?other_id={family_id}"),
     ("team_manager", "/people/{person_id}/merge?other_id={person_id}"),
+    # the dashboards at county scale (issue 19), as a team manager (their teams) and an analyst
+    # (the whole county): workload's open cases and overdue notifications, flows' oscillating
+    # families, outcomes' sustained progress and claims from the daily totals
+    *[(role, f"/reports/{key}") for role in ("team_manager", "analyst") for key in ("workload", "flows", "outcomes")],
 ]
 
 

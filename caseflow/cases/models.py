@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
@@ -82,6 +82,9 @@ class CaseTransition(Base):
     """Who moved a case from which stage to which, when and why: the case's spine."""
 
     __tablename__ = "case_transitions"
+    # The flows dashboard's step-ups and step-downs in a period: a range of one action's moves,
+    # with the case, read from the index alone.
+    __table_args__ = (Index("ix_case_transitions_action_at", "action", "at", "case_id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

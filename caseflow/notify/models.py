@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
@@ -17,7 +17,14 @@ class Notification(Base):
     __tablename__ = "notifications"
     # Someone's inbox, newest first, a page at a time from a keyset cursor (migration 0017
     # replaced recipient_id's own index with this one).
-    __table_args__ = (Index("ix_notifications_inbox", "recipient_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_inbox", "recipient_id", "created_at", "id"),
+        # The workload dashboard's notifications past their deadline that nobody acknowledged:
+        # only those rows are in the index, so the count stays small whatever the history.
+        Index("ix_notifications_overdue_unacknowledged", "deadline_at",
+              postgresql_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL"),
+              sqlite_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     # Idempotency: the same event never notifies the same person twice.

@@ -83,7 +83,12 @@ class FamilyOutcome(Base):
     employment_sustained_on: Mapped[date | None] = mapped_column(Date, index=True)
     employment_person_id: Mapped[str | None] = mapped_column(String(32))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    as_of: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)  # the day it was last computed for
+    # What the claims run needs to skip a family whose progress cannot have changed: a digest of
+    # everything the rules read for it, and the first day the date alone could change the
+    # answer (a sustain date, a job or benefit ending). NULL: recompute at the next run.
+    inputs_digest: Mapped[str | None] = mapped_column(String(32))
+    recheck_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ClaimBatch(Base):

@@ -12,22 +12,29 @@ organisation for requests, '' otherwise):
 - move: step-ups and step-downs, by action, on the day they happened;
 - closure: cases closed or signposted, by reason; time_open: by time-open band (not signposted);
 - wd.<milestone>: cases by the working days from request to the milestone (a histogram, so the
-  targets and the median are applied when the dashboard is read), on the day the case opened.
+  targets and the median are applied when the dashboard is read), on the day the case opened;
+- feedback: cases closed (not signposted), by whether the family's feedback was recorded;
+- outcome.sustained: families whose progress (caseflow.outcomes, as the last claims run computed
+  it) was sustained, on that day, by result (every problem met and sustained, or continuous
+  employment), under the team holding the case measured;
+- claim: payment-by-results claims by the day proposed, category "<result>:<state>".
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, and_, case as when, cast, delete, func, insert, literal_column, select
+from sqlalchemy import Date, String, and_, case as when, cast, delete, func, insert, literal_column, select, type_coerce
 
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.core import timescales
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
-from caseflow.core.stages import CLOSED_STAGES
+from caseflow.core.stages import CLOSED_STAGES, Stage
 from caseflow.core.vocab import ClosureReason
 from caseflow.frontdoor.models import RequestForHelp
+from caseflow.outcomes.models import Claim, FamilyOutcome
+from caseflow.outcomes.vocab import ClaimResult
 from caseflow.readmodels.models import AggregateRefresh, DailyCount
 
 TIME_OPEN_BANDS = ((0, 91, "Under 3 months"), (91, 182, "3 to 6 months"), (182, 274, "6 to 9 months"),
@@ -132,6 +139,19 @@ def refresh() -> int:
                    literal_column(f"'{label}'")) for lo, hi, label in TIME_OPEN_BANDS])
     _grouped(counts, "time_open", closed.add_columns(band.label("category"))
              .where(Case.closure_reason != ClosureReason.SIGNPOSTED))
+    _grouped(counts, "feedback", closed.add_columns(
+        when((Case.family_feedback.is_not(None), literal_column("'with'")), else_=literal_column("'without'"))
+        .label("category")).where(Case.stage == Stage.CLOSED))
+    for result, column in ((ClaimResult.SUSTAINED_PROGRESS, FamilyOutcome.progress_sustained_on),
+                           (ClaimResult.CONTINUOUS_EMPLOYMENT, FamilyOutcome.employment_sustained_on)):
+        _grouped(counts, "outcome.sustained", select(
+            column.label("day"), _team().label("team"), literal_column("''").label("org"),
+            literal_column(f"'{result.value}'").label("category"))
+            .join(Case, Case.id == FamilyOutcome.case_id).where(column.is_not(None)))
+    _grouped(counts, "claim", select(
+        london_day(Claim.proposed_at).label("day"), _team().label("team"), literal_column("''").label("org"),
+        type_coerce(Claim.result, String).concat(":").concat(type_coerce(Claim.state, String)).label("category"))
+        .join(Case, Case.id == Claim.case_id))
     # Working days need the bank-holiday calendar (core.timescales): the cases' milestones come
     # from one GROUP BY, streamed, and are counted here.
     working_days = WorkingDays()

@@ -16,6 +16,7 @@ from statistics import median
 
 from flask import current_app
 from sqlalchemy import and_, case as when, func, literal_column, select
+from sqlalchemy.orm import aliased
 
 from caseflow.auth.models import Organisation, Team, User
 from caseflow.cases.models import Case, CaseTransition
@@ -28,6 +29,7 @@ from caseflow.core.stages import CLOSED_STAGES, STAGE_LABELS, Stage
 from caseflow.core.vocab import ClosureReason
 from caseflow.frontdoor.models import RequestForHelp, Source
 from caseflow.notify.models import Notification
+from caseflow.outcomes.vocab import CLAIM_RESULTS, CLAIM_STATES, ClaimResult, ClaimState
 from caseflow.plans.overdue import HELD
 from caseflow.plans.vocab import CLOSURE_REASONS
 from caseflow.policy.rules import report_case_clause, report_daily_clause, report_notification_clause
@@ -45,9 +47,10 @@ SOURCE_LABELS = {Source.PROFESSIONAL: "Professional (web form)", Source.SELF_REF
                  Source.PARTNER_SYSTEM: "Partner system (API)"}
 CLOSURE_LABELS = {**CLOSURE_REASONS, ClosureReason.SIGNPOSTED: "Signposted at the door"}
 COUNT, NUMBER, TEXT = "count", "number", "text"
-# Summed from the daily aggregates (readmodels.report_aggregates); workload and outcomes are
-# today's state of the open and recently closed cases, counted live.
-AGGREGATED = frozenset({"demand", "timeliness", "flows"})
+# Summed from the daily aggregates (readmodels.report_aggregates); workload is today's state of
+# the open cases, counted live (one GROUP BY over the open cases: indexed, and they are a small
+# share of a county's cases).
+AGGREGATED = frozenset({"demand", "timeliness", "flows", "outcomes"})
 
 
 @dataclass
@@ -327,14 +330,34 @@ def workload(user, f: Filters) -> Dashboard:
     today = timescales.today_london()
     scope = _case_filters(user, f)
     open_stages = [s for s in Stage if s not in CLOSED_STAGES]
-    team_name = Team.name  # NULL: no team holds the case yet
-    by_stage = db.session.execute(
-        select(Case.stage, func.count()).where(*scope, Case.stage.in_(open_stages)).group_by(Case.stage)).all()
-    by_team_stage = db.session.execute(
-        select(team_name, Case.stage, func.count()).select_from(Case).outerjoin(Team, Team.id == Case.team_id)
-        .where(*scope, Case.stage.in_(open_stages)).group_by(team_name, Case.stage)).all()
+    # One GROUP BY over the open cases gives every case count on this page (by stage, by team
+    # and stage, held per keyworkers' team, assessments and reviews overdue): the open cases are
+    # read once, through the stage index, however large the county's closed history grows.
+    keyworker = aliased(User)
+    assessment_late = and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING)))
+    review_late = and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING)
+    open_cases = (select(Case.team_id.label("team_id"), Case.stage.label("stage"),
+                         keyworker.team_id.label("keyworker_team"),
+                         when((assessment_late, 1), else_=0).label("assessment_late"),
+                         when((review_late, 1), else_=0).label("review_late"))
+                  .select_from(Case).outerjoin(keyworker, keyworker.id == Case.keyworker_id)
+                  .where(*scope, Case.stage.in_(open_stages)).subquery())
+    columns = list(open_cases.c)
+    open_rows = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    stage_counts: Counter = Counter()
+    by_team_stage: Counter = Counter()
+    held: Counter = Counter()
+    assessments = reviews = 0
+    for team_id, stage, keyworker_team, assessment_overdue, review_overdue, n in open_rows:
+        stage_counts[stage] += n
+        by_team_stage[(team_id, stage)] += n
+        if stage in HELD:
+            if keyworker_team is not None:
+                held[keyworker_team] += n
+            assessments += n * assessment_overdue
+            reviews += n * review_overdue
     # Caseload against capacity: the open cases each team's keyworkers hold, against the sum of
-    # those keyworkers' capacities (two GROUP BYs: one over users, one over cases).
+    # those keyworkers' capacities.
     keyworkers = select(User.team_id, func.count(), func.sum(User.caseload_capacity)).where(
         User.role == Role.KEYWORKER, User.active.is_(True), User.team_id.is_not(None))
     if f.team_id:
@@ -344,14 +367,8 @@ def workload(user, f: Filters) -> Dashboard:
     if user.role == Role.TEAM_MANAGER and user.team_id:
         keyworkers = keyworkers.where(User.team_id == user.team_id)
     capacity = {t: (n, cap or 0) for t, n, cap in db.session.execute(keyworkers.group_by(User.team_id))}
-    held = dict(db.session.execute(
-        select(User.team_id, func.count()).select_from(Case).join(User, User.id == Case.keyworker_id)
-        .where(*scope, Case.stage.in_(HELD)).group_by(User.team_id)).all())
-    names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(list(capacity) or [""]))).all())
-    assessments, reviews = db.session.execute(select(
-        func.count(when((and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING))), 1))),
-        func.count(when((and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING), 1))))
-        .where(*scope, Case.stage.in_(HELD))).one()
+    team_ids = {t for t, _ in by_team_stage if t} | set(capacity)
+    names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(sorted(team_ids) or [""]))).all())
     now = utcnow()
     notes = select(Notification.type, func.count()).where(
         report_notification_clause(user), Notification.acknowledged_at.is_(None),
@@ -360,10 +377,9 @@ def workload(user, f: Filters) -> Dashboard:
         notes = notes.where(Notification.case_id.in_(select(Case.id).where(*scope)))
     unacknowledged = dict(db.session.execute(notes.group_by(Notification.type)).all())
 
-    stage_counts = dict(by_stage)
     team_rows: dict[str, Counter] = {}
-    for name, stage, n in by_team_stage:
-        team_rows.setdefault(name or "No team yet", Counter())[stage] = n
+    for (team_id, stage), n in by_team_stage.items():
+        team_rows.setdefault(names.get(team_id) if team_id else "No team yet", Counter())[stage] += n
     tables = [
         Table("by_stage", "Open cases by stage", [Column("Stage", TEXT), Column("Open cases")],
               [[STAGE_LABELS[s], stage_counts.get(s, 0)] for s in open_stages],
@@ -437,30 +453,47 @@ def flows(user, f: Filters) -> Dashboard:
                                ("Oscillating families", oscillating), ("Cases closed", sum(reasons.values()))])
 
 
-# --- outcomes (a marked place: outcomes and claims are being built in another piece of work) ------
+# --- outcomes ------------------------------------------------------------------------------------
 
 def outcomes(user, f: Filters) -> Dashboard:
-    """What CaseFlow holds today about outcomes: families' feedback at closure and the scored
-    assessment's distance travelled. Outcomes met and sustained, and claims by state, join this
-    dashboard when the outcomes work lands."""
+    """Families' feedback at closure, the outcomes families sustained (caseflow.outcomes: as the
+    last claims run computed them) and the payment-by-results claims by state, all summed from
+    the daily aggregates: at county scale every one of them is a count over a table that grows
+    with the families (tests/reports check the sums against a live count)."""
     _authorise(user, "outcomes", f)
-    scope = _case_filters(user, f)
-    closed = [*scope, _in_period(Case.closed_at, f), Case.stage == Stage.CLOSED]
-    with_feedback, total = db.session.execute(select(
-        func.count(Case.family_feedback), func.count()).where(*closed)).one()
+    feedback = {k: int(n) for k, n in _daily(user, f, "feedback", DailyCount.category)}
+    with_feedback, total = feedback.get("with", 0), sum(feedback.values())
+    sustained = {k: int(n) for k, n in _daily(user, f, "outcome.sustained", DailyCount.category)}
+    claims: Counter = Counter()
+    for category, n in _daily(user, f, "claim", DailyCount.category):
+        result, _, state = category.partition(":")
+        claims[(result, state)] += int(n)
     tables = [
         Table("feedback", "Families' feedback at closure", [Column("Closures", TEXT), Column("Cases")],
               [["Closed with the family's feedback recorded", with_feedback],
                ["Closed without feedback", total - with_feedback]],
               "Cases closed in the period (signposting at the door not counted) and whether the closing keyworker "
               "recorded the family's own feedback. What the family said is never shown here."),
+        Table("sustained", "Outcomes met and sustained", [Column("Result", TEXT), Column("Families")],
+              [[CLAIM_RESULTS[r], sustained.get(r.value, 0)] for r in ClaimResult],
+              "Families whose outcomes were sustained in the period, by the day they were sustained: every "
+              "problem the family had at the start met and sustained under the Outcomes Plan, or an adult in "
+              "continuous employment. As the last claims run computed them."),
+        Table("claims", "Payment-by-results claims by state",
+              [Column("State", TEXT), *[Column(CLAIM_RESULTS[r]) for r in ClaimResult], Column("Total")],
+              [[CLAIM_STATES[s], *[claims[(r.value, s.value)] for r in ClaimResult],
+                sum(claims[(r.value, s.value)] for r in ClaimResult)] for s in ClaimState],
+              "Claims proposed in the period, by where they are now (proposed, validated, approved, submitted, "
+              "paid or rejected) and the result claimed."),
     ]
-    tables.extend(distance_travelled(scope, f))
-    return Dashboard("outcomes", DASHBOARDS["outcomes"], f, tables, utcnow(),
-                     headline=[("Cases closed", total), ("With the family's feedback", with_feedback)])
+    tables.extend(distance_travelled(f))
+    return Dashboard("outcomes", DASHBOARDS["outcomes"], f, tables, last_refresh(),
+                     headline=[("Cases closed", total), ("With the family's feedback", with_feedback),
+                               ("Families with sustained progress", sustained.get(ClaimResult.SUSTAINED_PROGRESS.value, 0)),
+                               ("Claims paid", sum(claims[(r.value, ClaimState.PAID.value)] for r in ClaimResult))])
 
 
-def distance_travelled(scope, f: Filters) -> list[Table]:
+def distance_travelled(f: Filters) -> list[Table]:
     """Scored tools' change from baseline, where CaseFlow holds later scores; it holds baseline
     scores only today (plans.assessments), so this is the place the outcomes work fills in."""
     return []

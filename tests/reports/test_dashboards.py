@@ -273,3 +273,56 @@ def test_a_dashboard_read_is_audited_as_a_report_read(app):
         db.session.commit()
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.dashboard")).all()
     assert [(e.object_type, e.object_id, e.family_id) for e in events] == [("report", "flows", None)]
+
+
+def test_outcomes_count_sustained_progress_and_claims_by_state_from_totals_that_match_a_live_count(app):
+    """The outcomes dashboard sums the daily totals; they must equal counting the claims and the
+    families' computed progress live, for the whole county and for one team."""
+    from sqlalchemy import func, select
+
+    from caseflow.cases.models import Case
+    from caseflow.outcomes import outcomes_plan
+    from caseflow.outcomes.models import Claim, FamilyOutcome
+    from caseflow.readmodels import report_aggregates
+
+    w = county(app)
+    families = {}
+    for s in w.specs:
+        families.setdefault(s.family_id, s)  # a family's progress is kept against one case
+    with app.app_context():
+        version = outcomes_plan.current()
+        states = ["proposed", "in_review", "approved", "submitted", "paid", "rejected"]
+        for n, s in enumerate(families.values()):
+            sustained = d(7, 1 + n % 20) if n % 3 != 2 else None
+            employed = d(8, 2) if n % 4 == 0 else None
+            db.session.add(FamilyOutcome(family_id=s.family_id, case_id=s.case_id, plan_version_id=version.id,
+                                         plan_started_on=d(1, 5), problems=[], progress_sustained_on=sustained,
+                                         employment_status="sustained" if employed else "not_met",
+                                         employment_sustained_on=employed, as_of=d(8, 30)))
+            if sustained:
+                db.session.add(Claim(reference=f"CLM-T{n:05d}", family_id=s.family_id, case_id=s.case_id,
+                                     result="sustained_progress", state=states[n % len(states)],
+                                     plan_version_id=version.id, achieved_on=sustained, snapshot={},
+                                     proposed_at=reports.datetime(2026, 8, 3, 9, tzinfo=reports.timescales.LONDON)))
+        db.session.flush()
+        report_aggregates.refresh()
+        for who, team in (("service_lead", None), ("manager_north", "north")):
+            board = reports.outcomes(w.user(who), filters())
+            scope = [Case.team_id == w.teams[team]] if team else []
+            live_claims = dict(db.session.execute(
+                select(Claim.state, func.count()).join(Case, Case.id == Claim.case_id).where(*scope)
+                .group_by(Claim.state)).all())
+            shown = {row[0]: row[-1] for row in board.table("claims").rows}
+            assert shown == {reports.CLAIM_STATES[s]: live_claims.get(s, 0) for s in reports.ClaimState}
+            live_sustained = db.session.scalar(
+                select(func.count()).select_from(FamilyOutcome).join(Case, Case.id == FamilyOutcome.case_id)
+                .where(*scope, FamilyOutcome.progress_sustained_on.between(START, END)))
+            live_employed = db.session.scalar(
+                select(func.count()).select_from(FamilyOutcome).join(Case, Case.id == FamilyOutcome.case_id)
+                .where(*scope, FamilyOutcome.employment_sustained_on.between(START, END)))
+            assert board.table("sustained").rows == [["Significant and sustained progress", live_sustained],
+                                                    ["Continuous employment", live_employed]]
+            if team is None:  # the test's own count, not the database's
+                assert live_sustained == sum(1 for n in range(len(families)) if n % 3 != 2)
+                assert sum(live_claims.values()) == live_sustained
+        db.session.rollback()
