@@ -31,6 +31,7 @@ HAPPENED = {
     "step_ups": ["requested_at", "responded_at"], "step_downs": ["requested_at"],
     "statutory_statuses": ["started_on", "ended_on"], "people": ["date_of_birth", "created_at"],
     "notifications": ["created_at"],
+    "identification_runs": ["as_of", "created_at", "finished_at"], "identified_families": ["decided_at"],
 }
 
 
@@ -45,6 +46,7 @@ def test_the_generated_demo_looks_like_a_real_service(app):
         requests_waiting_for_triage_are_spread_so_only_some_are_overdue()
         the_panel_meets_next_week_with_cases_waiting_for_it()
         every_case_past_the_front_door_has_a_triage_level()
+        a_past_identification_run_proposed_a_few_families_one_dismissed()
 
 
 def _as_moment(value):
@@ -118,3 +120,15 @@ def every_case_past_the_front_door_has_a_triage_level():
     held_levels = {c.level_of_need for c in past_the_door if c.stage in HELD_STAGES}
     assert held_levels <= {2, 3}
     assert all(c.level_of_need == 4 for c in past_the_door if c.stage == "social_care")
+
+
+def a_past_identification_run_proposed_a_few_families_one_dismissed():
+    from caseflow.identification.models import IdentificationRun, IdentifiedFamily, IdentifiedProblem
+
+    [run] = db.session.scalars(select(IdentificationRun)).all()
+    assert run.state == "done" and run.as_of < timescales.today_london()
+    states = Counter(db.session.scalars(select(IdentifiedFamily.state).where(IdentifiedFamily.run_id == run.id)))
+    assert states["dismissed"] == 1 and 3 <= states["proposed"] <= 6, states
+    # every proposed family has at least two problems, each with its evidence counted
+    counts = Counter(db.session.scalars(select(IdentifiedProblem.family_id).where(IdentifiedProblem.run_id == run.id)))
+    assert len(counts) == sum(states.values()) and min(counts.values()) >= 2

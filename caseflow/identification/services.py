@@ -211,7 +211,7 @@ def list_identified(actor, run_id: str | None = None, state: str | None = None, 
                            purpose=PURPOSE, basis=decision.basis)
         return {"run": None, "items": [], "page": page, "per_page": per_page, "total": 0}
     query = (select(IdentifiedFamily).where(IdentifiedFamily.run_id == run.id)
-             .order_by(IdentifiedFamily.problem_count.desc(), IdentifiedFamily.family_id))
+             .order_by(IdentifiedFamily.problem_count.desc(), IdentifiedFamily.family_id.desc()))
     if state:
         query = query.where(IdentifiedFamily.state == state)
     listed = paginate(query, page, per_page, lambda row: row)
