@@ -8,9 +8,9 @@ from caseflow.identification import schemas, services
 bp = api_blueprint("identification_api", __name__)
 
 
-def run_out(run) -> dict:
+def run_out(run, plan_number: int | None = None) -> dict:
     return {"id": run.id, "as_of": run.as_of, "state": run.state, "min_problems": run.min_problems,
-            "plan_version": services.plan_number(run), "identified": run.identified, "summary": run.summary or {},
+            "plan_version": plan_number if plan_number is not None else services.plan_number(run), "identified": run.identified, "summary": run.summary or {},
             "created_at": run.created_at, "finished_at": run.finished_at}
 
 
@@ -32,7 +32,8 @@ def start_run(user, data):
           response=schemas.IdentificationRunListSchema)
 def list_runs(user, data):
     listed = services.list_runs(user, data["page"], data["per_page"])
-    listed["items"] = [run_out(r) for r in listed["items"]]
+    numbers = services.plan_numbers(listed["items"])
+    listed["items"] = [run_out(r, numbers[r.plan_version_id]) for r in listed["items"]]
     return schemas.IdentificationRunListSchema().dump(listed)
 
 
