@@ -492,6 +492,8 @@ def identify_run(by_email, min_problems):
                    f"with {run.min_problems} or more problems.")
         for code, families in (run.summary.get("families_with_problem") or {}).items():
             click.echo(f"  {code:22s} {families:>10,} families")
+    elif run.state == "failed":
+        _fail(f"identification run {run.id} failed (the log says why); running it again is safe")
     else:
         click.echo(f"Identification run {run.id} queued: a worker runs it (caseflow worker).")
 

@@ -52,7 +52,8 @@ def seed(rng: random.Random, users: dict) -> None:
             last=rng.randint(10, 40), value=round(rng.uniform(62, 88), 1))
         if index % 2 == 0:
             add(children[0], "exclusion", rng.randint(20, 90), "Riverside Academy exclusions.csv", code="fixed_term")
-        add(adults[0], "asb" if index % 3 else "offence", rng.randint(15, 200), "Northshire Police quarterly extract.csv")
+        add(adults[0], "asb" if index % 3 else "offence", rng.randint(15, 200),
+            "Northshire Police quarterly extract.csv")
         if index % 3 == 1:
             add(adults[0], "benefit_claim", rng.randint(200, 600), "Jobcentre Plus out-of-work benefits.csv",
                 code="universal_credit")

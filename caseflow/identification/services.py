@@ -62,7 +62,8 @@ def start(actor, raw: dict) -> IdentificationRun:
         IdentificationRun.created_at > utcnow() - STALE_AFTER))
     if busy:
         raise Conflict("An identification run is already under way: wait for it to finish.")
-    run = IdentificationRun(as_of=timescales.today_london(), min_problems=data.get("min_problems") or DEFAULT_MIN_PROBLEMS,
+    run = IdentificationRun(as_of=timescales.today_london(),
+                            min_problems=data.get("min_problems") or DEFAULT_MIN_PROBLEMS,
                             plan_version_id=outcomes_plan.current().id, started_by_id=actor.id)
     db.session.add(run)
     db.session.flush()
@@ -109,6 +110,10 @@ def execute(run_id: str) -> None:
             raise
         return
     run.state, run.finished_at = RunState.DONE, utcnow()
+    from caseflow.auth.models import User
+
+    audit.record(db.session.get(User, run.started_by_id), "identification.run.finish", "identification_run", run.id,
+                 purpose=f"{PURPOSE}: {run.identified} families identified as of {run.as_of.isoformat()}")
 
 
 def _member_on(day):
@@ -144,7 +149,8 @@ def identify(run: IdentificationRun) -> None:
     families = (select(run_id, problem.family_id, func.count(), literal(IdentifiedState.PROPOSED.value, String))
                 .where(problem.run_id == run.id, ~open_case, ~dismissed, ~merged)
                 .group_by(problem.family_id).having(func.count() >= run.min_problems))
-    db.session.execute(insert(IdentifiedFamily).from_select(["run_id", "family_id", "problem_count", "state"], families))
+    db.session.execute(insert(IdentifiedFamily).from_select(["run_id", "family_id", "problem_count", "state"],
+                                                            families))
 
     with_problem = dict(db.session.execute(select(problem.problem_code, func.count()).where(problem.run_id == run.id)
                                            .group_by(problem.problem_code)).all())
@@ -280,7 +286,8 @@ def family_evidence(actor, run_id: str, family_id: str) -> FamilyEvidence:
             select(Evidence).join(FamilyMember, FamilyMember.person_id == Evidence.person_id)
             .where(FamilyMember.family_id == family_id, rule.condition, _member_on(run.as_of))
             .order_by(Evidence.period_start.desc(), Evidence.id).limit(EVIDENCE_SHOWN)).all()
-        evidence[problem["code"]] = [e for e in rows if EVIDENCE_CATEGORY.get(e.kind) in decision.categories_for(e.person_id)]
+        evidence[problem["code"]] = [e for e in rows
+                                     if EVIDENCE_CATEGORY.get(e.kind) in decision.categories_for(e.person_id)]
     members = list(db.session.scalars(select(FamilyMember).where(FamilyMember.family_id == family_id,
                                                                  _member_on(run.as_of))))
     people = {m.person_id: m.person for m in members}
@@ -327,9 +334,10 @@ def start_request(actor, run_id: str, family_id: str, raw: dict):
     shown = _shown(run, [row])[0]
     members = db.session.scalars(select(FamilyMember).where(FamilyMember.family_id == family_id,
                                                             _member_on(timescales.today_london()))).all()
-    labels = "; ".join(f"{p['label']} ({p['evidence_count']} records, latest {p['latest_on']:%d %B %Y})"
+    uk_date = timescales.format_uk_date
+    labels = "; ".join(f"{p['label']} ({p['evidence_count']} records, latest {uk_date(p['latest_on'])})"
                        for p in shown.problems)
-    details = (f"Identified from partner data by the identification run of {run.as_of:%d %B %Y}: {labels}."
+    details = (f"Identified from partner data by the identification run of {uk_date(run.as_of)}: {labels}."
                + (f"\n\n{data['details'].strip()}" if (data.get("details") or "").strip() else ""))
     body = {
         "referrer": {"name": actor.name, "role": "Front door: data identification", "email": actor.email},

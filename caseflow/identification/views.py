@@ -80,7 +80,8 @@ def _yes_no(value):
 @login_required
 def start_request(run_id, family_id):
     form = request.form
-    raw = {"consent_given": _yes_no(text(form, "consent_given")), "safeguarding_concern": form.get("safeguarding_concern") == "yes",
+    raw = {"consent_given": _yes_no(text(form, "consent_given")),
+           "safeguarding_concern": form.get("safeguarding_concern") == "yes",
            "urgency": text(form, "urgency") or "routine", "details": text(form, "details")}
     done, errors = submit(lambda: services.start_request(current_user, run_id, family_id,
                                                          {k: v for k, v in raw.items() if v is not None}))
@@ -94,7 +95,8 @@ def start_request(run_id, family_id):
 @bp.route("/identification/runs/<run_id>/families/<family_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(run_id, family_id):
-    done, errors = submit(lambda: services.dismiss(current_user, run_id, family_id, {"reason": text(request.form, "reason")}))
+    done, errors = submit(lambda: services.dismiss(current_user, run_id, family_id,
+                                                   {"reason": text(request.form, "reason")}))
     if done is not None:
         flash("Dismissed. Later runs leave the family off the list until new evidence about it arrives.", "success")
         return redirect(url_for("identification.families"))

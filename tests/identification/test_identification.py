@@ -62,7 +62,8 @@ def test_a_run_proposes_families_with_two_problems_from_the_evidence_and_is_repe
     assert set(listed) == {world["two"], world["three"]}
     assert first["identified"] == 2 and first["min_problems"] == 2
     three = listed[world["three"]]
-    assert three["problem_count"] == 3 and [p["code"] for p in three["problems"]] == ["crime_asb", "education", "worklessness"]
+    assert three["problem_count"] == 3
+    assert [p["code"] for p in three["problems"]] == ["crime_asb", "education", "worklessness"]
     assert [p["code"] for p in listed[world["two"]]["problems"]] == ["crime_asb", "education"]
     # The plan measures these by the keyworker's record: a run says it cannot count them.
     assert set(first["summary"]["not_counted_from_data"]) == {"children_need_help", "health"}
@@ -130,12 +131,18 @@ def test_the_list_goes_through_the_policy_and_each_family_shown_is_audited(app, 
     assert api.get("/api/v1/identification/families", tokens["keyworker"]).status_code == 403
     assert api.post(f"/api/v1/identification/runs/{run['id']}/families/{world['two']}/dismiss", tokens["keyworker"],
                     json={}).status_code == 403
+    # Refused before the body is read: not JSON at all is still a 403 for someone refused.
+    assert api.post(f"/api/v1/identification/runs/{run['id']}/families/{world['two']}/request", tokens["analyst"],
+                    data="not json", headers={"Content-Type": "application/json"}).status_code == 403
     _listed(api, tokens["front_door"])
     with app.app_context():
         from caseflow.core.audit import AuditEvent
 
         read = set(db.session.scalars(select(AuditEvent.family_id).where(AuditEvent.action == "identification.list")))
         assert read == {world["two"], world["three"]}
+        # The run itself is on the record: who started it, and what it found.
+        finished = db.session.scalars(select(AuditEvent.purpose).where(AuditEvent.action == "identification.run.finish"))
+        assert "2 families identified" in " ".join(finished)
 
 
 def test_pages_list_show_evidence_and_refuse_bad_input_with_a_form_error(app, client, world):
