@@ -21,3 +21,4 @@ from caseflow.triage import models as triage_models  # noqa: F401
 from caseflow.outcomes import models as outcome_models  # noqa: F401
 from caseflow.records import models as record_models  # noqa: F401
 from caseflow.readmodels import models as report_models  # noqa: F401
+from caseflow.identification import models as identification_models  # noqa: F401

@@ -45,6 +45,8 @@ LIST_READS = [
     ("keyworker", "/overdue"), ("team_manager", "/api/v1/cases/overdue?per_page=200"),
     ("consented_school", "/api/v1/panels/{escalation_panel_id}/contributions?per_page=100"),
     ("consented_school", "/panels/{escalation_panel_id}/contributions"),
+    ("front_door", "/api/v1/identification/families?per_page=200"), ("front_door", "/identification"),
+    ("analyst", "/api/v1/identification/runs?per_page=200"),
 ]
 
 # Surnames the matcher tells apart (its phonetic keys differ), so each request is a new family.
@@ -119,7 +121,26 @@ class Growth:
             db.session.flush()
             db.session.add(Delivery(kind="webhook", notification_id=note.id, status="pending"))
             db.session.commit()
+        self._identified(i)
         self.units += 1
+
+    def _identified(self, i: int) -> None:
+        """One more known family whose partner data shows two problems, and a new identification
+        run (the pages show the latest): its list is one family longer."""
+        from sqlalchemy import select
+
+        from caseflow.auth.models import User
+        from tests.identification.helpers import evidence, known_family
+
+        with self.app.app_context():
+            analyst = db.session.scalar(select(User.id).where(User.role == "analyst"))
+            _, people = known_family(SURNAMES[-20 - i], parent="Dana", child="Rio", postcode="NS8 1XY")
+            evidence(people["child"], "attendance", 60, analyst, value=75.0, end_days_ago=10)
+            evidence(people["parent"], "offence", 30, analyst)
+            db.session.commit()
+        run = self.api.post("/api/v1/identification/runs", self.tokens["analyst"], json={})
+        assert run.status_code == 202, run.get_json()
+        self.params["identification_run_id"] = run.get_json()["id"]
 
     def to(self, units: int) -> None:
         while self.units < units:
@@ -178,7 +199,8 @@ def test_no_read_sends_more_statements_with_more_data(world, app, api, monkeypat
     for listed in ["GET /api/v1/requests?per_page=200 as front_door", "GET /api/v1/inbox?per_page=200 as keyworker",
                    "GET /api/v1/cases/{case_id}/contacts?per_page=200 as keyworker",
                    "GET /api/v1/families?q=2011-06-02&per_page=100 as team_manager",
-                   "GET /api/v1/deliveries?per_page=200 as admin"]:
+                   "GET /api/v1/deliveries?per_page=200 as admin",
+                   "GET /api/v1/identification/families?per_page=200 as front_door"]:
         assert larger[listed][2] > smaller[listed][2], (listed, smaller[listed], larger[listed])
     failed = [f"{read}: {smaller[read][0]}" for read in smaller
               if smaller[read][0] >= 400 and read.split()[1] not in NOT_2XX]

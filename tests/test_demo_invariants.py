@@ -35,6 +35,7 @@ HAPPENED = {
     "panel_contributions": ["updated_at"],
     "dash_checklists": ["completed_on", "marac_referred_on", "recorded_at"],
     "wheel_scorings": ["scored_on", "recorded_at"], "concern_patterns": ["first_at", "last_at", "created_at"],
+    "identification_runs": ["as_of", "created_at", "finished_at"], "identified_families": ["decided_at"],
 }
 
 
@@ -51,6 +52,7 @@ def test_the_generated_demo_looks_like_a_real_service(app):
         every_case_past_the_front_door_has_a_triage_level()
         action_and_impact_met_last_month_and_its_actions_are_in_the_family_plans()
         the_practice_tools_and_alerts_show_in_the_demo()
+        a_past_identification_run_proposed_a_few_families_one_dismissed()
 
 
 def _as_moment(value):
@@ -160,3 +162,15 @@ def the_practice_tools_and_alerts_show_in_the_demo():
     assert alerted and all("within 7 days" in title for title in alerted)
     told = db.session.scalars(select(Notification.body).where(Notification.title.startswith("Operation Encompass"))).all()
     assert told and all("Police reference: NP-DEMO-" in body and "Place: The family home" in body for body in told)
+
+
+def a_past_identification_run_proposed_a_few_families_one_dismissed():
+    from caseflow.identification.models import IdentificationRun, IdentifiedFamily, IdentifiedProblem
+
+    [run] = db.session.scalars(select(IdentificationRun)).all()
+    assert run.state == "done" and run.as_of < timescales.today_london()
+    states = Counter(db.session.scalars(select(IdentifiedFamily.state).where(IdentifiedFamily.run_id == run.id)))
+    assert states["dismissed"] == 1 and 3 <= states["proposed"] <= 6, states
+    # every proposed family has at least two problems, each with its evidence counted
+    counts = Counter(db.session.scalars(select(IdentifiedProblem.family_id).where(IdentifiedProblem.run_id == run.id)))
+    assert len(counts) == sum(states.values()) and min(counts.values()) >= 2

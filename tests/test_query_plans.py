@@ -42,6 +42,8 @@ SMALL_TABLES = {
     "localities", "locality_teams",
     # the outcome wheel's areas (ten in use, a few retired)
     "wheel_areas",
+    # identification runs: one a quarter or so, a row each (their families are in identified_families)
+    "identification_runs",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at
@@ -224,6 +226,20 @@ def test_every_read_uses_an_index_on_the_tables_that_grow_with_the_county(world,
                 tables, plan = large_table_scans(statement, parameters)
                 for table in tables:
                     seq_scans.append(f"GET {path} ({role}) scans {table}:\n    {' '.join(statement.split())[:600]}\n{plan}")
+    # The data identification run (a POST, so not among the reads): every statement of its
+    # set-based work over the evidence store, as at county scale.
+    with app.app_context(), captured_sql() as statements:
+        identification = clients["analyst"][0].post("/api/v1/identification/runs", json={},
+                                                    headers={"Authorization": f"Bearer {tokens['analyst']}"})
+    assert identification.status_code == 202, identification.get_json()
+    with app.app_context():
+        for statement, parameters in statements:
+            if EXPLAINABLE.match(statement):
+                checked += 1
+                tables, plan = large_table_scans(statement, parameters)
+                for table in tables:
+                    seq_scans.append(f"POST /api/v1/identification/runs scans {table}:\n    "
+                                     f"{' '.join(statement.split())[:600]}\n{plan}")
     assert not statuses, "reads that did not succeed (their SQL is not what production runs):\n" + "\n".join(statuses)
     assert checked > 200, f"only {checked} statements were checked"
     assert not seq_scans, f"{len(seq_scans)} sequential scans of tables that grow with the county:\n" + "\n".join(

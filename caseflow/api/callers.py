@@ -150,6 +150,13 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/outcomes/runs": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}/output": "analyst (returns)",
+    # data identification
+    "POST /api/v1/identification/runs": "analyst, team_manager",
+    "GET /api/v1/identification/runs": "analyst, front_door, team_manager",
+    "GET /api/v1/identification/runs/{run_id}": "analyst, front_door, team_manager",
+    "GET /api/v1/identification/families": "analyst, front_door, team_manager",
+    "POST /api/v1/identification/runs/{run_id}/families/{family_id}/dismiss": "front_door, team_manager",
+    "POST /api/v1/identification/runs/{run_id}/families/{family_id}/request": "front_door, team_manager",
     # family records over time: corrections, households, merges (caseflow.records)
     "GET /api/v1/people/{person_id}": SERVICE_STAFF,
     "POST /api/v1/people/{person_id}/corrections": SERVICE_STAFF,

@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.readmodels.report_views import bp as reports_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
+    from caseflow.identification.api import bp as identification_api
+    from caseflow.identification.views import bp as identification_bp
     from caseflow.imports.views import bp as imports_bp
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
@@ -98,9 +100,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
                socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp,
-               oversight_bp, practice_bp, reports_bp, imports_bp):
+               oversight_bp, practice_bp, reports_bp, imports_bp, identification_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api):
+               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api, identification_api):
         app.register_blueprint(bp)

@@ -1447,6 +1447,45 @@ def _outcomes_unit_costs_edit(user, obj):
     return _outcomes_plan_edit(user, obj)
 
 
+# --- data identification (caseflow.identification) ------------------------------------------------
+#
+# Analysts match the partners' data to find families who meet the programme's eligibility rules
+# and are not yet known to the service; the front door (and its managers) then contact each
+# family, or dismiss the proposal. All of them see the proposed families and the evidence behind
+# each problem on the basis of the programme's data-sharing for identification, in the categories
+# the evidence is in; nobody else sees the list.
+
+IDENTIFICATION_BASIS = "data identification: the programme's partner data-sharing"
+IDENTIFICATION_CATEGORIES = frozenset({Category.IDENTITY, Category.EDUCATION, Category.POLICE, Category.FINANCES})
+IDENTIFICATION_READERS = frozenset({Role.ANALYST, Role.FRONT_DOOR, Role.TEAM_MANAGER})
+
+
+@rule("identification.run")
+def _identification_run(user, obj):
+    if user.role in {Role.ANALYST, Role.TEAM_MANAGER}:
+        return allow("Analysts and managers run the data identification.", IDENTIFICATION_CATEGORIES,
+                     basis=IDENTIFICATION_BASIS)
+    return deny("Only analysts and managers run the data identification.")
+
+
+@rule("identification.view")
+def _identification_view(user, target):
+    """The identified families list, and one family's evidence (`target` {"family_id"})."""
+    if user.role in IDENTIFICATION_READERS:
+        return allow("Analysts, the front door and managers work the identified families.",
+                     IDENTIFICATION_CATEGORIES, basis=IDENTIFICATION_BASIS)
+    return deny("Only analysts, the front door and managers see the identified families.")
+
+
+@rule("identification.decide")
+def _identification_decide(user, target):
+    """Start a request for help from an identified family, or dismiss it."""
+    if user.role in {Role.FRONT_DOOR, Role.TEAM_MANAGER}:
+        return allow("The front door decides what happens to an identified family.", IDENTIFICATION_CATEGORIES,
+                     basis=IDENTIFICATION_BASIS)
+    return deny("Only the front door and managers start a request from, or dismiss, an identified family.")
+
+
 # The family decision lower packages ask is the whole one: job role, relationships, consent and
 # the casework a case role adds (family_visibility_clause is its SQL form).
 provide_family_scope(decision=family_decision, clause=family_visibility_clause, visible=visible_families,

@@ -506,6 +506,30 @@ def _journey(api, factory, app, receiver) -> Journey:
         "framework": outcomes_plan["framework"], "definition": outcomes_plan["definition"],
         "change_note": "Reviewed: no change to the outcomes"}, expect=201)
 
+    # Data identification: two known families, not open to the service, whose partner data shows
+    # two problems each; a run finds them, the front door dismisses one and starts a request
+    # from the other.
+    with app.app_context():
+        from caseflow.core.extensions import db
+        from tests.identification import helpers as identification
+
+        found = []
+        for surname, parent, child in (("Pemberton", "Lorna", "Jay"), ("Achterberg", "Ilse", "Noor")):
+            found_id, found_people = identification.known_family(surname, parent=parent, child=child, postcode="NS9 4ZZ")
+            identification.evidence(found_people["child"], "attendance", 60, p["analyst"].id, value=78.0,
+                                    end_days_ago=10)
+            identification.evidence(found_people["parent"], "asb", 40, p["analyst"].id)
+            found.append(found_id)
+        db.session.commit()
+    identification = api.post(f"{API}/identification/runs", t["analyst"], json={"min_problems": 2}, expect=202).get_json()
+    api.get(f"{API}/identification/runs", t["officer"], expect=200)
+    api.get(f"{API}/identification/runs/{identification['id']}", t["manager"], expect=200)
+    api.get(f"{API}/identification/families?run_id={identification['id']}", t["officer"], expect=200)
+    api.post(f"{API}/identification/runs/{identification['id']}/families/{found[0]}/dismiss", t["officer"],
+             json={"reason": "Already supported by the school's pastoral team"}, expect=200)
+    api.post(f"{API}/identification/runs/{identification['id']}/families/{found[1]}/request", t["officer"],
+             json={"consent_given": True, "details": "Mum agreed on the phone."}, expect=201)
+
     return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
                     "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
                     "notification_id": notes[0]["id"], "event_id": accepted["id"], "delivery_id": dead[0]["id"],

@@ -54,6 +54,9 @@ CLAIMS = {"analyst", "team_manager", "other_manager"}       # payment-by-results
 REPORT_STAFF = {"team_manager", "other_manager", "panel_chair", "analyst"}
 DASHBOARD_PARTNERS = {"referrer", "taf_partner", "removed_taf", "stranger_partner", "partner_system"} \
     | CONSENTED | UNCONSENTED                               # the demand dashboard, their own organisation's
+IDENTIFICATION_RUNNERS = {"analyst", "team_manager", "other_manager"}
+IDENTIFICATION_READERS = IDENTIFICATION_RUNNERS | {"front_door"}
+IDENTIFICATION_DECIDERS = {"front_door", "team_manager", "other_manager"}
 
 # (method, rule) -> roles allowed. Rules use the app's own URL rules, exactly.
 MATRIX: dict[tuple[str, str], set[str] | str] = {
@@ -344,6 +347,22 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/imports"): {"analyst", "admin"}, ("POST", "/imports"): {"analyst", "admin"},
     ("GET", "/imports/<job_id>"): {"analyst", "admin"}, ("POST", "/imports/<job_id>/cancel"): {"analyst", "admin"},
     ("GET", "/imports/<job_id>/problems.csv"): {"analyst", "admin"},
+    # data identification (caseflow/policy/rules.py identification.*): analysts and managers run
+    # it; analysts, the front door and managers see the identified families and their evidence;
+    # the front door and managers start a request from one or dismiss it. <run_id> and
+    # <family_id> are an identification run and a family it identified (_path).
+    ("GET", "/identification"): IDENTIFICATION_READERS,
+    ("POST", "/identification/runs"): IDENTIFICATION_RUNNERS,
+    ("POST", "/api/v1/identification/runs"): IDENTIFICATION_RUNNERS,
+    ("GET", "/api/v1/identification/runs"): IDENTIFICATION_READERS,
+    ("GET", "/identification/runs/<run_id>"): IDENTIFICATION_READERS,
+    ("GET", "/api/v1/identification/runs/<run_id>"): IDENTIFICATION_READERS,
+    ("GET", "/api/v1/identification/families"): IDENTIFICATION_READERS,
+    ("GET", "/identification/runs/<run_id>/families/<family_id>"): IDENTIFICATION_READERS,
+    ("POST", "/identification/runs/<run_id>/families/<family_id>/request"): IDENTIFICATION_DECIDERS,
+    ("POST", "/api/v1/identification/runs/<run_id>/families/<family_id>/request"): IDENTIFICATION_DECIDERS,
+    ("POST", "/identification/runs/<run_id>/families/<family_id>/dismiss"): IDENTIFICATION_DECIDERS,
+    ("POST", "/api/v1/identification/runs/<run_id>/families/<family_id>/dismiss"): IDENTIFICATION_DECIDERS,
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -514,6 +533,18 @@ def world(app, api, factory):
               "nomination_id": nominated.get_json()["id"], "panel_action_id": panel_action.get_json()["id"],
               "locality_id": locality_id, "escalation_panel_id": escalation["id"], "checklist_id": checklist_id,
               "area_id": area_id}
+    # data identification: a known family, not open to the service, whose partner data shows two
+    # problems, identified by a run (tests/identification)
+    with app.app_context():
+        from tests.identification.helpers import evidence, known_family
+
+        identified_id, identified_people = known_family("Harrow")
+        evidence(identified_people["child"], "attendance", 60, users["analyst"].id, value=80.0, end_days_ago=10)
+        evidence(identified_people["parent"], "offence", 90, users["analyst"].id)
+        db.session.commit()
+    identification = api.post("/api/v1/identification/runs", tokens["analyst"], json={})
+    assert identification.status_code == 202 and identification.get_json()["identified"] == 1, identification.get_json()
+    params["identification_run_id"], params["identified_family_id"] = identification.get_json()["id"], identified_id
     clients = {}
     for number, (role, user) in enumerate(users.items(), start=1):
         client = _https_client(app)
@@ -557,6 +588,8 @@ def _path(rule: str, params: dict, rp_id: str) -> str:
         rule = rule.replace("<panel_id>", params["escalation_panel_id"])
     if "/people/<person_id>/match" in rule:
         rule = rule.replace("<person_id>", rp_id)
+    if "/identification/" in rule:
+        rule = rule.replace("<run_id>", params["identification_run_id"]).replace("<family_id>", params["identified_family_id"])
     job = params["extract_job_id"] if rule.startswith("/analysis/") else params["import_job_id"]
     rule = rule.replace("<job_id>", job)
     for name, value in params.items():
