@@ -10,6 +10,9 @@ from caseflow.core import stages as flow, timescales
 from caseflow.core import audit
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
+from caseflow.directory import services as directory
+from caseflow.directory.vocab import SignpostContext
+from caseflow.plans import monitoring
 from caseflow.plans.assessments import _flush
 from caseflow.cases.services import load_case
 from caseflow.plans.family_plan import _tell_taf, get_plan
@@ -40,16 +43,24 @@ def close(actor, case_id: str, raw: dict):
     for outcome in outcomes.values():
         if marks.get(outcome.id, outcome.status) == OutcomeStatus.IN_PROGRESS:
             errors[f"outcomes.{outcome.id}"] = [f"Say whether '{outcome.description}' was achieved"]
+    contact = data.get("step_down_contact")
+    if contact and contact.get("service_id") and contact["service_id"] not in data["service_ids"]:
+        data["service_ids"].append(contact["service_id"])  # the contact's service is one the family is pointed to
     if errors:
         raise ServiceValidationError("Mark every outcome before closing the case.", errors)
     for outcome_id, status in marks.items():
         outcomes[outcome_id].status = status
     if plan is not None and marks:
         plan.updated_at = utcnow()
-    flow.transition(db.session, case, "close", actor, reason=CLOSURE_REASONS[data["reason"]])
+    flow.transition(db.session, case, "close_to_monitoring" if data["monitoring"] else "close", actor,
+                    reason=CLOSURE_REASONS[data["reason"]])
     case.closure_reason, case.closure_summary = data["reason"], data["summary"].strip()
     case.family_feedback = (data.get("family_feedback") or "").strip() or None
     case.closed_by_id, case.assessment_due_on, case.review_due_on = actor.id, None, None
+    directory.signpost(actor, case, data["service_ids"], SignpostContext.CLOSURE)
+    monitoring.record_step_down_contact(actor, case, contact)
+    if data["monitoring"]:
+        monitoring.start(actor, case)
     _flush()
     _tell_taf(case, plan, f"closed:{case.id}", "The family's case has closed",
               f"The case has closed ({CLOSURE_REASONS[data['reason']].lower()}). Thank you for your part in it.")
