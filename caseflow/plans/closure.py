@@ -4,6 +4,8 @@ A closed case stays readable. The family's record lives on, so a later request f
 and opens a new case (a re-referral) with this one's history (caseflow.frontdoor)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from caseflow.core import stages as flow, timescales
@@ -16,7 +18,9 @@ from caseflow.plans import monitoring
 from caseflow.plans.assessments import _flush
 from caseflow.cases.services import load_case
 from caseflow.plans.family_plan import _tell_taf, get_plan
-from caseflow.plans.models import EngagementExtension
+from caseflow.cases.models import Case
+from caseflow.families.models import Family
+from caseflow.plans.models import EngagementExtension, StepDownContact
 from caseflow.plans.schemas import CloseSchema, EngagementSchema
 from caseflow.plans.vocab import CLOSURE_REASONS, OutcomeStatus
 from caseflow.core.errors import Conflict, ServiceValidationError, load
@@ -91,3 +95,25 @@ def extend_engagement(actor, case_id: str, raw: dict) -> EngagementExtension:
     audit.record(actor, "case.extend_engagement", "case", case.id, family_id=case.family_id,
                  categories=["case_notes"], purpose="engagement period")
     return extension
+
+
+@dataclass
+class ClosingLetter:
+    case: Case
+    addressee: object  # the Person the letter is addressed to
+    contact: StepDownContact | None
+    services: list
+
+
+def closing_letter(actor, case_id: str) -> ClosingLetter:
+    """The letter to the family when their case closes: who they can go to now (the step-down
+    contact) and the services picked from the directory, with how to reach each."""
+    case, _ = load_case(actor, case_id, "casework.view", "closing letter")
+    if case.stage not in (flow.Stage.CLOSED, flow.Stage.MONITORING) or case.closure_reason == "signposted":
+        raise Conflict("Only a case closed by its keyworker has a closing letter.")
+    family = db.session.get(Family, case.family_id)
+    parents = [m.person for m in family.memberships if m.relationship_to_family == "parent_carer"]
+    addressee = (parents or [m.person for m in family.memberships])[0]
+    contact = db.session.scalar(select(StepDownContact).where(StepDownContact.case_id == case.id))
+    services = [s.service for s in directory.signposts_for(case.id) if s.context == SignpostContext.CLOSURE]
+    return ClosingLetter(case, addressee, contact, services)

@@ -2,7 +2,7 @@
 closure, engagement and the overdue dashboard. Views parse forms, call a service and render."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow.auth import services as directory
@@ -307,6 +307,16 @@ def close(case_id):
                            directory_choices=directory_services.choices(current_user),
                            chosen=form.getlist("service_ids"), monitoring_months=monitoring._settings().monitoring_months,
                            title=f"Close the case, {case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/closing-letter")
+@login_required
+def closing_letter(case_id):
+    try:
+        letter = closure.closing_letter(current_user, case_id)
+    except Conflict as exc:
+        abort(409, str(exc))
+    return render_template("plans/closing_letter.html", letter=letter, title="Letter to the family")
 
 
 # --- after closure: monitoring -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ def add_service(app, factory, **overrides):
     from caseflow.core.extensions import db
     from caseflow.directory import services
 
-    admin = factory.user("admin", org=factory.org("Northshire Council"))
+    admin = factory.user("admin")
     body = {"name": "Riverside Family Hub", "organisation": "Northshire Council",
             "offers": "Parenting groups, stay and play, and money advice drop-ins.",
             "problems": ["children_need_help", "worklessness"], "area": "Riverside",
