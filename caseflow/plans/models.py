@@ -141,6 +141,13 @@ class Contact(Base):
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # One query for a whole page of contacts (selectin), so lists stay bounded.
+    practitioners: Mapped[list["ContactPractitioner"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def joint_with(self) -> list[str]:
+        return [p.user_id for p in self.practitioners]
+
 
 class ContactPractitioner(Base):
     """A practitioner who went on a visit jointly with the one who recorded it: the visit is in

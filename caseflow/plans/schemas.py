@@ -107,6 +107,8 @@ class ContactSchema(Strict):
     next_steps = free_text(max_length=5000)
     next_visit_on = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED},
                                 error_messages={"invalid": "Date must be a real date"})
+    joint_with = fields.List(fields.String(), load_default=list, metadata={
+        "description": "A joint visit: the user ids of the other practitioners who went."})
 
 
 class AttendeeSchema(Strict):
@@ -331,6 +333,7 @@ class ContactOutSchema(ResponseSchema):
     notes = text()
     next_steps = text(nullable=True)
     next_visit_on = day("The next visit booked, if one was.", nullable=True)
+    joint_with = texts("A joint visit: the user ids of the other practitioners who went.")
     recorded_by_id = text()
     recorded_at = moment()
 

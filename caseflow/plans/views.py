@@ -186,7 +186,8 @@ def new_contact(case_id):
         when, date_error = parse_date(form, "date")
         next_visit, next_error = parse_date(form, "next_visit_on", "Next visit")
         raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
-               "notes": text(form, "notes"), "next_steps": text(form, "next_steps"), "next_visit_on": next_visit}
+               "notes": text(form, "notes"), "next_steps": text(form, "next_steps"), "next_visit_on": next_visit,
+               "joint_with": form.getlist("joint_with")}
         raw = {k: v for k, v in raw.items() if v is not None}
         early = {k: [v] for k, v in {"date": date_error, "next_visit_on": next_error}.items() if v}
         done, errors = submit(lambda: contacts.record(current_user, case_id, raw), early or None)
@@ -195,7 +196,7 @@ def new_contact(case_id):
             return _case_link(case_id)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
     return render_template("plans/contact.html", case=case, members=members, errors=errors, form=form,
-                           defaults=defaults, title=f"Record a visit or contact, {case.reference}"), \
+                           defaults=defaults, colleagues=contacts.joint_candidates(current_user, case), title=f"Record a visit or contact, {case.reference}"), \
         (400 if errors else 200)
 
 
@@ -317,6 +318,15 @@ def closing_letter(case_id):
     except Conflict as exc:
         abort(409, str(exc))
     return render_template("plans/closing_letter.html", letter=letter, title="Letter to the family")
+
+
+@bp.route("/my-visits")
+@login_required
+def my_visits():
+    page = current_page()
+    rows, total, names = contacts.my_visits(current_user, page)
+    return render_template("plans/my_visits.html", rows=rows, total=total, names=names, page=page,
+                           title="My visits and contacts")
 
 
 # --- after closure: monitoring -----------------------------------------------------------------------

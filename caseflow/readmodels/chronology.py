@@ -105,10 +105,13 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     if assessment is not None:
         for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
             add(a.written_at, "addendum", "Addendum to the assessment", a.text if notes_ok else None, a.author_id)
+    joint: dict[int, list[str]] = {}  # entry -> the practitioners who went with the recorder
     for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id)):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
                              CONTACT_TYPES.get(c.contact_type, c.contact_type),
                              c.notes if notes_ok else None, c.recorded_by_id))
+        if c.joint_with:
+            joint[id(entries[-1])] = c.joint_with
     for r in db.session.scalars(select(Review).where(Review.case_id == case.id)):
         entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
                              f"TAF review: {REVIEW_DECISIONS[r.decision].split(':')[0].lower()}",
@@ -123,9 +126,11 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
             add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,
                 n.recipient_id)
     names = dict(db.session.execute(select(User.id, User.name).where(
-        User.id.in_({e.by_id for e in entries if e.by_id}))).all())
+        User.id.in_({e.by_id for e in entries if e.by_id} | {u for ids in joint.values() for u in ids}))).all())
     for e in entries:
         e.by = names.get(e.by_id)
+        if id(e) in joint:
+            e.title = f"{e.title} (joint visit with {', '.join(names.get(u, 'a former user') for u in joint[id(e)])})"
         if e.kind == "notification":
             e.title, e.by = f"{e.title} (to {e.by or 'a former user'})", None
     entries.sort(key=lambda e: e.sort_key)
