@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from caseflow.core import timescales
 from caseflow.core import audit, keyset
+from caseflow.core.access import require_list
 from caseflow.core.extensions import db
 from caseflow.cases.models import Case
 from caseflow.families.models import Family, FamilyMember
@@ -94,6 +95,7 @@ def my_visits(actor, page: int = 1, per_page: int = 50):
     """The visits this practitioner recorded or went on jointly, newest first: their own list,
     whichever case each was on. The family is named (the practitioner was there, so knows it);
     the notes stay on the case, behind casework.view. Each family shown is in its access log."""
+    require_list(actor, "visits.own", object_type="contact", purpose="my visits")
     joined = select(ContactPractitioner.contact_id).where(ContactPractitioner.user_id == actor.id)
     query = (select(Contact, Case, Family).join(Case, Case.id == Contact.case_id).join(Family, Family.id == Case.family_id)
              .where((Contact.recorded_by_id == actor.id) | Contact.id.in_(joined)))

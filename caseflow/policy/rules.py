@@ -1511,3 +1511,12 @@ def _contact_own(user, contact):
             ContactPractitioner.contact_id == contact.id, ContactPractitioner.user_id == user.id))):
         return allow("You took part in this visit.", {Category.IDENTITY}, basis="practitioner present")
     return deny("You did not take part in this visit.")
+
+
+@rule("visits.own")
+def _visits_own(user, obj):
+    """A practitioner's own list of the visits they went on (recorded, or jointly): filtered in
+    SQL to those visits (contact.own per visit); a partner's system makes no visits."""
+    if user.role != Role.PARTNER_SYSTEM:
+        return allow("Your own visits.", {Category.IDENTITY}, basis="practitioner present")
+    return deny("Partner systems make no visits.")

@@ -19,7 +19,8 @@ depends_on = None
 
 STAGES = ('requested', 'triaged', 'awaiting_panel', 'allocated', 'assessing', 'planning', 'reviewing', 'closed',
           'signposted', 'social_care', 'stepped_down')
-STAGE_COLUMNS = (('cases', 'stage'), ('case_transitions', 'from_stage'), ('case_transitions', 'to_stage'))
+STAGE_COLUMNS = (('cases', 'stage'), ('case_transitions', 'from_stage'), ('case_transitions', 'to_stage'),
+                 ('step_ups', 'from_stage'))
 
 
 def _stage_constraints(stages) -> None:
