@@ -31,6 +31,9 @@ HAPPENED = {
     "step_ups": ["requested_at", "responded_at"], "step_downs": ["requested_at"],
     "statutory_statuses": ["started_on", "ended_on"], "people": ["date_of_birth", "created_at"],
     "notifications": ["created_at"],
+    "monitoring_periods": ["started_on", "reviewed_on"], "monitoring_check_ins": ["done_on", "recorded_at"],
+    "case_signposts": ["chosen_at"], "advice_calls": ["called_at"], "step_down_contacts": ["recorded_at"],
+    "local_services": ["updated_at"],
 }
 
 
