@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import noload
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
@@ -20,7 +21,7 @@ from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
 from caseflow.panels.models import PanelItem
 from caseflow.cases.services import load_case
-from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
+from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, ContactPractitioner, EngagementExtension, Review
 from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
 from caseflow.socialcare.models import StepUp
 from caseflow.socialcare.vocab import STEP_UP_RESPONSES
@@ -105,13 +106,19 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
     if assessment is not None:
         for a in db.session.scalars(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id)):
             add(a.written_at, "addendum", "Addendum to the assessment", a.text if notes_ok else None, a.author_id)
+    # Joint visits: who went with the recorder, one query whether the case has no contacts or many.
+    went: dict[str, list[str]] = {}
+    for contact_id, user_id in db.session.execute(
+            select(ContactPractitioner.contact_id, ContactPractitioner.user_id)
+            .join(Contact, Contact.id == ContactPractitioner.contact_id).where(Contact.case_id == case.id)):
+        went.setdefault(contact_id, []).append(user_id)
     joint: dict[int, list[str]] = {}  # entry -> the practitioners who went with the recorder
-    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id)):
+    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id).options(noload(Contact.practitioners))):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
                              CONTACT_TYPES.get(c.contact_type, c.contact_type),
                              c.notes if notes_ok else None, c.recorded_by_id))
-        if c.joint_with:
-            joint[id(entries[-1])] = c.joint_with
+        if c.id in went:
+            joint[id(entries[-1])] = went[c.id]
     for r in db.session.scalars(select(Review).where(Review.case_id == case.id)):
         entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
                              f"TAF review: {REVIEW_DECISIONS[r.decision].split(':')[0].lower()}",
