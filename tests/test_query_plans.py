@@ -36,6 +36,8 @@ SMALL_TABLES = {
     "key_canary", "rate_limit_counters", "alembic_version",
     # an area's audit checklist (a dozen questions) and the samples managers draw (a few a month)
     "audit_checklist_items", "audit_samples",
+    # the area's directory of local services (tens of services, a few hundred at most)
+    "local_services",
     # the area's Outcomes Plan versions (a few a year) and its unit-cost table (a row per kind)
     "outcomes_plan_versions", "outcome_unit_costs",
 }

@@ -127,7 +127,9 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     # A case's contacts newest first, a page at a time from a keyset cursor (core.keyset).
-    __table_args__ = (Index("ix_contacts_case_newest", "case_id", "occurred_on", "recorded_at", "id"),)
+    __table_args__ = (Index("ix_contacts_case_newest", "case_id", "occurred_on", "recorded_at", "id"),
+                      # A practitioner's own visits, newest first (caseflow.plans.contacts.my_visits).
+                      Index("ix_contacts_recorded_by", "recorded_by_id", "occurred_on"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))  # indexed by ix_contacts_case_newest

@@ -123,6 +123,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('contact_id', 'user_id', name=op.f('pk_contact_practitioners'))
     )
     op.create_index(op.f('ix_contact_practitioners_user_id'), 'contact_practitioners', ['user_id'], unique=False)
+    op.create_index('ix_contacts_recorded_by', 'contacts', ['recorded_by_id', 'occurred_on'], unique=False)
     op.create_table('advice_calls',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('called_at', sa.DateTime(timezone=True), nullable=False),
@@ -147,6 +148,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('advice_calls')
     op.drop_table('contact_practitioners')
+    op.drop_index('ix_contacts_recorded_by', table_name='contacts')
     op.drop_table('step_down_contacts')
     op.drop_table('monitoring_check_ins')
     op.drop_table('monitoring_periods')
