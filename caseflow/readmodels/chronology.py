@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
@@ -113,7 +113,7 @@ def chronology(actor, case_id: str, action: str = "casework.view") -> tuple[Case
             .join(Contact, Contact.id == ContactPractitioner.contact_id).where(Contact.case_id == case.id)):
         went.setdefault(contact_id, []).append(user_id)
     joint: dict[int, list[str]] = {}  # entry -> the practitioners who went with the recorder
-    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id).options(noload(Contact.practitioners))):
+    for c in db.session.scalars(select(Contact).where(Contact.case_id == case.id).options(lazyload(Contact.practitioners))):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
                              CONTACT_TYPES.get(c.contact_type, c.contact_type),
                              c.notes if notes_ok else None, c.recorded_by_id))
