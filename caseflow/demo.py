@@ -18,7 +18,8 @@ from faker import Faker
 from flask import current_app
 from sqlalchemy import func, select
 
-from caseflow import demo_casework, demo_consent, demo_identification, demo_notifications, demo_outcomes
+from caseflow import (demo_aftercare, demo_casework, demo_consent, demo_identification, demo_notifications,
+                      demo_outcomes)
 from caseflow.core import stages as flow
 from caseflow.auth.models import User
 from caseflow.auth.services import create_organisation, create_team, create_user
@@ -150,6 +151,7 @@ def _load(family_count: int) -> list[str]:
     demo_notifications.seed(random.Random(SEED + 7), users, orgs)  # its own stream, like the casework
     demo_outcomes.seed(users)  # evidence for a few agreed plans, then a claims run
     demo_identification.seed(random.Random(SEED + 13), users)  # partner files and a past identification run
+    demo_aftercare.seed(random.Random(SEED + 14), users, orgs)  # the directory, monitoring, the advice line
     audit.record("demo", "demo.load", "service", None, purpose=f"{family_count} demo families")
     return lines
 

@@ -8,6 +8,7 @@ from caseflow.api import models as api_models  # noqa: F401
 from caseflow.auth import models as auth_models  # noqa: F401
 from caseflow.cases import models as case_models  # noqa: F401
 from caseflow.consent import models as consent_models  # noqa: F401
+from caseflow.directory import models as directory_models  # noqa: F401
 from caseflow.families import models as family_models  # noqa: F401
 from caseflow.frontdoor import models as frontdoor_models  # noqa: F401
 from caseflow.imports import models as import_models  # noqa: F401

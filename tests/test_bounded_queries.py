@@ -47,6 +47,8 @@ LIST_READS = [
     ("consented_school", "/panels/{escalation_panel_id}/contributions"),
     ("front_door", "/api/v1/identification/families?per_page=200"), ("front_door", "/identification"),
     ("analyst", "/api/v1/identification/runs?per_page=200"),
+    ("keyworker", "/my-visits"), ("front_door", "/advice-line"), ("admin", "/admin/directory"),
+    ("keyworker", "/api/v1/directory?per_page=200"),
 ]
 
 # Surnames the matcher tells apart (its phonetic keys differ), so each request is a new family.
@@ -104,6 +106,21 @@ class Growth:
             "type": "police_contact", "occurred_at": "2026-11-20T22:15:00+00:00", "source_reference": f"GROW-{i}",
             "people": [{"given_name": "Unknown", "family_name": SURNAMES[-1 - i], "date_of_birth": "1990-01-01"}]})
         assert event.status_code == 202, event.get_json()
+        with self.app.app_context():  # an advice call about the family, and a service in the directory
+            from sqlalchemy import select
+
+            from caseflow.auth.models import User
+            from caseflow.directory import services as local_services
+            from caseflow.frontdoor import advice
+
+            by_role = {role: db.session.scalars(select(User).where(User.role == role)).first()
+                       for role in ("front_door", "admin")}
+            advice.record(by_role["front_door"], {
+                "caller_name": f"Caller {i}", "caller_organisation": "Riverside Primary", "question": "Early help?",
+                "advice": "Make a request.", "family_reference": self._family_reference()})
+            local_services.add(by_role["admin"], {"name": f"Service {i}", "organisation": "Council", "offers": "Help",
+                                                  "area": "Riverside", "problems": ["education"]})
+            db.session.commit()
         with self.app.app_context():
             from caseflow.practice import wheel
             from caseflow.practice.models import DashChecklist, WheelScore, WheelScoring
@@ -141,6 +158,11 @@ class Growth:
         run = self.api.post("/api/v1/identification/runs", self.tokens["analyst"], json={})
         assert run.status_code == 202, run.get_json()
         self.params["identification_run_id"] = run.get_json()["id"]
+
+    def _family_reference(self) -> str:
+        from caseflow.families.models import Family
+
+        return db.session.get(Family, self.params["family_id"]).reference
 
     def to(self, units: int) -> None:
         while self.units < units:

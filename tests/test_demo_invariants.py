@@ -36,6 +36,9 @@ HAPPENED = {
     "dash_checklists": ["completed_on", "marac_referred_on", "recorded_at"],
     "wheel_scorings": ["scored_on", "recorded_at"], "concern_patterns": ["first_at", "last_at", "created_at"],
     "identification_runs": ["as_of", "created_at", "finished_at"], "identified_families": ["decided_at"],
+    "monitoring_periods": ["started_on", "reviewed_on"], "monitoring_check_ins": ["done_on", "recorded_at"],
+    "case_signposts": ["chosen_at"], "advice_calls": ["called_at"], "step_down_contacts": ["recorded_at"],
+    "local_services": ["updated_at"],
 }
 
 

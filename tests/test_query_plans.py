@@ -36,6 +36,8 @@ SMALL_TABLES = {
     "key_canary", "rate_limit_counters", "alembic_version",
     # an area's audit checklist (a dozen questions) and the samples managers draw (a few a month)
     "audit_checklist_items", "audit_samples",
+    # the area's directory of local services (tens of services, a few hundred at most)
+    "local_services",
     # the area's Outcomes Plan versions (a few a year) and its unit-cost table (a row per kind)
     "outcomes_plan_versions", "outcome_unit_costs",
     # the area's localities and which teams sit in each (a handful)
@@ -72,6 +74,10 @@ NOT_2XX = {
     # The world's run is a claims run: only a returns run writes a file (tests/outcomes reads one).
     "/api/v1/outcomes/runs/<run_id>/output": "the world's run is a claims run, which has no file (404)",
     "/outcomes/runs/<run_id>/output.csv": "the world's run is a claims run, which has no file (404)",
+    # The world's case is reviewing: it has no monitoring period, and no closing letter yet.
+    "/cases/<case_id>/monitoring": "the world's case was not closed with monitoring (404)",
+    "/api/v1/cases/<case_id>/monitoring": "the world's case was not closed with monitoring (404)",
+    "/cases/<case_id>/closing-letter": "the world's case is open: no closing letter (409)",
 }
 
 # Who requests each route: the first of these the authorisation matrix allows.

@@ -81,6 +81,11 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/cases/{case_id}/taf": CASEWORK_RECORD,
     "POST /api/v1/cases/{case_id}/close": CASEWORK_RECORD,
     "POST /api/v1/cases/{case_id}/engagement-extension": CASE_MANAGER,
+    "GET /api/v1/cases/{case_id}/monitoring": CASEWORK_VIEW,
+    "POST /api/v1/cases/{case_id}/monitoring/check-ins/{check_in_id}": CASEWORK_RECORD,
+    "POST /api/v1/cases/{case_id}/monitoring/review": CASEWORK_RECORD,
+    "GET /api/v1/directory": ("front_door, panel_chair, panel_member, keyworker, team_manager, social_worker, partner, "
+                              "analyst, admin (the directory holds no personal data; not partner systems)"),
     "GET /api/v1/cases/{case_id}/chronology": CASEWORK_VIEW,
     "GET /api/v1/cases/overdue": FRONT_DOOR + "; a keyworker sees their own cases",
     # children's social care

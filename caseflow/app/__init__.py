@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.readmodels.case_views import bp as cases_bp
     from caseflow.consent.api import bp as consent_api
     from caseflow.consent.views import bp as consent_bp
+    from caseflow.directory.api import bp as directory_api
+    from caseflow.directory.views import bp as directory_bp
     from caseflow.readmodels.family_api import bp as families_api
     from caseflow.readmodels.family_views import bp as families_bp
     from caseflow.readmodels.report_views import bp as reports_bp
@@ -100,9 +102,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, admin_bp, families_bp, frontdoor_bp, cases_bp, triage_bp, panels_bp, allocation_bp, plans_bp,
                socialcare_bp, consent_bp, notify_bp, notify_admin_bp, agreements_bp, outcomes_bp, records_bp,
-               oversight_bp, practice_bp, reports_bp, imports_bp, identification_bp):
+               oversight_bp, practice_bp, reports_bp, imports_bp, identification_bp, directory_bp):
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api, identification_api):
+               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api, identification_api,
+               directory_api):
         app.register_blueprint(bp)

@@ -66,6 +66,11 @@ class Settings:
     # Oversight (caseflow.oversight): each held case is supervised every N weeks, the first
     # supervision due N weeks after allocation.
     supervision_interval_weeks: int = 4
+    # After closure (caseflow.plans.monitoring): a case closed with monitoring is watched for N
+    # months (1 to 12: never more than a year) with a light-touch check-in every N weeks, then
+    # the outcome review closes it fully.
+    monitoring_months: int = 6
+    monitoring_check_in_weeks: int = 6
     # Step-down (caseflow.socialcare): the joint handover meeting within N working days; families
     # stepping up or down N+ times within M months are flagged to managers.
     step_down_handover_working_days: int = 10
@@ -158,6 +163,8 @@ class Settings:
 
         if "log_format" not in values:  # a log shipper reads JSON; a developer reads text
             values["log_format"] = LogFormat.JSON if environment is Environment.PRODUCTION else LogFormat.TEXT
+        if not 1 <= int(values.get("monitoring_months", 6)) <= 12:  # overrides too: never over a year
+            raise SettingsError("monitoring_months must be from 1 to 12 months")
         secret_key = values.pop("secret_key", None)
         keys_file = values.pop("keys_file", None)
         if environment is Environment.PRODUCTION:
@@ -349,6 +356,16 @@ VARIABLES.update({f"CASEFLOW_{name.upper()}": (name, _positive_int) for name in 
     "target_triage_working_days", "target_panel_working_days", "target_allocation_working_days",
     "target_assessment_working_days", "target_plan_working_days")})
 VARIABLES["CASEFLOW_PSEUDONYM_KEY"] = ("pseudonym_key", _text)
+
+
+def _months_up_to_a_year(variable: str, raw: str) -> int:
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 12:
+        raise SettingsError(f"{variable} must be a whole number of months from 1 to 12, not {raw!r}")
+    return int(raw)
+
+
+VARIABLES["CASEFLOW_MONITORING_MONTHS"] = ("monitoring_months", _months_up_to_a_year)
+VARIABLES["CASEFLOW_MONITORING_CHECK_IN_WEEKS"] = ("monitoring_check_in_weeks", _positive_int)
 
 # Read elsewhere, before the settings exist: the instance folder, the database, the environment,
 # keys given inline (caseflow.core.crypto), and the test harness's own variables.

@@ -28,6 +28,9 @@ class Stage(StrEnum):
     SIGNPOSTED = "signposted"
     SOCIAL_CARE = "social_care"
     STEPPED_DOWN = "stepped_down"
+    # After closure, before the case is fully closed: light-touch check-ins for a set period
+    # (Settings.monitoring_months), ending with the outcome review (caseflow.plans.monitoring).
+    MONITORING = "monitoring"
 
 
 STAGE_LABELS = {
@@ -42,13 +45,14 @@ STAGE_LABELS = {
     Stage.SIGNPOSTED: "Signposted",
     Stage.SOCIAL_CARE: "Children's social care",
     Stage.STEPPED_DOWN: "Stepped down",
+    Stage.MONITORING: "Monitoring after closure",
 }
 
 CLOSED_STAGES = frozenset({Stage.CLOSED, Stage.SIGNPOSTED})
 OPEN_STAGES = frozenset(Stage) - CLOSED_STAGES
 EARLY_HELP_OPEN = frozenset(
     {Stage.REQUESTED, Stage.TRIAGED, Stage.AWAITING_PANEL, Stage.ALLOCATED,
-     Stage.ASSESSING, Stage.PLANNING, Stage.REVIEWING, Stage.STEPPED_DOWN}
+     Stage.ASSESSING, Stage.PLANNING, Stage.REVIEWING, Stage.STEPPED_DOWN, Stage.MONITORING}
 )
 
 def step_up_return_stage(from_stage) -> Stage:
@@ -91,7 +95,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     # same plan, not a new start (called by allocation, never offered as a separate action).
     _t("resume_planning", {Stage.ALLOCATED}, Stage.PLANNING, "Carry on with the plan after step-down"),
     _t("resume_reviews", {Stage.ALLOCATED}, Stage.REVIEWING, "Carry on with the agreed plan after step-down"),
-    _t("close", OPEN_STAGES - {Stage.REQUESTED}, Stage.CLOSED, "Close the case", ["reason"]),
+    _t("close", OPEN_STAGES - {Stage.REQUESTED, Stage.MONITORING}, Stage.CLOSED, "Close the case", ["reason"]),
+    # Closing with a monitoring period: the work ends (reason, summary, outcomes marked, as for
+    # `close`), the check-ins run, and the outcome review at the end closes the case fully. A
+    # case in monitoring can still be stepped up if concerns return.
+    _t("close_to_monitoring", OPEN_STAGES - {Stage.REQUESTED, Stage.MONITORING}, Stage.MONITORING,
+       "Close the case with a monitoring period", ["reason"]),
+    _t("end_monitoring", {Stage.MONITORING}, Stage.CLOSED,
+       "Record the outcome review and close the case fully", ["reason"]),
     # Social care does not accept a step-up (advice back to early help): the case goes back to
     # the early help stage it left, its keyworker and plan as they were. A request stepped up
     # before triage finished comes back triaged (its triage decision was the step-up). Made by
@@ -112,8 +123,9 @@ class IllegalTransition(Exception):
         self.reason = reason
 
 
-# Done by allocation (resuming) or by social care's response (a step-up not accepted), not offered.
-AUTOMATIC = frozenset({"resume_planning", "resume_reviews",
+# Done by allocation (resuming) or by social care's response (a step-up not accepted), not offered;
+# closing with a monitoring period is a choice on the closure form, offered as "Close the case".
+AUTOMATIC = frozenset({"resume_planning", "resume_reviews", "close_to_monitoring",
                        *(t.action for t in TRANSITIONS if t.action.startswith("not_accepted_back_to_"))})
 
 

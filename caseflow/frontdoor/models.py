@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
@@ -85,3 +85,25 @@ class RequestPerson(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[RequestForHelp] = relationship(back_populates="people")
+
+
+class AdviceCall(Base):
+    """A practitioner calling the front door for a consultation: who called, from where, what
+    they asked and what they were told, and whether it became a request for help. No family is
+    needed; when the family is known the call is linked to it and read (and audited) as the
+    family's record."""
+
+    __tablename__ = "advice_calls"
+    __table_args__ = (Index("ix_advice_calls_newest", "called_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    caller_name: Mapped[str] = mapped_column(EncryptedText)
+    caller_organisation: Mapped[str] = mapped_column(String(200))
+    caller_contact: Mapped[str | None] = mapped_column(EncryptedText)
+    question: Mapped[str] = mapped_column(EncryptedText)
+    advice: Mapped[str] = mapped_column(EncryptedText)
+    became_request: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("requests_for_help.id"))
+    family_id: Mapped[str | None] = mapped_column(ForeignKey("families.id"), index=True)
+    answered_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))

@@ -11,12 +11,13 @@ from caseflow.core.access import can, require
 from caseflow.core.access import family_view_decision
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import limiter
-from caseflow.frontdoor import forms, review, services
+from caseflow.frontdoor import advice, forms, review, services
 from caseflow.frontdoor.models import RequestStatus, Source, Urgency
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.errors import ServiceValidationError
 from caseflow.core.unit_of_work import savepoint
 from caseflow.web.paging import current_page
+from caseflow.web.submit import submit
 
 bp = Blueprint("frontdoor", __name__, template_folder="templates")
 
@@ -164,6 +165,32 @@ def queue():
     return render_template("frontdoor/queue.html", rows=rows, total=total, page=page,
                            per_page=QUEUE_PER_PAGE, status=status, urgency=urgency, sort=sort,
                            title="Front door queue")
+
+
+@bp.route("/advice-line", methods=["GET", "POST"])
+@login_required
+def advice_line():
+    errors, form = {}, request.form
+    if request.method == "POST":
+        raw = {name: (form.get(name) or "").strip() or None for name in (
+            "caller_name", "caller_organisation", "caller_contact", "question", "advice", "request_reference",
+            "family_reference")}
+        raw["became_request"] = form.get("became_request") == "yes"
+        done, errors = submit(lambda: advice.record(current_user, {k: v for k, v in raw.items() if v is not None}))
+        if done is not None:
+            flash("Advice call logged.", "success")
+            return redirect(url_for("frontdoor.advice_line"))
+    page = current_page()
+    rows, total, families = advice.listing(current_user, page)
+    return render_template("frontdoor/advice_line.html", rows=rows, total=total, families=families, page=page,
+                           errors=errors, form=form, title="Advice line"), (400 if errors else 200)
+
+
+@bp.route("/advice-line/<call_id>")
+@login_required
+def advice_call(call_id):
+    call, family = advice.get(current_user, call_id)
+    return render_template("frontdoor/advice_call.html", call=call, family=family, title="Advice call")
 
 
 @bp.route("/requests/<request_id>")

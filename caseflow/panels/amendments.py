@@ -19,6 +19,7 @@ from caseflow.core.extensions import db
 from caseflow.panels.models import PanelItem
 from caseflow.panels.schemas import PanelAmendmentSchema
 from caseflow.triage import services as triage
+from caseflow.directory.vocab import SignpostContext
 from caseflow.triage.amendments import locked_case, moved_on
 
 # Where each panel decision leaves the case: a changed decision is possible only from there.
@@ -51,7 +52,8 @@ def amend_panel_decision(actor, panel_id: str, case_id: str, raw: dict):
         if data["decision"] == "allocate":
             allocation.allocate(actor, case, data, reason=reason)
         elif data["decision"] == "signpost":
-            triage.signpost(actor, case, data["rationale"], data["signposted_to"])
+            triage.signpost(actor, case, data["rationale"], data.get("signposted_to"), data.get("service_ids"),
+                            SignpostContext.PANEL)
         else:
             triage.step_up(actor, case, data["rationale"])
     elif data["decision"] == "allocate" and data.get("keyworker_id") != item.keyworker_id:

@@ -44,12 +44,15 @@ class PanelDecisionSchema(Schema):
     signposted_to = fields.String(load_default=None, validate=validate.Length(
         max=300, error="Where the family was signposted to must be 300 characters or fewer"))
     confirm_over_capacity = fields.Boolean(load_default=False)
+    service_ids = fields.List(fields.String(), load_default=list, metadata={
+        "description": "Services from the directory the family is pointed to (GET /directory)."})
 
     @validates_schema
     def _needs(self, data, **kwargs):
         if data.get("decision") == "allocate" and not data.get("keyworker_id"):
             raise ValidationError("Choose a keyworker", "keyworker_id")
-        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip():
+        if data.get("decision") == "signpost" and not (data.get("signposted_to") or "").strip() \
+                and not data.get("service_ids"):
             raise ValidationError("Say where the family has been signposted to", "signposted_to")
 
 

@@ -33,6 +33,7 @@ from caseflow.panels.schemas import PanelDecisionSchema, PanelSchema
 from caseflow.core.errors import NotFound, ServiceValidationError, load
 from caseflow.triage import services as triage
 from caseflow.core.vocab import Rag
+from caseflow.directory.vocab import SignpostContext
 
 
 def next_panel_date(after: date | None = None, kind: str = PanelKind.ALLOCATION, locality=None) -> date:
@@ -209,7 +210,8 @@ def decide(actor, panel_id: str, raw: dict) -> PanelItem:
         allocation.allocate(actor, case, data,
                             reason=f"Panel {panel.name} on {timescales.format_uk_date(panel.meets_on)}")
     elif data["decision"] == PanelOutcome.SIGNPOST:
-        triage.signpost(actor, case, data["rationale"], data["signposted_to"])
+        triage.signpost(actor, case, data["rationale"], data.get("signposted_to"), data.get("service_ids"),
+                        SignpostContext.PANEL)
     elif data["decision"] == PanelOutcome.STEP_UP:
         triage.step_up(actor, case, data["rationale"])
     db.session.add(item)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from caseflow.auth import services as directory
+from caseflow.directory import services as directory_services
 from caseflow.allocation import services as allocation
 from caseflow.core.roles import Role
 from caseflow.core.stages import IllegalTransition
@@ -59,6 +60,7 @@ def panel(panel_id):
                            keyworkers=keyworkers, teams=teams, problems=HEADLINE_PROBLEMS,
                            deciding=_deciding(items, request.args.get("decide")),
                            notes=contributions.for_agenda(panel, [i.case.id for i in items], decision),
+                           directory_choices=directory_services.choices(current_user),
                            errors=request.args.get("error_case"), title=f"{panel.name}")
 
 
@@ -81,6 +83,7 @@ def attendance(panel_id):
 @login_required
 def panel_decision(panel_id):
     raw = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
+    raw["service_ids"] = request.form.getlist("service_ids")
     raw["confirm_over_capacity"] = request.form.get("confirm_over_capacity") == "yes"
     try:
         with savepoint():  # a refused decision undoes itself; its audit events are kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 from caseflow.api.kit import DomainErrorTypes, api_blueprint, endpoint, json_body, json_object, refusal
 from caseflow.api.schemas import PageQuerySchema, cursor_query
 from caseflow.core.unit_of_work import savepoint
-from caseflow.plans import assessments, closure, contacts, family_plan, overdue, reviews, taf
+from caseflow.plans import assessments, closure, contacts, family_plan, monitoring, overdue, reviews, taf
 from caseflow.readmodels import chronology
 from caseflow.plans import schemas
 
@@ -144,6 +144,25 @@ def add_taf_member(user, data, case_id):
           response=schemas.ClosedSchema)
 def close_case(user, data, case_id):
     return schemas.ClosedSchema().dump(closure.close(user, case_id, json_object()))
+
+
+@endpoint(bp, "/cases/<case_id>/monitoring", "GET", summary="After closure: the monitoring period, its check-ins, "
+          "the outcome review and the step-down contact", response=schemas.MonitoringOutSchema)
+def get_monitoring(user, data, case_id):
+    return schemas.MonitoringOutSchema().dump(monitoring.read(user, case_id))
+
+
+@endpoint(bp, "/cases/<case_id>/monitoring/check-ins/<check_in_id>", "POST", summary="Record a check-in's outcome",
+          documented_body=schemas.CheckInSchema, response=schemas.CheckInOutSchema)
+def post_check_in(user, data, case_id, check_in_id):
+    return schemas.CheckInOutSchema().dump(monitoring.record_check_in(user, case_id, check_in_id, json_object()))
+
+
+@endpoint(bp, "/cases/<case_id>/monitoring/review", "POST", summary="Record the outcome review: the case closes fully",
+          documented_body=schemas.OutcomeReviewSchema, response=schemas.MonitoringOutSchema)
+def post_outcome_review(user, data, case_id):
+    monitoring.record_review(user, case_id, json_object())
+    return schemas.MonitoringOutSchema().dump(monitoring.read(user, case_id))
 
 
 @endpoint(bp, "/cases/<case_id>/engagement-extension", "POST", status=201,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
 from caseflow.core.database import Base, UTCDateTime, closed_set, new_id, utcnow
 from caseflow.core.vocab import HeadlineProblem
-from caseflow.plans.vocab import (ActionStatus, AssessmentStatus, ContactType, OutcomeStatus, PlanStatus,
-                                  ReviewDecision)
+from caseflow.plans.vocab import (ActionStatus, AssessmentStatus, CheckInOutcome, ContactType, OutcomeStatus,
+                                  PlanStatus, ReviewDecision, SustainedOutcome)
 
 
 class Assessment(Base):
@@ -127,7 +127,9 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     # A case's contacts newest first, a page at a time from a keyset cursor (core.keyset).
-    __table_args__ = (Index("ix_contacts_case_newest", "case_id", "occurred_on", "recorded_at", "id"),)
+    __table_args__ = (Index("ix_contacts_case_newest", "case_id", "occurred_on", "recorded_at", "id"),
+                      # A practitioner's own visits, newest first (caseflow.plans.contacts.my_visits).
+                      Index("ix_contacts_recorded_by", "recorded_by_id", "occurred_on"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))  # indexed by ix_contacts_case_newest
@@ -140,6 +142,23 @@ class Contact(Base):
     next_visit_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # One query for a whole page of contacts (selectin), so lists stay bounded.
+    practitioners: Mapped[list["ContactPractitioner"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def joint_with(self) -> list[str]:
+        return [p.user_id for p in self.practitioners]
+
+
+class ContactPractitioner(Base):
+    """A practitioner who went on a visit jointly with the one who recorded it: the visit is in
+    their own list of visits, and the chronology names them."""
+
+    __tablename__ = "contact_practitioners"
+
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
 
 
 class Review(Base):
@@ -186,3 +205,58 @@ class EngagementExtension(Base):
     reason: Mapped[str] = mapped_column(EncryptedText)
     granted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MonitoringPeriod(Base):
+    """A case closed with a monitoring period: from the closure to `ends_on`, light-touch
+    check-ins; then the outcome review, which closes the case fully."""
+
+    __tablename__ = "monitoring_periods"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)  # the outcome review is due
+    started_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    review_outcome: Mapped[SustainedOutcome | None] = mapped_column(closed_set(SustainedOutcome, "review_outcome", 24))
+    review_summary: Mapped[str | None] = mapped_column(EncryptedText)
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    reviewed_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+    check_ins: Mapped[list["MonitoringCheckIn"]] = relationship(
+        back_populates="period", order_by="MonitoringCheckIn.due_on", cascade="all, delete-orphan")
+
+
+class MonitoringCheckIn(Base):
+    """One light-touch check-in: due on a date, and what it found once done."""
+
+    __tablename__ = "monitoring_check_ins"
+    # Check-ins due across a keyworker's cases (the caseload's next check-in).
+    __table_args__ = (Index("ix_monitoring_check_ins_due", "due_on", "done_on"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    period_id: Mapped[str] = mapped_column(ForeignKey("monitoring_periods.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[CheckInOutcome | None] = mapped_column(closed_set(CheckInOutcome, "outcome", 24))
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    period: Mapped[MonitoringPeriod] = relationship(back_populates="check_ins")
+
+
+class StepDownContact(Base):
+    """Step-down to universal services: the named person the family can go to now (a school's
+    family support worker, a health visitor), their organisation and how to reach them."""
+
+    __tablename__ = "step_down_contacts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    person_name: Mapped[str] = mapped_column(EncryptedText)
+    organisation: Mapped[str] = mapped_column(String(200))
+    how_to_reach: Mapped[str] = mapped_column(EncryptedText)
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("local_services.id"))
+    recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

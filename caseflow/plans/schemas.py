@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from caseflow.api.schemas import (ResponseSchema, cursor_field, day, derived, flag, iso_text, many, moment, number, page_fields, text,
-                                  texts, whole)
+from caseflow.api.schemas import (ResponseSchema, cursor_field, day, derived, flag, iso_text, many, moment, number, one,
+                                  page_fields, text, texts, whole)
 from caseflow.core.schemas import DateWindow, Strict, free_text
 from caseflow.core.stages import Stage
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.families.models import Relationship
-from caseflow.plans.vocab import (ACTION_STATUSES, CLOSURE_REASONS, CONTACT_TYPES, DOMAINS,
+from caseflow.plans.vocab import (ACTION_STATUSES, CHECK_IN_OUTCOMES, CLOSURE_REASONS, SUSTAINED_OUTCOMES, CONTACT_TYPES, DOMAINS,
                                   FINAL_OUTCOME_STATUSES, OUTCOME_STATUSES, REVIEW_DECISIONS,
                                   SCORE_MAX, SCORE_MIN, ActionStatus, AssessmentStatus, OutcomeStatus,
                                   PlanStatus)
@@ -107,6 +107,8 @@ class ContactSchema(Strict):
     next_steps = free_text(max_length=5000)
     next_visit_on = fields.Date(load_default=None, allow_none=True, metadata={"window": DateWindow.PLANNED},
                                 error_messages={"invalid": "Date must be a real date"})
+    joint_with = fields.List(fields.String(), load_default=list, metadata={
+        "description": "A joint visit: the user ids of the other practitioners who went."})
 
 
 class AttendeeSchema(Strict):
@@ -167,6 +169,14 @@ class OutcomeMarkSchema(Strict):
         list(FINAL_OUTCOME_STATUSES), error="Mark the outcome achieved, partly_achieved or not_achieved"))
 
 
+class StepDownContactSchema(Strict):
+    """Step-down to universal services: the named person the family can go to now."""
+    person_name = free_text("Enter the name of the person the family can go to", 200)
+    organisation = free_text("Enter their organisation", 200)
+    how_to_reach = free_text("Say how the family can reach them (phone, email or where to find them)", 300)
+    service_id = fields.String(load_default=None, allow_none=True)
+
+
 class CloseSchema(Strict):
     reason = fields.String(required=True, validate=validate.OneOf(
         list(CLOSURE_REASONS), error="Choose why the case is closing"),
@@ -174,6 +184,31 @@ class CloseSchema(Strict):
     summary = free_text("Write a closing summary")
     family_feedback = free_text(max_length=5000)
     outcomes = fields.List(fields.Nested(OutcomeMarkSchema), load_default=list)
+    # Optional, so a closure as before still closes the case fully: with `monitoring` the case
+    # goes into its monitoring period (Settings.monitoring_months) instead.
+    monitoring = fields.Boolean(load_default=False, metadata={
+        "description": "Close with a monitoring period: light-touch check-ins, then an outcome review closes it fully."})
+    step_down_contact = fields.Nested(StepDownContactSchema, load_default=None, allow_none=True)
+    service_ids = fields.List(fields.String(), load_default=list, metadata={
+        "description": "Services from the directory the family is pointed to (GET /directory)."})
+
+
+# --- after closure -------------------------------------------------------------------------------
+
+class CheckInSchema(Strict):
+    date = fields.Date(required=True, metadata={"window": DateWindow.HAPPENED}, error_messages={
+        "required": "Enter the date of the check-in", "invalid": "Date must be a real date"})
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        list(CHECK_IN_OUTCOMES), error="Choose what the check-in found"),
+        error_messages={"required": "Choose what the check-in found"})
+    note = free_text(max_length=5000)
+
+
+class OutcomeReviewSchema(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        list(SUSTAINED_OUTCOMES), error="Choose whether the change lasted"),
+        error_messages={"required": "Choose whether the change lasted"})
+    summary = free_text("Write what the outcome review found")
 
 
 class EngagementSchema(Strict):
@@ -298,6 +333,7 @@ class ContactOutSchema(ResponseSchema):
     notes = text()
     next_steps = text(nullable=True)
     next_visit_on = day("The next visit booked, if one was.", nullable=True)
+    joint_with = texts("A joint visit: the user ids of the other practitioners who went.")
     recorded_by_id = text()
     recorded_at = moment()
 
@@ -352,7 +388,35 @@ class ClosedSchema(ResponseSchema):
     id = text()
     stage = text(choices=list(Stage))
     closure_reason = text(choices=list(CLOSURE_REASONS))
-    closed_at = moment()
+    closed_at = moment("When the case closed fully; null while it is in its monitoring period.", nullable=True)
+
+
+class CheckInOutSchema(ResponseSchema):
+    id = text()
+    due_on = day()
+    done_on = day(nullable=True)
+    outcome = text(choices=list(CHECK_IN_OUTCOMES), nullable=True)
+    note = text(nullable=True)
+    recorded_by_id = text(nullable=True)
+
+
+class StepDownContactOutSchema(ResponseSchema):
+    person_name = text()
+    organisation = text()
+    how_to_reach = text()
+    service_id = text(nullable=True)
+
+
+class MonitoringOutSchema(ResponseSchema):
+    case_id = text()
+    stage = text(choices=list(Stage))
+    started_on = day()
+    ends_on = day("The outcome review is due.")
+    check_ins = many(CheckInOutSchema, "In due order.")
+    review_outcome = text(choices=list(SUSTAINED_OUTCOMES), nullable=True)
+    review_summary = text(nullable=True)
+    reviewed_on = day(nullable=True)
+    step_down_contact = one(StepDownContactOutSchema, nullable=True)
 
 
 class ExtensionOutSchema(ResponseSchema):

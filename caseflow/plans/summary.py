@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from caseflow.core.stages import Stage
+
 from caseflow.core import timescales
 from caseflow.core.access import can
 from caseflow.core.extensions import db
@@ -35,5 +37,6 @@ def for_case(actor, case) -> Casework:
         distance=family_plan.distance_travelled(case.id, assessment, plan),
         team=taf.members(case.id), missed_in_a_row=contacts.missed_in_a_row(case.id),
         extension=closure.current_extension(case.id),
-        can_record=bool(can(actor, "casework.record", case)) and case.is_open,
-        can_extend=bool(can(actor, "engagement.extend", case)) and case.is_open)
+        # In its monitoring period the work has closed: check-ins only (caseflow.plans.monitoring).
+        can_record=bool(can(actor, "casework.record", case)) and case.is_open and case.stage != Stage.MONITORING,
+        can_extend=bool(can(actor, "engagement.extend", case)) and case.is_open and case.stage != Stage.MONITORING)

@@ -2,14 +2,16 @@
 closure, engagement and the overdue dashboard. Views parse forms, call a service and render."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from caseflow.auth import services as directory
 from caseflow.core import timescales
 from caseflow.core.database import utcnow
 from caseflow.core.vocab import HEADLINE_PROBLEMS
-from caseflow.plans import assessments, closure, contacts, family_plan, forms, overdue, pdf, reviews, taf
+from caseflow.core.access import can
+from caseflow.directory import services as directory_services
+from caseflow.plans import assessments, closure, contacts, family_plan, forms, monitoring, overdue, pdf, reviews, taf
 from caseflow.readmodels import chronology
 from caseflow.plans import vocab
 from caseflow.cases.services import load_case
@@ -126,7 +128,7 @@ def plan(case_id):
         case, current, decision = family_plan.view(current_user, case_id)
     users, orgs = _owner_options() if "plan" in decision.categories else ([], [])
     from caseflow.core.access import can
-    editable = bool(can(current_user, "casework.record", case)) and case.is_open
+    editable = bool(can(current_user, "casework.record", case)) and case.is_open and case.stage != "monitoring"
     problems = family_plan.confirmed_problems(case.id)
     outcome_rows, action_rows = forms.plan_form_rows(current, problems, form) if editable else ([], [])
     return render_template("plans/plan.html", case=case, plan=current, decision=decision, errors=errors,
@@ -184,7 +186,8 @@ def new_contact(case_id):
         when, date_error = parse_date(form, "date")
         next_visit, next_error = parse_date(form, "next_visit_on", "Next visit")
         raw = {"date": when, "type": text(form, "type"), "people_seen": form.getlist("people_seen"),
-               "notes": text(form, "notes"), "next_steps": text(form, "next_steps"), "next_visit_on": next_visit}
+               "notes": text(form, "notes"), "next_steps": text(form, "next_steps"), "next_visit_on": next_visit,
+               "joint_with": form.getlist("joint_with")}
         raw = {k: v for k, v in raw.items() if v is not None}
         early = {k: [v] for k, v in {"date": date_error, "next_visit_on": next_error}.items() if v}
         done, errors = submit(lambda: contacts.record(current_user, case_id, raw), early or None)
@@ -193,7 +196,7 @@ def new_contact(case_id):
             return _case_link(case_id)
     defaults = date_parts(timescales.today_london()) if request.method == "GET" else None
     return render_template("plans/contact.html", case=case, members=members, errors=errors, form=form,
-                           defaults=defaults, title=f"Record a visit or contact, {case.reference}"), \
+                           defaults=defaults, colleagues=contacts.joint_candidates(current_user, case), title=f"Record a visit or contact, {case.reference}"), \
         (400 if errors else 200)
 
 
@@ -269,6 +272,9 @@ def remove_taf_member(case_id, member_id):
     return redirect(url_for("cases.show", case_id=case_id) + "#taf")
 
 
+CONTACT_FIELDS = ("person_name", "organisation", "how_to_reach")
+
+
 @bp.route("/cases/<case_id>/close", methods=["GET", "POST"])
 @login_required
 def close(case_id):
@@ -276,16 +282,97 @@ def close(case_id):
     current = family_plan.get_plan(case.id)
     errors, form = {}, request.form
     if request.method == "POST":
+        contact = {name: text(form, f"contact_{name}") for name in CONTACT_FIELDS}
+        early = {}
+        if form.get("reason") == "universal_services":  # a step-down names who the family goes to now
+            early = {f"contact_{name}": [message] for name, message in (
+                ("person_name", "Enter the name of the person the family can go to"),
+                ("organisation", "Enter their organisation"),
+                ("how_to_reach", "Say how the family can reach them")) if not contact[name]}
         raw = {"reason": text(form, "reason"), "summary": text(form, "summary"),
                "family_feedback": text(form, "family_feedback"),
+               "monitoring": form.get("monitoring") == "yes",
+               "service_ids": form.getlist("service_ids"),
+               "step_down_contact": contact if any(contact.values()) else None,
                "outcomes": [{"outcome_id": o.id, "status": form.get(f"outcomes-{o.id}")}
                             for o in (current.outcomes if current else []) if form.get(f"outcomes-{o.id}")]}
-        done, errors = submit(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}))
+        done, errors = submit(lambda: closure.close(current_user, case_id, {k: v for k, v in raw.items() if v is not None}),
+                              early or None)
+        if "step_down_contact" in errors:  # the nested answers' messages, on the first box
+            errors["contact_person_name"] = errors.pop("step_down_contact")
         if done is not None:
-            flash(f"Case {case.reference} closed.", "success")
+            flash(f"Case {case.reference} closed" + (": its monitoring period has begun." if done.stage == "monitoring"
+                                                     else "."), "success")
             return _case_link(case_id)
     return render_template("plans/close.html", case=case, plan=current, errors=errors, form=form,
+                           directory_choices=directory_services.choices(current_user),
+                           chosen=form.getlist("service_ids"), monitoring_months=monitoring._settings().monitoring_months,
                            title=f"Close the case, {case.reference}"), (400 if errors else 200)
+
+
+@bp.route("/cases/<case_id>/closing-letter")
+@login_required
+def closing_letter(case_id):
+    try:
+        letter = closure.closing_letter(current_user, case_id)
+    except Conflict as exc:
+        abort(409, str(exc))
+    return render_template("plans/closing_letter.html", letter=letter, title="Letter to the family")
+
+
+@bp.route("/my-visits")
+@login_required
+def my_visits():
+    page = current_page()
+    rows, total, names = contacts.my_visits(current_user, page)
+    return render_template("plans/my_visits.html", rows=rows, total=total, names=names, page=page,
+                           title="My visits and contacts")
+
+
+# --- after closure: monitoring -----------------------------------------------------------------------
+
+def _monitoring_page(case_id, errors=None, form=None, status=200):
+    watched = monitoring.read(current_user, case_id)
+    can_record = bool(can(current_user, "monitoring.record", watched.case)) and watched.review_due
+    return render_template("plans/monitoring.html", m=watched, case=watched.case, can_record=can_record,
+                           errors=errors or {}, form=form or {}, title=f"Monitoring after closure, {watched.case.reference}"), status
+
+
+@bp.route("/cases/<case_id>/monitoring")
+@login_required
+def monitoring_page(case_id):
+    return _monitoring_page(case_id)
+
+
+@bp.route("/cases/<case_id>/monitoring/check-ins/<check_in_id>", methods=["POST"])
+@login_required
+def record_check_in(case_id, check_in_id):
+    load_case(current_user, case_id, "monitoring.record", "monitoring after closure")
+    form = request.form
+    when, date_error = parse_date(form, "date")
+    raw = {k: v for k, v in {"date": when, "outcome": text(form, "outcome"), "note": text(form, "note")}.items()
+           if v is not None}
+    done, errors = submit(lambda: monitoring.record_check_in(current_user, case_id, check_in_id, raw),
+                          {"date": [date_error]} if date_error else None)
+    if done is not None:
+        flash(f"Check-in recorded: {vocab.CHECK_IN_OUTCOMES[done.outcome].lower()}.", "success")
+        return redirect(url_for("plans.monitoring_page", case_id=case_id))
+    return _monitoring_page(case_id, errors, form, 400)
+
+
+@bp.route("/cases/<case_id>/monitoring/review", methods=["POST"])
+@login_required
+def record_outcome_review(case_id):
+    load_case(current_user, case_id, "monitoring.record", "monitoring after closure")
+    form = request.form
+    raw = {k: v for k, v in {"outcome": text(form, "review_outcome"), "summary": text(form, "review_summary")}.items()
+           if v is not None}
+    done, errors = submit(lambda: monitoring.record_review(current_user, case_id, raw))
+    if done is not None:
+        flash("Outcome review recorded. The case is now fully closed.", "success")
+        return _case_link(case_id)
+    errors = {{"outcome": "review_outcome", "summary": "review_summary"}.get(k, k): v for k, v in errors.items()}
+    return _monitoring_page(case_id, errors, form, 400)
 
 
 @bp.route("/cases/<case_id>/engagement", methods=["GET", "POST"])

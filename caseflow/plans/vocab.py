@@ -108,3 +108,35 @@ CLOSURE_REASONS = {
     ClosureReason.STEPPED_UP: "Stepped up to children's social care",
     ClosureReason.OTHER: "Other",
 }
+
+
+# --- after closure (caseflow.plans.monitoring) -------------------------------------------------------
+
+class CheckInOutcome(StrEnum):
+    """What a light-touch check-in found."""
+    GOING_WELL = "going_well"
+    SOME_CONCERNS = "some_concerns"
+    NEEDS_HELP_AGAIN = "needs_help_again"
+    NO_CONTACT = "no_contact"
+
+
+CHECK_IN_OUTCOMES = {
+    CheckInOutcome.GOING_WELL: "Going well",
+    CheckInOutcome.SOME_CONCERNS: "Some concerns, no need for more help yet",
+    CheckInOutcome.NEEDS_HELP_AGAIN: "The family needs help again",
+    CheckInOutcome.NO_CONTACT: "Could not reach the family",
+}
+
+
+class SustainedOutcome(StrEnum):
+    """The outcome review at the end of monitoring: did the change last?"""
+    SUSTAINED = "sustained"
+    PARTLY_SUSTAINED = "partly_sustained"
+    NOT_SUSTAINED = "not_sustained"
+
+
+SUSTAINED_OUTCOMES = {
+    SustainedOutcome.SUSTAINED: "Sustained: the family is managing without early help",
+    SustainedOutcome.PARTLY_SUSTAINED: "Partly sustained",
+    SustainedOutcome.NOT_SUSTAINED: "Not sustained",
+}

@@ -1579,3 +1579,82 @@ def _wheel_areas_manage(user, obj):
     if user.role == Role.ADMIN:
         return allow("Administrators maintain the outcome wheel's areas.", set(), basis=None)
     return deny("Only administrators change the outcome wheel's areas.")
+
+
+# --- after closure, the directory, joint visits and the advice line (issue 20, points 8-10) ----------
+
+@rule("directory.manage")
+def _directory_manage(user, obj):
+    if user.role == Role.ADMIN:
+        return allow("Administrators keep the directory of local services.", set(), basis=None)
+    return deny("Only administrators add and change services in the directory.")
+
+
+@rule("directory.view")
+def _directory_view(user, obj):
+    """The directory describes services, not people: every member of staff and partner who may
+    point a family somewhere reads it; a partner's system has no use for it."""
+    if user.role != Role.PARTNER_SYSTEM:
+        return allow("The directory of local services holds no personal data.", set(), basis=None)
+    return deny("Partner systems do not signpost families.")
+
+
+@rule("monitoring.view")
+def _monitoring_view(user, case):
+    """The check-ins and the outcome review after closure are casework: the same people."""
+    return can(user, "casework.view", case)
+
+
+@rule("monitoring.record")
+def _monitoring_record(user, case):
+    """Check-ins and the outcome review: whoever records the case's casework."""
+    return can(user, "casework.record", case)
+
+
+rule("case.move.close_to_monitoring")(_move_rule("case.close"))
+rule("case.move.end_monitoring")(_move_rule("monitoring.record"))
+
+
+ADVICE_LINE_ROLES = frozenset({Role.FRONT_DOOR, Role.TEAM_MANAGER, Role.PANEL_CHAIR})
+
+
+@rule("advice.record")
+def _advice_record(user, obj):
+    if user.role in ADVICE_LINE_ROLES:
+        return allow("The front door answers the advice line.", set(), basis=None)
+    return deny("Only the front door and its managers keep the advice line log.")
+
+
+@rule("advice.view")
+def _advice_view(user, call):
+    """A consultation about no known family is the front door's own working; one linked to a
+    family is read as that family's record is (and audited against it)."""
+    if user.role not in ADVICE_LINE_ROLES:
+        return deny("Only the front door and its managers read the advice line log.")
+    family_id = getattr(call, "family_id", None)
+    if family_id:
+        return family_decision(user, family_id)
+    return allow("The front door's own log of consultations.", {Category.REFERRAL}, basis=SERVICE_BASIS)
+
+
+@rule("contact.own")
+def _contact_own(user, contact):
+    """A practitioner who took part in a visit (recorded it, or went jointly) sees that it
+    happened in their own list; its notes follow casework.view on the case."""
+    if contact is None:
+        return deny("No contact given.")
+    from caseflow.plans.models import ContactPractitioner
+
+    if contact.recorded_by_id == user.id or db.session.scalar(select(exists().where(
+            ContactPractitioner.contact_id == contact.id, ContactPractitioner.user_id == user.id))):
+        return allow("You took part in this visit.", {Category.IDENTITY}, basis="practitioner present")
+    return deny("You did not take part in this visit.")
+
+
+@rule("visits.own")
+def _visits_own(user, obj):
+    """A practitioner's own list of the visits they went on (recorded, or jointly): filtered in
+    SQL to those visits (contact.own per visit); a partner's system makes no visits."""
+    if user.role != Role.PARTNER_SYSTEM:
+        return allow("Your own visits.", {Category.IDENTITY}, basis="practitioner present")
+    return deny("Partner systems make no visits.")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import inspect, select
+from sqlalchemy.orm import lazyload
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
@@ -20,7 +21,7 @@ from caseflow.frontdoor.models import RequestForHelp
 from caseflow.notify.models import Notification
 from caseflow.panels.models import PanelItem
 from caseflow.cases.services import load_case
-from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, EngagementExtension, Review
+from caseflow.plans.models import Assessment, AssessmentAddendum, Contact, ContactPractitioner, EngagementExtension, Review
 from caseflow.plans.vocab import CONTACT_TYPES, REVIEW_DECISIONS
 from caseflow.socialcare.models import StepUp
 from caseflow.socialcare.vocab import STEP_UP_RESPONSES
@@ -139,11 +140,20 @@ def _timeline(actor, case_id, action, opened, assessment, newest: int | None) ->
         for a in db.session.scalars(_newest(select(AssessmentAddendum).where(AssessmentAddendum.assessment_id == assessment.id),
                                             newest, AssessmentAddendum.written_at)):
             add(a.written_at, "addendum", "Addendum to the assessment", a.text if notes_ok else None, a.author_id)
-    for c in db.session.scalars(_newest(select(Contact).where(Contact.case_id == case.id), newest,
-                                             Contact.occurred_on, Contact.recorded_at)):
+    # Joint visits: who went with the recorder, one query whether the case has no contacts or many.
+    went: dict[str, list[str]] = {}
+    for contact_id, user_id in db.session.execute(
+            select(ContactPractitioner.contact_id, ContactPractitioner.user_id)
+            .join(Contact, Contact.id == ContactPractitioner.contact_id).where(Contact.case_id == case.id)):
+        went.setdefault(contact_id, []).append(user_id)
+    joint: dict[int, list[str]] = {}  # entry -> the practitioners who went with the recorder
+    for c in db.session.scalars(_newest(select(Contact).where(Contact.case_id == case.id).options(lazyload(Contact.practitioners)),
+                                             newest, Contact.occurred_on, Contact.recorded_at)):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
                              CONTACT_TYPES.get(c.contact_type, c.contact_type),
                              c.notes if notes_ok else None, c.recorded_by_id))
+        if c.id in went:
+            joint[id(entries[-1])] = went[c.id]
     for r in db.session.scalars(_newest(select(Review).where(Review.case_id == case.id), newest,
                                             Review.held_on, Review.recorded_at)):
         entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
@@ -160,9 +170,11 @@ def _timeline(actor, case_id, action, opened, assessment, newest: int | None) ->
             add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,
                 n.recipient_id)
     names = dict(db.session.execute(select(User.id, User.name).where(
-        User.id.in_({e.by_id for e in entries if e.by_id}))).all())
+        User.id.in_({e.by_id for e in entries if e.by_id} | {u for ids in joint.values() for u in ids}))).all())
     for e in entries:
         e.by = names.get(e.by_id)
+        if id(e) in joint:
+            e.title = f"{e.title} (joint visit with {', '.join(names.get(u, 'a former user') for u in joint[id(e)])})"
         if e.kind == "notification":
             e.title, e.by = f"{e.title} (to {e.by or 'a former user'})", None
     entries.sort(key=lambda e: e.sort_key)

@@ -62,6 +62,8 @@ def amend_triage(actor, case_id: str, raw: dict):
         if case.stage not in AFTER_TRIAGE[decision.decision]:
             raise moved_on(case, "triage decision")
         services.route_after_triage(actor, case, data)
+        if data["decision"] == "signpost":  # named from the directory when picked from it
+            data["signposted_to"] = case.signposted_to
     codes = [p["code"] for p in data["headline_problems"]]
     decision.level_of_need, decision.rag, decision.decision = data["level_of_need"], data["rag"], data["decision"]
     decision.headline_problems, decision.local_criteria = data["headline_problems"], sorted(set(data["local_criteria"]))

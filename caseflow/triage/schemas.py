@@ -44,10 +44,13 @@ class TriageSchema(Schema):
                               error="Explain the decision"),
                               error_messages={"required": "Explain the decision"})
     signposted_to = fields.String(load_default=None, validate=validate.Length(max=300))
+    service_ids = fields.List(fields.String(), load_default=list, metadata={
+        "description": "Services from the directory the family is pointed to (GET /directory)."})
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        if data.get("decision") == TriageOutcome.SIGNPOST and not (data.get("signposted_to") or "").strip():
+        if data.get("decision") == TriageOutcome.SIGNPOST and not (data.get("signposted_to") or "").strip() \
+                and not data.get("service_ids"):
             raise ValidationError("Say where the family has been signposted to", "signposted_to")
         if data.get("decision") == TriageOutcome.STEP_UP and data.get("level_of_need") != 4:
             raise ValidationError("Stepping up to children's social care means level 4", "level_of_need")

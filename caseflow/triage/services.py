@@ -8,7 +8,7 @@ on this package (they import it); it never imports them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -29,6 +29,8 @@ from caseflow.triage.models import LocalCriterion, TriageDecision, TriageOutcome
 from caseflow.triage.schemas import TriageSchema
 from caseflow.notify.vocab import NotificationType
 from caseflow.core.vocab import ClosureReason
+from caseflow.directory import services as directory
+from caseflow.directory.vocab import SignpostContext
 
 
 # --- triage ------------------------------------------------------------------------------------------
@@ -72,6 +74,8 @@ def triage(actor, case_id: str, raw: dict) -> TriageDecision:
         eligible=is_eligible(codes, data["local_criteria"]), rag=data["rag"],
         decision=data["decision"], rationale=data["rationale"], signposted_to=data.get("signposted_to"))
     route_after_triage(actor, case, data)
+    if data["decision"] == TriageOutcome.SIGNPOST:  # named from the directory when picked from it
+        decision.signposted_to = data["signposted_to"] = case.signposted_to
     case.level_of_need, case.rag, case.eligible = decision.level_of_need, decision.rag, decision.eligible
     db.session.add(decision)
     for req in db.session.scalars(select(RequestForHelp).where(RequestForHelp.case_id == case.id,
@@ -99,7 +103,7 @@ def route_after_triage(actor, case: Case, data: dict) -> None:
             flow.transition(db.session, case, "triage", actor, reason=data["rationale"])
         flow.transition(db.session, case, "send_to_panel", actor, reason="Triage: to panel")
     elif data["decision"] == TriageOutcome.SIGNPOST:
-        signpost(actor, case, data["rationale"], data["signposted_to"])
+        signpost(actor, case, data["rationale"], data.get("signposted_to"), data.get("service_ids"))
     else:
         step_up(actor, case, data["rationale"])
 
@@ -115,9 +119,14 @@ def tell_referrers_outcome(case: Case, data: dict, key: str) -> None:
 
 # --- the two ways a case leaves early help before allocation (triage or panel decides) ---------------
 
-def signpost(actor, case: Case, rationale: str, signposted_to: str) -> None:
+def signpost(actor, case: Case, rationale: str, signposted_to: str | None, service_ids=(),
+             context: SignpostContext = SignpostContext.TRIAGE) -> None:
     """Close the case by pointing the family to another service; they get a letter saying where
-    (signpost_letter). The caller audits its own decision."""
+    (signpost_letter), with what each service picked from the directory offers and how to reach
+    it. Without words of its own, `signposted_to` names the services picked. The caller audits
+    its own decision."""
+    chosen = directory.signpost(actor, case, service_ids, context)
+    signposted_to = (signposted_to or "").strip() or directory.signposted_names(chosen)
     flow.transition(db.session, case, "signpost", actor, reason=rationale, signposted_to=signposted_to)
     case.closure_reason, case.signposted_to = ClosureReason.SIGNPOSTED, signposted_to
 
@@ -220,6 +229,7 @@ class SignpostLetter:
     family: Family
     addressee: object  # the Person the letter is addressed to
     reference: str
+    services: list = field(default_factory=list)  # picked from the directory, with how to reach each
 
 
 def signpost_letter(actor, case_id: str) -> SignpostLetter:
@@ -232,4 +242,5 @@ def signpost_letter(actor, case_id: str) -> SignpostLetter:
     addressee = (parents or [m.person for m in family.memberships])[0]
     request = db.session.scalar(select(RequestForHelp).where(RequestForHelp.case_id == case.id)
                                 .order_by(RequestForHelp.received_at).limit(1))
-    return SignpostLetter(case, family, addressee, request.reference if request else case.reference)
+    return SignpostLetter(case, family, addressee, request.reference if request else case.reference,
+                          [s.service for s in directory.signposts_for(case.id)])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+
 from werkzeug.datastructures import MultiDict
 
 from caseflow.cases import services as cases
 from caseflow.core.stages import IllegalTransition
+from caseflow.directory import services as directory_services
 from caseflow.frontdoor import services as frontdoor
 from caseflow.core.access import can
 from caseflow.core.vocab import HEADLINE_PROBLEMS
@@ -31,6 +33,7 @@ def _triage_form(form) -> tuple[dict, list[dict]]:
                 for code in form.getlist("problems")]
     raw = {"level_of_need": form.get("level_of_need") or None, "headline_problems": problems,
            "local_criteria": form.getlist("local_criteria"), "rag": form.get("rag") or None,
+           "service_ids": form.getlist("service_ids"),
            "decision": form.get("decision") or None, "rationale": form.get("rationale", "").strip() or None,
            "signposted_to": form.get("signposted_to", "").strip() or None,
            "reason": form.get("reason", "").strip() or None}
@@ -95,6 +98,8 @@ def _triage_page(case, errors, form):
     return render_template("triage/triage.html", case=case, errors=errors, form=form, made=made, can_amend=can_amend,
                            problems=HEADLINE_PROBLEMS, levels=LEVELS, rag=RAG, concerns=concerns,
                            local_criteria=services.active_local_criteria(),
+                           directory_choices=directory_services.choices(current_user), chosen=form.getlist("service_ids")
+                           if hasattr(form, "getlist") else [],
                            due=frontdoor.triage_deadline(case.opened_at),
                            title=f"Triage {case.reference}"), (400 if errors else 200)
 

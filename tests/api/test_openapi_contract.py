@@ -21,6 +21,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_spec
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from tests.directory.helpers import add_service
 from tests.frontdoor.helpers import known_family
 from tests.frontdoor.test_api_intake import request_body
 from tests.frontdoor.test_matching_outcomes import lookalike_request
@@ -254,7 +255,8 @@ def _journey(api, factory, app, receiver) -> Journey:
         "panel_id": next_escalation["id"], "status": "done", "note": "Started on the 3rd."}, expect=200)
     api.post(f"{API}/cases/{case_id}/contacts", t["sam"], json={
         "date": TODAY.isoformat(), "type": "home_visit", "people_seen": [leah],
-        "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo."}, expect=201)
+        "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo.",
+        "joint_with": [p["senco"].id]}, expect=201)  # a joint visit with the SENCo
     api.get(f"{API}/cases/{case_id}/contacts", t["sam"], expect=200)
     api.post(f"{API}/cases/{case_id}/reviews", t["sam"], json={
         "date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor", "user_id": p["sam"].id},
@@ -529,6 +531,21 @@ def _journey(api, factory, app, receiver) -> Journey:
              json={"reason": "Already supported by the school's pastoral team"}, expect=200)
     api.post(f"{API}/identification/runs/{identification['id']}/families/{found[1]}/request", t["officer"],
              json={"consent_given": True, "details": "Mum agreed on the phone."}, expect=201)
+    # After closure: the Walsh case closes with a monitoring period, stepping down to the school,
+    # with a service picked from the directory; a check-in, then the outcome review.
+    hub = add_service(app, factory)
+    api.get(f"{API}/directory?problem=children_need_help", t["sam"], expect=200)
+    marks = api.get(f"{API}/cases/{case_id}/plan", t["sam"], expect=200).get_json()["outcomes"]
+    api.post(f"{API}/cases/{case_id}/close", t["sam"], json={
+        "reason": "universal_services", "summary": "Attendance is back to 95%.", "monitoring": True,
+        "outcomes": [{"outcome_id": o["id"], "status": "achieved"} for o in marks], "service_ids": [hub],
+        "step_down_contact": {"person_name": "Mrs Adeyemi", "organisation": "Northshire Academy",
+                              "how_to_reach": "01632 960555"}}, expect=200)
+    watched = api.get(f"{API}/cases/{case_id}/monitoring", t["sam"], expect=200).get_json()
+    api.post(f"{API}/cases/{case_id}/monitoring/check-ins/{watched['check_ins'][0]['id']}", t["sam"], json={
+        "date": TODAY.isoformat(), "outcome": "going_well"}, expect=200)
+    api.post(f"{API}/cases/{case_id}/monitoring/review", t["sam"], json={
+        "outcome": "sustained", "summary": "Still at 95%."}, expect=200)
 
     return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
                     "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
@@ -536,7 +553,8 @@ def _journey(api, factory, app, receiver) -> Journey:
                     "org_id": orgs["school"].id, "sample_id": sample["id"], "audit_id": sample["audits"][0]["id"],
                     "action_id": plan["actions"][0]["id"], "candidate_id": candidate_id,
                     "claim_id": claim["id"], "run_id": extract["id"], "nomination_id": nomination["id"],
-                    "panel_action_id": escalation_action["id"]}, t)
+                    "panel_action_id": escalation_action["id"],
+                    "check_in_id": watched["check_ins"][1]["id"]}, t)
 
 
 def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review_on=None) -> str:

@@ -52,6 +52,7 @@ OUTCOME_READERS = WORKERS | {"analyst"}                 # a family's outcomes: w
 EVIDENCE_RECORDERS = {"keyworker", "team_manager", "analyst"}
 CLAIMS = {"analyst", "team_manager", "other_manager"}       # payment-by-results claims
 REPORT_STAFF = {"team_manager", "other_manager", "panel_chair", "analyst"}
+ADVICE_LINE = {"front_door", "panel_chair", "team_manager", "other_manager"}  # the advice line log
 DASHBOARD_PARTNERS = {"referrer", "taf_partner", "removed_taf", "stranger_partner", "partner_system"} \
     | CONSENTED | UNCONSENTED                               # the demand dashboard, their own organisation's
 IDENTIFICATION_RUNNERS = {"analyst", "team_manager", "other_manager"}
@@ -363,6 +364,25 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/identification/runs/<run_id>/families/<family_id>/request"): IDENTIFICATION_DECIDERS,
     ("POST", "/identification/runs/<run_id>/families/<family_id>/dismiss"): IDENTIFICATION_DECIDERS,
     ("POST", "/api/v1/identification/runs/<run_id>/families/<family_id>/dismiss"): IDENTIFICATION_DECIDERS,
+    # after closure (the world's case is still reviewing: the pages answer 404/409 once the policy
+    # has said yes): the people doing the casework read it, the keyworker and manager record it
+    ("GET", "/cases/<case_id>/monitoring"): WORKERS, ("GET", "/api/v1/cases/<case_id>/monitoring"): WORKERS,
+    ("POST", "/cases/<case_id>/monitoring/check-ins/<check_in_id>"): CASEWORK,
+    ("POST", "/api/v1/cases/<case_id>/monitoring/check-ins/<check_in_id>"): CASEWORK,
+    ("POST", "/cases/<case_id>/monitoring/review"): CASEWORK, ("POST", "/api/v1/cases/<case_id>/monitoring/review"): CASEWORK,
+    ("GET", "/cases/<case_id>/closing-letter"): WORKERS,
+    # the directory of local services: no personal data; administrators keep it, everyone who
+    # may signpost a family reads it
+    ("GET", "/admin/directory"): {"admin"}, ("GET", "/admin/directory/new"): {"admin"},
+    ("POST", "/admin/directory/new"): {"admin"}, ("GET", "/admin/directory/<service_id>"): {"admin"},
+    ("POST", "/admin/directory/<service_id>"): {"admin"},
+    ("GET", "/api/v1/directory"): EVERYONE - {"partner_system"},
+    # joint visits: each practitioner's own list of the visits they went on
+    ("GET", "/my-visits"): EVERYONE - {"partner_system"},
+    # the advice line: the front door and its managers; the world's call is linked to the family,
+    # so it is read as the family's record: not by the manager of another team
+    ("GET", "/advice-line"): ADVICE_LINE, ("POST", "/advice-line"): ADVICE_LINE,
+    ("GET", "/advice-line/<call_id>"): ADVICE_LINE - {"other_manager"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -462,6 +482,19 @@ def world(app, api, factory):
     resolved = api.post(f"/api/v1/events/{event['id']}/review", tokens["front_door"], json={
         "decision": "confirm", "person_id": review["candidates"][0]["candidates"][0]["person_id"]})
     assert resolved.status_code == 200 and resolved.get_json()["status"] == "routed", resolved.get_json()
+    with app.app_context():  # a directory service and an advice call about the family
+        from caseflow.directory import services as local_services
+        from caseflow.frontdoor import advice
+        from caseflow.frontdoor.models import RequestForHelp
+
+        service_id = local_services.add(db.session.get(User, users["admin"].id), {
+            "name": "Riverside Family Hub", "organisation": "Northshire Council", "offers": "Parenting groups",
+            "area": "Riverside"}).id
+        request_reference = db.session.get(RequestForHelp, created["id"]).reference
+        call_id = advice.record(db.session.get(User, users["front_door"].id), {
+            "caller_name": "Mr Hale", "caller_organisation": "Riverside Primary", "question": "Is this early help?",
+            "advice": "Yes: make a request.", "request_reference": request_reference}).id
+        db.session.commit()
     with app.app_context():
         from caseflow.notify.models import Delivery
 
@@ -532,7 +565,8 @@ def world(app, api, factory):
               "code": "education", "key": "timeliness", "table": "summary",
               "nomination_id": nominated.get_json()["id"], "panel_action_id": panel_action.get_json()["id"],
               "locality_id": locality_id, "escalation_panel_id": escalation["id"], "checklist_id": checklist_id,
-              "area_id": area_id}
+              "area_id": area_id, "service_id": service_id,
+              "call_id": call_id, "check_in_id": "0" * 32}
     # data identification: a known family, not open to the service, whose partner data shows two
     # problems, identified by a run (tests/identification)
     with app.app_context():
