@@ -51,6 +51,10 @@ def authorise(actor) -> None:
     require(actor, "imports.run", None, purpose="partner data feed", audit=False)
 
 
+def authorise_match(actor) -> None:
+    require(actor, "imports.feed_match.resolve", None, object_type="feed_match", purpose="matching", audit=False)
+
+
 # --- sources ------------------------------------------------------------------------------------
 
 def sources(actor) -> list[FeedSource]:

@@ -145,6 +145,10 @@ class FileUnreadable(ValueError):
 _FORMULA = ("=", "+", "@")
 
 
+class Formula(str):
+    """A spreadsheet cell holding a formula (its text): never run, never stored."""
+
+
 def _text_cell(f: Field, value) -> str | None:
     if value is None:
         return None
@@ -160,6 +164,9 @@ def _text_cell(f: Field, value) -> str | None:
 
 def parse_value(f: Field, value):
     """One cell, read as its field says; None when empty. CellError says what is wrong."""
+    if isinstance(value, Formula):
+        raise CellError(f"holds a formula ({text.fit(str(value), 40)}): CaseFlow never runs formulas, so copy the "
+                        "column and paste it back as values, then upload the file again")
     if isinstance(value, str) and value.strip().startswith(_FORMULA) and f.kind in ("date", "number"):
         raise CellError(f"'{text.fit(value.strip(), 40)}' is a formula: CaseFlow never runs formulas, so put the "
                         "value itself in the cell")
@@ -339,14 +346,14 @@ def _xlsx_rows(path: str) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
     try:
-        # read_only streams the sheet; data_only gives the values as the spreadsheet last
-        # calculated them: formulas are never evaluated here.
-        book = load_workbook(path, read_only=True, data_only=True)
+        # read_only streams the sheet a row at a time. Formulas come as their text and are
+        # refused cell by cell (never evaluated, never stored).
+        book = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileUnreadable("The file is not an Excel workbook that can be opened (.xlsx)") from exc
     try:
         sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [Formula(c.value) if getattr(c, "data_type", None) == "f" else c.value for c in row]
     finally:
         book.close()
