@@ -284,6 +284,9 @@ def main(argv=None) -> int:
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.basicConfig(format="%(asctime)s %(message)s")
+    for name in ("caseflow.jobs", "caseflow.imports"):
+        logging.getLogger(name).setLevel(logging.INFO)
     app = create_app(instance_path=Path(workdir) / "instance", database_url=url)
     with app.app_context():
         upgrade("head")

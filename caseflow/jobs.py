@@ -120,18 +120,22 @@ def run_feed_import(job) -> None:
     from caseflow.imports.models import ImportStatus
 
     job_id = job.id
+    log = logging.getLogger(__name__)
+    started = time.perf_counter()
     try:
         with feeds.linker_for(job) as linker:
             if not feeds.read(job, linker):
                 db.session.commit()
                 return
             db.session.commit()
+            log.info("feed import %s: read %d rows in %.1fs", job_id, job.rows_total, time.perf_counter() - started)
             if imports.cancel_requested(job_id):
                 imports.finish(job, ImportStatus.CANCELLED)
                 db.session.commit()
                 return
             feeds.link(job, linker)
             db.session.commit()
+            log.info("feed import %s: linked at %.1fs", job_id, time.perf_counter() - started)
             for _ in feeds.write(job, linker):
                 db.session.commit()
                 if imports.cancel_requested(job_id):
@@ -140,9 +144,10 @@ def run_feed_import(job) -> None:
                     return
             imports.finish(job, ImportStatus.DONE)
             db.session.commit()
+            log.info("feed import %s: written at %.1fs", job_id, time.perf_counter() - started)
     except Exception as exc:
         db.session.rollback()
-        logging.getLogger(__name__).exception("feed import %s failed", job_id)
+        log.exception("feed import %s failed", job_id)
         imports.fail(job_id, f"The import stopped: {type(exc).__name__}. Batches already written are kept; "
                              "importing the file again carries on from them.")
         db.session.commit()

@@ -264,6 +264,7 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
         sexes = {s.sex, row.sex} - {None, "", "unknown", "other"}
         if len(sexes) == 2:
             score += W_SEX_CONFLICT
+            levels["sex"] = "conflict"
         if best is None or score > best.score:
             reasons = []
             if swapped:
@@ -284,7 +285,8 @@ def auto_linkable(levels: dict, score: float) -> bool:
     """Strong on every axis: the only evidence on which a record is linked without a person
     looking. Shared with the bulk linker (caseflow.imports.linking), whose comparison levels are
     these same levels."""
-    return (score >= AUTO_LINK_SCORE and levels["dob"] == "exact"
+    # A recorded sex that differs is doubt (Ali or Alice, the twin we do not hold): a person looks.
+    return (score >= AUTO_LINK_SCORE and levels["dob"] == "exact" and levels.get("sex") != "conflict"
             and levels["postcode"] in ("exact", "district")
             and levels["given"] in ("exact", "nickname", "typo") and levels["family"] in ("exact", "typo"))
 

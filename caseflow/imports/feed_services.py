@@ -222,6 +222,7 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
             batch = []
     linker.add_people(batch)
     db.session.flush()
+    log.info("feed import %s: people loaded", job.id)
     return True
 
 

@@ -389,7 +389,7 @@ def _decide_row(line: int, group: list[tuple]) -> RowDecision:
     if not scored:
         return RowDecision(line, MatchStatus.NEW, None, None, [])
     best = scored[0]
-    levels = {"given": best[8], "family": best[9], "dob": best[10], "postcode": best[11]}
+    levels = {"given": best[8], "family": best[9], "dob": best[10], "postcode": best[11], "sex": best[12]}
     runner_up = scored[1][7] if len(scored) > 1 else None
     status = matching.decide(levels, best[7], runner_up, bool(best[13]))
     candidates = [{"person_id": g[6], "score": round(min(1.0, g[7] / (2 * matching.MAX_SCORE)), 3),
