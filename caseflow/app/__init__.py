@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.readmodels.report_views import bp as reports_bp
     from caseflow.frontdoor.api import bp as frontdoor_api
     from caseflow.frontdoor.views import bp as frontdoor_bp
+    from caseflow.imports.api import bp as imports_api
     from caseflow.imports.views import bp as imports_bp
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
@@ -100,5 +101,5 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
-               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api):
+               cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api, imports_api):
         app.register_blueprint(bp)

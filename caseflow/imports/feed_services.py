@@ -16,7 +16,6 @@ Analysts and administrators import (the rule `imports.run`); the front door deci
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -191,9 +190,7 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
             rows = feeds.open_rows(path, job.filename)
             batch = []
             for row in feeds.read_feed(source.id, spec, source.mapping, rows, reading):
-                identity = {k: v.isoformat() if isinstance(v, date) else v for k, v in row.identity.items()}
-                batch.append((row.line, row.identity, row.row_key,
-                              json.dumps(row.evidence | {"kind": spec.evidence_kind.value, "identity": identity})))
+                batch.append((row.line, row.identity, row.row_key, row.evidence))
                 if len(batch) >= READ_BATCH:
                     linker.add_rows(batch)
                     batch = []
@@ -272,14 +269,10 @@ def _write_batch(actor, job: ImportJob, source: FeedSource, batch: list[linking.
         else:
             counts["needs review" if d.status == MatchStatus.NEEDS_REVIEW else "new"] += 1
             to_hold.append(d)
-    rows = []
-    for d, person_id in to_write:
-        payload = json.loads(d.payload)
-        rows.append({"person_id": person_id, "kind": payload["kind"],
-                     "period_start": date.fromisoformat(payload["period_start"]),
-                     "period_end": date.fromisoformat(payload["period_end"]) if payload.get("period_end") else None,
-                     "value": payload.get("value"), "code": payload.get("code"),
-                     "source_row_key": d.row_key, "line": d.line})
+    kind = feeds.SPECS[source.kind].evidence_kind.value
+    rows = [{"person_id": person_id, "kind": kind, "period_start": d.evidence["period_start"],
+             "period_end": d.evidence["period_end"], "value": d.evidence["value"], "code": d.evidence["code"],
+             "source_row_key": d.row_key, "line": d.line} for d, person_id in to_write]
     result = evidence_store.record_bulk(actor, rows, organisation_id=source.organisation_id,
                                         source_reference=text.fit(f"{source.name}: {job.filename}", 200))
     counts["evidence created"] += result.created
@@ -297,7 +290,7 @@ def _write_batch(actor, job: ImportJob, source: FeedSource, batch: list[linking.
     inserts = []
     for d in to_hold:
         status = FeedMatchStatus.NEEDS_REVIEW if d.status == MatchStatus.NEEDS_REVIEW else FeedMatchStatus.NEW
-        identity, payload = _identity_of(d), json.loads(d.payload)
+        identity, payload = _jsonable(d.identity), _jsonable(d.evidence | {"kind": kind})
         existing = waiting.get(d.row_key)
         if existing is None:
             inserts.append({"id": new_id(), "feed_source_id": source.id, "import_job_id": job.id,
@@ -320,9 +313,8 @@ def _write_batch(actor, job: ImportJob, source: FeedSource, batch: list[linking.
     db.session.flush()
 
 
-def _identity_of(d: linking.RowDecision) -> dict:
-    payload = json.loads(d.payload)
-    return payload.get("identity", {})
+def _jsonable(values: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
 def _problem(job: ImportJob, line, message: str) -> None:

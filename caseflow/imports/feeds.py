@@ -17,6 +17,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Iterator
 
 from caseflow.core import text
@@ -122,7 +123,7 @@ class FeedRow:
     line: int
     row_key: str
     identity: dict        # given_name, family_name, date_of_birth (date), postcode, sex, upn, nhs_number
-    evidence: dict        # period_start, period_end, value, code (JSON-ready: dates as ISO text)
+    evidence: dict        # period_start, period_end (dates), value, code, row_id
 
 
 @dataclass
@@ -199,7 +200,7 @@ def parse_value(f: Field, value):
         if len(cell) > 40:
             raise CellError("is longer than the 40 characters a code may have")
         return cell
-    limit = {"postcode": 10, "upn": 13, "nhs_number": 10, "sex": 16}.get(f.name, 100)
+    limit = _TEXT_LIMITS.get(f.name, 100)
     if f.name == "nhs_number":
         cell = cell.replace(" ", "")
         if not re.fullmatch(r"\d{10}", cell):
@@ -211,7 +212,46 @@ def parse_value(f: Field, value):
     return cell
 
 
+_TEXT_LIMITS = {"postcode": 10, "upn": 13, "nhs_number": 10, "sex": 16, "row_id": 100}
 _SEXES = {"m": "male", "male": "male", "boy": "male", "f": "female", "female": "female", "girl": "female"}
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached(kind: str, name: str, cell: str):
+    """(value, None) or (None, message) for a plain cell: the same dates, codes and postcodes
+    recur thousands of times in a file, so each is read once."""
+    try:
+        return parse_value(_FIELD_BY_KIND_NAME[(kind, name)], cell), None
+    except (CellError, text.BadText) as exc:
+        return None, str(exc)
+
+
+_FIELD_BY_KIND_NAME: dict[tuple[str, str], Field] = {}
+
+
+def _fast_value(f: Field, raw):
+    """parse_value, quicker for the plain ASCII cells that make up nearly every file."""
+    if type(raw) is str and raw.isascii() and raw.isprintable():
+        cell = raw.strip()
+        if not cell:
+            return None
+        if f.kind == "text" and not cell.startswith(_FORMULA) and f.name not in ("nhs_number", "upn"):
+            if len(cell) > _TEXT_LIMITS.get(f.name, 100):
+                raise CellError(f"is {len(cell)} characters long; at most {_TEXT_LIMITS.get(f.name, 100)} fit")
+            return cell
+        if f.kind == "number" and not cell.startswith(_FORMULA):
+            try:
+                number = float(cell.rstrip("%").replace(",", ""))
+            except ValueError:
+                raise CellError(f"'{text.fit(cell, 20)}' is not a number") from None
+            if 0 <= number <= 100:
+                return number
+        _FIELD_BY_KIND_NAME.setdefault((f.kind, f.name), f)
+        value, message = _cached(f.kind, f.name, cell)
+        if message:
+            raise CellError(message)
+        return value
+    return parse_value(f, raw)
 
 
 def row_key(source_id: str, spec: FeedSpec, values: dict) -> str:
@@ -267,17 +307,18 @@ def read_feed(source_id: str, spec: FeedSpec, mapping: dict, rows: Iterator[tupl
     if reading.problem_count:
         reading.stopped = True
         return
+    columns = [(f, positions.get(f.name)) for f in spec.all_fields]
     try:
         for line, cells in rows:
             if not any(c not in (None, "") and str(c).strip() for c in cells):
                 continue
             reading.rows_read += 1
             values, good = {}, True
-            for f in spec.all_fields:
-                position = positions.get(f.name)
-                raw = cells[position] if position is not None and position < len(cells) else None
+            width = len(cells)
+            for f, position in columns:
+                raw = cells[position] if position is not None and position < width else None
                 try:
-                    value = parse_value(f, raw)
+                    value = _fast_value(f, raw)
                 except (CellError, text.BadText) as exc:
                     reading.add(Problem(line, str(exc), f.name))
                     good = False
@@ -299,8 +340,7 @@ def read_feed(source_id: str, spec: FeedSpec, mapping: dict, rows: Iterator[tupl
                 values["code"] = spec.fixed_code
             sex = _SEXES.get((values.get("sex") or "").lower())
             identity = {name: values.get(name) for name in IDENTITY_FIELDS} | {"sex": sex}
-            evidence = {"period_start": values["period_start"].isoformat(),
-                        "period_end": values["period_end"].isoformat() if values.get("period_end") else None,
+            evidence = {"period_start": values["period_start"], "period_end": values.get("period_end"),
                         "value": values.get("value"), "code": values.get("code"), "row_id": values.get("row_id")}
             yield FeedRow(line, row_key(source_id, spec, values), identity, evidence)
     except (UnicodeDecodeError, csv.Error) as exc:

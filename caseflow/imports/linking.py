@@ -134,7 +134,8 @@ class RowDecision:
     score: float | None
     candidates: list[dict] = field(default_factory=list)  # [{person_id, score, reasons}] best first
     row_key: str | None = None
-    payload: str | None = None
+    evidence: dict | None = None   # period_start, period_end, value, code, row_id
+    identity: dict | None = None   # as the row gave it (postcode normalised)
 
 
 @dataclass
@@ -172,7 +173,8 @@ class BulkLinker:
                              "given_raw VARCHAR, family_raw VARCHAR, dob DATE, postcode VARCHAR, sex VARCHAR, "
                              "nhs VARCHAR, upn VARCHAR)")
         nick = [(name, group) for name, groups in matching._nickname_groups().items() for group in groups]
-        self._sql("CREATE TABLE payload (line BIGINT, row_key VARCHAR, payload VARCHAR)")
+        self._sql("CREATE TABLE payload (line BIGINT, row_key VARCHAR, period_start DATE, period_end DATE, "
+                  "value DOUBLE, code VARCHAR, row_id VARCHAR)")
         self._sql("CREATE TABLE nick (name VARCHAR, grp INTEGER)")
         self.con.register("nick_arrow", pa.table({"name": [n for n, _ in nick], "grp": [g for _, g in nick]}))
         self._sql("INSERT INTO nick SELECT * FROM nick_arrow")
@@ -198,11 +200,17 @@ class BulkLinker:
                                    for pid, g, f, gn, fn, dob, pc, sex, nhs, upn in rows])
 
     def add_rows(self, rows: list[tuple]) -> None:
-        """(line, identity dict, row key, payload text) of a feed file's good rows: the key and
-        the payload (what becomes evidence) come back with each row's decision."""
+        """(line, identity dict, row key, evidence dict) of a feed file's good rows: the key and
+        the evidence (period_start, period_end, value, code, row_id) come back with each row's
+        decision."""
         if rows:
-            self.con.register("payload_arrow", pa.table({"line": [r[0] for r in rows], "row_key": [r[2] for r in rows],
-                                                         "payload": [r[3] for r in rows]}))
+            self.con.register("payload_arrow", pa.table({
+                "line": pa.array([r[0] for r in rows], pa.int64()), "row_key": [r[2] for r in rows],
+                "period_start": pa.array([r[3]["period_start"] for r in rows], pa.date32()),
+                "period_end": pa.array([r[3].get("period_end") for r in rows], pa.date32()),
+                "value": pa.array([r[3].get("value") for r in rows], pa.float64()),
+                "code": pa.array([r[3].get("code") for r in rows], pa.string()),
+                "row_id": pa.array([r[3].get("row_id") for r in rows], pa.string())}))
             self._sql("INSERT INTO payload SELECT * FROM payload_arrow")
             self.con.unregister("payload_arrow")
         self._insert("rows_in", [(f"row-{line}", matching.normalise_name(i.get("given_name")),
@@ -349,8 +357,9 @@ class BulkLinker:
                 SELECT *, row_number() OVER (PARTITION BY line ORDER BY score DESC, person_id) AS rank FROM pairs)
             SELECT r.line, i.person_id AS id_person, i.given AS id_given, i.family AS id_family, i.dob AS id_dob,
                    i.holders, k.person_id, k.score, k.given, k.family, k.dob, k.postcode, k.sex, k.conflicting, k.rank,
-                   w.row_key, w.payload
-            FROM (SELECT CAST(substr(unique_id, 5) AS BIGINT) AS line FROM feed_rows) r
+                   w.row_key, w.period_start, w.period_end, w.value, w.code, w.row_id,
+                   r.given_raw, r.family_raw, r.dob, r.postcode, r.sex, r.nhs, r.upn
+            FROM (SELECT CAST(substr(unique_id, 5) AS BIGINT) AS line, * FROM rows_in) r
             JOIN payload w ON w.line = r.line
             LEFT JOIN id_pairs i ON i.line = r.line
             LEFT JOIN ranked k ON k.line = r.line AND k.rank <= {MAX_CANDIDATES} AND i.line IS NULL
@@ -370,7 +379,11 @@ class BulkLinker:
 
 def _decide(line: int, group: list[tuple]) -> RowDecision:
     decision = _decide_row(line, group)
-    decision.row_key, decision.payload = group[0][15], group[0][16]
+    first = group[0]
+    decision.row_key = first[15]
+    decision.evidence = dict(zip(("period_start", "period_end", "value", "code", "row_id"), first[16:21]))
+    decision.identity = dict(zip(("given_name", "family_name", "date_of_birth", "postcode", "sex", "nhs_number", "upn"),
+                                 first[21:28]))
     return decision
 
 

@@ -45,7 +45,7 @@ def linked(app, tmp_path):
             linker.add_people([tuple(r) for r in db.session.execute(select(
                 Person.id, Person.given_name, Person.family_name, Person.given_name_norm, Person.family_name_norm,
                 Person.date_of_birth, Person.postcode_norm, Person.sex, Person.nhs_number, Person.upn))])
-            linker.add_rows([(r.line, r.identity, r.row_key, "{}") for r in rows])
+            linker.add_rows([(r.line, r.identity, r.row_key, r.evidence) for r in rows])
             report = linker.link()
             bulk = {d.line: d for d in linker.decisions()}
         finally:
