@@ -38,7 +38,7 @@ def _job(job) -> dict:
 
 @endpoint(bp, "/feeds/<source_id>/imports", "POST", status=202, documented_body=schemas.FeedUploadSchema,
           summary="Upload a partner's file (CSV or XLSX) to a feed and queue its import",
-          response=schemas.ImportJobSchema, errors=(413,))
+          response=schemas.ImportJobSchema)
 def upload_feed_file(user, data, source_id):
     feed_services.authorise(user)  # the policy before the body
     raw = json_object()

@@ -113,8 +113,26 @@ BLOCKING_RULES = [
 ]
 
 
-def settings(prior: float) -> dict:
-    return {
+# The SQL above is DuckDB's; Spark (docs/partner-feeds.md) names the same functions differently.
+# Hamming distance 1 between two dates written as eight digits is Levenshtein distance 1.
+SPARK_FUNCTIONS = {"jaro_winkler_similarity(": "jaro_winkler(", "len(list_intersect(": "size(array_intersect(",
+                   "hamming(": "levenshtein("}
+
+
+def _in_dialect(settings_dict: dict, dialect: str) -> dict:
+    if dialect == "duckdb":
+        return settings_dict
+    for comparison in settings_dict["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for duck, spark in SPARK_FUNCTIONS.items():
+                level["sql_condition"] = level["sql_condition"].replace(duck, spark)
+    return settings_dict
+
+
+def settings(prior: float, dialect: str = "duckdb") -> dict:
+    """The Splink settings: DuckDB's SQL, or Spark's (`dialect="spark"`) for an area or region
+    that outgrows one machine (docs/partner-feeds.md)."""
+    return _in_dialect({
         "link_type": "link_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": prior,
@@ -123,7 +141,7 @@ def settings(prior: float) -> dict:
         "retain_matching_columns": True,  # the gamma (level) columns come with them
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": [],
-    }
+    }, dialect)
 
 
 @dataclass

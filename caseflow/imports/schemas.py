@@ -18,7 +18,7 @@ class FeedUploadSchema(Strict):
                             error_messages={"required": "Give the file's content, in base64"})
 
 
-class ProblemSchema(ResponseSchema):
+class ImportProblemSchema(ResponseSchema):
     file = text(nullable=True)
     line = whole(nullable=True)
     column = text(nullable=True)
@@ -37,7 +37,7 @@ class ImportJobSchema(ResponseSchema):
     counts = fields.Dict(required=True, metadata={"description": "What the import did, by name: rows linked, "
                                                                  "rows waiting for review, evidence created..."})
     problem_count = whole()
-    problems = many(ProblemSchema, "The first thousand problems, with their line.")
+    problems = many(ImportProblemSchema, "The first thousand problems, with their line.")
     error = text(nullable=True)
     created_at = moment()
     finished_at = moment(nullable=True)
