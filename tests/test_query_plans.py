@@ -38,6 +38,8 @@ SMALL_TABLES = {
     "audit_checklist_items", "audit_samples",
     # the area's Outcomes Plan versions (a few a year) and its unit-cost table (a row per kind)
     "outcomes_plan_versions", "outcome_unit_costs",
+    # the area's partner data feeds (one per partner and kind of file)
+    "feed_sources",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at

@@ -138,6 +138,10 @@ CALLERS: dict[str, str] = {
     "POST /api/v1/outcomes/runs": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}": "analyst, team_manager (claims runs); analyst (returns)",
     "GET /api/v1/outcomes/runs/{run_id}/output": "analyst (returns)",
+    # partner data feeds and import jobs
+    "POST /api/v1/feeds/{source_id}/imports": "analyst, admin",
+    "GET /api/v1/imports/{job_id}": "analyst, admin",
+    "POST /api/v1/imports/{job_id}/cancel": "analyst, admin",
     # family records over time: corrections, households, merges (caseflow.records)
     "GET /api/v1/people/{person_id}": SERVICE_STAFF,
     "POST /api/v1/people/{person_id}/corrections": SERVICE_STAFF,
