@@ -94,6 +94,8 @@ class ImportJob(Base):
     """A bundle uploaded on the import page and imported by a queued job."""
 
     __tablename__ = "import_jobs"
+    # the feeds page lists the feed imports, newest first
+    __table_args__ = (Index("ix_import_jobs_kind_created_at", "kind", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[ImportKind] = mapped_column(closed_set(ImportKind, "kind", 16), default=ImportKind.MIGRATION)
@@ -171,7 +173,8 @@ class FeedMatch(Base):
     submitted: Mapped[dict] = mapped_column(EncryptedJSON)   # the row's names, date of birth, identifiers
     evidence: Mapped[dict] = mapped_column(EncryptedJSON)    # what becomes evidence once linked
     candidates: Mapped[list] = mapped_column(JSON, default=list)  # [{person_id, score, reasons}] best first
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # indexed: merging a person finds every reference to them by an index (caseflow.records.merging)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

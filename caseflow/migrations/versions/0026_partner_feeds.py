@@ -59,6 +59,7 @@ def upgrade() -> None:
         batch_op.create_index(op.f('ix_import_jobs_feed_source_id'), ['feed_source_id'])
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
         batch_op.alter_column('kind', server_default=None)
+        batch_op.create_index('ix_import_jobs_kind_created_at', ['kind', 'created_at'])
 
     op.create_table('feed_matches',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -87,6 +88,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_feed_matches_status_created', 'feed_matches', ['status', 'created_at'])
     op.create_index(op.f('ix_feed_matches_import_job_id'), 'feed_matches', ['import_job_id'])
+    op.create_index(op.f('ix_feed_matches_person_id'), 'feed_matches', ['person_id'])
     _evidence_kinds(EVIDENCE_KINDS)
 
 
@@ -94,10 +96,12 @@ def downgrade() -> None:
     op.execute("DELETE FROM outcome_evidence WHERE kind IN ('housing', 'health_flag')")
     op.execute("DELETE FROM outcome_unit_costs WHERE kind IN ('housing', 'health_flag')")
     _evidence_kinds(OLD_EVIDENCE_KINDS)
+    op.drop_index(op.f('ix_feed_matches_person_id'), table_name='feed_matches')
     op.drop_index(op.f('ix_feed_matches_import_job_id'), table_name='feed_matches')
     op.drop_index('ix_feed_matches_status_created', table_name='feed_matches')
     op.drop_table('feed_matches')
     with op.batch_alter_table('import_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_jobs_kind_created_at')
         batch_op.drop_index(op.f('ix_import_jobs_feed_source_id'))
         batch_op.drop_constraint(op.f('fk_import_jobs_feed_source_id_feed_sources'), type_='foreignkey')
         batch_op.drop_constraint(op.f('ck_import_jobs_kind'), type_='check')
