@@ -76,10 +76,14 @@ def run_import(job_id: str, batch_size: int = 500) -> None:
     from caseflow.imports import services as imports
     from caseflow.imports.models import ImportStatus
 
+    from caseflow.imports.models import ImportKind
+
     job = imports.claim(job_id)
     if job is None:
         return
     db.session.commit()
+    if job.kind == ImportKind.FEED:
+        return run_feed_import(job)
     try:
         with imports.unpacked(job_id) as source:
             report = imports.check(job, source)
@@ -99,6 +103,53 @@ def run_import(job_id: str, batch_size: int = 500) -> None:
         logging.getLogger(__name__).exception("import %s failed", job_id)
         imports.fail(job_id, f"The import stopped: {type(exc).__name__}. Batches already imported are kept; "
                              "importing the bundle again carries on from them.")
+        db.session.commit()
+
+
+def run_feed_import(job) -> None:
+    """A partner file (caseflow.imports.feed_services): read it into the bulk linker, link it,
+    then write the decisions a batch at a time.
+
+    unit-of-work exception, as run_import: the job commits its status, then each batch with its
+    progress; a cancel is seen between batches. Every batch is whole and the rows are keyed, so
+    importing the file again (or RQ running the job again) carries on without doubling a row."""
+    import logging
+
+    from caseflow.core.extensions import db
+    from caseflow.imports import feed_services as feeds, services as imports
+    from caseflow.imports.models import ImportStatus
+
+    job_id = job.id
+    log = logging.getLogger(__name__)
+    started = time.perf_counter()
+    try:
+        with feeds.linker_for(job) as linker:
+            if not feeds.read(job, linker):
+                db.session.commit()
+                return
+            db.session.commit()
+            log.info("feed import %s: read %d rows in %.1fs", job_id, job.rows_total, time.perf_counter() - started)
+            if imports.cancel_requested(job_id):
+                imports.finish(job, ImportStatus.CANCELLED)
+                db.session.commit()
+                return
+            feeds.link(job, linker)
+            db.session.commit()
+            log.info("feed import %s: linked at %.1fs", job_id, time.perf_counter() - started)
+            for _ in feeds.write(job, linker):
+                db.session.commit()
+                if imports.cancel_requested(job_id):
+                    imports.finish(job, ImportStatus.CANCELLED)
+                    db.session.commit()
+                    return
+            imports.finish(job, ImportStatus.DONE)
+            db.session.commit()
+            log.info("feed import %s: written at %.1fs", job_id, time.perf_counter() - started)
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("feed import %s failed", job_id)
+        imports.fail(job_id, f"The import stopped: {type(exc).__name__}. Batches already written are kept; "
+                             "importing the file again carries on from them.")
         db.session.commit()
 
 

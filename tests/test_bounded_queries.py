@@ -137,6 +137,16 @@ class Growth:
             note = notify(self.params["keyworker_id"], "plan", f"grow:{i}", f"Notification {i}", "For the count")
             db.session.flush()
             db.session.add(Delivery(kind="webhook", notification_id=note.id, status="pending"))
+            # a partner's row waiting for the front door, and a feed import (the feeds pages)
+            from caseflow.imports.models import FeedMatch, ImportJob
+
+            db.session.add(FeedMatch(feed_source_id=self.params["source_id"], row_key=f"grow-{i}", line=i + 2,
+                                     status="needs_review", submitted={"given_name": "Leah", "family_name": "Walsh"},
+                                     evidence={"kind": "attendance", "period_start": "2025-09-01"},
+                                     candidates=[{"person_id": self.params["person_id"], "score": 0.8, "reasons": []}]))
+            db.session.add(ImportJob(kind="feed", feed_source_id=self.params["source_id"], source_system="Feed",
+                                     filename=f"grow-{i}.csv", size_bytes=1, created_by_id=self.params["keyworker_id"],
+                                     counts={"linked": i}, problems=[]))
             db.session.commit()
         self._identified(i)
         self.units += 1

@@ -46,6 +46,8 @@ SMALL_TABLES = {
     "wheel_areas",
     # identification runs: one a quarter or so, a row each (their families are in identified_families)
     "identification_runs",
+    # the area's partner data feeds (one per partner and kind of file)
+    "feed_sources",
 }
 
 # Whole-index walks the planner picks on this tiny world that are not a scan of everything at

@@ -162,6 +162,10 @@ CALLERS: dict[str, str] = {
     "GET /api/v1/identification/families": "analyst, front_door, team_manager",
     "POST /api/v1/identification/runs/{run_id}/families/{family_id}/dismiss": "front_door, team_manager",
     "POST /api/v1/identification/runs/{run_id}/families/{family_id}/request": "front_door, team_manager",
+    # partner data feeds and import jobs
+    "POST /api/v1/feeds/{source_id}/imports": "analyst, admin",
+    "GET /api/v1/imports/{job_id}": "analyst, admin",
+    "POST /api/v1/imports/{job_id}/cancel": "analyst, admin",
     # family records over time: corrections, households, merges (caseflow.records)
     "GET /api/v1/people/{person_id}": SERVICE_STAFF,
     "POST /api/v1/people/{person_id}/corrections": SERVICE_STAFF,

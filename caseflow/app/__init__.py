@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.frontdoor.views import bp as frontdoor_bp
     from caseflow.identification.api import bp as identification_api
     from caseflow.identification.views import bp as identification_bp
+    from caseflow.imports.api import bp as imports_api
     from caseflow.imports.views import bp as imports_bp
     from caseflow.notify.api import bp as notify_api
     from caseflow.notify.admin_views import bp as notify_admin_bp
@@ -107,5 +108,5 @@ def _register_blueprints(app: Flask) -> None:
     # allocation_api before cases_api: /cases/unallocated must not be read as a case id.
     for bp in (families_api, frontdoor_api, triage_api, panels_api, allocation_api, plans_api, socialcare_api, consent_api,
                cases_api, notify_api, agreements_api, outcomes_api, records_api, oversight_api, identification_api,
-               directory_api):
+               directory_api, imports_api):
         app.register_blueprint(bp)

@@ -43,7 +43,7 @@ W_POSTCODE = {"exact": 3.0, "district": 1.0, "missing": 0.0, "differ": -1.0}
 W_SEX_CONFLICT = -4.0
 MAX_SCORE = W_GIVEN["exact"] + W_FAMILY["exact"] + W_DOB["exact"] + W_POSTCODE["exact"]
 
-AUTO_LINK_SCORE = 16.0   # and the strict conditions in _auto_linkable()
+AUTO_LINK_SCORE = 16.0   # and the strict conditions in auto_linkable()
 REVIEW_SCORE = 11.0      # below this a candidate is not worth an officer's time (a shared
                          # first name and birthday alone, with a different surname, is chance)
 CLEAR_WINNER_MARGIN = 4.0
@@ -264,6 +264,7 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
         sexes = {s.sex, row.sex} - {None, "", "unknown", "other"}
         if len(sexes) == 2:
             score += W_SEX_CONFLICT
+            levels["sex"] = "conflict"
         if best is None or score > best.score:
             reasons = []
             if swapped:
@@ -280,11 +281,27 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
     return best
 
 
-def _auto_linkable(best: _Scored) -> bool:
-    lv = best.levels
-    return (best.score >= AUTO_LINK_SCORE and lv["dob"] == "exact"
-            and lv["postcode"] in ("exact", "district")
-            and lv["given"] in ("exact", "nickname", "typo") and lv["family"] in ("exact", "typo"))
+def auto_linkable(levels: dict, score: float) -> bool:
+    """Strong on every axis: the only evidence on which a record is linked without a person
+    looking. Shared with the bulk linker (caseflow.imports.linking), whose comparison levels are
+    these same levels."""
+    # A recorded sex that differs is doubt (Ali or Alice, the twin we do not hold): a person looks.
+    return (score >= AUTO_LINK_SCORE and levels["dob"] == "exact" and levels.get("sex") != "conflict"
+            and levels["postcode"] in ("exact", "district")
+            and levels["given"] in ("exact", "nickname", "typo") and levels["family"] in ("exact", "typo"))
+
+
+def decide(levels: dict, score: float, runner_up: float | None = None, conflicting_id: bool = False) -> MatchStatus:
+    """The three outcomes, from the best candidate's levels and score (log2 odds, before the
+    prior) and the next best candidate's score: linked only when the best is auto-linkable and
+    clearly ahead; needs review while any candidate is worth an officer's time; otherwise new.
+    The front door (match_person) and the bulk linker both decide here."""
+    if score < REVIEW_SCORE:
+        return MatchStatus.NEW
+    close_second = runner_up is not None and runner_up >= score - CLEAR_WINNER_MARGIN
+    if auto_linkable(levels, score) and not close_second and not conflicting_id:
+        return MatchStatus.LINKED
+    return MatchStatus.NEEDS_REVIEW
 
 
 # --- finding candidates (indexed look-ups only) ---------------------------------------------------
@@ -394,9 +411,9 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
     best = scored[0]
     conflicting_id = bool(submitted.nhs_number and best.row.nhs_number
                           and submitted.nhs_number != best.row.nhs_number)
-    close_second = len(scored) > 1 and scored[1].score >= best.score - CLEAR_WINNER_MARGIN
     shown = scored[:MAX_CANDIDATES_SHOWN]
-    linked = _auto_linkable(best) and not close_second and not conflicting_id
+    linked = decide(best.levels, best.score, scored[1].score if len(scored) > 1 else None,
+                    conflicting_id) == MatchStatus.LINKED
     families = _families_of(session, [x.row.id for x in shown]) if families_when_linked or not linked else {}
     candidates = [_candidate(x, families) for x in shown]
     if conflicting_id:

@@ -70,20 +70,26 @@ def start(actor, raw: dict, upload) -> ImportJob:
                     counts={}, problems=[])
     db.session.add(job)
     db.session.flush()
-    seq = 0
-    while piece := stream.read(CHUNK_BYTES):
-        job.size_bytes += len(piece)
-        if job.size_bytes > limit:
-            raise ServiceValidationError("The file is too large.", {"bundle": [
-                f"The bundle must be smaller than {limit // (1024 * 1024)} MB: split it, or import it with "
-                "the caseflow import migration command"]})
-        db.session.add(ImportUploadChunk(job_id=job.id, seq=seq, content=base64.b64encode(piece).decode()))
-        seq += 1
-        db.session.flush()  # a megabyte at a time goes to the database, not into memory
+    _keep_upload(job, stream, "bundle", f"The bundle must be smaller than {limit // (1024 * 1024)} MB: split it, "
+                                        "or import it with the caseflow import migration command")
     audit.record(actor, "imports.upload", "import_job", job.id, purpose=f"migration from {system}")
     db.session.info.setdefault(_QUEUED_KEY, []).append(job.id)
     db.session.flush()
     return job
+
+
+def _keep_upload(job: ImportJob, stream, field: str, too_large: str, limit: int | None = -1) -> None:
+    """The upload, a megabyte at a time, into the database (not into memory). `limit`: the
+    configured upload limit unless given (None: no limit, for a file from the command line)."""
+    limit = max_upload_bytes() if limit == -1 else limit
+    seq = 0
+    while piece := stream.read(CHUNK_BYTES):
+        job.size_bytes += len(piece)
+        if limit is not None and job.size_bytes > limit:
+            raise ServiceValidationError("The file is too large.", {field: [too_large]})
+        db.session.add(ImportUploadChunk(job_id=job.id, seq=seq, content=base64.b64encode(piece).decode()))
+        seq += 1
+        db.session.flush()
 
 
 def listing(actor, limit: int = 50) -> list[ImportJob]:
@@ -140,7 +146,18 @@ def claim(job_id: str) -> ImportJob | None:
 @contextmanager
 def unpacked(job_id: str):
     """The uploaded zip as a bundle, written a piece at a time to a temporary file."""
-    handle, path = tempfile.mkstemp(suffix=".zip")
+    with spooled(job_id, ".zip") as path:
+        source = bundles.ZipSource(path)
+        try:
+            yield source
+        finally:
+            source.close()
+
+
+@contextmanager
+def spooled(job_id: str, suffix: str):
+    """The upload, written a piece at a time to a temporary file: its path."""
+    handle, path = tempfile.mkstemp(suffix=suffix)
     try:
         with os.fdopen(handle, "wb") as out:
             seqs = db.session.scalars(select(ImportUploadChunk.seq).where(ImportUploadChunk.job_id == job_id)
@@ -149,11 +166,7 @@ def unpacked(job_id: str):
                 piece = db.session.get(ImportUploadChunk, (job_id, seq))
                 out.write(base64.b64decode(piece.content))
                 db.session.expunge(piece)
-        source = bundles.ZipSource(path)
-        try:
-            yield source
-        finally:
-            source.close()
+        yield path
     finally:
         os.unlink(path)
 

@@ -41,6 +41,8 @@ class EvidenceKind(StrEnum):
     EMPLOYMENT = "employment"                  # a spell in work: period_start .. period_end (open: still in work)
     BENEFIT_CLAIM = "benefit_claim"            # an out-of-work benefit claim: code = the benefit
     KEYWORKER_OUTCOME = "keyworker_outcome"    # code = the problem; value 1 met, 0 slipped
+    HOUSING = "housing"                        # a housing event on a date: code = eviction_notice, rent_arrears, homeless ...
+    HEALTH_FLAG = "health_flag"                # a health flag from a date: code = the flag (mental_health, substance_misuse ...)
 
 
 EVIDENCE_KINDS = {
@@ -52,6 +54,8 @@ EVIDENCE_KINDS = {
     EvidenceKind.EMPLOYMENT: "Employment",
     EvidenceKind.BENEFIT_CLAIM: "Out-of-work benefit claim",
     EvidenceKind.KEYWORKER_OUTCOME: "Keyworker's record of an outcome",
+    EvidenceKind.HOUSING: "Housing event",
+    EvidenceKind.HEALTH_FLAG: "Health flag",
 }
 
 # The category of personal data each kind of evidence is (the access policy gates on it).
@@ -64,6 +68,10 @@ EVIDENCE_CATEGORY = {
     EvidenceKind.EMPLOYMENT: "finances_employment",
     EvidenceKind.BENEFIT_CLAIM: "finances_employment",
     EvidenceKind.KEYWORKER_OUTCOME: "plan",
+    # A housing event (an eviction notice, rent arrears, homelessness) is about the household's
+    # money and home: the finances category is the nearest the policy knows.
+    EvidenceKind.HOUSING: "finances_employment",
+    EvidenceKind.HEALTH_FLAG: "health",
 }
 
 INCIDENT_KINDS = frozenset({EvidenceKind.OFFENCE, EvidenceKind.ASB, EvidenceKind.DOMESTIC_ABUSE_INCIDENT})

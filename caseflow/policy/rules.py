@@ -1376,6 +1376,31 @@ def _outcomes_evidence_record(user, target):
     return decision if not decision else deny("You may not record this kind of evidence about this person.")
 
 
+@rule("outcomes.evidence.import")
+def _outcomes_evidence_import(user, target):
+    """Write a partner's file as evidence (caseflow.imports feeds): a data job for analysts and
+    administrators, on the information sharing agreement with the partner that sent it. The
+    evidence is then seen only as each family's outcomes are (outcomes.view). `target` is
+    {"category"}."""
+    category = (target or {}).get("category")
+    if user.role in {Role.ANALYST, Role.ADMIN}:
+        return allow("Analysts and administrators import partners' data.", {Category.IDENTITY, category} - {None},
+                     basis="information sharing agreement (partner data feed)")
+    if user.role == Role.FRONT_DOOR and (target or {}).get("matched_by_officer"):
+        return allow("The front door confirms which person a partner's row is about.",
+                     {Category.IDENTITY, category} - {None}, basis="information sharing agreement (partner data feed)")
+    return deny("Only analysts and administrators import partners' data.")
+
+
+@rule("imports.feed_match.resolve")
+def _imports_feed_match_resolve(user, obj):
+    """A partner's row the bulk linker was unsure of: the front door decides, side by side, as
+    for a request's possible match (analysts and administrators, who ran the import, too)."""
+    if user.role in {Role.FRONT_DOOR, Role.ANALYST, Role.ADMIN}:
+        return allow("The front door decides possible matches.", {Category.IDENTITY}, basis=SERVICE_BASIS)
+    return deny("Only the front door decides whether a partner's row is about someone already known.")
+
+
 @rule("outcomes.evidence.send")
 def _outcomes_evidence_send(user, obj):
     """Whether someone records outcomes evidence at all, asked before the evidence is read; each

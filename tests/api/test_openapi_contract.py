@@ -10,6 +10,7 @@ with openapi-schema-validator, the python-openapi project's OAS 3.0 JSON-schema 
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 from collections import Counter
@@ -546,6 +547,15 @@ def _journey(api, factory, app, receiver) -> Journey:
         "date": TODAY.isoformat(), "outcome": "going_well"}, expect=200)
     api.post(f"{API}/cases/{case_id}/monitoring/review", t["sam"], json={
         "outcome": "sustained", "summary": "Still at 95%."}, expect=200)
+    # A partner data feed: the school's attendance file uploaded to its feed, its import job
+    # followed, then cancelled (a finished job stays as it is).
+    source_id = _feed_source(app, p["analyst"], orgs["school"].id)
+    csv_text = ("First name,Last name,Date of birth,Term start,Term end,Attendance %\n"
+                f"Esther,Nwosu,02/06/2011,{TERMS[0][0].isoformat()},{TERMS[0][1].isoformat()},94\n")
+    feed_job = api.post(f"{API}/feeds/{source_id}/imports", t["analyst"], json={
+        "filename": "nwosu-autumn.csv", "content": base64.b64encode(csv_text.encode()).decode()}, expect=202).get_json()
+    api.get(f"{API}/imports/{feed_job['id']}", t["analyst"], expect=200)
+    api.post(f"{API}/imports/{feed_job['id']}/cancel", t["admin"], expect=200)
 
     return Journey({"case_id": case_id, "family_id": family_id, "request_id": request_id, "person_id": leah,
                     "panel_id": panel["id"], "keyworker_id": p["sam"].id, "consent_id": consent["id"],
@@ -554,7 +564,24 @@ def _journey(api, factory, app, receiver) -> Journey:
                     "action_id": plan["actions"][0]["id"], "candidate_id": candidate_id,
                     "claim_id": claim["id"], "run_id": extract["id"], "nomination_id": nomination["id"],
                     "panel_action_id": escalation_action["id"],
-                    "check_in_id": watched["check_ins"][1]["id"]}, t)
+                    "check_in_id": watched["check_ins"][1]["id"], "source_id": source_id,
+                    "job_id": feed_job["id"]}, t)
+
+
+def _feed_source(app, actor, organisation_id: str) -> str:
+    """A school attendance feed with its column mapping (saved through the page's service)."""
+    from caseflow.auth.models import User
+    from caseflow.core.extensions import db
+    from caseflow.imports import feed_services
+    from caseflow.imports.feeds import default_mapping
+    from caseflow.imports.models import FeedKind
+
+    with app.app_context():
+        source = feed_services.save_source(db.session.get(User, actor.id), {
+            "name": "Northshire Academy: attendance", "kind": "school_attendance", "organisation_id": organisation_id,
+            **{f"map_{k}": v for k, v in default_mapping(FeedKind.SCHOOL_ATTENDANCE).items()}})
+        db.session.commit()
+        return source.id
 
 
 def _agreement(app, actor, name, parties, categories, starts_on, ends_on, review_on=None) -> str:

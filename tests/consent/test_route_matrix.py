@@ -383,6 +383,19 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     # so it is read as the family's record: not by the manager of another team
     ("GET", "/advice-line"): ADVICE_LINE, ("POST", "/advice-line"): ADVICE_LINE,
     ("GET", "/advice-line/<call_id>"): ADVICE_LINE - {"other_manager"},
+    ("GET", "/api/v1/imports/<job_id>"): {"analyst", "admin"},
+    ("POST", "/api/v1/imports/<job_id>/cancel"): {"analyst", "admin"},
+    # partner data feeds: analysts and administrators import (imports.run); the rows the bulk
+    # linker was unsure of are decided by the front door (imports.feed_match.resolve)
+    ("GET", "/imports/feeds"): {"analyst", "admin"}, ("POST", "/imports/feeds"): {"analyst", "admin"},
+    ("GET", "/imports/feeds/sources/new"): {"analyst", "admin"},
+    ("POST", "/imports/feeds/sources/new"): {"analyst", "admin"},
+    ("GET", "/imports/feeds/sources/<source_id>"): {"analyst", "admin"},
+    ("POST", "/imports/feeds/sources/<source_id>"): {"analyst", "admin"},
+    ("POST", "/api/v1/feeds/<source_id>/imports"): {"analyst", "admin"},
+    ("GET", "/imports/feeds/matches"): {"front_door", "analyst", "admin"},
+    ("GET", "/imports/feeds/matches/<match_id>"): {"front_door", "analyst", "admin"},
+    ("POST", "/imports/feeds/matches/<match_id>"): {"front_door", "analyst", "admin"},
 }
 MATRIX.pop(("GET", "/admin/local-criteria/"))
 
@@ -603,7 +616,34 @@ def world(app, api, factory):
                           content_type="multipart/form-data")
     assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[:3000]
     params["import_job_id"] = uploaded.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    params["source_id"], params["match_id"] = _feed_world(app, admin, admin_csrf, school.id, person_id)
     return params, rp_id, clients, tokens
+
+
+def _feed_world(app, admin, admin_csrf, school_id: str, person_id: str) -> tuple[str, str]:
+    """A partner data feed (saved by the administrator) and one of its rows waiting for the
+    front door to decide whether it is about the subject (tests/imports/test_feeds.py)."""
+    from caseflow.core.extensions import db
+    from caseflow.imports.feeds import default_mapping
+    from caseflow.imports.models import FeedKind, FeedMatch, FeedSource
+
+    mapping = {f"map_{name}": heading for name, heading in default_mapping(FeedKind.SCHOOL_ATTENDANCE).items()}
+    saved = admin.post("/imports/feeds/sources/new", data={
+        "csrf_token": admin_csrf, "step": "mapping", "kind": "school_attendance", "name": "Northshire schools: attendance",
+        "organisation_id": school_id, **mapping})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:3000]
+    with app.app_context():
+        from sqlalchemy import select
+
+        source_id = db.session.scalar(select(FeedSource.id))
+        row = FeedMatch(feed_source_id=source_id, row_key="matrix-row", line=2, status="needs_review",
+                        submitted={"given_name": "Leah", "family_name": "Walsh", "date_of_birth": "2012-06-02"},
+                        evidence={"kind": "attendance", "period_start": "2025-09-01", "period_end": "2025-12-19",
+                                  "value": 91.0, "code": None, "row_id": "P1"},
+                        candidates=[{"person_id": person_id, "score": 0.8, "reasons": ["same first name"]}])
+        db.session.add(row)
+        db.session.commit()
+        return source_id, row.id
 
 
 def db_team_id(app, user) -> str:

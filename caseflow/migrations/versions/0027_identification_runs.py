@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0027'
-down_revision = '0022'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
