@@ -50,6 +50,8 @@ def test_supervision_and_case_file_audit_in_the_browser_meet_wcag_aa(open_page, 
     expect(page.get_by_text("1 case file drawn at random from 1")).to_be_visible()
     check(page, page.url, problems)
     page.get_by_role("link", name=re.compile("^CF-")).click()
+    # .all() does not wait: the audit form must be on the page before its questions are counted.
+    expect(page.get_by_role("button", name="Save the grades")).to_be_visible()
     for group in page.locator(".govuk-radios").all()[:-1]:
         group.get_by_label("Good", exact=True).check()
     page.locator(".govuk-radios").last.get_by_label("Good", exact=True).check()
