@@ -21,13 +21,14 @@ FIELDS = ("name", "organisation", "offers", "problems", "area", "phone", "email"
 
 
 def _clean(data: dict) -> dict:
-    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items() if k in FIELDS}
+    cleaned = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items() if k in FIELDS}
+    cleaned["problems"] = list(dict.fromkeys(cleaned["problems"]))  # each headline problem once
+    return cleaned
 
 
 def add(actor, raw: dict) -> LocalService:
     require(actor, "directory.manage", object_type="local_service", audit=False)
     data = _clean(load(LocalServiceSchema, raw))
-    data["problems"] = list(dict.fromkeys(data["problems"]))
     service = LocalService(**data, updated_by_id=actor.id)
     db.session.add(service)
     db.session.flush()
@@ -41,7 +42,6 @@ def update(actor, service_id: str, raw: dict) -> LocalService:
     if service is None:
         raise NotFound("No such service in the directory.")
     data = _clean(load(LocalServiceSchema, raw))
-    data["problems"] = list(dict.fromkeys(data["problems"]))
     for name, value in data.items():
         setattr(service, name, value)
     service.updated_by_id, service.updated_at = actor.id, utcnow()
