@@ -6,7 +6,12 @@ confirmed headline problems and the evidence those problems are measured by (att
 term, incidents, benefit claims and jobs with gaps, keyworker records). Then times the claims
 run's two halves, as the queued job runs them: recomputing every family's progress with the one
 rules module (caseflow.outcomes.rules), a batch of families at a time, and proposing the claims
-(candidates found in SQL, snapshots built for them only). A figure, not a timed test.
+(candidates found in SQL, snapshots built for them only), shared among --workers processes as a
+queued run shares them. Then the next day's routine run (nothing new), and one with new evidence
+for one family in a hundred. Each line gives wall time, CPU time (this process and its workers,
+plus the PostgreSQL backends serving them) and the load average when it began: on a shared
+machine CPU time divided by the cores bounds what the wall time would be on an idle one. A
+figure, not a timed test.
 
     .venv/bin/python bench/outcomes.py --families 250000 \\
         --database-url postgresql://root@127.0.0.1:5432/cf_bench_outcomes
@@ -19,6 +24,7 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -37,29 +43,70 @@ from caseflow.core.migrate import upgrade  # noqa: E402
 PASSWORD = "benchmark password 1"
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by the PostgreSQL backends serving this database (the bench is
-    its only client; same machine, so their /proc entries). The machine is shared and loaded,
-    so wall time is noisy; CPU time is the steadier figure."""
-    total = 0.0
-    for pid in db.session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+class BackendCPU:
+    """CPU seconds used by the PostgreSQL backends serving this database (the bench and its worker
+    processes are its only clients; same machine, so their /proc entries). A worker's backend
+    ends with the worker, so a thread samples every backend's counters a few times a second and
+    keeps the last reading of each: a reading is the sum (at most a sample's worth short for a
+    backend that has just ended). The machine is shared and loaded, so wall time is noisy; CPU
+    time is the steadier figure."""
+
+    def __init__(self, url: str, interval: float = 0.1):
+        import psycopg
+
+        self.latest: dict[int, float] = {}
+        self.connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        self.own = self.connection.info.backend_pid
+        self.interval, self.lock, self.stopped = interval, threading.Lock(), threading.Event()
+        self.pids: list[int] = []
+        self.sample(refresh=True)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self, refresh: bool) -> None:
+        if refresh:
+            self.pids = [pid for (pid,) in self.connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()") if pid != self.own]
+        tick = os.sysconf("SC_CLK_TCK")
+        with self.lock:
+            for pid in self.pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended: its last reading stands
+                self.latest[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def run(self) -> None:
+        count = 0
+        while not self.stopped.wait(self.interval):
+            self.sample(refresh=count % 3 == 0)
+            count += 1
+
+    def reading(self) -> float:
+        self.sample(refresh=True)
+        with self.lock:
+            return sum(self.latest.values())
+
+
+BACKENDS: BackendCPU | None = None
 
 
 class Clock:
-    """Wall time, this process's CPU time and the database backend's CPU time, from one point."""
+    """Wall time, CPU time of this process and its (finished) worker processes, and the database
+    backends' CPU time, from one point."""
 
     def __init__(self):
-        self.wall, self.cpu, self.db = time.perf_counter(), time.process_time(), backend_cpu()
+        times = os.times()
+        self.wall, self.load = time.perf_counter(), os.getloadavg()[0]
+        self.cpu = times.user + times.system + times.children_user + times.children_system
+        self.db = BACKENDS.reading()
 
     def since(self, other: "Clock") -> str:
-        return (f"{self.wall - other.wall:7.1f} s wall, {self.cpu - other.cpu:6.1f} s Python CPU, "
-                f"{self.db - other.db:6.1f} s PostgreSQL CPU")
+        cpu, db_cpu = self.cpu - other.cpu, self.db - other.db
+        return (f"{self.wall - other.wall:6.1f} s wall | CPU {cpu + db_cpu:6.1f} s = {cpu:5.1f} Python "
+                f"+ {db_cpu:5.1f} PostgreSQL | load {other.load:.1f}")
+
+
 PROBLEMS = ["education", "crime_asb", "worklessness", "health", "domestic_abuse"]
 TERM_DAYS = [((9, 3), (12, 19)), ((1, 5), (3, 27)), ((4, 13), (7, 22))]
 
@@ -164,10 +211,14 @@ def seed(families: int, today: date) -> None:
 
 
 def main() -> None:
+    global BACKENDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=250_000)
     parser.add_argument("--database-url", default="postgresql://root@127.0.0.1:5432/cf_bench_outcomes")
     parser.add_argument("--rebuild", action="store_true", help="drop and seed the database again")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes, as a queued claims run uses (caseflow.outcomes.runs)")
+    parser.add_argument("--seed-only", action="store_true", help="seed (if needed) and stop")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("the figure is for PostgreSQL: give a postgresql:// URL")
@@ -178,7 +229,7 @@ def main() -> None:
     with app.app_context():
         from caseflow.auth.models import User
         from caseflow.families.models import Family
-        from caseflow.outcomes import claims, progress
+        from caseflow.outcomes import claims, outcomes_plan, progress
         from caseflow.outcomes.models import Claim, FamilyOutcome
 
         existing = 0
@@ -196,54 +247,56 @@ def main() -> None:
             started = time.perf_counter()
             seed(args.families, today)
             print(f"  seeding took {time.perf_counter() - started:.0f} s", flush=True)
+        if args.seed_only:
+            return
         upgrade("head")  # a database seeded by an older checkout gets this one's migrations
-        # Each run starts from no computed progress and no claims, as a first claims run would.
+        # Each run starts from no computed progress and no claims, as a first claims run would;
+        # the Outcomes Plan version is committed first, as the queued run does.
         db.session.execute(delete(Claim))
         db.session.execute(delete(FamilyOutcome))
+        outcomes_plan.current()
         db.session.commit()
-        analyst = db.session.scalar(select(User).where(User.email == "analyst@bench.example"))
         evidence_rows = db.session.scalar(text("SELECT count(*) FROM outcome_evidence"))
-
-        t0 = Clock()
-        measured = progress.recompute_all(today)
-        db.session.commit()
-        t1 = Clock()
-        print(f"  (computed {measured:,} families: {t1.since(t0)})", flush=True)
         analyst = db.session.scalar(select(User).where(User.email == "analyst@bench.example"))
-        made = claims.propose(analyst, today)
         db.session.commit()
-        t2 = Clock()
-        print()
-        print(f"Outcomes bench on PostgreSQL: {args.families:,} families, {evidence_rows:,} evidence rows")
-        print(f"  compute outcome status (every family, rules module, batches of {progress.BATCH:,}): "
-              f"{t1.since(t0)}  ({measured:,} families)")
-        print(f"  propose claims (candidates in SQL, snapshot each):                  {t2.since(t1)}  "
-              f"({made['sustained_progress']:,} sustained progress, {made['continuous_employment']:,} "
-              "continuous employment)")
-        print(f"  total claims run:                                                    {t2.since(t0)}  "
-              "(target: under 60 s)")
-        # The next day's run: nothing new (only families whose recheck day has come), then with
-        # new evidence for one family in a hundred (an attendance return arriving).
-        t3 = Clock()
-        progress.recompute_all(today + timedelta(days=1))
-        db.session.commit()
-        t4 = Clock()
+        BACKENDS = BackendCPU(args.database_url)
+
+        def claims_run(as_of):
+            """The queued claims run's two halves, as runs._work does them (committing as it goes)."""
+            start = Clock()
+            measured = progress.recompute_all(as_of, workers=args.workers)
+            db.session.commit()
+            computed = Clock()
+            made = claims.propose(analyst, as_of, workers=args.workers)
+            db.session.commit()
+            return measured, made, start, computed, Clock()
+
+        print(f"Outcomes bench on PostgreSQL: {args.families:,} families, {evidence_rows:,} evidence rows, "
+              f"{args.workers} worker process(es), batches of {progress.BATCH:,}; {os.cpu_count()} cores", flush=True)
+        measured, made, t0, t1, t2 = claims_run(today)
+        print(f"  first claims run, compute outcome status ({measured:,} families): {t1.since(t0)}")
+        print(f"  first claims run, propose claims ({made['sustained_progress']:,} sustained progress, "
+              f"{made['continuous_employment']:,} continuous employment): {t2.since(t1)}")
+        print(f"  FIRST CLAIMS RUN TOTAL (target: under 60 s wall on an idle 2-core machine): {t2.since(t0)}",
+              flush=True)
+        # The next day's routine run: nothing new (only families whose recheck day has come).
+        _, made, t3, t4, t5 = claims_run(today + timedelta(days=1))
+        print(f"  next day's claims run, nothing new: compute {t4.since(t3)}")
+        print(f"                                      propose ({sum(made.values()):,} new claims) {t5.since(t4)}")
+        print(f"  NEXT DAY'S CLAIMS RUN TOTAL: {t5.since(t3)}", flush=True)
+        # Then with new evidence for one family in a hundred (an attendance return arriving).
         people = list(db.session.scalars(text(
             "SELECT DISTINCT ON (m.family_id) m.person_id FROM family_members m "
             "JOIN family_outcomes o ON o.family_id = m.family_id ORDER BY m.family_id, m.person_id")))[::100]
         recorder = db.session.scalar(select(User.id).where(User.email == "kw@bench.example"))
-        for person in people:
-            db.session.execute(text(
-                "INSERT INTO outcome_evidence (id, person_id, kind, period_start, period_end, value, source, "
-                "recorded_by_id, recorded_at) VALUES (:id, :p, 'attendance', :d, :d, 95, 'partner_system', :u, now())"),
-                {"id": new_id(), "p": person, "d": today, "u": recorder})
+        db.session.execute(text(
+            "INSERT INTO outcome_evidence (id, person_id, kind, period_start, period_end, value, source, "
+            "recorded_by_id, recorded_at) VALUES (:id, :p, 'attendance', :d, :d, 95, 'partner_system', :u, now())"),
+            [{"id": new_id(), "p": person, "d": today, "u": recorder} for person in people])
         db.session.commit()
-        t5 = Clock()
-        progress.recompute_all(today + timedelta(days=1))
-        db.session.commit()
-        t6 = Clock()
-        print(f"  next day's compute, nothing new (incremental):                       {t4.since(t3)}")
-        print(f"  next day's compute, new evidence for {len(people):,} families (incremental):  {t6.since(t5)}")
+        _, made, t6, t7, t8 = claims_run(today + timedelta(days=1))
+        print(f"  next day's claims run, new evidence for {len(people):,} families: {t8.since(t6)}")
+        BACKENDS.stopped.set()
 
 
 if __name__ == "__main__":

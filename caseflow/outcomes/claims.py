@@ -16,12 +16,13 @@ import hmac
 import io
 import secrets
 from datetime import date
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from caseflow.core import audit, timescales
+from caseflow.core import audit, parallel, timescales
 from caseflow.core.access import require
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError, StaleVersion, load
@@ -132,45 +133,68 @@ def _achieved(outcome: FamilyOutcome, result: str) -> date | None:
     return outcome.progress_sustained_on if result == ClaimResult.SUSTAINED_PROGRESS else outcome.employment_sustained_on
 
 
-def propose(actor, as_of: date | None = None, batch: int = progress.BATCH, on_batch=None) -> dict:
+# Each claims run's proposing arguments, by run, for its parts (which a forked worker inherits).
+_RUNS: dict[str, tuple] = {}
+
+
+def _propose_part(run: str, bounds: tuple[str | None, str | None]) -> dict:
+    """Claims for the families with ids in (after, last]: at most a batch of them."""
+    actor, as_of, versions, commit = _RUNS[run]
+    made = {}
+    for result, column in ((ClaimResult.SUSTAINED_PROGRESS, FamilyOutcome.progress_sustained_on),
+                           (ClaimResult.CONTINUOUS_EMPLOYMENT, FamilyOutcome.employment_sustained_on)):
+        # Plain rows, not ORM objects: a county's first run proposes a hundred thousand, and
+        # nothing here changes the progress rows.
+        candidates = db.session.execute(
+            select(*FamilyOutcome.__table__.c).where(progress._between(FamilyOutcome.family_id, *bounds),
+                                                     column.is_not(None), column <= as_of,
+                                                     ~_live_claim(FamilyOutcome.family_id, result))
+            .order_by(FamilyOutcome.family_id)).all()
+        made[result.value] = len(candidates)
+        if not candidates:
+            continue
+        now = utcnow()
+        # Core executemany (one multi-row INSERT per thousand): a county's first run proposes
+        # tens of thousands. The encrypted snapshot is still encrypted by its column type.
+        db.session.execute(Claim.__table__.insert(), [
+            {"id": new_id(), "reference": claim_reference(), "family_id": outcome.family_id,
+             "case_id": outcome.case_id, "result": result.value, "state": ClaimState.PROPOSED.value,
+             "plan_version_id": outcome.plan_version_id, "achieved_on": _achieved(outcome, result),
+             "snapshot": _snapshot(outcome, None, versions[outcome.plan_version_id], result, as_of,
+                                   recompute=False),
+             "proposed_at": now, "proposed_by_id": getattr(actor, "id", None), "version": 1}
+            for outcome in candidates])
+        audit.record_reads(actor, "outcomes.claim.propose", "outcome_claim", [c.family_id for c in candidates],
+                           categories=CATEGORIES, purpose=PURPOSE, basis="payment by results")
+    if commit:
+        db.session.commit()  # a worker's own transaction: see caseflow.core.parallel
+    return made
+
+
+def propose(actor, as_of: date | None = None, batch: int = progress.BATCH, on_batch=None, workers: int = 1) -> dict:
     """The claims run's second half: a claim for every family whose progress (already computed)
     is met and sustained, or with an adult in continuous employment, not claimed before for that
-    result. Candidates are found in SQL, a batch at a time; only they are loaded."""
+    result. Candidates are found in SQL, a range of family ids at a time; only they are loaded.
+
+    `workers` > 1 (a queued claims run, on PostgreSQL): the ranges are shared among forked
+    worker processes, each committing its own (caseflow.core.parallel); the caller must have
+    committed the progress they propose from."""
     require(actor, "outcomes.claims.run", object_type="outcome_claims", purpose=PURPOSE, audit=False)
     as_of = as_of or timescales.today_london()
     versions = {v.id: v for v in outcomes_plan.versions()}
+    ranges = progress.id_ranges(select(FamilyOutcome.family_id.label("id")), batch)
+    workers = parallel.usable_workers(workers)
+    run = new_id()
+    _RUNS[run] = (actor, as_of, versions, workers > 1)
     made = {r.value: 0 for r in ClaimResult}
-    for result, column in ((ClaimResult.SUSTAINED_PROGRESS, FamilyOutcome.progress_sustained_on),
-                           (ClaimResult.CONTINUOUS_EMPLOYMENT, FamilyOutcome.employment_sustained_on)):
-        after = None
-        while True:
-            # Plain rows, not ORM objects: a county's first run proposes a hundred thousand, and
-            # nothing here changes the progress rows.
-            query = (select(*FamilyOutcome.__table__.c).where(column.is_not(None), column <= as_of,
-                                                 ~_live_claim(FamilyOutcome.family_id, result))
-                     .order_by(FamilyOutcome.family_id).limit(batch))
-            if after is not None:
-                query = query.where(FamilyOutcome.family_id > after)
-            candidates = db.session.execute(query).all()
-            if not candidates:
-                break
-            after = candidates[-1].family_id
-            now = utcnow()
-            # Core executemany (one multi-row INSERT per thousand): a county's first run proposes
-            # tens of thousands. The encrypted snapshot is still encrypted by its column type.
-            db.session.execute(Claim.__table__.insert(), [
-                {"id": new_id(), "reference": claim_reference(), "family_id": outcome.family_id,
-                 "case_id": outcome.case_id, "result": result.value, "state": ClaimState.PROPOSED.value,
-                 "plan_version_id": outcome.plan_version_id, "achieved_on": _achieved(outcome, result),
-                 "snapshot": _snapshot(outcome, None, versions[outcome.plan_version_id], result, as_of,
-                                       recompute=False),
-                 "proposed_at": now, "proposed_by_id": getattr(actor, "id", None), "version": 1}
-                for outcome in candidates])
-            audit.record_reads(actor, "outcomes.claim.propose", "outcome_claim", [c.family_id for c in candidates],
-                               categories=CATEGORIES, purpose=PURPOSE, basis="payment by results")
-            made[result.value] += len(candidates)
+    try:
+        for part in parallel.run_parts(partial(_propose_part, run), ranges, workers):
+            for result, count in part.items():
+                made[result] += count
             if on_batch:
                 on_batch(made)
+    finally:
+        del _RUNS[run]
     return made
 
 

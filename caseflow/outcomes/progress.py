@@ -16,14 +16,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Callable, Iterable
 
 from sqlalchemy import String, and_, delete, distinct, func, select, true, type_coerce
 
 from caseflow.cases.models import Case
-from caseflow.core import audit, timescales
+from caseflow.core import audit, parallel, timescales
 from caseflow.core.access import require
-from caseflow.core.database import utcnow
+from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import Family, FamilyMember
 from caseflow.outcomes import outcomes_plan, rules
@@ -178,13 +179,20 @@ def recompute(family_ids: Iterable[str], as_of: date | None = None,
     return len(rows)
 
 
-def measured_family_ids(after: str | None, limit: int) -> list[str]:
-    """The next page of families with an agreed plan, in id order (keyset: no OFFSET)."""
-    query = (select(Case.family_id).join(Plan, Plan.case_id == Case.id)
-             .where(Plan.status == PlanStatus.AGREED).group_by(Case.family_id).order_by(Case.family_id).limit(limit))
-    if after is not None:
-        query = query.where(Case.family_id > after)
-    return list(db.session.scalars(query))
+def id_ranges(ids_query, batch: int) -> list[tuple[str | None, str | None]]:
+    """Ranges of ids (after, last] holding `batch` of the ids `ids_query` selects (a query of one
+    column named id), found in one query; the last range is open-ended, so a range also covers
+    whatever lies beyond the last id (progress rows of families no longer measured)."""
+    ids = ids_query.subquery()
+    numbered = select(ids.c.id, func.row_number().over(order_by=ids.c.id).label("n")).subquery()
+    bounds = list(db.session.scalars(select(numbered.c.id).where(numbered.c.n % batch == 0).order_by(numbered.c.id)))
+    return list(zip([None, *bounds], [*bounds, None]))
+
+
+def measured_ranges(batch: int = BATCH) -> list[tuple[str | None, str | None]]:
+    """The claims run's batches: ranges of family ids, `batch` measured families each."""
+    return id_ranges(select(Case.family_id.label("id")).join(Plan, Plan.case_id == Case.id)
+                     .where(Plan.status == PlanStatus.AGREED).group_by(Case.family_id), batch)
 
 
 def measured_count() -> int:
@@ -207,10 +215,11 @@ def _between(column, after: str | None, last: str | None):
     return and_(true(), *clauses)
 
 
-def gather_range(after: str | None, last: str, versions: outcomes_plan.VersionsInForce) -> list[FamilyInputs]:
-    """As gather(), for every measured family with an id in (after, last]: three range queries
-    (plans, then the households' evidence joined to their members, then members) whatever the
-    number of families."""
+def gather_range(after: str | None, last: str | None,
+                 versions: outcomes_plan.VersionsInForce) -> list[FamilyInputs]:
+    """As gather(), for every measured family with an id in (after, last] (`last` None: no
+    upper end): two range queries (plans, then the households' evidence joined to their
+    members) whatever the number of families."""
     latest: dict[str, tuple] = {}
     for family_id, case_id, agreed_at, confirmed in db.session.execute(
             select(Case.family_id, Case.id, Plan.agreed_at, Assessment.confirmed_problems)
@@ -220,12 +229,13 @@ def gather_range(after: str | None, last: str, versions: outcomes_plan.VersionsI
         if family_id not in latest or agreed_at > latest[family_id][1]:
             latest[family_id] = (case_id, agreed_at, confirmed or [])
     evidence: dict[str, list] = {}
+    make = rules.Evidence
     for family_id, person_id, kind, start, end, value, code in db.session.execute(
             select(FamilyMember.family_id, Evidence.person_id, type_coerce(Evidence.kind, String), Evidence.period_start,
                    Evidence.period_end, Evidence.value, Evidence.code)
             .join(Evidence, Evidence.person_id == FamilyMember.person_id)
             .where(_between(FamilyMember.family_id, after, last))):
-        evidence.setdefault(family_id, []).append(rules.Evidence(person_id, kind, start, end, value, code))
+        evidence.setdefault(family_id, []).append(make(person_id, kind, start, end, value, code))
     return [FamilyInputs(family_id, case_id, timescales.to_london(agreed_at).date(), versions.at(agreed_at),
                          list(confirmed), evidence.get(family_id, []))
             for family_id, (case_id, agreed_at, confirmed) in sorted(latest.items())]
@@ -237,38 +247,61 @@ def recompute_range(after: str | None, last: str | None, as_of: date, versions: 
     (families measured, families recomputed). Incremental unless `full`: a family is recomputed
     only when its inputs' digest differs from the stored one, or its recheck day has come;
     rows of families no longer measured (no agreed plan) are removed."""
-    inputs = gather_range(after, last, versions) if last is not None else []
+    inputs = gather_range(after, last, versions)
     stored = {family_id: (digest, recheck) for family_id, digest, recheck in db.session.execute(
         select(FamilyOutcome.family_id, FamilyOutcome.inputs_digest, FamilyOutcome.recheck_on)
         .where(_between(FamilyOutcome.family_id, after, last)))}
-    changed = []
+    changed, replaced = [], []
     for family in inputs:
-        digest, recheck = stored.pop(family.family_id, (None, None))
+        if family.family_id not in stored:
+            changed.append(family)  # never computed (a first run): nothing to compare or delete
+            continue
+        digest, recheck = stored.pop(family.family_id)
         if full or digest is None or digest != inputs_digest(family) or (recheck is not None and recheck <= as_of):
             changed.append(family)
+            replaced.append(family.family_id)
     now = utcnow()
     rows = [_row(i, progress_of(i, as_of), as_of, now) for i in changed]
-    _replace([i.family_id for i in changed] + list(stored), rows)  # stored leftovers: no longer measured
+    _replace(replaced + list(stored), rows)  # stored leftovers: no longer measured
     return len(inputs), len(rows)
 
 
+# Each claims run's arguments, by run, for its parts (which a forked worker inherits).
+_RUNS: dict[str, tuple] = {}
+
+
+def _recompute_part(run: str, bounds: tuple[str | None, str | None]) -> int:
+    as_of, versions, full, commit = _RUNS[run]
+    measured, _ = recompute_range(*bounds, as_of, versions, full)
+    if commit:
+        db.session.commit()  # a worker's own transaction: see caseflow.core.parallel
+    return measured
+
+
 def recompute_all(as_of: date | None = None, on_batch: Callable[[int], None] | None = None,
-                  batch: int = BATCH, full: bool = False) -> int:
+                  batch: int = BATCH, full: bool = False, workers: int = 1) -> int:
     """Every measured family's progress, up to date for `as_of`, a range of family ids at a
-    time; incremental unless `full` (see recompute_range). Returns the families measured."""
+    time; incremental unless `full` (see recompute_range). Returns the families measured.
+
+    `workers` > 1 (a queued claims run, on PostgreSQL): the ranges are shared among forked
+    worker processes, each committing its own batches (caseflow.core.parallel), so the caller
+    must have committed everything they need to see (the Outcomes Plan versions among it). The
+    result is the same as one process's (tests/outcomes/test_incremental.py)."""
     as_of = as_of or timescales.today_london()
     versions = outcomes_plan.VersionsInForce()
-    done, after = 0, None
-    while True:
-        family_ids = measured_family_ids(after, batch)
-        if not family_ids:
-            recompute_range(after, None, as_of, versions, full)  # rows after the last measured family
-            return done
-        measured, _ = recompute_range(after, family_ids[-1], as_of, versions, full)
-        done += measured
-        after = family_ids[-1]
-        if on_batch:
-            on_batch(done)
+    ranges = measured_ranges(batch)
+    workers = parallel.usable_workers(workers)
+    run = new_id()
+    _RUNS[run] = (as_of, versions, full, workers > 1)
+    try:
+        done = 0
+        for measured in parallel.run_parts(partial(_recompute_part, run), ranges, workers):
+            done += measured
+            if on_batch:
+                on_batch(done)
+        return done
+    finally:
+        del _RUNS[run]
 
 
 # --- the outcomes tab ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from caseflow.core.errors import Conflict, NotFound, load
 from caseflow.core.extensions import db
 from caseflow.core.unit_of_work import savepoint
 from caseflow.core.queue import enqueue
-from caseflow.outcomes import claims, progress, returns
+from caseflow.outcomes import claims, outcomes_plan, progress, returns
 from caseflow.outcomes.models import OutcomesRun
 from caseflow.outcomes.schemas import RunStartSchema
 from caseflow.outcomes.vocab import RunKind, RunState
@@ -35,6 +35,9 @@ ACTIONS = {RunKind.CLAIMS_PROPOSAL: "outcomes.claims.run", RunKind.PROGRESS_DATA
            RunKind.COST_SAVINGS: "outcomes.returns"}
 DEFAULT_SAMPLE = {RunKind.PROGRESS_DATA: 10, RunKind.COST_SAVINGS: 25}
 STALE_AFTER = timedelta(hours=2)  # a run still "running" after this died with its worker
+# A claims run under a worker shares its batches among this many processes (caseflow.core.
+# parallel; PostgreSQL only, at most one per core): a county's first run is CPU-bound in Python.
+CLAIMS_RUN_WORKERS = 2
 
 
 def _queued() -> bool:
@@ -97,6 +100,10 @@ def execute(run_id: str) -> None:
     actor = db.session.get(User, run.started_by_id)
     kind, as_of, percent = run.kind, run.as_of, run.sample_percent
     total = progress.measured_count() if kind == RunKind.CLAIMS_PROPOSAL else progress.computed_count()
+    if kind == RunKind.CLAIMS_PROPOSAL:
+        # An area's first run creates the Outcomes Plan version it judges by: committed with the
+        # run's start below, so that the run's worker processes can see it.
+        outcomes_plan.current()
     _commit_progress(run_id, state=RunState.RUNNING, total=total, done=0)
     try:
         # In-process (no worker) the run is part of the caller's unit of work: a failure undoes
@@ -120,8 +127,11 @@ def _work(run_id: str, kind: RunKind, actor, as_of, percent) -> None:
         _commit_progress(run_id, done=done if isinstance(done, int) else sum(done.values()))
 
     if kind == RunKind.CLAIMS_PROPOSAL:
-        measured = progress.recompute_all(as_of, on_batch=step)
-        made = claims.propose(actor, as_of)
+        # Several processes only under a worker, which commits as it goes: in-process the run
+        # stays inside the caller's unit of work (module docstring).
+        workers = CLAIMS_RUN_WORKERS if _queued() else 1
+        measured = progress.recompute_all(as_of, on_batch=step, workers=workers)
+        made = claims.propose(actor, as_of, workers=workers)
         _commit_progress(run_id, summary={"families_measured": measured, "claims_proposed": made})
     elif kind == RunKind.PROGRESS_DATA:
         csv_text, rows = returns.progress_data(actor, percent, as_of, on_batch=step)

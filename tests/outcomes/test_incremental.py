@@ -4,10 +4,11 @@ recompute of every family. Evidence is written straight into the table here, as 
 would, so nothing recomputes the family when it arrives: only the run's digest can notice it."""
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseflow.core.extensions import db
 from tests.outcomes.helpers import PLAN_AGREED, TERMS, family_on_programme, outcomes_team
@@ -117,3 +118,64 @@ def test_an_incremental_run_equals_a_full_recompute_through_sustain_dates_and_un
         db.session.commit()
         rows, _ = _incremental_equals_full(later + timedelta(days=1))
         assert crime not in rows and db.session.get(Case, crime_case) is not None
+
+
+@pytest.mark.skipif("postgresql" not in (os.environ.get("CASEFLOW_TEST_DATABASE_URL") or ""),
+                    reason="worker processes run on PostgreSQL only (SQLite takes one writer at a time)")
+def test_a_claims_run_shared_among_worker_processes_equals_one_process(app, families):
+    """A queued claims run shares its batches among forked worker processes: the progress it
+    stores and the claims it proposes are those of one process doing every batch."""
+    from caseflow.auth.models import User
+    from caseflow.core.parallel import usable_workers
+    from caseflow.outcomes import claims, outcomes_plan, progress
+    from caseflow.outcomes.models import Claim, FamilyOutcome
+
+    _, school, school_people = families["school"]
+    _, work, work_people = families["work"]
+    _, crime, crime_people = families["crime"]
+    with app.app_context():
+        assert usable_workers(2) == 2 or (os.cpu_count() or 1) == 1
+        for (start, end), pct in zip(TERMS, (94, 96, 97)):
+            _evidence(school_people["child"], "attendance", start, end, pct)
+        job = PLAN_AGREED + timedelta(days=20)
+        _evidence(work_people["parent"], "benefit_claim", PLAN_AGREED - timedelta(days=300), job - timedelta(days=1),
+                  code="jsa")
+        _evidence(work_people["parent"], "employment", job)
+        for days in (40, 90, 150):
+            _evidence(crime_people["child"], "asb", PLAN_AGREED - timedelta(days=days))
+        outcomes_plan.current()
+        db.session.commit()
+        analyst = db.session.scalar(select(User).where(User.role == "analyst"))
+        as_of = TERMS[2][1] + timedelta(days=30)
+
+        def claims_made() -> set:
+            db.session.expire_all()
+            return {(c.family_id, c.result, c.achieved_on, c.plan_version_id) for c in db.session.scalars(select(Claim))}
+
+        # One process, a family a batch; then the same run again in two workers, from nothing.
+        assert progress.recompute_all(as_of, batch=1) == 3
+        made = claims.propose(analyst, as_of, batch=1)
+        db.session.commit()
+        serial, serial_claims = _stored(), claims_made()
+        assert set(serial) == {school, work, crime} and made["sustained_progress"] == 3
+        assert {(family, result) for family, result, *_ in serial_claims} == {
+            (school, "sustained_progress"), (work, "sustained_progress"), (crime, "sustained_progress"),
+            (work, "continuous_employment")}
+        db.session.execute(Claim.__table__.delete())
+        db.session.execute(FamilyOutcome.__table__.delete())
+        db.session.commit()
+
+        assert progress.recompute_all(as_of, batch=1, workers=2) == 3
+        assert claims.propose(analyst, as_of, batch=1, workers=2) == made
+        assert _stored() == serial and claims_made() == serial_claims
+        # The workers committed their own work, each proposal is in the audit trail (four
+        # claims, each run), and the trail's chain still holds.
+        from caseflow.core.audit import AuditEvent, PendingAuditEvent, verify_chain
+
+        db.session.rollback()
+        assert len(_stored()) == 3
+        proposed = [db.session.scalar(select(func.count()).select_from(table)
+                                      .where(table.action == "outcomes.claim.propose"))
+                    for table in (AuditEvent, PendingAuditEvent)]
+        assert sum(proposed) == 8
+        assert verify_chain().ok
