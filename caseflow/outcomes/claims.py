@@ -133,6 +133,27 @@ def _achieved(outcome: FamilyOutcome, result: str) -> date | None:
     return outcome.progress_sustained_on if result == ClaimResult.SUSTAINED_PROGRESS else outcome.employment_sustained_on
 
 
+_CLAIM_COLUMNS = ("id", "reference", "family_id", "case_id", "result", "state", "plan_version_id", "achieved_on",
+                  "snapshot", "proposed_at", "proposed_by_id", "version")
+
+
+def _insert_claims(rows: list[dict]) -> None:
+    """New claims, in the session's transaction: COPY on PostgreSQL (a county's first run
+    proposes a hundred thousand, and COPY is several times cheaper a row than even a pipelined
+    executemany, for this process and the database), Core executemany elsewhere. The snapshot is
+    encrypted by its column type either way."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(Claim.__table__.insert(), rows)
+        return
+    snapshot = Claim.__table__.c.snapshot.type
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY outcome_claims ({', '.join(_CLAIM_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([snapshot.process_bind_param(row[c], connection.dialect) if c == "snapshot" else row[c]
+                            for c in _CLAIM_COLUMNS])
+
+
 # Each claims run's proposing arguments, by run, for its parts (which a forked worker inherits).
 _RUNS: dict[str, tuple] = {}
 
@@ -154,9 +175,7 @@ def _propose_part(run: str, bounds: tuple[str | None, str | None]) -> dict:
         if not candidates:
             continue
         now = utcnow()
-        # Core executemany (one multi-row INSERT per thousand): a county's first run proposes
-        # tens of thousands. The encrypted snapshot is still encrypted by its column type.
-        db.session.execute(Claim.__table__.insert(), [
+        _insert_claims([
             {"id": new_id(), "reference": claim_reference(), "family_id": outcome.family_id,
              "case_id": outcome.case_id, "result": result.value, "state": ClaimState.PROPOSED.value,
              "plan_version_id": outcome.plan_version_id, "achieved_on": _achieved(outcome, result),

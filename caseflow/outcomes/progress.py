@@ -104,7 +104,8 @@ def inputs_digest(inputs: FamilyInputs) -> str:
     """A digest of everything the rules read for a family: its case, when its plan was agreed,
     the plan version it is judged by, its confirmed problems and every evidence row of its
     household. Equal digests, equal inputs: the claims run skips the family (recheck_on aside)."""
-    evidence = sorted(repr((e.person_id, e.kind, e.start, e.end, e.value, e.code)) for e in inputs.evidence)
+    # (each row as the plain tuple it is: the same text as repr((person_id, kind, ...)), made in C)
+    evidence = sorted(map(tuple.__repr__, inputs.evidence))
     text = repr((inputs.case_id, inputs.plan_started_on, inputs.version.id, sorted(inputs.confirmed or []),
                  evidence))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -202,3 +202,21 @@ def test_the_supporting_families_framework_maps_the_assessment_to_its_outcomes()
 def test_months_add_to_the_last_day_of_a_short_month():
     assert rules.add_months(date(2025, 8, 31), 6) == date(2026, 2, 28)
     assert rules.add_months(date(2025, 3, 10), -6) == date(2024, 9, 10)
+
+
+def test_a_worklessness_problem_with_its_own_thresholds_is_judged_by_them_not_the_plans():
+    """The family's continuous employment (the plan's thresholds) is worked out once and reused
+    for a problem measured by it; a problem whose outcome sets other thresholds gets its own."""
+    first = date(2025, 9, 15)
+    evidence = [ON_JSA, job(first, first + timedelta(weeks=20, days=-1))]  # 20 weeks in work
+    as_of = date(2026, 9, 1)
+    plan = shipped("six_headline_problems")
+    progress = rules.family_progress(plan, ["worklessness"], evidence, PLAN_START, as_of)
+    assert progress.employment.status == NOT_MET and progress.problems[0].status == progress.employment
+    lenient = shipped("six_headline_problems")
+    problem = next(p for p in lenient["problems"] if p["code"] == "worklessness")
+    problem["outcome"] = {**problem["outcome"], "weeks": 20, "window_weeks": 24}
+    progress = rules.family_progress(lenient, ["worklessness"], evidence, PLAN_START, as_of)
+    assert progress.employment.status == NOT_MET  # the plan's own 26 of 30 weeks
+    assert (progress.problems[0].status.status, progress.problems[0].status.sustained_on) == (
+        SUSTAINED, first + timedelta(weeks=20, days=-1))
