@@ -111,3 +111,20 @@ def test_an_uncontended_commit_chains_its_events_itself(app_ctx):
     assert _count(PendingAuditEvent) == 0
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT family_id FROM audit_events ORDER BY seq DESC LIMIT 1")).scalar() == "famC"
+
+
+def test_a_batch_of_many_events_is_chained_in_one_copy_and_verifies(app):
+    """A job that reads a county's families (a claims run) records an event for each: from
+    audit.COPY_FROM events a commit writes them with COPY. Every one arrives, as recorded, on
+    the chain, and the chain verifies."""
+    families = [f"fam{n:05d}" for n in range(audit.COPY_FROM + 50)]
+    with app.app_context():
+        audit.record_reads("analyst@example.gov.uk", "outcomes.claim.propose", "outcome_claim", families,
+                           categories=["police", "education"], purpose="payment by results claim")
+        db.session.commit()
+        rows = db.session.execute(select(AuditEvent.family_id, AuditEvent.categories, AuditEvent.at)
+                                  .where(AuditEvent.action == "outcomes.claim.propose")
+                                  .order_by(AuditEvent.seq)).all()
+        assert [r.family_id for r in rows] == families
+        assert all(r.categories == ["education", "police"] and r.at.tzinfo is not None for r in rows)
+        assert verify_chain().ok
