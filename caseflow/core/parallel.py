@@ -13,6 +13,8 @@ import multiprocessing
 import os
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from sqlalchemy import text
+
 from caseflow.core.extensions import db
 
 T = TypeVar("T")
@@ -42,6 +44,12 @@ def _forked() -> None:
         _INHERITED.append(registry())
         registry.clear()
     db.engine.dispose(close=False)
+
+
+def in_worker_transaction() -> None:
+    """At the start of each of a worker's transactions: no parallel query. The workers already
+    keep every core busy, and a query's own helper processes would only queue behind them."""
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def run_parts(task: Callable[[T], R], parts: Iterable[T], workers: int) -> Iterator[R]:

@@ -161,6 +161,8 @@ _RUNS: dict[str, tuple] = {}
 def _propose_part(run: str, bounds: tuple[str | None, str | None]) -> dict:
     """Claims for the families with ids in (after, last]: at most a batch of them."""
     actor, as_of, versions, commit = _RUNS[run]
+    if commit:
+        parallel.in_worker_transaction()
     made = {}
     for result, column in ((ClaimResult.SUSTAINED_PROGRESS, FamilyOutcome.progress_sustained_on),
                            (ClaimResult.CONTINUOUS_EMPLOYMENT, FamilyOutcome.employment_sustained_on)):

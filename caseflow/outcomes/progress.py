@@ -4,7 +4,8 @@
 A family is measured once its family plan is agreed: from the day it was agreed, by the plan
 version in force then, for the problems its assessment confirmed. Evidence arriving for anyone
 in the family recomputes it at once. A claims run walks every measured family a range of family
-ids at a time (three range queries a batch, whatever the evidence) and recomputes only those
+ids at a time (the ranges found in one query; three range queries a batch, whatever the
+evidence; under a queued run, the ranges shared among worker processes) and recomputes only those
 whose inputs changed since they were last computed (a digest of everything the rules read) or
 whose recheck day has come (a sustain date, a job ending: the first day the date alone could
 change the answer); the rest are left as they are. The result is the same as recomputing every
@@ -273,6 +274,8 @@ _RUNS: dict[str, tuple] = {}
 
 def _recompute_part(run: str, bounds: tuple[str | None, str | None]) -> int:
     as_of, versions, full, commit = _RUNS[run]
+    if commit:
+        parallel.in_worker_transaction()
     measured, _ = recompute_range(*bounds, as_of, versions, full)
     if commit:
         db.session.commit()  # a worker's own transaction: see caseflow.core.parallel
