@@ -268,11 +268,54 @@ def decisions(source_id: str, rows: int) -> dict[int, tuple[str, str | None, lis
     return out
 
 
+def _mark_phases() -> dict[str, tuple[float, float]]:
+    """When the job's read and link steps end (wall, process CPU): the feed job calls them
+    through caseflow.imports.feed_services, so wrapping them there times each phase."""
+    from caseflow.imports import feed_services
+
+    marks: dict[str, tuple[float, float]] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                marks[name] = (time.perf_counter(), time.process_time())
+        return wrapper
+
+    feed_services.read = timed("read", feed_services.read)
+    feed_services.link = timed("link", feed_services.link)
+    return marks
+
+
+def _backend_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends connected to the bench's database
+    (same machine, so their /proc entries; other databases' backends are not counted), or None
+    on SQLite. The machine is shared and loaded, so CPU time is the steadier figure."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import text
+
+    from caseflow.core.extensions import db
+
+    total = 0.0
+    for pid in db.session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    db.session.rollback()
+    return total
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None, help="an EMPTY database (default: a new SQLite file)")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the job to this file")
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="cf-bench-data-in-")
@@ -309,16 +352,33 @@ def main(argv=None) -> int:
         before_mb = peak_mb()
     from caseflow.jobs import run_import
 
+    marks = _mark_phases()
     with app.app_context():
-        started = time.perf_counter()
-        run_import(job_id)
-        elapsed = time.perf_counter() - started
+        started, cpu_started = time.perf_counter(), time.process_time()
+        pg_started = _backend_cpu(url)
+        if args.profile:
+            import cProfile
+
+            cProfile.runctx("run_import(job_id)", globals(), {"run_import": run_import, "job_id": job_id},
+                            args.profile)
+        else:
+            run_import(job_id)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        pg_cpu = _backend_cpu(url) - pg_started if pg_started is not None else None
     with app.app_context():
         from caseflow.imports.models import ImportJob
 
         job = db.session.get(ImportJob, job_id)
         print(f"import and link: {elapsed:.1f}s ({elapsed / 60:.1f} min; target under 10), peak memory "
               f"{peak_mb():,.0f} MB (before the job {before_mb:,.0f} MB; target under 2,048)")
+        print(f"CPU: this process {cpu:.1f}s" + (f", PostgreSQL backends {pg_cpu:.1f}s" if pg_cpu is not None else "")
+              + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if "read" in marks and "link" in marks:
+            read_wall, read_cpu = marks["read"][0] - started, marks["read"][1] - cpu_started
+            link_wall, link_cpu = marks["link"][0] - marks["read"][0], marks["link"][1] - marks["read"][1]
+            print(f"per phase: read and validate the file, load the people {read_wall:.1f}s wall "
+                  f"({read_cpu:.1f}s CPU); link {link_wall:.1f}s ({link_cpu:.1f}s CPU); write the decisions "
+                  f"{elapsed - read_wall - link_wall:.1f}s ({cpu - read_cpu - link_cpu:.1f}s CPU)")
         print(f"job: {job.status}; {job.counts}; problems: {job.problem_count}")
         report = accuracy(generated, decisions(source_id, args.rows))
         o = report["overall"]
