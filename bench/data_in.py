@@ -330,7 +330,8 @@ def main(argv=None) -> int:
     logging.basicConfig(format="%(asctime)s %(message)s")
     for name in ("caseflow.jobs", "caseflow.imports"):
         logging.getLogger(name).setLevel(logging.INFO)
-    app = create_app(instance_path=Path(workdir) / "instance", database_url=url)
+    # A bench, not a deployment: development settings (a secret key made for the run) on either engine.
+    app = create_app(instance_path=Path(workdir) / "instance", database_url=url, environment="development")
     with app.app_context():
         upgrade("head")
         t0 = time.perf_counter()
