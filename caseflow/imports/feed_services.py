@@ -23,12 +23,12 @@ import tempfile
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from caseflow.auth.models import Organisation
 from caseflow.core import audit, text
 from caseflow.core.access import require, require_list
-from caseflow.core.database import new_id, utcnow
+from caseflow.core.database import bulk_insert, new_id, utcnow
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, MatchStatus, Person
@@ -304,7 +304,7 @@ def _write_batch(actor, job: ImportJob, source: FeedSource, batch: list[linking.
         elif existing.status == FeedMatchStatus.REJECTED and existing.evidence != payload:
             existing.evidence, existing.submitted = payload, identity
     if inserts:
-        db.session.execute(insert(FeedMatch), inserts)
+        bulk_insert(db.session, FeedMatch.__table__, inserts)
     job.rows_done += len(batch)
     merged = dict(job.counts)
     for key, value in counts.items():
