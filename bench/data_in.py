@@ -120,6 +120,9 @@ def write_feed(path: str, held: list[tuple], rows: int, seed: int = 19) -> Gener
     """A school's attendance file of `rows` rows about the held people (and some not held)."""
     rng = random.Random(seed)
     postcodes = sorted({p[5] for p in held[:5000]})
+    households: dict[tuple, set[str]] = {}   # (family name, birthday, postcode) -> first names held
+    for _, given, family, dob, _, postcode in held:
+        households.setdefault((family, dob, postcode), set()).add(given)
     truth, kinds = {}, {}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -130,7 +133,10 @@ def write_feed(path: str, held: list[tuple], rows: int, seed: int = 19) -> Gener
             if roll < 0.04:   # someone not held
                 if rng.random() < 0.5:   # like a held child: a twin we do not know, or a sibling
                     base = rng.choice(held)
-                    given = rng.choice([g for g in GIVEN if g != base[1]])
+                    # Not a name held for this birthday and household (a held twin's): that row
+                    # would be the held twin, whom nothing could tell apart from this one.
+                    taken = households.get((base[2], base[3], base[5]), ())
+                    given = rng.choice([g for g in GIVEN if g not in taken])
                     person = (None, given, base[2], base[3], rng.choice(("male", "female")), base[5])
                     kinds[line] = "not held: like a held child"
                 else:

@@ -182,25 +182,9 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
     """Read the file into the linker a batch at a time, and the people held. False when the
     file cannot be read at all (the job is then failed with its problems; nothing is written)."""
     source = db.session.get(FeedSource, job.feed_source_id)
-    spec = feeds.SPECS[source.kind]
-    reading = feeds.Reading()
     suffix = os.path.splitext(job.filename.lower())[1]
     with spooled(job.id, suffix) as path:
-        try:
-            rows = feeds.open_rows(path, job.filename)
-            batch = []
-            for row in feeds.read_feed(source.id, spec, source.mapping, rows, reading):
-                batch.append((row.line, row.identity, row.row_key, row.evidence))
-                if len(batch) >= READ_BATCH:
-                    linker.add_rows(batch)
-                    batch = []
-            linker.add_rows(batch)
-        except feeds.FileUnreadable as exc:
-            reading.add(feeds.Problem(None, str(exc)))
-            reading.stopped = True
-    for line, first in linker.drop_repeats():
-        reading.add(feeds.Problem(line, f"repeats line {first} (the same row, or the same fact twice): "
-                                        "it was imported once"))
+        reading = _read_file(source, path, job.filename, linker)
     job.rows_total = reading.rows_read
     job.problem_count = reading.problem_count
     job.problems = [p.as_dict(job.filename) for p in reading.problems[:PROBLEMS_SHOWN]]
@@ -208,6 +192,35 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
         _finish(job, ImportStatus.FAILED)
         db.session.flush()
         return False
+    _load_people(linker)
+    db.session.flush()
+    log.info("feed import %s: people loaded", job.id)
+    return True
+
+
+def _read_file(source: FeedSource, path: str, filename: str, linker: linking.BulkLinker) -> feeds.Reading:
+    """The file's good rows into the linker, a batch at a time; its problems (repeats too)."""
+    spec = feeds.SPECS[source.kind]
+    reading = feeds.Reading()
+    try:
+        rows = feeds.open_rows(path, filename)
+        batch = []
+        for row in feeds.read_feed(source.id, spec, source.mapping, rows, reading):
+            batch.append((row.line, row.identity, row.row_key, row.evidence))
+            if len(batch) >= READ_BATCH:
+                linker.add_rows(batch)
+                batch = []
+        linker.add_rows(batch)
+    except feeds.FileUnreadable as exc:
+        reading.add(feeds.Problem(None, str(exc)))
+        reading.stopped = True
+    for line, first in linker.drop_repeats():
+        reading.add(feeds.Problem(line, f"repeats line {first} (the same row, or the same fact twice): "
+                                        "it was imported once"))
+    return reading
+
+
+def _load_people(linker: linking.BulkLinker) -> None:
     people = select(Person.id, Person.given_name, Person.family_name, Person.given_name_norm,
                     Person.family_name_norm, Person.date_of_birth, Person.postcode_norm, Person.sex,
                     Person.nhs_number, Person.upn).where(Person.merged_into_id.is_(None))
@@ -218,9 +231,33 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
             linker.add_people(batch)
             batch = []
     linker.add_people(batch)
-    db.session.flush()
-    log.info("feed import %s: people loaded", job.id)
-    return True
+
+
+def dry_run(actor, source_id: str, path: str, filename: str) -> tuple[feeds.Reading, dict[str, int]]:
+    """Read, check and link a file without writing anything (the command line's --dry-run):
+    its problems, and how many rows would be linked, wait for review, or wait as new. Rows
+    imported before are not looked up, so a row linked by an officer last time counts here as
+    the linker alone decides it."""
+    source = get_source(actor, source_id)
+    if not filename.lower().endswith(FEED_SUFFIXES):
+        raise ServiceValidationError("The file must be CSV or XLSX.", {"file": [
+            "The file must be a CSV file (saved as 'CSV UTF-8') or an Excel workbook (.xlsx)"]})
+    counts = {"linked": 0, "needs review": 0, "new": 0}
+    workdir = tempfile.mkdtemp(prefix="caseflow-feed-")
+    linker = linking.BulkLinker(workdir)
+    try:
+        reading = _read_file(source, path, filename, linker)
+        if reading.stopped and not reading.rows_read:
+            return reading, counts
+        _load_people(linker)
+        linker.link()
+        names = {MatchStatus.LINKED: "linked", MatchStatus.NEEDS_REVIEW: "needs review", MatchStatus.NEW: "new"}
+        for decision in linker.decisions():
+            counts[names[decision.status]] += 1
+    finally:
+        linker.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return reading, counts
 
 
 def link(job: ImportJob, linker: linking.BulkLinker) -> None:

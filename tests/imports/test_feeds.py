@@ -244,3 +244,40 @@ def test_a_cancelled_feed_import_stops_between_batches_and_keeps_whole_batches(c
     job = _job()
     assert job.status == "cancelled" and job.rows_done == 2
     assert _count(Evidence) + _count(FeedMatch) == 2
+
+
+def test_the_command_imports_a_feed_file_and_a_dry_run_writes_nothing(client, factory, held, app, tmp_path):
+    from caseflow.cli import main
+
+    source, analyst = _source(client, factory)
+    path = tmp_path / "attendance-spring.csv"
+    path.write_bytes((HEADER + ROWS).encode())
+    runner = app.test_cli_runner()
+    args = ["import", "feed", "Northshire Academy: attendance", str(path), "--by", analyst.email]
+    dry = runner.invoke(main, args + ["--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "6 rows read, 2 problems; 2 would be linked, 1 would wait for review, 1 would wait as new" in dry.output
+    assert "attendance-spring.csv, line 6, column date_of_birth" in dry.output
+    assert "Nothing was written" in dry.output
+    assert _count(Evidence) == 0 and _count(FeedMatch) == 0 and _count(ImportJob) == 0
+    real = runner.invoke(main, args)
+    assert real.exit_code == 0, (real.output, real.exception)
+    assert "2 linked (2 new evidence, 0 updated, 0 unchanged), 1 waiting for review, 1 waiting as new" in real.output
+    assert _count(Evidence) == 2 and _count(FeedMatch) == 2
+    job = _job()
+    assert job.status == "done" and job.filename == "attendance-spring.csv"
+    again = runner.invoke(main, args[:2] + [source.id] + args[3:])  # the feed's id names it too
+    assert again.exit_code == 0 and "(0 new evidence, 0 updated, 2 unchanged)" in again.output
+    assert _count(Evidence) == 2
+    # Refused: someone who may not import, a feed that does not exist, a file that is not a feed file.
+    keyworker = factory.user("keyworker")
+    refused = runner.invoke(main, args[:-1] + [keyworker.email])
+    assert refused.exit_code == 2 and "analysts and administrators" in refused.output
+    unknown = runner.invoke(main, ["import", "feed", "No such feed", str(path), "--by", analyst.email])
+    assert unknown.exit_code == 2 and "no partner data feed is named 'No such feed'" in unknown.output
+    pdf = tmp_path / "attendance.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    for extra in ([], ["--dry-run"]):
+        wrong = runner.invoke(main, ["import", "feed", source.id, str(pdf), "--by", analyst.email, *extra])
+        assert wrong.exit_code == 2 and "CSV" in wrong.output
+    assert _count(ImportJob) == 2
