@@ -23,10 +23,10 @@ import tempfile
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from caseflow.auth.models import Organisation
-from caseflow.core import audit, text
+from caseflow.core import audit, keyset, text
 from caseflow.core.access import require, require_list
 from caseflow.core.database import bulk_insert, new_id, utcnow
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
@@ -362,14 +362,23 @@ def _problem(job: ImportJob, line, message: str) -> None:
 
 # --- the review queue ---------------------------------------------------------------------------
 
-def match_queue(actor, limit: int = 50) -> tuple[list[FeedMatch], int]:
+QUEUE_KEYS = 2  # keyset paged on (created_at, id), oldest first: ix_feed_matches_status_created
+QUEUE_PAGE = 50
+
+
+def match_queue(actor, after: tuple | None = None,
+                per_page: int = QUEUE_PAGE) -> tuple[list[FeedMatch], keyset.Total, str | None]:
+    """The rows waiting for a decision, oldest first, a page at a time: the page after the
+    cursor `after` (keyset: a big file's 100,000 rows cost the same on every page), how many
+    wait (counted up to keyset.COUNT_LIMIT), and the cursor of the next page or None."""
     require_list(actor, "imports.feed_match.resolve", None, object_type="feed_match", purpose="matching")
     waiting = select(FeedMatch).where(FeedMatch.status == FeedMatchStatus.NEEDS_REVIEW)
-    rows = list(db.session.scalars(waiting.order_by(FeedMatch.created_at, FeedMatch.id).limit(limit)))
-    total = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
+    rows, next_cursor = keyset.page(waiting, (FeedMatch.created_at, FeedMatch.id), after, per_page,
+                                    oldest_first=True)
+    total = keyset.bounded_count(waiting)
     audit.record_reads(actor, "imports.feed_match.list", "feed_match",
                        [], categories=["identity"], purpose="matching")
-    return rows, total
+    return rows, total, next_cursor
 
 
 def view_match(actor, match_id: str) -> tuple[FeedMatch, dict[str, Person], dict[str, list[str]]]:

@@ -7,6 +7,7 @@ wait for the front door, who decides them side by side."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -281,3 +282,36 @@ def test_the_command_imports_a_feed_file_and_a_dry_run_writes_nothing(client, fa
         wrong = runner.invoke(main, ["import", "feed", source.id, str(pdf), "--by", analyst.email, *extra])
         assert wrong.exit_code == 2 and "CSV" in wrong.output
     assert _count(ImportJob) == 2
+
+
+def test_the_review_queue_pages_past_fifty_rows_oldest_first(client, factory, held, app):
+    from datetime import datetime, timedelta, timezone
+
+    from caseflow.imports.models import FeedMatchStatus
+
+    source, _ = _source(client, factory)
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        for n in range(55):
+            # Five rows share a second, as a file's batch does: the id breaks the tie.
+            db.session.add(FeedMatch(feed_source_id=source.id, row_key=f"key-{n}", line=n + 2,
+                                     status=FeedMatchStatus.NEEDS_REVIEW, submitted={"given_name": "Lea"},
+                                     evidence={"kind": "attendance"}, candidates=[{"person_id": held["Leah"]}],
+                                     created_at=start + timedelta(seconds=n // 5)))
+        db.session.commit()
+    sign_in(client, factory.user("front_door"))
+    first = client.get("/imports/feeds/matches").get_data(as_text=True)
+    assert "55 rows waiting (the oldest 50 shown)" in first
+    first_lines = _lines(first)
+    assert len(first_lines) == 50 and set(first_lines[:5]) == {2, 3, 4, 5, 6}  # the oldest second first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(next_link).get_data(as_text=True)
+    second_lines = _lines(second)
+    assert len(second_lines) == 5 and 'rel="next"' not in second and "Oldest rows" in second
+    assert sorted(first_lines + second_lines) == list(range(2, 57))  # every row once, none twice
+    # An edited cursor shows the first page, not an error.
+    assert _lines(client.get("/imports/feeds/matches?after=not-a-cursor").get_data(as_text=True)) == first_lines
+
+
+def _lines(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r">Line (\d+)<span", page)]
