@@ -27,6 +27,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import duckdb
@@ -237,17 +238,20 @@ class BulkLinker:
                 "row_id": pa.array([r[3].get("row_id") for r in rows], pa.string())}))
             self._sql("INSERT INTO payload SELECT * FROM payload_arrow")
             self.con.unregister("payload_arrow")
-        self._insert("rows_in", [(f"row-{line}", matching.normalise_name(i.get("given_name")),
-                                  matching.normalise_name(i.get("family_name")),
+        self._insert("rows_in", [(f"row-{line}", _name_key(i.get("given_name")), _name_key(i.get("family_name")),
                                   i.get("given_name"), i.get("family_name"), i.get("date_of_birth"),
-                                  matching.normalise_postcode(i.get("postcode")), _sex(i.get("sex")),
+                                  _postcode_key(i.get("postcode")), _sex(i.get("sex")),
                                   i.get("nhs_number"), i.get("upn"))
                                  for line, i, *_ in rows])
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
             return
-        batch = pa.Table.from_pylist([dict(zip(COLUMNS, r)) for r in rows], schema=_SCHEMA)
+        # Column by column (one list per column, not a dict per row): the people and rows of a
+        # county's file are a million of each.
+        columns = list(zip(*rows))
+        batch = pa.Table.from_arrays([pa.array(values, type=column.type) for values, column in zip(columns, _SCHEMA)],
+                                     schema=_SCHEMA)
         self.con.register("batch_arrow", batch)
         self._sql(f"INSERT INTO {table} SELECT * FROM batch_arrow")
         self.con.unregister("batch_arrow")
@@ -448,6 +452,11 @@ def _decide_row(line: int, group: list[tuple]) -> RowDecision:
     if status == MatchStatus.LINKED:
         return RowDecision(line, status, best[6], best[7], candidates[:1])
     return RowDecision(line, status, None, best[7], candidates)
+
+
+# The same names and postcodes recur thousands of times in a file: each is normalised once.
+_name_key = lru_cache(maxsize=1 << 16)(matching.normalise_name)
+_postcode_key = lru_cache(maxsize=1 << 16)(matching.normalise_postcode)
 
 
 def _sex(value) -> str | None:
