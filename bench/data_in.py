@@ -14,7 +14,7 @@ true matches left as new):
    digit in the date of birth, a move) or someone not held at all, some of them deliberately like
    a held person (a twin: the same surname, birthday and postcode).
 
-The people are written straight into a fresh database (COPY-speed executemany, no families: the
+The people are written straight into a fresh database (COPY on PostgreSQL, no families: the
 audit trail and progress recompute are per family and are measured by the outcomes bench).
 """
 from __future__ import annotations
@@ -120,6 +120,9 @@ def write_feed(path: str, held: list[tuple], rows: int, seed: int = 19) -> Gener
     """A school's attendance file of `rows` rows about the held people (and some not held)."""
     rng = random.Random(seed)
     postcodes = sorted({p[5] for p in held[:5000]})
+    households: dict[tuple, set[str]] = {}   # (family name, birthday, postcode) -> first names held
+    for _, given, family, dob, _, postcode in held:
+        households.setdefault((family, dob, postcode), set()).add(given)
     truth, kinds = {}, {}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -130,7 +133,10 @@ def write_feed(path: str, held: list[tuple], rows: int, seed: int = 19) -> Gener
             if roll < 0.04:   # someone not held
                 if rng.random() < 0.5:   # like a held child: a twin we do not know, or a sibling
                     base = rng.choice(held)
-                    given = rng.choice([g for g in GIVEN if g != base[1]])
+                    # Not a name held for this birthday and household (a held twin's): that row
+                    # would be the held twin, whom nothing could tell apart from this one.
+                    taken = households.get((base[2], base[3], base[5]), ())
+                    given = rng.choice([g for g in GIVEN if g not in taken])
                     person = (None, given, base[2], base[3], rng.choice(("male", "female")), base[5])
                     kinds[line] = "not held: like a held child"
                 else:
@@ -208,16 +214,14 @@ def peak_mb() -> float:
 
 
 def _load_people(held: list[tuple]) -> None:
-    from sqlalchemy import insert
-
-    from caseflow.core.database import utcnow
+    from caseflow.core.database import bulk_insert, utcnow
     from caseflow.core.extensions import db
     from caseflow.families.matching import normalise_name, normalise_postcode, phonetic
     from caseflow.families.models import Person
 
     now = utcnow()
     for start in range(0, len(held), 20_000):
-        db.session.execute(insert(Person), [
+        bulk_insert(db.session, Person.__table__, [
             {"id": pid, "given_name": g, "family_name": f, "date_of_birth": dob, "sex": sex, "postcode": pc,
              "given_name_norm": normalise_name(g), "family_name_norm": normalise_name(f),
              "postcode_norm": normalise_postcode(pc), "name_phonetic": phonetic(f), "created_at": now,
@@ -268,11 +272,54 @@ def decisions(source_id: str, rows: int) -> dict[int, tuple[str, str | None, lis
     return out
 
 
+def _mark_phases() -> dict[str, tuple[float, float]]:
+    """When the job's read and link steps end (wall, process CPU): the feed job calls them
+    through caseflow.imports.feed_services, so wrapping them there times each phase."""
+    from caseflow.imports import feed_services
+
+    marks: dict[str, tuple[float, float]] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                marks[name] = (time.perf_counter(), time.process_time())
+        return wrapper
+
+    feed_services.read = timed("read", feed_services.read)
+    feed_services.link = timed("link", feed_services.link)
+    return marks
+
+
+def _backend_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends connected to the bench's database
+    (same machine, so their /proc entries; other databases' backends are not counted), or None
+    on SQLite. The machine is shared and loaded, so CPU time is the steadier figure."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import text
+
+    from caseflow.core.extensions import db
+
+    total = 0.0
+    for pid in db.session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    db.session.rollback()
+    return total
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None, help="an EMPTY database (default: a new SQLite file)")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the job to this file")
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="cf-bench-data-in-")
@@ -287,7 +334,8 @@ def main(argv=None) -> int:
     logging.basicConfig(format="%(asctime)s %(message)s")
     for name in ("caseflow.jobs", "caseflow.imports"):
         logging.getLogger(name).setLevel(logging.INFO)
-    app = create_app(instance_path=Path(workdir) / "instance", database_url=url)
+    # A bench, not a deployment: development settings (a secret key made for the run) on either engine.
+    app = create_app(instance_path=Path(workdir) / "instance", database_url=url, environment="development")
     with app.app_context():
         upgrade("head")
         t0 = time.perf_counter()
@@ -309,16 +357,33 @@ def main(argv=None) -> int:
         before_mb = peak_mb()
     from caseflow.jobs import run_import
 
+    marks = _mark_phases()
     with app.app_context():
-        started = time.perf_counter()
-        run_import(job_id)
-        elapsed = time.perf_counter() - started
+        started, cpu_started = time.perf_counter(), time.process_time()
+        pg_started = _backend_cpu(url)
+        if args.profile:
+            import cProfile
+
+            cProfile.runctx("run_import(job_id)", globals(), {"run_import": run_import, "job_id": job_id},
+                            args.profile)
+        else:
+            run_import(job_id)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        pg_cpu = _backend_cpu(url) - pg_started if pg_started is not None else None
     with app.app_context():
         from caseflow.imports.models import ImportJob
 
         job = db.session.get(ImportJob, job_id)
         print(f"import and link: {elapsed:.1f}s ({elapsed / 60:.1f} min; target under 10), peak memory "
               f"{peak_mb():,.0f} MB (before the job {before_mb:,.0f} MB; target under 2,048)")
+        print(f"CPU: this process {cpu:.1f}s" + (f", PostgreSQL backends {pg_cpu:.1f}s" if pg_cpu is not None else "")
+              + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if "read" in marks and "link" in marks:
+            read_wall, read_cpu = marks["read"][0] - started, marks["read"][1] - cpu_started
+            link_wall, link_cpu = marks["link"][0] - marks["read"][0], marks["link"][1] - marks["read"][1]
+            print(f"per phase: read and validate the file, load the people {read_wall:.1f}s wall "
+                  f"({read_cpu:.1f}s CPU); link {link_wall:.1f}s ({link_cpu:.1f}s CPU); write the decisions "
+                  f"{elapsed - read_wall - link_wall:.1f}s ({cpu - read_cpu - link_cpu:.1f}s CPU)")
         print(f"job: {job.status}; {job.counts}; problems: {job.problem_count}")
         report = accuracy(generated, decisions(source_id, args.rows))
         o = report["overall"]

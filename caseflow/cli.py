@@ -458,6 +458,75 @@ def import_migration(bundle, source_system, by_email, dry_run, batch_size):
                f"{progress.skipped if progress else 0:,} were already here.")
 
 
+@import_group.command("feed")
+@click.argument("source")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "by_email", required=True, help="The email of the analyst or administrator importing it.")
+@click.option("--dry-run", is_flag=True, help="Read, check and link the file and say what would happen; write nothing.")
+@with_appcontext
+def import_feed(source, file, by_email, dry_run):
+    """Import FILE (CSV or XLSX) from the partner data feed SOURCE (its name, or its id), read
+    with the feed's saved column mapping (docs/partner-feeds.md). Bad rows are listed by line and
+    the good rows kept; running it again changes nothing already imported."""
+    from sqlalchemy import or_, select
+
+    from caseflow.auth.models import User
+    from caseflow.core.access import AccessDenied
+    from caseflow.core.errors import ServiceValidationError
+    from caseflow.imports import feed_services
+    from caseflow.imports.models import FeedSource, ImportJob, ImportStatus
+    from caseflow.jobs import run_import
+
+    actor = db.session.scalar(select(User).where(User.email == by_email.strip().lower()))
+    if actor is None:
+        _fail(f"no user has the email {by_email}")
+    try:
+        feed_services.authorise(actor)
+    except AccessDenied as exc:
+        _fail(str(exc))
+    feed = db.session.scalar(select(FeedSource).where(or_(FeedSource.name == source, FeedSource.id == source)))
+    if feed is None:
+        _fail(f"no partner data feed is named {source!r} (see Imports -> Partner data feeds)")
+    if dry_run:
+        try:
+            reading, counts = feed_services.dry_run(actor, feed.id, str(file), file.name)
+        except ServiceValidationError as exc:
+            _fail(str(exc))
+        db.session.rollback()  # the dry run only read
+        for problem in reading.problems:
+            click.echo(f"{file.name}, line {problem.line}" + (f", column {problem.column}" if problem.column else "")
+                       + f": {problem.message}", err=True)
+        if reading.problem_count > len(reading.problems):
+            click.echo(f"... and {reading.problem_count - len(reading.problems):,} more", err=True)
+        if reading.stopped and not reading.rows_read:
+            _fail("the file cannot be read; nothing was imported")
+        click.echo(f"{reading.rows_read:,} rows read, {reading.problem_count:,} problems; "
+                   f"{counts['linked']:,} would be linked, {counts['needs review']:,} would wait for review, "
+                   f"{counts['new']:,} would wait as new. Nothing was written (dry run).")
+        return
+    if not file.name.lower().endswith(feed_services.FEED_SUFFIXES):
+        _fail("the file must be a CSV file (saved as 'CSV UTF-8') or an Excel workbook (.xlsx)")
+    job_id = feed_services.start_from_path(actor, feed.id, str(file), file.name)
+    db.session.commit()
+    # The job commits its status and then each batch, as the queued job does.
+    run_import(job_id)
+    job = db.session.get(ImportJob, job_id)
+    db.session.refresh(job)
+    for problem in job.problems:
+        click.echo(f"{problem['file']}, line {problem['line']}"
+                   + (f", column {problem['column']}" if problem.get("column") else "") + f": {problem['message']}",
+                   err=True)
+    if job.problem_count > len(job.problems):
+        click.echo(f"... and {job.problem_count - len(job.problems):,} more", err=True)
+    if job.status != ImportStatus.DONE:
+        _fail(job.error or "the file cannot be read; nothing was imported")
+    counts = job.counts or {}
+    click.echo(f"{job.rows_total:,} rows read, {job.problem_count:,} problems; {counts.get('linked', 0):,} linked "
+               f"({counts.get('evidence created', 0):,} new evidence, {counts.get('evidence updated', 0):,} updated, "
+               f"{counts.get('evidence unchanged', 0):,} unchanged), {counts.get('needs review', 0):,} waiting for "
+               f"review, {counts.get('new', 0):,} waiting as new.")
+
+
 @main.group("identify")
 def identify_group():
     """The data identification route: families the partner data shows to be eligible."""

@@ -133,6 +133,9 @@ def run_feed_import(job) -> None:
                 imports.finish(job, ImportStatus.CANCELLED)
                 db.session.commit()
                 return
+            # Linking a county's file takes minutes in DuckDB: no database transaction (and its
+            # snapshot, which holds back vacuum) stays open across it.
+            db.session.commit()
             feeds.link(job, linker)
             db.session.commit()
             log.info("feed import %s: linked at %.1fs", job_id, time.perf_counter() - started)

@@ -179,3 +179,39 @@ def _forget(session, *_args) -> None:
 
 for _moment in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback", "after_begin"):
     event.listen(Session, _moment, _forget)
+
+
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows of one table inside the session's transaction: COPY on PostgreSQL (a
+    partner file writes a million rows; COPY is several times quicker than even a pipelined
+    executemany), Core executemany elsewhere. Each value goes through its column type's bind
+    processing either way (enums to their values, encrypted columns encrypted, JSON encoded),
+    and a column a row leaves out gets its Python-side default, as an INSERT would give it."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    given = set().union(*(r.keys() for r in rows))
+    columns = [c for c in table.columns if c.key in given or (c.default is not None and not c.default.is_sequence)]
+    plan = []
+    for column in columns:
+        default = column.default
+        if default is not None and default.is_callable:
+            fill = lambda arg=default.arg: arg(None)  # noqa: E731 - SQLAlchemy wraps defaults to take a context
+        elif default is not None and default.is_scalar:
+            fill = lambda arg=default.arg: arg  # noqa: E731
+        else:
+            fill = lambda: None  # noqa: E731
+        plan.append((column.key, column.type._cached_bind_processor(dialect), fill))
+    cursor = connection.connection.driver_connection.cursor()
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = []
+            for key, process, fill in plan:
+                value = row[key] if key in row else fill()
+                values.append(process(value) if process is not None and value is not None else value)
+            copy.write_row(values)

@@ -113,17 +113,19 @@ def cursor_or_none(text: str | None, length: int) -> tuple | None:
 
 
 def page(statement: Select, keys: Sequence, before: tuple | None, per_page: int,
-         page_number: int = 1) -> tuple[list, str | None]:
+         page_number: int = 1, oldest_first: bool = False) -> tuple[list, str | None]:
     """One page of `statement` ordered by `keys` descending, starting after the cursor's row, and
     the cursor of the next (older) page, or None when this is the last. Without a cursor,
     `page_number` still pages by OFFSET, for the ?page= links and API callers made before cursors
-    (slower the further back; the cursor is the fast way)."""
+    (slower the further back; the cursor is the fast way). `oldest_first`: ordered ascending
+    instead (a queue worked from its oldest row), the cursor then leading to newer rows."""
     if before is not None:
         bound = tuple_(*[bindparam(None, value, type_=key.type) for key, value in zip(keys, before)])
-        statement = statement.where(tuple_(*keys) < bound)
+        statement = statement.where(tuple_(*keys) > bound if oldest_first else tuple_(*keys) < bound)
     else:
         statement = statement.offset((page_number - 1) * per_page)
-    rows = db.session.scalars(statement.order_by(*[k.desc() for k in keys]).limit(per_page + 1)).all()
+    order = [k.asc() if oldest_first else k.desc() for k in keys]
+    rows = db.session.scalars(statement.order_by(*order).limit(per_page + 1)).all()
     if len(rows) <= per_page:
         return list(rows), None
     rows = rows[:per_page]

@@ -31,7 +31,7 @@ from importlib import resources
 import jellyfish
 from anyascii import anyascii
 from rapidfuzz.distance import JaroWinkler
-from sqlalchemy import and_, false, or_, select, true, union
+from sqlalchemy import and_, false, func, or_, select, true, union
 
 from caseflow.families.models import Family, FamilyMember, MatchStatus, Person, PersonName
 
@@ -48,6 +48,7 @@ REVIEW_SCORE = 11.0      # below this a candidate is not worth an officer's time
                          # first name and birthday alone, with a different surname, is chance)
 CLEAR_WINNER_MARGIN = 4.0
 MAX_CANDIDATES_SHOWN = 4
+NAME_HELD_BY = 5         # a first name held by this many people is a name in its own right, not a typo
 BLOCK_LIMIT = 400        # rows per look-up: a runaway block must not stall the front door
 
 
@@ -281,27 +282,48 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
     return best
 
 
-def auto_linkable(levels: dict, score: float) -> bool:
+def auto_linkable(levels: dict, score: float, name_held: bool = False) -> bool:
     """Strong on every axis: the only evidence on which a record is linked without a person
     looking. Shared with the bulk linker (caseflow.imports.linking), whose comparison levels are
-    these same levels."""
+    these same levels. `name_held`: the submitted first name is itself held by at least
+    NAME_HELD_BY people (see `near_name_is_doubt`)."""
     # A recorded sex that differs is doubt (Ali or Alice, the twin we do not hold): a person looks.
     return (score >= AUTO_LINK_SCORE and levels["dob"] == "exact" and levels.get("sex") != "conflict"
             and levels["postcode"] in ("exact", "district")
-            and levels["given"] in ("exact", "nickname", "typo") and levels["family"] in ("exact", "typo"))
+            and levels["given"] in ("exact", "nickname", "typo") and levels["family"] in ("exact", "typo")
+            and not near_name_is_doubt(levels, name_held))
 
 
-def decide(levels: dict, score: float, runner_up: float | None = None, conflicting_id: bool = False) -> MatchStatus:
+def near_name_is_doubt(levels: dict, name_held: bool) -> bool:
+    """A first name that only nearly agrees (a nickname or a typo) is doubt when the submitted
+    name is a name in its own right, held by other people: Sophie and Sophia, or Alfie and
+    Alfred, born the same day in the same household are likelier twins (one of them not held)
+    than one child typed twice. A true typo ("Sopihe") is held by nobody and still links."""
+    return name_held and levels["given"] in ("nickname", "typo")
+
+
+def decide(levels: dict, score: float, runner_up: float | None = None, conflicting_id: bool = False,
+           name_held: bool = False) -> MatchStatus:
     """The three outcomes, from the best candidate's levels and score (log2 odds, before the
     prior) and the next best candidate's score: linked only when the best is auto-linkable and
     clearly ahead; needs review while any candidate is worth an officer's time; otherwise new.
-    The front door (match_person) and the bulk linker both decide here."""
+    The front door (match_person) and the bulk linker both decide here. `name_held`: the
+    submitted first name is held by at least NAME_HELD_BY people."""
     if score < REVIEW_SCORE:
         return MatchStatus.NEW
     close_second = runner_up is not None and runner_up >= score - CLEAR_WINNER_MARGIN
-    if auto_linkable(levels, score) and not close_second and not conflicting_id:
+    if auto_linkable(levels, score, name_held) and not close_second and not conflicting_id:
         return MatchStatus.LINKED
     return MatchStatus.NEEDS_REVIEW
+
+
+def name_held(session, given_norm: str) -> bool:
+    """Whether at least NAME_HELD_BY people (not merged away) are held under this first name:
+    an indexed look-up that stops at the threshold."""
+    if not given_norm:
+        return False
+    held = select(Person.id).where(Person.given_name_norm == given_norm, _LIVE).limit(NAME_HELD_BY).subquery()
+    return session.scalar(select(func.count()).select_from(held)) >= NAME_HELD_BY
 
 
 # --- finding candidates (indexed look-ups only) ---------------------------------------------------
@@ -412,8 +434,11 @@ def match_person(session, submitted: SubmittedPerson, *, families_when_linked: b
     conflicting_id = bool(submitted.nhs_number and best.row.nhs_number
                           and submitted.nhs_number != best.row.nhs_number)
     shown = scored[:MAX_CANDIDATES_SHOWN]
-    linked = decide(best.levels, best.score, scored[1].score if len(scored) > 1 else None,
-                    conflicting_id) == MatchStatus.LINKED
+    runner_up = scored[1].score if len(scored) > 1 else None
+    # Only a near first name on an otherwise linkable candidate needs the look-up.
+    held = near_name_is_doubt(best.levels, True) and auto_linkable(best.levels, best.score) \
+        and name_held(session, s_norm["given"])
+    linked = decide(best.levels, best.score, runner_up, conflicting_id, held) == MatchStatus.LINKED
     families = _families_of(session, [x.row.id for x in shown]) if families_when_linked or not linked else {}
     candidates = [_candidate(x, families) for x in shown]
     if conflicting_id:

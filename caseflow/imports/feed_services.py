@@ -23,12 +23,12 @@ import tempfile
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select, update
 
 from caseflow.auth.models import Organisation
-from caseflow.core import audit, text
+from caseflow.core import audit, keyset, text
 from caseflow.core.access import require, require_list
-from caseflow.core.database import new_id, utcnow
+from caseflow.core.database import bulk_insert, new_id, utcnow
 from caseflow.core.errors import Conflict, NotFound, ServiceValidationError
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, MatchStatus, Person
@@ -182,25 +182,9 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
     """Read the file into the linker a batch at a time, and the people held. False when the
     file cannot be read at all (the job is then failed with its problems; nothing is written)."""
     source = db.session.get(FeedSource, job.feed_source_id)
-    spec = feeds.SPECS[source.kind]
-    reading = feeds.Reading()
     suffix = os.path.splitext(job.filename.lower())[1]
     with spooled(job.id, suffix) as path:
-        try:
-            rows = feeds.open_rows(path, job.filename)
-            batch = []
-            for row in feeds.read_feed(source.id, spec, source.mapping, rows, reading):
-                batch.append((row.line, row.identity, row.row_key, row.evidence))
-                if len(batch) >= READ_BATCH:
-                    linker.add_rows(batch)
-                    batch = []
-            linker.add_rows(batch)
-        except feeds.FileUnreadable as exc:
-            reading.add(feeds.Problem(None, str(exc)))
-            reading.stopped = True
-    for line, first in linker.drop_repeats():
-        reading.add(feeds.Problem(line, f"repeats line {first} (the same row, or the same fact twice): "
-                                        "it was imported once"))
+        reading = _read_file(source, path, job.filename, linker)
     job.rows_total = reading.rows_read
     job.problem_count = reading.problem_count
     job.problems = [p.as_dict(job.filename) for p in reading.problems[:PROBLEMS_SHOWN]]
@@ -208,6 +192,35 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
         _finish(job, ImportStatus.FAILED)
         db.session.flush()
         return False
+    _load_people(linker)
+    db.session.flush()
+    log.info("feed import %s: people loaded", job.id)
+    return True
+
+
+def _read_file(source: FeedSource, path: str, filename: str, linker: linking.BulkLinker) -> feeds.Reading:
+    """The file's good rows into the linker, a batch at a time; its problems (repeats too)."""
+    spec = feeds.SPECS[source.kind]
+    reading = feeds.Reading()
+    try:
+        rows = feeds.open_rows(path, filename)
+        batch = []
+        for row in feeds.read_feed(source.id, spec, source.mapping, rows, reading):
+            batch.append((row.line, row.identity, row.row_key, row.evidence))
+            if len(batch) >= READ_BATCH:
+                linker.add_rows(batch)
+                batch = []
+        linker.add_rows(batch)
+    except feeds.FileUnreadable as exc:
+        reading.add(feeds.Problem(None, str(exc)))
+        reading.stopped = True
+    for line, first in linker.drop_repeats():
+        reading.add(feeds.Problem(line, f"repeats line {first} (the same row, or the same fact twice): "
+                                        "it was imported once"))
+    return reading
+
+
+def _load_people(linker: linking.BulkLinker) -> None:
     people = select(Person.id, Person.given_name, Person.family_name, Person.given_name_norm,
                     Person.family_name_norm, Person.date_of_birth, Person.postcode_norm, Person.sex,
                     Person.nhs_number, Person.upn).where(Person.merged_into_id.is_(None))
@@ -218,9 +231,33 @@ def read(job: ImportJob, linker: linking.BulkLinker) -> bool:
             linker.add_people(batch)
             batch = []
     linker.add_people(batch)
-    db.session.flush()
-    log.info("feed import %s: people loaded", job.id)
-    return True
+
+
+def dry_run(actor, source_id: str, path: str, filename: str) -> tuple[feeds.Reading, dict[str, int]]:
+    """Read, check and link a file without writing anything (the command line's --dry-run):
+    its problems, and how many rows would be linked, wait for review, or wait as new. Rows
+    imported before are not looked up, so a row linked by an officer last time counts here as
+    the linker alone decides it."""
+    source = get_source(actor, source_id)
+    if not filename.lower().endswith(FEED_SUFFIXES):
+        raise ServiceValidationError("The file must be CSV or XLSX.", {"file": [
+            "The file must be a CSV file (saved as 'CSV UTF-8') or an Excel workbook (.xlsx)"]})
+    counts = {"linked": 0, "needs review": 0, "new": 0}
+    workdir = tempfile.mkdtemp(prefix="caseflow-feed-")
+    linker = linking.BulkLinker(workdir)
+    try:
+        reading = _read_file(source, path, filename, linker)
+        if reading.stopped and not reading.rows_read:
+            return reading, counts
+        _load_people(linker)
+        linker.link()
+        names = {MatchStatus.LINKED: "linked", MatchStatus.NEEDS_REVIEW: "needs review", MatchStatus.NEW: "new"}
+        for decision in linker.decisions():
+            counts[names[decision.status]] += 1
+    finally:
+        linker.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return reading, counts
 
 
 def link(job: ImportJob, linker: linking.BulkLinker) -> None:
@@ -304,7 +341,7 @@ def _write_batch(actor, job: ImportJob, source: FeedSource, batch: list[linking.
         elif existing.status == FeedMatchStatus.REJECTED and existing.evidence != payload:
             existing.evidence, existing.submitted = payload, identity
     if inserts:
-        db.session.execute(insert(FeedMatch), inserts)
+        bulk_insert(db.session, FeedMatch.__table__, inserts)
     job.rows_done += len(batch)
     merged = dict(job.counts)
     for key, value in counts.items():
@@ -325,14 +362,23 @@ def _problem(job: ImportJob, line, message: str) -> None:
 
 # --- the review queue ---------------------------------------------------------------------------
 
-def match_queue(actor, limit: int = 50) -> tuple[list[FeedMatch], int]:
+QUEUE_KEYS = 2  # keyset paged on (created_at, id), oldest first: ix_feed_matches_status_created
+QUEUE_PAGE = 50
+
+
+def match_queue(actor, after: tuple | None = None,
+                per_page: int = QUEUE_PAGE) -> tuple[list[FeedMatch], keyset.Total, str | None]:
+    """The rows waiting for a decision, oldest first, a page at a time: the page after the
+    cursor `after` (keyset: a big file's 100,000 rows cost the same on every page), how many
+    wait (counted up to keyset.COUNT_LIMIT), and the cursor of the next page or None."""
     require_list(actor, "imports.feed_match.resolve", None, object_type="feed_match", purpose="matching")
     waiting = select(FeedMatch).where(FeedMatch.status == FeedMatchStatus.NEEDS_REVIEW)
-    rows = list(db.session.scalars(waiting.order_by(FeedMatch.created_at, FeedMatch.id).limit(limit)))
-    total = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
+    rows, next_cursor = keyset.page(waiting, (FeedMatch.created_at, FeedMatch.id), after, per_page,
+                                    oldest_first=True)
+    total = keyset.bounded_count(waiting)
     audit.record_reads(actor, "imports.feed_match.list", "feed_match",
                        [], categories=["identity"], purpose="matching")
-    return rows, total
+    return rows, total, next_cursor
 
 
 def view_match(actor, match_id: str) -> tuple[FeedMatch, dict[str, Person], dict[str, list[str]]]:

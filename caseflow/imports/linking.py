@@ -27,6 +27,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import duckdb
@@ -103,12 +104,18 @@ def gamma_levels(name: str) -> dict[int, str]:
 
 BLOCKING_RULES = [
     # The front door's look-ups, at scale: the date of birth with the first letter of either
-    # name (a typo rarely changes the first letter of both), the day/month swap, the same names
-    # whatever the date, the same postcode and first name.
+    # name (a typo rarely changes the first letter of both), the day/month swap likewise, the
+    # same names with the same year or the same day and month (a digit mistyped in the other
+    # part; a date differing in both could never score high enough to review) or with no date,
+    # the same postcode and first name. Each rule keeps the pairs per row small however many
+    # people are held: a date of birth alone pairs a row with ~150 people at a million held.
     "l.dob_s = r.dob_s AND substr(l.family, 1, 1) = substr(r.family, 1, 1)",
     "l.dob_s = r.dob_s AND substr(l.given, 1, 1) = substr(r.given, 1, 1)",
-    "l.dob_swap = r.dob_s",
-    "l.family = r.family AND l.given = r.given",
+    "l.dob_swap = r.dob_s AND substr(l.family, 1, 1) = substr(r.family, 1, 1)",
+    "l.dob_swap = r.dob_s AND substr(l.given, 1, 1) = substr(r.given, 1, 1)",
+    "l.family = r.family AND l.given = r.given AND substr(l.dob_s, 1, 4) = substr(r.dob_s, 1, 4)",
+    "l.family = r.family AND l.given = r.given AND substr(l.dob_s, 5, 4) = substr(r.dob_s, 5, 4)",
+    "l.family = r.family AND l.given = r.given AND (l.dob_s IS NULL OR r.dob_s IS NULL)",
     "l.postcode = r.postcode AND l.given = r.given",
 ]
 
@@ -231,17 +238,20 @@ class BulkLinker:
                 "row_id": pa.array([r[3].get("row_id") for r in rows], pa.string())}))
             self._sql("INSERT INTO payload SELECT * FROM payload_arrow")
             self.con.unregister("payload_arrow")
-        self._insert("rows_in", [(f"row-{line}", matching.normalise_name(i.get("given_name")),
-                                  matching.normalise_name(i.get("family_name")),
+        self._insert("rows_in", [(f"row-{line}", _name_key(i.get("given_name")), _name_key(i.get("family_name")),
                                   i.get("given_name"), i.get("family_name"), i.get("date_of_birth"),
-                                  matching.normalise_postcode(i.get("postcode")), _sex(i.get("sex")),
+                                  _postcode_key(i.get("postcode")), _sex(i.get("sex")),
                                   i.get("nhs_number"), i.get("upn"))
                                  for line, i, *_ in rows])
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
             return
-        batch = pa.Table.from_pylist([dict(zip(COLUMNS, r)) for r in rows], schema=_SCHEMA)
+        # Column by column (one list per column, not a dict per row): the people and rows of a
+        # county's file are a million of each.
+        columns = list(zip(*rows))
+        batch = pa.Table.from_arrays([pa.array(values, type=column.type) for values, column in zip(columns, _SCHEMA)],
+                                     schema=_SCHEMA)
         self.con.register("batch_arrow", batch)
         self._sql(f"INSERT INTO {table} SELECT * FROM batch_arrow")
         self.con.unregister("batch_arrow")
@@ -277,6 +287,9 @@ class BulkLinker:
                        list_filter(list_transform(regexp_split_to_array(lower(coalesce(p.family_raw, '')), '[\\s-]+'),
                                                   lambda x: regexp_replace(x, '[^a-z]', '', 'g')), lambda x: x <> '') AS parts
                 FROM {source} p""")
+        # First names held by enough people to be names in their own right (matching.name_held).
+        self._sql(f"""CREATE OR REPLACE TABLE names_held AS SELECT given FROM people WHERE given <> ''
+                      GROUP BY given HAVING count(*) >= {int(matching.NAME_HELD_BY)}""")
         self.report.people = self._sql("SELECT count(*) FROM people")[0][0]
         self.report.rows = self._sql("SELECT count(*) FROM feed_rows")[0][0]
 
@@ -309,8 +322,13 @@ class BulkLinker:
 
         try:
             linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=18)
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob_s"))
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("family", "given"))
+            # Each session trains the comparisons it does not block on: the first names, last
+            # names, postcodes and sex among people born the same day with the same first name,
+            # then the first names, dates of birth and sex within a household (the same last name
+            # and postcode: siblings are the non-matches). Both stay small at a million people,
+            # where the date of birth alone would pair each row with ~150.
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob_s", "given"))
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("family", "postcode"))
             self.report.trained = True
         except Exception as exc:  # Splink raises its own errors for data it cannot train on
             log.warning("bulk linking: training failed (%s); using the front door's weights", exc)
@@ -376,9 +394,11 @@ class BulkLinker:
             SELECT r.line, i.person_id AS id_person, i.given AS id_given, i.family AS id_family, i.dob AS id_dob,
                    i.holders, k.person_id, k.score, k.given, k.family, k.dob, k.postcode, k.sex, k.conflicting, k.rank,
                    w.row_key, w.period_start, w.period_end, w.value, w.code, w.row_id,
-                   r.given_raw, r.family_raw, r.dob, r.postcode, r.sex, r.nhs, r.upn
+                   r.given_raw, r.family_raw, r.dob, r.postcode, r.sex, r.nhs, r.upn,
+                   h.given IS NOT NULL AS name_held
             FROM (SELECT CAST(substr(unique_id, 5) AS BIGINT) AS line, * FROM rows_in) r
             JOIN payload w ON w.line = r.line
+            LEFT JOIN names_held h ON h.given = r.given
             LEFT JOIN id_pairs i ON i.line = r.line
             LEFT JOIN ranked k ON k.line = r.line AND k.rank <= {MAX_CANDIDATES} AND i.line IS NULL
             ORDER BY r.line, i.person_id, k.rank""")
@@ -422,7 +442,9 @@ def _decide_row(line: int, group: list[tuple]) -> RowDecision:
     best = scored[0]
     levels = {"given": best[8], "family": best[9], "dob": best[10], "postcode": best[11], "sex": best[12]}
     runner_up = scored[1][7] if len(scored) > 1 else None
-    status = matching.decide(levels, best[7], runner_up, bool(best[13]))
+    status = matching.decide(levels, best[7], runner_up, bool(best[13]), bool(best[28]))
+    if status == MatchStatus.LINKED:
+        scored = scored[:1]  # a link keeps only the person linked: the others' reasons are not needed
     candidates = [{"person_id": g[6], "score": round(min(1.0, g[7] / (2 * matching.MAX_SCORE)), 3),
                    "reasons": _reasons({"given": g[8], "family": g[9], "dob": g[10], "postcode": g[11], "sex": g[12]})
                    + (["different NHS number recorded: check carefully"] if g[13] else [])}
@@ -430,6 +452,11 @@ def _decide_row(line: int, group: list[tuple]) -> RowDecision:
     if status == MatchStatus.LINKED:
         return RowDecision(line, status, best[6], best[7], candidates[:1])
     return RowDecision(line, status, None, best[7], candidates)
+
+
+# The same names and postcodes recur thousands of times in a file: each is normalised once.
+_name_key = lru_cache(maxsize=1 << 16)(matching.normalise_name)
+_postcode_key = lru_cache(maxsize=1 << 16)(matching.normalise_postcode)
 
 
 def _sex(value) -> str | None:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from caseflow.core import keyset
 from caseflow.imports import feed_services, services as imports
 from caseflow.imports.feeds import FEED_KIND_LABELS, SPECS
 from caseflow.web.submit import attempt, error_fields
@@ -144,9 +145,11 @@ def edit_source(source_id):
 @bp.route("/imports/feeds/matches")
 @login_required
 def matches():
-    rows, total = feed_services.match_queue(current_user)
+    # An edited or stale ?after= shows the first page rather than an error.
+    after = keyset.cursor_or_none(request.args.get("after"), feed_services.QUEUE_KEYS)
+    rows, total, next_cursor = feed_services.match_queue(current_user, after=after)
     return render_template("imports/feed_matches.html", rows=rows, total=total, labels=FEED_KIND_LABELS,
-                           title="Partner rows to match")
+                           title="Partner rows to match", after=after, next_cursor=next_cursor)
 
 
 @bp.route("/imports/feeds/matches/<match_id>", methods=["GET", "POST"])

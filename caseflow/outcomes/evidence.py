@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from caseflow.core import audit
 from caseflow.core.access import require
 from caseflow.core.errors import NotFound, load
-from caseflow.core.database import new_id, utcnow
+from caseflow.core.database import bulk_insert, new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember, Person
 from caseflow.outcomes import progress
@@ -127,7 +127,7 @@ def record_bulk(actor, rows: list[dict], *, organisation_id: str, source_referen
         else:
             result.unchanged += 1
     if inserts:
-        db.session.execute(insert(table), inserts)
+        bulk_insert(db.session, table, inserts)
         result.created = len(inserts)
     if updates:
         db.session.execute(update(table).where(table.c.id == bindparam("evidence_id")).values(

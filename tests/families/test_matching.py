@@ -6,7 +6,7 @@ import pytest
 
 from caseflow.core.extensions import db
 from caseflow.families import services as families
-from caseflow.families.matching import SubmittedPerson, match_person
+from caseflow.families.matching import NAME_HELD_BY, SubmittedPerson, decide, match_person
 from tests.conftest import count_queries
 
 
@@ -81,6 +81,27 @@ def test_nickname_links(walsh):
                    postcode="NS2 7QT", sex="male")
     assert result.status == "linked" and result.person_id == robert.id
     assert any("short form" in r for r in result.candidates[0].reasons)
+
+
+def test_a_near_name_that_other_people_hold_goes_to_an_officer(walsh):
+    """Alfie for a held Alfred is a nickname, but Alfie is also a name in its own right: born the
+    same day in the same household, the school's Alfie may be Alfred's twin, whom we do not hold.
+    A short form nobody is held under (Bob, above) still links."""
+    fam = families.create_family("Hughes")
+    db.session.flush()
+    alfred = person(fam, "Alfred", "Hughes", date(2014, 3, 14), postcode="NS2 7QT", sex="male")
+    db.session.commit()
+    submitted = dict(given_name="Alfie", family_name="Hughes", date_of_birth=date(2014, 3, 14),
+                     postcode="NS2 7QT", sex="male")
+    assert match(**submitted).status == "linked"  # nobody is held as Alfie yet
+    others = families.create_family("Elsewhere")
+    db.session.flush()
+    for i in range(NAME_HELD_BY):
+        person(others, "Alfie", f"Other{i}", date(2010, 1, 1 + i), postcode="NS8 1AA", sex="male")
+    db.session.commit()
+    result = match(**submitted)
+    assert result.status == "needs_review"
+    assert result.candidates[0].person_id == alfred.id
 
 
 def test_missing_nhs_number_still_matches_on_name_dob_and_postcode(walsh):
@@ -220,3 +241,10 @@ def test_phonetic_keys_only_for_latin_names():
     assert phonetic("\u674e") == "li" and normalise_name("\u5f20") == "zhang"
     assert normalise_name("\u0645\u062d\u0645\u062f") != normalise_name("\u0639\u0644\u064a")
     assert len(normalise_name("\u9f8d" * 100)) <= 100  # the key fits its column however it expands
+
+
+def test_the_shared_rule_lets_a_near_name_link_only_when_nobody_else_is_held_under_it():
+    levels = {"given": "nickname", "family": "exact", "dob": "exact", "postcode": "exact", "sex": "same"}
+    assert decide(levels, 22.0) == "linked"
+    assert decide(levels, 22.0, name_held=True) == "needs_review"
+    assert decide(levels | {"given": "exact"}, 22.0, name_held=True) == "linked"  # the name itself

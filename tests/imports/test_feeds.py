@@ -7,6 +7,7 @@ wait for the front door, who decides them side by side."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -244,3 +245,73 @@ def test_a_cancelled_feed_import_stops_between_batches_and_keeps_whole_batches(c
     job = _job()
     assert job.status == "cancelled" and job.rows_done == 2
     assert _count(Evidence) + _count(FeedMatch) == 2
+
+
+def test_the_command_imports_a_feed_file_and_a_dry_run_writes_nothing(client, factory, held, app, tmp_path):
+    from caseflow.cli import main
+
+    source, analyst = _source(client, factory)
+    path = tmp_path / "attendance-spring.csv"
+    path.write_bytes((HEADER + ROWS).encode())
+    runner = app.test_cli_runner()
+    args = ["import", "feed", "Northshire Academy: attendance", str(path), "--by", analyst.email]
+    dry = runner.invoke(main, args + ["--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "6 rows read, 2 problems; 2 would be linked, 1 would wait for review, 1 would wait as new" in dry.output
+    assert "attendance-spring.csv, line 6, column date_of_birth" in dry.output
+    assert "Nothing was written" in dry.output
+    assert _count(Evidence) == 0 and _count(FeedMatch) == 0 and _count(ImportJob) == 0
+    real = runner.invoke(main, args)
+    assert real.exit_code == 0, (real.output, real.exception)
+    assert "2 linked (2 new evidence, 0 updated, 0 unchanged), 1 waiting for review, 1 waiting as new" in real.output
+    assert _count(Evidence) == 2 and _count(FeedMatch) == 2
+    job = _job()
+    assert job.status == "done" and job.filename == "attendance-spring.csv"
+    again = runner.invoke(main, args[:2] + [source.id] + args[3:])  # the feed's id names it too
+    assert again.exit_code == 0 and "(0 new evidence, 0 updated, 2 unchanged)" in again.output
+    assert _count(Evidence) == 2
+    # Refused: someone who may not import, a feed that does not exist, a file that is not a feed file.
+    keyworker = factory.user("keyworker")
+    refused = runner.invoke(main, args[:-1] + [keyworker.email])
+    assert refused.exit_code == 2 and "analysts and administrators" in refused.output
+    unknown = runner.invoke(main, ["import", "feed", "No such feed", str(path), "--by", analyst.email])
+    assert unknown.exit_code == 2 and "no partner data feed is named 'No such feed'" in unknown.output
+    pdf = tmp_path / "attendance.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    for extra in ([], ["--dry-run"]):
+        wrong = runner.invoke(main, ["import", "feed", source.id, str(pdf), "--by", analyst.email, *extra])
+        assert wrong.exit_code == 2 and "CSV" in wrong.output
+    assert _count(ImportJob) == 2
+
+
+def test_the_review_queue_pages_past_fifty_rows_oldest_first(client, factory, held, app):
+    from datetime import datetime, timedelta, timezone
+
+    from caseflow.imports.models import FeedMatchStatus
+
+    source, _ = _source(client, factory)
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        for n in range(55):
+            # Five rows share a second, as a file's batch does: the id breaks the tie.
+            db.session.add(FeedMatch(feed_source_id=source.id, row_key=f"key-{n}", line=n + 2,
+                                     status=FeedMatchStatus.NEEDS_REVIEW, submitted={"given_name": "Lea"},
+                                     evidence={"kind": "attendance"}, candidates=[{"person_id": held["Leah"]}],
+                                     created_at=start + timedelta(seconds=n // 5)))
+        db.session.commit()
+    sign_in(client, factory.user("front_door"))
+    first = client.get("/imports/feeds/matches").get_data(as_text=True)
+    assert "55 rows waiting (the oldest 50 shown)" in first
+    first_lines = _lines(first)
+    assert len(first_lines) == 50 and set(first_lines[:5]) == {2, 3, 4, 5, 6}  # the oldest second first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(next_link).get_data(as_text=True)
+    second_lines = _lines(second)
+    assert len(second_lines) == 5 and 'rel="next"' not in second and "Oldest rows" in second
+    assert sorted(first_lines + second_lines) == list(range(2, 57))  # every row once, none twice
+    # An edited cursor shows the first page, not an error.
+    assert _lines(client.get("/imports/feeds/matches?after=not-a-cursor").get_data(as_text=True)) == first_lines
+
+
+def _lines(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r">Line (\d+)<span", page)]
