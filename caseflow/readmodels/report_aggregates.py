@@ -17,7 +17,13 @@ organisation for requests, '' otherwise):
 - outcome.sustained: families whose progress (caseflow.outcomes, as the last claims run computed
   it) was sustained, on that day, by result (every problem met and sustained, or continuous
   employment), under the team holding the case measured;
-- claim: payment-by-results claims by the day proposed, category "<result>:<state>".
+- claim: payment-by-results claims by the day proposed, category "<result>:<state>";
+- move.family: step-ups and step-downs per family per month (category: the family's id, never
+  shown), so the flows dashboard counts the families that moved back and forth N+ times in any
+  period of whole months without reading the county's transitions;
+- open: the workload dashboard's snapshot of the open cases as the refresh found them (day: the
+  refresh's London day, not a period), by the team holding each case and the category
+  "<stage>:<keyworker's team>:<assessment overdue 0/1>:<review overdue 0/1>".
 """
 from __future__ import annotations
 
@@ -26,6 +32,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, String, and_, case as when, cast, delete, func, insert, literal_column, select, type_coerce
 
+from sqlalchemy.orm import aliased
+
+from caseflow.auth.models import User
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.core import timescales
 from caseflow.core.database import utcnow
@@ -152,6 +161,11 @@ def refresh() -> int:
         london_day(Claim.proposed_at).label("day"), _team().label("team"), literal_column("''").label("org"),
         type_coerce(Claim.result, String).concat(":").concat(type_coerce(Claim.state, String)).label("category"))
         .join(Case, Case.id == Claim.case_id))
+    _grouped(counts, "move.family", select(
+        london_day(CaseTransition.at).label("day"), _team().label("team"), literal_column("''").label("org"),
+        Case.family_id.label("category"))
+        .join(Case, Case.id == CaseTransition.case_id).where(CaseTransition.action.in_(("step_up", "step_down"))))
+    _open_cases(counts)
     # Working days need the bank-holiday calendar (core.timescales): the cases' milestones come
     # from one GROUP BY, streamed, and are counted here.
     working_days = WorkingDays()
@@ -172,6 +186,25 @@ def refresh() -> int:
     db.session.add(AggregateRefresh(finished_at=utcnow(), rows=len(payload)))
     db.session.flush()
     return len(payload)
+
+
+def _open_cases(counts: Counter) -> None:
+    """The open cases today, as one GROUP BY (measure 'open'): everything the workload dashboard
+    counts of them (by stage, by team and stage, held per keyworkers' team, assessments and
+    reviews overdue) is a sum over these rows."""
+    today = timescales.today_london()
+    keyworker = aliased(User)
+    assessment_late = and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING)))
+    review_late = and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING)
+    sub = (select(_team().label("team"), Case.stage.label("stage"),
+                  func.coalesce(keyworker.team_id, literal_column("''")).label("keyworker_team"),
+                  when((assessment_late, 1), else_=0).label("assessment_late"),
+                  when((review_late, 1), else_=0).label("review_late"))
+           .select_from(Case).outerjoin(keyworker, keyworker.id == Case.keyworker_id)
+           .where(Case.stage.in_([s for s in Stage if s not in CLOSED_STAGES])).subquery())
+    for team, stage, keyworker_team, assessment, review, n in db.session.execute(
+            select(*sub.c, func.count()).group_by(*sub.c)):
+        counts[("open", today, team or "", "", f"{stage}:{keyworker_team or ''}:{assessment}:{review}")] += n
 
 
 def request_refresh(user, key: str):
