@@ -377,11 +377,12 @@ def workload(user, f: Filters) -> Dashboard:
     team_ids = {t for t, _ in by_team_stage if t} | set(capacity)
     names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(sorted(team_ids) or [""]))).all())
     now = utcnow()
-    notes = select(Notification.type, func.count()).where(
-        report_notification_clause(user), Notification.acknowledged_at.is_(None),
-        Notification.deadline_at.is_not(None), Notification.deadline_at < now)
+    notes = (select(Notification.type, func.count()).select_from(Notification)
+             .outerjoin(Case, Case.id == Notification.case_id)
+             .where(report_notification_clause(user, case_joined=True), Notification.acknowledged_at.is_(None),
+                    Notification.deadline_at.is_not(None), Notification.deadline_at < now))
     if f.team_id or f.organisation_id:
-        notes = notes.where(Notification.case_id.in_(select(Case.id).where(*_case_filters(user, f))))
+        notes = notes.where(Case.id.is_not(None), *_case_filters(user, f))
     unacknowledged = dict(db.session.execute(notes.group_by(Notification.type)).all())
 
     team_rows: dict[str, Counter] = {}
