@@ -58,6 +58,10 @@ def county(app) -> World:
         Spec(d(3, 2), "south", stage="closed", closed=d(7, 1), closure_reason="family_disengaged"),
         # H: triaged across the August bank holiday (north): Thursday to Tuesday is 2 working days
         Spec(d(8, 27), "north", stage="triaged", moves=[("triage", "requested", "triaged", d(9, 1))]),
+        # I: stepped down, still held by the south keyworker, opened before the period: every manager
+        # oversees a case at an unallocated stage (policy.rules.managed_cases_clause), so it is in
+        # the north manager's open cases too, though the south team holds it
+        Spec(d(2, 2), "south", stage="stepped_down", keyworker="kw_south"),
     )
     return w
 
