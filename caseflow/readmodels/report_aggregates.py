@@ -23,14 +23,18 @@ organisation for requests, '' otherwise):
   period of whole months without reading the county's transitions;
 - open: the workload dashboard's snapshot of the open cases as the refresh found them (day: the
   refresh's London day, not a period), by the team holding each case and the category
-  "<stage>:<keyworker's team>:<assessment overdue 0/1>:<review overdue 0/1>".
+  "<stage>:<keyworker's team>:<assessment overdue 0/1>:<review overdue 0/1>";
+- notification.overdue: the notifications past their deadline and unacknowledged when the refresh
+  ran, by the team holding the notification's case ('' for none), the recipient's organisation and
+  the category "<A|T|N>:<recipient's team>:<type>" (A: on a case no team holds or at an
+  unallocated stage, which every manager oversees; T: on a case a team holds; N: on no case).
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, String, and_, case as when, cast, delete, func, insert, literal_column, select, type_coerce
+from sqlalchemy import Date, String, and_, or_, case as when, cast, delete, func, insert, literal_column, select, type_coerce
 
 from sqlalchemy.orm import aliased
 
@@ -43,7 +47,9 @@ from caseflow.core.stages import CLOSED_STAGES, Stage
 from caseflow.core.vocab import ClosureReason
 from caseflow.frontdoor.models import RequestForHelp
 from caseflow.outcomes.models import Claim, FamilyOutcome
+from caseflow.notify.models import Notification
 from caseflow.outcomes.vocab import ClaimResult
+from caseflow.policy.rules import UNALLOCATED_STAGES
 from caseflow.readmodels.models import AggregateRefresh, DailyCount
 
 TIME_OPEN_BANDS = ((0, 91, "Under 3 months"), (91, 182, "3 to 6 months"), (182, 274, "6 to 9 months"),
@@ -166,6 +172,7 @@ def refresh() -> int:
         Case.family_id.label("category"))
         .join(Case, Case.id == CaseTransition.case_id).where(CaseTransition.action.in_(("step_up", "step_down"))))
     _open_cases(counts)
+    _overdue_notifications(counts)
     # Working days need the bank-holiday calendar (core.timescales): the cases' milestones come
     # from one GROUP BY, streamed, and are counted here.
     working_days = WorkingDays()
@@ -205,6 +212,30 @@ def _open_cases(counts: Counter) -> None:
     for team, stage, keyworker_team, assessment, review, n in db.session.execute(
             select(*sub.c, func.count()).group_by(*sub.c)):
         counts[("open", today, team or "", "", f"{stage}:{keyworker_team or ''}:{assessment}:{review}")] += n
+
+
+def _overdue_notifications(counts: Counter) -> None:
+    """The notifications past their deadline that nobody had acknowledged (measure
+    'notification.overdue'). Counted live, a manager's figure tested every overdue notification's
+    case: at county scale a hash of every case, over a second on a cold cache."""
+    recipient = aliased(User)
+    kind = when((Case.id.is_(None), literal_column("'N'")),
+                (or_(Case.team_id.is_(None), Case.stage.in_(UNALLOCATED_STAGES)), literal_column("'A'")),
+                else_=literal_column("'T'"))
+    sub = (select(_team().label("team"), kind.label("kind"),
+                  func.coalesce(recipient.team_id, literal_column("''")).label("recipient_team"),
+                  func.coalesce(recipient.organisation_id, literal_column("''")).label("recipient_org"),
+                  Notification.type.label("type"))
+           .select_from(Notification).outerjoin(Case, Case.id == Notification.case_id)
+           .outerjoin(recipient, recipient.id == Notification.recipient_id)
+           .where(Notification.acknowledged_at.is_(None), Notification.deadline_at.is_not(None),
+                  Notification.deadline_at < utcnow())
+           .subquery())
+    today = timescales.today_london()
+    for team, kind, recipient_team, recipient_org, kind_of_notification, n in db.session.execute(
+            select(*sub.c, func.count()).group_by(*sub.c)):
+        counts[("notification.overdue", today, team or "", recipient_org or "",
+                 f"{kind}:{recipient_team or ''}:{kind_of_notification}")] += n
 
 
 def request_refresh(user, key: str):

@@ -21,18 +21,16 @@ from caseflow.auth.models import Organisation, Team, User
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.core import audit, timescales
 from caseflow.core.access import can, require
-from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.core.roles import ORG_TYPE_LABELS, Role
 from caseflow.core.stages import CLOSED_STAGES, STAGE_LABELS, Stage
 from caseflow.core.vocab import ClosureReason
 from caseflow.frontdoor.models import RequestForHelp, Source
-from caseflow.notify.models import Notification
 from caseflow.outcomes.vocab import CLAIM_RESULTS, CLAIM_STATES, ClaimResult, ClaimState
 from caseflow.plans.overdue import HELD
 from caseflow.plans.vocab import CLOSURE_REASONS
-from caseflow.policy.rules import (report_case_clause, report_daily_clause, report_notification_clause,
-                                   report_open_cases_clause)
+from caseflow.policy.rules import (report_case_clause, report_daily_clause, report_open_cases_clause,
+                                   report_overdue_notifications_clause)
 from caseflow.readmodels.models import DailyCount
 from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, WorkingDays, last_refresh, milestone_columns
 
@@ -48,7 +46,7 @@ SOURCE_LABELS = {Source.PROFESSIONAL: "Professional (web form)", Source.SELF_REF
 CLOSURE_LABELS = {**CLOSURE_REASONS, ClosureReason.SIGNPOSTED: "Signposted at the door"}
 COUNT, NUMBER, TEXT = "count", "number", "text"
 # Summed from the daily aggregates (readmodels.report_aggregates); workload's open cases are the
-# refresh's snapshot of them (its notifications past their deadline are counted live).
+# refresh's snapshot of them and of the notifications past their deadline.
 AGGREGATED = frozenset({"demand", "timeliness", "workload", "flows", "outcomes"})
 
 
@@ -113,7 +111,6 @@ class Dashboard:
     tables: list[Table]
     computed_at: datetime | None  # when counted (live) or when the daily aggregates were refreshed
     headline: list[tuple[str, object]] = field(default_factory=list)
-    counted_live_at: datetime | None = None  # a dashboard from the totals with a table counted live
 
     @property
     def from_aggregates(self) -> bool:
@@ -336,10 +333,9 @@ def missed_cases(user, f: Filters, limit: int = 200) -> Table:
 # --- workload ------------------------------------------------------------------------------------
 
 def workload(user, f: Filters) -> Dashboard:
-    """Today's open cases, caseloads and overdue work, as the last refresh of the daily totals
-    found them (measure 'open': a county's open cases are tens of thousands, too many to count
-    live on every read); the notifications past their deadline are counted live (a partial
-    index holds only the unacknowledged ones with a deadline)."""
+    """Today's open cases, caseloads, overdue work and notifications past their deadline, as the
+    last refresh of the daily totals found them (measures 'open' and 'notification.overdue': a
+    county's open cases are tens of thousands, too many to count live on every read)."""
     _authorise(user, "workload", f)
     open_stages = [s for s in Stage if s not in CLOSED_STAGES]
     snapshot = [DailyCount.measure == "open",
@@ -376,14 +372,16 @@ def workload(user, f: Filters) -> Dashboard:
     capacity = {t: (n, cap or 0) for t, n, cap in db.session.execute(keyworkers.group_by(User.team_id))}
     team_ids = {t for t, _ in by_team_stage if t} | set(capacity)
     names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(sorted(team_ids) or [""]))).all())
-    now = utcnow()
-    notes = (select(Notification.type, func.count()).select_from(Notification)
-             .outerjoin(Case, Case.id == Notification.case_id)
-             .where(report_notification_clause(user, case_joined=True), Notification.acknowledged_at.is_(None),
-                    Notification.deadline_at.is_not(None), Notification.deadline_at < now))
-    if f.team_id or f.organisation_id:
-        notes = notes.where(Case.id.is_not(None), *_case_filters(user, f))
-    unacknowledged = dict(db.session.execute(notes.group_by(Notification.type)).all())
+    notes = [DailyCount.measure == "notification.overdue",
+             report_overdue_notifications_clause(user, DailyCount.team_id, DailyCount.organisation_id,
+                                                 DailyCount.category)]
+    if f.team_id:
+        notes.append(DailyCount.team_id == f.team_id)
+    if f.organisation_id:
+        notes.append(DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
+    unacknowledged: Counter = Counter()
+    for category, n in db.session.execute(select(DailyCount.category, DailyCount.n).where(*notes)):
+        unacknowledged[category.rsplit(":", 1)[1]] += n
 
     team_rows: dict[str, Counter] = {}
     for (team_id, stage), n in by_team_stage.items():
@@ -413,10 +411,10 @@ def workload(user, f: Filters) -> Dashboard:
               [Column("Notification", TEXT), Column("Notifications")],
               [[t.replace("_", " ").capitalize(), n] for t, n in sorted(unacknowledged.items())]
               or [["None", 0]],
-              "Counted live: notifications with a deadline that has passed and that nobody has acknowledged yet, "
-              "by type. A partner counts those its own people received."),
+              "Notifications whose deadline had passed and that nobody had acknowledged when the daily totals "
+              "were last refreshed, by type. A partner counts those its own people received."),
     ]
-    return Dashboard("workload", DASHBOARDS["workload"], f, tables, last_refresh(), counted_live_at=now,
+    return Dashboard("workload", DASHBOARDS["workload"], f, tables, last_refresh(),
                      headline=[("Open cases", sum(stage_counts.values())), ("Assessments overdue", assessments),
                                ("Reviews overdue", reviews),
                                ("Notifications past deadline", sum(unacknowledged.values()))])
