@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, String, and_, or_, case as when, cast, delete, func, insert, literal_column, select, type_coerce
+from sqlalchemy import Date, String, and_, or_, case as when, cast, delete, func, insert, literal_column, select, text, type_coerce
 
 from sqlalchemy.orm import aliased
 
@@ -186,10 +186,17 @@ def refresh() -> int:
             if at is not None:
                 counts[(f"wd.{key}", day, team, "", str(working_days.between(opened, at)))] += 1
     db.session.execute(delete(DailyCount))
+    # Written in primary-key order, so a dashboard's measure over a period is a run of adjacent
+    # pages (in the Counter's order a year of one measure was spread over most of the table's
+    # pages: 10,000 pages read for 46,000 rows at 250,000 families).
     payload = [{"measure": m, "day": d, "team_id": t, "organisation_id": o, "category": c, "n": n}
-               for (m, d, t, o, c), n in counts.items()]
+               for (m, d, t, o, c), n in sorted(counts.items())]
     for start in range(0, len(payload), 5000):
         db.session.execute(insert(DailyCount), payload[start:start + 5000])
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The table was rebuilt whole: fresh statistics for the dashboards' plans (ANALYZE, unlike
+        # VACUUM, runs inside the job's transaction).
+        db.session.execute(text("ANALYZE report_daily_counts"))
     db.session.add(AggregateRefresh(finished_at=utcnow(), rows=len(payload)))
     db.session.flush()
     return len(payload)
