@@ -123,6 +123,10 @@ EXTRA_READS = [
     # (the whole county): workload's open cases and overdue notifications, flows' oscillating
     # families, outcomes' sustained progress and claims from the daily totals
     *[(role, f"/reports/{key}") for role in ("team_manager", "analyst") for key in ("workload", "flows", "outcomes")],
+    # workload's snapshot of the open cases and its live notifications (joined to their cases),
+    # flows' families moving back and forth from the totals: for the whole county, one team
+    ("panel_chair", "/reports/workload"), ("analyst", "/reports/workload?team={team_id}"),
+    ("analyst", "/reports/flows?team={team_id}"), ("analyst", "/reports/timeliness"),
 ]
 
 

@@ -1128,6 +1128,38 @@ def report_daily_clause(user, team_column, organisation_column):
     return false()
 
 
+def report_open_cases_clause(user, team_column, category_column):
+    """managed_cases_clause over the refresh's snapshot of the open cases (readmodels.
+    report_aggregates, measure 'open'), kept by the team holding each case and a category that
+    starts with the case's stage: a team manager counts their team's, those no team holds and
+    those at an unallocated stage; panel chairs and analysts all. Partners count none (the
+    snapshot is not kept by requesting organisation, and workload is not a partner's page)."""
+    if user.role == Role.TEAM_MANAGER:
+        if not user.team_id:
+            return true()
+        return or_(team_column == user.team_id, team_column == "",
+                   *[category_column.startswith(f"{stage}:", autoescape=True) for stage in UNALLOCATED_STAGES])
+    if user.role in {Role.PANEL_CHAIR, Role.ANALYST}:
+        return true()
+    return false()
+
+
+def report_overdue_notifications_clause(user, team_column, organisation_column, category_column):
+    """report_notification_clause over the refresh's count of overdue notifications (readmodels.
+    report_aggregates, measure 'notification.overdue'): kept by the team holding the case, the
+    recipient's organisation and a category "<A|T|N>:<recipient's team>:<type>" (A: a case every
+    manager oversees). A partner counts its own people's; a team manager those on cases they
+    oversee or sent to their team; other report staff all."""
+    if user.role in {Role.PARTNER, Role.PARTNER_SYSTEM}:
+        return organisation_column == user.organisation_id if user.organisation_id else false()
+    if user.role == Role.TEAM_MANAGER and user.team_id:
+        return or_(team_column == user.team_id, category_column.startswith("A:"),
+                   category_column.contains(f":{user.team_id}:", autoescape=True))
+    if user.role in REPORT_STAFF:
+        return true()
+    return false()
+
+
 def report_notification_clause(user):
     """SQL over Notification: a partner counts the notifications its own organisation's people
     received; a team manager those on cases they oversee or sent to their team; others all."""

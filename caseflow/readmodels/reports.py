@@ -15,24 +15,22 @@ from datetime import date, datetime, timedelta
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import and_, case as when, func, literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, select
 
 from caseflow.auth.models import Organisation, Team, User
 from caseflow.cases.models import Case, CaseTransition
 from caseflow.core import audit, timescales
 from caseflow.core.access import can, require
-from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from caseflow.core.roles import ORG_TYPE_LABELS, Role
 from caseflow.core.stages import CLOSED_STAGES, STAGE_LABELS, Stage
 from caseflow.core.vocab import ClosureReason
 from caseflow.frontdoor.models import RequestForHelp, Source
-from caseflow.notify.models import Notification
 from caseflow.outcomes.vocab import CLAIM_RESULTS, CLAIM_STATES, ClaimResult, ClaimState
 from caseflow.plans.overdue import HELD
 from caseflow.plans.vocab import CLOSURE_REASONS
-from caseflow.policy.rules import report_case_clause, report_daily_clause, report_notification_clause
+from caseflow.policy.rules import (report_case_clause, report_daily_clause, report_open_cases_clause,
+                                   report_overdue_notifications_clause)
 from caseflow.readmodels.models import DailyCount
 from caseflow.readmodels.report_aggregates import TIME_OPEN_BANDS, WorkingDays, last_refresh, milestone_columns
 
@@ -47,10 +45,9 @@ SOURCE_LABELS = {Source.PROFESSIONAL: "Professional (web form)", Source.SELF_REF
                  Source.PARTNER_SYSTEM: "Partner system (API)"}
 CLOSURE_LABELS = {**CLOSURE_REASONS, ClosureReason.SIGNPOSTED: "Signposted at the door"}
 COUNT, NUMBER, TEXT = "count", "number", "text"
-# Summed from the daily aggregates (readmodels.report_aggregates); workload is today's state of
-# the open cases, counted live (one GROUP BY over the open cases: indexed, and they are a small
-# share of a county's cases).
-AGGREGATED = frozenset({"demand", "timeliness", "flows", "outcomes"})
+# Summed from the daily aggregates (readmodels.report_aggregates); workload's open cases are the
+# refresh's snapshot of them and of the notifications past their deadline.
+AGGREGATED = frozenset({"demand", "timeliness", "workload", "flows", "outcomes"})
 
 
 @dataclass
@@ -168,18 +165,25 @@ def _authorise(user, key: str, f: Filters) -> None:
 
 # --- demand --------------------------------------------------------------------------------------
 
-def _daily(user, f: Filters, measure: str, *columns, requests: bool = False):
-    """SELECT columns, SUM(n) over the daily aggregates of one measure in the period, scoped by
-    the policy, filtered by team and organisation (for requests, the requesting organisation;
-    otherwise the organisation the team belongs to), grouped by the columns."""
-    clauses = [DailyCount.measure == measure if measure else DailyCount.measure.like("wd.%"), DailyCount.day >= f.start.replace(day=1), DailyCount.day <= f.end,  # kept by month (its first day)
+def _daily_clauses(user, f: Filters, measure: str | tuple[str, ...], requests: bool = False) -> list:
+    """The daily aggregates of one measure (or several) in the period, scoped by the policy,
+    filtered by team and organisation (for requests, the requesting organisation; otherwise the
+    organisation the team belongs to)."""
+    clauses = [DailyCount.measure == measure if isinstance(measure, str) else DailyCount.measure.in_(measure),
+               DailyCount.day >= f.start.replace(day=1), DailyCount.day <= f.end,  # kept by month (its first day)
                report_daily_clause(user, DailyCount.team_id, DailyCount.organisation_id)]
     if f.team_id:
         clauses.append(DailyCount.team_id == f.team_id)
     if f.organisation_id:
         clauses.append(DailyCount.organisation_id == f.organisation_id if requests else
                        DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
-    query = select(*columns, func.sum(DailyCount.n)).select_from(DailyCount).where(*clauses)
+    return clauses
+
+
+def _daily(user, f: Filters, measure: str | tuple[str, ...], *columns, requests: bool = False):
+    """SELECT columns, SUM(n) over _daily_clauses, grouped by the columns."""
+    query = select(*columns, func.sum(DailyCount.n)).select_from(DailyCount).where(
+        *_daily_clauses(user, f, measure, requests))
     if any(getattr(c, "table", None) is Organisation.__table__ for c in columns):
         query = query.outerjoin(Organisation, Organisation.id == DailyCount.organisation_id)
     return db.session.execute(query.group_by(*columns) if columns else query).all()
@@ -257,7 +261,10 @@ def timeliness(user, f: Filters) -> Dashboard:
     _authorise(user, "timeliness", f)
     settings = current_app.extensions["caseflow.settings"]
     histogram: dict[str, Counter] = {key: Counter() for key, *_ in MILESTONES}
-    for measure, days, n in _daily(user, f, None, DailyCount.measure, DailyCount.category):
+    # The measures named (not LIKE 'wd.%': a pattern cannot use the primary key's index under a
+    # non-C collation, so it read every row of the totals).
+    for measure, days, n in _daily(user, f, tuple(f"wd.{key}" for key, *_ in MILESTONES),
+                                   DailyCount.measure, DailyCount.category):
         histogram[measure.removeprefix("wd.")][int(days)] += int(n)
     summary = []
     for key, label, setting in MILESTONES:
@@ -326,38 +333,34 @@ def missed_cases(user, f: Filters, limit: int = 200) -> Table:
 # --- workload ------------------------------------------------------------------------------------
 
 def workload(user, f: Filters) -> Dashboard:
+    """Today's open cases, caseloads, overdue work and notifications past their deadline, as the
+    last refresh of the daily totals found them (measures 'open' and 'notification.overdue': a
+    county's open cases are tens of thousands, too many to count live on every read)."""
     _authorise(user, "workload", f)
-    today = timescales.today_london()
-    scope = _case_filters(user, f)
     open_stages = [s for s in Stage if s not in CLOSED_STAGES]
-    # One GROUP BY over the open cases gives every case count on this page (by stage, by team
-    # and stage, held per keyworkers' team, assessments and reviews overdue): the open cases are
-    # read once, through the stage index, however large the county's closed history grows.
-    keyworker = aliased(User)
-    assessment_late = and_(Case.assessment_due_on < today, Case.stage.in_((Stage.ALLOCATED, Stage.ASSESSING)))
-    review_late = and_(Case.review_due_on < today, Case.stage == Stage.REVIEWING)
-    open_cases = (select(Case.team_id.label("team_id"), Case.stage.label("stage"),
-                         keyworker.team_id.label("keyworker_team"),
-                         when((assessment_late, 1), else_=0).label("assessment_late"),
-                         when((review_late, 1), else_=0).label("review_late"))
-                  .select_from(Case).outerjoin(keyworker, keyworker.id == Case.keyworker_id)
-                  .where(*scope, Case.stage.in_(open_stages)).subquery())
-    columns = list(open_cases.c)
-    open_rows = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    snapshot = [DailyCount.measure == "open",
+                report_open_cases_clause(user, DailyCount.team_id, DailyCount.category)]
+    if f.team_id:
+        snapshot.append(DailyCount.team_id == f.team_id)
+    if f.organisation_id:
+        snapshot.append(DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
     stage_counts: Counter = Counter()
     by_team_stage: Counter = Counter()
     held: Counter = Counter()
     assessments = reviews = 0
-    for team_id, stage, keyworker_team, assessment_overdue, review_overdue, n in open_rows:
+    for team_id, category, n in db.session.execute(
+            select(DailyCount.team_id, DailyCount.category, DailyCount.n).where(*snapshot)):
+        stage, keyworker_team, assessment_overdue, review_overdue = category.split(":")
+        stage = Stage(stage)
         stage_counts[stage] += n
-        by_team_stage[(team_id, stage)] += n
+        by_team_stage[(team_id or None, stage)] += n
         if stage in HELD:
-            if keyworker_team is not None:
+            if keyworker_team:
                 held[keyworker_team] += n
-            assessments += n * assessment_overdue
-            reviews += n * review_overdue
+            assessments += n * int(assessment_overdue)
+            reviews += n * int(review_overdue)
     # Caseload against capacity: the open cases each team's keyworkers hold, against the sum of
-    # those keyworkers' capacities.
+    # those keyworkers' capacities (staff records: counted live).
     keyworkers = select(User.team_id, func.count(), func.sum(User.caseload_capacity)).where(
         User.role == Role.KEYWORKER, User.active.is_(True), User.team_id.is_not(None))
     if f.team_id:
@@ -369,13 +372,16 @@ def workload(user, f: Filters) -> Dashboard:
     capacity = {t: (n, cap or 0) for t, n, cap in db.session.execute(keyworkers.group_by(User.team_id))}
     team_ids = {t for t, _ in by_team_stage if t} | set(capacity)
     names = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(sorted(team_ids) or [""]))).all())
-    now = utcnow()
-    notes = select(Notification.type, func.count()).where(
-        report_notification_clause(user), Notification.acknowledged_at.is_(None),
-        Notification.deadline_at.is_not(None), Notification.deadline_at < now)
-    if f.team_id or f.organisation_id:
-        notes = notes.where(Notification.case_id.in_(select(Case.id).where(*scope)))
-    unacknowledged = dict(db.session.execute(notes.group_by(Notification.type)).all())
+    notes = [DailyCount.measure == "notification.overdue",
+             report_overdue_notifications_clause(user, DailyCount.team_id, DailyCount.organisation_id,
+                                                 DailyCount.category)]
+    if f.team_id:
+        notes.append(DailyCount.team_id == f.team_id)
+    if f.organisation_id:
+        notes.append(DailyCount.team_id.in_(select(Team.id).where(Team.organisation_id == f.organisation_id)))
+    unacknowledged: Counter = Counter()
+    for category, n in db.session.execute(select(DailyCount.category, DailyCount.n).where(*notes)):
+        unacknowledged[category.rsplit(":", 1)[1]] += n
 
     team_rows: dict[str, Counter] = {}
     for (team_id, stage), n in by_team_stage.items():
@@ -383,31 +389,32 @@ def workload(user, f: Filters) -> Dashboard:
     tables = [
         Table("by_stage", "Open cases by stage", [Column("Stage", TEXT), Column("Open cases")],
               [[STAGE_LABELS[s], stage_counts.get(s, 0)] for s in open_stages],
-              "Every case not closed or signposted, today, by the stage it is at. The period does not apply."),
+              "Every case not closed or signposted when the daily totals were last refreshed, by the stage it was at. "
+              "The period does not apply."),
         Table("by_team", "Open cases by team and stage",
               [Column("Team", TEXT), *[Column(STAGE_LABELS[s]) for s in open_stages], Column("Total")],
               [[name, *[c.get(s, 0) for s in open_stages], sum(c.values())] for name, c in sorted(team_rows.items())],
-              "Open cases today by the team holding them; cases no team holds yet (at the front door, panel or "
+              "Open cases at the last refresh by the team holding them; cases no team holds yet (at the front door, panel or "
               "stepped down) are 'No team yet'.", chart=False),
         Table("capacity", "Caseloads against capacity",
               [Column("Team", TEXT), Column("Cases held"), Column("Keyworkers"), Column("Capacity"),
                Column("Per cent of capacity", NUMBER)],
               [[names.get(t, t), held.get(t, 0), n, cap, round(100 * held.get(t, 0) / cap) if cap else None]
                for t, (n, cap) in sorted(capacity.items(), key=lambda kv: names.get(kv[0], kv[0]))],
-              "Cases allocated to each team's active keyworkers and still held (allocated to reviewing, or stepped "
-              "down), against the sum of those keyworkers' caseload capacities."),
+              "Cases allocated to each team's keyworkers and still held (allocated to reviewing, or stepped down) at "
+              "the last refresh, against the sum of the capacities of the team's keyworkers active now."),
         Table("overdue", "Assessments and reviews overdue", [Column("Work", TEXT), Column("Cases")],
               [["Assessments overdue", assessments], ["TAF reviews overdue", reviews]],
-              "Today: cases allocated or assessing whose assessment due date has passed, and cases in review "
-              "whose next TAF review date has passed."),
+              "As at the last refresh of the daily totals: cases allocated or assessing whose assessment due date "
+              "had passed, and cases in review whose next TAF review date had passed."),
         Table("notifications", "Notifications unacknowledged past their deadline",
               [Column("Notification", TEXT), Column("Notifications")],
               [[t.replace("_", " ").capitalize(), n] for t, n in sorted(unacknowledged.items())]
               or [["None", 0]],
-              "Notifications with a deadline that has passed and that nobody has acknowledged yet, by type. "
-              "A partner counts those its own people received."),
+              "Notifications whose deadline had passed and that nobody had acknowledged when the daily totals "
+              "were last refreshed, by type. A partner counts those its own people received."),
     ]
-    return Dashboard("workload", DASHBOARDS["workload"], f, tables, utcnow(),
+    return Dashboard("workload", DASHBOARDS["workload"], f, tables, last_refresh(),
                      headline=[("Open cases", sum(stage_counts.values())), ("Assessments overdue", assessments),
                                ("Reviews overdue", reviews),
                                ("Notifications past deadline", sum(unacknowledged.values()))])
@@ -418,13 +425,13 @@ def workload(user, f: Filters) -> Dashboard:
 def flows(user, f: Filters) -> Dashboard:
     _authorise(user, "flows", f)
     settings = current_app.extensions["caseflow.settings"]
-    scope = _case_filters(user, f)
     per_month = _by_month(_daily(user, f, "move", DailyCount.day, DailyCount.category))
     # Oscillating: families with N+ step-ups and step-downs in the period (the same threshold as
-    # the managers' watch list), counted live in SQL: a GROUP BY family HAVING, counted again.
-    per_family = (select(Case.family_id).join(CaseTransition, CaseTransition.case_id == Case.id)
-                  .where(*scope, CaseTransition.action.in_(("step_up", "step_down")), _in_period(CaseTransition.at, f))
-                  .group_by(Case.family_id).having(func.count() >= settings.oscillation_transitions).subquery())
+    # the managers' watch list), from the totals' moves per family per month: a GROUP BY family
+    # HAVING over a few rows per family that moved, counted again.
+    per_family = (select(DailyCount.category).where(*_daily_clauses(user, f, "move.family"))
+                  .group_by(DailyCount.category)
+                  .having(func.sum(DailyCount.n) >= settings.oscillation_transitions).subquery())
     oscillating = db.session.execute(select(func.count()).select_from(per_family)).scalar()
     reasons = {r: int(n) for r, n in _daily(user, f, "closure", DailyCount.category)}
     bands = {b: int(n) for b, n in _daily(user, f, "time_open", DailyCount.category)}
@@ -437,7 +444,8 @@ def flows(user, f: Filters) -> Dashboard:
         Table("oscillating", "Families moving back and forth", [Column("Measure", TEXT), Column("Families")],
               [[f"Families with {settings.oscillation_transitions} or more moves in the period", oscillating]],
               "Families whose cases stepped up or down at least the area's oscillation threshold "
-              "(CASEFLOW_OSCILLATION_TRANSITIONS) times in the period. Managers see who they are on the "
+              "(CASEFLOW_OSCILLATION_TRANSITIONS) times in the whole months of the period, from the daily totals "
+              "(the team holding each case at the refresh). Managers see who they are, live, on the "
               "step-up and step-down figures page.", chart=False),
         Table("closures", "Closures by reason", [Column("Reason", TEXT), Column("Cases closed")],
               [[CLOSURE_LABELS.get(r, str(r)), n] for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], str(kv[0])))],

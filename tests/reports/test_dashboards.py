@@ -58,6 +58,10 @@ def county(app) -> World:
         Spec(d(3, 2), "south", stage="closed", closed=d(7, 1), closure_reason="family_disengaged"),
         # H: triaged across the August bank holiday (north): Thursday to Tuesday is 2 working days
         Spec(d(8, 27), "north", stage="triaged", moves=[("triage", "requested", "triaged", d(9, 1))]),
+        # I: stepped down, still held by the south keyworker, opened before the period: every manager
+        # oversees a case at an unallocated stage (policy.rules.managed_cases_clause), so it is in
+        # the north manager's open cases too, though the south team holds it
+        Spec(d(2, 2), "south", stage="stepped_down", keyworker="kw_south"),
     )
     return w
 
@@ -200,18 +204,27 @@ def test_workload_counts_notifications_unacknowledged_past_their_deadline(app):
 
     past, future = datetime(2026, 7, 1, tzinfo=timezone.utc), datetime(2099, 1, 1, tzinfo=timezone.utc)
     with app.app_context():
-        for i, (recipient, deadline, acknowledged) in enumerate([
-                ("kw_north", past, None), ("kw_north", past, past), ("kw_south", past, None),
-                ("school_partner", past, None), ("kw_north", future, None)]):
+        # (recipient, deadline, acknowledged, the case: A is the north team's, C no team's yet)
+        for i, (recipient, deadline, acknowledged, case) in enumerate([
+                ("kw_north", past, None, 0), ("kw_north", past, past, 0), ("kw_south", past, None, None),
+                ("school_partner", past, None, None), ("kw_north", future, None, 0), ("kw_south", past, None, 2)]):
             db.session.add(Notification(delivery_key=f"test-{i}", recipient_id=w.users[recipient], type="partner_event",
                                         title="An event", body="x", deadline_at=deadline, acknowledged_at=acknowledged,
-                                        case_id=w.specs[0].case_id if recipient == "kw_north" else None))
+                                        case_id=w.specs[case].case_id if case is not None else None))
+        db.session.commit()
+        lead_before = dict(reports.workload(w.user("service_lead"), filters()).table("notifications").rows)
+        from caseflow.readmodels import report_aggregates
+
+        report_aggregates.refresh()  # the night's refresh counts them
         db.session.commit()
         lead = dict(reports.workload(w.user("service_lead"), filters()).table("notifications").rows)
         school = dict(reports.workload(w.user("chair"), filters()).table("notifications").rows)
         north = dict(reports.workload(w.user("manager_north"), filters()).table("notifications").rows)
-    assert lead == {"Partner event": 3} and school == {"Partner event": 3}
-    assert north == {"Partner event": 1}  # the south keyworker's and the school's are not the north team's
+    assert lead_before == {"None": 0}  # as the last refresh found them: none yet
+    assert lead == {"Partner event": 4} and school == {"Partner event": 4}
+    # the north case's and the one on a case no team holds yet (every manager oversees it); not
+    # the south keyworker's other one, nor the school's
+    assert north == {"Partner event": 2}
 
 
 @pytest.mark.parametrize("who", ["service_lead", "manager_north", "analyst"])

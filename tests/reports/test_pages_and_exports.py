@@ -231,3 +231,27 @@ def test_the_daily_totals_show_when_they_were_refreshed_and_a_refresh_brings_in_
     assert "Professional (web form),6" in fresh
     keyworker = signed_in(app, w, "kw_north")
     assert keyworker.post("/reports/demand/refresh", data={"csrf_token": csrf_token(keyworker, "/caseload")}).status_code == 403
+
+
+def test_workload_shows_the_open_cases_as_the_last_refresh_found_them_and_says_so(app):
+    """Workload's open cases are the refresh's snapshot: a case closed after the night's refresh
+    still counts until the next one, and the page says when the snapshot was taken."""
+    from sqlalchemy import select
+
+    from caseflow.cases.models import Case
+    from caseflow.core.extensions import db
+
+    w = small_county(app, n_north=7, n_south=0)
+    client = signed_in(app, w, "service_lead")
+    page = client.get(f"/reports/workload?{PERIOD}").get_data(as_text=True)
+    assert ("Open cases, caseloads, overdue work and notifications as they stood when the daily totals were last "
+            "refreshed at") in page
+    assert "Allocated,7" in client.get(f"/reports/workload/by_stage.csv?{PERIOD}").get_data(as_text=True)
+    with app.app_context():  # one case closes after the refresh
+        case = db.session.scalars(select(Case).where(Case.id == w.specs[0].case_id)).one()
+        case.stage, case.closed_at, case.closure_reason = "closed", case.opened_at, "outcomes_achieved"
+        db.session.commit()
+    assert "Allocated,7" in client.get(f"/reports/workload/by_stage.csv?{PERIOD}").get_data(as_text=True)
+    token = csrf_token(client, f"/reports/workload?{PERIOD}")
+    assert client.post(f"/reports/workload/refresh?{PERIOD}", data={"csrf_token": token}).status_code == 302
+    assert "Allocated,6" in client.get(f"/reports/workload/by_stage.csv?{PERIOD}").get_data(as_text=True)
