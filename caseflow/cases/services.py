@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from caseflow.core import stages as flow
 from caseflow.cases.models import Case
@@ -23,6 +23,10 @@ def load_case(actor, case_id: str, action: str = "case.view", purpose: str = "ca
     query = select(Case).where(Case.id == case_id)
     if history:
         query = query.options(selectinload(Case.transitions))
+    if not lock:
+        # Every case page names the family (its heading or caption): in the same statement,
+        # not a second one when the template first asks. (A write locks the case row alone.)
+        query = query.options(joinedload(Case.family))
     if lock:
         query = query.with_for_update(of=Case).execution_options(populate_existing=True)
     case = db.session.scalar(query)

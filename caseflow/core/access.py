@@ -81,7 +81,15 @@ def registered_actions() -> frozenset[str]:
     return frozenset(_RULES)
 
 
+def _unproxied(user):
+    """The user itself when given Flask-Login's current_user: views pass the proxy, and a rule
+    reads the user's role, id and team many times over, each read through the proxy a look-up."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def can(user, action: str, obj=None) -> Decision:
+    user = _unproxied(user)
     if user is None or not getattr(user, "is_authenticated", False):
         fn = _RULES.get(action)
         if fn is not None and getattr(fn, "public", False):
@@ -101,6 +109,7 @@ def require(user, action: str, obj=None, *, object_type: str | None = None,
     """Ask the policy; audit the access (granted or refused); raise AccessDenied if refused."""
     from caseflow.core import audit as audit_trail
 
+    user = _unproxied(user)
     decision = can(user, action, obj)
     if audit:
         audit_trail.record(

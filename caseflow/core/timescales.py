@@ -5,6 +5,7 @@ bank-holidays.json (no network at run time), division England and Wales.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -59,16 +60,35 @@ def today_london() -> date:
     return datetime.now(LONDON).date()
 
 
+@lru_cache(maxsize=1)
+def _weekday_bank_holidays() -> tuple[date, ...]:
+    return tuple(sorted(d for d in _bank_holidays() if d.weekday() < 5))
+
+
+def _weekdays_before(day: date) -> int:
+    """Monday-to-Friday days from 1 January of year 1 (a Monday) up to the day before `day`."""
+    weeks, rest = divmod(day.toordinal() - 1, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _working_days_in(first: date, last: date) -> int:
+    """Working days from `first` to `last`, both included (0 when last < first), counted rather
+    than walked: the front door queue asks it for every request waiting, some for months."""
+    if last < first:
+        return 0
+    holidays = _weekday_bank_holidays()
+    return (_weekdays_before(last + timedelta(days=1)) - _weekdays_before(first)
+            - (bisect_right(holidays, last) - bisect_left(holidays, first)))
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
     if end <= start:
         return 0
-    count, current = 0, start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
+    return _working_days_in(start + timedelta(days=1), end)
+
+
+WORKDAY_HOURS = 8.0  # 09:00 to 17:00 London time: the clocks change on Sunday nights, never within one
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
@@ -76,17 +96,20 @@ def working_hours_between(start: datetime, end: datetime) -> float:
     if end <= start:
         return 0.0
     start_l, end_l = to_london(start), to_london(end)
-    total = 0.0
-    day = start_l.date()
-    while day <= end_l.date():
-        if is_working_day(day):
-            open_ = datetime.combine(day, WORKDAY_START, LONDON)
-            close = datetime.combine(day, WORKDAY_END, LONDON)
-            lo, hi = max(open_, start_l), min(close, end_l)
-            if hi > lo:
-                total += (hi - lo).total_seconds() / 3600
-        day += timedelta(days=1)
-    return total
+
+    def within(day: date) -> float:  # the part of one day's working hours between the two instants
+        if not is_working_day(day):
+            return 0.0
+        lo = max(datetime.combine(day, WORKDAY_START, LONDON), start_l)
+        hi = min(datetime.combine(day, WORKDAY_END, LONDON), end_l)
+        return (hi - lo).total_seconds() / 3600 if hi > lo else 0.0
+
+    first, last = start_l.date(), end_l.date()
+    if first == last:
+        return within(first)
+    # The first and last days in part; every working day between them in full.
+    return (within(first) + WORKDAY_HOURS * _working_days_in(first + timedelta(days=1), last - timedelta(days=1))
+            + within(last))
 
 
 def working_deadline(start: datetime, working_days: int) -> datetime:

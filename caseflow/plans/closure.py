@@ -80,6 +80,19 @@ def current_extension(case_id: str) -> EngagementExtension | None:
         .order_by(EngagementExtension.until.desc()).limit(1))
 
 
+def extensions(case_id: str) -> list[EngagementExtension]:
+    """Every extension of the case's engagement period (a handful at most), oldest first."""
+    return list(db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case_id)
+                                   .order_by(EngagementExtension.granted_at)))
+
+
+def current_of(extensions: list[EngagementExtension]) -> EngagementExtension | None:
+    """current_extension, from the case's extensions already read: the latest still running."""
+    today = timescales.today_london()
+    running = [e for e in extensions if e.until >= today]
+    return max(running, key=lambda e: e.until) if running else None
+
+
 def extend_engagement(actor, case_id: str, raw: dict) -> EngagementExtension:
     """A manager keeps the case open for a family who has not engaged yet, with a reason."""
     case, _ = load_case(actor, case_id, "engagement.extend", "engagement period", lock=True)

@@ -240,11 +240,16 @@ def _tell_taf(case: Case, plan: Plan | None, key: str, title: str, body: str) ->
                family_id=case.family_id)
 
 
-def distance_travelled(case_id: str, assessment: Assessment | None = None,
+_NOT_READ = object()
+
+
+def distance_travelled(case_id: str, assessment: Assessment | None | object = _NOT_READ,
                        plan: Plan | None = None) -> list[dict]:
     """Per confirmed headline problem: the baseline score, the latest review's score (the mean
-    of its outcomes' scores) and the change. Three queries at most."""
-    assessment = assessment or db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
+    of its outcomes' scores) and the change. Three queries at most. A caller that has read the
+    case's assessment passes it, None included (a case with none is not asked about again)."""
+    if assessment is _NOT_READ:
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case_id))
     if assessment is None or assessment.status != AssessmentStatus.COMPLETE:
         return []
     plan = plan or get_plan(case_id)

@@ -24,6 +24,7 @@ class Casework:
     team: list = field(default_factory=list)
     missed_in_a_row: int = 0
     extension: EngagementExtension | None = None
+    extensions: list[EngagementExtension] = field(default_factory=list)  # every one (the chronology shows them)
     can_record: bool = False
     can_extend: bool = False
     today: date = field(default_factory=timescales.today_london)
@@ -32,11 +33,12 @@ class Casework:
 def for_case(actor, case) -> Casework:
     assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
     plan = family_plan.get_plan(case.id)
+    extensions = closure.extensions(case.id)
     return Casework(
         assessment=assessment, plan=plan,
         distance=family_plan.distance_travelled(case.id, assessment, plan),
         team=taf.members(case.id), missed_in_a_row=contacts.missed_in_a_row(case.id),
-        extension=closure.current_extension(case.id),
+        extension=closure.current_of(extensions), extensions=extensions,
         # In its monitoring period the work has closed: check-ins only (caseflow.plans.monitoring).
         can_record=bool(can(actor, "casework.record", case)) and case.is_open and case.stage != Stage.MONITORING,
         can_extend=bool(can(actor, "engagement.extend", case)) and case.is_open and case.stage != Stage.MONITORING)

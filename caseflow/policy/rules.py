@@ -61,13 +61,15 @@ def _referred_family(user, family_id: str) -> bool:
 
 def _works_with_family(user, family_id: str) -> bool:
     """Allocated keyworker, or in the team holding a case on this family."""
-    from caseflow.cases.models import Case
+    def ask() -> bool:  # the SQL is built only when not already answered (building it is not free)
+        from caseflow.cases.models import Case
 
-    clause = Case.keyworker_id == user.id
-    if user.team_id:
-        clause = clause | (Case.team_id == user.team_id)
-    return remembered(db.session, ("works_with_family", user.id, user.team_id, family_id),
-                      lambda: db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar())
+        clause = Case.keyworker_id == user.id
+        if user.team_id:
+            clause = clause | (Case.team_id == user.team_id)
+        return db.session.execute(select(exists().where(Case.family_id == family_id, clause))).scalar()
+
+    return remembered(db.session, ("works_with_family", user.id, user.team_id, family_id), ask)
 
 
 # --- consent, lawful bases and break-glass, per person ------------------------------------------
@@ -511,6 +513,17 @@ def case_decision(user, case) -> Decision:
     or a lawful basis gives their organisation; a case role adds what leading the casework needs."""
     if case is None:
         return deny("No case given.")
+    if case.id is None:
+        return _case_decision(user, case)
+    # A page asks this for every panel and link it shows (the case page: some eight times).
+    # Remembered like the look-ups it is built from (until the transaction next writes), keyed
+    # by everything of the user and the case the answer depends on besides the database.
+    key = ("case_decision", user.id, user.role, user.team_id, user.organisation_id, case.id, case.family_id,
+           case.stage, case.team_id, case.keyworker_id, case.lead_professional_id, case.social_worker_id)
+    return remembered(db.session, key, lambda: _case_decision(user, case))
+
+
+def _case_decision(user, case) -> Decision:
     if user.role == Role.TEAM_MANAGER:
         decision = _manager_decision(user, case)
     else:

@@ -26,7 +26,8 @@ def show(case_id):
     keyworker = directory.get_user(case.keyworker_id)
     work = summary.for_case(current_user, case)
     entries, older_entries = chronology.recent(current_user, case.id, CHRONOLOGY_ON_CASE_PAGE,
-                                               opened=(case, view.decision), assessment=work.assessment)
+                                               opened=(case, view.decision), assessment=work.assessment,
+                                               extensions=work.extensions)
     return render_template("cases/show.html", case=case, view=view, actions=view.actions,
                            timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries, older_entries=older_entries,
                            chronology_link=older_entries and bool(can(current_user, "casework.view", case)),

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import inspect, null, select
 
 from caseflow.core import stages as flow, timescales
 from caseflow.auth.models import User
@@ -70,16 +69,18 @@ def chronology(actor, case_id: str, action: str = "casework.view", *, opened: tu
 
 def recent(actor, case_id: str, newest: int, action: str = "case.view", *,
            opened: tuple[Case, Decision] | None = None,
-           assessment: Assessment | None | object = NOT_READ) -> tuple[list[Entry], bool]:
+           assessment: Assessment | None | object = NOT_READ,
+           extensions: list | object = NOT_READ) -> tuple[list[Entry], bool]:
     """The newest entries of the timeline, oldest first, and whether there are older ones: the
     case page, which a case years long would otherwise fill with every visit and notification.
     The sources that grow with the case's length (contacts, reviews, addenda, notifications) are
     read newest first, `newest` + 1 rows each, so the page reads the same whatever the length."""
-    _, entries = _timeline(actor, case_id, action, opened, assessment, newest=newest + 1)
+    _, entries = _timeline(actor, case_id, action, opened, assessment, newest=newest + 1, extensions=extensions)
     return entries[-newest:], len(entries) > newest
 
 
-def _timeline(actor, case_id, action, opened, assessment, newest: int | None) -> tuple[Case, list[Entry]]:
+def _timeline(actor, case_id, action, opened, assessment, newest: int | None,
+              extensions: list | object = NOT_READ) -> tuple[Case, list[Entry]]:
     """The merged timeline. The case page asks with "case.view": a partner then sees what
     happened and when, with the detail withheld by category (and saying so). Each entry follows
     the rule for its own data: moves into or out of social care, and decisions to step up, are
@@ -88,7 +89,8 @@ def _timeline(actor, case_id, action, opened, assessment, newest: int | None) ->
     and the keyworker's notes are case notes.
 
     A page that has already opened the case (the policy asked, the read audited) passes it as
-    `opened`, and the case's assessment if it read it, so the case is not read and audited twice."""
+    `opened`, and the case's assessment and engagement extensions if it read them, so the case
+    is not read and audited twice."""
     case, decision = opened if opened is not None else load_case(actor, case_id, action, "case chronology")
     notes_ok = "case_notes" in decision.categories
     referral_ok = "referral" in decision.categories
@@ -147,24 +149,33 @@ def _timeline(actor, case_id, action, opened, assessment, newest: int | None) ->
             .join(Contact, Contact.id == ContactPractitioner.contact_id).where(Contact.case_id == case.id)):
         went.setdefault(contact_id, []).append(user_id)
     joint: dict[int, list[str]] = {}  # entry -> the practitioners who went with the recorder
-    for c in db.session.scalars(_newest(select(Contact).where(Contact.case_id == case.id).options(lazyload(Contact.practitioners)),
-                                             newest, Contact.occurred_on, Contact.recorded_at)):
+    # The sources that grow with the case are read as rows of the columns shown, not as objects:
+    # a page shows forty of each, and objects would decrypt what it never shows (a contact's next
+    # steps, a notification's body) and what this reader may not see (notes without case notes).
+    notes = (lambda column: column) if notes_ok else (lambda column: null().label(column.key))
+    for c in db.session.execute(_newest(
+            select(Contact.id, Contact.occurred_on, Contact.recorded_at, Contact.contact_type,
+                   notes(Contact.notes), Contact.recorded_by_id).where(Contact.case_id == case.id),
+            newest, Contact.occurred_on, Contact.recorded_at)):
         entries.append(Entry(c.occurred_on, timescales.to_london(c.recorded_at), "contact",
-                             CONTACT_TYPES.get(c.contact_type, c.contact_type),
-                             c.notes if notes_ok else None, c.recorded_by_id))
+                             CONTACT_TYPES.get(c.contact_type, c.contact_type), c.notes, c.recorded_by_id))
         if c.id in went:
             joint[id(entries[-1])] = went[c.id]
-    for r in db.session.scalars(_newest(select(Review).where(Review.case_id == case.id), newest,
-                                            Review.held_on, Review.recorded_at)):
+    for r in db.session.execute(_newest(
+            select(Review.held_on, Review.recorded_at, Review.decision, notes(Review.notes), Review.recorded_by_id)
+            .where(Review.case_id == case.id), newest, Review.held_on, Review.recorded_at)):
         entries.append(Entry(r.held_on, timescales.to_london(r.recorded_at), "review",
                              f"TAF review: {REVIEW_DECISIONS[r.decision].split(':')[0].lower()}",
-                             r.notes if notes_ok else None, r.recorded_by_id))
-    for e in db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case.id)):
+                             r.notes, r.recorded_by_id))
+    if extensions is NOT_READ:
+        extensions = db.session.scalars(select(EngagementExtension).where(EngagementExtension.case_id == case.id))
+    for e in extensions:
         add(e.granted_at, "engagement", f"Engagement period extended to {timescales.format_uk_date(e.until)}",
             e.reason if notes_ok else None, e.granted_by_id)
     if notes_ok:  # what others were told is theirs, and may say more than this reader may see
-        for n in db.session.scalars(_newest(select(Notification).where(Notification.case_id == case.id), newest,
-                                                    Notification.created_at)):
+        for n in db.session.execute(_newest(
+                select(Notification.created_at, Notification.title, Notification.recipient_id)
+                .where(Notification.case_id == case.id), newest, Notification.created_at)):
             # A notification's title can name a child (a school's Operation Encompass notice):
             # partners see that one was sent, not what it said.
             add(n.created_at, "notification", "Notification" if per_person else f"Notification: {n.title}", None,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from caseflow.core import stages as flow, timescales
 from caseflow.cases.amendments import DecisionMade
@@ -155,19 +155,28 @@ def register_milestone(name: str, first_reached: FirstReached) -> None:
     _milestone_lookups[name] = first_reached
 
 
+_MILESTONE_ACTIONS = ("triage", "signpost", "step_up", "allocate")
+
+
 def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
     """Working days from the request to triage, to panel and to allocation, per case (None: not
     yet). Two queries however many cases, so lists can show it on every row."""
     ids = [c.id for c in cases]
     if not ids:
         return {}
+    return _timeliness(cases, db.session.execute(
+        select(CaseTransition.case_id, CaseTransition.action, CaseTransition.at)
+        .where(CaseTransition.case_id.in_(ids), CaseTransition.action.in_(_MILESTONE_ACTIONS))
+        .order_by(CaseTransition.at)))
+
+
+def _timeliness(cases: list[Case], transitions) -> dict[str, dict[str, int | None]]:
+    """timeliness_many from the cases' (case id, action, at) transitions, oldest first."""
+    ids = [c.id for c in cases]
     reached: dict[str, dict[str, datetime]] = {"to_triage": {}, "to_allocation": {}}
-    for case_id, action, at in db.session.execute(
-            select(CaseTransition.case_id, CaseTransition.action, CaseTransition.at)
-            .where(CaseTransition.case_id.in_(ids),
-                   CaseTransition.action.in_(["triage", "signpost", "step_up", "allocate"]))
-            .order_by(CaseTransition.at)):
-        reached["to_allocation" if action == "allocate" else "to_triage"].setdefault(case_id, at)
+    for case_id, action, at in transitions:
+        if action in _MILESTONE_ACTIONS:
+            reached["to_allocation" if action == "allocate" else "to_triage"].setdefault(case_id, at)
     for name in MILESTONES:
         if name not in reached:
             if name not in _milestone_lookups:  # a wrong figure would look plausible: fail loudly
@@ -186,6 +195,9 @@ def timeliness_many(cases: list[Case]) -> dict[str, dict[str, int | None]]:
 
 
 def timeliness(case: Case) -> dict[str, int | None]:
+    if "transitions" not in inspect(case).unloaded:  # the case page loaded them with the case
+        return _timeliness([case], sorted(((case.id, t.action, t.at) for t in case.transitions),
+                                          key=lambda row: row[2]))[case.id]
     return timeliness_many([case])[case.id]
 
 

@@ -181,3 +181,26 @@ def test_a_short_case_page_shows_its_whole_chronology_without_the_note(api, fact
     sign_in(client, p["sam"])
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-testid="chronology-older"' not in page and "Request for help" in page
+
+
+def test_the_case_page_reads_each_thing_once(api, factory, app, client):
+    """The case page asks the policy about the case for every panel and link it shows, and its
+    summary and chronology draw on the same records (engagement extensions, the transitions,
+    the assessment): no statement is sent twice, and the family comes with the case (issue 16:
+    every statement is CPU on a two-core county server)."""
+    from collections import Counter
+
+    from tests.conftest import sign_in
+
+    p, t, case_id, plan = reviewing_case(api, factory)
+    assert api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan)).status_code == 201
+    assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
+        "date": TODAY.isoformat(), "type": "home_visit", "notes": "Visit"}).status_code == 201
+    sign_in(client, p["sam"])
+    with app.app_context(), count_queries() as statements:
+        page = client.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and "TAF review" in page.get_data(as_text=True)
+    repeated = {s: n for s, n in Counter(" ".join(s.split()) for s in statements).items() if n > 1}
+    assert repeated == {}
+    # The family's name comes with the case, not from a read of its own when the page names it.
+    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT FAMILIES.")]
