@@ -398,6 +398,24 @@ def import_group():
     """Bring data in from other systems."""
 
 
+def _importing_user(by_email: str, authorise):
+    """The user an import command acts as (--by): they must exist and the import's own policy
+    rule (`authorise`, which raises AccessDenied) must let them, or the command stops."""
+    from sqlalchemy import select
+
+    from caseflow.auth.models import User
+    from caseflow.core.access import AccessDenied
+
+    actor = db.session.scalar(select(User).where(User.email == by_email.strip().lower()))
+    if actor is None:
+        _fail(f"no user has the email {by_email}")
+    try:
+        authorise(actor)
+    except AccessDenied as exc:
+        _fail(str(exc))
+    return actor
+
+
 @import_group.command("migration")
 @click.argument("bundle", type=click.Path(exists=True, path_type=Path))
 @click.option("--source-system", required=True,
@@ -410,20 +428,10 @@ def import_migration(bundle, source_system, by_email, dry_run, batch_size):
     """Import BUNDLE (a directory or zip of CSV files: docs/migration-bundle.md) from the case
     management system the area used before. The whole bundle is checked first; nothing is written
     unless it has no problems. Running it again changes nothing already imported."""
-    from sqlalchemy import select
-
-    from caseflow.auth.models import User
-    from caseflow.core.access import AccessDenied
     from caseflow.imports import bundle as bundles, migration
 
     settings = current_app.extensions["caseflow.settings"]
-    actor = db.session.scalar(select(User).where(User.email == by_email.strip().lower()))
-    if actor is None:
-        _fail(f"no user has the email {by_email}")
-    try:
-        migration.authorise(actor)
-    except AccessDenied as exc:
-        _fail(str(exc))
+    actor = _importing_user(by_email, migration.authorise)
     source = bundles.open_source(bundle)
     try:
         report = bundles.check(source, settings.import_max_file_mb * 1024 * 1024,
@@ -470,20 +478,12 @@ def import_feed(source, file, by_email, dry_run):
     the good rows kept; running it again changes nothing already imported."""
     from sqlalchemy import or_, select
 
-    from caseflow.auth.models import User
-    from caseflow.core.access import AccessDenied
     from caseflow.core.errors import ServiceValidationError
     from caseflow.imports import feed_services
     from caseflow.imports.models import FeedSource, ImportJob, ImportStatus
     from caseflow.jobs import run_import
 
-    actor = db.session.scalar(select(User).where(User.email == by_email.strip().lower()))
-    if actor is None:
-        _fail(f"no user has the email {by_email}")
-    try:
-        feed_services.authorise(actor)
-    except AccessDenied as exc:
-        _fail(str(exc))
+    actor = _importing_user(by_email, feed_services.authorise)
     feed = db.session.scalar(select(FeedSource).where(or_(FeedSource.name == source, FeedSource.id == source)))
     if feed is None:
         _fail(f"no partner data feed is named {source!r} (see Imports -> Partner data feeds)")
