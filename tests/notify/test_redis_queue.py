@@ -177,8 +177,9 @@ def test_redis_down_at_submission_delivers_in_process_and_never_twice(api, facto
         wait_for(lambda: _answers(port), what="redis-server to start")
         worker = start_worker(app, url, burst=True)
         try:
-            # Generous: on a loaded CI machine (a browser test beside it) starting the worker
-            # process and its app once took over 60 s; the figure that matters is the counts below.
+            # Generous: on a loaded CI machine the burst worker once did not finish within 60 s
+            # (cause not yet known; its output is printed if it happens again). What the test
+            # asserts is the counts below, not the worker's speed.
             code = worker.wait(timeout=180)
         except subprocess.TimeoutExpired:
             worker.kill()
