@@ -39,6 +39,21 @@ def _incremental_equals_full(as_of: date) -> tuple[dict, int]:
     return incremental, recomputed
 
 
+def _evidence_for_three(school_people, work_people, crime_people, attendance):
+    """The three families' evidence: the child's attendance for the first len(attendance) terms;
+    the parent off JSA into a job (no end date: still in work) 20 days after the plan; three
+    anti-social behaviour incidents before the plan. Returns the day the job started."""
+    for (start, end), pct in zip(TERMS, attendance):
+        _evidence(school_people["child"], "attendance", start, end, pct)
+    job = PLAN_AGREED + timedelta(days=20)
+    _evidence(work_people["parent"], "benefit_claim", PLAN_AGREED - timedelta(days=300), job - timedelta(days=1),
+              code="jsa")
+    _evidence(work_people["parent"], "employment", job)
+    for days in (40, 90, 150):
+        _evidence(crime_people["child"], "asb", PLAN_AGREED - timedelta(days=days))
+    return job
+
+
 def _evidence(person_id, kind, start, end=None, value=None, code=None):
     from caseflow.auth.models import User
     from caseflow.outcomes.models import Evidence
@@ -73,14 +88,7 @@ def test_an_incremental_run_equals_a_full_recompute_through_sustain_dates_and_un
     crime_case, crime, crime_people = families["crime"]
     with app.app_context():
         # The school's first two terms arrive; a job starts with no end date (still in work).
-        for (start, end), pct in zip(TERMS[:2], (94, 96)):
-            _evidence(school_people["child"], "attendance", start, end, pct)
-        job = PLAN_AGREED + timedelta(days=20)
-        _evidence(work_people["parent"], "benefit_claim", PLAN_AGREED - timedelta(days=300), job - timedelta(days=1),
-                  code="jsa")
-        _evidence(work_people["parent"], "employment", job)
-        for days in (40, 90, 150):
-            _evidence(crime_people["child"], "asb", PLAN_AGREED - timedelta(days=days))
+        job = _evidence_for_three(school_people, work_people, crime_people, (94, 96))
         db.session.commit()
 
         first_day = PLAN_AGREED + timedelta(days=60)
@@ -135,14 +143,7 @@ def test_a_claims_run_shared_among_worker_processes_equals_one_process(app, fami
     _, crime, crime_people = families["crime"]
     with app.app_context():
         assert usable_workers(2) == 2 or (os.cpu_count() or 1) == 1
-        for (start, end), pct in zip(TERMS, (94, 96, 97)):
-            _evidence(school_people["child"], "attendance", start, end, pct)
-        job = PLAN_AGREED + timedelta(days=20)
-        _evidence(work_people["parent"], "benefit_claim", PLAN_AGREED - timedelta(days=300), job - timedelta(days=1),
-                  code="jsa")
-        _evidence(work_people["parent"], "employment", job)
-        for days in (40, 90, 150):
-            _evidence(crime_people["child"], "asb", PLAN_AGREED - timedelta(days=days))
+        _evidence_for_three(school_people, work_people, crime_people, (94, 96, 97))
         outcomes_plan.current()
         db.session.commit()
         analyst = db.session.scalar(select(User).where(User.role == "analyst"))
