@@ -1,6 +1,8 @@
 """The `caseflow` command (API.md, "Command line"): deployment scripts rely on these verbs."""
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from pathlib import Path
 
@@ -233,6 +235,9 @@ def worker(burst):
     from caseflow.core.readiness import refuse_to_start_unless_fit
 
     app = current_app._get_current_object()
+    # `kill -USR1 <pid>` prints every thread's stack to the worker's output (stderr) and the
+    # worker carries on: how an operator sees where a worker that seems stuck is waiting.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     refuse_to_start_unless_fit(app)  # wrong keys or an unmigrated database: stop, say why
     if not current_app.extensions["caseflow.settings"].redis_url:
         click.echo("CASEFLOW_REDIS_URL is not set: deliveries run in-process; sweeping retries and escalations.")

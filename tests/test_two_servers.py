@@ -112,15 +112,17 @@ def _start_servers(app, tmp_path, redis_url: str | None) -> tuple[list[int], lis
         })
         if redis_url:
             env["CASEFLOW_REDIS_URL"] = redis_url
+        # Output to files, not pipes: a pipe nobody reads fills at 64 KB (a log line a request)
+        # and the server then blocks mid-request.
         servers.append(subprocess.Popen(
             [GUNICORN, "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", "caseflow.wsgi:app"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+            env=env, stdout=(tmp_path / f"server-{n}.log").open("wb"), stderr=subprocess.STDOUT))
         if n == 0 and redis_url:  # the production profile: a queue worker beside the web servers (/readyz asks for one)
             servers.append(subprocess.Popen([str(Path(sys.executable).parent / "caseflow"), "worker"], env=env,
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+                                            stdout=(tmp_path / "worker.log").open("wb"), stderr=subprocess.STDOUT))
     try:
         for server, port in zip([s for s in servers if "gunicorn" in s.args[0]], ports):
-            _wait_ready(server, port)
+            _wait_ready(server, port, tmp_path / f"server-{ports.index(port)}.log")
     except BaseException:
         _stop(servers)
         raise
@@ -152,11 +154,11 @@ def two_servers(app, tmp_path):
         redis_db.clear()
 
 
-def _wait_ready(server: subprocess.Popen, port: int) -> None:
+def _wait_ready(server: subprocess.Popen, port: int, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError("gunicorn exited: " + server.stdout.read().decode())
+            raise AssertionError("gunicorn exited: " + log.read_text(errors="replace"))
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/readyz")

@@ -844,7 +844,10 @@ class History:
                  "early help service function")
         if decision == "panel":
             transitions.append((current, "triaged", "triage", officer.id, moment))
-            transitions.append(("triaged", "awaiting_panel", "send_to_panel", officer.id, moment))
+            # Sent to panel as part of the same decision, a moment after it (as in the app): the same
+            # instant would leave the two moves in no defined order in the case's history.
+            transitions.append(("triaged", "awaiting_panel", "send_to_panel", officer.id,
+                                moment + timedelta(milliseconds=1)))
             return "awaiting_panel"
         if decision == "signpost":
             transitions.append((current, "signposted", "signpost", officer.id, moment))
