@@ -24,7 +24,8 @@ How they join the chain depends on the database:
   free chains its events in its own commit, as on SQLite. A request that gets the lock to find its events already sealed
   by another's batch commits nothing. Each request still returns only once its events are on the
   chain; events left pending by a process that died between its commit and its seal are sealed
-  by the worker's sweep (`seal_pending`).
+  by the worker's sweep (`seal_pending`). A bulk batch (`COPY_FROM` events or more: a claims
+  run's worker) waits for the lock instead of staging, so its events are written once.
 """
 from __future__ import annotations
 
@@ -376,9 +377,16 @@ def _chain_before_commit(session):
     # chaining there would hold the chain's lock for the rest of the request.
     if session.in_nested_transaction():
         return
-    if session.info.get(_PENDING_KEY):
+    pending = session.info.get(_PENDING_KEY)
+    if pending:
         session.flush()  # the transaction's own changes first, outside the chain's lock
-        if _seals_after_commit(session) and not session.execute(
+        if _seals_after_commit(session) and len(pending) >= COPY_FROM:
+            # A bulk batch (a claims run's worker): wait the moment the chain is busy rather than
+            # stage. Staged, its hundreds of events would be written twice (into audit_pending,
+            # then onto the chain), which cost a two-worker run more than the wait does.
+            session.execute(select(func.pg_advisory_xact_lock(SEAL_LOCK)))
+            chain_pending(session)
+        elif _seals_after_commit(session) and not session.execute(
                 select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
             stage_pending(session)  # another transaction is on the chain: seal after committing
             session.info[_SEAL_CONNECTION_KEY] = session.connection()

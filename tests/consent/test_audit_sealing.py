@@ -128,3 +128,33 @@ def test_a_batch_of_many_events_is_chained_in_one_copy_and_verifies(app):
         assert [r.family_id for r in rows] == families
         assert all(r.categories == ["education", "police"] and r.at.tzinfo is not None for r in rows)
         assert verify_chain().ok
+
+
+def test_a_bulk_batch_finding_the_chain_busy_waits_and_writes_its_events_once(app, app_ctx):
+    """A claims run's worker commits hundreds of events while another transaction holds the
+    chain: it waits for the chain rather than staging, so nothing passes through audit_pending
+    (written twice), and its events arrive in order once the chain is free."""
+    families = [f"fam{n:05d}" for n in range(audit.COPY_FROM)]
+    finished: list[bool] = []
+
+    def bulk_commit():
+        with app.app_context():
+            audit.record_reads("analyst@example.gov.uk", "outcomes.claim.propose", "outcome_claim", families,
+                               categories=["education"], purpose="payment by results claim")
+            db.session.commit()
+            finished.append(True)
+            db.session.remove()
+
+    with db.engine.connect() as busy:
+        busy.execute(select(func.pg_advisory_xact_lock(audit.SEAL_LOCK)))
+        worker = threading.Thread(target=bulk_commit)
+        worker.start()
+        time.sleep(1.0)
+        assert finished == [] and _count(PendingAuditEvent) == 0  # waiting, not staged
+        busy.rollback()
+    worker.join(timeout=30)
+    assert finished == [True] and _count(PendingAuditEvent) == 0
+    chained = db.session.scalars(select(AuditEvent.family_id).where(AuditEvent.action == "outcomes.claim.propose")
+                                 .order_by(AuditEvent.seq)).all()
+    assert chained == families
+    assert verify_chain().ok
