@@ -156,13 +156,37 @@ def run_feed_import(job) -> None:
         db.session.commit()
 
 
+# How long the worker's command listener (RQ's pubsub thread) sleeps between looks. RQ uses 60 s
+# and relies on Redis's reply to its UNSUBSCRIBE waking the thread at shutdown; with redis-py 8.2,
+# whose PubSubWorkerThread.stop() waits for the thread, a reply read before the stop left the
+# thread asleep for the rest of the 60 s and every worker stop (SIGTERM, the end of --burst) took
+# up to a minute: on a loaded machine, longer than systemd or the tests wait. One look a second
+# costs nothing and bounds a stop to about a second.
+COMMAND_LISTENER_SLEEP_SECONDS = 1.0
+
+
+def _worker_class():
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        """RQ's SimpleWorker (jobs in this process, in its app context), whose command listener
+        wakes every COMMAND_LISTENER_SLEEP_SECONDS."""
+
+        def subscribe(self):
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=COMMAND_LISTENER_SLEEP_SECONDS, daemon=True,
+                exception_handler=self._pubsub_exception_handler)
+
+    return Worker
+
+
 def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
     """`caseflow worker`: an RQ worker whose jobs run in this app's context, beside a sweeper
     thread that queues what the outbox still holds (Redis was down; a worker died mid-job;
     retries whose backoff has passed) and escalates notifications past their deadline."""
     import threading
-
-    from rq import SimpleWorker
 
     settings = current_app.extensions["caseflow.settings"]
     app = current_app._get_current_object()
@@ -172,7 +196,7 @@ def run_worker(burst: bool = False, sweep_every: float = 2.0) -> None:
         sweeper.start()
     else:
         sweep_once(app)
-    worker = SimpleWorker([QUEUE_NAME], connection=redis_connection(settings.redis_url))
+    worker = _worker_class()([QUEUE_NAME], connection=redis_connection(settings.redis_url))
     try:
         worker.work(burst=burst, logging_level="WARNING")
     finally:

@@ -46,3 +46,29 @@ def test_a_delivery_job_queued_under_its_old_name_before_an_upgrade_still_runs()
 
     assert queue.resolve("caseflow.notify.outbox.run") is dispatcher.run
     assert queue.resolve("caseflow.notify.outbox.route_pending") is dispatcher.route_pending
+
+
+def test_a_worker_stops_within_seconds_even_when_its_listener_has_read_the_unsubscribe_reply():
+    """At every stop (SIGTERM, the end of --burst) RQ unsubscribes the worker's command listener
+    and waits for its thread. When the thread reads Redis's reply before being told to stop (a
+    loaded machine), it goes back to sleep: with RQ's 60 s listener sleep and redis-py 8.2's
+    waiting stop(), the worker then took a minute to stop. Ours wakes every second."""
+    import time
+
+    conn = _redis_or_skip()
+    worker = jobs._worker_class()(["caseflow-test-listener"], connection=conn)
+    worker.subscribe()
+    time.sleep(0.3)  # the listener is up and waiting
+    send_unsubscribe = worker.pubsub.unsubscribe
+
+    def unsubscribe_then_lose_the_race(*args, **kwargs):
+        sent = send_unsubscribe(*args, **kwargs)
+        time.sleep(0.5)  # the listener reads the reply and sleeps again before stop() is called
+        return sent
+
+    worker.pubsub.unsubscribe = unsubscribe_then_lose_the_race
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 10
+    assert not worker.pubsub_thread.is_alive()
+    redis_db.clear()

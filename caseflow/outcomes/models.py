@@ -46,7 +46,10 @@ class Evidence(Base):
 
     __tablename__ = "outcome_evidence"
     __table_args__ = (
-        Index("ix_outcome_evidence_person_kind", "person_id", "kind", "period_start"),
+        # Covering (PostgreSQL): the claims run reads a household's evidence by index alone
+        # (migration 0029).
+        Index("ix_outcome_evidence_person_kind", "person_id", "kind", "period_start",
+              postgresql_include=["period_end", "value", "code"]),
         UniqueConstraint("source_organisation_id", "source_row_key", name="uq_outcome_evidence_source_row"),
     )
 
