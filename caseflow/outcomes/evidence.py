@@ -82,8 +82,25 @@ class BulkResult:
     conflicts: list[int] = field(default_factory=list)  # lines whose key was sent before about someone else
 
 
+def held_rows(organisation_id: str, keys: list[str]) -> dict:
+    """The evidence rows already held under these row keys from this organisation, by key
+    (read once per batch: the feed writer needs them to keep earlier links, record_bulk to
+    update rather than add)."""
+    table = Evidence.__table__
+    held = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for row in db.session.execute(select(table.c.id, table.c.source_row_key, table.c.person_id,
+                                             *[table.c[name] for name in BULK_FIELDS])
+                                      .where(table.c.source_organisation_id == organisation_id,
+                                             table.c.source_row_key.in_(chunk))):
+            held[row.source_row_key] = row
+    return held
+
+
 def record_bulk(actor, rows: list[dict], *, organisation_id: str, source_reference: str,
-                purpose: str = "partner data feed", matched_by_officer: bool = False) -> BulkResult:
+                purpose: str = "partner data feed", matched_by_officer: bool = False,
+                held: dict | None = None) -> BulkResult:
     """Many measurements from one partner file, written set-wise with the rules of `record()`:
     the policy is asked (for each kind of evidence in the batch) before anything is written
     (`matched_by_officer`: a front-door officer confirmed which person a held row is about);
@@ -91,7 +108,8 @@ def record_bulk(actor, rows: list[dict], *, organisation_id: str, source_referen
     alone when nothing changed) rather than added again, and a key that named someone else is
     refused; every family touched gets an audit event and its progress recomputed.
 
-    Each row: person_id, kind, period_start, period_end, value, code, source_row_key, line."""
+    Each row: person_id, kind, period_start, period_end, value, code, source_row_key, line.
+    `held`: what held_rows() returned for these rows' keys, when the caller has read it already."""
     result = BulkResult()
     if not rows:
         return result
@@ -100,15 +118,7 @@ def record_bulk(actor, rows: list[dict], *, organisation_id: str, source_referen
                                                     "matched_by_officer": matched_by_officer},
                 object_type="person", purpose=purpose, audit=False)
     table = Evidence.__table__
-    keys = [r["source_row_key"] for r in rows]
-    existing = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        for row in db.session.execute(select(table.c.id, table.c.source_row_key, table.c.person_id,
-                                             *[table.c[name] for name in BULK_FIELDS])
-                                      .where(table.c.source_organisation_id == organisation_id,
-                                             table.c.source_row_key.in_(chunk))):
-            existing[row.source_row_key] = row
+    existing = dict(held) if held is not None else held_rows(organisation_id, [r["source_row_key"] for r in rows])
     inserts, updates = [], []
     now = utcnow()
     for r in rows:
