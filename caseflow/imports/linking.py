@@ -441,8 +441,13 @@ def _decide_row(line: int, group: list[tuple]) -> RowDecision:
         return RowDecision(line, MatchStatus.NEW, None, None, [])
     best = scored[0]
     levels = {"given": best[8], "family": best[9], "dob": best[10], "postcode": best[11], "sex": best[12]}
-    runner_up = scored[1][7] if len(scored) > 1 else None
-    status = matching.decide(levels, best[7], runner_up, bool(best[13]), bool(best[28]))
+    runner_up, runner_up_levels = None, None
+    if len(scored) > 1:
+        second = scored[1]
+        runner_up = second[7]
+        runner_up_levels = {"given": second[8], "family": second[9], "dob": second[10], "postcode": second[11],
+                            "sex": second[12]}
+    status = matching.decide(levels, best[7], runner_up, bool(best[13]), bool(best[28]), runner_up_levels)
     if status == MatchStatus.LINKED:
         scored = scored[:1]  # a link keeps only the person linked: the others' reasons are not needed
     candidates = [{"person_id": g[6], "score": round(min(1.0, g[7] / (2 * matching.MAX_SCORE)), 3),

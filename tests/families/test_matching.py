@@ -155,6 +155,31 @@ def test_twins_with_different_names_are_not_confused(walsh):
     assert result.status == "linked" and result.person_id == twin.id
 
 
+def test_twins_whose_names_are_both_near_the_submitted_one_go_to_review(walsh):
+    """"Bill" Walsh could be either twin, William or Bilal: a person looks, offered both."""
+    fam, _ = walsh
+    william = person(fam, "William", "Walsh", date(2017, 3, 8), sex="male")
+    bilal = person(fam, "Bilal", "Walsh", date(2017, 3, 8), sex="male")
+    db.session.commit()
+    result = match(given_name="Bill", family_name="Walsh", date_of_birth=date(2017, 3, 8),
+                   postcode="NS1 4AB", sex="male")
+    assert result.status == "needs_review"
+    assert {william.id, bilal.id} <= {c.person_id for c in result.candidates}
+
+
+def test_an_exact_match_with_a_namesake_sibling_born_a_day_apart_goes_to_review(walsh):
+    """Two held children share name and address, born a day apart: a record exactly like one of
+    them may be the other with the date mistyped by one digit."""
+    fam, _ = walsh
+    elder = person(fam, "Jordan", "Walsh", date(2019, 5, 30))
+    younger = person(fam, "Jordan", "Walsh", date(2019, 5, 31))
+    db.session.commit()
+    result = match(given_name="Jordan", family_name="Walsh", date_of_birth=date(2019, 5, 31),
+                   postcode="NS1 4AB", sex="female")
+    assert result.status == "needs_review"
+    assert {elder.id, younger.id} <= {c.person_id for c in result.candidates}
+
+
 def test_a_different_nhs_number_blocks_an_automatic_link(walsh):
     _, people = walsh
     result = match(given_name="Leah", family_name="Walsh", date_of_birth=date(2011, 6, 2),

@@ -94,3 +94,46 @@ def test_the_shared_rule_sends_doubt_to_a_person():
     assert decide(strong, 22.0, conflicting_id=True) == MatchStatus.NEEDS_REVIEW
     assert decide(strong | {"given": "differ"}, 12.0) == MatchStatus.NEEDS_REVIEW
     assert decide(strong, 10.0) == MatchStatus.NEW
+    # A near double behind the best (a twin with a near name, a namesake born a day apart),
+    # however far behind on score, is doubt.
+    assert decide(strong, 22.0, runner_up=12.0, runner_up_levels=strong | {"dob": "near"}) == MatchStatus.NEEDS_REVIEW
+    assert decide(strong | {"given": "typo"}, 20.0, runner_up=15.0,
+                  runner_up_levels=strong | {"given": "nickname"}) == MatchStatus.NEEDS_REVIEW
+    # A sibling who is not a near double (another first name) leaves the link alone.
+    assert decide(strong, 22.0, runner_up=12.0, runner_up_levels=strong | {"given": "differ"}) == MatchStatus.LINKED
+
+
+def test_the_bulk_linker_sends_a_row_with_a_near_double_to_review(app, tmp_path):
+    """The two wrong links seen at 1,000,000 rows: a row exactly like one William Wells when a
+    namesake sister at the same address was born the day before (it was about her, the date
+    mistyped), and "Bill" Lane when twins William and Bilal Lane are held. Both now wait for a
+    person, with both doubles offered."""
+    from datetime import date
+
+    held = [("p-wells-30", "William", "Wells", date(2019, 5, 30), "female", "NS34 3RP"),
+            ("p-wells-31", "William", "Wells", date(2019, 5, 31), "female", "NS34 3RP"),
+            ("p-lane-w", "William", "Lane", date(2009, 9, 9), "male", "NS33 4FF"),
+            ("p-lane-b", "Bilal", "Lane", date(2009, 9, 9), "male", "NS33 4FF"),
+            ("p-other", "Grace", "Wells", date(1990, 1, 4), "female", "NS34 3RP")]
+    rows = [(2, {"given_name": "William", "family_name": "Wells", "date_of_birth": date(2019, 5, 31),
+                 "postcode": "NS34 3RP", "sex": "female", "nhs_number": None, "upn": None}),
+            (3, {"given_name": "Bill", "family_name": "Lane", "date_of_birth": date(2009, 9, 9),
+                 "postcode": "NS33 4FF", "sex": "male", "nhs_number": None, "upn": None}),
+            (4, {"given_name": "Grace", "family_name": "Wells", "date_of_birth": date(1990, 1, 4),
+                 "postcode": "NS34 3RP", "sex": "female", "nhs_number": None, "upn": None})]
+    linker = linking.BulkLinker(str(tmp_path))
+    try:
+        linker.add_people([(pid, g, f, normalise_name(g), normalise_name(f), dob, normalise_postcode(pc), sex, None, None)
+                           for pid, g, f, dob, sex, pc in held])
+        linker.add_rows([(line, identity, f"key-{line}", {"period_start": date(2026, 1, 5), "period_end": None,
+                                                         "value": 95.0, "code": None, "row_id": str(line)})
+                         for line, identity in rows])
+        linker.link()
+        decided = {d.line: d for d in linker.decisions()}
+    finally:
+        linker.close()
+    assert decided[2].status == MatchStatus.NEEDS_REVIEW
+    assert {c["person_id"] for c in decided[2].candidates} >= {"p-wells-30", "p-wells-31"}
+    assert decided[3].status == MatchStatus.NEEDS_REVIEW
+    assert {c["person_id"] for c in decided[3].candidates} >= {"p-lane-w", "p-lane-b"}
+    assert decided[4].status == MatchStatus.LINKED and decided[4].person_id == "p-other"  # no double: linked
