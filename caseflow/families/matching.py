@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import jellyfish
@@ -192,13 +192,23 @@ def _given_level(a: str, b: str) -> str:
     return "typo" if sim >= 0.92 else "similar" if sim >= 0.84 else "differ"
 
 
+# A match at county scale scores several hundred candidates, and the same surnames and dates of
+# birth recur among them: their parts and digits are worked out once per process.
+@lru_cache(maxsize=1 << 16)
+def _surname_parts(raw: str | None) -> frozenset[str]:
+    return frozenset(normalise_name(p) for p in re.split(r"[\s-]+", raw or "") if p) - {""}
+
+
+@lru_cache(maxsize=1 << 16)
+def _dob_digits(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
 def _family_level(a: str, b: str, raw_a: str, raw_b: str) -> str:
     if a and a == b:
         return "exact"
     # Double-barrelled or changed surnames: one shared part counts as a near match.
-    parts_a = {normalise_name(p) for p in re.split(r"[\s-]+", raw_a or "") if p}
-    parts_b = {normalise_name(p) for p in re.split(r"[\s-]+", raw_b or "") if p}
-    if parts_a & parts_b - {""}:
+    if _surname_parts(raw_a) & _surname_parts(raw_b):
         return "typo"
     sim = _similarity(a, b)
     return "typo" if sim >= 0.92 else "similar" if sim >= 0.84 else "differ"
@@ -211,8 +221,7 @@ def _dob_level(a: date | None, b: date | None) -> str:
         return "exact"
     if a.year == b.year and a.month == b.day and a.day == b.month:
         return "near"  # day and month swapped
-    sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
-    if sum(x != y for x, y in zip(sa, sb)) == 1:
+    if sum(x != y for x, y in zip(_dob_digits(a), _dob_digits(b))) == 1:
         return "near"  # one digit mistyped
     return "differ"
 
@@ -230,8 +239,25 @@ class _Scored:
     row: object
     score: float
     levels: dict
-    reasons: list[str]
     swapped: bool
+    raw_given: str
+    raw_family: str
+
+    @cached_property
+    def reasons(self) -> list[str]:
+        """Why, in words, for the few candidates shown (not for every candidate scored)."""
+        reasons = []
+        if getattr(self.row, "previous_name", False):
+            reasons.append(f"matches a previous name ({self.row.given_name} {self.row.family_name})")
+        if self.swapped:
+            reasons.append("first and last names swapped")
+        names = {"given": (self.raw_given, self.row.given_name), "family": (self.raw_family, self.row.family_name)}
+        for key in ("given", "family", "dob", "postcode"):
+            a, b = names.get(key, ("", ""))
+            reasons.append(_REASON[key][self.levels[key]].format(a=a, b=b))
+        if self.levels.get("sex") == "conflict":
+            reasons.append("recorded sex differs")
+        return reasons
 
 
 _REASON = {
@@ -248,6 +274,12 @@ _REASON = {
 
 
 def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
+    """The candidate's levels and score, under the straight reading of the names or with first
+    and last names swapped, whichever fits better."""
+    sexes = {s.sex, row.sex} - {None, "", "unknown", "other"}
+    conflict = len(sexes) == 2
+    dob = _dob_level(s.date_of_birth, row.date_of_birth)  # the same under either reading
+    postcode = _postcode_level(s_norm["postcode"], row.postcode_norm)
     best = None
     for swapped in (False, True):
         given_s, family_s = (s_norm["family"], s_norm["given"]) if swapped else (s_norm["given"], s_norm["family"])
@@ -255,30 +287,19 @@ def _score(s: SubmittedPerson, s_norm: dict, row) -> _Scored:
         levels = {
             "given": _given_level(given_s, row.given_name_norm),
             "family": _family_level(family_s, row.family_name_norm, raw_family, row.family_name),
-            "dob": _dob_level(s.date_of_birth, row.date_of_birth),
-            "postcode": _postcode_level(s_norm["postcode"], row.postcode_norm),
+            "dob": dob,
+            "postcode": postcode,
         }
-        score = (W_GIVEN[levels["given"]] + W_FAMILY[levels["family"]] + W_DOB[levels["dob"]]
-                 + W_POSTCODE[levels["postcode"]])
+        score = W_GIVEN[levels["given"]] + W_FAMILY[levels["family"]] + W_DOB[dob] + W_POSTCODE[postcode]
         if swapped:
             score -= 0.5  # prefer the straight reading when both fit equally
-        sexes = {s.sex, row.sex} - {None, "", "unknown", "other"}
-        if len(sexes) == 2:
+        if conflict:
             score += W_SEX_CONFLICT
             levels["sex"] = "conflict"
         if best is None or score > best.score:
-            reasons = []
-            if swapped:
-                reasons.append("first and last names swapped")
-            names = {"given": (raw_given, row.given_name), "family": (raw_family, row.family_name)}
-            for key in ("given", "family", "dob", "postcode"):
-                a, b = names.get(key, ("", ""))
-                reasons.append(_REASON[key][levels[key]].format(a=a, b=b))
-            if len(sexes) == 2:
-                reasons.append("recorded sex differs")
-            if getattr(row, "previous_name", False):
-                reasons.insert(0, f"matches a previous name ({row.given_name} {row.family_name})")
-            best = _Scored(row, score, levels, reasons, swapped)
+            best = _Scored(row, score, levels, swapped, raw_given, raw_family)
+        if not swapped and levels["given"] == levels["family"] == "exact":
+            break  # both names exact: the swapped reading can only score less
     return best
 
 
