@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from caseflow.allocation import services
 from caseflow.allocation.schemas import (AllocatedSchema, AllocationSchema, CaseListSchema, CaseloadSchema,
-                                         CaseloadsSchema, UnallocatedQuery)
+                                         CaseloadsQuery, CaseloadsSchema, UnallocatedQuery)
 from caseflow.api.kit import api_blueprint, endpoint, json_object
 from caseflow.api.schemas import PageQuerySchema
 from caseflow.cases.services import get_case
@@ -33,9 +33,10 @@ def unallocated_cases(user, data):
                                   "total": total})
 
 
-@endpoint(bp, "/caseloads", "GET", summary="Keyworkers' caseloads against capacity", response=CaseloadsSchema)
+@endpoint(bp, "/caseloads", "GET", summary="Keyworkers' caseloads against capacity", query=CaseloadsQuery,
+          response=CaseloadsSchema)
 def caseloads(user, data):
-    return CaseloadsSchema().dump({"items": services.caseloads(user)})
+    return CaseloadsSchema().dump({"items": services.caseloads(user, data["team_id"])})
 
 
 @endpoint(bp, "/caseloads/<keyworker_id>", "GET", summary="One keyworker's caseload", query=PageQuerySchema,

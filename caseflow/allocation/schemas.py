@@ -24,6 +24,14 @@ class AllocationSchema(Schema):
     confirm_over_capacity = fields.Boolean(load_default=False)
 
 
+class CaseloadsQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    team_id = fields.String(load_default=None, validate=validate.Length(min=1, max=32),
+                            metadata={"description": "Only this team's keyworkers (all teams when left out)."})
+
+
 class UnallocatedQuery(PageQuerySchema):
     stage = fields.String(load_default=None, validate=validate.OneOf(WAITING_STAGES))
     rag = fields.String(load_default=None, validate=validate.OneOf(list(Rag)))

@@ -153,10 +153,14 @@ def lead_professional_options(actor) -> list[User]:
 
 
 def caseloads(actor, team_id: str | None = None) -> list[CaseloadRow]:
-    """Every keyworker with the number of families they hold: two queries."""
+    """Every keyworker (of one team, or of all) with the number of families they hold: two
+    queries. An unknown team is a NotFound, not an empty list that looks like a team with no
+    keyworkers."""
     require(actor, "caseload.view", None, object_type="caseloads", purpose="allocation")
     query = select(User).where(User.role == Role.KEYWORKER, User.active)
     if team_id:
+        if db.session.get(Team, team_id) is None:
+            raise NotFound("No such team.")
         query = query.where(User.team_id == team_id)
     keyworkers = db.session.scalars(query.order_by(User.name)).all()
     # Only the listed keyworkers' cases, found through ix_cases_keyworker_id: never every case the

@@ -75,5 +75,16 @@ def caseload(keyworker_id=None):
 @bp.route("/caseloads")
 @login_required
 def caseloads():
-    return render_template("allocation/caseloads.html", rows=services.caseloads(current_user),
+    """A team's keyworkers against their capacity: the signed-in manager's own team first (a
+    county runs to a hundred teams and a thousand keyworkers), any other team or all of them
+    chosen from the list."""
+    teams = directory.teams()
+    chosen = request.args.get("team")
+    if chosen is None:
+        chosen = current_user.team_id or ""
+    if chosen and chosen not in {t.id for t in teams}:
+        abort(404)
+    rows = services.caseloads(current_user, chosen or None)
+    return render_template("allocation/caseloads.html", rows=rows, teams=teams, chosen=chosen,
+                           held=sum(r.held for r in rows), capacity=sum(r.keyworker.caseload_capacity for r in rows),
                            title="Keyworker caseloads")

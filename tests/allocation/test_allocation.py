@@ -133,3 +133,32 @@ def test_keyworker_sees_a_count_of_new_notifications_and_the_family_shows_who_ho
     assert 'data-testid="inbox-count">1<' in html
     family = client.get(f"/families/{created['family_id']}").get_data(as_text=True)
     assert "Keyworker: Sam Taylor" in family and "Level 3, amber risk" in family
+
+
+def test_a_team_manager_sees_their_own_teams_caseloads_first_and_can_choose_another_or_all(api, factory, app, client):
+    """A county runs to a hundred teams: the caseloads page opens on the manager's own team,
+    with every team (and all of them together) a choice away; the API takes the team too."""
+    from caseflow.auth.models import Team
+
+    org = factory.org("Northshire Early Help")
+    north_kw = factory.user("keyworker", org=org, name="Nadia North", team="North locality")
+    with app.app_context():
+        north = db.session.get(Team, db.session.get(User, north_kw.id).team_id)
+        db.session.expunge(north)
+    manager = factory.user("team_manager", org=org, team=north)
+    factory.user("keyworker", org=org, name="Simon South", team="South locality")
+    sign_in(client, manager)
+
+    own = client.get("/caseloads").get_data(as_text=True)
+    assert "Nadia North" in own and "Simon South" not in own
+    assert "1 keyworker holds 0 families" in own
+    everyone = client.get("/caseloads?team=").get_data(as_text=True)
+    assert "Nadia North" in everyone and "Simon South" in everyone
+    assert client.get("/caseloads?team=not-a-team").status_code == 404
+
+    token = factory.token(manager)
+    by_team = api.get(f"/api/v1/caseloads?team_id={north.id}", token).get_json()["items"]
+    assert [r["name"] for r in by_team] == ["Nadia North"]
+    assert {r["name"] for r in api.get("/api/v1/caseloads", token).get_json()["items"]} >= {"Nadia North", "Simon South"}
+    assert api.get("/api/v1/caseloads?team_id=not-a-team", token).status_code == 404
+    assert api.get(f"/api/v1/caseloads?team_id={'x' * 300}", token).status_code == 400  # a query that fails its rules
