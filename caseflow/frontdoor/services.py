@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
 from caseflow.core import stages as flow, timescales
@@ -81,7 +81,7 @@ def submit_request(actor, raw: dict, source: str) -> Submission:
     matches = _hold_split_links([match_person(db.session, _submitted(p)) for p in data["people"]])
     family, match_status = _choose_family(matches, data["people"])
     request = RequestForHelp(
-        reference=unused_reference(RequestForHelp, "RFH"),
+        reference=families.unused_reference(RequestForHelp, "RFH"),
         source=source,
         status=RequestStatus.NEEDS_REVIEW if match_status == MatchStatus.NEEDS_REVIEW else RequestStatus.NEW,
         match_status=match_status,
@@ -121,15 +121,6 @@ def submit_request(actor, raw: dict, source: str) -> Submission:
     # Two or more concerns about a child within a week are told as a pattern (caseflow.notify.concerns).
     signals.send_handled(signals.concern_received, actor, request=request)
     return Submission(request, case, family)
-
-
-def unused_reference(model, prefix: str) -> str:
-    """A random reference (nothing to count) that no row of `model` uses yet."""
-    while True:
-        reference = families.new_reference(prefix)
-        if db.session.scalar(select(func.count()).select_from(model)
-                             .where(model.reference == reference)) == 0:
-            return reference
 
 
 def _submitted(p: dict) -> SubmittedPerson:
@@ -222,7 +213,7 @@ def _case_for(actor, family: Family, request: RequestForHelp) -> Case:
     if open_case is not None and request.status != RequestStatus.NEEDS_REVIEW:
         request.status = RequestStatus.ROUTED
         return open_case
-    case = Case(reference=unused_reference(Case, "CF"), family_id=family.id,
+    case = Case(reference=families.unused_reference(Case, "CF"), family_id=family.id,
                 stage=flow.Stage.REQUESTED, urgency=request.urgency, opened_at=request.received_at)
     db.session.add(case)
     flow.open_case(db.session, case, actor, reason=f"Request for help {request.reference}")

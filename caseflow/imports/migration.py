@@ -29,7 +29,7 @@ from caseflow.core.timescales import LONDON
 from caseflow.core.vocab import Category
 from caseflow.families.matching import normalise
 from caseflow.families.models import Family, FamilyMember, Person
-from caseflow.frontdoor.services import unused_reference
+from caseflow.families.services import unused_reference
 from caseflow.imports.bundle import FILES, FileSpec, Source, read_rows, CheckReport
 from caseflow.imports.models import MigratedKind, MigrationRecord
 from caseflow.plans.models import Assessment, Contact, Plan, PlanAction, PlanOutcome, Review

@@ -15,7 +15,7 @@ from caseflow.core.access import Decision, can, person_categories, require
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
 from caseflow.families.models import FamilyMember
-from caseflow.families.services import new_reference
+from caseflow.families.services import unused_reference
 from caseflow.notify import outbox
 from caseflow.notify.models import PartnerEvent
 from caseflow.notify.schemas import (EventDecisionSchema, PartnerEventBatchSchema, PartnerEventSchema,
@@ -83,7 +83,7 @@ def accept_batch(actor, raw: dict) -> list[tuple[PartnerEvent, bool]]:
 
 
 def _new_event(actor, data: dict) -> PartnerEvent:
-    return PartnerEvent(id=new_id(), reference=new_reference("PE"),
+    return PartnerEvent(id=new_id(), reference=unused_reference(PartnerEvent, "PE"),
                         source_organisation_id=actor.organisation_id, submitted_by_id=actor.id,
                         source_reference=data["source_reference"], type=data["type"],
                         occurred_at=data["occurred_at"], summary=data.get("summary"),

@@ -265,3 +265,4 @@ def test_the_shared_rule_lets_a_near_name_link_only_when_nobody_else_is_held_und
     assert decide(levels, 22.0) == "linked"
     assert decide(levels, 22.0, name_held=True) == "needs_review"
     assert decide(levels | {"given": "exact"}, 22.0, name_held=True) == "linked"  # the name itself
+
