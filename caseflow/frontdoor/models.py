@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.core.crypto import EncryptedJSON, EncryptedText
@@ -31,6 +31,11 @@ class RequestStatus(StrEnum):
 
 class RequestForHelp(Base):
     __tablename__ = "requests_for_help"
+    # The front-door queue: the few requests still waiting, oldest first. By received_at alone
+    # PostgreSQL read past every triaged request (313,000 at 1,000,000 people) to reach them.
+    __table_args__ = (Index("ix_requests_for_help_waiting", "received_at", "id",
+                            postgresql_where=text("status IN ('new', 'needs_review')"),
+                            sqlite_where=text("status IN ('new', 'needs_review')")),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
