@@ -29,13 +29,17 @@ class RequestStatus(StrEnum):
     ROUTED = "routed"            # added to an already open case for its allocated worker
 
 
+# The requests the front door still has to deal with: its queue (caseflow.frontdoor.services).
+WAITING_STATUSES = (RequestStatus.NEW, RequestStatus.NEEDS_REVIEW)
+_WAITING = text(f"status IN ({', '.join(repr(str(s)) for s in WAITING_STATUSES)})")
+
+
 class RequestForHelp(Base):
     __tablename__ = "requests_for_help"
     # The front-door queue: the few requests still waiting, oldest first. By received_at alone
     # PostgreSQL read past every triaged request (313,000 at 1,000,000 people) to reach them.
     __table_args__ = (Index("ix_requests_for_help_waiting", "received_at", "id",
-                            postgresql_where=text("status IN ('new', 'needs_review')"),
-                            sqlite_where=text("status IN ('new', 'needs_review')")),)
+                            postgresql_where=_WAITING, sqlite_where=_WAITING),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

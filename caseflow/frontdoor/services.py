@@ -36,11 +36,12 @@ from caseflow.frontdoor.models import (
     RequestPerson,
     RequestStatus,
     Source,
+    WAITING_STATUSES,
 )
 from caseflow.frontdoor.schemas import RequestInSchema, clean_people
 from caseflow.core.errors import NotFound, ServiceValidationError
 
-QUEUE_STATUSES = (RequestStatus.NEW, RequestStatus.NEEDS_REVIEW)
+QUEUE_STATUSES = WAITING_STATUSES  # the queue's partial index covers exactly these
 
 
 def validate_request(raw: dict, source: str | None = None) -> dict:
