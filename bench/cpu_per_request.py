@@ -49,11 +49,14 @@ class Meter:
     def __init__(self, engine):
         from sqlalchemy import event
         self.statements, self.db_seconds, self._started = 0, 0.0, []
+        self.texts: list[str] | None = None  # each statement's SQL, while listing them
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
-    def _before(self, *args, **kwargs):
+    def _before(self, conn, cursor, statement, *args, **kwargs):
         self._started.append(time.perf_counter())
+        if self.texts is not None:
+            self.texts.append(" ".join(statement.split())[:220])
 
     def _after(self, *args, **kwargs):
         self.statements += 1
@@ -79,6 +82,7 @@ def main() -> None:
     parser.add_argument("--logins-file", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", help="an operation's name (as in the table) to profile with pyinstrument")
+    parser.add_argument("--statements", help="an operation's name: print the SQL of one of its requests")
     args = parser.parse_args()
     logins = json.loads(args.logins_file.read_text())
 
@@ -180,6 +184,11 @@ def main() -> None:
                 wall.append((time.perf_counter() - w0) * 1000)
                 statements.append(meter.statements)
                 db_ms.append(meter.db_seconds * 1000)
+        if args.statements == str(name):
+            meter.texts = []
+            run()
+            print("\n".join(f"  {n:3}. {sql}" for n, sql in enumerate(meter.texts, 1)))
+            meter.texts = None
         q = statistics.quantiles(cpu, n=20)
         print(f"{str(name):32} {statistics.median(cpu):10.1f} {q[18]:10.1f} {statistics.median(wall):11.1f} "
               f"{statistics.median(statements):10.0f} {statistics.median(db_ms):7.1f}")

@@ -234,30 +234,34 @@ def record_reads(actor, action: str, object_type: str, family_ids, *, object_id:
 
 _PENDING_KEY = "caseflow.audit.pending"
 _AUDIT_COLUMNS = [c.key for c in AuditEvent.__table__.columns]
-_HEAD_KEY = "caseflow.audit.head"
 
 
-def chain_pending(session=None) -> None:
+def chain_pending(session=None, head: tuple[int, str] | None = None) -> None:
     """Put this transaction's recorded events on the chain: lock the head, number and hash them.
 
     Runs just before every commit, after the transaction's other changes are flushed, so the
     chain's single lock is held only for the commit itself and never while a request or a
     routing batch does its work: concurrent writers queue on it for a millisecond, not for the
     length of each other's work. Also called by readers of the trail that must see their own
-    transaction's events."""
+    transaction's events. `head` is the (last_seq, last_hash) the caller has already locked.
+
+    The head is read and written as plain rows, not a tracked object: this runs at the end of
+    nearly every request, and the ORM's load-and-flush of one row cost more than the three
+    statements themselves."""
     session = session or db.session
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
-    head = _locked_head(session)
+    last_seq, last_hash = head if head is not None else _locked_head(session)
     for entry in pending:
-        entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
-        entry.hash = event_hash(entry, head.last_hash)
-        head.last_seq, head.last_hash = entry.seq, entry.hash
+        entry.seq, entry.prev_hash = last_seq + 1, last_hash
+        entry.hash = event_hash(entry, last_hash)
+        last_seq, last_hash = entry.seq, entry.hash
     # One bulk insert (a routing batch records hundreds): rows, not tracked objects.
-    _insert_events(session.connection(), [{column: getattr(entry, column) for column in _AUDIT_COLUMNS}
-                                          for entry in pending])
-    session.flush()  # the head's new position
+    connection = session.connection()
+    _insert_events(connection, [{column: getattr(entry, column) for column in _AUDIT_COLUMNS} for entry in pending])
+    connection.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
+                       .values(last_seq=last_seq, last_hash=last_hash))
 
 
 # From this many events a bulk insert is written with COPY on PostgreSQL (a claims run records an
@@ -280,19 +284,28 @@ def _insert_events(connection, rows: list[dict]) -> None:
                             for c in _AUDIT_COLUMNS])
 
 
-def _locked_head(session) -> AuditChainHead:
-    """The chain head, locked until this transaction ends (once per transaction)."""
-    head = session.info.get(_HEAD_KEY)
-    if head is not None and head in session:
-        return head
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-    session.info[_HEAD_KEY] = head
-    return head
+def _locked_head(session) -> tuple[int, str]:
+    """The chain head's (last_seq, last_hash), its row locked until this transaction ends; made
+    at the genesis hash the first time anything is chained."""
+    row = session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                          .where(AuditChainHead.id == 1).with_for_update()).first()
+    if row is None:
+        session.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+        return 0, GENESIS_HASH
+    return row.last_seq, row.last_hash
+
+
+def _head_if_chain_free(session) -> tuple[int, str] | None:
+    """PostgreSQL: the head, locked, if no other transaction is on the chain; else None. One
+    statement, where it was two: the advisory lock is tried in the query that locks the head's
+    row. Sealing takes the advisory lock before the row, so once it is held the row is free, or
+    held by a reader of the trail that chained its own events mid-request (family_view), which
+    is waited for, as before. None also when there is no head row yet: the caller then tries
+    the lock alone."""
+    row = session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                          .where(AuditChainHead.id == 1, func.pg_try_advisory_xact_lock(SEAL_LOCK))
+                          .with_for_update()).first()
+    return (row.last_seq, row.last_hash) if row is not None else None
 
 
 _STAGED_KEY = "caseflow.audit.staged"
@@ -386,19 +399,21 @@ def _chain_before_commit(session):
             # then onto the chain), which cost a two-worker run more than the wait does.
             session.execute(select(func.pg_advisory_xact_lock(SEAL_LOCK)))
             chain_pending(session)
-        elif _seals_after_commit(session) and not session.execute(
-                select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
-            stage_pending(session)  # another transaction is on the chain: seal after committing
-            session.info[_SEAL_CONNECTION_KEY] = session.connection()
+        elif _seals_after_commit(session):
+            head = _head_if_chain_free(session)
+            if head is None and not session.execute(select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
+                stage_pending(session)  # another transaction is on the chain: seal after committing
+                session.info[_SEAL_CONNECTION_KEY] = session.connection()
+            else:
+                chain_pending(session, head)  # nobody else is: on the chain in this very commit
         else:
-            chain_pending(session)  # nobody else is: on the chain in this very commit
+            chain_pending(session)  # SQLite: one writer at a time anyway
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
     if session.in_nested_transaction():  # a savepoint released: the transaction goes on
         return
-    session.info.pop(_HEAD_KEY, None)  # the lock ended with the transaction
     staged = session.info.pop(_STAGED_KEY, None)
     connection = session.info.pop(_SEAL_CONNECTION_KEY, None)
     if staged and connection is not None:
@@ -411,7 +426,6 @@ def _rolled_back(session, previous_transaction):
     # inside a request that goes on) keeps them: the attempt itself stays on the record.
     if rollback_boundary(previous_transaction).nested:
         return
-    session.info.pop(_HEAD_KEY, None)
     session.info.pop(_PENDING_KEY, None)
     session.info.pop(_STAGED_KEY, None)  # staged rows went with the rolled-back transaction
     session.info.pop(_SEAL_CONNECTION_KEY, None)
@@ -471,9 +485,9 @@ def verify_chain(session=None, batch: int = 5000, checkpoints=None) -> ChainRepo
             prev_hash, expected_seq, last_seen = ev.hash, ev.seq + 1, ev.seq
             checked += 1
         session.expunge_all()
-    head = session.get(AuditChainHead, 1)
-    if head is not None and head.last_seq != last_seen:
-        problems.append(f"the chain should end at event {head.last_seq} but ends at {last_seen}")
+    head_seq = session.scalar(select(AuditChainHead.last_seq).where(AuditChainHead.id == 1))
+    if head_seq is not None and head_seq != last_seen:
+        problems.append(f"the chain should end at event {head_seq} but ends at {last_seen}")
     # Events committed but never sealed (their process died between commit and seal, and no
     # worker has swept since) are not on the chain yet: say so once they are overdue.
     overdue = session.scalar(select(func.count()).select_from(PendingAuditEvent)

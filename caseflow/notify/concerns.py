@@ -24,7 +24,7 @@ from caseflow.core.roles import Role
 from caseflow.core.vocab import Category
 from caseflow.families.models import FamilyMember, Person, Relationship
 from caseflow.notify.models import ConcernPattern, PartnerEvent
-from caseflow.notify.services import notify
+from caseflow.notify.services import notify_all
 from caseflow.notify.vocab import EVENT_TYPES, EventStatus, NotificationType, event_category
 
 WINDOW = timedelta(days=7)
@@ -130,9 +130,8 @@ def _tell(pattern: ConcernPattern) -> None:
     body = (f"{len(rows)} concerns about {child.given_name} {child.family_name} arrived within seven days:\n"
             + "\n".join(f"- {r.when}: {r.what}, from {r.source}" for r in rows)
             + "\nLook at the family's record together rather than at each concern alone.")
-    for user_id, case_id in _recipients(pattern.family_id):
-        notify(user_id, NotificationType.CONCERN_PATTERN, f"concern-pattern:{pattern.id}", title, body,
-               case_id=case_id, family_id=pattern.family_id, person_ids=[pattern.person_id])
+    notify_all(dict(_recipients(pattern.family_id)), NotificationType.CONCERN_PATTERN, f"concern-pattern:{pattern.id}",
+               title, body, family_id=pattern.family_id, person_ids=[pattern.person_id])
     audit.record("concern alerts", "concern_pattern.alert", "concern_pattern", pattern.id, family_id=pattern.family_id,
                  categories=["identity", "referral", "police"], purpose="concern alert",
                  basis="early help service function")

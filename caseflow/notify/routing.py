@@ -20,7 +20,7 @@ from caseflow.families.models import MatchStatus
 from caseflow.notify import concerns, deadlines, encompass
 from caseflow.notify.lookups import FamilyAtSchool, RoutingBatch
 from caseflow.notify.models import PartnerEvent, RoutingRule
-from caseflow.notify.services import notify, notify_many
+from caseflow.notify.services import notify, notify_all, notify_many
 from caseflow.notify.vocab import EVENT_TYPES, EventStatus, EventType, NotificationType, Recipient
 
 
@@ -90,8 +90,8 @@ def _to_review(event: PartnerEvent, matches, batch: RoutingBatch) -> None:
     event.candidates = [{"status": m.status, "person_id": m.person_id,
                          "candidates": [c.as_dict() for c in m.candidates]} for m in matches]
     event.routed_at = utcnow()
-    for officer_id in batch.front_door_officers():
-        notify(officer_id, NotificationType.EVENT_REVIEW, f"event-review:{event.id}", f"Check who this is about: {_label(event)}",
+    notify_all(dict.fromkeys(batch.front_door_officers()), NotificationType.EVENT_REVIEW, f"event-review:{event.id}",
+               f"Check who this is about: {_label(event)}",
                f"{event.reference}: the people named could not be matched with certainty. Confirm who it is, "
                "or mark it as nobody known to us.", event_id=event.id)
 

@@ -69,6 +69,27 @@ def notify_many(notes: list[dict]) -> None:
         _add_outbox_rows(note_id, user, channels)
 
 
+def notify_all(recipients: dict[str, str | None], type_: str, delivery_key: str, title: str, body: str, *,
+               family_id: str | None = None, event_id: str | None = None, person_ids: list[str] | None = None) -> None:
+    """The same notification to many people at once ({user id: the case it is about, or None}):
+    every front-door officer, say, of whom a county has dozens. Those already holding it (the
+    same delivery key) are skipped, in one query; the rest are loaded in one and inserted in one,
+    so the cost does not grow with the number of officers (notify() for each was two statements
+    an officer: 86 for one incident at 1,000,000 people)."""
+    from caseflow.auth.models import User
+
+    keys = {user_id: f"{delivery_key}:{user_id}"[:200] for user_id in recipients if user_id}
+    if not keys:
+        return
+    held = set(db.session.scalars(select(Notification.delivery_key)
+                                  .where(Notification.delivery_key.in_(list(keys.values())))))
+    wanted = [user_id for user_id, key in keys.items() if key not in held]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+    notify_many([{"recipient": users[user_id], "type": type_, "delivery_key": delivery_key, "title": title,
+                  "body": body, "case_id": recipients[user_id], "family_id": family_id, "event_id": event_id,
+                  "person_ids": person_ids} for user_id in wanted if user_id in users])
+
+
 def _other_channels(user, channels) -> bool:
     settings = current_app.extensions["caseflow.settings"]
     org = user.organisation if user is not None else None

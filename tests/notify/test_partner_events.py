@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
+from sqlalchemy import func, select
 
 from caseflow.core.unit_of_work import unit_of_work
 from tests.notify.helpers import LEAH, inbox, incident, open_family
@@ -57,6 +58,41 @@ def test_bad_events_get_clear_errors_and_nothing_is_kept(api, factory):
     assert api.post("/api/v1/notifications", w.t["police"], data="not json",
                     headers={"Content-Type": "application/json"}).status_code == 400
     assert api.get("/api/v1/events/review", w.t["officer"]).get_json()["total"] == 0
+
+
+def test_every_front_door_officer_hears_of_an_event_to_check_and_their_number_costs_no_statements(api, factory, app):
+    """A county has dozens of front-door officers; an incident nobody could place is put to each
+    of them, in the same few statements whether there are two or ten (it was two statements an
+    officer: 86 for one incident in the 1,000,000-person bench county)."""
+    from caseflow.auth.models import User
+    from caseflow.core.extensions import db
+    from caseflow.notify.models import Notification
+    from tests.conftest import count_queries
+
+    w = open_family(api, factory)
+    org = w.orgs["early_help"]
+
+    def stranger_reported(reference: str, expect: int = 202) -> tuple[int, str]:
+        with app.app_context(), count_queries() as statements:
+            answer = api.post("/api/v1/notifications", w.t["police"], json=incident(reference, people=[
+                {"given_name": "Zebedee", "family_name": "Quartermaine", "date_of_birth": "1960-01-01"}]))
+        assert answer.status_code == expect, answer.get_json()
+        return len(statements), answer.get_json()["id"]
+
+    stranger_reported("NP-WARM")  # a process's first event loads the routing rules
+    with_one, _ = stranger_reported("NP-F1")
+    for _ in range(8):
+        factory.user("front_door", org=org)
+    with_more, event_id = stranger_reported("NP-F2")
+    assert with_more == with_one
+    with app.app_context():
+        officers = set(db.session.scalars(select(User.id).where(User.role == "front_door", User.active)))
+        told = set(db.session.scalars(select(Notification.recipient_id).where(Notification.event_id == event_id)))
+    assert len(officers) >= 9 and told == officers
+    stranger_reported("NP-F2", expect=200)  # sent again: recognised as a repeat, nobody told twice
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.event_id == event_id)) == len(officers)
 
 
 def test_an_ambiguous_event_waits_for_the_front_door_then_routes(api, factory):
