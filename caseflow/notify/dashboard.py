@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from caseflow.auth.models import User
 from caseflow.core import audit, keyset
@@ -24,8 +25,10 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
     """Partner-event notifications and escalations, newest first, with each channel's state."""
     decision = require_list(actor, "notifications.dashboard", object_type="notification",
                             purpose="notification deadlines")
+    # The body is not shown here: left unloaded, it is not decrypted 200 times a view.
     notes = list(db.session.scalars(select(Notification).where(Notification.deadline_at.is_not(None))
-                                    .order_by(Notification.created_at.desc()).limit(limit)))
+                                    .order_by(Notification.created_at.desc()).limit(limit)
+                                    .options(defer(Notification.body, raiseload=True))))
     by_note: dict[str, list[Delivery]] = {}
     if notes:
         for d in db.session.scalars(select(Delivery).where(Delivery.notification_id.in_([n.id for n in notes]))):

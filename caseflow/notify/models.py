@@ -24,6 +24,9 @@ class Notification(Base):
         Index("ix_notifications_overdue_unacknowledged", "deadline_at",
               postgresql_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL"),
               sqlite_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL")),
+        # The notifications dashboard: those with a deadline, newest first (migration 0031).
+        Index("ix_notifications_with_deadline_newest", "created_at",
+              postgresql_where=text("deadline_at IS NOT NULL"), sqlite_where=text("deadline_at IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
