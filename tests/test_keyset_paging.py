@@ -123,3 +123,34 @@ def test_counts_stop_at_the_limit_and_say_so(app_ctx, factory):
     assert (int(exact), exact.capped, str(exact)) == (4, False, "4")
     assert Total(1234) == 1234 and str(Total(1234)) == "1,234"
     assert decode_cursor(encode_cursor([5, "x"]), 2) == (5, "x")
+
+
+def test_a_page_and_its_count_are_the_same_whether_the_list_is_under_the_limit_or_over_it(app_ctx, factory, monkeypatch):
+    """page_and_count answers short lists in one query; over the limit it falls back to a count
+    and a page of their own. Both ways give the same page, in order, and the same count."""
+    from sqlalchemy import select
+
+    from caseflow.auth.models import User
+    from caseflow.core import keyset
+    from tests.conftest import count_queries
+
+    names = ["Yasmin", "Ali", "Zoe", "Bea", "Cai", "Dev", "Eve"]
+    for name in names:
+        factory.user("keyworker", name=f"Paging {name}")
+    everyone = select(User).where(User.name.like("Paging %"))
+    in_order = sorted(f"Paging {n}" for n in names)
+
+    def names_of(ids):
+        return [db.session.get(User, i).name for i in ids]
+
+    for limit in (100, 3):  # under the limit: one query; over it: the two
+        monkeypatch.setattr(keyset, "COUNT_LIMIT", limit)
+        with count_queries() as statements:
+            ids, total = keyset.page_and_count(everyone, User.id, (User.name, User.id), 2, 3)
+        assert len(statements) == (1 if limit == 100 else 2)
+        assert names_of(ids) == in_order[3:6]
+        assert (int(total), total.capped) == ((7, False) if limit == 100 else (3, True))
+        past_the_end, total = keyset.page_and_count(everyone, User.id, (User.name, User.id), 9, 3)
+        assert past_the_end == [] and int(total) == (7 if limit == 100 else 3)
+    nobody, total = keyset.page_and_count(select(User).where(User.name == "Nobody at all"), User.id, (User.name,), 1, 3)
+    assert nobody == [] and int(total) == 0 and not total.capped

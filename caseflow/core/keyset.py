@@ -57,6 +57,26 @@ def bounded_count(statement: Select, limit: int = COUNT_LIMIT) -> Total:
     return Total(min(counted, limit), capped=counted > limit)
 
 
+def page_and_count(statement: Select, key, order_by: tuple, page: int, per_page: int) -> tuple[list, Total]:
+    """The keys (`key`, a column) of one offset page of `statement` in `order_by` order (plain
+    columns, ascending), and the list's bounded count: in one query when the list holds no more
+    than COUNT_LIMIT rows (nearly every search), where bounded_count and the page would each
+    work out the whole list (a search's UNION of look-ups, say) once. A longer list, whose first
+    COUNT_LIMIT + 1 rows are not the first in order, or a page past the end, takes the two."""
+    labelled = [key.label("key"), *(column.label(f"order_{n}") for n, column in enumerate(order_by))]
+    found = statement.with_only_columns(*labelled).order_by(None).limit(COUNT_LIMIT + 1).subquery()
+    rows = db.session.execute(select(found.c.key, func.count().over().label("found"))
+                              .order_by(*(found.c[f"order_{n}"] for n in range(len(order_by))))
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows and rows[0].found <= COUNT_LIMIT:
+        return [row.key for row in rows], Total(rows[0].found, capped=False)
+    if not rows and page == 1:
+        return [], Total(0, capped=False)
+    keys = db.session.scalars(statement.with_only_columns(key).order_by(*order_by)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(keys), bounded_count(statement, COUNT_LIMIT)
+
+
 # --- cursors -------------------------------------------------------------------------------------
 
 class BadCursor(ValueError):

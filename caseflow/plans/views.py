@@ -254,6 +254,17 @@ def _review_team(case):
 
 # --- TAF, closure, engagement ----------------------------------------------------------------------------
 
+@bp.route("/cases/<case_id>/taf/add")
+@login_required
+def find_taf_member(case_id):
+    """Find a practitioner to add to the TAF by name or organisation (a county has hundreds)."""
+    case, _ = load_case(current_user, case_id, "taf.manage", "Team Around the Family")
+    search = (request.args.get("q") or "").strip()
+    found = taf.candidates(search)
+    return render_template("plans/taf_add.html", case=case, search=search, found=found,
+                           shown=taf.CANDIDATES_SHOWN, title=f"Add a practitioner to the TAF, {case.reference}")
+
+
 @bp.route("/cases/<case_id>/taf", methods=["POST"])
 @login_required
 def add_taf_member(case_id):

@@ -17,7 +17,7 @@ CHRONOLOGY_ON_CASE_PAGE = 40
 @login_required
 def show(case_id):
     from caseflow.readmodels import chronology
-    from caseflow.plans import summary, taf
+    from caseflow.plans import summary
     from caseflow.socialcare.services import case_panel
     from caseflow.triage.services import timeliness
 
@@ -31,7 +31,6 @@ def show(case_id):
     return render_template("cases/show.html", case=case, view=view, actions=view.actions,
                            timeliness=timeliness(case), keyworker=keyworker, work=work, entries=entries, older_entries=older_entries,
                            chronology_link=older_entries and bool(can(current_user, "casework.view", case)),
-                           taf_candidates=taf.candidates() if work.can_record else [],
                            social=case_panel(current_user, case, view.decision),
                            can_reallocate=bool(can(current_user, "case.reallocate", case)),
                            can_see_supervision=bool(can(current_user, "supervision.view", case)),

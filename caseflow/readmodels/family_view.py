@@ -280,10 +280,11 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     )
     query = select(Family).where(Family.id.in_(matching_ids), Family.merged_into_id.is_(None),
                                  family_visibility_clause(actor))
-    total = bounded_count(query)
-    families = db.session.scalars(
-        query.order_by(Family.name, Family.reference).limit(per_page).offset((page - 1) * per_page)
-        .options(selectinload(Family.memberships).joinedload(FamilyMember.person))).all()
+    ids, total = keyset.page_and_count(query, Family.id, (Family.name, Family.reference), page, per_page)
+    loaded = {f.id: f for f in db.session.scalars(
+        select(Family).where(Family.id.in_(ids))
+        .options(selectinload(Family.memberships).joinedload(FamilyMember.person)))}
+    families = [loaded[family_id] for family_id in ids]
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
     people = people_decisions(actor, [f.id for f in families])

@@ -196,6 +196,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/cases/<case_id>/reviews/new"): CASEWORK, ("POST", "/cases/<case_id>/reviews/new"): CASEWORK,
     ("POST", "/api/v1/cases/<case_id>/reviews"): CASEWORK, ("GET", "/api/v1/cases/<case_id>/reviews"): WORKERS,
     ("POST", "/cases/<case_id>/taf"): CASEWORK, ("POST", "/api/v1/cases/<case_id>/taf"): CASEWORK,
+    ("GET", "/cases/<case_id>/taf/add"): CASEWORK,
     ("POST", "/cases/<case_id>/taf/<member_id>/remove"): CASEWORK,
     ("GET", "/cases/<case_id>/close"): CASEWORK, ("POST", "/cases/<case_id>/close"): CASEWORK,
     ("POST", "/api/v1/cases/<case_id>/close"): CASEWORK,

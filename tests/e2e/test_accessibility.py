@@ -103,7 +103,8 @@ def test_casework_pages_meet_wcag_aa(open_page, api, factory):
     page = open_page(p["sam"])
     for path in [f"/cases/{drafting}/assessment", f"/cases/{working}", f"/cases/{working}/assessment",
                  f"/cases/{working}/plan", f"/cases/{working}/contacts/new", f"/cases/{working}/reviews/new",
-                 f"/cases/{working}/close", f"/cases/{working}/chronology", "/overdue"]:
+                 f"/cases/{working}/close", f"/cases/{working}/chronology", "/overdue",
+                 f"/cases/{working}/taf/add?q=chris", f"/cases/{working}/taf/add?q=nobody+at+all"]:
         check(page, path, problems)
     check(page, f"/cases/{drafting}/assessment", problems,
           lambda p: p.get_by_role("button", name="Complete assessment").click())

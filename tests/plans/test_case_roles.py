@@ -159,3 +159,36 @@ def test_a_taf_member_records_progress_on_their_action_from_the_plan_page(api, c
         "csrf_token": csrf_token(client, f"/cases/{case_id}/plan"), "status": "done", "note": "Leah finished her sessions."})
     assert done.status_code == 302
     assert "Leah finished her sessions." in client.get(f"/cases/{case_id}/plan").get_data(as_text=True)
+
+
+def test_the_keyworker_finds_a_practitioner_by_name_or_organisation_and_adds_them_to_the_taf(api, client, partners):
+    """A county has hundreds of partners and social workers: the case page links to a search
+    rather than listing them all, and the search offers only those who can sit in a TAF."""
+    import re
+
+    from tests.conftest import csrf_token
+
+    p, t, orgs = partners
+    case_id, _ = _allocate(api, t, p["sam"].id)
+    sign_in(client, p["sam"])
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/cases/{case_id}/taf/add"' in case_page and "Hana Health Visitor" not in case_page
+    by_name = client.get(f"/cases/{case_id}/taf/add?q=hana").get_data(as_text=True)
+    assert "Hana Health Visitor, Northshire Health Visiting" in by_name and "Dana DSL" not in by_name
+    by_organisation = client.get(f"/cases/{case_id}/taf/add?q=Health+Visiting").get_data(as_text=True)
+    assert "Hana Health Visitor" in by_organisation
+    # Keyworkers and the police's system are not offered, whatever is typed; nothing typed lists no one.
+    assert 'data-testid="taf-none-found"' in client.get(f"/cases/{case_id}/taf/add?q={p['sam'].name}").get_data(as_text=True)
+    assert "govuk-radios__input" not in client.get(f"/cases/{case_id}/taf/add").get_data(as_text=True)
+    for odd in ("%25", "_", "x" * 500, "ملك"):
+        assert client.get(f"/cases/{case_id}/taf/add?q={odd}").status_code == 200
+    assert client.get(f"/cases/{case_id}/taf/add?q=%00").status_code == 400  # the app's answer to a NUL
+    hana = re.search(r'value="([^"]+)"[^>]*>\s*<label[^>]*>Hana Health Visitor', by_name).group(1)
+    added = client.post(f"/cases/{case_id}/taf", data={"csrf_token": csrf_token(client, f"/cases/{case_id}/taf/add?q=hana"),
+                                                      "user_id": hana, "role": "Health visitor"})
+    assert added.status_code == 302 and added.headers["Location"].endswith(f"/cases/{case_id}#taf")
+    team_list = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Hana Health Visitor, Northshire Health Visiting (Health visitor)" in team_list
+    # A partner in the TAF cannot add anyone.
+    sign_in(client, p["hv"])
+    assert client.get(f"/cases/{case_id}/taf/add?q=dana").status_code == 403
