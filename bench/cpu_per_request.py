@@ -143,6 +143,21 @@ def main() -> None:
             "summary": "Police attended a report of a disturbance."})
         assert answer.status_code == 202, (answer.status_code, answer.get_data(as_text=True)[:200])
 
+    def partner_request():
+        surname = random.choice(SURNAMES)
+        born = [f"{random.randint(1970, 1995)}-0{random.randint(1, 9)}-1{random.randint(0, 9)}"] + \
+            [f"{random.randint(2009, 2024)}-0{random.randint(1, 9)}-2{random.randint(0, 8)}" for _ in range(random.randint(1, 3))]
+        people = [{"given_name": random.choice(["Jade", "Kyle", "Amira", "Oliver", "Maya"]), "family_name": surname,
+                   "date_of_birth": dob, "sex": random.choice(["female", "male"]),
+                   "relationship": "parent_carer" if n == 0 else "child", "postcode": "NS1 4AB"}
+                  for n, dob in enumerate(born)]
+        answer = partner.post("/api/v1/requests", headers=token, json={
+            "referrer": {"name": "Bench DSL", "organisation": "Bench partner", "role": "Designated safeguarding lead",
+                         "email": "dsl@bench.example"},
+            "people": people, "concerns": ["education", "health"], "consent_given": True, "urgency": "routine",
+            "details": "Attendance has fallen this term and mum has asked the school for help."})
+        assert answer.status_code == 201, (answer.status_code, answer.get_data(as_text=True)[:200])
+
     operations = {
         Operation.HEALTHZ: lambda: get(partner, "/healthz"),
         Operation.CASELOAD: lambda: get(keyworker, "/caseload"),
@@ -154,6 +169,7 @@ def main() -> None:
         Operation.REQUEST_VIEW: lambda: requests_seen[0] and get(front_door, f"/requests/{random.choice(requests_seen)}"),
         Operation.FAMILY_SEARCH: lambda: get(front_door, f"/families?q={random.choice(SURNAMES)}"),
         Operation.PARTNER_INCIDENT: partner_incident,
+        Operation.PARTNER_REQUEST: partner_request,
         Operation.DASHBOARD_CASELOADS: lambda: get(manager, "/caseloads"),
         Operation.DASHBOARD_NOTIFICATIONS: lambda: get(manager, "/notifications/dashboard"),
         Operation.DASHBOARD_OVERDUE: lambda: get(manager, "/overdue"),

@@ -238,11 +238,14 @@ def sweep_once(app) -> int:
 
 
 def _refresh_report_totals_when_due() -> None:
-    """The dashboards' daily totals (caseflow.readmodels.report_aggregates), rebuilt once a day."""
+    """The dashboards' daily totals (caseflow.readmodels.report_aggregates), rebuilt once a
+    night (CASEFLOW_REPORT_REFRESH_HOUR)."""
+    from flask import current_app
+
     from caseflow.readmodels import report_aggregates
 
     with unit_of_work():
-        if report_aggregates.due():
+        if report_aggregates.due(current_app.extensions["caseflow.settings"].report_refresh_hour):
             report_aggregates.refresh()
 
 

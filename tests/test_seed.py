@@ -55,6 +55,10 @@ def test_a_seeded_county_has_every_stage_in_proportion(app, tmp_path):
                   "consent_people", "partner_events", "notifications", "audit_events", "taf_members"]
         for table in tables:
             assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() > 0, table
+        # The dashboards' daily totals are there, as in a county in service: the first worker to
+        # start does not rebuild them in the working day.
+        from caseflow.readmodels import report_aggregates
+        assert report_aggregates.last_refresh() is not None and not report_aggregates.due(2)
         # Possible matches wait for the front door; every other request is new or triaged.
         statuses = set(db.session.scalars(select(RequestForHelp.status)))
         assert statuses <= {"new", "triaged", "needs_review"} and "triaged" in statuses

@@ -136,6 +136,10 @@ class Settings:
     audit_anchor_key: str | None = None
     audit_anchor_file: str | None = None  # default: audit_checkpoints.jsonl in the instance folder
     audit_checkpoint_minutes: int = 5
+    # The dashboards' daily totals (caseflow.readmodels.report_aggregates) are rebuilt by the
+    # worker once a night, after this hour, London time (0 to 23): at county scale a rebuild
+    # takes minutes of CPU, which belong outside the working day.
+    report_refresh_hour: int = 2
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -239,6 +243,12 @@ def _positive_int(variable: str, raw: str) -> int:
     return value
 
 
+def _hour(variable: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) > 23:
+        raise SettingsError(f"{variable} must be an hour of the day from 0 to 23, not {raw!r}")
+    return int(raw)
+
+
 def _count(variable: str, raw: str) -> int:
     if not raw.strip().isdigit() or int(raw) > 10:
         raise SettingsError(f"{variable} must be a whole number from 0 to 10, not {raw!r}")
@@ -318,6 +328,7 @@ VARIABLES: dict[str, tuple[str, Callable]] = {
     "CASEFLOW_AUDIT_ANCHOR_KEY": ("audit_anchor_key", _text),
     "CASEFLOW_AUDIT_ANCHOR_FILE": ("audit_anchor_file", _text),
     "CASEFLOW_AUDIT_CHECKPOINT_MINUTES": ("audit_checkpoint_minutes", _positive_int),
+    "CASEFLOW_REPORT_REFRESH_HOUR": ("report_refresh_hour", _hour),
     "CASEFLOW_IMPORT_MAX_FILE_MB": ("import_max_file_mb", _positive_int),
     "CASEFLOW_IMPORT_MAX_UPLOAD_MB": ("import_max_upload_mb", _positive_int),
 }

@@ -264,6 +264,16 @@ def last_refresh():
                               .limit(1)).first()
 
 
-def due(hours: int = 24) -> bool:
+def due(refresh_hour: int) -> bool:
+    """Whether the worker should rebuild the totals now: once a night, the first time it looks
+    after `refresh_hour` o'clock London time (and at once when there are none). Not every 24
+    hours from the last: that drifts into the working day (a worker restarted at nine would
+    rebuild at nine every day after), and a county's rebuild takes minutes of CPU."""
     last = last_refresh()
-    return last is None or (utcnow() - last).total_seconds() > hours * 3600
+    if last is None:
+        return True
+    now = timescales.to_london(utcnow())
+    boundary = now.replace(hour=refresh_hour, minute=0, second=0, microsecond=0)
+    if boundary > now:
+        boundary -= timedelta(days=1)
+    return last < boundary

@@ -339,3 +339,33 @@ def test_outcomes_count_sustained_progress_and_claims_by_state_from_totals_that_
                 assert live_sustained == sum(1 for n in range(len(families)) if n % 3 != 2)
                 assert sum(live_claims.values()) == live_sustained
         db.session.rollback()
+
+
+def test_the_worker_rebuilds_the_daily_totals_once_a_night_after_the_set_hour(app):
+    """A county's rebuild takes minutes of CPU: once a night after CASEFLOW_REPORT_REFRESH_HOUR
+    (London time), never at whatever hour a worker happened to start, and at once if there are
+    no totals at all."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from sqlalchemy import delete
+
+    from caseflow.readmodels import report_aggregates
+    from caseflow.readmodels.models import AggregateRefresh
+
+    london = ZoneInfo("Europe/London")
+    with app.app_context():
+        db.session.execute(delete(AggregateRefresh))
+        assert report_aggregates.due(2)  # none yet: at once
+        with time_machine.travel(datetime(2026, 7, 14, 2, 5, tzinfo=london), tick=False):
+            report_aggregates.refresh()
+            db.session.flush()
+        for moment, due in [((2026, 7, 14, 9, 0), False), ((2026, 7, 15, 1, 59), False),  # the same night's
+                            ((2026, 7, 15, 2, 0), True), ((2026, 7, 16, 13, 0), True),     # the next night's
+                            ((2026, 12, 1, 2, 30), True)]:  # across the clocks going back
+            with time_machine.travel(datetime(*moment, tzinfo=london), tick=False):
+                assert report_aggregates.due(2) is due, moment
+        with time_machine.travel(datetime(2026, 7, 15, 0, 30, tzinfo=london), tick=False):
+            assert report_aggregates.due(0) is True and report_aggregates.due(1) is False
+        db.session.rollback()
