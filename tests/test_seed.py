@@ -55,6 +55,15 @@ def test_a_seeded_county_has_every_stage_in_proportion(app, tmp_path):
                   "consent_people", "partner_events", "notifications", "audit_events", "taf_members"]
         for table in tables:
             assert db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar() > 0, table
+        # Nothing is left for the worker to escalate at once: what passed its deadline
+        # unacknowledged was escalated at the time, to the duty manager.
+        from caseflow.notify.models import Notification
+        overdue = select(func.count()).select_from(Notification).where(
+            Notification.deadline_at <= datetime(2026, 11, 30, tzinfo=timezone.utc), Notification.acknowledged_at.is_(None))
+        assert db.session.scalar(overdue) > 0
+        assert db.session.scalar(overdue.where(Notification.escalated_at.is_(None))) == 0
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.type == "escalation")) >= db.session.scalar(overdue)
         # The dashboards' daily totals are there, as in a county in service: the first worker to
         # start does not rebuild them in the working day.
         from caseflow.readmodels import report_aggregates

@@ -112,7 +112,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "deliveries": ("id", "kind", "event_id", "status", "attempts", "next_attempt_at", "queued_at", "created_at",
                    "delivered_at"),
     "notifications": ("id", "delivery_key", "recipient_id", "type", "case_id", "family_id", "title", "body",
-                      "created_at", "read_at", "acknowledged_at", "event_id", "deadline_at", "basis", "person_ids"),
+                      "created_at", "read_at", "acknowledged_at", "event_id", "deadline_at", "basis", "person_ids",
+                      "escalated_at"),
     "audit_events": ("seq", "at", "actor_id", "actor_label", "actor_org_id", "action", "object_type", "object_id",
                      "family_id", "categories", "purpose", "basis", "request_id", "ip", "prev_hash", "hash",
                      "hash_version"),
@@ -297,7 +298,8 @@ class County:
                                        password_hash, True, user.capacity, 0, 0, False, created))
         # The school's key adult hears about domestic abuse incidents (Operation Encompass).
         # Early help's duty contact (the first locality manager) takes escalations.
-        duty_contacts = {early_help: self.localities[0][2].id}
+        self.duty_manager = self.localities[0][2]
+        duty_contacts = {early_help: self.duty_manager.id}
         self.rows["organisations"] = [
             row[:4] + (duty_contacts.get(row[0]), self.school_dsl[row[0]].id if row[0] in self.school_dsl else None)
             + row[6:] for row in self.rows["organisations"]]
@@ -1119,10 +1121,21 @@ class History:
                 deadline_at=None, acknowledged=None, person_ids=None) -> None:
         g = self.g
         read = created + timedelta(hours=self.rng.randint(1, 72))
+        note_id = g.new_id()
+        # Past its deadline unacknowledged: the worker's sweep escalated it to the duty manager
+        # at the time (caseflow.notify.escalation), as it would have in a county in service.
+        escalated = deadline_at + timedelta(seconds=2) if deadline_at is not None and deadline_at <= self.cutoff \
+            and (acknowledged is None or acknowledged > deadline_at) else None
         self.out["notifications"].append((
-            g.new_id(), f"{key}:{recipient.id}"[:200], recipient.id, kind, case_id, self.family_id, title[:200],
+            note_id, f"{key}:{recipient.id}"[:200], recipient.id, kind, case_id, self.family_id, title[:200],
             g.encrypter.once(body), created, read if read <= self.cutoff else None, acknowledged, event_id,
-            deadline_at, None, dumps(person_ids) if person_ids else None))
+            deadline_at, None, dumps(person_ids) if person_ids else None, escalated))
+        if escalated is not None:
+            duty = self.county.duty_manager
+            self.out["notifications"].append((
+                g.new_id(), f"escalation:{note_id}:{duty.id}"[:200], duty.id, "escalation", case_id, self.family_id,
+                f"Not acknowledged by {recipient.name}: {title}"[:200], g.encrypter.once(body), escalated,
+                None, None, event_id, None, None, None, None))
 
 
 def _age_on(dob: date, on: date) -> int:
