@@ -24,6 +24,9 @@ class Notification(Base):
         Index("ix_notifications_overdue_unacknowledged", "deadline_at",
               postgresql_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL"),
               sqlite_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL")),
+        # The count of someone's unacknowledged notifications, in every page's header (0032).
+        Index("ix_notifications_unacknowledged", "recipient_id",
+              postgresql_where=text("acknowledged_at IS NULL"), sqlite_where=text("acknowledged_at IS NULL")),
         # The notifications dashboard: those with a deadline, newest first (migration 0031).
         Index("ix_notifications_with_deadline_newest", "created_at",
               postgresql_where=text("deadline_at IS NOT NULL"), sqlite_where=text("deadline_at IS NOT NULL")),

@@ -1110,7 +1110,9 @@ class History:
             out["deliveries"].append((g.new_id(), "route", event_id, "delivered", 1, received, received, received, routed))
             g._audit(received, self.county.police_system, "event.submit", "partner_event", event_id, None,
                      ["identity", "police"], "partner notification", "information sharing agreement")
-            acknowledged = routed + timedelta(hours=rng.randint(1, 30))
+            # Most alerts are acknowledged within the working day's deadline; some late.
+            acknowledged = routed + (timedelta(minutes=rng.randint(10, 7 * 60)) if rng.random() < 0.85
+                                     else timedelta(hours=rng.randint(9, 30)))
             deadline = routed + timedelta(hours=8)
             self._notify(keyworker, "partner_event", f"event:{event_id}", f"{EVENT_TYPES[kind]}: {child.given_name}",
                          texts.EVENT_SUMMARIES[kind], case_id, routed, event_id=event_id, deadline_at=deadline,
@@ -1132,10 +1134,12 @@ class History:
             deadline_at, None, dumps(person_ids) if person_ids else None, escalated))
         if escalated is not None:
             duty = self.county.duty_manager
+            seen = escalated + timedelta(minutes=self.rng.randint(5, 240))  # the duty manager picks it up
+            seen = seen if seen <= self.cutoff else None
             self.out["notifications"].append((
                 g.new_id(), f"escalation:{note_id}:{duty.id}"[:200], duty.id, "escalation", case_id, self.family_id,
                 f"Not acknowledged by {recipient.name}: {title}"[:200], g.encrypter.once(body), escalated,
-                None, None, event_id, None, None, None, None))
+                seen, seen, event_id, None, None, None, None))
 
 
 def _age_on(dob: date, on: date) -> int:
