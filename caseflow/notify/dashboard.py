@@ -21,14 +21,20 @@ class Row:
     deliveries: list[Delivery]
 
 
-def manager_view(actor, limit: int = 200) -> list[Row]:
-    """Partner-event notifications and escalations, newest first, with each channel's state."""
+DASHBOARD_KEYS = 2  # keyset paged on (created_at, id): ix_notifications_with_deadline_newest
+DASHBOARD_PAGE = 50
+
+
+def manager_view(actor, before: tuple | None = None, per_page: int = DASHBOARD_PAGE) -> tuple[list[Row], str | None]:
+    """Partner-event notifications and escalations, newest first, with each channel's state: a
+    page of them and the cursor of the next (older) page. Fifty a page, not two hundred at once:
+    each family shown is a read on its access log, and managers look at the newest."""
     decision = require_list(actor, "notifications.dashboard", object_type="notification",
                             purpose="notification deadlines")
-    # The body is not shown here: left unloaded, it is not decrypted 200 times a view.
-    notes = list(db.session.scalars(select(Notification).where(Notification.deadline_at.is_not(None))
-                                    .order_by(Notification.created_at.desc()).limit(limit)
-                                    .options(defer(Notification.body, raiseload=True))))
+    # The body is not shown here: left unloaded, it is not decrypted for every row.
+    query = (select(Notification).where(Notification.deadline_at.is_not(None))
+             .options(defer(Notification.body, raiseload=True)))
+    notes, next_cursor = keyset.page(query, (Notification.created_at, Notification.id), before, per_page)
     by_note: dict[str, list[Delivery]] = {}
     if notes:
         for d in db.session.scalars(select(Delivery).where(Delivery.notification_id.in_([n.id for n in notes]))):
@@ -36,7 +42,7 @@ def manager_view(actor, limit: int = 200) -> list[Row]:
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.recipient_id for n in notes})))}
     audit.record_reads(actor, "notifications.dashboard", "notification", [n.family_id for n in notes],
                        categories=decision.categories, purpose="notification deadlines", basis=decision.basis)
-    return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes]
+    return [Row(n, users.get(n.recipient_id), by_note.get(n.id, [])) for n in notes], next_cursor
 
 
 DELIVERY_KEYS = 2  # keyset paged on (created_at, id): ix_deliveries_newest, ix_deliveries_status_newest

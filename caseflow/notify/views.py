@@ -92,5 +92,7 @@ def decide(event_id):
 @bp.route("/notifications/dashboard")
 @login_required
 def manager_dashboard():
-    return render_template("notify/dashboard.html", rows=dashboard.manager_view(current_user),
+    before = keyset.cursor_or_none(request.args.get("before"), dashboard.DASHBOARD_KEYS)
+    rows, next_cursor = dashboard.manager_view(current_user, before=before)
+    return render_template("notify/dashboard.html", rows=rows, next_cursor=next_cursor, before=before,
                            title="Notifications and deadlines")

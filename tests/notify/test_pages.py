@@ -106,3 +106,35 @@ def test_administrators_route_replay_and_set_up_organisations_from_the_pages(api
     with app.app_context():
         assert db.session.scalar(select(Delivery.status).where(Delivery.id == dead_id)) in ("dead", "pending")
         assert db.session.scalar(select(Delivery.attempts).where(Delivery.id == dead_id)) >= 1
+
+
+def test_the_notifications_dashboard_shows_fifty_at_a_time_newest_first_and_pages_back(api, factory, app):
+    """Each family on the dashboard is a read on its access log: a page of fifty, with the older
+    ones a link away, rather than two hundred at every look."""
+    import re
+    from datetime import timedelta
+
+    from caseflow.core.database import utcnow
+    from caseflow.core.extensions import db
+    from caseflow.notify.services import notify
+
+    w = open_family(api, factory)
+    with app.app_context():
+        start = utcnow()
+        for n in range(53):
+            note = notify(w.p["sam"].id, "partner_event", f"dash-page:{n}", f"Dashboard alert {n:02d}", "About Leah",
+                          family_id=w.family_id, deadline_at=start + timedelta(hours=8))
+            note.created_at = start - timedelta(minutes=n)  # alert 00 is the newest
+        db.session.commit()
+    manager = signed_in(app, w.p["manager"])
+    first = manager.get("/notifications/dashboard").get_data(as_text=True)
+    shown = re.findall(r"Dashboard alert (\d\d)", first)
+    assert len(re.findall(r'<tr class="govuk-table__row">\s*<td', first)) == 50
+    assert shown[:3] == ["00", "01", "02"]
+    older = re.search(r'href="([^"]+)" rel="next" data-testid="dashboard-older"', first).group(1).replace("&amp;", "&")
+    second = manager.get(older).get_data(as_text=True)
+    rest = re.findall(r"Dashboard alert (\d\d)", second)
+    assert set(shown) | set(rest) >= {f"{n:02d}" for n in range(53)} and not set(shown) & set(rest)
+    assert 'data-testid="dashboard-older"' not in second and ">Newest</a>" in second
+    edited = manager.get("/notifications/dashboard?before=not-a-cursor")  # an edited link: the newest page
+    assert edited.status_code == 200 and "Dashboard alert 00" in edited.get_data(as_text=True)
