@@ -59,22 +59,22 @@ def bounded_count(statement: Select, limit: int = COUNT_LIMIT) -> Total:
 
 def page_and_count(statement: Select, key, order_by: tuple, page: int, per_page: int) -> tuple[list, Total]:
     """The keys (`key`, a column) of one offset page of `statement` in `order_by` order (plain
-    columns, ascending), and the list's bounded count: in one query when the list holds no more
-    than COUNT_LIMIT rows (nearly every search), where bounded_count and the page would each
-    work out the whole list (a search's UNION of look-ups, say) once. A longer list, whose first
-    COUNT_LIMIT + 1 rows are not the first in order, or a page past the end, takes the two."""
+    columns, ascending), and the list's count (said as "1,000+" past COUNT_LIMIT), in one query.
+
+    For a list that has to be worked out whole before it can be ordered, such as a search's
+    UNION of look-ups: bounded_count and the page would each work it out again (three times in
+    all when the count passed its limit: 290 ms for "Henry" at 1,000,000 people, 3,172 families,
+    against 90 ms once). A list an index returns in order wants bounded_count and page()."""
     labelled = [key.label("key"), *(column.label(f"order_{n}") for n, column in enumerate(order_by))]
-    found = statement.with_only_columns(*labelled).order_by(None).limit(COUNT_LIMIT + 1).subquery()
+    found = statement.with_only_columns(*labelled).order_by(None).subquery()
     rows = db.session.execute(select(found.c.key, func.count().over().label("found"))
                               .order_by(*(found.c[f"order_{n}"] for n in range(len(order_by))))
                               .limit(per_page).offset((page - 1) * per_page)).all()
-    if rows and rows[0].found <= COUNT_LIMIT:
-        return [row.key for row in rows], Total(rows[0].found, capped=False)
-    if not rows and page == 1:
+    if rows:
+        return [row.key for row in rows], Total(min(rows[0].found, COUNT_LIMIT), capped=rows[0].found > COUNT_LIMIT)
+    if page == 1:
         return [], Total(0, capped=False)
-    keys = db.session.scalars(statement.with_only_columns(key).order_by(*order_by)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(keys), bounded_count(statement, COUNT_LIMIT)
+    return [], bounded_count(statement, COUNT_LIMIT)  # a page past the end: the count the pages link by
 
 
 # --- cursors -------------------------------------------------------------------------------------
