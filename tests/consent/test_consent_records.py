@@ -1,6 +1,6 @@
 """Consent records, lawful bases and break-glass: partners see what consent allows, and only
 while it lasts; sharing without consent is justified, approved and reported."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import time_machine
 
@@ -117,7 +117,9 @@ def test_break_glass_is_reasoned_time_limited_and_loud(api, factory, app):
     assert api.get("/api/v1/reports/access", t["manager"]).get_json()["break_glass"][0]["user"] == "Duty Manager"
     log = api.get(f"/api/v1/families/{family_id}/access-log", t["manager"]).get_json()["items"]
     assert any(e["action"] == "BREAK_GLASS" for e in log)
-    with time_machine.travel(date.today() + timedelta(days=1)):
+    # A day after now, not midnight tomorrow: run in the last hour of a day (UTC), midnight was
+    # still inside the hour break-glass lasts, and the test failed.
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=1)):
         assert api.get(f"/api/v1/families/{family_id}", duty_token).status_code == 403
     assert api.post(f"/api/v1/families/{family_id}/break-glass", t["sam"], json={"reason": "x"}).status_code == 403
 
