@@ -18,6 +18,12 @@ from caseflow.core.errors import Conflict, NotFound
 from caseflow.notify.vocab import ANSWERED_BY_ACTION, Channel, DeliveryKind
 
 
+def recipient_key(delivery_key: str, recipient_id: str) -> str:
+    """A notification's idempotency key: the event's key and its recipient (the same event never
+    notifies the same person twice), cut to the column."""
+    return f"{delivery_key}:{recipient_id}"[:200]
+
+
 def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, body: str,
            case_id: str | None = None, family_id: str | None = None, *, event_id: str | None = None,
            deadline_at=None, channels=(Channel.INBOX,), basis: str | None = None, recipient=None,
@@ -29,7 +35,7 @@ def notify(recipient_id: str | None, type_: str, delivery_key: str, title: str, 
 
     if not recipient_id:
         return None
-    key = f"{delivery_key}:{recipient_id}"[:200]
+    key = recipient_key(delivery_key, recipient_id)
     if not fresh:  # `fresh`: the caller holds the event's lock, so this key cannot exist yet
         existing = db.session.scalar(select(Notification).where(Notification.delivery_key == key))
         if existing is not None:
@@ -55,7 +61,7 @@ def notify_many(notes: list[dict]) -> None:
     rows, others = [], []
     for note in notes:
         user, channels = note["recipient"], note.get("channels", (Channel.INBOX,))
-        row = {"id": new_id(), "delivery_key": f"{note['delivery_key']}:{user.id}"[:200], "recipient_id": user.id,
+        row = {"id": new_id(), "delivery_key": recipient_key(note["delivery_key"], user.id), "recipient_id": user.id,
                "type": note["type"], "case_id": note.get("case_id"), "family_id": note.get("family_id"),
                "title": note["title"][:200], "body": note["body"], "event_id": note.get("event_id"),
                "deadline_at": note.get("deadline_at"), "basis": note.get("basis"),
@@ -78,7 +84,7 @@ def notify_all(recipients: dict[str, str | None], type_: str, delivery_key: str,
     an officer: 86 for one incident at 1,000,000 people)."""
     from caseflow.auth.models import User
 
-    keys = {user_id: f"{delivery_key}:{user_id}"[:200] for user_id in recipients if user_id}
+    keys = {user_id: recipient_key(delivery_key, user_id) for user_id in recipients if user_id}
     if not keys:
         return
     held = set(db.session.scalars(select(Notification.delivery_key)
