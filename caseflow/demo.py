@@ -171,8 +171,8 @@ def _demo_family(rng, fake, index, now, users, teams, schools, gps, orgs):
     for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
         sex = rng.choice(["female", "male"])
         given = fake.first_name_female() if sex == "female" else fake.first_name_male()
-        dob = date(rng.randint(max(parent_dob.year + 17, 2009), date.today().year - 1), rng.randint(1, 12), rng.randint(1, 28))
-        school = rng.choice(schools) if date.today().year - dob.year >= 4 else None
+        dob = date(rng.randint(max(parent_dob.year + 17, 2009), timescales.today_london().year - 1), rng.randint(1, 12), rng.randint(1, 28))
+        school = rng.choice(schools) if timescales.today_london().year - dob.year >= 4 else None
         children.append(_person(rng, family, given, surname, dob, sex, postcode, address, "child", gps, school))
     if rng.random() < 0.25:
         other_sex = "male" if parent_sex == "female" else "female"

@@ -12,14 +12,12 @@ same number of statements. An N+1 (a query per row shown) shows as a difference.
 """
 from __future__ import annotations
 
-from datetime import date
-
-
 from caseflow.core.extensions import db
 from tests.conftest import count_queries
 from tests.consent.test_route_matrix import _path, world  # noqa: F401  (the world fixture)
 from tests.test_query_plans import NOT_2XX, every_read
 from tests.triage.helpers import TRIAGE_TO_PANEL, new_case
+from caseflow.core.timescales import today_london
 
 
 
@@ -100,7 +98,7 @@ class Growth:
                 "rationale": "Capacity in North"})
             assert decided.status_code == 201, decided.get_json()
         visit = self.api.post(f"/api/v1/cases/{self.params['case_id']}/contacts", t["keyworker"], json={
-            "date": date.today().isoformat(), "type": "phone_call", "notes": f"Call {i}"})
+            "date": today_london().isoformat(), "type": "phone_call", "notes": f"Call {i}"})
         assert visit.status_code == 201, visit.get_json()
         event = self.api.post("/api/v1/notifications", t["partner_system"], json={
             "type": "police_contact", "occurred_at": "2026-11-20T22:15:00+00:00", "source_reference": f"GROW-{i}",
@@ -128,9 +126,9 @@ class Growth:
 
             # The world's case: another DASH checklist and another outcome wheel scoring.
             db.session.add(DashChecklist(case_id=self.params["case_id"], victim_id=self.params["person_id"],
-                                         completed_on=date.today(), answers={c: "no" for c in DASH_CODES},
+                                         completed_on=today_london(), answers={c: "no" for c in DASH_CODES},
                                          completed_by_id=self.params["keyworker_id"]))
-            db.session.add(WheelScoring(case_id=self.params["case_id"], occasion="review", scored_on=date.today(),
+            db.session.add(WheelScoring(case_id=self.params["case_id"], occasion="review", scored_on=today_london(),
                                         scored_by_id=self.params["keyworker_id"],
                                         scores=[WheelScore(area_id=a.id, family_score=i % 10 + 1, worker_score=5)
                                                 for a in wheel.active_areas()]))

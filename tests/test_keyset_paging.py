@@ -9,6 +9,7 @@ from caseflow.core.extensions import db
 from caseflow.core.keyset import Total, bounded_count, decode_cursor, encode_cursor
 from tests.conftest import sign_in
 from tests.frontdoor.helpers import known_family
+from caseflow.core.timescales import today_london
 
 
 def walk(api, token, path, per_page):
@@ -97,13 +98,13 @@ def test_the_inbox_and_access_log_pages_link_to_older_pages(client, factory, app
 
 
 def test_the_contacts_of_a_case_page_by_cursor(api, factory, app):
-    from tests.plans.helpers import TODAY, allocated_case, team
+    from tests.plans.helpers import allocated_case, team
 
     people, tokens, _ = team(factory)
     case_id = allocated_case(api, people, tokens)
     for i in range(5):  # the same day: ordered by when each was recorded, then by id
         recorded = api.post(f"/api/v1/cases/{case_id}/contacts", tokens["sam"], json={
-            "date": TODAY.isoformat(), "type": "phone_call", "notes": f"Call {i}"})
+            "date": today_london().isoformat(), "type": "phone_call", "notes": f"Call {i}"})
         assert recorded.status_code == 201, recorded.get_json()
     items, pages = walk(api, tokens["sam"], f"/api/v1/cases/{case_id}/contacts", per_page=2)
     assert pages == 3 and len({c["id"] for c in items}) == 5

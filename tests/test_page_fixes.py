@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from caseflow.core import timescales
 from caseflow.core.extensions import db
 from tests.conftest import sign_in
-from tests.plans.helpers import TODAY
+from caseflow.core.timescales import today_london
+
 
 
 def test_hours_and_months_read_as_people_write_them():
@@ -35,12 +36,12 @@ def _held_cases(app, keyworker, count):
             db.session.flush()
             case = Case(reference=f"CF-T{n:04d}", family_id=family.id, stage="reviewing", keyworker_id=keyworker.id,
                         opened_at=datetime.now(timezone.utc) - timedelta(days=n + 1),
-                        review_due_on=TODAY + timedelta(days=n % 20 - 5))
+                        review_due_on=today_london() + timedelta(days=n % 20 - 5))
             db.session.add(case)
             db.session.flush()
             ids.append(case.id)
-        db.session.add(Contact(case_id=ids[0], occurred_on=TODAY, contact_type="home_visit", people_seen=[],
-                               notes="Visit", recorded_by_id=keyworker.id, next_visit_on=TODAY + timedelta(days=7)))
+        db.session.add(Contact(case_id=ids[0], occurred_on=today_london(), contact_type="home_visit", people_seen=[],
+                               notes="Visit", recorded_by_id=keyworker.id, next_visit_on=today_london() + timedelta(days=7)))
         db.session.commit()
         return ids
 
@@ -53,7 +54,7 @@ def test_the_caseload_pages_every_row_with_next_visit_and_review(app, client, fa
     assert "62 of 15 families" in first
     assert first.count('data-testid="next-review"') == 50
     # The newest case first: its next visit booked on its last contact.
-    assert timescales.format_uk_date(TODAY + timedelta(days=7)) in first and "None booked" in first
+    assert timescales.format_uk_date(today_london() + timedelta(days=7)) in first and "None booked" in first
     assert "TAF review" in first and "Overdue" in first
     following = re.search(r'href="([^"]*before=[^"]+)" *rel="next"|rel="next" href="([^"]*before=[^"]+)"', first)
     assert following, "no next page link"
@@ -87,7 +88,7 @@ def test_the_agenda_shows_what_the_panel_reads_and_one_decision_form_at_a_time(a
     walsh = case_at_panel(api, rt, ot, "Walsh")
     okoro = case_at_panel(api, rt, ot, "Okoro", rationale="Mum asked for help with the children's behaviour.")
     created = api.post("/api/v1/panels", factory.token(chair), json={
-        "name": "Weekly panel", "date": timescales.working_day_on_or_after(TODAY + timedelta(days=7)).isoformat(),
+        "name": "Weekly panel", "date": timescales.working_day_on_or_after(today_london() + timedelta(days=7)).isoformat(),
         "members": []})
     assert created.status_code == 201, created.get_json()
     panel_id = created.get_json()["id"]

@@ -17,8 +17,9 @@ from caseflow.plans.models import Plan
 from caseflow.triage.models import LocalCriterion
 from tests.conftest import csrf_token, sign_in
 from tests.plans.helpers import allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
-TARGET = date.today() + timedelta(days=90)
+TARGET = today_london() + timedelta(days=90)
 
 
 def _plan_form(token, owner: str) -> dict:
@@ -91,7 +92,7 @@ def test_a_refused_api_call_keeps_only_the_audit_of_the_refusal(api, factory, ap
     case_id = allocated_case(api, p, t)
     family_id = api.get(f"/api/v1/cases/{case_id}", t["sam"]).get_json()["family_id"]
     refused = api.post(f"/api/v1/cases/{case_id}/contacts", t["aaron"], json={  # another team's keyworker
-        "date": date.today().isoformat(), "type": "home_visit", "notes": "Seen at home."})
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "Seen at home."})
     assert refused.status_code == 403
     with app.app_context():
         assert _events(family_id, "denied:casework.record") == 1

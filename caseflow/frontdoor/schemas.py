@@ -5,8 +5,6 @@ professional form, the self-referral form and the API cannot drift apart.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from caseflow.api.schemas import (PageQuerySchema, ResponseSchema, day, flag, itself, many, moment, number, one, page_fields, text,
@@ -15,6 +13,7 @@ from caseflow.families.identifiers import format_postcode, nhs_number_problem, u
 from caseflow.families.models import Relationship, Sex
 from caseflow.core.schemas import DateWindow, not_blank
 from caseflow.core.stages import Stage
+from caseflow.core.timescales import today_london
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.frontdoor.models import MatchStatus, RequestStatus, Source, Urgency
 
@@ -77,9 +76,9 @@ class PersonSchema(Schema):
     def _dob(self, value, **kwargs):
         if value is None:
             return
-        if value > date.today():
+        if value > today_london():
             raise ValidationError("Date of birth must be today or in the past")
-        if value.year < date.today().year - 120:
+        if value.year < today_london().year - 120:
             raise ValidationError("Date of birth must be within the last 120 years")
 
     @validates("nhs_number")

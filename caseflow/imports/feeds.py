@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from caseflow.core import text
+from caseflow.core.timescales import today_london
 from caseflow.families.matching import normalise_name
 from caseflow.imports.bundle import CellError, parse_date
 from caseflow.imports.models import FeedKind
@@ -272,7 +273,7 @@ def _check_rules(spec: FeedSpec, values: dict) -> Iterator[Problem]:
     dob = values.get("date_of_birth")
     if dob is not None and values.get("period_start") is not None and values["period_start"] < dob:
         yield Problem(None, "is dated before the person was born", "period_start")
-    if dob is not None and dob > date.today():
+    if dob is not None and dob > today_london():
         yield Problem(None, "is a date of birth in the future", "date_of_birth")
 
 

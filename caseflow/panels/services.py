@@ -49,7 +49,7 @@ def next_panel_date(after: date | None = None, kind: str = PanelKind.ALLOCATION,
             after = localities.after_cadence(last, locality.cadence)
         else:
             after = last + timedelta(days=current_app.extensions["caseflow.settings"].panel_cadence_days)
-    return timescales.working_day_on_or_after(after or date.today())
+    return timescales.working_day_on_or_after(after or timescales.today_london())
 
 
 PANEL_NAMES = {PanelKind.ALLOCATION: "Early help allocation panel", PanelKind.ESCALATION: "Action and Impact panel"}

@@ -11,6 +11,7 @@ from caseflow.families.models import RELATIONSHIP_LABELS
 from caseflow.web.forms import parse_date
 from caseflow.web.paging import current_page
 from caseflow.core import keyset
+from caseflow.core.timescales import today_london
 from caseflow.core.errors import ServiceValidationError
 
 bp = Blueprint("families", __name__, template_folder="templates")
@@ -27,7 +28,7 @@ def search():
     except ServiceValidationError as exc:
         error = str(exc)
     return render_template("families/search.html", q=q, results=results, total=total,
-                           page=current_page(), error=error, today=date.today(), title="Find a family")
+                           page=current_page(), error=error, today=today_london(), title="Find a family")
 
 
 def as_of_day(args) -> date | None:
@@ -49,7 +50,7 @@ def show(family_id):
     view = services.view_family(current_user, family_id, as_of=as_of_day(request.args))
     from caseflow.notify.vocab import EVENT_STATUSES, EVENT_TYPES
 
-    return render_template("families/show.html", view=view, today=date.today(),
+    return render_template("families/show.html", view=view, today=today_london(),
                            relationship_labels=RELATIONSHIP_LABELS, event_types=EVENT_TYPES,
                            event_statuses=EVENT_STATUSES,
                            title=view.family.display_name)

@@ -6,8 +6,6 @@ cases, requests and partner notifications; everything held about a person), whic
 domain package below may import."""
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import fields, missing, validate
 
 from caseflow.api.schemas import (ResponseSchema, cursor_field, day, derived, flag, iso_text, many, many_of, moment, one,
@@ -16,6 +14,7 @@ from caseflow.consent.vocab import BASES, GIVEN_BY, PURPOSES
 from caseflow.core.roles import OrgType
 from caseflow.core.access import STAGE_WITHHELD
 from caseflow.core.stages import Stage
+from caseflow.core.timescales import today_london
 from caseflow.core.vocab import HEADLINE_PROBLEMS, Category, Rag
 from caseflow.families.models import Relationship, Sex
 from caseflow.frontdoor.models import Source, Urgency
@@ -65,7 +64,7 @@ class PersonOutSchema(ResponseSchema):
     family_name = text(attribute="member.person.family_name")
     date_of_birth = day(attribute="member.person.date_of_birth", nullable=True)
     age = derived(whole("Age in years today.", nullable=True),
-                  lambda shown: shown.member.person.age_on(date.today()))
+                  lambda shown: shown.member.person.age_on(today_london()))
     sex = text(attribute="member.person.sex", choices=list(Sex))
     relationship = text(attribute="member.relationship_to_family", choices=list(Relationship))
     in_household = flag(attribute="member.in_household")

@@ -29,9 +29,10 @@ from tests.frontdoor.test_matching_outcomes import lookalike_request
 from tests.notify.helpers import LEAH, incident, open_family
 from tests.notify.receivers import WebhookReceiver
 from tests.outcomes.helpers import TERMS, family_on_programme
-from tests.plans.helpers import TODAY, agreed_plan, complete_assessment
+from tests.plans.helpers import agreed_plan, complete_assessment
 from tests.socialcare.test_step_up_down_api import STEP_UP
 from tests.triage.helpers import TRIAGE_TO_PANEL, case_at_panel, new_case
+from caseflow.core.timescales import today_london
 
 API = "/api/v1"
 UNKNOWN_ID = "0" * 32
@@ -197,7 +198,7 @@ def _journey(api, factory, app, receiver) -> Journey:
         **TRIAGE_TO_PANEL, "decision": "signpost", "level_of_need": 2, "rag": "green",
         "signposted_to": "Northshire Family Hub parenting course"}, expect=201)
     panel = api.post(f"{API}/panels", t["chair"], json={
-        "date": (TODAY + timedelta(days=3)).isoformat(), "members": [orgs["school"].id]}, expect=201).get_json()
+        "date": (today_london() + timedelta(days=3)).isoformat(), "members": [orgs["school"].id]}, expect=201).get_json()
     api.post(f"{API}/panels/{panel['id']}/decisions", t["chair"], json={
         "case_id": at_panel["case_id"], "decision": "defer", "rationale": "Waiting for the school's report."},
         expect=201)
@@ -236,7 +237,7 @@ def _journey(api, factory, app, receiver) -> Journey:
     # Action and Impact: the stalled Walsh case goes to the monthly panel; the school (which referred
     # the family) adds what its records hold; the panel agrees an action, followed up next month.
     escalation = api.post(f"{API}/panels", t["chair"], json={
-        "date": (TODAY + timedelta(days=5)).isoformat(), "kind": "escalation", "members": [orgs["school"].id]},
+        "date": (today_london() + timedelta(days=5)).isoformat(), "kind": "escalation", "members": [orgs["school"].id]},
         expect=201).get_json()
     nomination = api.post(f"{API}/cases/{case_id}/action-and-impact", t["sam"], json={
         "panel_id": escalation["id"], "stuck": "Attendance has not moved in two reviews.",
@@ -249,23 +250,23 @@ def _journey(api, factory, app, receiver) -> Journey:
         "discussion": "The school can start a reduced timetable after half term."}, expect=200)
     escalation_action = api.post(f"{API}/panel-nominations/{nomination['id']}/actions", t["chair"], json={
         "description": "Reduced timetable for Leah", "owner_organisation_id": orgs["school"].id,
-        "due_on": (TODAY + timedelta(days=20)).isoformat()}, expect=201).get_json()
+        "due_on": (today_london() + timedelta(days=20)).isoformat()}, expect=201).get_json()
     next_escalation = api.post(f"{API}/panels", t["chair"], json={
-        "date": (TODAY + timedelta(days=35)).isoformat(), "kind": "escalation", "members": []}, expect=201).get_json()
+        "date": (today_london() + timedelta(days=35)).isoformat(), "kind": "escalation", "members": []}, expect=201).get_json()
     api.post(f"{API}/panel-actions/{escalation_action['id']}/follow-up", t["chair"], json={
         "panel_id": next_escalation["id"], "status": "done", "note": "Started on the 3rd."}, expect=200)
     api.post(f"{API}/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "people_seen": [leah],
+        "date": today_london().isoformat(), "type": "home_visit", "people_seen": [leah],
         "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo.",
         "joint_with": [p["senco"].id]}, expect=201)  # a joint visit with the SENCo
     api.get(f"{API}/cases/{case_id}/contacts", t["sam"], expect=200)
     api.post(f"{API}/cases/{case_id}/reviews", t["sam"], json={
-        "date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor", "user_id": p["sam"].id},
+        "date": today_london().isoformat(), "attendees": [{"name": "Sam Taylor", "user_id": p["sam"].id},
                                                  {"name": "Jo SENCo", "organisation": "Northshire Academy"}],
         "progress": [{"outcome_id": o["id"], "score": 5} for o in plan["outcomes"]],
         "action_updates": [{"action_id": plan["actions"][0]["id"], "status": "in_progress"}],
         "decision": "continue", "notes": "Attendance up to 85%.",
-        "next_review_date": (TODAY + timedelta(days=42)).isoformat()}, expect=201)
+        "next_review_date": (today_london() + timedelta(days=42)).isoformat()}, expect=201)
     api.get(f"{API}/cases/{case_id}/reviews", t["sam"], expect=200)
     api.post(f"{API}/cases/{case_id}/plan/actions/{plan['actions'][0]['id']}/progress", t["sam"], json={
         "status": "in_progress", "note": "Leah went in every day this week."}, expect=200)
@@ -273,7 +274,7 @@ def _journey(api, factory, app, receiver) -> Journey:
     api.get(f"{API}/cases/{case_id}/chronology", t["sam"], expect=200)
     api.get(f"{API}/cases/overdue", t["manager"], expect=200)
     api.post(f"{API}/cases/{other['case_id']}/engagement-extension", t["manager"], json={
-        "until": (TODAY + timedelta(days=28)).isoformat(), "reason": "Try a joint visit with the school."},
+        "until": (today_london() + timedelta(days=28)).isoformat(), "reason": "Try a joint visit with the school."},
         expect=201)
 
     # Consent, a lawful basis, break-glass, the access report and a subject access request.
@@ -281,33 +282,33 @@ def _journey(api, factory, app, receiver) -> Journey:
     consent = api.post(f"{API}/people/{leah}/consents", t["sam"], json={
         "purpose": "taf_information_sharing", "recipient_organisation_ids": [orgs["school"].id],
         "categories": ["education"], "given_by": "", "given_by_person_id": sharon,
-        "given_by_relationship": "parent_carer", "method": "signed_form", "given_on": TODAY.isoformat(),
-        "expires_on": (TODAY + timedelta(days=365)).isoformat()}, expect=201).get_json()
+        "given_by_relationship": "parent_carer", "method": "signed_form", "given_on": today_london().isoformat(),
+        "expires_on": (today_london() + timedelta(days=365)).isoformat()}, expect=201).get_json()
     # CAMHS: Sharon's consent to her case notes, Leah's (by Sharon) to her health data only.
     for person, categories, relationship in ((sharon, ["case_notes", "plan"], "self"),
                                              (leah, ["health"], "parent_carer")):
         api.post(f"{API}/people/{person}/consents", t["sam"], json={
             "purpose": "taf_information_sharing", "recipient_organisation_ids": [orgs["camhs"].id],
             "categories": categories, "given_by": "", "given_by_person_id": sharon,
-            "given_by_relationship": relationship, "method": "verbal", "given_on": TODAY.isoformat()}, expect=201)
+            "given_by_relationship": relationship, "method": "verbal", "given_on": today_london().isoformat()}, expect=201)
     # Two agreements in the register: one ends in two days (a lawful basis and a routing rule rely
     # on it), one is past its review date.
     ending = _agreement(app, p["manager"], "Northshire safeguarding agreement",
                         [orgs["early_help"].id, orgs["police"].id, orgs["school"].id],
-                        ["identity", "police", "case_notes"], TODAY - timedelta(days=30), TODAY + timedelta(days=2))
+                        ["identity", "police", "case_notes"], today_london() - timedelta(days=30), today_london() + timedelta(days=2))
     _agreement(app, p["manager"], "Northshire health visiting agreement", [orgs["early_help"].id, orgs["camhs"].id],
-               ["identity", "health"], TODAY - timedelta(days=60), TODAY + timedelta(days=300),
-               review_on=TODAY - timedelta(days=1))
+               ["identity", "health"], today_london() - timedelta(days=60), today_london() + timedelta(days=300),
+               review_on=today_london() - timedelta(days=1))
     api.get(f"{API}/agreements", t["senco"], expect=200)
     api.post(f"{API}/families/{family_id}/lawful-bases", t["sam"], json={
         "basis": "safeguarding", "justification": "Police need the chronology: Leah at risk.",
         "person_ids": [leah], "recipient_organisation_ids": [orgs["police"].id], "categories": ["identity", "police"],
         "agreement_id": ending, "approved_by_id": p["manager"].id,
-        "review_on": (TODAY + timedelta(days=30)).isoformat()}, expect=201)
+        "review_on": (today_london() + timedelta(days=30)).isoformat()}, expect=201)
     api.post(f"{API}/families/{family_id}/lawful-bases", t["manager"], json={
         "basis": "crime_prevention", "justification": "Police enquiry about the household.",
         "person_ids": [sharon, leah], "recipient_organisation_ids": [orgs["police"].id], "categories": ["identity"],
-        "review_on": (TODAY + timedelta(days=30)).isoformat()}, expect=201)
+        "review_on": (today_london() + timedelta(days=30)).isoformat()}, expect=201)
     api.put(f"{API}/routing-rules", t["admin"], json={
         "event_type": "domestic_abuse", "recipient": "school_key_adult", "channel": "inbox",
         "deadline": "next_school_day", "agreement_id": ending}, expect=200)
@@ -324,7 +325,7 @@ def _journey(api, factory, app, receiver) -> Journey:
         "reason": "Leah missing overnight.", "person_ids": [leah]}, expect=201)
     api.get(f"{API}/families/{family_id}/consents", t["sam"], expect=200)
     api.get(f"{API}/reports/access", t["manager"], expect=200)
-    with time_machine.travel(datetime.combine(TODAY + timedelta(days=5), datetime.min.time(), timezone.utc)):
+    with time_machine.travel(datetime.combine(today_london() + timedelta(days=5), datetime.min.time(), timezone.utc)):
         # The agreement has ended: its lawful basis and routing rule are on the report as stopped.
         stopped = api.get(f"{API}/reports/access", t["manager"], expect=200).get_json()
         assert stopped["stopped_by_ended_agreement"]["lawful_bases"] and stopped["agreements_review_due"]
@@ -373,7 +374,7 @@ def _journey(api, factory, app, receiver) -> Journey:
     api.post(f"{API}/cases/{case_id}/social-worker", t["sw"], json={"social_worker_id": p["sw"].id}, expect=200)
     api.post(f"{API}/cases/{case_id}/keyworker-role", t["sw"], json={"keyworker_role": "stepped_back"}, expect=200)
     api.post(f"{API}/cases/{case_id}/statutory-status", t["sw"], json={
-        "status": "child_in_need", "started_on": TODAY.isoformat()}, expect=201)
+        "status": "child_in_need", "started_on": today_london().isoformat()}, expect=201)
     api.get(f"{API}/cases/{case_id}/handover-pack", t["sw"], expect=200)
     api.get(f"{API}/cases/{case_id}/handover-pack", t["adviser"], expect=200)  # cut to the plan
     api.post(f"{API}/cases/{case_id}/step-down", t["sw"], json={
@@ -385,13 +386,13 @@ def _journey(api, factory, app, receiver) -> Journey:
 
     # Oversight: the manager supervises the case and audits a sample of the team's case files.
     api.post(f"{API}/cases/{case_id}/supervisions", t["manager"], json={
-        "date": TODAY.isoformat(), "discussion": "Leah's safety plan and school.", "decisions": "Joint visit next week.",
+        "date": today_london().isoformat(), "discussion": "Leah's safety plan and school.", "decisions": "Joint visit next week.",
         "actions": "Sam to ring the school."}, expect=201)
     api.get(f"{API}/cases/{case_id}/supervisions", t["sam"], expect=200)
     api.get(f"{API}/supervision/overdue", t["manager"], expect=200)
     sample = api.post(f"{API}/case-audits/samples", t["manager"], json={
-        "team_id": p["sam"].team_id, "period_start": (TODAY - timedelta(days=60)).isoformat(),
-        "period_end": TODAY.isoformat(), "size": 2}, expect=201).get_json()
+        "team_id": p["sam"].team_id, "period_start": (today_london() - timedelta(days=60)).isoformat(),
+        "period_end": today_london().isoformat(), "size": 2}, expect=201).get_json()
     api.get(f"{API}/case-audits/samples/{sample['id']}", t["manager"], expect=200)
     from caseflow.oversight.vocab import DEFAULT_CHECKLIST
 
@@ -418,11 +419,11 @@ def _journey(api, factory, app, receiver) -> Journey:
     api.get(f"{API}/people/{leah}", officer, expect=200)
     api.post(f"{API}/people/{sharon}/corrections", officer, json={
         "family_name": "Walsh-Reid", "reason": "Married in June; new surname on her passport"}, expect=200)
-    api.get(f"{API}/families/{family_id}/household?as_of={(TODAY - timedelta(days=30)).isoformat()}", officer,
+    api.get(f"{API}/families/{family_id}/household?as_of={(today_london() - timedelta(days=30)).isoformat()}", officer,
             expect=200)
     joined = api.post(f"{API}/families/{family_id}/household/members", officer, json={
-        "person": {"given_name": "Mia", "family_name": "Walsh", "date_of_birth": TODAY.isoformat(), "sex": "female"},
-        "relationship": "child", "joined_on": TODAY.isoformat(), "reason": "Born"}, expect=201).get_json()
+        "person": {"given_name": "Mia", "family_name": "Walsh", "date_of_birth": today_london().isoformat(), "sex": "female"},
+        "relationship": "child", "joined_on": today_london().isoformat(), "reason": "Born"}, expect=201).get_json()
     mia = next(m["person_id"] for m in joined["members"] if m["given_name"] == "Mia")
     api.post(f"{API}/families/{family_id}/relationships", officer, json={
         "person_id": sharon, "related_person_id": mia, "kind": "parent", "parental_responsibility": True},
@@ -443,7 +444,7 @@ def _journey(api, factory, app, receiver) -> Journey:
         expect=201)
     api.post(f"{API}/families/{quinn}/unmerge", officer, json={"reason": "Two households after all"}, expect=200)
     api.post(f"{API}/families/{quinn_again}/household/members/{dana_again}/leave", officer, json={
-        "left_on": TODAY.isoformat(), "reason": "moved_to_household", "moved_to_family_id": quinn,
+        "left_on": today_london().isoformat(), "reason": "moved_to_household", "moved_to_family_id": quinn,
         "relationship_there": "parent_carer", "note": "Moved in with her sister"}, expect=200)
     # A Hughes child linked at the front door to the wrong person: split off.
     _, (tia,) = known_family(app, surname="Hughes", people=[("Tia", date(2013, 3, 3), "child", {})])
@@ -496,11 +497,11 @@ def _journey(api, factory, app, receiver) -> Journey:
                      json={"version": claim["version"]}, expect=200).get_json()
     claim = api.post(f"{API}/outcomes/claims/{claim['id']}/approve", t["manager"],
                      json={"version": claim["version"]}, expect=200).get_json()
-    api.post(f"{API}/outcomes/claims/submissions", t["analyst"], json={"month": date.today().strftime("%Y-%m")},
+    api.post(f"{API}/outcomes/claims/submissions", t["analyst"], json={"month": today_london().strftime("%Y-%m")},
              expect=201)
     claim = api.get(f"{API}/outcomes/claims/{claim['id']}", t["manager"], expect=200).get_json()
     api.post(f"{API}/outcomes/claims/{claim['id']}/paid", t["analyst"], json={
-        "version": claim["version"], "paid_on": date.today().isoformat()}, expect=200)
+        "version": claim["version"], "paid_on": today_london().isoformat()}, expect=200)
     extract = api.post(f"{API}/outcomes/runs", t["analyst"], json={"kind": "progress_data", "sample_percent": 100},
                        expect=202).get_json()
     api.get(f"{API}/outcomes/runs/{extract['id']}/output", t["analyst"], expect=200)
@@ -544,7 +545,7 @@ def _journey(api, factory, app, receiver) -> Journey:
                               "how_to_reach": "01632 960555"}}, expect=200)
     watched = api.get(f"{API}/cases/{case_id}/monitoring", t["sam"], expect=200).get_json()
     api.post(f"{API}/cases/{case_id}/monitoring/check-ins/{watched['check_ins'][0]['id']}", t["sam"], json={
-        "date": TODAY.isoformat(), "outcome": "going_well"}, expect=200)
+        "date": today_london().isoformat(), "outcome": "going_well"}, expect=200)
     api.post(f"{API}/cases/{case_id}/monitoring/review", t["sam"], json={
         "outcome": "sustained", "summary": "Still at 95%."}, expect=200)
     # A partner data feed: the school's attendance file uploaded to its feed, its import job

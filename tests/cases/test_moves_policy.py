@@ -7,6 +7,7 @@ from datetime import date
 
 from tests.conftest import sign_in
 from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
 
 def _reviewing(api, factory):
@@ -68,4 +69,4 @@ def test_a_partner_keyworker_makes_the_moves_her_case_role_allows(api, factory):
         "outcomes": [{"outcome_id": o["id"], "status": "achieved"}
                      for o in api.get(f"/api/v1/cases/{case_id}/plan", token).get_json()["outcomes"]]})
     assert closed.status_code == 200, closed.get_json()
-    assert date.fromisoformat(closed.get_json()["closed_at"][:10]) == date.today()
+    assert date.fromisoformat(closed.get_json()["closed_at"][:10]) == today_london()

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 NOW = datetime.now(timezone.utc)
 
 # --- the cast: the same users in every world ----------------------------------------------------
@@ -280,7 +280,7 @@ def build(world: World) -> Built:
             given, school, gp = _token("Id"), _token("Ed"), _token("Hl")
             upn, nhs = "A" + "".join(str(secrets.randbelow(10)) for _ in range(12)), _nhs_number()
             person = Person(given_name=given, family_name=surname,
-                            date_of_birth=date(1985, 3, 1) if adult else date(TODAY.year - 8 - pi, 5, 1),
+                            date_of_birth=date(1985, 3, 1) if adult else date(today_london().year - 8 - pi, 5, 1),
                             sex="female", postcode="NS1 4AB", postcode_norm="NS14AB", upn=upn, nhs_number=nhs,
                             school_name=f"{school} School", gp_practice_name=f"{gp} Surgery",
                             given_name_norm=normalise_name(given), family_name_norm=normalise_name(surname))
@@ -358,14 +358,14 @@ def build(world: World) -> Built:
                                 "date_of_birth": person.date_of_birth.isoformat(), "worked_with": True,
                                 "voice": f"Voice {voice}"})
                 b.markers.append(Marker(voice, "case_notes", fi, pi, "voice"))
-            s.add(Assessment(case_id=case.id, status="complete", due_on=TODAY, members=members, domains={},
+            s.add(Assessment(case_id=case.id, status="complete", due_on=today_london(), members=members, domains={},
                              family_views=f"Views {views}", summary="", confirmed_problems=["education"],
                              baseline={"education": 3}, started_by_id=front_door, updated_by_id=front_door,
                              completed_at=NOW - timedelta(days=10), completed_by_id=front_door))
             b.markers.append(Marker(views, "case_notes", fi, None, "family_views"))
         if stage not in UNALLOCATED | {"signposted"}:
             notes = _token("Cn")
-            s.add(Contact(case_id=case.id, occurred_on=TODAY - timedelta(days=5), contact_type="home_visit",
+            s.add(Contact(case_id=case.id, occurred_on=today_london() - timedelta(days=5), contact_type="home_visit",
                           people_seen=ids[:1], notes=f"Visit {notes}", recorded_by_id=front_door))
             b.markers.append(Marker(notes, "case_notes", fi, None, "contact_notes"))
         if stage in HAS_PLAN:
@@ -375,12 +375,12 @@ def build(world: World) -> Built:
             s.add(plan)
             s.flush()
             outcome = PlanOutcome(plan_id=plan.id, position=0, headline_problem="education",
-                                  description=f"Outcome {outcome_text}", measure="Attendance", target_date=TODAY + timedelta(days=90))
+                                  description=f"Outcome {outcome_text}", measure="Attendance", target_date=today_london() + timedelta(days=90))
             s.add(outcome)
             s.flush()
             owner = spec.taf[0][0] if spec.taf else None
             s.add(PlanAction(plan_id=plan.id, outcome_id=outcome.id, position=0, description=f"Action {action_text}",
-                             owner_user_id=b.users[owner] if owner else None, due_date=TODAY + timedelta(days=30)))
+                             owner_user_id=b.users[owner] if owner else None, due_date=today_london() + timedelta(days=30)))
             b.markers += [Marker(outcome_text, "plan", fi, None, "plan_outcome"),
                           Marker(action_text, "plan", fi, None, "plan_action")]
         for user_key, removed in spec.taf:
@@ -434,13 +434,13 @@ def build(world: World) -> Built:
         org_id = b.orgs[grant.recipient[1]] if grant.recipient[0] == "org" else None
         org_type = grant.recipient[1] if grant.recipient[0] == "type" else None
         if grant.kind == "consent":
-            given_on = TODAY + timedelta(days=5) if grant.state == "future" else TODAY - timedelta(days=60)
+            given_on = today_london() + timedelta(days=5) if grant.state == "future" else today_london() - timedelta(days=60)
             consent = Consent(person_id=people[0], family_id=family_id, purpose="taf_information_sharing",
                               given_by=("A parent" if not world.families[grant.family].given_by_long else
                                         "Mrs Abigail Constance Fotheringham-Whitworth (mother, holding parental "
                                         "responsibility)"), given_by_relationship="self", method="signed_form",
                               given_on=given_on,
-                              expires_on=TODAY - timedelta(days=1) if grant.state == "expired" else TODAY + timedelta(days=300),
+                              expires_on=today_london() - timedelta(days=1) if grant.state == "expired" else today_london() + timedelta(days=300),
                               withdrawn_at=NOW - timedelta(days=1) if grant.state == "withdrawn" else None,
                               recorded_by_id=front_door)
             s.add(consent)
@@ -459,9 +459,9 @@ def build(world: World) -> Built:
                 ended = grant.state == "agreement_ended"
                 if ended not in agreements:
                     agreement = SharingAgreement(name=f"ISA {run} {ended}", purposes=["Safeguarding"],
-                                                 categories=CATEGORIES, starts_on=TODAY - timedelta(days=400),
-                                                 review_on=TODAY - timedelta(days=10) if ended else TODAY + timedelta(days=100),
-                                                 ends_on=TODAY - timedelta(days=3) if ended else TODAY + timedelta(days=300))
+                                                 categories=CATEGORIES, starts_on=today_london() - timedelta(days=400),
+                                                 review_on=today_london() - timedelta(days=10) if ended else today_london() + timedelta(days=100),
+                                                 ends_on=today_london() - timedelta(days=3) if ended else today_london() + timedelta(days=300))
                     s.add(agreement)
                     s.flush()
                     s.add(AgreementParty(agreement_id=agreement.id, organisation_id=b.orgs["early_help"]))
@@ -469,7 +469,7 @@ def build(world: World) -> Built:
                 agreement_id = agreements[ended]
             basis = LawfulBasis(family_id=family_id, basis="safeguarding", justification=f"Basis {gi}",
                                 agreement_id=agreement_id, approved_by_id=b.users["manager_north"],
-                                review_on=TODAY + timedelta(days=30), recorded_by_id=b.users["manager_north"],
+                                review_on=today_london() + timedelta(days=30), recorded_by_id=b.users["manager_north"],
                                 ended_at=NOW - timedelta(days=1) if grant.state == "ended" else None)
             s.add(basis)
             s.flush()

@@ -4,20 +4,20 @@ the family, search, case, plan and casework routes, with the fields that appear.
 
 The staff side of the matrix (every role x every route) is tests/consent/test_route_matrix.py.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 CONSENT_STATES = ["none", "valid", "withdrawn", "expired"]
 
 
 def _consent(org_id, categories, **dates):
     return {"purpose": "taf_information_sharing", "recipient_organisation_ids": [org_id],
             "categories": categories, "given_by": "Sharon Walsh", "given_by_relationship": "parent_carer",
-            "method": "signed_form", "given_on": TODAY.isoformat(), **dates}
+            "method": "signed_form", "given_on": today_london().isoformat(), **dates}
 
 
 def _give(api, token, person_id, org_id, state, categories):
@@ -25,8 +25,8 @@ def _give(api, token, person_id, org_id, state, categories):
         return
     dates = {}
     if state == "expired":
-        dates = {"given_on": (TODAY - timedelta(days=400)).isoformat(),
-                 "expires_on": (TODAY - timedelta(days=1)).isoformat()}
+        dates = {"given_on": (today_london() - timedelta(days=400)).isoformat(),
+                 "expires_on": (today_london() - timedelta(days=1)).isoformat()}
     given = api.post(f"/api/v1/people/{person_id}/consents", token, json=_consent(org_id, categories, **dates))
     assert given.status_code == 201, given.get_json()
     if state == "withdrawn":

@@ -1,8 +1,8 @@
 """Consent pages: record and withdraw consent, share without consent, break glass."""
-from datetime import date
 
 from tests.conftest import _https_client, csrf_token, sign_in
 from tests.consent.test_consent_records import world
+from caseflow.core.timescales import today_london
 
 
 def test_recording_and_withdrawing_consent_on_the_page(client, api, factory):
@@ -15,7 +15,7 @@ def test_recording_and_withdrawing_consent_on_the_page(client, api, factory):
     assert empty.status_code == 400
     for field in ("purpose", "recipients", "categories", "given_by", "method"):
         assert f'href="#{field}' in html
-    today = date.today()
+    today = today_london()
     done = client.post(path, data={"csrf_token": token, "person_id": members[0]["id"], "purpose": "taf_information_sharing",
                                    "recipient_organisation_ids": orgs["school"].id, "categories": ["education", "plan"],
                                    "given_by_relationship": "parent_carer", "given_by": "Sharon Walsh", "method": "verbal",

@@ -2,7 +2,7 @@
 covers that person and that category. A mother's consent covers the mother; a parent's consent
 for a child covers the child; a young person consents for themselves. Household-level facts (the
 family's name, that a case is open) follow their own rule: shown to a recipient with any grant."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -10,8 +10,8 @@ from tests.conftest import _https_client, csrf_token, sign_in
 from tests.frontdoor.test_api_intake import VALID_NHS, request_body
 from tests.plans.helpers import team
 from tests.triage.helpers import TRIAGE_TO_PANEL
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 LEAH_UPN = "A123456789012"
 PEOPLE = [
     {"given_name": "Sharon", "family_name": "Walsh", "date_of_birth": "1987-02-11", "sex": "female",
@@ -19,7 +19,7 @@ PEOPLE = [
     {"given_name": "Leah", "family_name": "Walsh", "date_of_birth": "2011-06-02", "sex": "female",
      "relationship": "child", "postcode": "NS1 4AB", "nhs_number": VALID_NHS, "upn": LEAH_UPN,
      "school": "Northshire Academy"},
-    {"given_name": "Callum", "family_name": "Walsh", "date_of_birth": (TODAY.replace(year=TODAY.year - 17)
+    {"given_name": "Callum", "family_name": "Walsh", "date_of_birth": (today_london().replace(year=today_london().year - 17)
                                                                        - timedelta(days=30)).isoformat(),
      "sex": "male", "relationship": "child", "postcode": "NS1 4AB"},
 ]
@@ -42,7 +42,7 @@ def consent(org_id=None, categories=("education",), org_type=None, **overrides):
     body = {"purpose": "taf_information_sharing", "recipient_organisation_ids": [org_id] if org_id else [],
             "recipient_organisation_types": [org_type] if org_type else [], "categories": list(categories),
             "given_by": "Sharon Walsh", "given_by_relationship": "self", "method": "signed_form",
-            "given_on": TODAY.isoformat()}
+            "given_on": today_london().isoformat()}
     return {**body, **overrides}
 
 
@@ -162,10 +162,10 @@ def test_a_lawful_basis_stops_when_its_agreement_ends_and_the_report_says_so(api
     officer = factory.token(factory.user("partner", org=force, name="PC Dunn"))
     agreement = add_agreement(app, p["manager"], "Northshire safeguarding information sharing agreement",
                               [orgs["early_help"].id, force.id], ["identity", "police", "case_notes"],
-                              ends_on=TODAY + timedelta(days=2))
+                              ends_on=today_london() + timedelta(days=2))
     body = {"basis": "safeguarding", "justification": "Leah at risk of exploitation.", "person_ids": [members["Leah"]],
             "recipient_organisation_ids": [force.id], "categories": ["identity", "police"],
-            "review_on": (TODAY + timedelta(days=30)).isoformat(), "agreement_id": agreement}
+            "review_on": (today_london() + timedelta(days=30)).isoformat(), "agreement_id": agreement}
     outside = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["manager"],
                        json={**body, "categories": ["identity", "health"]})
     assert outside.status_code == 422 and "health" in outside.get_json()["error"]["fields"]["categories"][0]
@@ -174,7 +174,7 @@ def test_a_lawful_basis_stops_when_its_agreement_ends_and_the_report_says_so(api
     assert names(api.get(f"/api/v1/families/{family_id}", officer).get_json()) == ["Leah"]
     assert api.get("/api/v1/reports/access", t["manager"]).get_json()["stopped_by_ended_agreement"]["lawful_bases"] == []
 
-    with time_machine.travel(TODAY + timedelta(days=5)):
+    with time_machine.travel(today_london() + timedelta(days=5)):
         assert api.get(f"/api/v1/families/{family_id}", officer).status_code == 403
         assert api.get("/api/v1/families?q=Walsh", officer).get_json()["total"] == 0
         stopped = api.get("/api/v1/reports/access", t["manager"]).get_json()["stopped_by_ended_agreement"]
@@ -186,7 +186,7 @@ def test_a_lawful_basis_stops_when_its_agreement_ends_and_the_report_says_so(api
         assert "Sharing stopped" in report and "Northshire safeguarding information sharing agreement" in report
         # A new lawful basis cannot rely on it any more.
         refused = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["manager"], json={
-            **body, "review_on": (TODAY + timedelta(days=40)).isoformat()})
+            **body, "review_on": (today_london() + timedelta(days=40)).isoformat()})
         assert refused.status_code == 422 and "not in force" in refused.get_json()["error"]["fields"]["agreement_id"][0]
 
 
@@ -195,7 +195,7 @@ def add_agreement(app, actor, name, parties, categories, ends_on, starts_on=None
     from caseflow.auth.models import User
     from caseflow.core.extensions import db
 
-    starts_on = starts_on or TODAY - timedelta(days=30)
+    starts_on = starts_on or today_london() - timedelta(days=30)
     with app.app_context():
         agreement = services.record(db.session.get(User, actor.id), {
             "name": name, "party_ids": parties, "purposes": ["Keeping children safe"], "categories": categories,
@@ -212,7 +212,7 @@ def test_a_routing_rule_stops_when_its_agreement_ends(api, factory, app):
     w = open_family(api, factory)
     encompass = add_agreement(app, w.p["manager"], "Operation Encompass (Northshire)",
                               [w.orgs["police"].id, w.orgs["school"].id, w.orgs["early_help"].id], ["identity", "police"],
-                              ends_on=TODAY + timedelta(days=2))
+                              ends_on=today_london() + timedelta(days=2))
     for channel in ("inbox", "email"):
         saved = api.put("/api/v1/routing-rules", w.t["admin"], json={
             "event_type": "domestic_abuse", "recipient": "school_key_adult", "channel": channel,
@@ -222,9 +222,9 @@ def test_a_routing_rule_stops_when_its_agreement_ends(api, factory, app):
     assert len(inbox(api, w.t["key_adult"])) == 1  # told under the agreement while it is in force
     told_keyworker = len(inbox(api, w.t["sam"]))
 
-    with time_machine.travel(TODAY + timedelta(days=5)):
+    with time_machine.travel(today_london() + timedelta(days=5)):
         assert api.post("/api/v1/notifications", w.t["police"], json=incident(
-            "NP-2", occurred_at=f"{TODAY + timedelta(days=4)}T21:00:00+00:00")).status_code == 202
+            "NP-2", occurred_at=f"{today_london() + timedelta(days=4)}T21:00:00+00:00")).status_code == 202
         assert len(inbox(api, w.t["key_adult"])) == 1  # nothing new: the agreement ended
         assert len(inbox(api, w.t["sam"])) == told_keyworker + 1  # the keyworker still hears
         stopped = api.get("/api/v1/reports/access", w.t["manager"]).get_json()["stopped_by_ended_agreement"]
@@ -240,7 +240,7 @@ def test_the_consent_form_lists_the_people_recipients_and_categories(api, househ
     p, t, orgs, family_id, members = household
     given = give(api, t["officer"], members["Sharon"], consent(
         orgs["school"].id, ["education", "health"], org_type="police", also_covers=[members["Leah"]],
-        expires_on=(TODAY + timedelta(days=365)).isoformat()))
+        expires_on=(today_london() + timedelta(days=365)).isoformat()))
     client = _https_client(app)
     sign_in(client, p["officer"])
     response = client.get(f"/consents/{given['id']}/form.pdf")
@@ -320,9 +320,9 @@ def test_managers_keep_the_register_of_agreements(api, factory, app):
     assert empty.status_code == 400 and "must be a real date" in html
     wrong = client.post("/agreements/new", data={
         "csrf_token": token, "name": "Northshire Early Help ISA", "party_ids": [orgs["school"].id],
-        "starts_on-day": "1", "starts_on-month": "4", "starts_on-year": str(TODAY.year),
-        "review_on-day": "1", "review_on-month": "4", "review_on-year": str(TODAY.year + 3),
-        "ends_on-day": "1", "ends_on-month": "4", "ends_on-year": str(TODAY.year + 2)})
+        "starts_on-day": "1", "starts_on-month": "4", "starts_on-year": str(today_london().year),
+        "review_on-day": "1", "review_on-month": "4", "review_on-year": str(today_london().year + 3),
+        "ends_on-day": "1", "ends_on-month": "4", "ends_on-year": str(today_london().year + 2)})
     html = wrong.get_data(as_text=True)
     assert wrong.status_code == 400
     for message in ("at least two organisations", "Say what the agreement is for", "at least one kind of information",
@@ -332,9 +332,9 @@ def test_managers_keep_the_register_of_agreements(api, factory, app):
         "csrf_token": token, "name": "Northshire Early Help ISA", "party_ids": [orgs["school"].id, orgs["early_help"].id],
         "purposes": "Supporting families with several needs\nTelling schools about incidents",
         "categories": ["identity", "education"],
-        "starts_on-day": "1", "starts_on-month": "4", "starts_on-year": str(TODAY.year - 1),
-        "review_on-day": "1", "review_on-month": "4", "review_on-year": str(TODAY.year + 1),
-        "ends_on-day": "1", "ends_on-month": "4", "ends_on-year": str(TODAY.year + 2)})
+        "starts_on-day": "1", "starts_on-month": "4", "starts_on-year": str(today_london().year - 1),
+        "review_on-day": "1", "review_on-month": "4", "review_on-year": str(today_london().year + 1),
+        "ends_on-day": "1", "ends_on-month": "4", "ends_on-year": str(today_london().year + 2)})
     assert added.status_code == 302
     listed = api.get("/api/v1/agreements", t["senco"]).get_json()["items"]  # partners may read the register
     assert [(a["name"], a["status"], a["in_force"]) for a in listed] == [("Northshire Early Help ISA", "in_force", True)]
@@ -363,7 +363,7 @@ def test_the_consent_and_lawful_basis_pages_name_the_people_covered(api, househo
     sign_in(client, p["officer"])
     path = f"/families/{family_id}/consents"
     token = csrf_token(client, path)
-    day = {"given_on-day": str(TODAY.day), "given_on-month": str(TODAY.month), "given_on-year": str(TODAY.year)}
+    day = {"given_on-day": str(today_london().day), "given_on-month": str(today_london().month), "given_on-year": str(today_london().year)}
     form = {"csrf_token": token, "person_id": members["Sharon"], "purpose": "taf_information_sharing",
             "recipient_organisation_ids": orgs["school"].id, "categories": ["education"],
             "given_by_relationship": "self", "given_by_person_id": members["Sharon"], "method": "signed_form", **day}
@@ -377,7 +377,7 @@ def test_the_consent_and_lawful_basis_pages_name_the_people_covered(api, househo
     assert names(api.get(f"/api/v1/families/{family_id}", t["senco"]).get_json()) == ["Leah", "Sharon"]
 
     basis_path = f"/families/{family_id}/lawful-bases"
-    review = TODAY + timedelta(days=20)
+    review = today_london() + timedelta(days=20)
     basis = {"csrf_token": token, "basis": "safeguarding", "justification": "Callum is being exploited.",
              "recipient_organisation_types": "police", "categories": ["identity", "police"],
              "approved_by_id": p["manager"].id, "review_on-day": str(review.day),

@@ -1,12 +1,12 @@
 """Consent records, lawful bases and break-glass: partners see what consent allows, and only
 while it lasts; sharing without consent is justified, approved and reported."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import time_machine
 
 from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 
 
 def world(api, factory):
@@ -26,7 +26,7 @@ def consent(org_id=None, org_type=None, categories=("education",), **overrides):
     body = {"purpose": "taf_information_sharing", "recipient_organisation_ids": [org_id] if org_id else [],
             "recipient_organisation_types": [org_type] if org_type else [], "categories": list(categories),
             "given_by": "Sharon Walsh", "given_by_relationship": "parent_carer", "method": "signed_form",
-            "given_on": TODAY.isoformat()}
+            "given_on": today_london().isoformat()}
     return {**body, **overrides}
 
 
@@ -54,8 +54,8 @@ def test_an_expired_consent_gives_nothing_and_consent_can_name_an_organisation_t
     p, t, orgs, police, case_id, family_id, members = world(api, factory)
     leah = members[0]["id"]
     api.post(f"/api/v1/people/{leah}/consents", t["sam"], json=consent(
-        org_type="police", categories=["police"], given_on=(TODAY - timedelta(days=400)).isoformat(),
-        expires_on=(TODAY - timedelta(days=1)).isoformat()))
+        org_type="police", categories=["police"], given_on=(today_london() - timedelta(days=400)).isoformat(),
+        expires_on=(today_london() - timedelta(days=1)).isoformat()))
     assert api.get(f"/api/v1/families/{family_id}", t["officer_pc"]).status_code == 403
     api.post(f"/api/v1/people/{leah}/consents", t["sam"], json=consent(org_type="police", categories=["police"]))
     assert api.get(f"/api/v1/families/{family_id}", t["officer_pc"]).status_code == 200
@@ -83,7 +83,7 @@ def test_sharing_without_consent_needs_a_managers_approval_and_is_reported(api, 
     p, t, orgs, police, case_id, family_id, members = world(api, factory)
     body = {"basis": "safeguarding", "justification": "Leah at risk of exploitation: police need the chronology.",
             "recipient_organisation_ids": [police.id], "categories": ["identity", "police", "case_notes"],
-            "review_on": (TODAY + timedelta(days=30)).isoformat()}
+            "review_on": (today_london() + timedelta(days=30)).isoformat()}
     unapproved = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["sam"], json=body)
     fields = unapproved.get_json()["error"]["fields"]
     assert unapproved.status_code == 422 and {"approved_by_id", "person_ids"} <= set(fields)  # approver; and about whom

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import zipfile
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -28,6 +28,7 @@ from tests.imports.helpers import SAMPLE
 from tests.outcomes.helpers import attendance, claims, claims_run, family_on_programme
 from tests.plans.helpers import complete_assessment, members, plan_body
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
 # Partners of every organisation type: one with the family's consent, one without.
 ORG_TYPES = [t.value for t in OrgType]
@@ -520,14 +521,14 @@ def world(app, api, factory):
         note_id, delivery_id = note.id, dead.id
     # an Action and Impact panel the case is nominated to, with one agreed action, and a locality
     escalation = api.post("/api/v1/panels", tokens["panel_chair"], json={
-        "date": (date.today() + timedelta(days=10)).isoformat(), "kind": "escalation",
+        "date": (today_london() + timedelta(days=10)).isoformat(), "kind": "escalation",
         "members": [police.id, users["consented_school"].organisation_id]}).get_json()
     nominated = api.post(f"/api/v1/cases/{case_id}/action-and-impact", kw, json={
         "panel_id": escalation["id"], "stuck": "Attendance stalled", "ask": "School to review the timetable"})
     assert nominated.status_code == 201, nominated.get_json()
     panel_action = api.post(f"/api/v1/panel-nominations/{nominated.get_json()['id']}/actions", tokens["panel_chair"],
                             json={"description": "Review the timetable", "owner_organisation_id": school.id,
-                                  "due_on": (date.today() + timedelta(days=20)).isoformat()})
+                                  "due_on": (today_london() + timedelta(days=20)).isoformat()})
     assert panel_action.status_code == 201, panel_action.get_json()
     with app.app_context():
         from caseflow.panels.models import Locality
@@ -538,7 +539,7 @@ def world(app, api, factory):
         locality_id = locality.id
     sample = api.post("/api/v1/case-audits/samples", tokens["team_manager"], json={
         "team_id": db_team_id(app, users["keyworker"]), "period_start": "2026-01-01",
-        "period_end": date.today().isoformat()})
+        "period_end": today_london().isoformat()})
     assert sample.status_code == 201, sample.get_json()
     # practice tools: a DASH checklist on the case (at the MARAC threshold, so its referral form
     # shows) and the outcome wheel's areas
@@ -547,7 +548,7 @@ def world(app, api, factory):
         from caseflow.practice.models import DashChecklist
         from caseflow.practice.vocab import DASH_CODES
 
-        checklist = DashChecklist(case_id=case_id, victim_id=person_id, completed_on=date.today(),
+        checklist = DashChecklist(case_id=case_id, victim_id=person_id, completed_on=today_london(),
                                   answers={code: "yes" for code in DASH_CODES}, completed_by_id=users["keyworker"].id)
         db.session.add(checklist)
         area_id = wheel.active_areas()[0].id
@@ -568,7 +569,7 @@ def world(app, api, factory):
                          json={"version": claim["version"]})
         assert acted.status_code == 200, acted.get_json()
         claim = acted.get_json()
-    batch = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": date.today().strftime("%Y-%m")})
+    batch = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": today_london().strftime("%Y-%m")})
     assert batch.status_code == 201, batch.get_json()
     params = {"sample_id": sample.get_json()["id"], "audit_id": sample.get_json()["audits"][0]["id"],
               "case_id": case_id, "family_id": created["family_id"], "panel_id": panel["id"], "request_id": request_id,

@@ -10,7 +10,8 @@ from caseflow.core.audit import verify_chain
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
 from tests.conftest import sign_in
-from tests.plans.helpers import TODAY, allocated_case, complete_assessment, members, team
+from tests.plans.helpers import allocated_case, complete_assessment, members, team
+from caseflow.core.timescales import today_london
 
 
 def test_a_subject_access_export_holds_everything_about_the_person(api, factory, client, app):
@@ -19,7 +20,7 @@ def test_a_subject_access_export_holds_everything_about_the_person(api, factory,
     complete_assessment(api, t["sam"], case_id)
     leah = members(api, t["sam"], case_id)[0]["person_id"]
     api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "people_seen": [leah], "notes": "Leah showed me her art."})
+        "date": today_london().isoformat(), "type": "home_visit", "people_seen": [leah], "notes": "Leah showed me her art."})
     assert api.get(f"/api/v1/people/{leah}/subject-access", t["sam"]).status_code == 403
     export = api.get(f"/api/v1/people/{leah}/subject-access", t["manager"]).get_json()
     assert export["person"]["given_name"] == "Leah" and export["contacts"][0]["notes"] == "Leah showed me her art."
@@ -44,7 +45,7 @@ def test_retention_erases_families_closed_long_ago_and_keeps_the_figures(api, fa
     old = allocated_case(api, p, t, "Adams")
     recent = allocated_case(api, p, t, "Baker")
     complete_assessment(api, t["sam"], old)
-    api.post(f"/api/v1/cases/{old}/contacts", t["sam"], json={"date": TODAY.isoformat(), "type": "phone_call",
+    api.post(f"/api/v1/cases/{old}/contacts", t["sam"], json={"date": today_london().isoformat(), "type": "phone_call",
                                                               "notes": "Mum disclosed debts"})
     for case_id in (old, recent):
         assert api.post(f"/api/v1/cases/{case_id}/close", t["sam"], json={

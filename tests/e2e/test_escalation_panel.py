@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from caseflow.core import timescales
 from tests.e2e.test_accessibility import check, open_page  # noqa: F401  (the fixture)
-from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, team
+from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,7 @@ def test_action_and_impact_and_contributions_in_the_browser_meet_wcag_aa(open_pa
     case_id = allocated_case(api, p, t)
     complete_assessment(api, t["sam"], case_id)
     agreed_plan(api, t["sam"], case_id, p["sam"].id)  # months in, and stuck
-    meets_on = timescales.working_day_on_or_after(TODAY + timedelta(days=7))
+    meets_on = timescales.working_day_on_or_after(today_london() + timedelta(days=7))
     panel = api.post("/api/v1/panels", t["chair"], json={
         "date": meets_on.isoformat(), "kind": "escalation", "members": [orgs["school"].id, orgs["camhs"].id]}).get_json()
     problems = {}
@@ -54,7 +55,7 @@ def test_action_and_impact_and_contributions_in_the_browser_meet_wcag_aa(open_pa
     item = chair.get_by_test_id("nomination")
     item.get_by_label("Action", exact=True).fill("Start a reduced timetable for Leah")
     item.get_by_label("Owning organisation").select_option(label="Northshire Academy")
-    item.get_by_label("Due by").fill((TODAY + timedelta(days=21)).isoformat())
+    item.get_by_label("Due by").fill((today_london() + timedelta(days=21)).isoformat())
     item.get_by_role("button", name="Agree the action").click()
     expect(chair.get_by_text("Action agreed and added to the family plan.")).to_be_visible()
     expect(chair.get_by_test_id("agreed-actions")).to_contain_text("Start a reduced timetable for Leah")

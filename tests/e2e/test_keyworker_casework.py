@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_front_door_journey import sign_in
 from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,7 @@ def test_keyworker_assesses_plans_visits_reviews_and_closes(browser, live_server
     # The plan: one outcome per confirmed problem, each action owned.
     expect(page.get_by_test_id("outcome-row")).to_have_count(3)
     rows = page.get_by_test_id("outcome-row")
-    target = date(date.today().year + 1, 3, 31)
+    target = date(today_london().year + 1, 3, 31)
     for i, (outcome, measure) in enumerate([("Leah goes to school every day", "Attendance of 90% for a term"),
                                              ("Mum gets help with her anxiety", "Regular GP appointments kept")]):
         rows.nth(i).get_by_label("What the family wants to change").fill(outcome)

@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from caseflow.core import timescales
 from tests.e2e.test_accessibility import check, open_page  # noqa: F401  (the fixture)
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
 pytestmark = pytest.mark.e2e
 
@@ -39,13 +40,13 @@ def test_supervision_and_case_file_audit_in_the_browser_meet_wcag_aa(open_page, 
 
     page.get_by_role("link", name="Case audits").click()
     page.get_by_label("Team").select_option(label="Locality North")
-    start = TODAY - timedelta(days=30)
+    start = today_london() - timedelta(days=30)
     page.locator("#period_start-day").fill(str(start.day))
     page.locator("#period_start-month").fill(str(start.month))
     page.locator("#period_start-year").fill(str(start.year))
-    page.locator("#period_end-day").fill(str(TODAY.day))
-    page.locator("#period_end-month").fill(str(TODAY.month))
-    page.locator("#period_end-year").fill(str(TODAY.year))
+    page.locator("#period_end-day").fill(str(today_london().day))
+    page.locator("#period_end-month").fill(str(today_london().month))
+    page.locator("#period_end-year").fill(str(today_london().year))
     page.get_by_role("button", name="Draw a random sample").click()
     expect(page.get_by_text("1 case file drawn at random from 1")).to_be_visible()
     check(page, page.url, problems)
@@ -60,7 +61,7 @@ def test_supervision_and_case_file_audit_in_the_browser_meet_wcag_aa(open_page, 
     page.get_by_role("button", name="Save the grades").click()
     expect(page.get_by_text("graded good")).to_be_visible()
     check(page, "/case-audits", problems)
-    expect(page.get_by_test_id("grades-over-time")).to_contain_text(timescales.format_uk_month(TODAY))
+    expect(page.get_by_test_id("grades-over-time")).to_contain_text(timescales.format_uk_month(today_london()))
     check(page, "/case-audits/checklist", problems)
 
     keyworker = open_page(p["sam"])
@@ -76,7 +77,7 @@ def test_the_panel_agenda_opens_one_decision_at_a_time_and_meets_wcag_aa(open_pa
     first = case_at_panel(api, t["referrer"], t["officer"], "Walsh")
     second = case_at_panel(api, t["referrer"], t["officer"], "Okoro")
     panel = api.post("/api/v1/panels", t["chair"], json={
-        "date": timescales.working_day_on_or_after(TODAY + timedelta(days=7)).isoformat(), "members": []}).get_json()
+        "date": timescales.working_day_on_or_after(today_london() + timedelta(days=7)).isoformat(), "members": []}).get_json()
     page, problems = open_page(p["chair"]), {}
     check(page, f"/panels/{panel['id']}", problems)
     items = page.get_by_test_id("agenda-item")

@@ -10,13 +10,14 @@ from playwright.sync_api import expect
 from caseflow.practice.vocab import DASH_QUESTIONS
 from tests.e2e.test_accessibility import check, open_page  # noqa: F401  (the fixture)
 from tests.notify.helpers import incident, open_family
-from tests.plans.helpers import TODAY
+from caseflow.core.timescales import today_london
+
 
 pytestmark = pytest.mark.e2e
 
 
 def _date(page, prefix):
-    for part, value in (("day", TODAY.day), ("month", TODAY.month), ("year", TODAY.year)):
+    for part, value in (("day", today_london().day), ("month", today_london().month), ("year", today_london().year)):
         page.locator(f"#{prefix}-{part}").fill(str(value))
 
 

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from caseflow.core.extensions import db
 from caseflow.families import services as families
 from caseflow.outcomes.models import Evidence
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 
 
 def known_family(surname: str, parent: str = "Dawn", child: str = "Kai", postcode: str = "NS2 7QT"):
@@ -28,8 +28,8 @@ def known_family(surname: str, parent: str = "Dawn", child: str = "Kai", postcod
 
 def evidence(person_id: str, kind: str, days_ago: int, recorded_by_id: str, *, value=None, code=None,
              end_days_ago=None, source_reference="partner-file.csv", recorded_at: datetime | None = None) -> Evidence:
-    row = Evidence(person_id=person_id, kind=kind, period_start=TODAY - timedelta(days=days_ago),
-                   period_end=None if end_days_ago is None else TODAY - timedelta(days=end_days_ago),
+    row = Evidence(person_id=person_id, kind=kind, period_start=today_london() - timedelta(days=days_ago),
+                   period_end=None if end_days_ago is None else today_london() - timedelta(days=end_days_ago),
                    value=value, code=code, source="imported_file", source_reference=source_reference,
                    recorded_by_id=recorded_by_id,
                    recorded_at=recorded_at or datetime.now(timezone.utc) - timedelta(days=1))

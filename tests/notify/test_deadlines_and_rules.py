@@ -8,6 +8,7 @@ import pytest
 
 from caseflow.notify.deadlines import add_working_hours, next_school_day_start
 from tests.notify.helpers import inbox, incident, open_family
+from caseflow.core.timescales import today_london
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -77,7 +78,7 @@ def test_an_overdue_review_is_told_once_through_the_same_queue(api, factory, app
     agreed_plan(api, w.t["sam"], w.case_id, w.p["sam"].id)
     with app.app_context():
         case = db.session.get(Case, w.case_id)
-        case.review_due_on = date.today() - timedelta(days=3)
+        case.review_due_on = today_london() - timedelta(days=3)
         db.session.commit()
         for _ in range(2):  # two sweeps (each a unit of work): looked at again, but nobody is told twice
             with unit_of_work():
@@ -107,7 +108,7 @@ def test_two_workers_sweeping_at_once_tell_each_overdue_review_once(api, factory
     complete_assessment(api, w.t["sam"], w.case_id)
     agreed_plan(api, w.t["sam"], w.case_id, w.p["sam"].id)
     with app.app_context():
-        db.session.get(Case, w.case_id).review_due_on = date.today() - timedelta(days=3)
+        db.session.get(Case, w.case_id).review_due_on = today_london() - timedelta(days=3)
         db.session.commit()
 
     # Hold each worker just before it tells anyone, until the other has got as far (or plainly

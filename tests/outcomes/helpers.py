@@ -11,8 +11,9 @@ from caseflow.core.extensions import db
 from tests.frontdoor.test_api_intake import request_body
 from tests.plans.helpers import complete_assessment, members, plan_body, team
 from tests.triage.helpers import TRIAGE_TO_PANEL
+from caseflow.core.timescales import today_london
 
-YEAR = date.today().year - 2
+YEAR = today_london().year - 2
 PLAN_AGREED = date(YEAR, 6, 1)
 # The academic year after the plan started: all three terms are over by now.
 TERMS = [(date(YEAR, 9, 3), date(YEAR, 12, 19)), (date(YEAR + 1, 1, 5), date(YEAR + 1, 3, 27)),

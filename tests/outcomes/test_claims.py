@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from caseflow.core.extensions import db
 from tests.outcomes.helpers import (PLAN_AGREED, TERMS, attendance, claims, claims_run, family_on_programme,
                                     outcomes_team)
+from caseflow.core.timescales import today_london
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_family_whose_every_problem_is_met_and_sustained_is_proposed_and_claim
     claim = _act(api, tokens["manager"], claim, "approve")
     assert claim["state"] == "approved"
 
-    month = date.today().strftime("%Y-%m")
+    month = today_london().strftime("%Y-%m")
     submitted = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": month})
     assert submitted.status_code == 201, submitted.get_json()
     rows = list(csv.DictReader(io.StringIO(submitted.get_json()["csv"])))
@@ -64,7 +65,7 @@ def test_a_family_whose_every_problem_is_met_and_sustained_is_proposed_and_claim
     again = api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"], json={"month": month})
     assert again.status_code == 409
 
-    paid = _act(api, tokens["analyst"], detail, "paid", paid_on=date.today().isoformat())
+    paid = _act(api, tokens["analyst"], detail, "paid", paid_on=today_london().isoformat())
     assert paid["state"] == "paid"
     claims_run(api, tokens["analyst"])
     assert len(claims(api, tokens["analyst"])) == 1
@@ -125,7 +126,7 @@ def test_changing_the_outcomes_plan_does_not_change_a_submitted_claim(app, api, 
     claim = _act(api, tokens["analyst"], claim, "validate")
     claim = _act(api, tokens["manager"], claim, "approve")
     assert api.post("/api/v1/outcomes/claims/submissions", tokens["analyst"],
-                    json={"month": date.today().strftime("%Y-%m")}).status_code == 201
+                    json={"month": today_london().strftime("%Y-%m")}).status_code == 201
     before = api.get(f"/api/v1/outcomes/claims/{claim['id']}", tokens["analyst"]).get_json()
 
     plan = api.get("/api/v1/outcomes/plan", tokens["admin"]).get_json()

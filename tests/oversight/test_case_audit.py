@@ -12,9 +12,15 @@ from sqlalchemy import text
 from caseflow.core import timescales
 from caseflow.core.extensions import db
 from tests.conftest import csrf_token, sign_in
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
-PERIOD = {"period_start": (TODAY - timedelta(days=90)).isoformat(), "period_end": TODAY.isoformat()}
+
+
+def period() -> dict:
+    """The last ninety days, worked out when a test runs (not when the file is read: a run
+    across midnight would otherwise sample a window that ends before today's cases opened)."""
+    return {"period_start": (today_london() - timedelta(days=90)).isoformat(), "period_end": today_london().isoformat()}
 
 
 def _team_id(app, user):
@@ -36,11 +42,11 @@ def test_a_manager_samples_grades_and_follows_grades_over_time(api, factory, app
     south = allocated_case(api, p, t, surname="Fraser", keyworker="aaron")
     team_id = _team_id(app, p["sam"])
 
-    assert api.post("/api/v1/case-audits/samples", t["sam"], json={"team_id": team_id, **PERIOD}).status_code == 403
+    assert api.post("/api/v1/case-audits/samples", t["sam"], json={"team_id": team_id, **period()}).status_code == 403
     backwards = api.post("/api/v1/case-audits/samples", t["manager"], json={
-        "team_id": team_id, "period_start": PERIOD["period_end"], "period_end": PERIOD["period_start"]})
+        "team_id": team_id, "period_start": period()["period_end"], "period_end": period()["period_start"]})
     assert backwards.status_code == 422 and "period_end" in backwards.get_json()["error"]["fields"]
-    drawn = api.post("/api/v1/case-audits/samples", t["manager"], json={"team_id": team_id, **PERIOD, "size": 3})
+    drawn = api.post("/api/v1/case-audits/samples", t["manager"], json={"team_id": team_id, **period(), "size": 3})
     assert drawn.status_code == 201, drawn.get_json()
     sample = drawn.get_json()
     sampled = [a["case_id"] for a in sample["audits"]]
@@ -64,7 +70,7 @@ def test_a_manager_samples_grades_and_follows_grades_over_time(api, factory, app
         "answers": _answers("outstanding"), "grade": "outstanding", "findings": "Exemplary file."}).status_code == 200
 
     months = api.get("/api/v1/case-audits/grades", t["manager"]).get_json()["items"]
-    assert len(months) == 12 and months[-1]["label"] == timescales.format_uk_month(TODAY)
+    assert len(months) == 12 and months[-1]["label"] == timescales.format_uk_month(today_london())
     assert (months[-1]["requires_improvement"], months[-1]["outstanding"], months[-1]["good"]) == (1, 1, 0)
     assert api.get("/api/v1/case-audits/grades", t["sam"]).status_code == 403
 
@@ -92,8 +98,8 @@ def test_the_keyworker_sees_the_audit_actions_and_the_checklist_is_the_areas_own
     token = csrf_token(client, "/case-audits")
     drawn = client.post("/case-audits", data={
         "csrf_token": token, "team_id": _team_id(app, p["sam"]), "size": "1",
-        "period_start-day": "1", "period_start-month": "1", "period_start-year": str(TODAY.year - 1),
-        "period_end-day": str(TODAY.day), "period_end-month": str(TODAY.month), "period_end-year": str(TODAY.year)})
+        "period_start-day": "1", "period_start-month": "1", "period_start-year": str(today_london().year - 1),
+        "period_end-day": str(today_london().day), "period_end-month": str(today_london().month), "period_end-year": str(today_london().year)})
     assert drawn.status_code == 302
     sample_page = client.get(drawn.headers["Location"]).get_data(as_text=True)
     audit_id = re.search(r'/case-audits/files/([0-9a-f]+)', sample_page).group(1)

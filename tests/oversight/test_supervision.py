@@ -9,11 +9,14 @@ from sqlalchemy import text
 
 from caseflow.core.extensions import db
 from tests.conftest import csrf_token, sign_in
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
-SUPERVISION = {"date": TODAY.isoformat(), "discussion": "Leah's attendance is improving; mum is anxious about court.",
-               "decisions": "Keep weekly visits; ask the school for a mentor.",
-               "actions": "Sam to speak to the SENCo by Friday."}
+def supervision() -> dict:
+    """A supervision held today (worked out when the test runs, so a run across midnight agrees with the app)."""
+    return {"date": today_london().isoformat(), "discussion": "Leah's attendance is improving; mum is anxious about court.",
+            "decisions": "Keep weekly visits; ask the school for a mentor.",
+            "actions": "Sam to speak to the SENCo by Friday."}
 
 
 def _backdate_allocation(app, case_id, days):
@@ -30,20 +33,20 @@ def test_the_manager_records_supervision_and_only_the_keyworker_and_managers_rea
     p, t, orgs = team(factory)
     case_id = allocated_case(api, p, t)
     path = f"/api/v1/cases/{case_id}/supervisions"
-    assert api.post(path, t["sam"], json=SUPERVISION).status_code == 403  # the keyworker is supervised
-    missing = api.post(path, t["manager"], json={"date": TODAY.isoformat()})
+    assert api.post(path, t["sam"], json=supervision()).status_code == 403  # the keyworker is supervised
+    missing = api.post(path, t["manager"], json={"date": today_london().isoformat()})
     assert missing.status_code == 422 and {"discussion", "decisions"} <= set(missing.get_json()["error"]["fields"])
-    future = api.post(path, t["manager"], json={**SUPERVISION, "date": (TODAY + timedelta(days=3)).isoformat()})
+    future = api.post(path, t["manager"], json={**supervision(), "date": (today_london() + timedelta(days=3)).isoformat()})
     assert future.status_code == 422
-    made = api.post(path, t["manager"], json=SUPERVISION)
+    made = api.post(path, t["manager"], json=supervision())
     assert made.status_code == 201, made.get_json()
     body = made.get_json()
     assert body["keyworker_id"] == p["sam"].id
-    assert TODAY + timedelta(weeks=4) <= datetime.fromisoformat(body["next_due_on"]).date() <= TODAY + timedelta(weeks=4, days=4)
+    assert today_london() + timedelta(weeks=4) <= datetime.fromisoformat(body["next_due_on"]).date() <= today_london() + timedelta(weeks=4, days=4)
 
     # The keyworker and the manager read it; the lead professional's school, other keyworkers
     # and the front door do not.
-    assert api.get(path, t["sam"]).get_json()["items"][0]["discussion"] == SUPERVISION["discussion"]
+    assert api.get(path, t["sam"]).get_json()["items"][0]["discussion"] == supervision()["discussion"]
     assert api.get(path, t["manager"]).get_json()["total"] == 1
     for outsider in ("aaron", "officer", "senco", "chair"):
         assert api.get(path, t[outsider]).status_code == 403, outsider
@@ -60,9 +63,9 @@ def test_overdue_supervision_is_on_the_managers_dashboard(api, factory, app, cli
     fresh = allocated_case(api, p, t, surname="Okoro")  # allocated today: not yet due
     lapsed = allocated_case(api, p, t, surname="Brennan")
     _backdate_allocation(app, lapsed, 90)
-    old = (TODAY - timedelta(days=50)).isoformat()
+    old = (today_london() - timedelta(days=50)).isoformat()
     assert api.post(f"/api/v1/cases/{lapsed}/supervisions", t["manager"], json={
-        **SUPERVISION, "date": old, "next_due_on": (TODAY - timedelta(days=20)).isoformat()}).status_code == 201
+        **supervision(), "date": old, "next_due_on": (today_london() - timedelta(days=20)).isoformat()}).status_code == 201
 
     listed = api.get("/api/v1/supervision/overdue", t["manager"]).get_json()
     assert {r["case_id"] for r in listed["items"]} == {never, lapsed} and listed["total"] == 2
@@ -70,7 +73,7 @@ def test_overdue_supervision_is_on_the_managers_dashboard(api, factory, app, cli
     assert api.get("/api/v1/supervision/overdue", t["sam"]).status_code == 403
 
     # Supervised today, the lapsed case leaves the list.
-    assert api.post(f"/api/v1/cases/{lapsed}/supervisions", t["manager"], json=SUPERVISION).status_code == 201
+    assert api.post(f"/api/v1/cases/{lapsed}/supervisions", t["manager"], json=supervision()).status_code == 201
     assert {r["case_id"] for r in api.get("/api/v1/supervision/overdue", t["manager"]).get_json()["items"]} == {never}
     assert fresh not in {r["case_id"] for r in listed["items"]}
 
@@ -89,15 +92,15 @@ def test_supervision_pages_record_and_show_it(api, factory, client):
         "csrf_token": token, "date-day": "31", "date-month": "2", "date-year": "2026", "discussion": "x"})
     assert bad.status_code == 400 and "There is a problem" in bad.get_data(as_text=True)
     done = client.post(f"/cases/{case_id}/supervision/new", data={
-        "csrf_token": token, "date-day": str(TODAY.day), "date-month": str(TODAY.month), "date-year": str(TODAY.year),
-        "discussion": SUPERVISION["discussion"], "decisions": SUPERVISION["decisions"], "actions": ""})
+        "csrf_token": token, "date-day": str(today_london().day), "date-month": str(today_london().month), "date-year": str(today_london().year),
+        "discussion": supervision()["discussion"], "decisions": supervision()["decisions"], "actions": ""})
     assert done.status_code == 302
     page = client.get(f"/cases/{case_id}/oversight").get_data(as_text=True)
-    assert SUPERVISION["decisions"] in page and "Next supervision due" in page
+    assert supervision()["decisions"] in page and "Next supervision due" in page
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/inbox")})
     sign_in(client, p["sam"])  # the keyworker reads it but cannot record it
     page = client.get(f"/cases/{case_id}/oversight").get_data(as_text=True)
-    assert SUPERVISION["decisions"] in page and "Record supervision" not in page
+    assert supervision()["decisions"] in page and "Record supervision" not in page
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/inbox")})
     sign_in(client, p["officer"])  # the front door sees the case, not its supervision
     assert "Supervision and case file audits" not in client.get(f"/cases/{case_id}").get_data(as_text=True)

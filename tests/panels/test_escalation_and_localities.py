@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from caseflow.core import timescales
 from caseflow.core.extensions import db
 from tests.conftest import csrf_token, sign_in, _https_client
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
 
 def _future(days: int) -> str:
-    return timescales.working_day_on_or_after(TODAY + timedelta(days=days)).isoformat()
+    return timescales.working_day_on_or_after(today_london() + timedelta(days=days)).isoformat()
 
 
 def _escalation_panel(api, token, orgs, days=7):
@@ -102,7 +103,7 @@ def test_partners_contribute_only_about_families_whose_consent_covers_them(api, 
         given = api.post(f"/api/v1/people/{member['id']}/consents", t["officer"], json={
             "purpose": "taf_information_sharing", "recipient_organisation_ids": [orgs["camhs"].id],
             "categories": ["health"], "given_by": "Sharon Walsh", "given_by_relationship": "parent_carer",
-            "method": "verbal", "given_on": TODAY.isoformat()})
+            "method": "verbal", "given_on": today_london().isoformat()})
         assert given.status_code == 201, given.get_json()
     saved = api.put(f"{url}/{created['case_id']}", camhs_token, json=body)
     assert saved.status_code == 200, saved.get_json()
@@ -155,7 +156,7 @@ def test_a_locality_panel_hears_its_own_families_and_a_daily_locality_meets_each
         from caseflow.panels.models import Locality
 
         locality = db.session.get(Locality, locality_id)
-        after = timescales.next_working_day(timescales.working_day_on_or_after(TODAY + timedelta(days=1)))
+        after = timescales.next_working_day(timescales.working_day_on_or_after(today_london() + timedelta(days=1)))
         assert services.next_panel_date(locality=locality) == after
 
 

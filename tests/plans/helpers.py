@@ -1,11 +1,11 @@
 """An allocated case, made through the real front door, triage and allocation."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 
 
 def team(factory):
@@ -53,9 +53,9 @@ def complete_assessment(api, token, case_id, problems=("education", "health"), s
 
 def plan_body(owner_id, problems=("education", "health"), version=None):
     outcomes = [{"headline_problem": p, "description": f"Outcome for {p}", "measure": f"Measure for {p}",
-                 "target_date": (TODAY + timedelta(days=120)).isoformat()} for p in problems]
+                 "target_date": (today_london() + timedelta(days=120)).isoformat()} for p in problems]
     actions = [{"description": f"Action for {p}", "owner_user_id": owner_id, "outcome_index": i,
-                "due_date": (TODAY + timedelta(days=30)).isoformat()} for i, p in enumerate(problems)]
+                "due_date": (today_london() + timedelta(days=30)).isoformat()} for i, p in enumerate(problems)]
     return {"outcomes": outcomes, "actions": actions, "version": version}
 
 

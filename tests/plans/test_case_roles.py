@@ -8,13 +8,12 @@ from the TAF loses access at their next request.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from tests.conftest import sign_in
 from tests.plans.helpers import agreed_plan, complete_assessment, plan_body, team
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def _allocate(api, t, keyworker_id, lead_id=None, surname="Walsh"):
 
 def _contact(api, token, case_id, notes="Home visit: Leah and mum seen together."):
     return api.post(f"/api/v1/cases/{case_id}/contacts", token, json={
-        "date": date.today().isoformat(), "type": "home_visit", "people_seen": [], "notes": notes})
+        "date": today_london().isoformat(), "type": "home_visit", "people_seen": [], "notes": notes})
 
 
 def test_a_schools_safeguarding_lead_allocated_as_keyworker_does_the_casework(api, client, partners):
@@ -56,7 +55,7 @@ def test_a_schools_safeguarding_lead_allocated_as_keyworker_does_the_casework(ap
     assert chronology.status_code == 200 and any(e["kind"] == "contact" for e in chronology.get_json()["items"])
     plan = api.get(f"/api/v1/cases/{case_id}/plan", t["dsl"]).get_json()
     review = api.post(f"/api/v1/cases/{case_id}/reviews", t["dsl"], json={
-        "date": date.today().isoformat(), "attendees": [{"name": "Dana DSL", "organisation": "Northshire Academy"}],
+        "date": today_london().isoformat(), "attendees": [{"name": "Dana DSL", "organisation": "Northshire Academy"}],
         "progress": [{"outcome_id": o["id"], "score": 5} for o in plan["outcomes"]], "decision": "continue"})
     assert review.status_code == 201, review.get_json()
     # The case's moves are offered to the keyworker who may make them.

@@ -4,8 +4,8 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from caseflow.core.extensions import db
-from tests.plans.helpers import (TODAY, agreed_plan, allocated_case, complete_assessment,
-                                 confirm_first_candidate, members, team)
+from tests.plans.helpers import (agreed_plan, allocated_case, complete_assessment, confirm_first_candidate, members, team)
+from caseflow.core.timescales import today_london
 
 
 def test_a_case_from_assessment_to_closure(api, factory, app):
@@ -36,19 +36,19 @@ def test_a_case_from_assessment_to_closure(api, factory, app):
 
     seen = [m["person_id"] for m in members(api, t["sam"], case_id)]
     visit = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "people_seen": seen,
+        "date": today_london().isoformat(), "type": "home_visit", "people_seen": seen,
         "notes": "Leah showed me her art folder.", "next_steps": "Meet the SENCo"})
     assert visit.status_code == 201
 
     outcome_ids = [o["id"] for o in plan["outcomes"]]
     review = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json={
-        "date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor", "organisation": "Early Help"},
+        "date": today_london().isoformat(), "attendees": [{"name": "Sam Taylor", "organisation": "Early Help"},
                                                  {"name": "Jo SENCo", "organisation": "Northshire Academy"}],
         "progress": [{"outcome_id": outcome_ids[0], "score": 6}, {"outcome_id": outcome_ids[1], "score": 5}],
         "action_updates": [{"action_id": plan["actions"][0]["id"], "status": "done"}],
         "decision": "continue", "notes": "Attendance up to 85%."})
     assert review.status_code == 201, review.get_json()
-    assert review.get_json()["next_review_date"] >= (TODAY + timedelta(weeks=6)).isoformat()
+    assert review.get_json()["next_review_date"] >= (today_london() + timedelta(weeks=6)).isoformat()
 
     after = api.get(f"/api/v1/cases/{case_id}/plan", t["sam"]).get_json()
     assert after["actions"][0]["status"] == "done"
@@ -75,7 +75,7 @@ def test_a_case_from_assessment_to_closure(api, factory, app):
     assert "Stage: Closed" in [i["title"] for i in items[-2:]]
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)
     assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "phone_call", "notes": "late"}).status_code == 409
+        "date": today_london().isoformat(), "type": "phone_call", "notes": "late"}).status_code == 409
 
     # A new request about the same family opens a new case: a re-referral with this one's history.
     from tests.triage.helpers import new_case
@@ -95,7 +95,7 @@ def test_notes_and_the_familys_words_are_not_in_the_database_in_plain_text(api, 
     case_id = allocated_case(api, p, t)
     complete_assessment(api, t["sam"], case_id)
     api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "phone_call", "notes": "Mum disclosed rent arrears of 1200 pounds"})
+        "date": today_london().isoformat(), "type": "phone_call", "notes": "Mum disclosed rent arrears of 1200 pounds"})
     with app.app_context():
         dump = "\n".join(str(row) for table in ("contacts", "assessments") for row in
                          db.session.execute(text(f"SELECT * FROM {table}")).all())

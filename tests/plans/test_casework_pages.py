@@ -7,7 +7,8 @@ from pypdf import PdfReader
 from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment, Plan
 from tests.conftest import _https_client, csrf_token, sign_in
-from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, members, team
+from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, members, team
+from caseflow.core.timescales import today_london
 
 
 def date_fields(prefix, day):
@@ -63,7 +64,7 @@ def test_the_plan_form_shows_errors_in_place_and_saves_and_agrees(client, api, f
     page = client.get(f"/cases/{case_id}/plan").get_data(as_text=True)
     assert page.count('data-testid="outcome-row"') == 3  # one per confirmed problem, plus a spare
     token = csrf_token(client, f"/cases/{case_id}/plan")
-    target = TODAY + timedelta(days=90)
+    target = today_london() + timedelta(days=90)
     form = {"csrf_token": token, "version": "",
             "outcomes-0-headline_problem": "education", "outcomes-0-description": "Leah goes to school",
             "outcomes-0-measure": "Attendance 90%", **date_fields("outcomes-0-target", target),
@@ -125,7 +126,7 @@ def test_visit_review_and_closure_forms(client, api, factory, app):
     html = empty.get_data(as_text=True)
     assert empty.status_code == 400 and 'href="#date-day"' in html and 'href="#type"' in html and 'href="#notes"' in html
     visit = client.post(f"/cases/{case_id}/contacts/new", data={
-        "csrf_token": token, **date_fields("date", TODAY), "type": "home_visit", "people_seen": person,
+        "csrf_token": token, **date_fields("date", today_london()), "type": "home_visit", "people_seen": person,
         "notes": "Leah showed me her art folder."})
     assert visit.status_code == 302
     case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -135,12 +136,12 @@ def test_visit_review_and_closure_forms(client, api, factory, app):
         assessment = db.session.query(Assessment).filter_by(case_id=case_id).one()
         assessment.completed_at -= timedelta(days=3)
         db.session.commit()
-    review_form = {"csrf_token": token, **date_fields("date", TODAY - timedelta(days=10)),
+    review_form = {"csrf_token": token, **date_fields("date", today_london() - timedelta(days=10)),
                    "attendees": p["sam"].id, "other_attendees": "Donna Walsh, parent",
                    **{f"progress-{o['id']}": "6" for o in plan["outcomes"]}, "decision": "continue"}
     early = client.post(f"/cases/{case_id}/reviews/new", data=review_form)
     assert early.status_code == 400 and "before the assessment was completed" in early.get_data(as_text=True)
-    review_form.update(date_fields("date", TODAY))
+    review_form.update(date_fields("date", today_london()))
     review_form["decision"] = "close"
     held = client.post(f"/cases/{case_id}/reviews/new", data=review_form)
     assert held.status_code == 302 and held.headers["Location"].endswith(f"/cases/{case_id}/close")

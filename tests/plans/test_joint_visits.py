@@ -3,7 +3,8 @@ sees in their own list of visits and the case chronology names."""
 from caseflow.core.audit import AuditEvent
 from caseflow.core.extensions import db
 from tests.conftest import sign_in
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
 
 def test_a_joint_visit_is_in_each_practitioners_own_list_and_the_chronology_names_them(api, factory, app, client):
@@ -11,10 +12,10 @@ def test_a_joint_visit_is_in_each_practitioners_own_list_and_the_chronology_name
     social_worker = factory.user("social_worker", name="Dee Social")
     case_id = allocated_case(api, p, t)
     unknown = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "notes": "x", "joint_with": ["nobody"]})
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "x", "joint_with": ["nobody"]})
     assert unknown.status_code == 422 and "joint_with" in unknown.get_json()["error"]["fields"]
     made = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "notes": "Joint visit after the school's concern.",
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "Joint visit after the school's concern.",
         "joint_with": [p["senco"].id, social_worker.id, p["sam"].id]})
     assert made.status_code == 201 and sorted(made.get_json()["joint_with"]) == sorted([p["senco"].id, social_worker.id])
     listed = api.get(f"/api/v1/cases/{case_id}/contacts", t["sam"]).get_json()["items"]

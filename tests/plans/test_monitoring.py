@@ -8,7 +8,8 @@ from caseflow.core import stages as flow
 from caseflow.core.settings import Settings, SettingsError
 from tests.conftest import csrf_token, sign_in
 from tests.directory.helpers import add_service
-from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, team
+from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
 CONTACT = {"person_name": "Mrs Ola Adeyemi", "organisation": "Riverside Primary School",
            "how_to_reach": "01632 960555, school office"}
@@ -39,23 +40,23 @@ def test_a_case_closed_with_monitoring_is_checked_in_on_and_closes_fully_at_its_
     # six months, a check-in every six weeks: four check-ins before the outcome review
     assert len(watched["check_ins"]) == 4 and watched["step_down_contact"]["person_name"] == "Mrs Ola Adeyemi"
     first = watched["check_ins"][0]
-    assert first["due_on"] >= (TODAY + timedelta(weeks=6)).isoformat() and watched["ends_on"] > watched["check_ins"][-1]["due_on"]
+    assert first["due_on"] >= (today_london() + timedelta(weeks=6)).isoformat() and watched["ends_on"] > watched["check_ins"][-1]["due_on"]
 
     # the work has closed: no more contacts, no second closure; a partner outside the case sees nothing
     assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "notes": "x"}).status_code == 409
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "x"}).status_code == 409
     assert api.post(f"/api/v1/cases/{case_id}/close", t["sam"], json=close_body(plan)).status_code == 409
     assert api.get(f"/api/v1/cases/{case_id}/monitoring", t["camhs"]).status_code == 403
     assert api.post(f"/api/v1/cases/{case_id}/monitoring/check-ins/{first['id']}", t["aaron"],
-                    json={"date": TODAY.isoformat(), "outcome": "going_well"}).status_code == 403
+                    json={"date": today_london().isoformat(), "outcome": "going_well"}).status_code == 403
 
     bad = api.post(f"/api/v1/cases/{case_id}/monitoring/check-ins/{first['id']}", t["sam"], json={"outcome": "fine"})
     assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"date", "outcome"}
     done = api.post(f"/api/v1/cases/{case_id}/monitoring/check-ins/{first['id']}", t["sam"], json={
-        "date": TODAY.isoformat(), "outcome": "going_well", "note": "Mum says mornings are calm."})
+        "date": today_london().isoformat(), "outcome": "going_well", "note": "Mum says mornings are calm."})
     assert done.status_code == 200 and done.get_json()["outcome"] == "going_well"
     assert api.post(f"/api/v1/cases/{case_id}/monitoring/check-ins/{first['id']}", t["sam"], json={
-        "date": TODAY.isoformat(), "outcome": "going_well"}).status_code == 409
+        "date": today_london().isoformat(), "outcome": "going_well"}).status_code == 409
 
     reviewed = api.post(f"/api/v1/cases/{case_id}/monitoring/review", t["sam"], json={
         "outcome": "sustained", "summary": "Attendance held at 95% through the spring."})
@@ -67,7 +68,7 @@ def test_a_case_closed_with_monitoring_is_checked_in_on_and_closes_fully_at_its_
     assert [e["title"] for e in history if e["kind"] == "transition"][-2:] == [
         "Stage: Monitoring after closure", "Stage: Closed"]
     assert api.post(f"/api/v1/cases/{case_id}/monitoring/check-ins/{watched['check_ins'][1]['id']}", t["sam"], json={
-        "date": TODAY.isoformat(), "outcome": "going_well"}).status_code == 409
+        "date": today_london().isoformat(), "outcome": "going_well"}).status_code == 409
 
 
 def test_closing_as_before_still_closes_the_case_fully(api, factory):

@@ -5,7 +5,8 @@ from caseflow.cases.models import Case
 from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment
 from tests.conftest import count_queries
-from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, members, team
+from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, members, team
+from caseflow.core.timescales import today_london
 
 
 def reviewing_case(api, factory, surname="Walsh"):
@@ -17,7 +18,7 @@ def reviewing_case(api, factory, surname="Walsh"):
 
 
 def review(plan, **overrides):
-    body = {"date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor", "organisation": "Early Help"}],
+    body = {"date": today_london().isoformat(), "attendees": [{"name": "Sam Taylor", "organisation": "Early Help"}],
             "progress": [{"outcome_id": o["id"], "score": 5} for o in plan["outcomes"]], "decision": "continue"}
     return {**body, **overrides}
 
@@ -26,16 +27,16 @@ def test_contacts_are_checked_and_missed_visits_recorded(api, factory, app):
     p, t, orgs = team(factory)
     case_id = allocated_case(api, p, t)
     future = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": (TODAY + timedelta(days=1)).isoformat(), "type": "home_visit", "notes": "x"})
+        "date": (today_london() + timedelta(days=1)).isoformat(), "type": "home_visit", "notes": "x"})
     assert future.status_code == 422 and "future" in future.get_json()["error"]["fields"]["date"][0]
     stranger = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "notes": "x", "people_seen": ["someone-else"]})
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "x", "people_seen": ["someone-else"]})
     assert stranger.status_code == 422 and "people_seen" in stranger.get_json()["error"]["fields"]
-    no_notes = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={"date": TODAY.isoformat(), "type": "visit"})
+    no_notes = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={"date": today_london().isoformat(), "type": "visit"})
     assert set(no_notes.get_json()["error"]["fields"]) == {"type", "notes"}
     for _ in range(2):
         missed = api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-            "date": TODAY.isoformat(), "type": "missed_visit", "notes": "No answer at the door; card left."})
+            "date": today_london().isoformat(), "type": "missed_visit", "notes": "No answer at the door; card left."})
         assert missed.status_code == 201
     listed = api.get(f"/api/v1/cases/{case_id}/contacts", t["sam"]).get_json()
     assert listed["total"] == 2 and listed["items"][0]["type"] == "missed_visit"
@@ -49,7 +50,7 @@ def test_a_review_cannot_be_dated_before_the_assessment_or_held_before_the_plan_
     case_id = allocated_case(api, p, t)
     complete_assessment(api, t["sam"], case_id)
     early = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json={
-        "date": TODAY.isoformat(), "attendees": [{"name": "Sam"}], "decision": "continue"})
+        "date": today_london().isoformat(), "attendees": [{"name": "Sam"}], "decision": "continue"})
     assert early.status_code == 409 and "agreed the plan" in early.get_json()["error"]["message"]
     plan = agreed_plan(api, t["sam"], case_id, p["sam"].id)
     with app.app_context():  # the assessment was completed a week ago
@@ -57,7 +58,7 @@ def test_a_review_cannot_be_dated_before_the_assessment_or_held_before_the_plan_
         assessment.completed_at -= timedelta(days=7)
         db.session.commit()
     before = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"],
-                      json=review(plan, date=(TODAY - timedelta(days=8)).isoformat()))
+                      json=review(plan, date=(today_london() - timedelta(days=8)).isoformat()))
     assert before.status_code == 422
     assert "before the assessment was completed" in before.get_json()["error"]["fields"]["date"][0]
     unscored = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan, progress=[]))
@@ -66,7 +67,7 @@ def test_a_review_cannot_be_dated_before_the_assessment_or_held_before_the_plan_
     nobody = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan, attendees=[]))
     assert nobody.get_json()["error"]["fields"]["attendees"] == ["Record who attended"]
     ok = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"],
-                  json=review(plan, date=(TODAY - timedelta(days=7)).isoformat()))
+                  json=review(plan, date=(today_london() - timedelta(days=7)).isoformat()))
     assert ok.status_code == 201
 
 
@@ -85,9 +86,9 @@ def test_closure_for_disengagement_waits_for_the_managers_extension(api, factory
     p, t, orgs = team(factory)
     case_id = allocated_case(api, p, t)
     assert api.post(f"/api/v1/cases/{case_id}/engagement-extension", t["sam"], json={
-        "until": (TODAY + timedelta(days=28)).isoformat(), "reason": "x"}).status_code == 403
+        "until": (today_london() + timedelta(days=28)).isoformat(), "reason": "x"}).status_code == 403
     extended = api.post(f"/api/v1/cases/{case_id}/engagement-extension", t["manager"], json={
-        "until": (TODAY + timedelta(days=28)).isoformat(),
+        "until": (today_london() + timedelta(days=28)).isoformat(),
         "reason": "Mum has had bad experiences with services; try a joint visit with the school."})
     assert extended.status_code == 201
     refused = api.post(f"/api/v1/cases/{case_id}/close", t["sam"], json={
@@ -114,9 +115,9 @@ def test_overdue_assessments_and_reviews_show_on_the_dashboards(api, factory, ap
     with app.app_context():
         for case_id, column in ((late_assessment, "assessment_due_on"), (late_review, "review_due_on"),
                                 (others, "assessment_due_on")):
-            setattr(db.session.get(Case, case_id), column, TODAY - timedelta(days=1))
+            setattr(db.session.get(Case, case_id), column, today_london() - timedelta(days=1))
         db.session.commit()
-        assert db.session.get(Case, on_time).assessment_due_on > TODAY
+        assert db.session.get(Case, on_time).assessment_due_on > today_london()
     mine = api.get("/api/v1/cases/overdue", t["sam"]).get_json()
     assert {i["case_id"] for i in mine["items"]} == {late_assessment, late_review}
     flags = {i["case_id"]: (i["assessment_overdue"], i["review_overdue"]) for i in mine["items"]}
@@ -140,7 +141,7 @@ def test_the_chronology_costs_the_same_queries_however_long_the_case(api, factor
     seen = [m["person_id"] for m in members(api, t["sam"], case_id)]
     for _ in range(12):
         api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-            "date": TODAY.isoformat(), "type": "home_visit", "notes": "Visit", "people_seen": seen})
+            "date": today_london().isoformat(), "type": "home_visit", "notes": "Visit", "people_seen": seen})
         api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan))
     assert queries() == before
 
@@ -157,7 +158,7 @@ def test_the_case_page_shows_the_newest_of_a_long_chronology_and_links_to_the_wh
     visits = CHRONOLOGY_ON_CASE_PAGE + 5
     with app.app_context():
         for day in range(visits):  # one visit a week, the oldest first, each with its own words
-            db.session.add(Contact(case_id=case_id, occurred_on=TODAY - timedelta(weeks=visits - day),
+            db.session.add(Contact(case_id=case_id, occurred_on=today_london() - timedelta(weeks=visits - day),
                                    contact_type="home_visit", notes=f"Visit number {day + 1}.",
                                    recorded_by_id=p["sam"].id))
         db.session.commit()
@@ -195,7 +196,7 @@ def test_the_case_page_reads_each_thing_once(api, factory, app, client):
     p, t, case_id, plan = reviewing_case(api, factory)
     assert api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json=review(plan)).status_code == 201
     assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "home_visit", "notes": "Visit"}).status_code == 201
+        "date": today_london().isoformat(), "type": "home_visit", "notes": "Visit"}).status_code == 201
     sign_in(client, p["sam"])
     with app.app_context(), count_queries() as statements:
         page = client.get(f"/cases/{case_id}")

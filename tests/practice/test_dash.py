@@ -12,13 +12,14 @@ from caseflow.core.extensions import db
 from caseflow.practice.vocab import DASH_CODES
 from tests.conftest import csrf_token, sign_in
 from tests.notify.helpers import open_family
-from tests.plans.helpers import TODAY
+from caseflow.core.timescales import today_london
+
 
 
 def _form(token, victim_id, yes=14, **extra) -> dict:
     answers = {f"answers-{code}": ("yes" if i < yes else "no") for i, code in enumerate(DASH_CODES)}
-    return {"csrf_token": token, "victim_id": victim_id, "completed_on-day": str(TODAY.day),
-            "completed_on-month": str(TODAY.month), "completed_on-year": str(TODAY.year),
+    return {"csrf_token": token, "victim_id": victim_id, "completed_on-day": str(today_london().day),
+            "completed_on-month": str(today_london().month), "completed_on-year": str(today_london().year),
             "escalation": "no", "professional_judgement": "no", **answers, **extra}
 
 
@@ -48,8 +49,8 @@ def test_a_checklist_at_the_threshold_prompts_a_marac_referral(api, factory, app
 
     checklist_id = re.search(r"/dash/([0-9a-f]{32})/marac", page).group(1)
     referred = client.post(f"/cases/{case_id}/dash/{checklist_id}/marac", data={
-        "csrf_token": token, "referred_on-day": str(TODAY.day), "referred_on-month": str(TODAY.month),
-        "referred_on-year": str(TODAY.year)}, follow_redirects=True)
+        "csrf_token": token, "referred_on-day": str(today_london().day), "referred_on-month": str(today_london().month),
+        "referred_on-year": str(today_london().year)}, follow_redirects=True)
     assert 'data-testid="marac-referred"' in referred.get_data(as_text=True)
 
     below = client.post(new, data=_form(token, sharon, yes=13), follow_redirects=True).get_data(as_text=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from tests.conftest import csrf_token, sign_in
-from tests.plans.helpers import TODAY, allocated_case, team
+from tests.plans.helpers import allocated_case, team
+from caseflow.core.timescales import today_london
 
 
 def _scoring(token, area_ids, occasion, family, worker, **extra) -> dict:
-    data = {"csrf_token": token, "occasion": occasion, "scored_on-day": str(TODAY.day),
-            "scored_on-month": str(TODAY.month), "scored_on-year": str(TODAY.year), **extra}
+    data = {"csrf_token": token, "occasion": occasion, "scored_on-day": str(today_london().day),
+            "scored_on-month": str(today_london().month), "scored_on-year": str(today_london().year), **extra}
     for area_id in area_ids:
         data[f"scores-{area_id}-family"], data[f"scores-{area_id}-worker"] = str(family), str(worker)
     return data

@@ -2,14 +2,14 @@
 family down; the case goes first on the next panel agenda with its history; the TAF forms around
 Tyler; one assessment, one plan with actions for each partner, six-weekly reviews with rising
 scores, closure with the family's feedback; on the way, a police contact about Lee reaches Sam."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from caseflow.core import timescales
 from caseflow.core.extensions import db
 from caseflow.plans.models import Assessment, Review
 from tests.triage.helpers import case_at_panel
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 PEOPLE = [("Donna", "1982-03-14", "parent_carer"), ("Lee", "1979-07-02", "parent_carer"),
           ("Kai", "2009-05-20", "child"), ("Tyler", "2012-09-11", "child")]
 
@@ -43,7 +43,7 @@ def test_journey_1(api, factory, app):
         "headline_problems": [{"code": c, "evidence": "Social care record"} for c in
                               ("education", "crime_asb", "health", "worklessness")]}).status_code == 201
     assert api.post(f"/api/v1/cases/{case_id}/statutory-status", t[sw], json={
-        "status": "child_in_need", "started_on": (TODAY - timedelta(days=200)).isoformat()}).status_code == 201
+        "status": "child_in_need", "started_on": (today_london() - timedelta(days=200)).isoformat()}).status_code == 201
     # Another family is already waiting for the panel.
     waiting = case_at_panel(api, t[sw], t[officer], "Gordon")
 
@@ -53,7 +53,7 @@ def test_journey_1(api, factory, app):
         "handover_meeting_on": timescales.add_working_days(timescales.today_london(), 5).isoformat(),
         "route": "panel"})
     assert down.status_code == 201, down.get_json()
-    panel = api.post("/api/v1/panels", t[chair], json={"date": TODAY.isoformat(), "members": [early_help.id, school.id]}).get_json()
+    panel = api.post("/api/v1/panels", t[chair], json={"date": today_london().isoformat(), "members": [early_help.id, school.id]}).get_json()
     agenda = [item["id"] for item in api.get(f"/api/v1/panels/{panel['id']}", t[chair]).get_json()["agenda"]]
     assert agenda.index(case_id) < agenda.index(waiting["case_id"])  # step-downs first
     pack = api.get(f"/api/v1/cases/{case_id}/handover-pack", t[chair]).get_json()
@@ -84,8 +84,8 @@ def test_journey_1(api, factory, app):
     assert api.get(f"/api/v1/cases/{case_id}", t[sam]).get_json()["stage"] == "planning"
 
     # 4. The plan: outcomes per problem, actions owned by the school, CAMHS, Sam and the Jobcentre.
-    target = (TODAY + timedelta(days=240)).isoformat()
-    due = (TODAY + timedelta(days=42)).isoformat()
+    target = (today_london() + timedelta(days=240)).isoformat()
+    due = (today_london() + timedelta(days=42)).isoformat()
     outcomes = [("education", "Tyler's attendance is 90% or more", "School attendance data"),
                 ("crime_asb", "No ASB reports for 6 months", "Police and housing ASB records"),
                 ("health", "Tyler's ADHD medication is managed", "CAMHS review"),
@@ -115,7 +115,7 @@ def test_journey_1(api, factory, app):
     for n, held in enumerate(range(238, 0, -42)):
         scores = {c: min(10, baseline[c] + n + 1) for c in baseline}
         review = api.post(f"/api/v1/cases/{case_id}/reviews", t[sam], json={
-            "date": (TODAY - timedelta(days=held)).isoformat(),
+            "date": (today_london() - timedelta(days=held)).isoformat(),
             "attendees": [{"name": "Sam Taylor"}, {"name": "Mr Hill", "organisation": "Northshire High School"}],
             "progress": [{"outcome_id": ids[c], "score": s} for c, s in scores.items()],
             "notes": "Lee's court date is next month." if n == 2 else "Steady progress.", "decision": "continue"})
@@ -123,7 +123,7 @@ def test_journey_1(api, factory, app):
     # A police contact about Lee (a neighbour dispute) arrives as a notification to Sam.
     police = factory.user("partner_system", org=factory.org("Northshire Police", type="police"))
     contact = api.post("/api/v1/notifications", factory.token(police), json={
-        "type": "police_contact", "occurred_at": f"{TODAY - timedelta(days=20)}T19:30:00+00:00",
+        "type": "police_contact", "occurred_at": f"{today_london() - timedelta(days=20)}T19:30:00+00:00",
         "source_reference": "NP-2026-LEE-1", "summary": "Neighbour dispute; words of advice given to Lee.",
         "people": [{"given_name": "Lee", "family_name": "Price", "date_of_birth": "1979-07-02", "postcode": "NS2 7QT"}]})
     assert contact.status_code == 202, contact.get_json()

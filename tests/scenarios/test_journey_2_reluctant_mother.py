@@ -5,9 +5,9 @@ then the family engages: assessment, plan, review and closure.
 
 The consent extension in step 4 and the police notification in step 5 belong to the consent and
 notification capabilities."""
-from datetime import date, timedelta
+from datetime import timedelta
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 FAMILY = [("Sharon", "1987-02-11", "parent_carer"), ("Jordan", "2008-04-03", "child"),
           ("Leah", "2011-06-02", "child"), ("Callum", "2015-01-19", "child"), ("Ruby", "2020-08-30", "child")]
 
@@ -63,11 +63,11 @@ def test_journey_2(api, factory, app):
     # Mum refuses the first two visits; the manager extends the engagement period with a reason.
     for _ in range(2):
         assert api.post(f"/api/v1/cases/{case_id}/contacts", t[aaron], json={
-            "date": TODAY.isoformat(),
+            "date": today_london().isoformat(),
             "type": "missed_visit", "notes": "Mum would not open the door: 'had bad experiences with social workers'."}
         ).status_code == 201
     assert api.post(f"/api/v1/cases/{case_id}/engagement-extension", t[manager], json={
-        "until": (TODAY + timedelta(days=42)).isoformat(),
+        "until": (today_london() + timedelta(days=42)).isoformat(),
         "reason": "Mum's past experience of services; try a joint visit with the school's DSL."}).status_code == 201
     refused = api.post(f"/api/v1/cases/{case_id}/close", t[aaron], json={
         "reason": "family_disengaged", "summary": "Two refused visits."})
@@ -91,14 +91,14 @@ def test_journey_2(api, factory, app):
                "domestic_abuse": "Mum has a safety plan", "health": "Mum in counselling",
                "worklessness": "Rent arrears on a payment plan"}
     saved = api.put(f"/api/v1/cases/{case_id}/plan", t[aaron], json={
-        "outcomes": [{"headline_problem": c, "description": d, "measure": d, "target_date": (TODAY + timedelta(days=180)).isoformat()}
+        "outcomes": [{"headline_problem": c, "description": d, "measure": d, "target_date": (today_london() + timedelta(days=180)).isoformat()}
                      for c, d in outcome.items()],
         "actions": [{"description": "Payment plan with Northshire Homes", "owner_user_id": aaron.id,
-                     "due_date": (TODAY + timedelta(days=30)).isoformat()}]}).get_json()
+                     "due_date": (today_london() + timedelta(days=30)).isoformat()}]}).get_json()
     plan = api.post(f"/api/v1/cases/{case_id}/plan/agree", t[aaron], json={"family_agreed": True,
                                                                             "version": saved["version"]}).get_json()
     review = api.post(f"/api/v1/cases/{case_id}/reviews", t[aaron], json={
-        "date": TODAY.isoformat(), "attendees": [{"name": "Aaron Mensah"}, {"name": "Sharon Walsh", "organisation": "Parent"}],
+        "date": today_london().isoformat(), "attendees": [{"name": "Aaron Mensah"}, {"name": "Sharon Walsh", "organisation": "Parent"}],
         "progress": [{"outcome_id": o["id"], "score": 8} for o in plan["outcomes"]], "decision": "close"})
     assert review.status_code == 201
     done = api.post(f"/api/v1/cases/{case_id}/close", t[aaron], json={

@@ -3,7 +3,7 @@ January; in April a police notification goes to the former keyworker and manager
 to reopen and say why; in June a second one, and the manager opens a new case from it in one
 step; triage steps it up to social care with the keyworker supporting; a year later the social
 worker steps it down and the same plan continues."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from caseflow.core import timescales
 from caseflow.cases.models import Case
@@ -11,14 +11,14 @@ from caseflow.core.extensions import db
 from caseflow.core.database import utcnow
 from tests.plans.helpers import agreed_plan, complete_assessment, team
 from tests.triage.helpers import TRIAGE_TO_PANEL
+from caseflow.core.timescales import today_london
 
-TODAY = date.today()
 FAMILY = [("Gemma", "1991-02-03", "parent_carer"), ("Chloe", "2011-05-06", "child"), ("Alfie", "2017-08-09", "child")]
 
 
 def _notify(api, token, reference, type_, summary, days_ago):
     return api.post("/api/v1/notifications", token, json={
-        "type": type_, "occurred_at": f"{TODAY - timedelta(days=days_ago)}T23:10:00+00:00",
+        "type": type_, "occurred_at": f"{today_london() - timedelta(days=days_ago)}T23:10:00+00:00",
         "source_reference": reference, "summary": summary,
         "people": [{"given_name": "Chloe", "family_name": "Hart", "date_of_birth": "2011-05-06", "postcode": "NS4 2JD"}]})
 

@@ -1,8 +1,9 @@
 """Step-up to children's social care and step-down back to early help, through the API."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from caseflow.core import timescales
-from tests.plans.helpers import TODAY, agreed_plan, allocated_case, complete_assessment, team
+from tests.plans.helpers import agreed_plan, allocated_case, complete_assessment, team
+from caseflow.core.timescales import today_london
 
 STEP_UP = {"reason": "Leah disclosed she is being exploited by older men.",
            "concern": "Child sexual exploitation: Leah at risk of significant harm.",
@@ -39,7 +40,7 @@ def test_a_case_steps_up_at_a_review_and_steps_down_to_the_same_plan(api, factor
 
     # The TAF review decides to step up; the keyworker then makes the step-up with its details.
     review = api.post(f"/api/v1/cases/{case_id}/reviews", t["sam"], json={
-        "date": TODAY.isoformat(), "attendees": [{"name": "Sam Taylor"}], "decision": "step_up",
+        "date": today_london().isoformat(), "attendees": [{"name": "Sam Taylor"}], "decision": "step_up",
         "step_up_reason": STEP_UP["reason"], "progress": [{"outcome_id": o["id"], "score": 3} for o in plan["outcomes"]]})
     assert review.status_code == 201
     assert api.get(f"/api/v1/cases/{case_id}", t["sam"]).get_json()["stage"] == "reviewing"
@@ -69,16 +70,16 @@ def test_a_case_steps_up_at_a_review_and_steps_down_to_the_same_plan(api, factor
     assert any(e["kind"] == "review" for e in pack["chronology"])
     assert api.post(f"/api/v1/cases/{case_id}/social-worker", t["sw"], json={"social_worker_id": p["sw"].id}).status_code == 200
     cin = api.post(f"/api/v1/cases/{case_id}/statutory-status", t["sw"], json={
-        "status": "child_in_need", "started_on": (TODAY - timedelta(days=2)).isoformat()})
+        "status": "child_in_need", "started_on": (today_london() - timedelta(days=2)).isoformat()})
     assert cin.status_code == 201
     earlier = api.post(f"/api/v1/cases/{case_id}/statutory-status", t["sw"], json={
-        "status": "child_protection_plan", "started_on": (TODAY - timedelta(days=5)).isoformat()})
+        "status": "child_protection_plan", "started_on": (today_london() - timedelta(days=5)).isoformat()})
     assert earlier.status_code == 422
     assert api.post(f"/api/v1/cases/{case_id}/statutory-status", t["sw"], json={
-        "status": "child_protection_plan", "started_on": TODAY.isoformat()}).status_code == 201
+        "status": "child_protection_plan", "started_on": today_london().isoformat()}).status_code == 201
     # Joint working: the keyworker can still record a visit.
     assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "phone_call", "notes": "Joint visit planned with Joanne."}).status_code == 201
+        "date": today_london().isoformat(), "type": "phone_call", "notes": "Joint visit planned with Joanne."}).status_code == 201
 
     # Step-down: the handover must be within 10 working days; a direct route needs a team.
     due = timescales.add_working_days(timescales.today_london(), 10)
@@ -121,7 +122,7 @@ def test_illegal_and_unauthorised_moves_are_refused_with_reasons(api, factory):
     assert again.status_code == 409 and "children's social care cannot be moved" in again.get_json()["error"]["message"]
     # The keyworker stepped back: they no longer record on the case.
     assert api.post(f"/api/v1/cases/{case_id}/contacts", t["sam"], json={
-        "date": TODAY.isoformat(), "type": "phone_call", "notes": "x"}).status_code == 403
+        "date": today_london().isoformat(), "type": "phone_call", "notes": "x"}).status_code == 403
 
 
 def test_the_handover_pack_shows_a_taf_partner_only_the_plan(api, factory, app):
@@ -165,7 +166,7 @@ def test_families_moving_back_and_forth_are_flagged_and_counted(api, factory, ap
     listed = api.get("/api/v1/reports/oscillating-families", t["manager"]).get_json()["items"]
     assert [(f["family_name"], f["moves"]) for f in listed] == [("Walsh family", 3)]
     months = api.get("/api/v1/reports/transitions", t["manager"]).get_json()["items"]
-    assert len(months) == 12 and months[-1]["month"] == date.today().strftime("%Y-%m")
+    assert len(months) == 12 and months[-1]["month"] == today_london().strftime("%Y-%m")
     assert (months[-1]["step_ups"], months[-1]["step_downs"]) == (2, 1)
     assert api.get("/api/v1/reports/transitions", t["sam"]).status_code == 403
     assert api.get("/api/v1/reports/oscillating-families", t["sw"]).status_code == 403
