@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import strategies as st
 from caseflow.core.timescales import today_london
 
-NOW = datetime.now(timezone.utc)
 
 # --- the cast: the same users in every world ----------------------------------------------------
 # (key, role, organisation key, team key)
@@ -239,6 +238,8 @@ def build(world: World) -> Built:
     from caseflow.socialcare.models import StepUp
     from caseflow.triage.models import TriageDecision
 
+    now = datetime.now(timezone.utc)  # when this world is built, not when the file was read
+
     b = Built(world)
     s = db.session
     run = secrets.token_hex(3)
@@ -304,7 +305,7 @@ def build(world: World) -> Built:
                     lead_professional_id=b.users[spec.lead_professional] if spec.lead_professional else None,
                     social_worker_id=b.users["social_worker"] if stage in WENT_TO_SOCIAL_CARE else None,
                     keyworker_role="joint" if stage == "social_care" else None,
-                    level_of_need=3, rag="amber", closed_at=NOW if closed else None,
+                    level_of_need=3, rag="amber", closed_at=now if closed else None,
                     closure_reason="outcomes_achieved" if stage == "closed" else ("signposted" if closed else None))
         if stage == "closed":
             summary = _token("Cs")
@@ -314,10 +315,10 @@ def build(world: World) -> Built:
         s.flush()
         b.cases.append(case.id)
         s.add(CaseTransition(case_id=case.id, from_stage=None, to_stage="requested", action="request",
-                             actor_id=front_door, at=NOW - timedelta(days=30)))
+                             actor_id=front_door, at=now - timedelta(days=30)))
         if stage != "requested":
             s.add(CaseTransition(case_id=case.id, from_stage="requested", to_stage=stage, action="move",
-                                 actor_id=front_door, at=NOW - timedelta(days=20)))
+                                 actor_id=front_door, at=now - timedelta(days=20)))
 
         referrer = spec.referrer
         referrer_org = b.orgs[ORG_OF[referrer]]
@@ -327,7 +328,7 @@ def build(world: World) -> Built:
                                  submitted_by_id=b.users[referrer], referrer_name=f"User {referrer}",
                                  referrer_organisation=f"{ORG_OF[referrer]} {run}", referrer_organisation_id=referrer_org,
                                  concerns=["education"], details=f"Request {details}", consent_given=True,
-                                 received_at=NOW - timedelta(days=30))
+                                 received_at=now - timedelta(days=30))
         s.add(request)
         s.flush()
         b.requests.append(request.id)
@@ -341,7 +342,7 @@ def build(world: World) -> Built:
 
         if stage != "requested":  # triage's working: the front door's, not partners'
             rationale, evidence = _token("Tr"), _token("Te")
-            s.add(TriageDecision(case_id=case.id, decided_by_id=front_door, decided_at=NOW - timedelta(days=28),
+            s.add(TriageDecision(case_id=case.id, decided_by_id=front_door, decided_at=now - timedelta(days=28),
                                  level_of_need=3, headline_problems=[{"code": "education", "evidence": f"Evidence {evidence}"}],
                                  local_criteria=[], eligible=True, rag="amber",
                                  decision="signpost" if stage == "signposted" else "panel",
@@ -361,7 +362,7 @@ def build(world: World) -> Built:
             s.add(Assessment(case_id=case.id, status="complete", due_on=today_london(), members=members, domains={},
                              family_views=f"Views {views}", summary="", confirmed_problems=["education"],
                              baseline={"education": 3}, started_by_id=front_door, updated_by_id=front_door,
-                             completed_at=NOW - timedelta(days=10), completed_by_id=front_door))
+                             completed_at=now - timedelta(days=10), completed_by_id=front_door))
             b.markers.append(Marker(views, "case_notes", fi, None, "family_views"))
         if stage not in UNALLOCATED | {"signposted"}:
             notes = _token("Cn")
@@ -370,7 +371,7 @@ def build(world: World) -> Built:
             b.markers.append(Marker(notes, "case_notes", fi, None, "contact_notes"))
         if stage in HAS_PLAN:
             outcome_text, action_text = _token("Pl"), _token("Pa")
-            plan = Plan(case_id=case.id, status="agreed", agreed_at=NOW - timedelta(days=8), family_agreed=True,
+            plan = Plan(case_id=case.id, status="agreed", agreed_at=now - timedelta(days=8), family_agreed=True,
                         updated_by_id=front_door)
             s.add(plan)
             s.flush()
@@ -385,15 +386,15 @@ def build(world: World) -> Built:
                           Marker(action_text, "plan", fi, None, "plan_action")]
         for user_key, removed in spec.taf:
             s.add(TafMember(case_id=case.id, user_id=b.users[user_key], role="TAF", added_by_id=front_door,
-                            left_at=NOW - timedelta(days=1) if removed else None))
+                            left_at=now - timedelta(days=1) if removed else None))
         if stage in WENT_TO_SOCIAL_CARE:
             concern = _token("Sc")
             s.add(StepUp(case_id=case.id, from_stage="assessing", requested_by_id=front_door,
-                         requested_at=NOW - timedelta(days=15), reason=f"Reason {concern}", concern=f"Concern {concern}",
+                         requested_at=now - timedelta(days=15), reason=f"Reason {concern}", concern=f"Concern {concern}",
                          informed=[], family_informed=True, urgency="within_1_working_day",
-                         respond_by=NOW - timedelta(days=14), keyworker_role="joint", response="accepted_for_assessment",
+                         respond_by=now - timedelta(days=14), keyworker_role="joint", response="accepted_for_assessment",
                          response_note="Accepted", responded_by_id=b.users["social_worker"],
-                         responded_at=NOW - timedelta(days=14)))
+                         responded_at=now - timedelta(days=14)))
             b.markers.append(Marker(concern, "social_care", fi, None, "step_up"))
         event_id = None
         if spec.event_person is not None:
@@ -401,9 +402,9 @@ def build(world: World) -> Built:
             person = s.get(Person, ids[spec.event_person])
             event = PartnerEvent(reference=_token("E")[:12].upper(), source_organisation_id=b.orgs["police"],
                                  submitted_by_id=b.users[spec.event_sender], source_reference=_token("NP"),
-                                 type="police_contact", occurred_at=NOW - timedelta(days=2),
+                                 type="police_contact", occurred_at=now - timedelta(days=2),
                                  summary=f"Incident {summary}", status="routed", family_id=family.id, case_id=case.id,
-                                 person_ids=[person.id], routed_at=NOW - timedelta(days=2),
+                                 person_ids=[person.id], routed_at=now - timedelta(days=2),
                                  people=[{"given_name": person.given_name, "family_name": person.family_name,
                                           "date_of_birth": person.date_of_birth.isoformat()}])
             s.add(event)
@@ -441,7 +442,7 @@ def build(world: World) -> Built:
                                         "responsibility)"), given_by_relationship="self", method="signed_form",
                               given_on=given_on,
                               expires_on=today_london() - timedelta(days=1) if grant.state == "expired" else today_london() + timedelta(days=300),
-                              withdrawn_at=NOW - timedelta(days=1) if grant.state == "withdrawn" else None,
+                              withdrawn_at=now - timedelta(days=1) if grant.state == "withdrawn" else None,
                               recorded_by_id=front_door)
             s.add(consent)
             s.flush()
@@ -470,7 +471,7 @@ def build(world: World) -> Built:
             basis = LawfulBasis(family_id=family_id, basis="safeguarding", justification=f"Basis {gi}",
                                 agreement_id=agreement_id, approved_by_id=b.users["manager_north"],
                                 review_on=today_london() + timedelta(days=30), recorded_by_id=b.users["manager_north"],
-                                ended_at=NOW - timedelta(days=1) if grant.state == "ended" else None)
+                                ended_at=now - timedelta(days=1) if grant.state == "ended" else None)
             s.add(basis)
             s.flush()
             for person_id in people:
@@ -480,8 +481,8 @@ def build(world: World) -> Built:
                 s.add(LawfulBasisCategory(lawful_basis_id=basis.id, category=category))
     for glass in world.glass:
         grant = BreakGlass(user_id=b.users[glass.user], family_id=b.families[glass.family],
-                           reason="Police call overnight", granted_at=NOW - timedelta(minutes=30),
-                           expires_at=NOW + timedelta(minutes=30) if glass.running else NOW - timedelta(minutes=1))
+                           reason="Police call overnight", granted_at=now - timedelta(minutes=30),
+                           expires_at=now + timedelta(minutes=30) if glass.running else now - timedelta(minutes=1))
         s.add(grant)
         s.flush()
         for pi in glass.people:
