@@ -174,7 +174,8 @@ def test_a_lawful_basis_stops_when_its_agreement_ends_and_the_report_says_so(api
     assert names(api.get(f"/api/v1/families/{family_id}", officer).get_json()) == ["Leah"]
     assert api.get("/api/v1/reports/access", t["manager"]).get_json()["stopped_by_ended_agreement"]["lawful_bases"] == []
 
-    with time_machine.travel(today_london() + timedelta(days=5)):
+    today = today_london()  # before travelling: inside, today_london() is the day travelled to
+    with time_machine.travel(today + timedelta(days=5)):
         assert api.get(f"/api/v1/families/{family_id}", officer).status_code == 403
         assert api.get("/api/v1/families?q=Walsh", officer).get_json()["total"] == 0
         stopped = api.get("/api/v1/reports/access", t["manager"]).get_json()["stopped_by_ended_agreement"]
@@ -186,7 +187,7 @@ def test_a_lawful_basis_stops_when_its_agreement_ends_and_the_report_says_so(api
         assert "Sharing stopped" in report and "Northshire safeguarding information sharing agreement" in report
         # A new lawful basis cannot rely on it any more.
         refused = api.post(f"/api/v1/families/{family_id}/lawful-bases", t["manager"], json={
-            **body, "review_on": (today_london() + timedelta(days=40)).isoformat()})
+            **body, "review_on": (today + timedelta(days=40)).isoformat()})
         assert refused.status_code == 422 and "not in force" in refused.get_json()["error"]["fields"]["agreement_id"][0]
 
 
@@ -222,9 +223,10 @@ def test_a_routing_rule_stops_when_its_agreement_ends(api, factory, app):
     assert len(inbox(api, w.t["key_adult"])) == 1  # told under the agreement while it is in force
     told_keyworker = len(inbox(api, w.t["sam"]))
 
-    with time_machine.travel(today_london() + timedelta(days=5)):
+    today = today_london()  # before travelling: inside, today_london() is the day travelled to
+    with time_machine.travel(today + timedelta(days=5)):
         assert api.post("/api/v1/notifications", w.t["police"], json=incident(
-            "NP-2", occurred_at=f"{today_london() + timedelta(days=4)}T21:00:00+00:00")).status_code == 202
+            "NP-2", occurred_at=f"{today + timedelta(days=4)}T21:00:00+00:00")).status_code == 202
         assert len(inbox(api, w.t["key_adult"])) == 1  # nothing new: the agreement ended
         assert len(inbox(api, w.t["sam"])) == told_keyworker + 1  # the keyworker still hears
         stopped = api.get("/api/v1/reports/access", w.t["manager"]).get_json()["stopped_by_ended_agreement"]
