@@ -18,6 +18,7 @@ from caseflow.core.extensions import db, login_manager
 from caseflow.core.unit_of_work import discard_changes
 from caseflow.core.stages import STAGE_LABELS
 from caseflow.core.errors import NotFound, ServiceValidationError
+from caseflow.web.navigation import navigation as service_navigation
 
 
 def init_app(app: Flask) -> None:
@@ -92,8 +93,11 @@ def init_app(app: Flask) -> None:
                 g.inbox_count = unacknowledged_count(current_user)
             return g.inbox_count
 
+        def navigation():  # the service navigation's links, for signed-in pages
+            return service_navigation(current_user.role, request.endpoint, inbox_count)
+
         # The council's name and contacts, as the area configured them, for the public pages.
-        return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count,
+        return {"csp_nonce": getattr(g, "csp_nonce", ""), "inbox_count": inbox_count, "navigation": navigation,
                 "council": app.extensions["caseflow.settings"]}
 
     # Refusals and unknown ids answer with a 4xx page: whatever the request had changed is
