@@ -125,6 +125,25 @@ def _create_database(server_url: str, name: str) -> None:
         engine.dispose()
 
 
+# What docs/operations.md ("PostgreSQL settings") asks of production's server, set on each
+# database the bench seeds (its own, so the machine's other databases keep theirs): the county
+# is in memory or on SSD, where PostgreSQL's default (4, for spinning disks) makes it read whole
+# tables rather than look rows up by index.
+PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+
+
+def _apply_planner_settings(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_psycopg_url(f"{server_url}/postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for setting, value in PLANNER_SETTINGS.items():
+                conn.execute(text(f'ALTER DATABASE "{name}" SET {setting} = {value}'))
+    finally:
+        engine.dispose()
+
+
 def _caseflow(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / "caseflow"), *args], env=env, cwd=ROOT, **kwargs)
 
@@ -139,6 +158,7 @@ def seeded_database(people: int, args) -> Target:
     if _database_exists(args.postgres_url, name):
         if logins.is_file() and keys.is_file():
             print(f"{label}: reusing database {name} (seeded earlier; its keys and logins are in {state})")
+            _apply_planner_settings(args.postgres_url, name)
             return Target(label, url, logins, keys, secret.read_text() if secret.is_file() else None)
         raise BenchRefused(f"Database {name} exists but {state} has no keys.json and logins.json for it: drop it "
                            f"(dropdb {name}) to seed it again, or pass --database-url, --logins-file and --keys-file.")
@@ -155,6 +175,7 @@ def seeded_database(people: int, args) -> Target:
     for path in (keys, secret):
         os.chmod(path, 0o600)
     _create_database(args.postgres_url, name)
+    _apply_planner_settings(args.postgres_url, name)
     target = Target(label, url, logins, keys, secret.read_text())
     env = production_env(target, redis_url=None, instance=state)
     print(f"{label}: seeding database {name} (caseflow seed --people {people} --seed {args.seed})")
