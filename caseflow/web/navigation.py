@@ -2,8 +2,8 @@
 
 It was a chain of `{% if role %}{% set nav = nav + [...] %}` in base.html, thirty sections and
 their rules for being current written into the page frame. It is a table here, read in order
-(tests/test_navigation.py checks each role's menu), and base.html renders the result with the
-markup of GOV.UK Frontend's service navigation (templates/_service_navigation.html).
+(tests/test_navigation.py checks each role's menu), and base.html hands the result to GOV.UK
+Frontend's service navigation macro.
 """
 from __future__ import annotations
 
@@ -50,15 +50,16 @@ def _analyst_workspace(endpoint: str) -> bool:
 
 
 _ADMIN = _roles(Role.ADMIN)
+_front_door = _roles(*FRONT_DOOR_ROLES)
 _OUTCOMES_TEAM = _roles(Role.ANALYST, Role.ADMIN)
 
 SECTIONS: tuple[Section, ...] = (
-    Section("Front door queue", "frontdoor.queue", FRONT_DOOR_ROLES.__contains__, _within("frontdoor.queue")),
-    Section("Advice line", "frontdoor.advice_line", FRONT_DOOR_ROLES.__contains__,
+    Section("Front door queue", "frontdoor.queue", _front_door, _within("frontdoor.queue")),
+    Section("Advice line", "frontdoor.advice_line", _front_door,
             _is("frontdoor.advice_line", "frontdoor.advice_call")),
     Section("Panels", "panels.panels", _roles(*FRONT_DOOR_ROLES, Role.PANEL_MEMBER), _within("panels.panel")),
-    Section("Unallocated", "allocation.unallocated", FRONT_DOOR_ROLES.__contains__, _is("allocation.unallocated")),
-    Section("Caseloads", "allocation.caseloads", FRONT_DOOR_ROLES.__contains__,
+    Section("Unallocated", "allocation.unallocated", _front_door, _is("allocation.unallocated")),
+    Section("Caseloads", "allocation.caseloads", _front_door,
             _is("allocation.caseloads", "allocation.caseload")),
     Section("My caseload", "allocation.caseload", _roles(Role.KEYWORKER), _is("allocation.caseload")),
     # Keyworkers, and the social workers and partners who go on joint visits.
@@ -72,7 +73,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Events to check", "notify.review_queue", _roles(Role.FRONT_DOOR, Role.TEAM_MANAGER),
             _is("notify.review_queue")),
     Section("Duplicates", "records.duplicates", _roles(Role.FRONT_DOOR, Role.TEAM_MANAGER), _is("records.duplicates")),
-    Section("Deadlines", "notify.manager_dashboard", FRONT_DOOR_ROLES.__contains__, _is("notify.manager_dashboard")),
+    Section("Deadlines", "notify.manager_dashboard", _front_door, _is("notify.manager_dashboard")),
     Section("Workspace", "reports.workspace", _roles(Role.ANALYST), _analyst_workspace),
     Section("Dashboards", "reports.index", _roles(Role.TEAM_MANAGER, Role.PANEL_CHAIR, Role.ANALYST, Role.PARTNER),
             _is("reports.index", "reports.dashboard")),
@@ -104,9 +105,10 @@ SECTIONS: tuple[Section, ...] = (
 
 @dataclass(frozen=True)
 class NavigationLink:
+    """One item of govukServiceNavigation's `navigation` list (the fields it reads)."""
     href: str
-    label: Markup  # escaped text, or the inbox's label with its count
-    current: bool
+    html: Markup  # escaped text, or the inbox's label with its count
+    active: bool  # the current page is in this section
 
 
 def navigation(role: str, endpoint: str | None, inbox_count: Callable[[], int]) -> list[NavigationLink]:
