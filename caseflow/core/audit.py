@@ -302,10 +302,21 @@ def _head_if_chain_free(session) -> tuple[int, str] | None:
     held by a reader of the trail that chained its own events mid-request (family_view), which
     is waited for, as before. None also when there is no head row yet: the caller then tries
     the lock alone."""
+    global _head_row_seen
     row = session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
                           .where(AuditChainHead.id == 1, func.pg_try_advisory_xact_lock(SEAL_LOCK))
                           .with_for_update()).first()
-    return (row.last_seq, row.last_hash) if row is not None else None
+    if row is None:
+        return None
+    _head_row_seen = True
+    return row.last_seq, row.last_hash
+
+
+# Whether this process has seen the chain head's row. Once made it is never removed, so after
+# that a None from _head_if_chain_free means the chain is busy, and the caller stages without
+# asking for the lock a second time (a statement saved on most commits under load). If the row
+# did vanish (a test database emptied), staging is still right: sealing makes the row again.
+_head_row_seen = False
 
 
 _STAGED_KEY = "caseflow.audit.staged"
@@ -401,7 +412,8 @@ def _chain_before_commit(session):
             chain_pending(session)
         elif _seals_after_commit(session):
             head = _head_if_chain_free(session)
-            if head is None and not session.execute(select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar():
+            if head is None and (_head_row_seen
+                                 or not session.execute(select(func.pg_try_advisory_xact_lock(SEAL_LOCK))).scalar()):
                 stage_pending(session)  # another transaction is on the chain: seal after committing
                 session.info[_SEAL_CONNECTION_KEY] = session.connection()
             else:

@@ -332,10 +332,14 @@ def case_panel(actor, case, decision) -> dict:
         return {"shown": False}
     step_up = db.session.scalar(select(StepUp).where(StepUp.case_id == case.id)
                                 .order_by(StepUp.requested_at.desc()).limit(1))
-    worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
     in_social_care = case.stage == flow.Stage.SOCIAL_CARE
+    if step_up is None and not in_social_care:
+        # Most early help cases were never stepped up: the panel is not shown, so nothing
+        # else it would show is read (a statement and several policy questions a case page).
+        return {"shown": False}
+    worker = db.session.get(User, case.social_worker_id) if case.social_worker_id else None
     can_record = bool(can(actor, "socialcare.record", case)) and in_social_care
-    return {"shown": step_up is not None or in_social_care, "worker": worker, "step_up": step_up,
+    return {"shown": True, "worker": worker, "step_up": step_up,
             "can_respond": in_social_care and step_up is not None and step_up.response is None
             and bool(can(actor, "socialcare.respond", case)),
             "can_amend_response": (in_social_care or returned_to_early_help(case, step_up)) and step_up is not None
