@@ -44,6 +44,7 @@ FAMILY_LINK = re.compile(r'href="/families/([^"/?]+)"')
 REQUEST_LINK = re.compile(r'href="/requests/(?!new")([^"/?]+)"')  # a request, not the form for a new one
 PERSON_SEEN = re.compile(r'name="people_seen"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="people_seen"')
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+NARROW_SEARCH = "Add a first name, a date of birth or a postcode"  # the search page, too many matched
 
 # Each simulated member of staff takes the next account of their kind, round the list.
 _ACCOUNTS = {kind: itertools.cycle(LOGINS.get(kind) or [None]) for kind in ("keyworkers", "front_door", "managers")}
@@ -206,11 +207,21 @@ class FrontDoor(Staff):
 
     def search(self):
         # Surnames as people give them over the phone; the seeded county draws from the same names.
-        query = FAKE.last_name() if random.random() < 0.8 else f"{FAKE.first_name()} {FAKE.last_name()}"
+        surname = FAKE.last_name()
+        query = surname if random.random() < 0.8 else f"{FAKE.first_name()} {surname}"
+        html = self._search(query)
+        if html is not None and NARROW_SEARCH in html:
+            # Too many people share the surname (a county's Smiths): the page asks for more, and
+            # the officer adds the first name they were given. Both searches count.
+            self._search(f"{FAKE.first_name()} {surname}")
+
+    def _search(self, query: str) -> str | None:
         with self.client.get("/families", params={"q": query}, name=Operation.FAMILY_SEARCH,
                              catch_response=True) as answer:
             if answer.status_code != 200:
                 answer.failure(f"search answered {answer.status_code}")
+                return None
+            return answer.text
 
     tasks = _weighted("front door", {"sign in": sign_in_again, "work the queue": work_the_queue,
                                      "search for a family": search})

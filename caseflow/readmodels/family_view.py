@@ -248,9 +248,24 @@ def _parse_search_date(text: str) -> date | None:
     return None
 
 
-def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[list[SearchResult], int]:
+# A search matching more people than this asks the searcher to narrow it (the search page).
+# Finding, ordering and counting every family of a common surname costs in proportion to how
+# many share it: "Lee" matches 6,670 people in 3,848 families in a county of 1,000,000 (about
+# 90 ms of PostgreSQL), and nobody reads 190 pages of them. Checking that more than this many
+# match reads this many index entries, whatever the county's size.
+BROAD_SEARCH_PEOPLE = 1_000
+
+
+class SearchTooBroad(ServiceValidationError):
+    """More people match than BROAD_SEARCH_PEOPLE: add a first name, a date of birth or a postcode."""
+
+
+def search_families(actor, q: str, page: int = 1, per_page: int = 20, *,
+                    refuse_broad: bool = False) -> tuple[list[SearchResult], int]:
     """Find families by name, date of birth, postcode, NHS number, UPN or reference, among the
-    families this user may see. Unknown families are simply not found."""
+    families this user may see. Unknown families are simply not found. `refuse_broad` (the search
+    page): a search matching more than BROAD_SEARCH_PEOPLE people raises SearchTooBroad rather
+    than listing their families. The API keeps listing them, as it always has."""
     from caseflow.frontdoor.models import RequestForHelp
 
     decision = require_list(actor, "family.search", object_type="family_search", purpose="search")
@@ -260,6 +275,13 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
     if len(q) > 100:
         raise ServiceValidationError("Search for 100 characters or fewer.", {"q": ["Search for 100 characters or fewer"]})
     person_match, category = _person_clause(q)
+    if refuse_broad and _matches_more_people_than(
+            BROAD_SEARCH_PEOPLE, person_match, person_visibility_clause(actor, category)):
+        audit.record_reads(actor, "family.search", "family_search", [],
+                           categories=decision.categories, purpose="search", basis=decision.basis)
+        raise SearchTooBroad(
+            f"More than {BROAD_SEARCH_PEOPLE:,} people match this search. Add a first name, a date of birth or a "
+            "postcode to narrow it.", {"q": ["Add a first name, a date of birth or a postcode"]})
     upper = q.upper()
     previous = _name_clause(q, PersonName)  # a corrected or changed name still finds them
     # The families found each way, as one UNION of index look-ups: an OR across these tables
@@ -298,6 +320,15 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20) -> tuple[l
         results.append(SearchResult(f, _shown_members(f, people.get(f.id)), case, people.get(f.id) is not None,
                                     stage))
     return results, total
+
+
+def _matches_more_people_than(limit: int, *clauses) -> bool:
+    """Whether more than `limit` members of families (people not merged away) meet the clauses,
+    as the search's own look-up by person finds them (the visibility clause speaks of the
+    membership): at most limit + 1 of them are read, never all."""
+    some = (select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
+            .where(*clauses, Person.merged_into_id.is_(None)).limit(limit + 1).subquery())
+    return db.session.scalar(select(func.count()).select_from(some)) > limit
 
 
 def _shown_members(family: Family, people) -> list[FamilyMember]:

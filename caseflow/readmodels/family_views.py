@@ -24,7 +24,7 @@ def search():
     q = request.args.get("q", "")
     error, results, total = None, [], 0
     try:
-        results, total = services.search_families(current_user, q, page=current_page())
+        results, total = services.search_families(current_user, q, page=current_page(), refuse_broad=True)
     except ServiceValidationError as exc:
         error = str(exc)
     return render_template("families/search.html", q=q, results=results, total=total,

@@ -115,9 +115,9 @@ def test_an_uncontended_commit_chains_its_events_itself(app_ctx):
 
 def test_a_batch_of_many_events_is_chained_in_one_copy_and_verifies(app):
     """A job that reads a county's families (a claims run) records an event for each: from
-    audit.COPY_FROM events a commit writes them with COPY. Every one arrives, as recorded, on
+    audit.BULK_EVENTS events it is a bulk batch, written with COPY. Every one arrives, as recorded, on
     the chain, and the chain verifies."""
-    families = [f"fam{n:05d}" for n in range(audit.COPY_FROM + 50)]
+    families = [f"fam{n:05d}" for n in range(audit.BULK_EVENTS + 50)]
     with app.app_context():
         audit.record_reads("analyst@example.gov.uk", "outcomes.claim.propose", "outcome_claim", families,
                            categories=["police", "education"], purpose="payment by results claim")
@@ -134,7 +134,7 @@ def test_a_bulk_batch_finding_the_chain_busy_waits_and_writes_its_events_once(ap
     """A claims run's worker commits hundreds of events while another transaction holds the
     chain: it waits for the chain rather than staging, so nothing passes through audit_pending
     (written twice), and its events arrive in order once the chain is free."""
-    families = [f"fam{n:05d}" for n in range(audit.COPY_FROM)]
+    families = [f"fam{n:05d}" for n in range(audit.BULK_EVENTS)]
     finished: list[bool] = []
 
     def bulk_commit():

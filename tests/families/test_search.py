@@ -74,3 +74,49 @@ def test_search_finds_names_in_every_script(api, factory, app, given, surname, q
     for q in queries:
         body = api.get("/api/v1/families", token, query_string={"q": q}).get_json()
         assert [f["id"] for f in body["items"]] == [family_id], q
+
+
+def test_the_search_page_asks_for_more_when_too_many_people_match(app, factory, monkeypatch):
+    """A surname shared by more people than BROAD_SEARCH_PEOPLE (a county's Lees or Smiths) gets a
+    prompt to narrow the search instead of hundreds of pages; adding a first name finds the family.
+    The refused search is still on the trail, naming no family."""
+    from sqlalchemy import select
+
+    from caseflow.core.audit import AuditEvent
+    from caseflow.core.extensions import db
+    from caseflow.readmodels import family_view
+    from tests.conftest import _https_client, sign_in
+
+    monkeypatch.setattr(family_view, "BROAD_SEARCH_PEOPLE", 2)
+    walsh, _ = known_family(app)  # Sharon and Leah Walsh
+    other, _ = known_family(app, people=[("Aoife", None, "child", {})])  # a third Walsh
+    client = _https_client(app)
+    sign_in(client, factory.user("front_door"))
+
+    broad = client.get("/families", query_string={"q": "Walsh"})
+    html = broad.get_data(as_text=True)
+    assert broad.status_code == 200
+    assert "More than 2 people match this search. Add a first name, a date of birth or a postcode" in html
+    assert f"/families/{walsh}" not in html and f"/families/{other}" not in html
+    with app.app_context():
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "family.search")).all()
+        assert [e.family_id for e in refused] == [None]
+
+    narrowed = client.get("/families", query_string={"q": "Sharon Walsh"}).get_data(as_text=True)
+    assert f"/families/{walsh}" in narrowed and f"/families/{other}" not in narrowed
+    assert "More than 2 people" not in narrowed
+    # As many as the limit, and no more: listed as before.
+    monkeypatch.setattr(family_view, "BROAD_SEARCH_PEOPLE", 3)
+    listed = client.get("/families", query_string={"q": "Walsh"}).get_data(as_text=True)
+    assert f"/families/{walsh}" in listed and f"/families/{other}" in listed and "More than" not in listed
+
+
+def test_the_api_still_lists_a_broad_search(api, factory, app, monkeypatch):
+    """The API's contract is unchanged: a broad search is listed and paged as it always was."""
+    from caseflow.readmodels import family_view
+
+    monkeypatch.setattr(family_view, "BROAD_SEARCH_PEOPLE", 1)
+    walsh, _ = known_family(app)
+    token = factory.token(factory.user("front_door"))
+    body = api.get("/api/v1/families", token, query_string={"q": "Walsh"}).get_json()
+    assert [f["id"] for f in body["items"]] == [walsh]
