@@ -6,11 +6,12 @@ queue workers and tests. `db.session` is a scoped session bound to the engine in
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -215,3 +216,21 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> None:
                 value = row[key] if key in row else fill()
                 values.append(process(value) if process is not None and value is not None else value)
             copy.write_row(values)
+
+
+@contextmanager
+def planned_for_these_values(session: Session):
+    """PostgreSQL plans the statements run inside for the values they are given, never from a
+    generic plan. psycopg prepares a statement once it has run five times on a connection, and
+    PostgreSQL may then reuse one plan for any values. For a prefix search that plan cannot use
+    the name indexes (it does not know the prefix), and with a LIMIT it guesses the matches come
+    early and scans the whole table: 40 ms instead of 4 for a common surname at 100,000 people.
+    Costs two short statements; SQLite has no such plans."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    try:
+        yield
+    finally:
+        if postgres:
+            session.execute(text("SET LOCAL plan_cache_mode = auto"))

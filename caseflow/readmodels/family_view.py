@@ -20,6 +20,7 @@ from caseflow.core.access import (
 )
 from caseflow.consent.models import BreakGlass
 from caseflow.policy.rules import BREAK_GLASS_BASIS, people_decisions, person_visibility_clause
+from caseflow.core.database import planned_for_these_values
 from caseflow.core.extensions import db
 from caseflow.core import keyset
 from caseflow.core.keyset import bounded_count
@@ -328,7 +329,8 @@ def _matches_more_people_than(limit: int, *clauses) -> bool:
     membership): at most limit + 1 of them are read, never all."""
     some = (select(FamilyMember.family_id).join(Person, Person.id == FamilyMember.person_id)
             .where(*clauses, Person.merged_into_id.is_(None)).limit(limit + 1).subquery())
-    return db.session.scalar(select(func.count()).select_from(some)) > limit
+    with planned_for_these_values(db.session):
+        return db.session.scalar(select(func.count()).select_from(some)) > limit
 
 
 def _shown_members(family: Family, people) -> list[FamilyMember]:
