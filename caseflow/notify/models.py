@@ -24,6 +24,11 @@ class Notification(Base):
         Index("ix_notifications_overdue_unacknowledged", "deadline_at",
               postgresql_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL"),
               sqlite_where=text("acknowledged_at IS NULL AND deadline_at IS NOT NULL")),
+        # The worker's escalation sweep, every two seconds: only alerts not yet acknowledged or
+        # escalated, so escalated ones left unacknowledged are never read again (migration 0034).
+        Index("ix_notifications_awaiting_escalation", "deadline_at",
+              postgresql_where=text("acknowledged_at IS NULL AND escalated_at IS NULL AND deadline_at IS NOT NULL"),
+              sqlite_where=text("acknowledged_at IS NULL AND escalated_at IS NULL AND deadline_at IS NOT NULL")),
         # The count of someone's unacknowledged notifications, in every page's header (0032).
         Index("ix_notifications_unacknowledged", "recipient_id",
               postgresql_where=text("acknowledged_at IS NULL"), sqlite_where=text("acknowledged_at IS NULL")),
