@@ -266,3 +266,50 @@ def test_the_shared_rule_lets_a_near_name_link_only_when_nobody_else_is_held_und
     assert decide(levels, 22.0, name_held=True) == "needs_review"
     assert decide(levels | {"given": "exact"}, 22.0, name_held=True) == "linked"  # the name itself
 
+
+
+_NAMES = ["Sharon", "Shaz", "Sharron", "Leah", "Lea", "Walsh", "Welsh", "Walsh-Okafor", "Okafor", "Bill", "William",
+          "Bilal", "Mohammed", "Muhammad", "Zoë", "Zoe", ""]
+
+
+def _pairs():
+    from hypothesis import strategies as st
+
+    days = st.one_of(st.none(), st.dates(min_value=date(1960, 1, 1), max_value=date(2026, 11, 30)))
+    postcodes = st.sampled_from([None, "NS1 4AB", "NS1 4AD", "NS2 7XY", "SW1A 1AA"])
+    sexes = st.sampled_from([None, "female", "male", "unknown"])
+    person = st.tuples(st.sampled_from(_NAMES), st.sampled_from(_NAMES), days, sexes, postcodes)
+    return st.tuples(person, person, st.booleans())
+
+
+def test_a_candidate_passed_over_unscored_could_never_have_been_offered():
+    """match_person compares names only for candidates whose date of birth and postcode leave
+    room to reach the review threshold (_could_be_worth_review). For any pair, one passed over
+    must score below REVIEW_SCORE when scored in full, so no match result changes; and a
+    candidate born on another day, however alike the names, is always passed over."""
+    from types import SimpleNamespace
+
+    from hypothesis import given, settings
+
+    from caseflow.families import matching
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=400)
+    @given(_pairs())
+    def check(pair):
+        (given_name, family_name, dob, sex, postcode), (c_given, c_family, c_dob, c_sex, c_postcode), near = pair
+        if near and dob is not None:  # the same day often enough for the threshold to matter
+            c_dob = dob
+        submitted = SubmittedPerson(given_name, family_name, dob, sex, postcode)
+        s_norm = {"given": matching.normalise_name(given_name), "family": matching.normalise_name(family_name),
+                  "postcode": matching.normalise_postcode(postcode)}
+        row = SimpleNamespace(id="p1", given_name=c_given, family_name=c_family,
+                              given_name_norm=matching.normalise_name(c_given),
+                              family_name_norm=matching.normalise_name(c_family), date_of_birth=c_dob,
+                              postcode_norm=matching.normalise_postcode(c_postcode), sex=c_sex, previous_name=False)
+        if not matching._could_be_worth_review(submitted, s_norm, row):
+            assert matching._score(submitted, s_norm, row).score < matching.REVIEW_SCORE
+
+    check()
+    born_apart = SubmittedPerson("Sharon", "Walsh", date(1987, 2, 11), "female", "NS1 4AB")
+    twin_name = SimpleNamespace(date_of_birth=date(1987, 9, 30), postcode_norm="NS14AB")
+    assert not matching._could_be_worth_review(born_apart, {"postcode": "NS14AB"}, twin_name)
