@@ -225,12 +225,12 @@ def planned_for_these_values(session: Session):
     PostgreSQL may then reuse one plan for any values. For a prefix search that plan cannot use
     the name indexes (it does not know the prefix), and with a LIMIT it guesses the matches come
     early and scans the whole table: 40 ms instead of 4 for a common surname at 100,000 people.
-    Costs two short statements; SQLite has no such plans."""
+    Costs two short statements; SQLite has no such plans. If a statement inside fails, the
+    setting is left to end with the transaction (SET LOCAL): another statement in a failed
+    transaction would only raise again and hide the first error."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    try:
-        yield
-    finally:
-        if postgres:
-            session.execute(text("SET LOCAL plan_cache_mode = auto"))
+    yield
+    if postgres:
+        session.execute(text("SET LOCAL plan_cache_mode = auto"))

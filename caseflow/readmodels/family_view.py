@@ -278,8 +278,7 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20, *,
     person_match, category = _person_clause(q)
     if refuse_broad and _matches_more_people_than(
             BROAD_SEARCH_PEOPLE, person_match, person_visibility_clause(actor, category)):
-        audit.record_reads(actor, "family.search", "family_search", [],
-                           categories=decision.categories, purpose="search", basis=decision.basis)
+        _record_search(actor, decision, [])  # a search asked for is a read, even one refused
         raise SearchTooBroad(
             f"More than {BROAD_SEARCH_PEOPLE:,} people match this search. Add a first name, a date of birth or a "
             "postcode to narrow it.", {"q": ["Add a first name, a date of birth or a postcode"]})
@@ -311,8 +310,7 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20, *,
     open_cases = {c.family_id: c for c in db.session.scalars(
         select(Case).where(Case.family_id.in_([f.id for f in families]), Case.closed_at.is_(None)))}
     people = people_decisions(actor, [f.id for f in families])
-    audit.record_reads(actor, "family.search", "family_search", [f.id for f in families],
-                       categories=decision.categories, purpose="search", basis=decision.basis)
+    _record_search(actor, decision, [f.id for f in families])
     results = []
     for f in families:
         case = open_cases.get(f.id)
@@ -321,6 +319,12 @@ def search_families(actor, q: str, page: int = 1, per_page: int = 20, *,
         results.append(SearchResult(f, _shown_members(f, people.get(f.id)), case, people.get(f.id) is not None,
                                     stage))
     return results, total
+
+
+def _record_search(actor, decision, family_ids: list[str]) -> None:
+    """A search on each shown family's access log (or one event naming none)."""
+    audit.record_reads(actor, "family.search", "family_search", family_ids,
+                       categories=decision.categories, purpose="search", basis=decision.basis)
 
 
 def _matches_more_people_than(limit: int, *clauses) -> bool:
