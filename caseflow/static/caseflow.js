@@ -36,4 +36,15 @@ document.querySelectorAll('form[data-autosave]').forEach((form) => {
     clearTimeout(timer)
     timer = setTimeout(save, 1500)
   })
+  // On a slow connection the keyworker can type before this script arrives, and no 'input'
+  // event will come for what they typed then: if anything already differs from the page as
+  // sent, save it as if they had just typed it.
+  if ([...form.elements].some(differsFromPageAsSent)) timer = setTimeout(save, 1500)
 })
+
+function differsFromPageAsSent (field) {
+  if (field.type === 'checkbox' || field.type === 'radio') return field.checked !== field.defaultChecked
+  if (field.tagName === 'SELECT') return [...field.options].some((option) => option.selected !== option.defaultSelected)
+  if (field.tagName === 'TEXTAREA' || (field.tagName === 'INPUT' && field.type !== 'hidden')) return field.value !== field.defaultValue
+  return false
+}

@@ -103,3 +103,31 @@ def test_keyworker_assesses_plans_visits_reviews_and_closes(browser, live_server
     expect(page.get_by_test_id("distance-travelled")).to_contain_text("+4")
     expect(page.locator("h1")).to_contain_text("Closed")
     context.close()
+
+
+def test_what_is_typed_before_the_page_script_arrives_is_still_saved(browser, live_server, api, factory):
+    """On a slow connection the form is usable before its script has loaded; what the keyworker
+    typed then must not wait for another keystroke to be saved (CI once typed into that gap)."""
+    p, t, orgs = team(factory)
+    case_id = allocated_case(api, p, t)
+    context = browser.new_context(base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, p["sam"])
+
+    held = []
+    page.route("**/static/caseflow.js*", lambda route: held.append(route))
+    # Deferred (module) scripts run before DOMContentLoaded, so wait only for the page to arrive.
+    page.goto(f"/cases/{case_id}/assessment", wait_until="commit")
+    page.get_by_label("In Leah Walsh's own words (the voice of the child)").fill("I want to do art at college.")
+    page.wait_for_timeout(500)
+    assert held, "the page asked for its script"
+    # Nothing can have saved yet: the script that saves has not arrived.
+    assert api.get(f"/api/v1/cases/{case_id}/assessment", t["sam"]).get_json()["members"][0]["voice"] in ("", None)
+
+    for route in held:
+        route.continue_()
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Draft saved", timeout=10000)
+    assert api.get(f"/api/v1/cases/{case_id}/assessment", t["sam"]).get_json()["members"][0]["voice"] \
+        == "I want to do art at college."
+    context.close()
