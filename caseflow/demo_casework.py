@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
+from caseflow.core import timescales
 from caseflow.core.vocab import HEADLINE_PROBLEMS
 from caseflow.core.extensions import db
 from caseflow.plans import deadlines
@@ -90,11 +91,13 @@ def seed(rng, case, people, concerns, moments, closure, users, orgs) -> None:
         return
     plan.status, plan.agreed_at, plan.agreed_by_id, plan.family_agreed = "agreed", agreed, keyworker_id, True
     end = case.closed_at or now
-    held, scores = agreed.date(), dict(assessment.baseline)
+    # The day the plan was agreed in London, as the service counts it: an evening agreement in
+    # summer is already the next day there (the UTC date would put the first review a day early).
+    held, scores = timescales.to_london(agreed).date(), dict(assessment.baseline)
     while True:
         held = deadlines.next_review_on(held)
         # Some teams run late: about one in five open cases is past its review date.
-        if held > end.date() or (not closure and rng.random() < 0.2 and held > (now - timedelta(days=60)).date()):
+        if held > timescales.to_london(end).date() or (not closure and rng.random() < 0.2 and held > (now - timedelta(days=60)).date()):
             break
         scores = {c: min(10, s + rng.randint(0, 2)) for c, s in scores.items()}
         wheel_scores = _wheel(rng, case, "review", held, keyworker_id, wheel_scores)
