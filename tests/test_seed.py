@@ -233,3 +233,23 @@ def test_a_second_seed_into_a_seeded_database_is_refused(app, tmp_path):
     seed(app, tmp_path)
     result = app.test_cli_runner().invoke(main, ["seed", "--people", "10"])
     assert result.exit_code != 0 and "empty" in result.output
+
+
+def test_seeding_stops_with_an_error_when_the_generator_process_dies(app, tmp_path, monkeypatch):
+    """On PostgreSQL the county is generated in a forked process. If that process is killed (out
+    of memory, a crash in a C library) the seed must say so and stop, not wait for ever."""
+    import os
+    from caseflow.seed import loader
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the generator runs in its own process only on PostgreSQL")
+
+    def killed(queue, arguments):
+        os._exit(9)
+
+    monkeypatch.setattr(loader, "_produce", killed)
+    result = app.test_cli_runner().invoke(main, [
+        "seed", "--people", str(PEOPLE), "--seed", "7", "--as-of", AS_OF.isoformat(),
+        "--logins-file", str(tmp_path / "logins.json")])
+    assert result.exit_code != 0
+    assert "the generator process stopped without finishing (exit code 9)" in result.output

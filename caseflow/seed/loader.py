@@ -11,6 +11,7 @@ loader): the chain head moves with each chunk, so the audit chain verifies after
 """
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from queue import Empty
 
 from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, func, select, text
 from sqlalchemy.types import TypeDecorator
@@ -206,10 +208,19 @@ def _forked_chunks(arguments: dict):
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=3)
     child = context.Process(target=_produce, args=(queue, arguments), daemon=True)
-    child.start()
+    # The child inherits every object of this process. Its garbage collector must leave them
+    # alone: some belong to C libraries that are not fork-safe (a test process that had run
+    # record linkage held DuckDB objects, and collecting them in the child crashed it). Frozen
+    # objects are never collected; the parent thaws its own at once (the Python docs' advice
+    # for fork without exec, which also keeps the pages shared).
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
     try:
         while True:
-            kind, payload = queue.get()
+            kind, payload = _next_from(queue, child)
             if kind == "error":
                 raise SeedError(f"the generator failed:\n{payload}")
             if kind == "end":
@@ -219,6 +230,18 @@ def _forked_chunks(arguments: dict):
         child.join(timeout=5)
         if child.is_alive():
             child.terminate()
+
+
+def _next_from(queue, child, poll_seconds: float = 1.0):
+    """The child's next item; a SeedError if it died without saying why (killed, out of
+    memory, a crash in a C library), rather than waiting for an item that will never come."""
+    while True:
+        alive = child.is_alive()  # before waiting: what a child puts before it exits is read first
+        try:
+            return queue.get(timeout=poll_seconds)
+        except Empty:
+            if not alive:
+                raise SeedError(f"the generator process stopped without finishing (exit code {child.exitcode})") from None
 
 
 def _produce(queue, arguments: dict) -> None:
