@@ -15,6 +15,7 @@ from caseflow.core import stages as flow
 from caseflow.auth.models import Organisation, User
 from caseflow.cases.models import Case
 from caseflow.core import audit
+from caseflow.core.roles import OrgType, Role
 from caseflow.core.access import Decision, require
 from caseflow.core.database import utcnow
 from caseflow.core.extensions import db
@@ -46,6 +47,42 @@ def view(actor, case_id: str) -> tuple[Case, Plan | None, Decision]:
     case, decision = load_case(actor, case_id, "plan.view", "family plan")
     plan = get_plan(case.id)
     return case, plan, decision
+
+
+# County-wide services are offered as action owners on every plan; a school or a GP practice
+# only where it is the family's own (a county has hundreds of each).
+LOCAL_ORGANISATION_TYPES = (OrgType.SCHOOL, OrgType.GP)
+ACTION_OWNER_ROLES = (Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+
+
+def owner_choices(case: Case, plan: Plan | None, actor=None) -> tuple[list[User], list[Organisation]]:
+    """Who may be offered as an action's owner on this family's plan: the keyworker, the Team
+    Around the Family, whoever already owns an action (and the person editing, when they could
+    own one); and the county-wide services, the children's schools, the referrers and the TAF's
+    own organisations. Not every member of staff in the county: at county scale that list was
+    over a thousand names long in every action's list, and an owner who is not in the TAF is
+    added to it first (the TAF then hears of reviews). A fixed number of statements."""
+    from caseflow.families.models import FamilyMember, Person
+    from caseflow.frontdoor.models import RequestForHelp
+
+    owners = {a.owner_user_id for a in plan.actions if a.owner_user_id} if plan else set()
+    user_ids = owners | set(db.session.scalars(select(TafMember.user_id).where(
+        TafMember.case_id == case.id, TafMember.left_at.is_(None))))
+    if case.keyworker_id:
+        user_ids.add(case.keyworker_id)
+    if actor is not None and actor.role in ACTION_OWNER_ROLES:
+        user_ids.add(actor.id)
+    users = list(db.session.scalars(select(User).where(User.id.in_(user_ids), User.active | User.id.in_(owners))
+                                    .order_by(User.name))) if user_ids else []
+    org_ids = {a.owner_organisation_id for a in plan.actions if a.owner_organisation_id} if plan else set()
+    org_ids |= {u.organisation_id for u in users}
+    org_ids |= set(db.session.scalars(select(Person.school_id).join(FamilyMember, FamilyMember.person_id == Person.id)
+                                      .where(FamilyMember.family_id == case.family_id, Person.school_id.is_not(None))))
+    org_ids |= set(db.session.scalars(select(RequestForHelp.referrer_organisation_id).where(
+        RequestForHelp.case_id == case.id, RequestForHelp.referrer_organisation_id.is_not(None))))
+    orgs = list(db.session.scalars(select(Organisation).where(
+        Organisation.type.not_in(LOCAL_ORGANISATION_TYPES) | Organisation.id.in_(org_ids)).order_by(Organisation.name)))
+    return users, orgs
 
 
 def save(actor, case_id: str, raw: dict) -> Plan:

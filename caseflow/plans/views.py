@@ -99,12 +99,10 @@ def addendum(case_id):
 
 # --- plan -----------------------------------------------------------------------------------------------
 
-def _owner_options():
-    from caseflow.core.roles import Role
-
-    users = directory.active_staff(Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
-    orgs = directory.organisations()
-    return ([{"value": f"user:{u.id}", "text": f"{u.name} ({u.organisation.name})"} for u in users],
+def _owner_options(case, plan):
+    users, orgs = family_plan.owner_choices(case, plan, current_user)
+    return ([{"value": f"user:{u.id}", "text": f"{u.name} ({u.organisation.name})" + ("" if u.active else ", left")}
+             for u in users],
             [{"value": f"org:{o.id}", "text": o.name} for o in orgs])
 
 
@@ -126,7 +124,7 @@ def plan(case_id):
             errors = forms.plan_error_fields({**exc.fields, **date_errors}, outcome_rows, action_rows)
         form = request.form
         case, current, decision = family_plan.view(current_user, case_id)
-    users, orgs = _owner_options() if "plan" in decision.categories else ([], [])
+    users, orgs = _owner_options(case, current) if "plan" in decision.categories else ([], [])
     from caseflow.core.access import can
     editable = bool(can(current_user, "casework.record", case)) and case.is_open and case.stage != "monitoring"
     problems = family_plan.confirmed_problems(case.id)

@@ -155,3 +155,34 @@ def test_visit_review_and_closure_forms(client, api, factory, app):
     assert client.post(f"/cases/{case_id}/close", data=closing).status_code == 302
     closed = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Outcomes achieved" in closed and "Record a visit" not in closed
+
+
+def test_action_owners_offered_are_the_familys_practitioners_not_the_whole_county(client, api, factory, app):
+    """A county has a thousand staff and hundreds of schools: each action's list offers the
+    keyworker, the TAF, the family's own schools and referrers and the county-wide services.
+    Someone else is added to the TAF first, and is offered from then on."""
+    import re
+
+    p, t, orgs = team(factory)
+    other_school = factory.org("Southside Primary", type="school")
+    factory.user("partner", org=other_school, name="Pat Southside")
+    case_id = allocated_case(api, p, t)
+    complete_assessment(api, t["sam"], case_id)
+    sign_in(client, p["sam"])
+
+    def offered():
+        html = client.get(f"/cases/{case_id}/plan").get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="actions-0-owner".*?</select>', html, re.S).group(0)
+        return set(re.findall(r"<option[^>]*>([^<]+)</option>", select))
+
+    before = offered()
+    assert "Sam Taylor (Northshire Early Help)" in before  # the keyworker
+    assert {"Northshire Early Help", "Northshire Academy"} <= before  # a county-wide service; the referrer's school
+    assert not {"Aaron Mensah (Northshire Early Help)", "Jo SENCo (Northshire Academy)", "Chris CAMHS (Northshire CAMHS)",
+                "Pat Southside (Southside Primary)", "Southside Primary", "Northshire CAMHS"} & before
+
+    added = api.post(f"/api/v1/cases/{case_id}/taf", t["sam"], json={"user_id": p["camhs"].id, "role": "CAMHS practitioner"})
+    assert added.status_code == 201, added.get_json()
+    after = offered()
+    assert {"Chris CAMHS (Northshire CAMHS)", "Northshire CAMHS"} <= after
+    assert "Southside Primary" not in after and "Aaron Mensah (Northshire Early Help)" not in after
