@@ -44,11 +44,15 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Davies",
 
 
 class Meter:
-    """Statements sent and time spent waiting for them, counted on the engine's events."""
+    """Statements sent and time spent waiting for them, counted on the engine's events; and how
+    many of them SQLAlchemy compiled afresh rather than taking from its statement cache (after
+    the warm-up request this should be 0: a statement built so that its cache key differs on
+    every request costs a compilation, a millisecond or so, each time)."""
 
     def __init__(self, engine):
         from sqlalchemy import event
         self.statements, self.db_seconds, self._started = 0, 0.0, []
+        self.compiled, self.compiled_texts = 0, []
         self.texts: list[str] | None = None  # each statement's SQL, while listing them
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
@@ -58,12 +62,17 @@ class Meter:
         if self.texts is not None:
             self.texts.append(" ".join(statement.split())[:220])
 
-    def _after(self, *args, **kwargs):
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
         self.statements += 1
         self.db_seconds += time.perf_counter() - self._started.pop()
+        # CACHE_MISS: compiled now; NO_CACHE_KEY: an element that cannot be cached (text() with
+        # no cache key, a construct that opts out), compiled every time.
+        if context is not None and context.cache_hit in (context.dialect.CACHE_MISS, context.dialect.NO_CACHE_KEY):
+            self.compiled += 1
+            self.compiled_texts.append(" ".join(statement.split())[:160])
 
     def reset(self):
-        self.statements, self.db_seconds = 0, 0.0
+        self.statements, self.db_seconds, self.compiled = 0, 0.0, 0
 
 
 def sign_in(app, email: str, password: str):
@@ -187,10 +196,12 @@ def main() -> None:
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
 
-    print(f"{'operation':32} {'CPU ms p50':>10} {'CPU ms p95':>10} {'wall ms p50':>11} {'statements':>10} {'DB ms':>7}")
+    print(f"{'operation':32} {'CPU ms p50':>10} {'CPU ms p95':>10} {'wall ms p50':>11} {'statements':>10} {'DB ms':>7} "
+          f"{'compiled':>8}")
     for name, run in operations.items():
         run()  # warm: templates compiled, connections open
-        cpu, wall, statements, db_ms = [], [], [], []
+        cpu, wall, statements, db_ms, compiled = [], [], [], [], []
+        meter.compiled_texts = []
         with maybe_profile(name):
             for _ in range(args.repeat):
                 meter.reset()
@@ -200,6 +211,7 @@ def main() -> None:
                 wall.append((time.perf_counter() - w0) * 1000)
                 statements.append(meter.statements)
                 db_ms.append(meter.db_seconds * 1000)
+                compiled.append(meter.compiled)
         if args.statements == str(name):
             meter.texts = []
             run()
@@ -207,7 +219,10 @@ def main() -> None:
             meter.texts = None
         q = statistics.quantiles(cpu, n=20)
         print(f"{str(name):32} {statistics.median(cpu):10.1f} {q[18]:10.1f} {statistics.median(wall):11.1f} "
-              f"{statistics.median(statements):10.0f} {statistics.median(db_ms):7.1f}")
+              f"{statistics.median(statements):10.0f} {statistics.median(db_ms):7.1f} {statistics.mean(compiled):8.1f}")
+        if args.statements == str(name):
+            for sql in dict.fromkeys(meter.compiled_texts):
+                print(f"  compiled afresh after warm-up: {sql}")
 
 
 if __name__ == "__main__":
