@@ -50,7 +50,7 @@ def view(actor, case_id: str) -> tuple[Case, Plan | None, Decision]:
 
 
 # County-wide services are offered as action owners on every plan; a school or a GP practice
-# only where it is the family's own (a county has hundreds of each).
+# only where it is already part of this family's work (a county has hundreds of each).
 LOCAL_ORGANISATION_TYPES = (OrgType.SCHOOL, OrgType.GP)
 ACTION_OWNER_ROLES = (Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 
@@ -58,11 +58,14 @@ ACTION_OWNER_ROLES = (Role.KEYWORKER, Role.PARTNER, Role.SOCIAL_WORKER, Role.TEA
 def owner_choices(case: Case, plan: Plan | None, actor=None) -> tuple[list[User], list[Organisation]]:
     """Who may be offered as an action's owner on this family's plan: the keyworker, the Team
     Around the Family, whoever already owns an action (and the person editing, when they could
-    own one); and the county-wide services, the children's schools, the referrers and the TAF's
-    own organisations. Not every member of staff in the county: at county scale that list was
-    over a thousand names long in every action's list, and an owner who is not in the TAF is
-    added to it first (the TAF then hears of reviews). A fixed number of statements."""
-    from caseflow.families.models import FamilyMember, Person
+    own one); and the county-wide services, the referrers' organisations and the TAF's own. Not
+    every member of staff in the county: at county scale that list was over a thousand names
+    long in every action's list, and an owner who is not in the TAF is added to it first (the
+    TAF then hears of reviews). A fixed number of statements.
+
+    Not the children's own schools: which school a child attends is education data, per person,
+    which the plan's readers need not hold (the case page already names the referrer and the
+    TAF's organisations to them); the school's lead joins the TAF, and the school is offered."""
     from caseflow.frontdoor.models import RequestForHelp
 
     owners = {a.owner_user_id for a in plan.actions if a.owner_user_id} if plan else set()
@@ -76,8 +79,6 @@ def owner_choices(case: Case, plan: Plan | None, actor=None) -> tuple[list[User]
                                     .order_by(User.name))) if user_ids else []
     org_ids = {a.owner_organisation_id for a in plan.actions if a.owner_organisation_id} if plan else set()
     org_ids |= {u.organisation_id for u in users}
-    org_ids |= set(db.session.scalars(select(Person.school_id).join(FamilyMember, FamilyMember.person_id == Person.id)
-                                      .where(FamilyMember.family_id == case.family_id, Person.school_id.is_not(None))))
     org_ids |= set(db.session.scalars(select(RequestForHelp.referrer_organisation_id).where(
         RequestForHelp.case_id == case.id, RequestForHelp.referrer_organisation_id.is_not(None))))
     orgs = list(db.session.scalars(select(Organisation).where(
