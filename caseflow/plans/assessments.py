@@ -94,12 +94,18 @@ def _member_facts(membership: FamilyMember) -> dict:
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None}
 
 
+def household(case: Case) -> list[dict]:
+    """The family's members as an assessment lists them: who each is, nothing of what was
+    assessed (the contact form's "who was seen")."""
+    return [_member_facts(m) for m in _family_members(case)]
+
+
 def prefill(case: Case, reader=None) -> dict:
     """A new assessment, started from what the service already knows. Shown to a `reader`, it
     carries only what that reader may read through its own door: each request's text under
     request.view (a partner reads its own referral, not another agency's), triage's evidence
     under triage.view (partners hear triage's outcome, not its working)."""
-    members = [{**_member_facts(m), "worked_with": True, "voice": ""} for m in _family_members(case)]
+    members = [{**facts, "worked_with": True, "voice": ""} for facts in household(case)]
     needs: dict[str, list[str]] = {}
     confirmed: list[str] = []
     shows_triage = reader is None or bool(can(reader, "triage.view", case))

@@ -178,7 +178,9 @@ def plan_pdf(case_id):
 @login_required
 def new_contact(case_id):
     case, _ = load_case(current_user, case_id, "casework.record", "visit or contact")
-    members = assessments.prefill(case)["members"]
+    # Only who is in the family: the assessment's prefill would also read (and decrypt) the
+    # requests, triage and any previous assessment, which this form never shows.
+    members = assessments.household(case)
     errors, form = {}, request.form
     if request.method == "POST":
         when, date_error = parse_date(form, "date")

@@ -121,7 +121,11 @@ def test_visit_review_and_closure_forms(client, api, factory, app):
     plan = agreed_plan(api, t["sam"], case_id, p["sam"].id)
     sign_in(client, p["sam"])
     token = csrf_token(client, f"/cases/{case_id}/contacts/new")
-    person = members(api, t["sam"], case_id)[0]["person_id"]
+    household = members(api, t["sam"], case_id)
+    person = household[0]["person_id"]
+    form = client.get(f"/cases/{case_id}/contacts/new").get_data(as_text=True)
+    for member in household:  # "who was seen" offers each member of the family, by name
+        assert f'name="people_seen" type="checkbox" value="{member["person_id"]}"' in form and member["name"] in form
     empty = client.post(f"/cases/{case_id}/contacts/new", data={"csrf_token": token})
     html = empty.get_data(as_text=True)
     assert empty.status_code == 400 and 'href="#date-day"' in html and 'href="#type"' in html and 'href="#notes"' in html
