@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_context():
-        def inbox_count() -> int:  # called only by the navigation, so pages without it pay nothing
+        def inbox_count():  # called only by the navigation, so pages without it pay nothing
             from caseflow.notify.services import unacknowledged_count
 
             if not current_user.is_authenticated:

@@ -7,8 +7,9 @@ callers give a minimal body for partners and a fuller one for service staff.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
+from caseflow.core import keyset
 from caseflow.core.access import require, require_list
 from caseflow.core.database import new_id, utcnow
 from caseflow.core.extensions import db
@@ -188,6 +189,14 @@ def acknowledge(actor, notification_id: str) -> Notification:
     return note
 
 
-def unacknowledged_count(actor) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.recipient_id == actor.id, Notification.acknowledged_at.is_(None))) or 0
+# The navigation's inbox count says "99+" past this. A front-door officer's inbox collects every
+# unplaced event and concern alert in the county: thousands waiting at county scale (5,600 each
+# at 100,000 people), all counted on every page they opened, for a number nobody reads that far.
+INBOX_COUNT_LIMIT = 99
+
+
+def unacknowledged_count(actor) -> keyset.Total:
+    """How many of the actor's notifications wait to be acknowledged, up to INBOX_COUNT_LIMIT
+    (then said as "99+"): reads at most that many index entries whatever the backlog."""
+    return keyset.bounded_count(select(Notification.id).where(
+        Notification.recipient_id == actor.id, Notification.acknowledged_at.is_(None)), limit=INBOX_COUNT_LIMIT)

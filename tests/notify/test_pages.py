@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import _https_client, csrf_token, sign_in
 from tests.notify.helpers import LEAH, incident, open_family
@@ -138,3 +138,36 @@ def test_the_notifications_dashboard_shows_fifty_at_a_time_newest_first_and_page
     assert 'data-testid="dashboard-older"' not in second and ">Newest</a>" in second
     edited = manager.get("/notifications/dashboard?before=not-a-cursor")  # an edited link: the newest page
     assert edited.status_code == 200 and "Dashboard alert 00" in edited.get_data(as_text=True)
+
+
+def test_the_inbox_count_says_99_plus_past_ninety_nine_and_comes_down_as_they_are_read(factory, app):
+    """A front-door officer's inbox collects the county's unplaced events and concern alerts:
+    thousands at county scale. The navigation counts to 99 and then says "99+" (counting every
+    one on every page grew with the county); below that it is exact, and acknowledging one
+    brings it down on the next page."""
+    from caseflow.core.database import utcnow
+    from caseflow.core.extensions import db
+    from caseflow.notify.models import Notification
+    from caseflow.notify.services import INBOX_COUNT_LIMIT, notify
+    from caseflow.notify.vocab import NotificationType
+
+    officer = factory.user("front_door")
+    with app.app_context():
+        for n in range(3):
+            notify(officer.id, NotificationType.EVENT_REVIEW, f"inbox-count-{n}", f"Event {n}", "Who is this about?")
+        db.session.commit()
+    client = signed_in(app, officer)
+    assert 'data-testid="inbox-count">3<' in client.get("/inbox").get_data(as_text=True)
+    with app.app_context():
+        first = db.session.scalar(select(Notification.id).where(Notification.recipient_id == officer.id).limit(1))
+    client.post(f"/inbox/{first}/acknowledge", data={"csrf_token": csrf_token(client, "/inbox")})
+    assert 'data-testid="inbox-count">2<' in client.get("/inbox").get_data(as_text=True)
+    with app.app_context():
+        for n in range(3, INBOX_COUNT_LIMIT + 3):
+            notify(officer.id, NotificationType.EVENT_REVIEW, f"inbox-count-{n}", f"Event {n}", "Who is this about?")
+        db.session.commit()
+    assert 'data-testid="inbox-count">99+<' in client.get("/inbox").get_data(as_text=True)
+    with app.app_context():  # read, so no later test's worker finds a hundred waiting
+        db.session.execute(update(Notification).where(Notification.recipient_id == officer.id)
+                           .values(acknowledged_at=utcnow()))
+        db.session.commit()
