@@ -236,8 +236,13 @@ def worker(burst):
 
     app = current_app._get_current_object()
     # `kill -USR1 <pid>` prints every thread's stack to the worker's output (stderr) and the
-    # worker carries on: how an operator sees where a worker that seems stuck is waiting.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # worker carries on: how an operator sees where a worker that seems stuck is waiting. From a
+    # Python handler, which runs holding the GIL, so every thread stands still while it is
+    # printed: faulthandler's own signal handler prints the other threads while they run, and a
+    # worker whose sweeper was busy at that moment stopped half-way through a line and never
+    # finished. (A blocked system call is interrupted for the handler, so a waiting worker
+    # answers at once.)
+    signal.signal(signal.SIGUSR1, lambda _signum, _frame: faulthandler.dump_traceback(all_threads=True))
     refuse_to_start_unless_fit(app)  # wrong keys or an unmigrated database: stop, say why
     if not current_app.extensions["caseflow.settings"].redis_url:
         click.echo("CASEFLOW_REDIS_URL is not set: deliveries run in-process; sweeping retries and escalations.")
