@@ -362,8 +362,8 @@ def seal_pending(connection, waiting_up_to: int | None = None) -> int:
     caller's transaction on `connection`, which the caller commits; it is that transaction's only
     work (the seal after a commit, the worker's sweep), which plans without sequential scans."""
     # audit_pending churns: each row is deleted moments after it is written, so between vacuums
-    # the table is mostly dead pages (7,000, holding no live row, after a minute of the bench at
-    # 100,000 people). The planner cannot tell: it judged a sequential scan cheapest for these
+    # the table is mostly dead pages (7,000, holding no live row, after an hour of the bench's runs
+    # at 100,000 people). The planner cannot tell: it judged a sequential scan cheapest for these
     # reads, and each seal walked every dead page, half of PostgreSQL's CPU under load (issue
     # 16). Read by the primary key instead, whose dead entries are skipped once marked; set for
     # this transaction only, in the statement that takes the lock (no extra round trip).

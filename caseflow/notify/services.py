@@ -191,7 +191,7 @@ def acknowledge(actor, notification_id: str) -> Notification:
 
 # The navigation's inbox count says "99+" past this. A front-door officer's inbox collects every
 # unplaced event and concern alert in the county: thousands waiting at county scale (5,600 each
-# at 100,000 people), all counted on every page they opened, for a number nobody reads that far.
+# in the 100,000-person bench county after its runs), all counted on every page they opened.
 INBOX_COUNT_LIMIT = 99
 
 

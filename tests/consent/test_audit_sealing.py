@@ -174,8 +174,8 @@ def _heap_pages_read(connection, table: str) -> int:
 
 def test_a_seal_reads_the_pending_queue_by_its_index_not_its_dead_pages(app, app_ctx):
     """audit_pending churns: under load every row is deleted moments after it is written, so
-    between vacuums the table is mostly dead pages (7,000 of them, 56 MB holding no live row, in
-    a minute of the bench at 100,000 people). A seal after a commit must find the waiting events
+    between vacuums the table is mostly dead pages (7,000 of them, 56 MB holding no live row,
+    after an hour of the bench's runs at 100,000 people). A seal after a commit must find the waiting events
     through the primary key: it used to walk every dead page, on every seal, which was half of
     PostgreSQL's CPU under the bench's load."""
     with db.engine.begin() as connection:  # a busy minute's worth of staged and sealed events
