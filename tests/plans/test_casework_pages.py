@@ -163,7 +163,8 @@ def test_visit_review_and_closure_forms(client, api, factory, app):
 
 def test_action_owners_offered_are_the_familys_practitioners_not_the_whole_county(client, api, factory, app):
     """A county has a thousand staff and hundreds of schools: each action's list offers the
-    keyworker, the TAF, the family's own schools and referrers and the county-wide services.
+    keyworker, the TAF, the referrers' and the TAF's organisations and the county-wide services
+    (not the children's own schools: which school a child attends is per-person education data).
     Someone else is added to the TAF first, and is offered from then on."""
     import re
 
